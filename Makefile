@@ -1,0 +1,44 @@
+# Care365: `make demo` runs a demo county; `make test` runs every test. Nothing but python3 and
+# make is needed on a fresh machine (Chromium for the browser tests is installed when missing).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export CARE365_DEMO ?= 1
+
+.PHONY: demo test lint types migrations-check check browser clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	PORT=$(PORT) $(BIN)/care365 demo
+
+browser:
+	@scripts/ensure-chromium
+
+test: $(STAMP) browser
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+migrations-check: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint types migrations-check test
+
+bench: $(STAMP)
+	$(BIN)/python bench/children_list.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,125 @@
+"""Users, their role and scope, API tokens, and the log of every read of a child's record."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from care365.areas.models import Area
+from care365.carers.models import Carer
+from care365.registry.models import Child
+
+
+class Role(models.TextChoices):
+    COUNTY_ADMIN = "county_admin", _("county administrator")
+    SUPERVISOR = "supervisor", _("township supervisor")
+    DIRECTOR = "director", _("village children's director")
+    POLICE = "police", _("police officer")
+    DOCTOR = "doctor", _("doctor")
+    VOLUNTEER = "volunteer", _("volunteer")
+
+
+# The level of area each area-scoped role is tied to.
+ROLE_AREA_LEVEL: dict[str, str] = {
+    Role.COUNTY_ADMIN: Area.Level.COUNTY,
+    Role.SUPERVISOR: Area.Level.TOWNSHIP,
+    Role.DIRECTOR: Area.Level.VILLAGE,
+}
+CARER_ROLES = frozenset({Role.POLICE, Role.DOCTOR, Role.VOLUNTEER})
+REGISTRY_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR})
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("area of responsibility"),
+    )
+    carer = models.OneToOneField(
+        Carer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="user",
+        verbose_name=_("carer record"),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="")
+                | models.Q(role__in=sorted(REGISTRY_ROLES), area__isnull=False, carer__isnull=True)
+                | models.Q(role__in=sorted(CARER_ROLES), carer__isnull=False),
+                name="user_role_has_scope",
+            ),
+        ]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.role in REGISTRY_ROLES:
+            want = ROLE_AREA_LEVEL[self.role]
+            if self.area is None or self.area.level != want:
+                raise ValidationError(
+                    {"area": _("This role needs an area of level %(level)s.") % {"level": want}}
+                )
+        if self.role in CARER_ROLES and (self.carer is None or self.carer.role != self.role):
+            raise ValidationError({"carer": _("Link a carer record of the same role.")})
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"API token #{self.pk} of {self.user_id}"
+
+
+class AccessPurpose(models.TextChoices):
+    VIEW = "view", _("view the record")
+    EDIT = "edit", _("edit the record")
+    EXIT = "exit", _("exit from the registry")
+    REVEAL_ID = "reveal_id", _("reveal the full ID number")
+    EXPORT = "export", _("export")
+    DUPLICATE = "duplicate", _("resolve a possible duplicate")
+
+
+class AccessLog(models.Model):
+    """One row per read of one child's record: who, which child, when, why, through which route."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="access_log", verbose_name=_("user")
+    )
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="access_log", verbose_name=_("child")
+    )
+    purpose = models.CharField(_("purpose"), max_length=16, choices=AccessPurpose.choices)
+    route = models.CharField(_("route"), max_length=100, blank=True)
+    reason = models.CharField(_("reason given"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["child", "at"], name="accesslog_child_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} child #{self.child_id}"

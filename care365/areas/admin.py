@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from .models import Area
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # stubs' generic params
+    list_display = ("code", "name", "level", "parent", "latitude", "longitude")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent",)

@@ -1,0 +1,35 @@
+"""Reads of the area tree."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from care365.areas.models import Area
+
+
+def area_village_ids(area: Area) -> list[int]:
+    """Ids of the villages in an area's subtree (the area itself if it is a village)."""
+    if area.level == Area.Level.VILLAGE:
+        return [area.pk]
+    if area.level == Area.Level.TOWNSHIP:
+        return list(Area.objects.filter(parent=area).values_list("pk", flat=True))
+    return list(
+        Area.objects.filter(level=Area.Level.VILLAGE, parent__parent=area).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def area_subtree(area: Area) -> QuerySet[Area]:
+    """The area and every area below it."""
+    if area.level == Area.Level.VILLAGE:
+        return Area.objects.filter(pk=area.pk)
+    return Area.objects.filter(code__startswith=area.code)
+
+
+def area_tree(root: Area | None = None) -> list[Area]:
+    """Areas in code order (county, its townships, their villages), from `root` if given."""
+    qs = Area.objects.select_related("parent").order_by("code")
+    if root is not None:
+        qs = qs.filter(code__startswith=root.code)
+    return list(qs)

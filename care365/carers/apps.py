@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CarersConfig(AppConfig):
+    name = "care365.carers"
+    label = "carers"
+    verbose_name = "Carers"

@@ -1,0 +1,95 @@
+"""The people paired with each child: police officers, doctors and volunteers."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from care365.areas.models import Area
+
+
+class CarerRole(models.TextChoices):
+    POLICE = "police", _("police officer")
+    DOCTOR = "doctor", _("doctor")
+    VOLUNTEER = "volunteer", _("volunteer")
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        POLICE_STATION = "station", _("police station")
+        HEALTH_CENTRE = "health_centre", _("township health centre")
+        VILLAGE_CLINIC = "clinic", _("village clinic")
+        VOLUNTEER_GROUP = "volunteer_group", _("volunteer group")
+
+    # Which carer role each kind of organisation employs.
+    ROLE = {
+        Kind.POLICE_STATION: CarerRole.POLICE,
+        Kind.HEALTH_CENTRE: CarerRole.DOCTOR,
+        Kind.VILLAGE_CLINIC: CarerRole.DOCTOR,
+        Kind.VOLUNTEER_GROUP: CarerRole.VOLUNTEER,
+    }
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("area")
+    )
+    phone = models.CharField(_("duty phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BackgroundCheck(models.TextChoices):
+    NOT_DONE = "", _("not done")
+    PENDING = "pending", _("pending")
+    PASSED = "passed", _("passed")
+    FAILED = "failed", _("failed")
+
+
+class Carer(models.Model):
+    role = models.CharField(_("role"), max_length=10, choices=CarerRole.choices)
+    name = models.CharField(_("name"), max_length=50)
+    sex = models.CharField(_("sex"), max_length=1, choices=[("M", _("male")), ("F", _("female"))])
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="carers",
+        verbose_name=_("station, health centre, clinic or group"),
+    )
+    service_areas = models.ManyToManyField(
+        Area, related_name="carers_serving", blank=True, verbose_name=_("service area")
+    )
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity (children)"), validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    background_check = models.CharField(
+        _("background check"), max_length=8, choices=BackgroundCheck.choices, blank=True
+    )
+    background_checked_on = models.DateField(_("background checked on"), null=True, blank=True)
+    trained_on = models.DateField(_("trained on"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("carer")
+        verbose_name_plural = _("carers")
+        ordering = ["role", "name"]
+        indexes = [models.Index(fields=["role", "active"], name="carer_role_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.name}"

@@ -1,0 +1,395 @@
+"""Every write to the registry. Each service is one transaction and writes its audit row in it.
+
+Services validate what the registry must always hold (a valid ID number that agrees with the
+record, one record per ID number, statuses that end with a reason) and raise ValidationError keyed
+by field, so pages and the API can show each error beside its field in the user's language.
+Who may call them is decided before, by the access layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from care365.areas.models import Area
+from care365.core import crypto
+from care365.core.audit import audit
+from care365.registry import idnumber
+from care365.registry.models import (
+    STATUS_AGE_LIMIT,
+    Child,
+    ChildStatus,
+    DuplicateFlag,
+    ExitReason,
+    Guardian,
+    Parent,
+    ParentSituation,
+    StatusEndReason,
+    StatusKind,
+)
+
+# Fields a caller may set on a child through child_register / child_update.
+CHILD_FIELDS = (
+    "name",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "id_number",
+    "hukou",
+    "village",
+    "address",
+    "school",
+    "grade",
+    "boarding",
+    "health_notes",
+    "disability_notes",
+    "interests",
+    "languages",
+    "income_source",
+)
+PARENT_FIELDS = ("name", "situation", "work_place", "away_since", "unable_reason", "phone")
+GUARDIAN_FIELDS = (
+    "name",
+    "relationship",
+    "phone",
+    "suitability_checked_on",
+    "parents_notified_village_on",
+)
+
+ID_ERRORS = {
+    idnumber.IdNumberError.SHAPE: gettext_lazy(
+        "An ID number has 17 digits followed by a digit or X."
+    ),
+    idnumber.IdNumberError.DATE: gettext_lazy(
+        "The birth date inside this ID number is not a real date."
+    ),
+    idnumber.IdNumberError.CHECK: gettext_lazy(
+        "The last character does not match: check the number again."
+    ),
+}
+
+
+@dataclass
+class ChildInput:
+    """What a registration carries beyond the child's own fields."""
+
+    child: dict[str, Any]
+    statuses: list[str] = field(default_factory=list)
+    parents: dict[str, dict[str, Any]] = field(default_factory=dict)  # "father"/"mother" -> data
+    guardian: dict[str, Any] | None = None
+
+
+def _validate_id_number(data: Mapping[str, Any], *, exclude_pk: int | None = None) -> str | None:
+    """Normalised ID number, or None if blank; raises ValidationError on any problem."""
+    raw = (data.get("id_number") or "").strip()
+    if not raw:
+        return None
+    try:
+        parsed = idnumber.parse(raw)
+    except idnumber.InvalidIdNumber as exc:
+        raise ValidationError({"id_number": ID_ERRORS[exc.reason]}, code=exc.reason) from exc
+    errors: dict[str, str] = {}
+    if data.get("birth_date") and parsed.birth_date != data["birth_date"]:
+        errors["birth_date"] = _("The birth date does not match the ID number.")
+    if data.get("sex") and parsed.sex != data["sex"]:
+        errors["sex"] = _("The sex does not match the ID number.")
+    if errors:
+        raise ValidationError(errors)
+    taken = Child.objects.filter(id_number_hash=crypto.lookup_hash(parsed.number))
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise ValidationError(
+            {"id_number": _("A child with this ID number is already registered.")},
+            code="duplicate",
+        )
+    return parsed.number
+
+
+def _validate_child(child: Child) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        child.full_clean(exclude=["id_number_hash"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if child.village_id and child.village.level != Area.Level.VILLAGE:
+        errors.setdefault("village", []).append(_("Choose a village."))
+    today = timezone.localdate()
+    if child.birth_date and child.birth_date > today:
+        errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
+    elif child.birth_date and child.age_on(today) >= 18:
+        errors.setdefault("birth_date", []).append(_("The registry is for children under 18."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _flag_duplicates(child: Child) -> list[DuplicateFlag]:
+    """Flag other active children with the same name, birth date and village."""
+    others = Child.objects.filter(
+        name=child.name,
+        birth_date=child.birth_date,
+        village_id=child.village_id,
+        exited_on__isnull=True,
+    ).exclude(pk=child.pk)
+    return [DuplicateFlag.objects.get_or_create(child=child, other=o)[0] for o in others]
+
+
+def _save_unique(child: Child) -> None:
+    """Save, turning a race on the ID number's unique index into the same clear error."""
+    try:
+        with transaction.atomic():
+            child.save()
+    except IntegrityError as exc:
+        if "child_unique_id_number" in str(exc) or "id_number_hash" in str(exc):
+            raise ValidationError(
+                {"id_number": _("A child with this ID number is already registered.")},
+                code="duplicate",
+            ) from exc
+        raise
+
+
+@transaction.atomic
+def child_register(*, actor: AbstractBaseUser, data: ChildInput) -> Child:
+    """Register a new child with their statuses, parents and entrusted carer.
+
+    The ID number must be valid and agree with the birth date and sex; a second record with the
+    same number is refused. A record with the same name, birth date and village is accepted but
+    flagged for the children's director to confirm or merge.
+    """
+    values = {k: v for k, v in data.child.items() if k in CHILD_FIELDS}
+    number = _validate_id_number(values)
+    child = Child(**values)
+    child.id_number = number or ""
+    child.id_number_hash = crypto.lookup_hash(number) if number else None
+    _validate_child(child)
+    _save_unique(child)
+    today = timezone.localdate()
+    for kind in dict.fromkeys(data.statuses):
+        ChildStatus.objects.create(child=child, kind=StatusKind(kind), started_on=today)
+    for role, parent_data in data.parents.items():
+        _parent_save(child, role, parent_data)
+    if data.guardian:
+        _guardian_save(child, data.guardian)
+    _flag_duplicates(child)
+    audit(actor=actor, action="child_register", obj=child, changes=values.keys())
+    return child
+
+
+def _parent_save(child: Child, role: str, values: Mapping[str, Any]) -> Parent:
+    parent = Parent.objects.filter(child=child, role=role).first() or Parent(child=child, role=role)
+    for name in PARENT_FIELDS:
+        if name in values:
+            setattr(parent, name, values[name] if values[name] is not None else "")
+    if parent.situation != ParentSituation.AWAY_FOR_WORK:
+        parent.work_place, parent.away_since = "", None
+    try:
+        parent.full_clean(exclude=["child"])
+    except ValidationError as exc:
+        raise ValidationError({f"{role}_{k}": v for k, v in exc.message_dict.items()}) from exc
+    parent.save()
+    return parent
+
+
+def _guardian_save(child: Child, values: Mapping[str, Any]) -> Guardian:
+    guardian = Guardian.objects.filter(child=child).first() or Guardian(child=child)
+    for name in GUARDIAN_FIELDS:
+        if name in values:
+            setattr(guardian, name, values[name] if values[name] is not None else "")
+    try:
+        guardian.full_clean(exclude=["child"])
+    except ValidationError as exc:
+        raise ValidationError({f"guardian_{k}": v for k, v in exc.message_dict.items()}) from exc
+    guardian.save()
+    return guardian
+
+
+@transaction.atomic
+def child_update(
+    *,
+    actor: AbstractBaseUser,
+    child: Child,
+    values: Mapping[str, Any],
+    parents: Mapping[str, Mapping[str, Any]] | None = None,
+    guardian: Mapping[str, Any] | None = None,
+) -> Child:
+    """Change a child's fields (and optionally parents and entrusted carer); audited by name."""
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    changed = []
+    for name, value in values.items():
+        if name not in CHILD_FIELDS:
+            continue
+        if getattr(child, name if name != "village" else "village") != value:
+            changed.append(name)
+            setattr(child, name, value)
+    if {"id_number", "birth_date", "sex"} & set(changed):
+        check = {"id_number": child.id_number, "birth_date": child.birth_date, "sex": child.sex}
+        number = _validate_id_number(check, exclude_pk=child.pk)
+        child.id_number = number or ""
+        child.id_number_hash = crypto.lookup_hash(number) if number else None
+    _validate_child(child)
+    _save_unique(child)
+    for role, parent_values in (parents or {}).items():
+        _parent_save(child, role, parent_values)
+        changed.append(f"{role}")
+    if guardian is not None:
+        _guardian_save(child, guardian)
+        changed.append("guardian")
+    if {"name", "birth_date", "village"} & set(changed):
+        _flag_duplicates(child)
+    audit(actor=actor, action="child_update", obj=child, changes=changed)
+    return child
+
+
+@transaction.atomic
+def child_exit(
+    *, actor: AbstractBaseUser, child: Child, reason: str, on: date | None = None
+) -> Child:
+    """Take a child out of the registry: open statuses end, the record stays for history."""
+    on = on or timezone.localdate()
+    if reason not in ExitReason.values:
+        raise ValidationError({"reason": _("Choose a reason.")})
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    if child.exited_on is not None:
+        raise ValidationError(_("This child has already left the registry."), code="exited")
+    if on < child.birth_date or on > timezone.localdate():
+        raise ValidationError({"on": _("The exit date must be between birth and today.")})
+    child.exited_on, child.exit_reason = on, reason
+    child.save(update_fields=["exited_on", "exit_reason", "updated_at"])
+    ChildStatus.objects.filter(child=child, ended_on__isnull=True).update(
+        ended_on=on, end_reason=StatusEndReason.CHILD_EXITED
+    )
+    audit(actor=actor, action="child_exit", obj=child, changes=["exited_on"], note=reason)
+    return child
+
+
+@transaction.atomic
+def status_add(
+    *, actor: AbstractBaseUser, child: Child, kind: str, started_on: date | None = None
+) -> ChildStatus:
+    if kind not in StatusKind.values:
+        raise ValidationError({"kind": _("Choose a status.")})
+    if child.exited_on is not None:
+        raise ValidationError(_("This child has left the registry."), code="exited")
+    if ChildStatus.objects.filter(child=child, kind=kind, ended_on__isnull=True).exists():
+        raise ValidationError({"kind": _("This status is already open.")})
+    started = started_on or timezone.localdate()
+    limit = STATUS_AGE_LIMIT[kind]
+    if child.age_on(started) >= limit:
+        raise ValidationError(
+            {"kind": _("This status is for children under %(age)d.") % {"age": limit}}
+        )
+    status = ChildStatus.objects.create(child=child, kind=kind, started_on=started)
+    audit(actor=actor, action="status_add", obj=child, changes=["statuses"], note=kind)
+    return status
+
+
+@transaction.atomic
+def status_end(
+    *, actor: AbstractBaseUser, status: ChildStatus, reason: str, on: date | None = None
+) -> ChildStatus:
+    if reason not in StatusEndReason.values:
+        raise ValidationError({"reason": _("Choose a reason.")})
+    on = on or timezone.localdate()
+    updated = ChildStatus.objects.filter(pk=status.pk, ended_on__isnull=True).update(
+        ended_on=on, end_reason=reason
+    )
+    if not updated:
+        raise ValidationError(_("This status has already ended."), code="ended")
+    status.refresh_from_db()
+    audit(actor=actor, action="status_end", obj=status.child, changes=["statuses"], note=reason)
+    return status
+
+
+def _still_left_behind(parents: list[Parent]) -> bool:
+    """Both parents away, or one away and the other unable to guard (DOMAIN.md)."""
+    situations = {p.role: p.situation for p in parents}
+    away = [r for r, s in situations.items() if s == ParentSituation.AWAY_FOR_WORK]
+    unable = {
+        ParentSituation.UNABLE_TO_GUARD,
+        ParentSituation.DEAD,
+        ParentSituation.MISSING,
+        ParentSituation.IMPRISONED,
+    }
+    if len(away) == 2:
+        return True
+    return len(away) == 1 and any(s in unable for r, s in situations.items() if r not in away)
+
+
+@transaction.atomic
+def parent_return(
+    *, actor: AbstractBaseUser, child: Child, role: str, on: date | None = None
+) -> Child:
+    """A parent has come home: record it and end the left-behind status if it no longer holds."""
+    on = on or timezone.localdate()
+    parent = Parent.objects.select_for_update().filter(child=child, role=role).first()
+    if parent is None or parent.situation != ParentSituation.AWAY_FOR_WORK:
+        raise ValidationError({"role": _("This parent is not recorded as away for work.")})
+    parent.situation, parent.work_place, parent.away_since = ParentSituation.AT_HOME, "", None
+    parent.save()
+    if not _still_left_behind(list(child.parents.all())):
+        ChildStatus.objects.filter(
+            child=child, kind=StatusKind.LEFT_BEHIND, ended_on__isnull=True
+        ).update(ended_on=on, end_reason=StatusEndReason.PARENT_RETURNED)
+    audit(actor=actor, action="parent_return", obj=child, changes=[role], note=role)
+    return child
+
+
+def _birthday(born: date, years: int) -> date:
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:  # born on 29 February
+        return born.replace(year=born.year + years, month=3, day=1)
+
+
+@transaction.atomic
+def statuses_age_out(*, today: date | None = None) -> int:
+    """End every open status whose child has reached its age limit, on the birthday itself.
+
+    Idempotent: run daily by the worker, and a missed day is caught up by the next run.
+    """
+    today = today or timezone.localdate()
+    ended = 0
+    for kind, limit in STATUS_AGE_LIMIT.items():
+        cutoff = _birthday(today, -limit)  # born on or before this date: reached the limit
+        due = ChildStatus.objects.filter(
+            kind=kind, ended_on__isnull=True, child__birth_date__lte=cutoff
+        ).select_related("child")
+        for status in due.iterator(chunk_size=2000):
+            status.ended_on = _birthday(status.child.birth_date, limit)
+            status.end_reason = StatusEndReason.AGED_OUT
+            status.save(update_fields=["ended_on", "end_reason"])
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def duplicate_resolve(
+    *, actor: AbstractBaseUser, flag: DuplicateFlag, resolution: str
+) -> DuplicateFlag:
+    """Confirm two flagged records are different children, or merge the newer into the older.
+
+    Merging exits the newer record with reason "duplicate"; its history stays readable.
+    """
+    if resolution not in (DuplicateFlag.Resolution.DISTINCT, DuplicateFlag.Resolution.MERGED):
+        raise ValidationError({"resolution": _("Choose a resolution.")})
+    updated = DuplicateFlag.objects.filter(
+        pk=flag.pk, resolution=DuplicateFlag.Resolution.OPEN
+    ).update(resolution=resolution, resolved_at=timezone.now(), resolved_by=actor)
+    if not updated:
+        raise ValidationError(_("This possible duplicate has already been resolved."))
+    flag.refresh_from_db()
+    if resolution == DuplicateFlag.Resolution.MERGED:
+        newer = max(flag.child, flag.other, key=lambda c: c.pk)
+        if newer.exited_on is None:
+            child_exit(actor=actor, child=newer, reason=ExitReason.DUPLICATE)
+    audit(actor=actor, action="duplicate_resolve", obj=flag.child, note=resolution)
+    return flag

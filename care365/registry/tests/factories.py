@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import factory
+
+from care365.areas.tests.factories import VillageFactory
+from care365.core import crypto
+from care365.registry import idnumber
+from care365.registry.models import (
+    Child,
+    ChildStatus,
+    Guardian,
+    GuardianRelationship,
+    Parent,
+    ParentRole,
+    ParentSituation,
+    StatusKind,
+)
+
+
+def valid_id_number(birth_date: date, sex: str, n: int) -> str:
+    """A valid number for this birth date and sex; n makes it unique."""
+    sequence = (n * 2) % 1000 + (1 if sex == "M" else 0)
+    region = f"{331127 + (n // 500) % 50:06d}"
+    return idnumber.make(region, birth_date, sequence % 1000)
+
+
+class ChildFactory(factory.django.DjangoModelFactory[Child]):
+    class Meta:
+        model = Child
+
+    name = factory.Sequence(lambda n: f"王{'小明晓红子涵雨轩'[n % 8]}{n}")
+    sex = factory.Iterator(["M", "F"])
+    birth_date = date(2015, 3, 14)
+    village = factory.SubFactory(VillageFactory)
+    address = factory.Sequence(lambda n: f"{n}号")
+    school = "中心小学"
+    grade = "p4"
+    interests = factory.LazyFunction(lambda: ["music"])
+    id_number = factory.LazyAttributeSequence(lambda o, n: valid_id_number(o.birth_date, o.sex, n))
+
+    @classmethod
+    def _create(cls, model_class: type[Child], *args: Any, **kwargs: Any) -> Child:
+        number = kwargs.get("id_number") or ""
+        kwargs.setdefault("id_number_hash", crypto.lookup_hash(number) if number else None)
+        return super()._create(model_class, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+class LeftBehindChildFactory(ChildFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def family(obj: Child, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+        if not create:
+            return
+        ChildStatus.objects.create(
+            child=obj, kind=StatusKind.LEFT_BEHIND, started_on=date(2024, 1, 1)
+        )
+        for role in (ParentRole.FATHER, ParentRole.MOTHER):
+            Parent.objects.create(
+                child=obj,
+                role=role,
+                situation=ParentSituation.AWAY_FOR_WORK,
+                work_place="杭州",
+                away_since=date(2023, 2, 1),
+                phone="13800000000",
+            )
+        Guardian.objects.create(
+            child=obj,
+            name="王奶奶",
+            relationship=GuardianRelationship.GRANDMOTHER,
+            phone="13900000000",
+        )

@@ -1,0 +1,188 @@
+"""Care365's one settings module. Every value comes from the environment (docs/settings.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from config.env import (
+    ImproperlyConfiguredError,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Demo mode: synthetic data, the demo logins' shared password and well-known keys. Never in
+# production: with DEMO off, the demo keys are refused below.
+DEMO = env_bool("CARE365_DEMO", default=False)
+DEBUG = env_bool("CARE365_DEBUG", default=False)
+
+DEMO_SECRET_KEY = "care365-demo-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+# Fernet keys (urlsafe base64 of 32 bytes) used only in demo mode.
+DEMO_FIELD_KEY = "Y2FyZTM2NS1kZW1vLWZpZWxkLWtleS1OT1QtUFJPRCE="
+DEMO_HASH_KEY = "care365-demo-hash-key-not-for-production"
+
+SECRET_KEY = env_secret("CARE365_SECRET_KEY", DEMO_SECRET_KEY if DEMO else None)
+# Encryption of ID numbers, phones and addresses at rest. The first key encrypts; all decrypt,
+# so a new key can be put first and old rows re-encrypted later.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in env_secret("CARE365_FIELD_KEYS", DEMO_FIELD_KEY if DEMO else None).split(",")
+    if key.strip()
+]
+# Keyed hash (HMAC-SHA256) for looking up ID numbers without decrypting them.
+LOOKUP_HASH_KEY = env_secret("CARE365_HASH_KEY", DEMO_HASH_KEY if DEMO else None)
+
+if not DEMO and (
+    SECRET_KEY == DEMO_SECRET_KEY
+    or DEMO_FIELD_KEY in FIELD_ENCRYPTION_KEYS
+    or LOOKUP_HASH_KEY == DEMO_HASH_KEY
+):
+    raise ImproperlyConfiguredError(
+        "a demo key is set while CARE365_DEMO is off: set real keys (docs/settings.md)"
+    )
+
+ALLOWED_HOSTS = env_list(
+    "CARE365_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEMO or DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env_list("CARE365_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "care365.core",
+    "care365.areas",
+    "care365.registry",
+    "care365.carers",
+    "care365.accounts",
+    "care365.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES: list[dict[str, Any]] = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "care365.web.context_processors.care365",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in WAL mode by default (one command, no other service); PostgreSQL for scale.
+DATA_DIR = Path(env_str("CARE365_DATA_DIR", str(BASE_DIR / "var")))
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'care365.sqlite3'}")
+_database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CARE365_DB_CONN_MAX_AGE", 60))
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=20000;"
+        ),
+    }
+    _database.setdefault("TEST", {})["NAME"] = env_str(
+        "CARE365_TEST_SQLITE", str(DATA_DIR / "test.sqlite3")
+    )
+else:
+    _database["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["care365.accounts.backends.Care365Backend"]
+
+# Demo logins' shared password; the backend accepts it only while DEMO is on.
+DEMO_PASSWORD = "demo"  # noqa: S105
+
+# API bearer tokens: lifetime in hours.
+API_TOKEN_HOURS = env_int("CARE365_API_TOKEN_HOURS", 12)
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "care365" / "locale"]
+TIME_ZONE = env_str("CARE365_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or DEMO
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or DEMO
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("CARE365_SECURE_COOKIES", default=not (DEMO or DEBUG))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("CARE365_SESSION_SECONDS", 8 * 3600)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+
+# The county this installation serves, and its programme settings.
+COUNTY_CODE = env_str("CARE365_COUNTY_CODE", "331127")
+PAGE_SIZE = env_int("CARE365_PAGE_SIZE", 25)
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CARE365_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Request logs carry URLs only; no child's name, ID, phone or address is ever in a URL.
+        "django.db.backends": {"level": "INFO"},
+    },
+}

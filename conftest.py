@@ -1,0 +1,103 @@
+"""Standing personas every test can use (STYLE.md): a county with two townships, directors of two
+villages, a supervisor, an officer, a doctor and a volunteer, and outsiders, so that "someone
+else's child" is tested everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from care365.accounts.models import Role, User
+from care365.accounts.tests.factories import PASSWORD, UserFactory
+from care365.areas.models import Area
+from care365.areas.tests.factories import CountyFactory, TownshipFactory, VillageFactory
+from care365.carers.models import Carer, CarerRole
+from care365.carers.tests.factories import CarerFactory
+from care365.registry.models import Child
+from care365.registry.tests.factories import LeftBehindChildFactory
+
+
+@dataclass
+class Personas:
+    county: Area
+    township_a: Area
+    village_a: Area
+    township_b: Area
+    village_b: Area
+    other_county: Area
+    other_village: Area
+    admin: User
+    supervisor_a: User
+    director_a: User
+    director_b: User
+    officer: User
+    doctor: User
+    volunteer: User
+    outsider: User
+    other_admin: User
+    child_a: Child
+    child_b: Child
+    child_other: Child
+    password: str = PASSWORD
+
+    @property
+    def carers(self) -> dict[str, Carer]:
+        return {
+            "police": self.officer.carer,  # type: ignore[dict-item]
+            "doctor": self.doctor.carer,  # type: ignore[dict-item]
+            "volunteer": self.volunteer.carer,  # type: ignore[dict-item]
+        }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Real hashers are slow on purpose; tests check behaviour, not hashing cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    county = CountyFactory.create(code="331127", name="景宁畲族自治县")
+    township_a = TownshipFactory.create(parent=county, code="331127101", name="鹤溪街道")
+    village_a = VillageFactory.create(parent=township_a, code="331127101201", name="东弄村")
+    township_b = TownshipFactory.create(parent=county, code="331127102", name="红星街道")
+    village_b = VillageFactory.create(parent=township_b, code="331127102201", name="大赤坑村")
+    other_county = CountyFactory.create(
+        code="331126", name="庆元县", latitude=27.6, longitude=119.06
+    )
+    other_village = VillageFactory.create(
+        parent=TownshipFactory.create(parent=other_county, code="331126101"), code="331126101201"
+    )
+
+    def carer_user(role: str, username: str) -> User:
+        carer = CarerFactory.create(role=role, organisation__area=township_a)
+        carer.service_areas.add(village_a, township_a)
+        return UserFactory.create(username=username, role=role, carer=carer)
+
+    return Personas(
+        county=county,
+        township_a=township_a,
+        village_a=village_a,
+        township_b=township_b,
+        village_b=village_b,
+        other_county=other_county,
+        other_village=other_village,
+        admin=UserFactory.create(username="admin", role=Role.COUNTY_ADMIN, area=county),
+        supervisor_a=UserFactory.create(
+            username="supervisor", role=Role.SUPERVISOR, area=township_a
+        ),
+        director_a=UserFactory.create(username="director", role=Role.DIRECTOR, area=village_a),
+        director_b=UserFactory.create(username="director_b", role=Role.DIRECTOR, area=village_b),
+        officer=carer_user(CarerRole.POLICE, "police"),
+        doctor=carer_user(CarerRole.DOCTOR, "doctor"),
+        volunteer=carer_user(CarerRole.VOLUNTEER, "volunteer"),
+        outsider=UserFactory.create(username="outsider", role=""),
+        other_admin=UserFactory.create(
+            username="other_admin", role=Role.COUNTY_ADMIN, area=other_county
+        ),
+        child_a=LeftBehindChildFactory.create(village=village_a, name="张小花", sex="F"),
+        child_b=LeftBehindChildFactory.create(village=village_b, name="李小龙", sex="M"),
+        child_other=LeftBehindChildFactory.create(village=other_village, name="赵小雨", sex="F"),
+    )
