@@ -169,3 +169,21 @@ def child_view(
             else None
         )
     return view
+
+
+def child_row(child: Child, user: User, *, today: date | None = None) -> dict[str, Any]:
+    """One line of a children list: the least a list needs, within what the role may see."""
+    today = today or timezone.localdate()
+    groups = groups_for(user)
+    row: dict[str, Any] = {
+        "id": child.pk,
+        "age": child.age_on(today),
+        "village": {"id": child.village_id, "name": child.village.name},
+        "active": child.is_active,
+    }
+    if FieldGroup.IDENTITY in groups:
+        row["name"] = child.name
+        row["sex"] = child.sex
+    elif FieldGroup.VOLUNTEER_CARD in groups:
+        row["name"] = given_name(child.name)
+    return row

@@ -1,0 +1,124 @@
+"""Reads of children and carers for pages, the API and exports. Always from the access layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from care365.areas.models import Area
+from care365.areas.selectors import area_village_ids
+from care365.carers.models import Carer
+from care365.core import crypto
+from care365.registry import idnumber
+from care365.registry.models import Child, ChildStatus
+
+from .access import areas_for_user, children_for_user
+from .models import CARER_ROLES, REGISTRY_ROLES, User
+
+
+@dataclass(frozen=True)
+class ChildFilters:
+    area: int | None = None  # an area id within the user's scope (county, township or village)
+    status: str | None = None  # an open status of this kind
+    age_min: int | None = None
+    age_max: int | None = None
+    sex: str | None = None
+    q: str = ""  # a name (or part of one), or a full ID number
+    include_exited: bool = False
+
+
+def _birth_bounds(
+    today: date, age_min: int | None, age_max: int | None
+) -> tuple[date | None, date | None]:
+    """Birth dates of children aged age_min..age_max (inclusive) today."""
+    latest = earliest = None
+    if age_min is not None:
+        latest = _years_before(today, age_min)  # born on or before: at least age_min
+    if age_max is not None:
+        earliest = _years_before(today, age_max + 1)  # born after: younger than age_max + 1
+    return earliest, latest
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def child_list(user: User, filters: ChildFilters, *, today: date | None = None) -> QuerySet[Child]:
+    """The children a user may see, filtered, in a stable order (village, then name)."""
+    today = today or timezone.localdate()
+    qs = children_for_user(user)
+    if not filters.include_exited:
+        qs = qs.filter(exited_on__isnull=True)
+    if filters.area is not None:
+        area = areas_for_user(user).filter(pk=filters.area).first()
+        qs = qs.filter(village_id__in=area_village_ids(area)) if area else qs.none()
+    if filters.status:
+        qs = qs.filter(
+            Exists(
+                ChildStatus.objects.filter(
+                    child=OuterRef("pk"), kind=filters.status, ended_on__isnull=True
+                )
+            )
+        )
+    earliest, latest = _birth_bounds(today, filters.age_min, filters.age_max)
+    if latest is not None:
+        qs = qs.filter(birth_date__lte=latest)
+    if earliest is not None:
+        qs = qs.filter(birth_date__gt=earliest)
+    if filters.sex:
+        qs = qs.filter(sex=filters.sex)
+    q = filters.q.strip()
+    if q:
+        normalised = idnumber.normalise(q)
+        if len(normalised) == 18 and normalised[:17].isdigit():
+            qs = qs.filter(id_number_hash=crypto.lookup_hash(normalised))
+        else:
+            qs = qs.filter(name__contains=q)
+    return qs.select_related("village").order_by("village__code", "name", "pk")
+
+
+def carers_for_user(user: User) -> QuerySet[Carer]:
+    """Carers a user may see: registry staff see their county's carers; a carer sees themself."""
+    if not user.is_active or not user.role:
+        return Carer.objects.none()
+    if user.role in REGISTRY_ROLES and user.area is not None:
+        county_code = user.area.code[:6]
+        return Carer.objects.filter(organisation__area__code__startswith=county_code)
+    if user.role in CARER_ROLES and user.carer_id is not None:
+        return Carer.objects.filter(pk=user.carer_id)
+    return Carer.objects.none()
+
+
+def carer_list(
+    user: User, *, role: str | None = None, area: int | None = None, q: str = ""
+) -> QuerySet[Carer]:
+    qs = carers_for_user(user).select_related("organisation", "organisation__area")
+    if role:
+        qs = qs.filter(role=role)
+    if area is not None:
+        chosen = Area.objects.filter(pk=area).first()
+        if chosen is None:
+            return qs.none()
+        qs = qs.filter(
+            Q(organisation__area__code__startswith=chosen.code)
+            | Q(service_areas__code__startswith=chosen.code)
+        ).distinct()
+    if q.strip():
+        qs = qs.filter(name__contains=q.strip())
+    return qs.order_by("role", "name", "pk")
+
+
+def carer_get_for_user(user: User, carer_id: int) -> Carer | None:
+    return (
+        carers_for_user(user)
+        .select_related("organisation", "organisation__area")
+        .prefetch_related("service_areas")
+        .filter(pk=carer_id)
+        .first()
+    )
