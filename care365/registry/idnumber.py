@@ -14,7 +14,9 @@ from enum import StrEnum
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only: \d and str.isdigit() would also accept other scripts' digits.
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_REGION = re.compile(r"^[0-9]{6}$")
 
 
 class IdNumberError(StrEnum):
@@ -52,7 +54,7 @@ def check_character(first17: str) -> str:
 def parse(raw: str) -> IdNumber:
     """Validate and decode a number; raise InvalidIdNumber with the reason if it is not valid."""
     number = normalise(raw)
-    if not _SHAPE.match(number):
+    if not _SHAPE.fullmatch(number):
         raise InvalidIdNumber(IdNumberError.SHAPE)
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -68,7 +70,7 @@ def parse(raw: str) -> IdNumber:
 
 def make(region: str, birth_date: date, sequence: int) -> str:
     """Build a valid number; `sequence` (0-999) decides the sex by its parity."""
-    if not (len(region) == 6 and region.isdigit()) or not 0 <= sequence <= 999:
+    if not _REGION.fullmatch(region) or not 0 <= sequence <= 999:
         raise ValueError("region must be 6 digits and sequence 0-999")
     first17 = f"{region}{birth_date:%Y%m%d}{sequence:03d}"
     return first17 + check_character(first17)
