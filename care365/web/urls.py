@@ -1,9 +1,42 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .forms import LoginForm
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("children/", views.child_list_view, name="child-list"),
+    path("children/search/", views.child_search, name="child-search"),
+    path("children/register/", views.child_register, name="child-register"),
+    path("children/<int:child_id>/", views.child_detail, name="child-detail"),
+    path("children/<int:child_id>/reveal-id/", views.child_reveal_id, name="child-reveal-id"),
+    path("children/<int:child_id>/edit/", views.child_edit, name="child-edit"),
+    path("children/<int:child_id>/exit/", views.child_exit, name="child-exit"),
+    path("children/<int:child_id>/statuses/add/", views.status_add, name="status-add"),
+    path(
+        "children/<int:child_id>/statuses/<str:kind>/end/",
+        views.status_end,
+        name="status-end",
+    ),
+    path(
+        "children/<int:child_id>/parents/<str:role>/return/",
+        views.parent_return,
+        name="parent-return",
+    ),
+    path("duplicates/<int:flag_id>/resolve/", views.duplicate_resolve, name="duplicate-resolve"),
+    path("carers/", views.carer_list_view, name="carer-list"),
+    path("carers/<int:carer_id>/", views.carer_detail, name="carer-detail"),
 ]

@@ -1,0 +1,91 @@
+"""Figures for the home pages. Every count starts from the access layer and is one aggregate
+query, never a loop over children."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, QuerySet
+
+from care365.accounts.access import children_for_user
+from care365.accounts.models import User
+from care365.accounts.selectors import carers_for_user
+from care365.areas.models import Area
+from care365.carers.models import CarerRole
+from care365.registry.models import Child, ChildStatus, DuplicateFlag, StatusKind
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    count: int
+    area_id: int | None = None
+
+
+@dataclass
+class Overview:
+    active: int
+    by_status: list[Figure]
+    by_area: list[Figure] = field(default_factory=list)
+    carers_by_role: list[Figure] = field(default_factory=list)
+    open_duplicates: int = 0
+
+
+def _active(user: User) -> QuerySet[Child]:
+    return children_for_user(user).filter(exited_on__isnull=True)
+
+
+def status_counts(user: User) -> list[Figure]:
+    """Open statuses of the user's active children, one figure per kind (zeros included)."""
+    rows = dict(
+        ChildStatus.objects.filter(child__in=_active(user), ended_on__isnull=True)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    return [Figure(kind.value, str(kind.label), rows.get(kind.value, 0)) for kind in StatusKind]
+
+
+def area_counts(user: User, areas: list[Area], *, level: str) -> list[Figure]:
+    """Active children per township (level="township") or per village (level="village")."""
+    key = "village__parent_id" if level == Area.Level.TOWNSHIP else "village_id"
+    rows = dict(_active(user).values_list(key).annotate(n=Count("id")).values_list(key, "n"))
+    return [Figure(a.code, a.name, rows.get(a.pk, 0), area_id=a.pk) for a in areas]
+
+
+def open_duplicates(user: User) -> QuerySet[DuplicateFlag]:
+    """Open possible duplicates among the children the user may see."""
+    return (
+        DuplicateFlag.objects.filter(
+            child__in=children_for_user(user), resolution=DuplicateFlag.Resolution.OPEN
+        )
+        .select_related("child__village", "other__village")
+        .order_by("flagged_at", "pk")
+    )
+
+
+def overview(user: User) -> Overview:
+    """The figures a county administrator or a township supervisor starts the day with."""
+    area = user.area
+    result = Overview(active=_active(user).count(), by_status=status_counts(user))
+    if area is None:
+        return result
+    if area.level == Area.Level.COUNTY:
+        townships = list(Area.objects.filter(parent=area).order_by("code"))
+        result.by_area = area_counts(user, townships, level=Area.Level.TOWNSHIP)
+    elif area.level == Area.Level.TOWNSHIP:
+        villages = list(Area.objects.filter(parent=area).order_by("code"))
+        result.by_area = area_counts(user, villages, level=Area.Level.VILLAGE)
+    roles = dict(
+        carers_for_user(user)
+        .filter(active=True)
+        .values_list("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
+    )
+    result.carers_by_role = [
+        Figure(r.value, str(r.label), roles.get(r.value, 0)) for r in CarerRole
+    ]
+    result.open_duplicates = open_duplicates(user).count()
+    return result

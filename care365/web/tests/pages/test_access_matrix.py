@@ -1,0 +1,237 @@
+"""Every page for every persona, with a child in their scope and a child outside it.
+
+The list of routes comes from the URL configuration: a new page without an entry here fails
+`test_every_page_route_has_a_matrix_entry`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, reverse
+
+from care365.accounts.models import User
+from care365.carers.models import Carer
+from care365.carers.tests.factories import CarerFactory
+from care365.registry.models import Child, DuplicateFlag
+from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory
+from care365.web import urls as web_urls
+from conftest import Personas
+
+pytestmark = pytest.mark.django_db
+
+REGISTRY = ("admin", "supervisor_a", "director_a", "director_b", "other_admin")
+CARERS = ("officer", "doctor", "volunteer")
+PERSONAS = (*REGISTRY, *CARERS, "outsider", "anonymous")
+
+# Each persona's village in scope (a fresh child is registered there for each request, so one
+# persona's change never meets the next) and a child out of scope. Carers see no child before
+# pairing.
+IN_SCOPE = {
+    "admin": "village_b",
+    "supervisor_a": "village_a",
+    "director_a": "village_a",
+    "director_b": "village_b",
+    "other_admin": "other_village",
+}
+OUT_OF_SCOPE = {
+    "admin": "child_other",
+    "supervisor_a": "child_b",
+    "director_a": "child_b",
+    "director_b": "child_a",
+    "other_admin": "child_a",
+}
+
+
+@dataclass
+class Target:
+    """What a route is about for one persona: a child, a possible duplicate or a carer."""
+
+    child: Child | None = None
+    flag: DuplicateFlag | None = None
+    carer: Carer | None = None
+
+
+@dataclass
+class Route:
+    method: str
+    kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
+    data: dict[str, Any] = field(default_factory=dict)
+    target: str = "none"  # "child", "flag", "carer" or "none"
+    # Expected status for a persona with a target in scope; None: "not applicable".
+    in_scope: Callable[[str], int | None] = lambda who: None
+    out_of_scope: Callable[[str], int] = lambda who: 404
+
+
+def signed_in(ok: int) -> Callable[[str], int]:
+    return lambda who: 302 if who == "anonymous" else ok
+
+
+def registry_only(ok: int) -> Callable[[str], int]:
+    return lambda who: 302 if who == "anonymous" else ok if who in REGISTRY else 403
+
+
+def anonymous_redirect(ok: int = 404) -> Callable[[str], int]:
+    return lambda who: 302 if who == "anonymous" else ok
+
+
+def child_route(
+    method: str,
+    ok: int,
+    *,
+    extra: Callable[[Target], dict[str, Any]] | None = None,
+    data: dict[str, Any] | None = None,
+    admin_only: bool = False,
+) -> Route:
+    def kwargs(t: Target) -> dict[str, Any]:
+        assert t.child is not None
+        return {"child_id": t.child.pk, **(extra(t) if extra else {})}
+
+    def expected(who: str) -> int | None:
+        if who not in REGISTRY:
+            return None
+        if admin_only and who not in ("admin", "other_admin"):
+            return 403
+        return ok
+
+    return Route(
+        method,
+        kwargs,
+        data or {},
+        target="child",
+        in_scope=expected,
+        out_of_scope=anonymous_redirect(),
+    )
+
+
+MATRIX: dict[str, Route] = {
+    "home": Route("get", in_scope=signed_in(200)),
+    "login": Route("get", in_scope=lambda who: 200 if who == "anonymous" else 302),
+    "logout": Route("post", in_scope=lambda who: 302),
+    "child-list": Route("get", in_scope=signed_in(200)),
+    "child-search": Route("post", data={"q": "小"}, in_scope=lambda who: 302),
+    "child-register": Route("get", in_scope=registry_only(200)),
+    "child-detail": child_route("get", 200),
+    "child-reveal-id": child_route("post", 200, data={"reason": "核查"}, admin_only=True),
+    "child-edit": child_route("get", 200),
+    "child-exit": child_route("get", 200),
+    "status-add": child_route("post", 302, data={"add-kind": "difficulty_poverty"}),
+    "status-end": child_route(
+        "post", 302, extra=lambda t: {"kind": "left_behind"}, data={"end-reason": "reassessed"}
+    ),
+    "parent-return": child_route("post", 302, extra=lambda t: {"role": "father"}),
+    "duplicate-resolve": Route(
+        "post",
+        lambda t: {"flag_id": t.flag.pk if t.flag else 0},
+        {"resolution": "distinct"},
+        target="flag",
+        in_scope=lambda who: 302 if who in REGISTRY else None,
+        out_of_scope=anonymous_redirect(),
+    ),
+    "carer-list": Route("get", in_scope=signed_in(200)),
+    "carer-detail": Route(
+        "get",
+        lambda t: {"carer_id": t.carer.pk if t.carer else 0},
+        target="carer",
+        in_scope=lambda who: None if who in ("outsider", "anonymous") else 200,
+        out_of_scope=anonymous_redirect(),
+    ),
+}
+
+
+def page_route_names() -> set[str]:
+    return {p.name for p in web_urls.urlpatterns if isinstance(p, URLPattern) and p.name}
+
+
+def test_every_page_route_has_a_matrix_entry() -> None:
+    assert page_route_names() == set(MATRIX)
+
+
+def _flag_on(child: Child) -> DuplicateFlag:
+    twin = ChildFactory.create(
+        village=child.village, name=child.name, birth_date=child.birth_date, id_number=""
+    )
+    return DuplicateFlag.objects.create(child=child, other=twin)
+
+
+def _carer_elsewhere(personas: Personas, *, county: str) -> Carer:
+    township = (personas.other_village if county == "other" else personas.village_a).parent
+    return CarerFactory.create(organisation__area=township)
+
+
+def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Target | None:
+    """The object the route acts on for this persona, or None if the case does not apply."""
+    if route.target == "none":
+        return Target() if in_scope else None
+    if route.target in ("child", "flag"):
+        if in_scope:
+            village = IN_SCOPE.get(who)
+            if village is None:
+                return None
+            child = LeftBehindChildFactory.create(village=getattr(personas, village))
+        else:
+            child = getattr(personas, OUT_OF_SCOPE.get(who, "child_a"))
+        return Target(child=child) if route.target == "child" else Target(flag=_flag_on(child))
+    # Carers: registry staff see their county's carers; a carer sees only their own record.
+    user: User | None = getattr(personas, who, None)
+    if in_scope:
+        if user is None or not user.role:
+            return None
+        own = user.carer if user.carer_id else None
+        if own is not None:
+            return Target(carer=own)
+        home_county = "other" if who == "other_admin" else "own"
+        return Target(carer=_carer_elsewhere(personas, county=home_county))
+    if user is not None and user.carer_id:
+        return Target(carer=_carer_elsewhere(personas, county="own"))
+    away = "own" if who == "other_admin" else "other"
+    return Target(carer=_carer_elsewhere(personas, county=away))
+
+
+def _request(client: Client, personas: Personas, who: str, name: str, target: Target) -> int:
+    if who != "anonymous":
+        client.force_login(getattr(personas, who))
+    route = MATRIX[name]
+    url = reverse(f"web:{name}", kwargs=route.kwargs(target))
+    response = client.post(url, route.data) if route.method == "post" else client.get(url)
+    client.logout()
+    return response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_page_answers_each_persona_in_and_out_of_scope(
+    client: Client, personas: Personas, name: str
+) -> None:
+    """One test per page, every persona inside it, so the personas are built once per page.
+    A change made by one persona's POST never changes the status another persona gets."""
+    route = MATRIX[name]
+    expected: dict[tuple[str, str], int] = {}
+    got: dict[tuple[str, str], int] = {}
+    for who in PERSONAS:
+        for in_scope in (True, False):
+            want = (route.in_scope if in_scope else route.out_of_scope)(who)
+            target = _target(personas, who, route, in_scope=in_scope)
+            if target is None or want is None:
+                continue
+            key = (who, "in scope" if in_scope else "out of scope")
+            expected[key] = want
+            got[key] = _request(client, personas, who, name, target)
+    assert {who for who, _ in expected} == set(PERSONAS), "every persona is tested on every page"
+    assert got == expected
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in MATRIX.items() if r.target == "child"))
+def test_missing_child_is_the_same_404_as_out_of_scope(
+    client: Client, personas: Personas, name: str
+) -> None:
+    client.force_login(personas.admin)
+    route = MATRIX[name]
+    kwargs = route.kwargs(Target(child=personas.child_a))
+    kwargs["child_id"] = 987_654
+    url = reverse(f"web:{name}", kwargs=kwargs)
+    response = client.post(url, route.data) if route.method == "post" else client.get(url)
+    assert response.status_code == 404

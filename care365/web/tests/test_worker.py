@@ -1,0 +1,127 @@
+"""The worker: periodic jobs run once per day however many sweeps or workers, and catch up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from care365.core.models import PeriodicJobRun, WorkerHeartbeat
+from care365.registry.models import ChildStatus, StatusEndReason, StatusKind
+from care365.registry.tests.factories import LeftBehindChildFactory
+from care365.web.worker import JOBS, Worker, job_run_if_due
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def years_ago(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def left_behind_status(birth_date: date) -> ChildStatus:
+    child = LeftBehindChildFactory.create(birth_date=birth_date)
+    return child.statuses.get(kind=StatusKind.LEFT_BEHIND)
+
+
+@pytest.mark.django_db
+def test_worker_once_ages_out_a_child_who_turned_16_and_records_the_run() -> None:
+    today = timezone.localdate()
+    turned_16 = left_behind_status(years_ago(today, 16))
+    still_15 = left_behind_status(years_ago(today, 16) + timedelta(days=1))
+
+    call_command("worker", "--once", stdout=open(os.devnull, "w"))  # noqa: SIM115  # closed at exit
+
+    turned_16.refresh_from_db()
+    still_15.refresh_from_db()
+    assert turned_16.ended_on == today
+    assert turned_16.end_reason == StatusEndReason.AGED_OUT
+    assert still_15.ended_on is None
+    run = PeriodicJobRun.objects.get(name="statuses_age_out")
+    assert run.last_run_on == today
+    assert run.runs == 1
+    assert run.last_result == "1 statuses ended"
+    beat = WorkerHeartbeat.objects.get()
+    assert beat.pid == os.getpid()
+    assert beat.sweeps == 1
+
+
+@pytest.mark.django_db
+def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() -> None:
+    today = timezone.localdate()
+    call_command("worker", "--once", stdout=open(os.devnull, "w"))  # noqa: SIM115  # closed at exit
+    first = PeriodicJobRun.objects.get(name="statuses_age_out")
+    # A child who reached 16 after the day's run: the same day's second sweep leaves it alone...
+    late = left_behind_status(years_ago(today, 16))
+
+    call_command("worker", "--once", stdout=open(os.devnull, "w"))  # noqa: SIM115  # closed at exit
+
+    again = PeriodicJobRun.objects.get(name="statuses_age_out")
+    assert (again.runs, again.last_run_at) == (1, first.last_run_at)
+    late.refresh_from_db()
+    assert late.ended_on is None
+    assert WorkerHeartbeat.objects.get().sweeps == 2
+
+    # ... and the next day's sweep catches it up, ending it on the birthday itself.
+    ran = Worker().sweep(today=today + timedelta(days=2))
+    assert ran == {"statuses_age_out": "1 statuses ended"}
+    late.refresh_from_db()
+    assert late.ended_on == today
+    assert PeriodicJobRun.objects.get(name="statuses_age_out").runs == 2
+
+
+@pytest.mark.django_db
+def test_a_job_that_fails_gives_its_claim_back_and_runs_on_the_next_sweep() -> None:
+    today = timezone.localdate()
+    job = JOBS[0]
+    calls: list[date] = []
+
+    def failing(day: date) -> str:
+        calls.append(day)
+        raise RuntimeError("database went away")
+
+    broken = type(job)(name=job.name, run=failing)
+    assert Worker(jobs=(broken,)).sweep(today=today) == {}
+    assert calls == [today]
+    assert PeriodicJobRun.objects.get(name=job.name).last_run_on is None
+    assert job_run_if_due(job, today=today, now=timezone.now()) == "0 statuses ended"
+    assert job_run_if_due(job, today=today, now=timezone.now()) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_process_stops_cleanly_on_sigterm() -> None:
+    if "postgres" in os.environ.get("DATABASE_URL", ""):
+        pytest.skip("the test database name is only known inside pytest-django's connection")
+    from django.db import connection
+
+    env = dict(
+        os.environ, CARE365_DEMO="1", DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "care365.cli", "worker", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not WorkerHeartbeat.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert WorkerHeartbeat.objects.filter(pid=proc.pid).exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert PeriodicJobRun.objects.get(name="statuses_age_out").runs == 1

@@ -1,0 +1,344 @@
+"""Children: list, search, detail, and the registry's writes (register, edit, exit, statuses,
+a parent's return, possible duplicates).
+
+Every child is reached through the access layer and rendered through `visibility`; every write
+is one service call. A child's name or ID number never appears in a URL: the search text is
+posted and kept in the session, and the list's URL carries only the filters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care365.accounts.access import (
+    ChildNotFound,
+    can_register_in,
+    child_get_for_user,
+    children_for_user,
+)
+from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
+from care365.accounts.selectors import ChildFilters, child_list
+from care365.accounts.visibility import child_row, child_view
+from care365.registry import services
+from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
+from care365.web import forms
+
+from ._common import account, registry_keeper
+
+SEARCH_SESSION_KEY = "child_search"
+
+
+def _filters(form: forms.ChildFilterForm, q: str) -> ChildFilters:
+    v = form.values()
+    return ChildFilters(
+        area=v.get("area"),
+        status=v.get("status"),
+        age_min=v.get("age_min"),
+        age_max=v.get("age_max"),
+        sex=v.get("sex"),
+        q=q,
+        include_exited=bool(v.get("exited")),
+    )
+
+
+@login_required
+def child_list_view(request: HttpRequest) -> HttpResponse:
+    user = account(request)
+    q = str(request.session.get(SEARCH_SESSION_KEY, ""))
+    form = forms.ChildSearchForm(request.GET, user=user, initial={"q": q})
+    filters = _filters(form, q)
+    paginator = Paginator(child_list(user, filters), settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = form.query()
+    return render(
+        request,
+        "web/children/list.html",
+        {
+            "form": form,
+            "q": q,
+            "page": page,
+            "rows": [child_row(c, user) for c in page.object_list],
+            "query": urlencode(query),
+            "can_register": user.role in REGISTRY_ROLES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def child_search(request: HttpRequest) -> HttpResponse:
+    """Keep the search text in the session, then show the list with the filters in its URL."""
+    user = account(request)
+    form = forms.ChildSearchForm(request.POST, user=user)
+    form.is_valid()
+    if "clear" in request.POST:
+        request.session.pop(SEARCH_SESSION_KEY, None)
+    else:
+        q = str(request.POST.get("q", "")).strip()[: forms.MAX_SEARCH]
+        request.session[SEARCH_SESSION_KEY] = q
+    query = form.query()
+    return redirect(reverse("web:child-list") + (f"?{urlencode(query)}" if query else ""))
+
+
+def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any) -> dict[str, Any]:
+    view = child_view(child, user, reveal_id=extra.pop("reveal_id", False))
+    keeper = user.role in REGISTRY_ROLES and child.is_active
+    context: dict[str, Any] = {
+        "child": view,
+        "keeper": keeper,
+        "is_admin": user.role == Role.COUNTY_ADMIN,
+    }
+    if keeper:
+        open_kinds = {s["kind"] for s in view.data.get("statuses", []) if not s["ended_on"]}
+        context["status_add_form"] = forms.StatusAddForm(
+            initial={}, prefix="add", auto_id="id_add_%s"
+        )
+        context["status_end_form"] = forms.StatusEndForm(prefix="end", auto_id="id_end_%s")
+        context["open_kinds"] = open_kinds
+        context["return_form"] = forms.ParentReturnForm(prefix="ret", auto_id="id_ret_%s")
+    if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
+        context["reveal_form"] = forms.RevealIdForm()
+    context.update(extra)
+    return context
+
+
+@login_required
+def child_detail(request: HttpRequest, child_id: int) -> HttpResponse:
+    user = account(request)
+    child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="web:child-detail")
+    return render(request, "web/children/detail.html", _detail_context(request, user, child))
+
+
+@login_required
+@require_POST
+def child_reveal_id(request: HttpRequest, child_id: int) -> HttpResponse:
+    """A county admin sees the full ID number after giving a reason, which is logged.
+
+    The number is rendered in this POST's response only: it never travels in a URL."""
+    user = account(request)
+    form = forms.RevealIdForm(request.POST)
+    if not form.is_valid():
+        # Still a logged read of the record: the page is shown again with the error.
+        child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="web:child-detail")
+        context = _detail_context(request, user, child, reveal_form=form)
+        return render(request, "web/children/detail.html", context, status=400)
+    child = child_get_for_user(
+        user,
+        child_id,
+        AccessPurpose.REVEAL_ID,
+        route="web:child-reveal-id",
+        reason=form.cleaned_data["reason"],
+    )
+    context = _detail_context(request, user, child, reveal_id=True, revealed=True)
+    return render(request, "web/children/detail.html", context)
+
+
+def _to_detail(child_id: int) -> HttpResponseRedirect:
+    return redirect("web:child-detail", child_id=child_id)
+
+
+@login_required
+def child_register(request: HttpRequest) -> HttpResponse:
+    user = registry_keeper(request)
+    form = forms.ChildForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        registration = form.registration()
+        village = registration.child["village"]
+        if not can_register_in(user, village):
+            form.add_error("village", _("You cannot register children in this village."))
+        else:
+            try:
+                child = services.child_register(actor=user, data=registration)
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The child is registered."))
+                if child.duplicate_flags.filter(resolution=DuplicateFlag.Resolution.OPEN).exists():
+                    messages.warning(
+                        request,
+                        _(
+                            "A child with the same name, birth date and village is already "
+                            "registered. Check on the home page whether they are the same child."
+                        ),
+                    )
+                return _to_detail(child.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "web/children/form.html", {"form": form, "editing": False}, status=status
+    )
+
+
+@login_required
+def child_edit(request: HttpRequest, child_id: int) -> HttpResponse:
+    user = account(request)
+    child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:child-edit")
+    if not child.is_active:
+        raise ChildNotFound
+    form = forms.ChildForm(request.POST or None, user=user, child=child)
+    if request.method == "POST" and form.is_valid():
+        values = form.child_values()
+        if not can_register_in(user, values["village"]):
+            form.add_error("village", _("You cannot register children in this village."))
+        else:
+            try:
+                services.child_update(
+                    actor=user,
+                    child=child,
+                    values=values,
+                    parents=form.parents(),
+                    guardian=form.guardian(),
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The changes are saved."))
+                return _to_detail(child.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "web/children/form.html",
+        {"form": form, "editing": True, "child": child_row(child, user)},
+        status=status,
+    )
+
+
+@login_required
+def child_exit(request: HttpRequest, child_id: int) -> HttpResponse:
+    user = account(request)
+    child = child_get_for_user(user, child_id, AccessPurpose.EXIT, route="web:child-exit")
+    if not child.is_active:
+        raise ChildNotFound
+    form = forms.ExitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.child_exit(
+                actor=user,
+                child=child,
+                reason=form.cleaned_data["reason"],
+                on=form.cleaned_data["on"],
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The child has left the registry."))
+            return _to_detail(child.pk)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "web/children/exit.html",
+        {"form": form, "child": child_row(child, user)},
+        status=status,
+    )
+
+
+def _action_failed(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@login_required
+@require_POST
+def status_add(request: HttpRequest, child_id: int) -> HttpResponse:
+    user = account(request)
+    child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:status-add")
+    form = forms.StatusAddForm(request.POST, prefix="add")
+    if not form.is_valid():
+        _action_failed(request, ValidationError(list(form.errors.values())))
+        return _to_detail(child.pk)
+    try:
+        services.status_add(
+            actor=user,
+            child=child,
+            kind=form.cleaned_data["kind"],
+            started_on=form.cleaned_data["started_on"],
+        )
+    except ValidationError as exc:
+        _action_failed(request, exc)
+    else:
+        messages.success(request, _("The status is added."))
+    return _to_detail(child.pk)
+
+
+@login_required
+@require_POST
+def status_end(request: HttpRequest, child_id: int, kind: str) -> HttpResponse:
+    user = account(request)
+    child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:status-end")
+    status = ChildStatus.objects.filter(child=child, kind=kind, ended_on__isnull=True).first()
+    if status is None:
+        raise Http404
+    form = forms.StatusEndForm(request.POST, prefix="end")
+    if not form.is_valid():
+        _action_failed(request, ValidationError(list(form.errors.values())))
+        return _to_detail(child.pk)
+    try:
+        services.status_end(
+            actor=user,
+            status=status,
+            reason=form.cleaned_data["reason"],
+            on=form.cleaned_data["on"],
+        )
+    except ValidationError as exc:
+        _action_failed(request, exc)
+    else:
+        messages.success(request, _("The status is ended."))
+    return _to_detail(child.pk)
+
+
+@login_required
+@require_POST
+def parent_return(request: HttpRequest, child_id: int, role: str) -> HttpResponse:
+    user = account(request)
+    child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:parent-return")
+    if role not in ParentRole.values:
+        raise Http404
+    form = forms.ParentReturnForm(request.POST, prefix="ret")
+    on = form.cleaned_data.get("on") if form.is_valid() else None
+    try:
+        services.parent_return(actor=user, child=child, role=role, on=on)
+    except ValidationError as exc:
+        _action_failed(request, exc)
+    else:
+        messages.success(request, _("The parent's return is recorded."))
+    return _to_detail(child.pk)
+
+
+@login_required
+@require_POST
+def duplicate_resolve(request: HttpRequest, flag_id: int) -> HttpResponse:
+    """Confirm two flagged records are different children, or merge them."""
+    user = account(request)
+    flag = (
+        DuplicateFlag.objects.filter(pk=flag_id, child__in=children_for_user(user))
+        .select_related("child", "other")
+        .first()
+    )
+    if flag is None:
+        raise Http404
+    for child_pk in (flag.child_id, flag.other_id):
+        child_get_for_user(user, child_pk, AccessPurpose.DUPLICATE, route="web:duplicate-resolve")
+    form = forms.DuplicateResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a resolution."))
+        return redirect("web:home")
+    try:
+        services.duplicate_resolve(
+            actor=user, flag=flag, resolution=form.cleaned_data["resolution"]
+        )
+    except ValidationError as exc:
+        _action_failed(request, exc)
+    else:
+        messages.success(request, _("The possible duplicate is resolved."))
+    return redirect("web:home")

@@ -1,0 +1,60 @@
+"""The home page: one per role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from care365.accounts.models import CARER_ROLES, Role
+from care365.accounts.selectors import ChildFilters, child_list
+from care365.accounts.visibility import child_row
+from care365.carers.models import Carer
+from care365.web import selectors
+
+from ._common import account
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = account(request)
+    if user.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR):
+        return render(
+            request,
+            "web/home_area.html",
+            {"overview": selectors.overview(user), "area": user.area},
+        )
+    if user.role == Role.DIRECTOR:
+        children = child_list(user, ChildFilters())[: settings.PAGE_SIZE]
+        flags = list(selectors.open_duplicates(user))
+        return render(
+            request,
+            "web/home_director.html",
+            {
+                "area": user.area,
+                "by_status": selectors.status_counts(user),
+                "rows": [child_row(c, user) for c in children],
+                "duplicates": [
+                    {
+                        "id": f.pk,
+                        "child": child_row(f.child, user),
+                        "other": child_row(f.other, user),
+                    }
+                    for f in flags
+                ],
+            },
+        )
+    if user.role in CARER_ROLES:
+        carer = (
+            Carer.objects.select_related("organisation", "organisation__area")
+            .filter(user=user)
+            .first()
+        )
+        children = child_list(user, ChildFilters())[: settings.PAGE_SIZE]
+        return render(
+            request,
+            "web/home_carer.html",
+            {"carer": carer, "rows": [child_row(c, user) for c in children]},
+        )
+    return render(request, "web/home_none.html")
