@@ -36,3 +36,42 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each `care365 worker` process swept: operators see which workers are alive."""
+
+    name = models.CharField(_("worker"), max_length=150, unique=True)  # "host:pid"
+    host = models.CharField(_("host"), max_length=100)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started at"))
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
+    sweeps = models.PositiveBigIntegerField(_("sweeps"), default=0)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PeriodicJobRun(models.Model):
+    """When a periodic job last ran. A worker claims a day's run by a conditional update of this
+    row, so however many workers run, each job runs once per day; a missed day is caught up by the
+    next run because every job is idempotent."""
+
+    name = models.CharField(_("job"), max_length=64, unique=True)
+    last_run_on = models.DateField(_("last run for the day"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
+    last_result = models.CharField(_("last result"), max_length=255, blank=True)
+    runs = models.PositiveBigIntegerField(_("runs"), default=0)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.last_run_on or 'never'})"

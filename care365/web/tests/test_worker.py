@@ -9,9 +9,11 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
@@ -20,6 +22,15 @@ from care365.registry.tests.factories import LeftBehindChildFactory
 from care365.web.worker import JOBS, Worker, job_run_if_due
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+def child_database_url() -> str:
+    """The URL of the database this test runs on, for a child process to use."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgres://{quote(db['USER'])}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def years_ago(day: date, years: int) -> date:
@@ -100,13 +111,7 @@ def test_a_job_that_fails_gives_its_claim_back_and_runs_on_the_next_sweep() -> N
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_process_stops_cleanly_on_sigterm() -> None:
-    if "postgres" in os.environ.get("DATABASE_URL", ""):
-        pytest.skip("the test database name is only known inside pytest-django's connection")
-    from django.db import connection
-
-    env = dict(
-        os.environ, CARE365_DEMO="1", DATABASE_URL=f"sqlite:///{connection.settings_dict['NAME']}"
-    )
+    env = dict(os.environ, CARE365_DEMO="1", DATABASE_URL=child_database_url())
     proc = subprocess.Popen(
         [sys.executable, "-m", "care365.cli", "worker", "--interval", "0.2"],
         cwd=ROOT,
