@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import P, PathEx, Query, Router
+from ninja import P, PathEx, Query, Router, Status
 
 from care365.accounts.access import can_register_in, child_get_for_user
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
@@ -112,7 +112,7 @@ def child_get(request: HttpRequest, child_id: ChildId) -> dict[str, Any]:
     operation_id="child_register",
     summary="Register a child",
 )
-def child_register(request: HttpRequest, payload: ChildIn) -> tuple[int, dict[str, Any]]:
+def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, Any]]:
     """Register a child in a village of your scope, with statuses, parents and entrusted carer.
 
     The ID number must pass its check digit and agree with the birth date and sex; a number
@@ -135,7 +135,7 @@ def child_register(request: HttpRequest, payload: ChildIn) -> tuple[int, dict[st
     )
     child = services.child_register(actor=user, data=registration)
     shown = child_get_for_user(user, child.pk, AccessPurpose.VIEW, route=route("child_register"))
-    return 201, _render(shown, user)
+    return Status(201, _render(shown, user))
 
 
 @router.patch(

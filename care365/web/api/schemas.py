@@ -15,6 +15,7 @@ from typing import Annotated
 from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from care365.carers.models import CarerRole
 from care365.registry.models import (
@@ -40,11 +41,11 @@ MAX_OFFSET = 10_000_000
 def _storable(value: str) -> str:
     """Refuse text no database column can hold: NUL characters and lone surrogates."""
     if "\x00" in value:
-        raise ValueError("Text may not contain NUL characters.")
+        raise PydanticCustomError("nul_character", "Text may not contain NUL characters.")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError("Text must be valid Unicode.") from exc
+        raise PydanticCustomError("surrogate", "Text must be valid Unicode.") from exc
     return value
 
 

@@ -1,0 +1,80 @@
+"""Calling the API as each persona: a bearer token per user, English unless a test asks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+
+from care365.accounts.models import User
+from care365.accounts.services import api_token_create
+from config.api import api as ninja_api
+
+BASE = "/api/v1"
+
+
+class Api:
+    """A test client for /api/v1 that sends a user's bearer token and a language."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._tokens: dict[int, str] = {}
+
+    def token(self, user: User) -> str:
+        if user.pk not in self._tokens:
+            self._tokens[user.pk] = api_token_create(user=user)
+        return self._tokens[user.pk]
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        user: User | None = None,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+        language: str = "en",
+        headers: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        sent = {"Accept-Language": language, **(headers or {})}
+        if user is not None:
+            sent["Authorization"] = f"Bearer {self.token(user)}"
+        kwargs: dict[str, Any] = {"headers": sent}
+        if body is not None:
+            kwargs["data"] = json.dumps(body, default=str)
+            kwargs["content_type"] = "application/json"
+        elif query:
+            kwargs["data"] = query
+        url = path if path.startswith(BASE) else BASE + path
+        return getattr(self.client, method.lower())(url, **kwargs)  # type: ignore[no-any-return]
+
+    def get(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.call("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> HttpResponse:
+        return self.call("PATCH", path, **kwargs)
+
+
+@pytest.fixture
+def api(client: Client) -> Api:
+    return Api(client)
+
+
+@pytest.fixture(scope="session")
+def openapi() -> dict[str, Any]:
+    return ninja_api.get_openapi_schema()
+
+
+def operations(schema: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """operationId -> (method, path template), straight from the OpenAPI schema."""
+    return {
+        op["operationId"]: (method.upper(), path)
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+    }
