@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export CARE365_DEMO ?= 1
 
-.PHONY: demo test lint types migrations-check check browser clean bench
+.PHONY: demo test lint types migrations-check check browser clean bench messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+# Refresh the Chinese catalogue after changing strings (needs gettext); commit the .po and .mo.
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete \
+		--ignore ".venv/*" --ignore "var/*" --ignore "tests/*" --ignore "bench/*"
+	cd care365/locale/zh_Hans/LC_MESSAGES && msgfmt --check -o django.mo django.po

@@ -50,6 +50,11 @@ def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
     return [("", label), *choices]
 
 
+def _given(values: dict[str, Any]) -> dict[str, Any]:
+    """Leave out empty dates: the services store a missing value as "", which a date refuses."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Show a service's ValidationError beside the fields it names; the rest on top."""
     if not hasattr(exc, "error_dict"):
@@ -263,14 +268,14 @@ class ChildForm(forms.Form):
         data = self.cleaned_data
         result: dict[str, dict[str, Any]] = {}
         for role in PARENT_ROLES:
-            values = {n: data.get(f"{role}_{n}") for n in PARENT_FIELDS}
-            if values["situation"]:
+            values = _given({n: data.get(f"{role}_{n}") for n in PARENT_FIELDS})
+            if values.get("situation"):
                 result[role.value] = values
         return result
 
     def guardian(self) -> dict[str, Any] | None:
         data = self.cleaned_data
-        values = {n: data.get(f"guardian_{n}") for n in GUARDIAN_FIELDS}
+        values = _given({n: data.get(f"guardian_{n}") for n in GUARDIAN_FIELDS})
         return values if any(values.values()) else None
 
     def registration(self) -> ChildInput:
@@ -313,7 +318,11 @@ class ChildFilterForm(forms.Form):
 
     def query(self) -> dict[str, str]:
         values = self.values()
-        return {k: ("1" if v is True else str(v)) for k, v in values.items() if v is not False}
+        return {
+            k: ("1" if v is True else str(v))
+            for k, v in values.items()
+            if k in self.PARAMS and v is not False
+        }
 
 
 class ChildSearchForm(ChildFilterForm):
