@@ -122,8 +122,9 @@ def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, A
     if user.role not in REGISTRY_ROLES:
         raise PermissionDenied
     fields = payload.model_dump(exclude={"village", "statuses", *PARENT_ROLES, "guardian"})
+    # Parts leave out what was not given (None), so the services keep their own defaults.
     parents = {
-        role: part.model_dump()
+        role: part.model_dump(exclude_none=True)
         for role in PARENT_ROLES
         if (part := getattr(payload, role)) is not None
     }
@@ -131,7 +132,9 @@ def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, A
         child={**fields, "village": _village(user, payload.village)},
         statuses=list(payload.statuses),
         parents=parents,
-        guardian=payload.guardian.model_dump() if payload.guardian is not None else None,
+        guardian=(
+            payload.guardian.model_dump(exclude_none=True) if payload.guardian is not None else None
+        ),
     )
     child = services.child_register(actor=user, data=registration)
     shown = child_get_for_user(user, child.pk, AccessPurpose.VIEW, route=route("child_register"))
