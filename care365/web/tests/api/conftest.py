@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 
 from care365.accounts.models import User
 from care365.accounts.services import api_token_create
 from config.api import api as ninja_api
+
+if TYPE_CHECKING:  # the test client's response type exists only in django-stubs
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+else:
+    Response = object
 
 BASE = "/api/v1"
 
@@ -38,7 +42,7 @@ class Api:
         query: dict[str, Any] | None = None,
         language: str = "en",
         headers: dict[str, str] | None = None,
-    ) -> HttpResponse:
+    ) -> Response:
         sent = {"Accept-Language": language, **(headers or {})}
         if user is not None:
             sent["Authorization"] = f"Bearer {self.token(user)}"
@@ -51,13 +55,13 @@ class Api:
         url = path if path.startswith(BASE) else BASE + path
         return getattr(self.client, method.lower())(url, **kwargs)  # type: ignore[no-any-return]
 
-    def get(self, path: str, **kwargs: Any) -> HttpResponse:
+    def get(self, path: str, **kwargs: Any) -> Response:
         return self.call("GET", path, **kwargs)
 
-    def post(self, path: str, **kwargs: Any) -> HttpResponse:
+    def post(self, path: str, **kwargs: Any) -> Response:
         return self.call("POST", path, **kwargs)
 
-    def patch(self, path: str, **kwargs: Any) -> HttpResponse:
+    def patch(self, path: str, **kwargs: Any) -> Response:
         return self.call("PATCH", path, **kwargs)
 
 
