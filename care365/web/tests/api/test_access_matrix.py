@@ -170,11 +170,12 @@ def _request(
         "child_reveal_id": {"reason": "核对户籍"},
         "child_register": _register_body(target.village),
     }.get(op)
-    query: dict[str, Any] | None = {
+    queries: dict[str, dict[str, Any]] = {
         "child_list": {"limit": 100, "include_exited": "true"},
         "carer_list": {"limit": 100},
         "access_log_list": {"child": target.child.pk},
-    }.get(op)
+    }
+    query = queries.get(op)
     return path, body, query
 
 
