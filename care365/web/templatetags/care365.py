@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.db.models import TextChoices
+from django.utils.text import capfirst
 
 from care365.accounts.models import Role
 from care365.carers.models import BackgroundCheck, CarerRole, Organisation
@@ -55,7 +56,7 @@ def label(value: Any, kind: str) -> Any:
         return ""
     choices = CHOICES[kind]
     try:
-        return choices(value).label
+        return capfirst(choices(value).label)
     except ValueError:
         return value
 
