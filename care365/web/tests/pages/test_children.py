@@ -421,6 +421,12 @@ def test_exit_takes_the_child_out_of_the_list_and_ends_open_statuses(
     assert not child.statuses.filter(ended_on__isnull=True).exists()
     assert child.name not in client.get(reverse("web:child-list")).content.decode()
     assert child.name in client.get(reverse("web:child-list"), {"exited": "1"}).content.decode()
+    detail = client.get(
+        reverse("web:child-detail", args=[child.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "This child has left the registry." in detail
+    assert reverse("web:child-edit", args=[child.pk]) not in detail
+    assert client.get(url).status_code == 404  # nothing left to exit
 
 
 def test_statuses_are_added_and_ended_from_the_detail_page(
