@@ -1,0 +1,219 @@
+"""Writing generated children in chunks: COPY on PostgreSQL, bulk_create on SQLite.
+
+Both write the same rows the models would: the ID number encrypted and its keyed hash beside it,
+address and phones encrypted. On PostgreSQL the rows bypass the ORM, so this module encrypts them
+itself with care365.core.crypto, and takes child ids from the table's own sequence so statuses,
+parents and entrusted carers can point at them in the same chunk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from care365.core import crypto
+from care365.registry.models import Child, ChildStatus, Guardian, Parent
+from care365.web.seeding.children import ChildRow
+
+CHILD_COLUMNS = (
+    "id",
+    "name",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "id_number",
+    "id_number_hash",
+    "hukou",
+    "village",
+    "address",
+    "school",
+    "grade",
+    "boarding",
+    "health_notes",
+    "disability_notes",
+    "interests",
+    "languages",
+    "income_source",
+    "registered_at",
+    "updated_at",
+    "exit_reason",
+)
+STATUS_COLUMNS = ("child", "kind", "started_on", "end_reason")
+PARENT_COLUMNS = (
+    "child",
+    "role",
+    "name",
+    "situation",
+    "work_place",
+    "away_since",
+    "unable_reason",
+    "phone",
+)
+GUARDIAN_COLUMNS = (
+    "child",
+    "name",
+    "relationship",
+    "phone",
+    "suitability_checked_on",
+    "parents_notified_village_on",
+)
+
+
+def _copy_sql(model: type[Any], fields: Sequence[str]) -> str:
+    meta = model._meta
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
+    return f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+
+
+def _encrypt(value: str) -> str:
+    return crypto.encrypt(value) if value else ""
+
+
+def children_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: datetime) -> None:
+    """Write one chunk of children with everything attached, in one transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            _postgres_write(rows, village_ids, now=now)
+        else:
+            _orm_write(rows, village_ids)
+
+
+def _postgres_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: datetime) -> None:
+    table = Child._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper, in Django's transaction
+        with raw.copy(_copy_sql(Child, CHILD_COLUMNS)) as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row(
+                    (
+                        pk,
+                        row.name,
+                        row.sex,
+                        row.birth_date,
+                        row.ethnicity,
+                        crypto.encrypt(row.id_number),
+                        crypto.lookup_hash(row.id_number),
+                        row.hukou,
+                        village_ids[row.village],
+                        _encrypt(row.address),
+                        row.school,
+                        row.grade,
+                        row.boarding,
+                        row.health_notes,
+                        row.disability_notes,
+                        json.dumps(row.interests),
+                        json.dumps(row.languages),
+                        row.income_source,
+                        now,
+                        now,
+                        "",
+                    )
+                )
+        with raw.copy(_copy_sql(ChildStatus, STATUS_COLUMNS)) as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                for kind, started in row.statuses:
+                    copy.write_row((pk, kind, started, ""))
+        with raw.copy(_copy_sql(Parent, PARENT_COLUMNS)) as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                for p in row.parents:
+                    copy.write_row(
+                        (
+                            pk,
+                            p.role,
+                            p.name,
+                            p.situation,
+                            p.work_place,
+                            p.away_since,
+                            p.unable_reason,
+                            _encrypt(p.phone),
+                        )
+                    )
+        with raw.copy(_copy_sql(Guardian, GUARDIAN_COLUMNS)) as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                g = row.guardian
+                if g is not None:
+                    copy.write_row(
+                        (
+                            pk,
+                            g.name,
+                            g.relationship,
+                            _encrypt(g.phone),
+                            g.suitability_checked_on,
+                            g.parents_notified_village_on,
+                        )
+                    )
+
+
+def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:
+    """bulk_create through the models: EncryptedTextField encrypts as it saves."""
+    children = Child.objects.bulk_create(
+        [
+            Child(
+                name=row.name,
+                sex=row.sex,
+                birth_date=row.birth_date,
+                ethnicity=row.ethnicity,
+                id_number=row.id_number,
+                id_number_hash=crypto.lookup_hash(row.id_number),
+                hukou=row.hukou,
+                village_id=village_ids[row.village],
+                address=row.address,
+                school=row.school,
+                grade=row.grade,
+                boarding=row.boarding,
+                health_notes=row.health_notes,
+                disability_notes=row.disability_notes,
+                interests=row.interests,
+                languages=row.languages,
+                income_source=row.income_source,
+            )
+            for row in rows
+        ]
+    )
+    pairs = list(zip(children, rows, strict=True))
+    ChildStatus.objects.bulk_create(
+        [
+            ChildStatus(child=child, kind=kind, started_on=started)
+            for child, row in pairs
+            for kind, started in row.statuses
+        ]
+    )
+    Parent.objects.bulk_create(
+        [
+            Parent(
+                child=child,
+                role=p.role,
+                name=p.name,
+                situation=p.situation,
+                work_place=p.work_place,
+                away_since=p.away_since,
+                unable_reason=p.unable_reason,
+                phone=p.phone,
+            )
+            for child, row in pairs
+            for p in row.parents
+        ]
+    )
+    Guardian.objects.bulk_create(
+        [
+            Guardian(
+                child=child,
+                name=row.guardian.name,
+                relationship=row.guardian.relationship,
+                phone=row.guardian.phone,
+                suitability_checked_on=row.guardian.suitability_checked_on,
+                parents_notified_village_on=row.guardian.parents_notified_village_on,
+            )
+            for child, row in pairs
+            if row.guardian is not None
+        ]
+    )

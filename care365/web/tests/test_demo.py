@@ -1,0 +1,100 @@
+"""`care365 demo --no-serve`: six demo logins linked to real records, usable only in demo mode."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from care365.accounts.models import Role, User
+from care365.areas.models import Area
+from care365.carers.models import BackgroundCheck
+from care365.registry.models import Child
+from care365.web.management.commands import demo
+
+ROLES = {
+    "admin": Role.COUNTY_ADMIN,
+    "supervisor": Role.SUPERVISOR,
+    "director": Role.DIRECTOR,
+    "police": Role.POLICE,
+    "doctor": Role.DOCTOR,
+    "volunteer": Role.VOLUNTEER,
+}
+
+
+def run_demo() -> str:
+    out = StringIO()
+    call_command("demo", "--no-serve", stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def small_demo(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
+    monkeypatch.setattr(demo, "DEMO_CHILDREN", 200)
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_demo_seeds_an_empty_registry_and_links_each_login_to_real_records() -> None:
+    output = run_demo()
+
+    assert Child.objects.count() == 200
+    users = {u.username: u for u in User.objects.select_related("area", "carer__organisation")}
+    assert {name: users[name].role for name in ROLES} == ROLES
+    admin = users["admin"]
+    assert admin.area is not None and admin.area.level == Area.Level.COUNTY
+    assert admin.is_staff and admin.is_superuser
+    supervisor, director = users["supervisor"], users["director"]
+    assert supervisor.area is not None and supervisor.area.level == Area.Level.TOWNSHIP
+    assert director.area is not None and director.area.parent_id == supervisor.area.pk
+    assert Child.objects.filter(village=director.area).exists()
+    for name in ("police", "doctor", "volunteer"):
+        carer = users[name].carer
+        assert carer is not None and carer.role == name
+        org_area = carer.organisation.area
+        assert supervisor.area.pk in (org_area.pk, org_area.parent_id)
+        assert not users[name].is_staff
+    volunteer = users["volunteer"].carer
+    assert volunteer is not None
+    assert volunteer.background_check == BackgroundCheck.PASSED and volunteer.trained_on
+    for name in ROLES:
+        assert name in output
+    assert "village children's director" in output and "儿童主任" in output
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_demo_logins_sign_in_with_demo_and_a_second_run_refreshes_them() -> None:
+    call_command("seed", "--children", "150", "--seed", "2", verbosity=0, stderr=StringIO())
+    run_demo()
+    director = User.objects.get(username="director")
+    director.set_password("something else")
+    director.save()
+
+    run_demo()
+
+    assert Child.objects.count() == 150  # an existing registry is not seeded again
+    assert User.objects.filter(username__in=ROLES).count() == 6
+    client = Client()
+    assert client.login(username="director", password="demo")
+    assert client.get("/").status_code in (200, 302)
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_the_demo_password_fails_outside_demo_mode(settings: Any) -> None:
+    run_demo()
+    assert authenticate(username="director", password="demo") is not None
+    settings.DEMO = False
+    assert authenticate(username="director", password="demo") is None
+    assert not Client().login(username="admin", password="demo")
+
+
+@pytest.mark.django_db
+def test_demo_refuses_to_run_outside_demo_mode(settings: Any) -> None:
+    settings.DEMO = False
+    with pytest.raises(CommandError, match="only in demo mode"):
+        run_demo()
+    assert not Child.objects.exists()
+    assert not User.objects.exists()
