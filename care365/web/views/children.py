@@ -77,10 +77,13 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def child_search(request: HttpRequest) -> HttpResponse:
-    """Keep the search text in the session, then show the list with the filters in its URL."""
+    """Keep the search text in the session, then show the list with the filters in its URL.
+
+    A GET (a sign-in that came back here) just shows the list."""
     user = account(request)
+    if request.method != "POST":
+        return redirect("web:child-list")
     form = forms.ChildSearchForm(request.POST, user=user)
     form.is_valid()
     if "clear" in request.POST:

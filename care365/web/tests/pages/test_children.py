@@ -292,6 +292,7 @@ def test_search_by_id_number_finds_the_child_and_the_number_never_enters_a_url(
 
 def test_search_by_name_then_clear(client: Client, personas: Personas) -> None:
     client.force_login(personas.admin)
+    assert client.get(reverse("web:child-search"))["Location"] == reverse("web:child-list")
     html = client.post(reverse("web:child-search"), {"q": "小龙"}, follow=True).content.decode()
     assert personas.child_b.name in html and personas.child_a.name not in html
     html = client.post(
