@@ -438,6 +438,10 @@ def test_statuses_are_added_and_ended_from_the_detail_page(
     client.post(
         reverse("web:status-add", args=[child.pk]), {"add-kind": StatusKind.DIFFICULTY_POVERTY}
     )
+    html = client.get(reverse("web:child-detail", args=[child.pk])).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "every form control on the page has its own id"
+    assert 'name="end-reason"' in html and 'name="ret-on"' in html
     assert child.statuses.filter(kind=StatusKind.DIFFICULTY_POVERTY, ended_on=None).exists()
     again = client.post(
         reverse("web:status-add", args=[child.pk]),
