@@ -60,7 +60,7 @@ def _location(loc: Iterable[Any]) -> str:
     if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
         parts = parts[1:]
         # A body or query schema is one parameter of the handler: drop its name.
-        if len(parts) > 1 and parts[0] in {"payload", "filters", "page"}:
+        if parts and parts[0] in {"payload", "filters"}:
             parts = parts[1:]
     return ".".join(parts) or NON_FIELD_ERRORS
 

@@ -10,11 +10,12 @@ different subset, and a field the viewer may not see is left out of the response
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from ninja.schema import DjangoGetter
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from care365.carers.models import CarerRole
@@ -57,6 +58,16 @@ class InSchema(Schema):
     """A request's body or query: choices arrive as plain values, ready for the services."""
 
     model_config = ConfigDict(use_enum_values=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # ninja's schemas read attributes from any object, so a list or a string would pass as
+        # an object with every field left out.
+        given = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(given, dict):
+            raise PydanticCustomError("object_type", "Send a JSON object.")
+        return data
 
 
 # ---- shared pieces --------------------------------------------------------------------------

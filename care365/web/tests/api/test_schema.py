@@ -3,6 +3,7 @@ that must be refused with 4xx rather than reach the database."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -99,3 +100,17 @@ def test_text_no_database_can_store_is_refused(api: Api, personas: Personas, tex
     )
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["school"]
+
+
+@pytest.mark.parametrize("body", [[None, None], "text", 5, None])
+def test_a_body_that_is_not_an_object_is_refused(
+    api: Api, personas: Personas, body: object
+) -> None:
+    response = api.client.patch(
+        f"/api/v1/children/{personas.child_a.pk}",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {api.token(personas.admin)}", "Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["__all__"]
