@@ -8,18 +8,20 @@ are short, while the other townships have some room. Pairing meets real shortage
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole, Organisation
 from care365.registry.models import Interest, Language
 from care365.web.seeding import names
 from care365.web.seeding.county import CountyPlan, TownshipPlan, offset
+from care365.web.seeding.writers import copy_rows, next_ids
 
 # Capacity over children, per role: most townships have some room, the short ones have not.
 ROOM = (1.05, 1.3)
@@ -253,6 +255,12 @@ class CarerGenerator:
         return organisations
 
 
+CARER_COLUMNS = (
+    "id", "role", "name", "sex", "phone", "organisation", "latitude", "longitude", "capacity",
+    "skills", "languages", "background_check", "background_checked_on", "trained_on", "active",
+)  # fmt: skip
+
+
 @transaction.atomic
 def carers_write(organisations: list[OrganisationPlan], areas: dict[str, Area]) -> int:
     """Bulk-insert organisations, carers and their service areas; return the number of carers."""
@@ -264,34 +272,53 @@ def carers_write(organisations: list[OrganisationPlan], areas: dict[str, Area]) 
         batch_size=2000,
     )
     plans = [(org, c) for org, o in zip(orgs, organisations, strict=True) for c in o.carers]
-    carers = Carer.objects.bulk_create(
-        [
-            Carer(
-                role=c.role,
-                name=c.name,
-                sex=c.sex,
-                phone=c.phone,
-                organisation=org,
-                latitude=c.latitude,
-                longitude=c.longitude,
-                capacity=c.capacity,
-                skills=c.skills,
-                languages=c.languages,
-                background_check=c.background_check,
-                background_checked_on=c.background_checked_on,
-                trained_on=c.trained_on,
-            )
-            for org, c in plans
-        ],
-        batch_size=2000,
-    )
+    if connection.vendor == "postgresql":
+        ids = next_ids(Carer, len(plans))
+        copy_rows(
+            Carer,
+            CARER_COLUMNS,
+            (
+                (
+                    pk, c.role, c.name, c.sex, c.phone, org.pk, c.latitude, c.longitude,
+                    c.capacity, json.dumps(c.skills), json.dumps(c.languages),
+                    c.background_check, c.background_checked_on, c.trained_on, True,
+                )
+                for pk, (org, c) in zip(ids, plans, strict=True)
+            ),
+        )  # fmt: skip
+    else:
+        carers = Carer.objects.bulk_create(
+            [
+                Carer(
+                    role=c.role,
+                    name=c.name,
+                    sex=c.sex,
+                    phone=c.phone,
+                    organisation=org,
+                    latitude=c.latitude,
+                    longitude=c.longitude,
+                    capacity=c.capacity,
+                    skills=c.skills,
+                    languages=c.languages,
+                    background_check=c.background_check,
+                    background_checked_on=c.background_checked_on,
+                    trained_on=c.trained_on,
+                )
+                for org, c in plans
+            ],
+            batch_size=2000,
+        )
+        ids = [carer.pk for carer in carers]
     through = Carer.service_areas.through
-    through.objects.bulk_create(
-        [
-            through(carer_id=carer.pk, area_id=areas[code].pk)
-            for carer, (_, plan) in zip(carers, plans, strict=True)
-            for code in plan.service_areas
-        ],
-        batch_size=5000,
+    links = (
+        (pk, areas[code].pk)
+        for pk, (_, plan) in zip(ids, plans, strict=True)
+        for code in plan.service_areas
     )
-    return len(carers)
+    if connection.vendor == "postgresql":
+        copy_rows(through, ("carer", "area"), links)
+    else:
+        through.objects.bulk_create(
+            [through(carer_id=carer, area_id=area) for carer, area in links], batch_size=5000
+        )
+    return len(plans)

@@ -9,7 +9,7 @@ parents and entrusted carers can point at them in the same chunk.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +69,23 @@ def _copy_sql(model: type[Any], fields: Sequence[str]) -> str:
     return f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
 
 
+def next_ids(model: type[Any], count: int) -> list[int]:
+    """Reserve `count` ids from the table's own sequence (PostgreSQL), safe beside other writers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(model: type[Any], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows into the model's table (PostgreSQL), inside the current transaction."""
+    with connection.cursor() as cursor, cursor.cursor.copy(_copy_sql(model, fields)) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _encrypt(value: str) -> str:
     return crypto.encrypt(value) if value else ""
 
@@ -83,74 +100,51 @@ def children_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: dat
 
 
 def _postgres_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: datetime) -> None:
-    table = Child._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(rows)],
-        )
-        ids = [r[0] for r in cursor.fetchall()]
-        raw = cursor.cursor  # psycopg 3 cursor under Django's wrapper, in Django's transaction
-        with raw.copy(_copy_sql(Child, CHILD_COLUMNS)) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row(
-                    (
-                        pk,
-                        row.name,
-                        row.sex,
-                        row.birth_date,
-                        row.ethnicity,
-                        crypto.encrypt(row.id_number),
-                        crypto.lookup_hash(row.id_number),
-                        row.hukou,
-                        village_ids[row.village],
-                        _encrypt(row.address),
-                        row.school,
-                        row.grade,
-                        row.boarding,
-                        row.health_notes,
-                        row.disability_notes,
-                        json.dumps(row.interests),
-                        json.dumps(row.languages),
-                        row.income_source,
-                        now,
-                        now,
-                        "",
-                    )
-                )
-        with raw.copy(_copy_sql(ChildStatus, STATUS_COLUMNS)) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                for kind, started in row.statuses:
-                    copy.write_row((pk, kind, started, ""))
-        with raw.copy(_copy_sql(Parent, PARENT_COLUMNS)) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                for p in row.parents:
-                    copy.write_row(
-                        (
-                            pk,
-                            p.role,
-                            p.name,
-                            p.situation,
-                            p.work_place,
-                            p.away_since,
-                            p.unable_reason,
-                            _encrypt(p.phone),
-                        )
-                    )
-        with raw.copy(_copy_sql(Guardian, GUARDIAN_COLUMNS)) as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                g = row.guardian
-                if g is not None:
-                    copy.write_row(
-                        (
-                            pk,
-                            g.name,
-                            g.relationship,
-                            _encrypt(g.phone),
-                            g.suitability_checked_on,
-                            g.parents_notified_village_on,
-                        )
-                    )
+    ids = next_ids(Child, len(rows))
+    pairs = list(zip(ids, rows, strict=True))
+    copy_rows(
+        Child,
+        CHILD_COLUMNS,
+        (
+            (
+                pk, row.name, row.sex, row.birth_date, row.ethnicity,
+                crypto.encrypt(row.id_number), crypto.lookup_hash(row.id_number), row.hukou,
+                village_ids[row.village], _encrypt(row.address), row.school, row.grade,
+                row.boarding, row.health_notes, row.disability_notes, json.dumps(row.interests),
+                json.dumps(row.languages), row.income_source, now, now, "",
+            )
+            for pk, row in pairs
+        ),
+    )  # fmt: skip
+    copy_rows(
+        ChildStatus,
+        STATUS_COLUMNS,
+        ((pk, kind, started, "") for pk, row in pairs for kind, started in row.statuses),
+    )
+    copy_rows(
+        Parent,
+        PARENT_COLUMNS,
+        (
+            (
+                pk, p.role, p.name, p.situation, p.work_place, p.away_since, p.unable_reason,
+                _encrypt(p.phone),
+            )
+            for pk, row in pairs
+            for p in row.parents
+        ),
+    )  # fmt: skip
+    copy_rows(
+        Guardian,
+        GUARDIAN_COLUMNS,
+        (
+            (
+                pk, g.name, g.relationship, _encrypt(g.phone), g.suitability_checked_on,
+                g.parents_notified_village_on,
+            )
+            for pk, row in pairs
+            if (g := row.guardian) is not None
+        ),
+    )  # fmt: skip
 
 
 def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:

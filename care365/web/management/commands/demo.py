@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -49,6 +50,9 @@ class Command(BaseCommand):
         verbose = options["verbosity"] > 0
         port = options["port"] or env_int("PORT", 8000)
         call_command("migrate", interactive=False, verbosity=0)
+        # Static files come from the apps (WhiteNoise finders in demo mode); an empty STATIC_ROOT
+        # keeps WhiteNoise from warning that it is missing.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         if not Child.objects.exists():
             if verbose:
                 self.stdout.write(f"Seeding a synthetic county with {DEMO_CHILDREN:,} children...")
@@ -61,6 +65,9 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write(self.logins_text(logins))
             return
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise CommandError(f"port {port} is in use: choose another with PORT=... (or --port)")
         self.serve(port, logins)
 
     def logins_text(self, logins: list[DemoLogin]) -> str:
@@ -68,7 +75,8 @@ class Command(BaseCommand):
         with override("en"):
             for login in logins:
                 role = str(Role(login.role).label)
-                lines.append(f"  {login.username:<11} {role:<28} {login.role_zh:<8} {login.where}")
+                zh = login.role_zh + " " * (16 - 2 * len(login.role_zh))  # CJK: two columns each
+                lines.append(f"  {login.username:<11} {role:<29}{zh}{login.where}")
         return "\n".join(lines)
 
     def serve(self, port: int, logins: list[DemoLogin]) -> None:
