@@ -68,7 +68,8 @@ def seed_county(
     today: date | None = None,
     chunk_size: int | None = None,
 ) -> SeedResult:
-    """Build a synthetic county with `children` children; the same seed gives the same county.
+    """Build a synthetic county with `children` children; the same seed and `today` (the day
+    ages are counted from) give the same county.
 
     Refuses to add to a registry that already has children unless `append` is set, so it is never
     run by mistake against real data. With `dry_run` everything is generated and counted but

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument(
             "--county-code", default="331127", help="6-digit county code (default 331127)"
+        )
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            default=None,
+            help="the day ages are counted from, YYYY-MM-DD (default today): the same seed and "
+            "day give the same county",
         )
         parser.add_argument(
             "--append",
@@ -44,6 +52,7 @@ class Command(BaseCommand):
                 append=options["append"],
                 dry_run=options["dry_run"],
                 progress=options["verbosity"] > 0,
+                today=options["as_of"],
             )
         except SeedRefusedError as exc:
             raise CommandError(str(exc)) from exc
