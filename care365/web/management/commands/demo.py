@@ -49,6 +49,12 @@ class Command(BaseCommand):
             )
         verbose = options["verbosity"] > 0
         port = options["port"] or env_int("PORT", 8000)
+        if not options["no_serve"]:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise CommandError(
+                        f"port {port} is in use: choose another with PORT=... (or --port)"
+                    )
         call_command("migrate", interactive=False, verbosity=0)
         # Static files come from the apps (WhiteNoise finders in demo mode); an empty STATIC_ROOT
         # keeps WhiteNoise from warning that it is missing.
@@ -65,9 +71,6 @@ class Command(BaseCommand):
             if verbose:
                 self.stdout.write(self.logins_text(logins))
             return
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                raise CommandError(f"port {port} is in use: choose another with PORT=... (or --port)")
         self.serve(port, logins)
 
     def logins_text(self, logins: list[DemoLogin]) -> str:
@@ -101,9 +104,7 @@ class Command(BaseCommand):
                 "warning",
             ]
         )
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "care365.cli", "worker"]
-        )
+        worker = subprocess.Popen([sys.executable, "-m", "care365.cli", "worker"])
         children = (app, worker)
         try:
             if self.wait_for_port(port, app, stop):
