@@ -31,6 +31,7 @@ from .schemas import (
     ChildListOut,
     ChildOut,
     ChildPatch,
+    ChildSearchIn,
     ExitIn,
     RevealIn,
 )
@@ -64,16 +65,7 @@ def _village(user: User, village_id: int | None) -> Area:
     return village
 
 
-@router.get(
-    "",
-    response=responses(200, ChildListOut),
-    exclude_unset=True,
-    operation_id="child_list",
-    summary="List children",
-)
-def child_list_op(request: HttpRequest, filters: Query[ChildFilterQuery]) -> dict[str, Any]:
-    """The children in your scope, filtered, in village then name order; `count` is the total."""
-    user = account(request)
+def _list(user: User, filters: ChildFilterQuery, q: str = "") -> dict[str, Any]:
     children = child_list(
         user,
         ChildFilters(
@@ -82,13 +74,38 @@ def child_list_op(request: HttpRequest, filters: Query[ChildFilterQuery]) -> dic
             age_min=filters.age_min,
             age_max=filters.age_max,
             sex=filters.sex,
-            q=filters.q,
+            q=q,
             include_exited=filters.include_exited,
         ),
     )
     count = children.count()
     page = children[filters.offset : filters.offset + filters.limit]
     return {"items": [child_row(child, user) for child in page], "count": count}
+
+
+@router.get(
+    "",
+    response=responses(200, ChildListOut),
+    exclude_unset=True,
+    operation_id="child_list",
+    summary="List children",
+)
+def child_list_op(request: HttpRequest, filters: Query[ChildFilterQuery]) -> dict[str, Any]:
+    """The children in your scope, filtered, in village then name order; `count` is the total.
+    To search by name or ID number use `POST /children/search`, which keeps them out of URLs."""
+    return _list(account(request), filters)
+
+
+@router.post(
+    "/search",
+    response=responses(200, ChildListOut),
+    exclude_unset=True,
+    operation_id="child_search",
+    summary="Search children by name or ID number",
+)
+def child_search(request: HttpRequest, payload: ChildSearchIn) -> dict[str, Any]:
+    """Like the list, with `q`: part of a name, or a full ID number. Changes nothing."""
+    return _list(account(request), payload, payload.q)
 
 
 @router.get(

@@ -9,13 +9,14 @@ different subset, and a field the viewer may not see is left out of the response
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.conf import settings
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
 
 from care365.carers.models import CarerRole
@@ -50,8 +51,23 @@ def _storable(value: str) -> str:
     return value
 
 
+def _iso_day(value: Any) -> Any:
+    """A day as JSON spells it, "YYYY-MM-DD": not a number of seconds, not a date-time."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise PydanticCustomError("date_format", "Give the date as YYYY-MM-DD.")
+    return value
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Bodies are validated strictly (no "5" for 5, no 0 for false), as JSON Schema reads them; choices
+# and days arrive as JSON strings, so they alone are read leniently, from their string form.
+LAX = Strict(False)
+
 Text = Annotated[str, AfterValidator(_storable)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[date, LAX, BeforeValidator(_iso_day)]
 
 
 class InSchema(Schema):
@@ -68,6 +84,12 @@ class InSchema(Schema):
         if not isinstance(given, dict):
             raise PydanticCustomError("object_type", "Send a JSON object.")
         return data
+
+
+class Body(InSchema):
+    """A JSON request body, validated strictly."""
+
+    model_config = ConfigDict(strict=True)
 
 
 # ---- shared pieces --------------------------------------------------------------------------
@@ -91,7 +113,7 @@ class Page(InSchema):
 # ---- auth -----------------------------------------------------------------------------------
 
 
-class TokenIn(InSchema):
+class TokenIn(Body):
     username: Text = Field(min_length=1, max_length=150)
     password: Text = Field(min_length=1, max_length=4096)
 
@@ -104,15 +126,27 @@ class TokenOut(Schema):
 
 
 class ChildFilterQuery(Page):
+    """Filters that identify nobody, so they may travel in a URL."""
+
     area: Id | None = Field(None, description="An area in your scope: county, township or village.")
-    status: StatusKind | None = Field(None, description="Only children with this open status.")
+    status: Annotated[StatusKind, LAX] | None = Field(
+        None, description="Only children with this open status."
+    )
     age_min: int | None = Field(None, ge=0, le=30)
     age_max: int | None = Field(None, ge=0, le=30)
-    sex: Sex | None = None
-    q: Text = Field(
-        "", max_length=50, description="Part of a name, or a full ID number (matched exactly)."
-    )
+    sex: Annotated[Sex, LAX] | None = None
     include_exited: bool = Field(False, description="Also list children who left the registry.")
+
+
+class ChildSearchIn(ChildFilterQuery, Body):
+    """The same filters plus a name or ID number, sent in the body: a child's name or ID number
+    never goes in a URL, where proxies and access logs would keep it."""
+
+    q: Text = Field(
+        min_length=1,
+        max_length=50,
+        description="Part of a name, or a full ID number (matched exactly).",
+    )
 
 
 class VillageBrief(Schema):
@@ -197,95 +231,95 @@ class ChildOut(Schema):
 # ---- children: writes -----------------------------------------------------------------------
 
 
-class ParentIn(InSchema):
+class ParentIn(Body):
     name: Text = Field("", max_length=50)
-    situation: ParentSituation
+    situation: Annotated[ParentSituation, LAX]
     work_place: Text = Field("", max_length=100, description="Where they work, if away.")
-    away_since: date | None = None
+    away_since: Day | None = None
     unable_reason: Text = Field("", max_length=200)
     phone: Text = Field("", max_length=20)
 
 
-class GuardianIn(InSchema):
+class GuardianIn(Body):
     """The entrusted carer the parents named."""
 
     name: Text = Field(min_length=1, max_length=50)
-    relationship: GuardianRelationship
+    relationship: Annotated[GuardianRelationship, LAX]
     phone: Text = Field("", max_length=20)
-    suitability_checked_on: date | None = None
-    parents_notified_village_on: date | None = None
+    suitability_checked_on: Day | None = None
+    parents_notified_village_on: Day | None = None
 
 
-class ChildIn(InSchema):
+class ChildIn(Body):
     name: Text = Field(min_length=1, max_length=50)
-    sex: Sex
-    birth_date: date
-    ethnicity: Ethnicity = Ethnicity.HAN
+    sex: Annotated[Sex, LAX]
+    birth_date: Day
+    ethnicity: Annotated[Ethnicity, LAX] = Ethnicity.HAN
     id_number: Text = Field("", max_length=32, description="Resident ID number (GB 11643).")
-    hukou: Hukou = Hukou.RURAL
+    hukou: Annotated[Hukou, LAX] = Hukou.RURAL
     village: Id = Field(description="Id of a village you may register children in.")
     address: Text = Field("", max_length=500)
     school: Text = Field("", max_length=100)
-    grade: Grade = Grade.NOT_IN_SCHOOL
+    grade: Annotated[Grade, LAX] = Grade.NOT_IN_SCHOOL
     boarding: bool = False
     health_notes: Text = Field("", max_length=5000)
     disability_notes: Text = Field("", max_length=5000)
-    interests: list[Interest] = Field(default_factory=list, max_length=20)
-    languages: list[Language] = Field(default_factory=list, max_length=10)
-    income_source: IncomeSource = IncomeSource.MIGRANT_WORK
-    statuses: list[StatusKind] = Field(default_factory=list, max_length=10)
+    interests: list[Annotated[Interest, LAX]] = Field(default_factory=list, max_length=20)
+    languages: list[Annotated[Language, LAX]] = Field(default_factory=list, max_length=10)
+    income_source: Annotated[IncomeSource, LAX] = IncomeSource.MIGRANT_WORK
+    statuses: list[Annotated[StatusKind, LAX]] = Field(default_factory=list, max_length=10)
     father: ParentIn | None = None
     mother: ParentIn | None = None
     guardian: GuardianIn | None = None
 
 
-class ParentPatch(InSchema):
+class ParentPatch(Body):
     name: Text | None = Field(None, max_length=50)
-    situation: ParentSituation | None = None
+    situation: Annotated[ParentSituation, LAX] | None = None
     work_place: Text | None = Field(None, max_length=100)
-    away_since: date | None = None
+    away_since: Day | None = None
     unable_reason: Text | None = Field(None, max_length=200)
     phone: Text | None = Field(None, max_length=20)
 
 
-class GuardianPatch(InSchema):
+class GuardianPatch(Body):
     name: Text | None = Field(None, max_length=50)
-    relationship: GuardianRelationship | None = None
+    relationship: Annotated[GuardianRelationship, LAX] | None = None
     phone: Text | None = Field(None, max_length=20)
-    suitability_checked_on: date | None = None
-    parents_notified_village_on: date | None = None
+    suitability_checked_on: Day | None = None
+    parents_notified_village_on: Day | None = None
 
 
-class ChildPatch(InSchema):
+class ChildPatch(Body):
     """Only the fields sent change. A required field sent as null is refused (422)."""
 
     name: Text | None = Field(None, min_length=1, max_length=50)
-    sex: Sex | None = None
-    birth_date: date | None = None
-    ethnicity: Ethnicity | None = None
+    sex: Annotated[Sex, LAX] | None = None
+    birth_date: Day | None = None
+    ethnicity: Annotated[Ethnicity, LAX] | None = None
     id_number: Text | None = Field(None, max_length=32)
-    hukou: Hukou | None = None
+    hukou: Annotated[Hukou, LAX] | None = None
     village: Id | None = Field(None, description="Move the child to this village.")
     address: Text | None = Field(None, max_length=500)
     school: Text | None = Field(None, max_length=100)
-    grade: Grade | None = None
+    grade: Annotated[Grade, LAX] | None = None
     boarding: bool | None = None
     health_notes: Text | None = Field(None, max_length=5000)
     disability_notes: Text | None = Field(None, max_length=5000)
-    interests: list[Interest] | None = Field(None, max_length=20)
-    languages: list[Language] | None = Field(None, max_length=10)
-    income_source: IncomeSource | None = None
+    interests: list[Annotated[Interest, LAX]] | None = Field(None, max_length=20)
+    languages: list[Annotated[Language, LAX]] | None = Field(None, max_length=10)
+    income_source: Annotated[IncomeSource, LAX] | None = None
     father: ParentPatch | None = None
     mother: ParentPatch | None = None
     guardian: GuardianPatch | None = None
 
 
-class ExitIn(InSchema):
-    reason: ExitReason
-    on: date | None = Field(None, description="The day the child left; today if not given.")
+class ExitIn(Body):
+    reason: Annotated[ExitReason, LAX]
+    on: Day | None = Field(None, description="The day the child left; today if not given.")
 
 
-class RevealIn(InSchema):
+class RevealIn(Body):
     reason: Text = Field(
         min_length=1, max_length=255, pattern=r"\S", description="Why the full number is needed."
     )

@@ -106,6 +106,7 @@ AREAS_LISTED = CHILDREN_LISTED  # the own child's village is in scope exactly wh
 
 MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "child_list": OK,
+    "child_search": OK,
     "child_get": SEE,
     "child_update": SEE,
     "child_exit": SEE,
@@ -116,7 +117,12 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "area_list": OK,
     "access_log_list": LOG,
 }
-LISTS = {"child_list": CHILDREN_LISTED, "carer_list": CARERS_LISTED, "area_list": AREAS_LISTED}
+LISTS = {
+    "child_list": CHILDREN_LISTED,
+    "child_search": CHILDREN_LISTED,
+    "carer_list": CARERS_LISTED,
+    "area_list": AREAS_LISTED,
+}
 PUBLIC = {"auth_token_create"}  # the one operation without a token; tested in test_auth.py
 
 
@@ -169,6 +175,7 @@ def _request(
         "child_exit": {"reason": "moved_away"},
         "child_reveal_id": {"reason": "核对户籍"},
         "child_register": _register_body(target.village),
+        "child_search": {"q": target.child.name, "include_exited": True, "limit": 100},
     }.get(op)
     queries: dict[str, dict[str, Any]] = {
         "child_list": {"limit": 100, "include_exited": "true"},
@@ -217,7 +224,12 @@ def test_operation_answers_each_persona(
         return
     if op in LISTS:
         ids = {item["id"] for item in data["items"]}
-        wanted = {"child_list": child.pk, "carer_list": carer.pk, "area_list": child.village_id}
+        wanted = {
+            "child_list": child.pk,
+            "child_search": child.pk,
+            "carer_list": carer.pk,
+            "area_list": child.village_id,
+        }
         assert (wanted[op] in ids) == LISTS[op][persona][column]
         assert data["count"] == len(data["items"])
     elif op in {"child_get", "child_update", "child_exit", "child_reveal_id"}:

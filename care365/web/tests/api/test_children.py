@@ -151,9 +151,34 @@ def test_list_filters(api: Api, personas: Personas) -> None:
     assert ids(sex="M") == {p.child_b.pk, boy.pk}
     assert boy.pk in ids(age_min=14) and p.child_a.pk not in ids(age_min=14)
     assert boy.pk not in ids(age_max=13) and p.child_a.pk in ids(age_max=13)
+    assert exited.pk not in ids() and exited.pk in ids(include_exited="true")
+
+
+def test_search_by_name_or_id_number_travels_in_the_body(api: Api, personas: Personas) -> None:
+    p = personas
+    boy = ChildFactory.create(village=p.village_a, name="周大山", sex="M")
+    exited = ChildFactory.create(
+        village=p.village_a, name="周小溪", exited_on=date(2025, 1, 1), exit_reason="moved_away"
+    )
+    ChildFactory.create(village=p.other_village, name="周小河")  # another county's
+
+    def ids(**body: Any) -> set[int]:
+        response = api.post("/children/search", user=p.admin, body=body)
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["items"]}
+
     assert ids(q="周") == {boy.pk}
+    assert ids(q="周", include_exited=True) == {boy.pk, exited.pk}
+    assert ids(q="周", sex="F", include_exited=True) == {exited.pk}
     assert ids(q=p.child_b.id_number) == {p.child_b.pk}
-    assert ids(q="周", include_exited="true") == {boy.pk, exited.pk}
+    assert ids(q=p.child_b.id_number.lower()) == {p.child_b.pk}
+    assert ids(q=p.child_other.id_number) == set()
+    assert api.post("/children/search", user=p.admin, body={"q": ""}).status_code == 422
+
+
+def test_the_list_takes_no_name_or_id_number_in_its_url(openapi: dict[str, Any]) -> None:
+    params = openapi["paths"]["/api/v1/children"]["get"]["parameters"]
+    assert "q" not in {p["name"] for p in params}
 
 
 def test_list_pages_with_limit_and_offset(api: Api, personas: Personas) -> None:
