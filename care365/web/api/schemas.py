@@ -16,7 +16,15 @@ from typing import Annotated, Any
 from django.conf import settings
 from ninja import Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from care365.carers.models import CarerRole
@@ -90,6 +98,34 @@ class Body(InSchema):
     """A JSON request body, validated strictly."""
 
     model_config = ConfigDict(strict=True)
+
+
+def _no_nulls_in_schema(schema: dict[str, Any]) -> None:
+    """Publish a patch's fields as "leave out or give a value": null is not an answer."""
+    for prop in schema.get("properties", {}).values():
+        options = prop.pop("anyOf", None)
+        if options is not None:
+            kept = [o for o in options if o != {"type": "null"}]
+            if len(kept) == 1:
+                prop.update(kept[0])
+            else:
+                prop["anyOf"] = kept
+        if prop.get("default", 0) is None:
+            del prop["default"]
+
+
+class Patch(Body):
+    """A partial update: a field left out keeps its value; null is refused, since no field of
+    the registry is cleared by null (send "" to clear a text)."""
+
+    model_config = ConfigDict(json_schema_extra=_no_nulls_in_schema)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise PydanticCustomError("not_null", "Leave the field out instead of sending null.")
+        return value
 
 
 # ---- shared pieces --------------------------------------------------------------------------
@@ -273,7 +309,7 @@ class ChildIn(Body):
     guardian: GuardianIn | None = None
 
 
-class ParentPatch(Body):
+class ParentPatch(Patch):
     name: Text | None = Field(None, max_length=50)
     situation: Annotated[ParentSituation, LAX] | None = None
     work_place: Text | None = Field(None, max_length=100)
@@ -282,7 +318,7 @@ class ParentPatch(Body):
     phone: Text | None = Field(None, max_length=20)
 
 
-class GuardianPatch(Body):
+class GuardianPatch(Patch):
     name: Text | None = Field(None, max_length=50)
     relationship: Annotated[GuardianRelationship, LAX] | None = None
     phone: Text | None = Field(None, max_length=20)
@@ -290,8 +326,8 @@ class GuardianPatch(Body):
     parents_notified_village_on: Day | None = None
 
 
-class ChildPatch(Body):
-    """Only the fields sent change. A required field sent as null is refused (422)."""
+class ChildPatch(Patch):
+    """Only the fields sent change (and, in father, mother and guardian, only theirs)."""
 
     name: Text | None = Field(None, min_length=1, max_length=50)
     sex: Annotated[Sex, LAX] | None = None
