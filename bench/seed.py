@@ -141,7 +141,7 @@ def main() -> None:
         per_child = 5 * encrypt_us + hash_us
         print(
             f"\nFernet encryption {encrypt_us:.1f} us per value, keyed hash {hash_us:.1f} us; "
-            f"five encrypted values and one hash per child = {per_child:.0f} us"
+            f"up to five encrypted values and one hash per child = {per_child:.0f} us"
         )
         for kind in kinds:
             seconds = medians[kind, max(sizes)]
