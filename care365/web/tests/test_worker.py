@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from django.utils import timezone
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.registry.models import ChildStatus, StatusEndReason, StatusKind
 from care365.registry.tests.factories import LeftBehindChildFactory
-from care365.web.worker import JOBS, Worker, job_run_if_due
+from care365.web.worker import JOBS, PeriodicJob, Worker, job_run_if_due
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -130,3 +131,37 @@ def test_worker_process_stops_cleanly_on_sigterm() -> None:
         if proc.poll() is None:
             proc.kill()
     assert PeriodicJobRun.objects.get(name="statuses_age_out").runs == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_run_a_days_job_once() -> None:
+    """Two workers reach the same due job together: one runs it, the other moves on."""
+    today = timezone.localdate()
+    ran: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def slow(day: date) -> str:
+        ran.append(threading.current_thread().name)
+        time.sleep(0.5)  # long enough for the other worker to try meanwhile
+        return "done"
+
+    job = PeriodicJob(name="slow_job", run=slow)
+    PeriodicJobRun.objects.create(name=job.name)
+    results: dict[str, str | None] = {}
+
+    def worker(name: str) -> None:
+        try:
+            barrier.wait()
+            results[name] = job_run_if_due(job, today=today, now=timezone.now())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,), name=n) for n in ("w1", "w2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(ran) == 1
+    assert len(results) == 2 and set(results.values()) == {"done", None}
+    assert PeriodicJobRun.objects.get(name=job.name).runs == 1
