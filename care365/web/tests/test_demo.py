@@ -98,3 +98,14 @@ def test_demo_refuses_to_run_outside_demo_mode(settings: Any) -> None:
         run_demo()
     assert not Child.objects.exists()
     assert not User.objects.exists()
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_every_demo_login_signs_in_and_gets_its_home_page() -> None:
+    run_demo()
+    for username in ROLES:
+        client = Client()
+        assert client.login(username=username, password="demo"), username
+        response = client.get("/", follow=True)
+        assert response.status_code == 200, username
+        assert response.wsgi_request.user.username == username
