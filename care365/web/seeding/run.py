@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from care365.carers.models import Carer
 from care365.core import crypto
 from care365.core.audit import audit
 from care365.registry.models import Child
@@ -79,10 +80,11 @@ def seed_county(
     if children < 0:
         raise ValueError("children must be zero or more")
     existing = Child.objects.count()
-    if existing and not append:
+    carers = Carer.objects.count()
+    if (existing or carers) and not append:
         raise SeedRefusedError(
-            f"The registry already has {existing:,} children: seeding is for an empty database. "
-            "Use --append to add synthetic children to it anyway."
+            f"The registry already has {existing:,} children and {carers:,} carers: seeding is "
+            "for an empty database. Use --append to add synthetic children and carers anyway."
         )
     today = today or timezone.localdate()
     now = timezone.now()

@@ -19,7 +19,7 @@ from django.utils.translation import override
 
 from care365.accounts.models import Role
 from care365.registry.models import Child
-from care365.web.seeding import seed_county
+from care365.web.seeding import SeedRefusedError, seed_county
 from care365.web.seeding.demo import DemoLogin, DemoSetupError, demo_users_ensure
 from config.env import env_int
 
@@ -62,7 +62,10 @@ class Command(BaseCommand):
         if not Child.objects.exists():
             if verbose:
                 self.stdout.write(f"Seeding a synthetic county with {DEMO_CHILDREN:,} children...")
-            seed_county(children=DEMO_CHILDREN, seed=DEMO_SEED, progress=verbose)
+            try:
+                seed_county(children=DEMO_CHILDREN, seed=DEMO_SEED, progress=verbose)
+            except SeedRefusedError as exc:
+                raise CommandError(str(exc)) from exc
         try:
             logins = demo_users_ensure()
         except DemoSetupError as exc:
