@@ -286,7 +286,25 @@ class GuardianIn(Body):
     parents_notified_village_on: Day | None = None
 
 
+REGISTRATION_EXAMPLE = {
+    "name": "陈小雨",
+    "sex": "F",
+    "birth_date": "2016-05-20",
+    "id_number": "331127201605200026",
+    "village": 1,
+    "address": "东弄村12号",
+    "grade": "p3",
+    "interests": ["music"],
+    "statuses": ["left_behind"],
+    "father": {"situation": "away", "work_place": "宁波", "phone": "13711112222"},
+    "mother": {"situation": "away", "work_place": "温州"},
+    "guardian": {"name": "陈奶奶", "relationship": "grandmother", "phone": "13633334444"},
+}
+
+
 class ChildIn(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [REGISTRATION_EXAMPLE]})
+
     name: Text = Field(min_length=1, max_length=50)
     sex: Annotated[Sex, LAX]
     birth_date: Day
