@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     Strict,
     field_validator,
     model_validator,
@@ -286,7 +287,7 @@ class GuardianIn(Body):
     parents_notified_village_on: Day | None = None
 
 
-REGISTRATION_EXAMPLE = {
+REGISTRATION_EXAMPLE: dict[str, JsonValue] = {
     "name": "陈小雨",
     "sex": "F",
     "birth_date": "2016-05-20",
