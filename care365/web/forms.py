@@ -35,7 +35,7 @@ from care365.registry.models import (
     StatusEndReason,
     StatusKind,
 )
-from care365.registry.services import GUARDIAN_FIELDS, PARENT_FIELDS, ChildInput
+from care365.registry.services import CHILD_FIELDS, GUARDIAN_FIELDS, PARENT_FIELDS, ChildInput
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PARENT_ROLES = (ParentRole.FATHER, ParentRole.MOTHER)
@@ -133,24 +133,8 @@ class ChildForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    CHILD_FIELDS = (
-        "name",
-        "sex",
-        "birth_date",
-        "ethnicity",
-        "id_number",
-        "hukou",
-        "village",
-        "address",
-        "school",
-        "grade",
-        "boarding",
-        "health_notes",
-        "disability_notes",
-        "interests",
-        "languages",
-        "income_source",
-    )
+    # The child's own fields, as the registry services accept them.
+    CHILD_FIELDS = CHILD_FIELDS
 
     def __init__(self, *args: Any, user: User, child: Child | None = None, **kwargs: Any):
         self.child = child
