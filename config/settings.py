@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "care365.registry",
     "care365.carers",
     "care365.accounts",
+    "care365.pairing",
     "care365.web",
 ]
 
@@ -162,7 +163,10 @@ STORAGES = {
         )
     },
 }
+# Demo and development serve static files straight from the apps (no collectstatic step);
+# production serves the collected, hashed and compressed copies in STATIC_ROOT.
 WHITENOISE_USE_FINDERS = DEBUG or DEMO
+WHITENOISE_AUTOREFRESH = DEBUG or DEMO
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("CARE365_SECURE_COOKIES", default=not (DEMO or DEBUG))

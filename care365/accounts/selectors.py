@@ -16,7 +16,7 @@ from care365.registry import idnumber
 from care365.registry.models import Child, ChildStatus
 
 from .access import areas_for_user, children_for_user
-from .models import CARER_ROLES, REGISTRY_ROLES, User
+from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, Role, User
 
 
 @dataclass(frozen=True)
@@ -122,3 +122,11 @@ def carer_get_for_user(user: User, carer_id: int) -> Carer | None:
         .filter(pk=carer_id)
         .first()
     )
+
+
+def access_log_for_child(user: User, child: Child) -> QuerySet[AccessLog]:
+    """Who read a child's record, newest first. Only county administrators may look; the child
+    must already have been reached through the access layer (which logs this look too)."""
+    if user.role != Role.COUNTY_ADMIN:
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(child=child).select_related("user").order_by("-at", "-pk")

@@ -140,7 +140,9 @@ def _flag_duplicates(child: Child) -> list[DuplicateFlag]:
         village_id=child.village_id,
         exited_on__isnull=True,
     ).exclude(pk=child.pk)
-    return [DuplicateFlag.objects.get_or_create(child=child, other=o)[0] for o in others]
+    already = set(DuplicateFlag.objects.filter(child=child).values_list("other_id", flat=True))
+    new = [DuplicateFlag(child=child, other=o) for o in others if o.pk not in already]
+    return DuplicateFlag.objects.bulk_create(new)
 
 
 def _save_unique(child: Child) -> None:
@@ -184,11 +186,18 @@ def child_register(*, actor: AbstractBaseUser, data: ChildInput) -> Child:
     return child
 
 
+def _blank_for(model: type[Parent] | type[Guardian], name: str, value: Any) -> Any:
+    """None for a field left empty: "" for text fields, None for the others (dates)."""
+    if value is not None:
+        return value
+    return None if model._meta.get_field(name).null else ""
+
+
 def _parent_save(child: Child, role: str, values: Mapping[str, Any]) -> Parent:
     parent = Parent.objects.filter(child=child, role=role).first() or Parent(child=child, role=role)
     for name in PARENT_FIELDS:
         if name in values:
-            setattr(parent, name, values[name] if values[name] is not None else "")
+            setattr(parent, name, _blank_for(Parent, name, values[name]))
     if parent.situation != ParentSituation.AWAY_FOR_WORK:
         parent.work_place, parent.away_since = "", None
     try:
@@ -203,7 +212,7 @@ def _guardian_save(child: Child, values: Mapping[str, Any]) -> Guardian:
     guardian = Guardian.objects.filter(child=child).first() or Guardian(child=child)
     for name in GUARDIAN_FIELDS:
         if name in values:
-            setattr(guardian, name, values[name] if values[name] is not None else "")
+            setattr(guardian, name, _blank_for(Guardian, name, values[name]))
     try:
         guardian.full_clean(exclude=["child"])
     except ValidationError as exc:
@@ -223,6 +232,11 @@ def child_update(
 ) -> Child:
     """Change a child's fields (and optionally parents and entrusted carer); audited by name."""
     child = Child.objects.select_for_update().get(pk=child.pk)
+    if child.exited_on is not None:
+        raise ValidationError(
+            _("This child has left the registry; the record can no longer be changed."),
+            code="exited",
+        )
     changed = []
     for name, value in values.items():
         if name not in CHILD_FIELDS:

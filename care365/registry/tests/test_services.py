@@ -244,3 +244,57 @@ def test_update_rechecks_the_id_number_and_flags_new_duplicates(personas: Person
     assert child.guardian.phone == "13700000000"
     event = AuditEvent.objects.filter(action="child_update").get()
     assert event.changes == ["guardian", "school"]
+
+
+def test_a_child_who_left_can_no_longer_be_changed(personas: Personas) -> None:
+    child = services.child_exit(
+        actor=personas.director_a, child=personas.child_a, reason=ExitReason.MOVED_TO_PARENTS
+    )
+    with pytest.raises(ValidationError) as info:
+        services.child_update(actor=personas.director_a, child=child, values={"school": "x"})
+    assert info.value.code == "exited"
+    child.refresh_from_db()
+    assert child.school != "x"
+
+
+def test_empty_parent_and_guardian_dates_are_cleared_not_broken(personas: Personas) -> None:
+    data = registration(personas)
+    data.parents["father"]["away_since"] = date(2020, 2, 1)
+    data.guardian = {
+        "name": "陈爷爷",
+        "relationship": "grandfather",
+        "suitability_checked_on": None,
+    }
+    child = services.child_register(actor=personas.director_a, data=data)
+    services.child_update(
+        actor=personas.director_a,
+        child=child,
+        values={},
+        parents={"father": {"away_since": None, "work_place": None}},
+        guardian={"parents_notified_village_on": None, "phone": None},
+    )
+    father = Parent.objects.get(child=child, role="father")
+    assert (father.away_since, father.work_place) == (None, "")
+    child.guardian.refresh_from_db()
+    assert child.guardian.parents_notified_village_on is None
+    assert child.guardian.phone == ""
+
+
+def test_duplicates_are_flagged_once(personas: Personas) -> None:
+    first = services.child_register(actor=personas.director_a, data=registration(personas))
+    others = [
+        services.child_register(
+            actor=personas.director_a,
+            data=registration(personas, id_number=idnumber.make("331127", BORN, 2 * n + 4)),
+        )
+        for n in range(3)
+    ]
+    last = others[-1]
+    assert set(DuplicateFlag.objects.filter(child=last).values_list("other_id", flat=True)) == {
+        first.pk,
+        *(o.pk for o in others[:-1]),
+    }
+    before = DuplicateFlag.objects.count()
+    services.child_update(actor=personas.director_a, child=last, values={"name": "陈小梅"})
+    services._flag_duplicates(last)
+    assert DuplicateFlag.objects.count() == before

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from care365.accounts.access import child_get_for_user
-from care365.accounts.models import AccessLog, AccessPurpose, Role
+from care365.accounts.models import AccessPurpose, Role
+from care365.accounts.selectors import access_log_for_child
 
 from .auth import account
 from .children import route
@@ -34,6 +35,6 @@ def access_log_list(request: HttpRequest, filters: Query[AccessLogQuery]) -> dic
     child = child_get_for_user(
         user, filters.child, AccessPurpose.VIEW, route=route("access_log_list")
     )
-    entries = AccessLog.objects.filter(child=child).select_related("user").order_by("-at", "-pk")
+    entries = access_log_for_child(user, child)
     count = entries.count()
     return {"items": list(entries[filters.offset : filters.offset + filters.limit]), "count": count}

@@ -170,8 +170,6 @@ def child_update(request: HttpRequest, child_id: ChildId, payload: ChildPatch) -
     child to another village needs the right to register there."""
     user = account(request)
     child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route=route("child_update"))
-    if not child.is_active:
-        raise ValidationError(_("This child has left the registry."), code="exited")
     values = payload.model_dump(exclude_unset=True, exclude={*PARENT_ROLES, "guardian"})
     if "village" in values:
         values["village"] = _village(user, values["village"])
