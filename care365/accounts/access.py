@@ -17,7 +17,7 @@ from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
 from care365.registry.models import Child
 
-from .models import REGISTRY_ROLES, AccessLog, AccessPurpose, Role, User
+from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, AccessPurpose, Role, User
 
 # Purposes that change the registry: only the registry's keepers may have them.
 WRITE_PURPOSES = frozenset({AccessPurpose.EDIT, AccessPurpose.EXIT, AccessPurpose.DUPLICATE})
@@ -49,8 +49,15 @@ def children_for_user(user: Any) -> QuerySet[Child]:
     if account.role in REGISTRY_ROLES:
         villages = scope_village_ids(account)
         return Child.objects.filter(village_id__in=villages or [])
-    # Carers (officers, doctors, volunteers) see only the children paired with them. Pairing is a
-    # higher layer: it will reach its rows here by relation name. Until then, nobody is paired.
+    # Carers (officers, doctors, volunteers) see only the children paired with them now. Pairing
+    # is a higher layer, so its rows are reached by relation name rather than by import. A
+    # volunteer is paired only with a guardian's consent, and the pairing ends when it is withdrawn.
+    if account.role in CARER_ROLES and account.carer_id is not None:
+        # One filter() call: both conditions hold on the same pairing row. A carer has one role
+        # and a child one open pairing per role, so the join cannot repeat a child.
+        return Child.objects.filter(
+            pairings__carer_id=account.carer_id, pairings__until__isnull=True
+        )
     return Child.objects.none()
 
 

@@ -331,3 +331,44 @@ class DuplicateFlag(models.Model):
 
     def __str__(self) -> str:
         return f"Possible duplicate #{self.child_id} ~ #{self.other_id}"
+
+
+class ConsentPurpose(models.TextChoices):
+    REGISTRY = "registry", _("keeping the child's record in the registry")
+    VOLUNTEER = "volunteer", _("pairing with a volunteer")
+    VOLUNTEER_GROUP = "volunteer_group", _("sharing with a volunteer group")
+    HEALTH_SCREENING = "health_screening", _("health and wellbeing screening")
+
+
+class Consent(models.Model):
+    """A guardian's written consent to one purpose (PIPL art. 31), until withdrawn."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="consents", verbose_name=_("child")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    given_on = models.DateField(_("given on"))
+    reference = models.CharField(_("reference of the signed paper"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "purpose"],
+                condition=models.Q(withdrawn_on__isnull=True),
+                name="consent_one_open_per_purpose",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent of child #{self.child_id} to {self.purpose}"

@@ -96,6 +96,11 @@ class ChildRow:
     statuses: list[tuple[str, date]] = field(default_factory=list)
     parents: list[ParentRow] = field(default_factory=list)
     guardian: GuardianRow | None = None
+    volunteer_consent_on: date | None = None  # the guardian's written consent to a volunteer
+
+
+# Share of guardians who have consented in writing to a volunteer visiting their child.
+VOLUNTEER_CONSENT_SHARE = 0.88
 
 
 def years_before(day: date, years: int) -> date:
@@ -325,6 +330,8 @@ class ChildGenerator:
         getattr(self, f"_{category}")(row, surname)
         if any(kind == StatusKind.DIFFICULTY_DISABILITY for kind, _ in row.statuses):
             row.disability_notes = rng.choice(names.DISABILITY_NOTES)
+        if rng.random() < VOLUNTEER_CONSENT_SHARE:
+            row.volunteer_consent_on = self._since(row.birth_date, 2)
         return row
 
     def _since(self, born: date, years: int = 5) -> date:

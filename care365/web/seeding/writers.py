@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from care365.core import crypto
-from care365.registry.models import Child, ChildStatus, Guardian, Parent
+from care365.registry.models import Child, ChildStatus, Consent, ConsentPurpose, Guardian, Parent
 from care365.web.seeding.children import ChildRow
 
 CHILD_COLUMNS = (
@@ -61,6 +61,8 @@ GUARDIAN_COLUMNS = (
     "suitability_checked_on",
     "parents_notified_village_on",
 )
+
+CONSENT_COLUMNS = ("child", "purpose", "given_on", "reference")
 
 
 def _copy_sql(model: type[Any], fields: Sequence[str]) -> str:
@@ -145,6 +147,15 @@ def _postgres_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: da
             if (g := row.guardian) is not None
         ),
     )  # fmt: skip
+    copy_rows(
+        Consent,
+        CONSENT_COLUMNS,
+        (
+            (pk, ConsentPurpose.VOLUNTEER, row.volunteer_consent_on, "")
+            for pk, row in pairs
+            if row.volunteer_consent_on is not None
+        ),
+    )
 
 
 def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:
@@ -209,5 +220,14 @@ def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:
             )
             for child, row in pairs
             if row.guardian is not None
+        ]
+    )
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                child=child, purpose=ConsentPurpose.VOLUNTEER, given_on=row.volunteer_consent_on
+            )
+            for child, row in pairs
+            if row.volunteer_consent_on is not None
         ]
     )

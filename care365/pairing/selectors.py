@@ -1,0 +1,129 @@
+"""Reads of pairing for pages, the API and reports; children always through the access layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from statistics import median
+
+from django.db.models import Count, QuerySet
+
+from care365.accounts.access import children_for_user
+from care365.accounts.models import Role, User
+from care365.areas.models import Area
+from care365.carers.models import Carer, CarerRole
+from care365.registry.models import Child
+
+from .models import Outcome, Pairing, PairingRun, PairRule, ProposedPair, UnpairedReason
+
+
+def county_for_admin(user: User) -> Area | None:
+    """The county a county administrator runs pairing for; None for everyone else."""
+    if user.role != Role.COUNTY_ADMIN or user.area is None:
+        return None
+    return user.area if user.area.level == Area.Level.COUNTY else None
+
+
+def run_latest(county: Area) -> PairingRun | None:
+    return PairingRun.objects.filter(county=county).order_by("-created_at", "-pk").first()
+
+
+def run_get_for_user(user: User, run_id: int) -> PairingRun | None:
+    county = county_for_admin(user)
+    if county is None:
+        return None
+    return PairingRun.objects.filter(pk=run_id, county=county).first()
+
+
+def run_lines(
+    user: User, run: PairingRun, *, outcome: str | None = None, role: str | None = None
+) -> QuerySet[ProposedPair]:
+    """A proposal's lines for children the user may see, changes first."""
+    lines = ProposedPair.objects.filter(run=run, child__in=children_for_user(user))
+    if outcome:
+        lines = lines.filter(outcome=outcome)
+    if role:
+        lines = lines.filter(role=role)
+    return lines.select_related("child", "child__village", "carer", "previous").order_by(
+        "child__village__code", "child_id", "role"
+    )
+
+
+def rules_for(run: PairingRun, lines: list[ProposedPair]) -> dict[tuple[int, str, int], str]:
+    """(child, role, carer) -> "lock" / "forbid" for the lines shown."""
+    children = {line.child_id for line in lines}
+    return {
+        (r.child_id, r.role, r.carer_id): r.kind
+        for r in PairRule.objects.filter(child_id__in=children)
+    }
+
+
+@dataclass(frozen=True)
+class RecruitmentNeed:
+    township: Area
+    role: str
+    no_carer_in_reach: int  # children with nobody eligible in reach
+    carers_needed: int  # new carers of typical capacity for those children
+    capacity_short: int  # children in reach of carers who are all full: places to add
+
+
+def recruitment_plan(run: PairingRun) -> list[RecruitmentNeed]:
+    """Per township and role, what would pair every child the proposal leaves without a carer:
+    new carers where nobody is in reach (at the role's typical capacity), more places where
+    everyone in reach is full. Children without a guardian's consent need consent, not carers."""
+    counts = (
+        ProposedPair.objects.filter(run=run, outcome=Outcome.UNPAIRED)
+        .exclude(unpaired_reason=UnpairedReason.NO_CONSENT)
+        .values("child__village__parent", "role", "unpaired_reason")
+        .annotate(n=Count("pk"))
+    )
+    typical = {
+        role: max(
+            1,
+            int(
+                median(
+                    Carer.objects.filter(
+                        role=role,
+                        active=True,
+                        organisation__area__code__startswith=run.county.code[:6],
+                    ).values_list("capacity", flat=True)
+                    or [1]
+                )
+            ),
+        )
+        for role in CarerRole.values
+    }
+    needs: dict[tuple[int | None, str], list[int]] = {}
+    for row in counts:
+        key = (row["child__village__parent"], row["role"])
+        slot = needs.setdefault(key, [0, 0])
+        if row["unpaired_reason"] == UnpairedReason.NO_ELIGIBLE_IN_RANGE:
+            slot[0] += row["n"]
+        else:
+            slot[1] += row["n"]
+    townships = Area.objects.in_bulk({township for township, _role in needs})
+    plan = [
+        RecruitmentNeed(
+            township=townships[township],
+            role=role,
+            no_carer_in_reach=far,
+            carers_needed=ceil(far / typical[role]) if far else 0,
+            capacity_short=full,
+        )
+        for (township, role), (far, full) in needs.items()
+        if township in townships
+    ]
+    return sorted(plan, key=lambda n: (n.township.code, CarerRole.values.index(n.role)))
+
+
+def child_team(child: Child) -> list[Pairing]:
+    """The child's carers now, one per role at most; call with a child from the access layer."""
+    order = {role: i for i, role in enumerate(CarerRole.values)}
+    team = Pairing.objects.filter(child=child, until__isnull=True).select_related(
+        "carer", "carer__organisation"
+    )
+    return sorted(team, key=lambda p: order[p.role])
+
+
+def child_rules(child: Child) -> list[PairRule]:
+    return list(PairRule.objects.filter(child=child).select_related("carer"))
