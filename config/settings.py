@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "care365.carers",
     "care365.accounts",
     "care365.pairing",
+    "care365.protection",
+    "care365.care",
     "care365.web",
 ]
 
@@ -124,6 +126,8 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     _database["CONN_HEALTH_CHECKS"] = True
+    if env_str("CARE365_TEST_PG", ""):  # a test database of its own, for side-by-side runs
+        _database.setdefault("TEST", {})["NAME"] = env_str("CARE365_TEST_PG", "")
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

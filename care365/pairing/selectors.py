@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from math import ceil
 from statistics import median
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from care365.accounts.access import children_for_user
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.carers.models import Carer, CarerRole
-from care365.registry.models import Child
+from care365.registry.models import Child, Consent
 
 from .models import Outcome, Pairing, PairingRun, PairRule, ProposedPair, UnpairedReason
 
@@ -127,3 +127,36 @@ def child_team(child: Child) -> list[Pairing]:
 
 def child_rules(child: Child) -> list[PairRule]:
     return list(PairRule.objects.filter(child=child).select_related("carer"))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    role: str
+    paired: int
+    children: int
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.paired / self.children if self.children else 0.0
+
+
+def coverage(county: Area) -> list[Coverage]:
+    """Per role: how many of the county's active children have a carer of that role today."""
+    active = Child.objects.filter(exited_on__isnull=True, village__code__startswith=county.code[:6])
+    total = active.count()
+    paired = dict(
+        Pairing.objects.filter(until__isnull=True, child__in=active)
+        .values_list("role")
+        .annotate(n=Count("pk"))
+        .values_list("role", "n")
+    )
+    return [Coverage(role, paired.get(role, 0), total) for role in CarerRole.values]
+
+
+def child_consents(child: Child) -> list[Consent]:
+    """The child's consents, open ones first; call with a child from the access layer."""
+    return list(
+        Consent.objects.filter(child=child)
+        .select_related("recorded_by")
+        .order_by(F("withdrawn_on").desc(nulls_first=True), "purpose", "-given_on")
+    )

@@ -46,6 +46,21 @@ def pairing_settings_for(county: Area) -> PairingSettings:
     return settings
 
 
+@transaction.atomic
+def pairing_settings_update(*, actor: AbstractBaseUser, settings_row: PairingSettings) -> None:
+    """Save a county's pairing settings (validated by the caller's form); the weights are checked
+    by the solver's own rules so that a proposal never fails on them."""
+    try:
+        solver.instance_from_dict(
+            {"params": {"weights": settings_row.weights}, "children": [], "carers": []}
+        )
+    except solver.InstanceError as exc:
+        raise ValidationError({"weights": str(exc)}) from exc
+    settings_row.full_clean()
+    settings_row.save()
+    audit(actor=actor, action="pairing_settings", obj=settings_row.county)
+
+
 def _county_of(area: Area) -> Area:
     while area.level != Area.Level.COUNTY and area.parent is not None:
         area = area.parent

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from care365.accounts.models import REGISTRY_ROLES
+from care365.accounts.models import REGISTRY_ROLES, Role
 
 
 def care365(request: HttpRequest) -> dict[str, Any]:
@@ -15,5 +15,6 @@ def care365(request: HttpRequest) -> dict[str, Any]:
     return {
         "DEMO": settings.DEMO,
         "nav_registry": role in REGISTRY_ROLES,
+        "nav_pairing": role == Role.COUNTY_ADMIN,
         "nav_signed_in": bool(user is not None and user.is_authenticated),
     }

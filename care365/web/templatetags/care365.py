@@ -7,11 +7,13 @@ from typing import Any
 from django import template
 from django.db.models import TextChoices
 from django.utils.text import capfirst
+from django.utils.translation import gettext, pgettext
 
 from care365.accounts.models import Role
 from care365.carers.models import BackgroundCheck, CarerRole, Organisation
-from care365.registry.models import Ethnicity as EthnicityChoices
+from care365.pairing.models import EndReason, Outcome, UnpairedReason
 from care365.registry.models import (
+    ConsentPurpose,
     ExitReason,
     Grade,
     GuardianRelationship,
@@ -25,6 +27,7 @@ from care365.registry.models import (
     StatusEndReason,
     StatusKind,
 )
+from care365.registry.models import Ethnicity as EthnicityChoices
 
 register = template.Library()
 
@@ -46,6 +49,10 @@ CHOICES: dict[str, type[TextChoices]] = {
     "role": Role,
     "background_check": BackgroundCheck,
     "organisation_kind": Organisation.Kind,
+    "unpaired_reason": UnpairedReason,
+    "outcome": Outcome,
+    "pairing_end": EndReason,
+    "consent_purpose": ConsentPurpose,
 }
 
 
@@ -65,3 +72,36 @@ def label(value: Any, kind: str) -> Any:
 def labels(values: Any, kind: str) -> list[Any]:
     """`{{ codes|labels:"interest"|join:"、" }}` for a list of codes."""
     return [label(v, kind) for v in values or []]
+
+
+@register.filter
+def reason(code: str) -> str:
+    """`{{ code|reason }}`: why the solver proposed a pair, in the reader's language.
+
+    The solver's reasons (docs/pairing.md): "2.4 km", "locked", "continuity", "service_area",
+    "interest:<interest>", "language:<language>", "woman_volunteer"."""
+    if code.endswith(" km"):
+        return gettext("%(km)s km") % {"km": code[:-3]}
+    kind, _sep, value = code.partition(":")
+    if kind == "interest":
+        return gettext("shares an interest: %(what)s") % {"what": label(value, "interest")}
+    if kind == "language":
+        return gettext("speaks %(language)s") % {"language": label(value, "language")}
+    fixed = {
+        "locked": gettext("locked by the county"),
+        "continuity": gettext("already this child's carer"),
+        "service_area": gettext("serves the child's village"),
+        "woman_volunteer": gettext("a woman volunteer for a girl over ten"),
+    }
+    return fixed.get(code, code)
+
+
+@register.filter
+def unpaired_reason(code: str) -> Any:
+    return label(code, "unpaired_reason")
+
+
+@register.filter
+def join_reasons(codes: list[str]) -> str:
+    """A pair's reasons, each in the reader's language, separated by the language's comma."""
+    return pgettext("list separator", ", ").join(reason(code) for code in codes or [])

@@ -15,6 +15,18 @@ from .children import (
     status_end,
 )
 from .home import home
+from .pairing import (
+    consent_record,
+    consent_withdraw,
+    notices_read,
+    pair_rule_remove,
+    pair_rule_set,
+    pairing_approve,
+    pairing_index,
+    pairing_propose,
+    pairing_run,
+    pairing_settings,
+)
 
 __all__ = [
     "carer_detail",
@@ -26,8 +38,18 @@ __all__ = [
     "child_register",
     "child_reveal_id",
     "child_search",
+    "consent_record",
+    "consent_withdraw",
     "duplicate_resolve",
     "home",
+    "notices_read",
+    "pair_rule_remove",
+    "pair_rule_set",
+    "pairing_approve",
+    "pairing_index",
+    "pairing_propose",
+    "pairing_run",
+    "pairing_settings",
     "parent_return",
     "status_add",
     "status_end",

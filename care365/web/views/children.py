@@ -31,6 +31,7 @@ from care365.accounts.access import (
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.selectors import ChildFilters, child_list
 from care365.accounts.visibility import child_row, child_view
+from care365.pairing import selectors as pairing_selectors
 from care365.registry import services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
 from care365.web import forms
@@ -111,6 +112,14 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["status_end_form"] = forms.StatusEndForm(prefix="end", auto_id="id_end_%s")
         context["open_kinds"] = open_kinds
         context["return_form"] = forms.ParentReturnForm(prefix="ret", auto_id="id_ret_%s")
+    context["team"] = pairing_selectors.child_team(child)
+    if user.role in REGISTRY_ROLES:
+        context["consents"] = pairing_selectors.child_consents(child)
+        if keeper:
+            context["consent_form"] = forms.ConsentForm(prefix="consent")
+            context["withdraw_form"] = forms.ConsentWithdrawForm(prefix="withdraw")
+    if pairing_selectors.county_for_admin(user) is not None:
+        context["pair_rules"] = pairing_selectors.child_rules(child)
     if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()
     context.update(extra)

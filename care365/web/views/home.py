@@ -11,6 +11,7 @@ from care365.accounts.models import CARER_ROLES, Role
 from care365.accounts.selectors import ChildFilters, child_list
 from care365.accounts.visibility import child_row
 from care365.carers.models import Carer
+from care365.core.notices import notices_unread
 from care365.web import selectors
 
 from ._common import account
@@ -19,11 +20,12 @@ from ._common import account
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = account(request)
+    notices = list(notices_unread(user))
     if user.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR):
         return render(
             request,
             "web/home_area.html",
-            {"overview": selectors.overview(user), "area": user.area},
+            {"overview": selectors.overview(user), "area": user.area, "notices": notices},
         )
     if user.role == Role.DIRECTOR:
         children = child_list(user, ChildFilters())[: settings.PAGE_SIZE]
@@ -33,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "web/home_director.html",
             {
                 "area": user.area,
+                "notices": notices,
                 "by_status": selectors.status_counts(user),
                 "rows": [child_row(c, user) for c in children],
                 "duplicates": [
@@ -55,6 +58,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/home_carer.html",
-            {"carer": carer, "rows": [child_row(c, user) for c in children]},
+            {
+                "carer": carer,
+                "rows": [child_row(c, user) for c in children],
+                "notices": notices,
+            },
         )
-    return render(request, "web/home_none.html")
+    return render(request, "web/home_none.html", {"notices": notices})

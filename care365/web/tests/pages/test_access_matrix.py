@@ -15,9 +15,12 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from care365.accounts.models import User
+from care365.accounts.tests.factories import UserFactory
 from care365.carers.models import Carer
 from care365.carers.tests.factories import CarerFactory
-from care365.registry.models import Child, DuplicateFlag
+from care365.pairing import services as pairing_services
+from care365.pairing.models import PairingRun, PairRule
+from care365.registry.models import Child, Consent, ConsentPurpose, DuplicateFlag
 from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory
 from care365.web import urls as web_urls
 from conftest import Personas
@@ -49,19 +52,21 @@ OUT_OF_SCOPE = {
 
 @dataclass
 class Target:
-    """What a route is about for one persona: a child, a possible duplicate or a carer."""
+    """What a route is about for one persona: a child, a possible duplicate, a carer or a
+    pairing proposal."""
 
     child: Child | None = None
     flag: DuplicateFlag | None = None
     carer: Carer | None = None
+    run: PairingRun | None = None
 
 
 @dataclass
 class Route:
     method: str
     kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
-    data: dict[str, Any] = field(default_factory=dict)
-    target: str = "none"  # "child", "flag", "carer" or "none"
+    data: dict[str, Any] | Callable[[Target], dict[str, Any]] = field(default_factory=dict)
+    target: str = "none"  # "child", "flag", "carer", "run" or "none"
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
     out_of_scope: Callable[[str], int] = lambda who: 404
@@ -84,7 +89,7 @@ def child_route(
     ok: int,
     *,
     extra: Callable[[Target], dict[str, Any]] | None = None,
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any] | Callable[[Target], dict[str, Any]] | None = None,
     admin_only: bool = False,
 ) -> Route:
     def kwargs(t: Target) -> dict[str, Any]:
@@ -106,6 +111,53 @@ def child_route(
         in_scope=expected,
         out_of_scope=anonymous_redirect(),
     )
+
+
+ADMINS = ("admin", "other_admin")
+
+
+def admin_only(ok: int) -> Callable[[str], int]:
+    return lambda who: 302 if who == "anonymous" else ok if who in ADMINS else 403
+
+
+def run_route(method: str, ok: int) -> Route:
+    """A county's pairing proposal: only its county administrator; another county's is 404."""
+    return Route(
+        method,
+        lambda t: {"run_id": t.run.pk if t.run else 0},
+        target="run",
+        in_scope=admin_only(ok),
+        out_of_scope=admin_only(404),
+    )
+
+
+def _carer_near(t: Target) -> Carer:
+    assert t.child is not None
+    return CarerFactory.create(organisation__area=t.child.village.parent)
+
+
+def _rule_on(t: Target) -> dict[str, Any]:
+    assert t.child is not None
+    carer = _carer_near(t)
+    rule = PairRule.objects.create(
+        child=t.child,
+        role=carer.role,
+        carer=carer,
+        kind="forbid",
+        created_by=UserFactory.create(role=""),
+    )
+    return {"rule_id": rule.pk}
+
+
+def _consent_on(t: Target) -> dict[str, Any]:
+    assert t.child is not None
+    Consent.objects.get_or_create(
+        child=t.child,
+        purpose=ConsentPurpose.VOLUNTEER,
+        withdrawn_on=None,
+        defaults={"given_on": "2025-01-01"},
+    )
+    return {"purpose": ConsentPurpose.VOLUNTEER}
 
 
 MATRIX: dict[str, Route] = {
@@ -132,6 +184,23 @@ MATRIX: dict[str, Route] = {
         in_scope=lambda who: 302 if who in REGISTRY else None,
         out_of_scope=anonymous_redirect(),
     ),
+    "pair-rule-set": child_route(
+        "post",
+        302,
+        data=lambda t: {"carer": _carer_near(t).pk, "kind": "lock"},
+        admin_only=True,
+    ),
+    "pair-rule-remove": child_route("post", 302, extra=_rule_on, admin_only=True),
+    "consent-record": child_route(
+        "post", 302, data={"consent-purpose": "volunteer", "consent-reference": "A-1"}
+    ),
+    "consent-withdraw": child_route("post", 302, extra=_consent_on),
+    "pairing": Route("get", in_scope=admin_only(200)),
+    "pairing-propose": Route("post", in_scope=admin_only(302)),
+    "pairing-settings": Route("get", in_scope=admin_only(200)),
+    "pairing-run": run_route("get", 200),
+    "pairing-approve": run_route("post", 302),
+    "notices-read": Route("post", in_scope=lambda who: 302),
     "carer-list": Route("get", in_scope=signed_in(200)),
     "carer-detail": Route(
         "get",
@@ -167,6 +236,13 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
     """The object the route acts on for this persona, or None if the case does not apply."""
     if route.target == "none":
         return Target() if in_scope else None
+    if route.target == "run":
+        # Admins: their own county's proposal in scope, the other county's out of scope; everyone
+        # else is shown the county's proposal and refused.
+        home = personas.other_county if who == "other_admin" else personas.county
+        elsewhere = personas.county if who == "other_admin" else personas.other_county
+        county = home if in_scope or who not in ADMINS else elsewhere
+        return Target(run=pairing_services.pairing_propose(actor=None, county=county))
     if route.target in ("child", "flag"):
         if in_scope:
             village = IN_SCOPE.get(who)
@@ -197,7 +273,8 @@ def _request(client: Client, personas: Personas, who: str, name: str, target: Ta
         client.force_login(getattr(personas, who))
     route = MATRIX[name]
     url = reverse(f"web:{name}", kwargs=route.kwargs(target))
-    response = client.post(url, route.data) if route.method == "post" else client.get(url)
+    data = route.data(target) if callable(route.data) else route.data
+    response = client.post(url, data) if route.method == "post" else client.get(url)
     client.logout()
     return response.status_code
 
@@ -233,5 +310,6 @@ def test_missing_child_is_the_same_404_as_out_of_scope(
     kwargs = route.kwargs(Target(child=personas.child_a))
     kwargs["child_id"] = 987_654
     url = reverse(f"web:{name}", kwargs=kwargs)
-    response = client.post(url, route.data) if route.method == "post" else client.get(url)
+    data = route.data(Target(child=personas.child_a)) if callable(route.data) else route.data
+    response = client.post(url, data) if route.method == "post" else client.get(url)
     assert response.status_code == 404
