@@ -7,7 +7,7 @@ served from the app's own static files (no CDN: a county may run Care365 on an i
 
 from ninja import NinjaAPI, Swagger
 
-from care365.web.api import access_log, areas, auth, carers, children, errors
+from care365.web.api import access_log, areas, auth, carers, children, errors, pairing
 
 api = NinjaAPI(
     title="Care365 API",
@@ -25,6 +25,8 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/auth", auth.router)
 api.add_router("/children", children.router)
+api.add_router("/children", pairing.children_router)
+api.add_router("/pairing", pairing.router)
 api.add_router("/carers", carers.router)
 api.add_router("/areas", areas.router)
 api.add_router("/access-log", access_log.router)

@@ -160,3 +160,12 @@ def child_consents(child: Child) -> list[Consent]:
         .select_related("recorded_by")
         .order_by(F("withdrawn_on").desc(nulls_first=True), "purpose", "-given_on")
     )
+
+
+def rule_get_for_admin(county: Area, rule_id: int) -> PairRule | None:
+    """A pair rule on a child of the county, for its administrator."""
+    return (
+        PairRule.objects.filter(pk=rule_id, child__village__code__startswith=county.code[:6])
+        .select_related("carer")
+        .first()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -49,9 +50,9 @@ class Api:
         if body is not None:
             kwargs["data"] = json.dumps(body, default=str)
             kwargs["content_type"] = "application/json"
-        elif query:
-            kwargs["data"] = query
         url = path if path.startswith(BASE) else BASE + path
+        if query:
+            url += "?" + urlencode(query, doseq=True)
         return getattr(self.client, method.lower())(url, **kwargs)  # type: ignore[no-any-return]
 
     def get(self, path: str, **kwargs: Any) -> Response:

@@ -15,10 +15,13 @@ from typing import Any
 import pytest
 
 from care365.accounts.models import User
+from care365.accounts.tests.factories import UserFactory
 from care365.areas.models import Area
 from care365.carers.models import Carer, CarerRole
 from care365.carers.tests.factories import CarerFactory
-from care365.registry.models import Child
+from care365.pairing import services as pairing_services
+from care365.pairing.models import PairingRun, PairRule
+from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.registry.tests.factories import valid_id_number
 from conftest import Personas
 
@@ -101,6 +104,17 @@ def _column(table: dict[str, tuple[Any, ...]], index: int) -> dict[str, Any]:
 
 SEE, REVEAL, REGISTER, LOG, CARER = (_column(STATUSES, i) for i in range(5))
 OK = dict.fromkeys(PERSONAS, (200, 200))
+ADMINS = ("admin", "other_admin")
+REGISTRY = ("admin", "supervisor_a", "director_a", "director_b", "other_admin")
+
+
+def _admins(ok: tuple[int, int]) -> dict[str, tuple[int, int]]:
+    """Pairing belongs to county administrators: everyone else is refused outright."""
+    return {p: ok if p in ADMINS else (403, 403) for p in PERSONAS}
+
+
+# Recording a consent: registry staff in scope; nobody else can reach the child.
+CONSENT_RECORD = {p: (201, 404) if p in REGISTRY else (404, 404) for p in PERSONAS}
 CHILDREN_LISTED, CARERS_LISTED = _column(LISTED, 0), _column(LISTED, 1)
 AREAS_LISTED = CHILDREN_LISTED  # the own child's village is in scope exactly when the child is
 
@@ -116,6 +130,15 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "carer_get": CARER,
     "area_list": OK,
     "access_log_list": LOG,
+    "child_team": SEE,
+    "consent_list": SEE,
+    "consent_record": CONSENT_RECORD,
+    "consent_withdraw": SEE,
+    "pairing_propose": _admins((201, 201)),
+    "pairing_proposal_get": _admins((200, 404)),
+    "pairing_approve": _admins((200, 404)),
+    "pair_rule_set": _admins((201, 404)),
+    "pair_rule_remove": _admins((204, 404)),
 }
 LISTS = {
     "child_list": CHILDREN_LISTED,
@@ -131,6 +154,28 @@ class Targets:
     child: Child
     carer: Carer
     village: Area
+    run: PairingRun | None = None
+    rule: PairRule | None = None
+
+
+def _pairing_targets(op: str, target: Targets) -> None:
+    """A proposal of the child's county, a rule on the child, or a consent to withdraw."""
+    if op in ("pairing_proposal_get", "pairing_approve"):
+        county = target.child.village.parent.parent  # type: ignore[union-attr]
+        target.run = pairing_services.pairing_propose(actor=None, county=county)  # type: ignore[arg-type]
+    elif op == "pair_rule_remove":
+        near = CarerFactory.create(organisation__area=target.child.village.parent)
+        target.rule = PairRule.objects.create(
+            child=target.child,
+            role=near.role,
+            carer=near,
+            kind="forbid",
+            created_by=UserFactory.create(role=""),
+        )
+    elif op == "consent_withdraw":
+        Consent.objects.create(
+            child=target.child, purpose=ConsentPurpose.HEALTH_SCREENING, given_on=date(2025, 1, 1)
+        )
 
 
 def _carers(p: Personas) -> tuple[dict[str, Carer], dict[str, Carer]]:
@@ -170,12 +215,21 @@ def _request(
     """(path, body, query) for one operation about one target."""
     path = path.replace("{child_id}", str(target.child.pk))
     path = path.replace("{carer_id}", str(target.carer.pk))
+    path = path.replace("{run_id}", str(target.run.pk if target.run else 1))
+    path = path.replace("{rule_id}", str(target.rule.pk if target.rule else 1))
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
         "child_exit": {"reason": "moved_away"},
         "child_reveal_id": {"reason": "核对户籍"},
         "child_register": _register_body(target.village),
         "child_search": {"q": target.child.name, "include_exited": True, "limit": 100},
+        "consent_record": {"purpose": "health_screening", "reference": "JN-1"},
+        "consent_withdraw": {"purpose": "health_screening"},
+        "pair_rule_set": {
+            "child": target.child.pk,
+            "carer": CarerFactory.create(organisation__area=target.child.village.parent).pk,
+            "kind": "lock",
+        },
     }.get(op)
     queries: dict[str, dict[str, Any]] = {
         "child_list": {"limit": 100, "include_exited": "true"},
@@ -212,12 +266,16 @@ def test_operation_answers_each_persona(
     own_carers, other_carers = _carers(personas)
     carer = (own_carers if column == 0 else other_carers)[persona]
     target = Targets(child=child, carer=carer, village=child.village)
+    _pairing_targets(op, target)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)
 
     expected = MATRIX[op][persona][column]
     assert response.status_code == expected, response.content
+    if expected == 204:
+        assert response.content == b""
+        return
     data = response.json()
     if expected >= 400:
         assert set(data) == {"detail", "errors"}

@@ -13,7 +13,7 @@ from django.utils import translation
 from care365.accounts.models import AccessLog, AccessPurpose
 from care365.core.models import AuditEvent
 from care365.registry import idnumber
-from care365.registry.models import Child, ChildStatus, StatusKind
+from care365.registry.models import Child, ChildStatus, Consent, StatusKind
 from care365.registry.services import ID_ERRORS
 from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory, valid_id_number
 from conftest import Personas
@@ -463,7 +463,11 @@ def test_the_single_child_operations_are_found(openapi: dict[str, Any]) -> None:
         "child_get",
         "child_register",
         "child_reveal_id",
+        "child_team",
         "child_update",
+        "consent_list",
+        "consent_record",
+        "consent_withdraw",
     ]
 
 
@@ -475,9 +479,13 @@ def test_every_single_child_operation_writes_an_access_log_row_with_its_route(
         "child_exit": {"reason": "moved_away"},
         "child_reveal_id": {"reason": "核对户籍"},
         "child_register": registration(personas.village_a.pk),
+        "consent_record": {"purpose": "health_screening"},
+        "consent_withdraw": {"purpose": "registry"},
     }
     for op in _single_child_operations(openapi):
         child = LeftBehindChildFactory.create(village=personas.village_a)
+        if op == "consent_withdraw":
+            Consent.objects.create(child=child, purpose="registry", given_on=date(2025, 1, 1))
         method, path = operations(openapi)[op]
         query = {"child": child.pk} if op == "access_log_list" else None
         last = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
