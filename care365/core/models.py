@@ -1,20 +1,76 @@
-"""Cross-cutting records every app writes: the audit trail of changes."""
+"""Cross-cutting records every app writes: the hash-chained audit trail of changes, notices,
+the worker's heartbeat and its periodic jobs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class AuditEvent(models.Model):
+class AppendOnlyError(Exception):
+    """A chained log entry was about to be changed or deleted."""
+
+
+class LedgerHead(models.Model):
+    """The last entry of one hash chain: locked while an entry is appended, so entries are
+    numbered without gaps and each carries the hash of the one before (core/ledger.py)."""
+
+    chain = models.CharField(_("chain"), max_length=32, primary_key=True)
+    seq = models.BigIntegerField(_("last sequence number"), default=0)
+    hash = models.CharField(_("last hash"), max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("ledger head")
+        verbose_name_plural = _("ledger heads")
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}"
+
+
+class ChainedEntry(models.Model):
+    """An entry of an append-only, hash-chained log. Saved once through `ledger.chain_append`;
+    never updated or deleted (PostgreSQL also refuses it with a trigger)."""
+
+    CHAIN: ClassVar[str] = ""
+
+    seq = models.BigIntegerField(_("sequence number"), unique=True, null=True, editable=False)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{self._meta.label} entries are never deleted")
+
+    def chain_payload(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+class AuditEvent(ChainedEntry):
     """One write to the registry: who did what to which record, written in the same transaction.
 
     `changes` names the fields that changed, never their values: the audit trail must not become
     a second copy of children's identifying data.
     """
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    CHAIN = "audit"
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -36,6 +92,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+    def chain_payload(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": _at(self.at),
+            "actor": self.actor_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "changes": list(self.changes),
+            "note": self.note,
+        }
 
 
 class WorkerHeartbeat(models.Model):
