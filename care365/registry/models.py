@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -137,6 +138,7 @@ class Child(models.Model):
     exit_reason = models.CharField(
         _("exit reason"), max_length=20, choices=ExitReason.choices, blank=True
     )
+    anonymised_on = models.DateField(_("anonymised on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("child")
@@ -372,3 +374,31 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"Consent of child #{self.child_id} to {self.purpose}"
+
+
+class RetentionPolicy(models.Model):
+    """How long a county keeps a child's identifying data after the child leaves the registry.
+
+    When the time is up the retention job anonymises the record (registry/services.py): what
+    identifies the child or the family is erased; what the county's statistics need (sex, birth
+    year, village, statuses, dates of care) stays."""
+
+    county = models.OneToOneField(
+        Area,
+        on_delete=models.CASCADE,
+        related_name="retention_policy",
+        limit_choices_to={"level": Area.Level.COUNTY},
+        verbose_name=_("county"),
+    )
+    years_after_exit = models.PositiveSmallIntegerField(
+        _("years kept after the child leaves"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+
+    class Meta:
+        verbose_name = _("retention policy")
+        verbose_name_plural = _("retention policies")
+
+    def __str__(self) -> str:
+        return f"{self.county}: {self.years_after_exit}"

@@ -25,6 +25,7 @@ urlpatterns = [
     path("children/<int:child_id>/reveal-id/", views.child_reveal_id, name="child-reveal-id"),
     path("children/<int:child_id>/edit/", views.child_edit, name="child-edit"),
     path("children/<int:child_id>/exit/", views.child_exit, name="child-exit"),
+    path("children/<int:child_id>/export/", views.child_export, name="child-export"),
     path("children/<int:child_id>/statuses/add/", views.status_add, name="status-add"),
     path(
         "children/<int:child_id>/statuses/<str:kind>/end/",

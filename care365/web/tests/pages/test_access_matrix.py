@@ -170,6 +170,7 @@ MATRIX: dict[str, Route] = {
     "child-detail": child_route("get", 200),
     "child-reveal-id": child_route("post", 200, data={"reason": "核查"}, admin_only=True),
     "child-edit": child_route("get", 200),
+    "child-export": child_route("post", 200, admin_only=True),
     "child-exit": child_route("get", 200),
     "status-add": child_route("post", 302, data={"add-kind": "difficulty_poverty"}),
     "status-end": child_route(
