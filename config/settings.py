@@ -183,6 +183,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 # The county this installation serves, and its programme settings.
 COUNTY_CODE = env_str("CARE365_COUNTY_CODE", "331127")
 PAGE_SIZE = env_int("CARE365_PAGE_SIZE", 25)
+# Privacy (docs/privacy.md): how long a break-the-glass access lasts, and how many children one
+# user may open within an hour before the county administrators are told.
+BREAK_GLASS_MINUTES = env_int("CARE365_BREAK_GLASS_MINUTES", 60)
+UNUSUAL_ACCESS_PER_HOUR = env_int("CARE365_UNUSUAL_ACCESS_PER_HOUR", 50)
+
+# Instant protection (docs/protection.md): how often a worker sweeps for due escalation steps,
+# the address links in alert messages start with, email over SMTP and the SMS gateway.
+SWEEP_INTERVAL_SECONDS = env_int("CARE365_SWEEP_INTERVAL_MS", 1000) / 1000
+PUBLIC_URL = env_str("CARE365_PUBLIC_URL", "").rstrip("/")
+EMAIL_HOST = env_str("CARE365_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("CARE365_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("CARE365_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("CARE365_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CARE365_EMAIL_TLS", default=False)
+EMAIL_TIMEOUT = env_int("CARE365_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("CARE365_EMAIL_FROM", "care365@localhost")
+SMS_PROVIDER = env_str("CARE365_SMS_PROVIDER", "generic")
+SMS_GATEWAY_URL = env_str("CARE365_SMS_GATEWAY_URL", "")
+SMS_GATEWAY_SECRET = env_secret("CARE365_SMS_GATEWAY_SECRET", "")
+SMS_WEBHOOK_SECRET = env_secret("CARE365_SMS_WEBHOOK_SECRET", "")
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -7,17 +7,30 @@ look the same: `ChildNotFound`, a 404. Every single-child read is written to the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
-from care365.registry.models import Child
+from care365.core.ledger import chain_append
+from care365.core.models import Notice
+from care365.registry.models import Child, ConsentPurpose
 
-from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, AccessPurpose, Role, User
+from .models import (
+    CARER_ROLES,
+    REGISTRY_ROLES,
+    AccessGrant,
+    AccessLog,
+    AccessPurpose,
+    Role,
+    User,
+)
 
 # Purposes that change the registry: only the registry's keepers may have them.
 WRITE_PURPOSES = frozenset({AccessPurpose.EDIT, AccessPurpose.EXIT, AccessPurpose.DUPLICATE})
@@ -41,24 +54,54 @@ def scope_village_ids(user: Any) -> list[int] | None:
     return area_village_ids(account.area)
 
 
-def children_for_user(user: Any) -> QuerySet[Child]:
-    """All children (active and exited) the user may see; an empty queryset by default."""
-    account = _as_user(user)
-    if account is None:
-        return Child.objects.none()
+def _granted_child_ids(account: User) -> list[int]:
+    """Children the user opened by break-the-glass, while the access lasts. Looked up once per
+    user object (one request), so lists and single reads cost one small query more at most."""
+    cached: list[int] | None = getattr(account, "_granted_child_ids", None)
+    if cached is None:
+        cached = list(
+            AccessGrant.objects.filter(user=account, expires_at__gt=timezone.now()).values_list(
+                "child_id", flat=True
+            )
+        )
+        account._granted_child_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _in_scope(account: User) -> QuerySet[Child]:
     if account.role in REGISTRY_ROLES:
         villages = scope_village_ids(account)
         return Child.objects.filter(village_id__in=villages or [])
     # Carers (officers, doctors, volunteers) see only the children paired with them now. Pairing
-    # is a higher layer, so its rows are reached by relation name rather than by import. A
-    # volunteer is paired only with a guardian's consent, and the pairing ends when it is withdrawn.
+    # is a higher layer, so its rows are reached by relation name rather than by import.
     if account.role in CARER_ROLES and account.carer_id is not None:
         # One filter() call: both conditions hold on the same pairing row. A carer has one role
         # and a child one open pairing per role, so the join cannot repeat a child.
-        return Child.objects.filter(
+        paired = Child.objects.filter(
             pairings__carer_id=account.carer_id, pairings__until__isnull=True
         )
+        if account.role == Role.VOLUNTEER:
+            # A volunteer sees a child only while the guardian's consent holds (one open consent
+            # per purpose, so this join cannot repeat a child either).
+            paired = paired.filter(
+                consents__purpose=ConsentPurpose.VOLUNTEER, consents__withdrawn_on__isnull=True
+            )
+        return paired
     return Child.objects.none()
+
+
+def children_for_user(user: Any) -> QuerySet[Child]:
+    """All children (active and exited) the user may see; an empty queryset by default.
+
+    Besides the user's scope: children opened by break-the-glass while the access lasts."""
+    account = _as_user(user)
+    if account is None:
+        return Child.objects.none()
+    scoped = _in_scope(account)
+    granted = _granted_child_ids(account)
+    if not granted:
+        return scoped
+    return Child.objects.filter(Q(pk__in=scoped.values("pk")) | Q(pk__in=granted))
 
 
 def child_get_for_user(
@@ -94,10 +137,56 @@ def child_get_for_user(
         raise PermissionDenied
     if purpose == AccessPurpose.REVEAL_ID and (account.role != Role.COUNTY_ADMIN or not reason):
         raise PermissionDenied
-    AccessLog.objects.create(
-        user=account, child=child, purpose=purpose, route=route[:100], reason=reason[:255]
+    chain_append(
+        AccessLog(
+            user=account, child=child, purpose=purpose, route=route[:100], reason=reason[:255]
+        )
     )
+    _watch_for_unusual_access(account)
     return child
+
+
+def _watch_for_unusual_access(account: User) -> None:
+    """One user opening many children within an hour is unusual: at the moment the count of
+    distinct children reaches the threshold, the county administrators get a notice."""
+    threshold = settings.UNUSUAL_ACCESS_PER_HOUR
+    since = timezone.now() - timedelta(hours=1)
+    opened = (
+        AccessLog.objects.filter(user=account, at__gte=since).values("child_id").distinct().count()
+    )
+    if opened != threshold:
+        return
+    notify_county_admins(
+        account,
+        kind="unusual_access",
+        params={"user": account.username, "children": opened, "minutes": 60},
+    )
+
+
+def county_of_user(account: User) -> Area | None:
+    """The county a user works in: through their area, or their carer record's organisation."""
+    area = account.area
+    if area is None and account.carer is not None:
+        area = account.carer.organisation.area
+    while area is not None and area.level != Area.Level.COUNTY:
+        area = area.parent
+    return area
+
+
+def notify_county_admins(account: User, *, kind: str, params: dict[str, Any]) -> int:
+    """A notice for every county administrator of the user's county; never names a child."""
+    county = county_of_user(account)
+    if county is None:
+        return 0
+    admins = User.objects.filter(role=Role.COUNTY_ADMIN, area=county, is_active=True)
+    return len(
+        Notice.objects.bulk_create(
+            [
+                Notice(recipient=admin, kind=kind, params=params, link="/access-log/")
+                for admin in admins
+            ]
+        )
+    )
 
 
 def can_register_in(user: Any, village: Area) -> bool:

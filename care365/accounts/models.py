@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
 from care365.carers.models import Carer
+from care365.core.models import ChainedEntry
 from care365.registry.models import Child
 
 
@@ -99,12 +104,17 @@ class AccessPurpose(models.TextChoices):
     REVEAL_ID = "reveal_id", _("reveal the full ID number")
     EXPORT = "export", _("export")
     DUPLICATE = "duplicate", _("resolve a possible duplicate")
+    BREAK_GLASS = "break_glass", _("emergency access outside one's scope")
 
 
-class AccessLog(models.Model):
-    """One row per read of one child's record: who, which child, when, why, through which route."""
+class AccessLog(ChainedEntry):
+    """One row per read of one child's record: who, which child, when, why, through which route.
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    Append-only and hash-chained like the audit trail (core/ledger.py)."""
+
+    CHAIN = "access"
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="access_log", verbose_name=_("user")
     )
@@ -119,7 +129,44 @@ class AccessLog(models.Model):
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["child", "at"], name="accesslog_child_at_idx")]
+        indexes = [
+            models.Index(fields=["child", "at"], name="accesslog_child_at_idx"),
+            models.Index(fields=["user", "at"], name="accesslog_user_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.purpose} child #{self.child_id}"
+
+    def chain_payload(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "user": self.user_id,
+            "child": self.child_id,
+            "purpose": self.purpose,
+            "route": self.route,
+            "reason": self.reason,
+        }
+
+
+class AccessGrant(models.Model):
+    """Break-the-glass: a user opened a child outside their scope, giving a reason. The access
+    lasts until `expires_at`; the grant is logged and the county administrators are told."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="access_grants", verbose_name=_("user")
+    )
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="access_grants", verbose_name=_("child")
+    )
+    reason = models.CharField(_("reason given"), max_length=255)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        indexes = [models.Index(fields=["user", "expires_at"], name="accessgrant_user_exp_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} child #{self.child_id} until {self.expires_at:%Y-%m-%d %H:%M}"

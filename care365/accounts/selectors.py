@@ -130,3 +130,32 @@ def access_log_for_child(user: User, child: Child) -> QuerySet[AccessLog]:
     if user.role != Role.COUNTY_ADMIN:
         return AccessLog.objects.none()
     return AccessLog.objects.filter(child=child).select_related("user").order_by("-at", "-pk")
+
+
+@dataclass(frozen=True)
+class AccessLogFilters:
+    username: str = ""
+    child: int | None = None
+    purpose: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AccessLog]:
+    """The access log of the administrator's county (reads of its children), filtered, newest
+    first. Only county administrators; lists ids, never children's names."""
+    county = user.area if user.role == Role.COUNTY_ADMIN else None
+    if county is None or county.level != Area.Level.COUNTY:
+        return AccessLog.objects.none()
+    entries = AccessLog.objects.filter(child__village__code__startswith=county.code[:6])
+    if filters.username:
+        entries = entries.filter(user__username=filters.username)
+    if filters.child is not None:
+        entries = entries.filter(child_id=filters.child)
+    if filters.purpose:
+        entries = entries.filter(purpose=filters.purpose)
+    if filters.since is not None:
+        entries = entries.filter(at__date__gte=filters.since)
+    if filters.until is not None:
+        entries = entries.filter(at__date__lte=filters.until)
+    return entries.select_related("user").order_by("-at", "-pk")

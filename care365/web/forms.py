@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.access import areas_for_user
-from care365.accounts.models import User
+from care365.accounts.models import AccessPurpose, User
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
 from care365.pairing.models import Outcome, PairingSettings, PairRule
@@ -470,3 +470,35 @@ WEIGHT_LABELS: dict[str, Any] = {
     "woman_volunteer_for_girl_over_ten": _("a volunteer who is not a woman, for a girl over ten"),
     "change_penalty": _("changing a child's carer"),
 }
+
+
+class BreakGlassForm(forms.Form):
+    id_number = forms.CharField(
+        label=_("the child's resident ID number"),
+        max_length=18,
+        min_length=15,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    reason = forms.CharField(
+        label=_("why you need this child's record now"),
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Written to the access log with your name; the county administrators are told."
+        ),
+    )
+
+
+class AccessLogFilterForm(forms.Form):
+    username = forms.CharField(label=_("user name"), max_length=150, required=False)
+    child = forms.IntegerField(label=_("child number"), min_value=1, required=False)
+    purpose = forms.ChoiceField(
+        label=_("purpose"), choices=_blank(AccessPurpose.choices, _("any")), required=False
+    )
+    since = forms.DateField(label=_("from"), widget=DATE_WIDGET, required=False)
+    until = forms.DateField(label=_("until"), widget=DATE_WIDGET, required=False)
+
+    def values(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

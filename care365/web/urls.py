@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("children/", views.child_list_view, name="child-list"),
     path("children/search/", views.child_search, name="child-search"),
+    path("children/open/", views.child_break_glass, name="child-break-glass"),
     path("children/register/", views.child_register, name="child-register"),
     path("children/<int:child_id>/", views.child_detail, name="child-detail"),
     path("children/<int:child_id>/reveal-id/", views.child_reveal_id, name="child-reveal-id"),
@@ -58,4 +59,5 @@ urlpatterns = [
     path("pairing/runs/<int:run_id>/", views.pairing_run, name="pairing-run"),
     path("pairing/runs/<int:run_id>/approve/", views.pairing_approve, name="pairing-approve"),
     path("notices/read/", views.notices_read, name="notices-read"),
+    path("access-log/", views.access_log, name="access-log"),
 ]

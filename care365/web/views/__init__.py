@@ -28,10 +28,13 @@ from .pairing import (
     pairing_run,
     pairing_settings,
 )
+from .privacy import access_log, child_break_glass
 
 __all__ = [
+    "access_log",
     "carer_detail",
     "carer_list_view",
+    "child_break_glass",
     "child_detail",
     "child_edit",
     "child_exit",

@@ -202,6 +202,11 @@ MATRIX: dict[str, Route] = {
     "pairing-run": run_route("get", 200),
     "pairing-approve": run_route("post", 302),
     "notices-read": Route("post", in_scope=lambda who: 302),
+    "access-log": Route("get", in_scope=admin_only(200)),
+    "child-break-glass": Route(
+        "get",
+        in_scope=lambda who: 302 if who == "anonymous" else 403 if who == "outsider" else 200,
+    ),
     "carer-list": Route("get", in_scope=signed_in(200)),
     "carer-detail": Route(
         "get",

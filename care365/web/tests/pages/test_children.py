@@ -372,8 +372,9 @@ def test_list_query_count_is_fixed(client: Client, personas: Personas) -> None:
             village=personas.village_a if n % 2 else personas.village_b, name=f"小{n}", sex="F"
         )
     many = _list_queries(client)
-    # session, user, user's area, villages in scope, count, page of rows, area choices
-    assert few == many == 7
+    # session, user, user's area, villages in scope, emergency accesses, count, page of rows,
+    # area choices
+    assert few == many == 8
 
 
 # Writes ---------------------------------------------------------------------------------------

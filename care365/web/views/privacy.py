@@ -1,0 +1,77 @@
+"""Privacy pages: break-the-glass (opening a child outside one's scope, with a reason) and the
+county administrator's view of the access log."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from care365.accounts.models import Role
+from care365.accounts.selectors import AccessLogFilters, access_log_for_county
+from care365.accounts.services import access_grant_open
+from care365.web import forms
+
+from ._common import account
+
+
+@login_required
+def child_break_glass(request: HttpRequest) -> HttpResponse:
+    """Open a child of the county outside one's scope in an emergency. The ID number is posted,
+    never put in a URL; the child's page follows by its number only."""
+    user = account(request)
+    if not user.role:
+        raise PermissionDenied
+    form = forms.BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = access_grant_open(
+                user=user,
+                id_number=form.cleaned_data["id_number"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            until = formats.time_format(timezone.localtime(grant.expires_at), "H:i")
+            messages.warning(
+                request,
+                _(
+                    "Emergency access until %(until)s. It is in the access log and the county "
+                    "administrators have been told."
+                )
+                % {"until": until},
+            )
+            return redirect("web:child-detail", child_id=grant.child_id)
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "web/privacy/break_glass.html",
+        {"form": form, "minutes": settings.BREAK_GLASS_MINUTES},
+        status=status,
+    )
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    user = account(request)
+    if user.role != Role.COUNTY_ADMIN:
+        raise PermissionDenied
+    form = forms.AccessLogFilterForm(request.GET)
+    chosen = form.values()
+    entries = access_log_for_county(user, AccessLogFilters(**chosen))
+    page = Paginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {k: str(v) for k, v in chosen.items()}
+    return render(
+        request,
+        "web/privacy/access_log.html",
+        {"form": form, "page": page, "query": urlencode(query)},
+    )
