@@ -6,16 +6,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from care365.accounts.access import child_get_for_user
 from care365.accounts.models import AccessPurpose, Role
 from care365.accounts.selectors import access_log_for_child
+from care365.accounts.services import access_grant_open
 
 from .auth import account
 from .children import route
 from .errors import responses
-from .schemas import AccessLogListOut, AccessLogQuery
+from .schemas import AccessGrantIn, AccessGrantOut, AccessLogListOut, AccessLogQuery
 
 router = Router(tags=["access log"])
 
@@ -38,3 +39,21 @@ def access_log_list(request: HttpRequest, filters: Query[AccessLogQuery]) -> dic
     entries = access_log_for_child(user, child)
     count = entries.count()
     return {"items": list(entries[filters.offset : filters.offset + filters.limit]), "count": count}
+
+
+@router.post(
+    "/emergency-access",
+    response=responses(201, AccessGrantOut),
+    operation_id="access_grant_create",
+    summary="Open a child outside your scope in an emergency",
+)
+def access_grant_create(request: HttpRequest, payload: AccessGrantIn) -> Status[dict[str, Any]]:
+    """Break-the-glass: a child of your county, found by the full ID number (sent in the body,
+    never in a URL), opens to you for CARE365_BREAK_GLASS_MINUTES. The reason is written to the
+    access log and every county administrator is told. An ID number of no child of your county
+    answers 422."""
+    user = account(request)
+    if not user.role:
+        raise PermissionDenied
+    grant = access_grant_open(user=user, id_number=payload.id_number, reason=payload.reason)
+    return Status(201, {"child": grant.child_id, "expires_at": grant.expires_at})

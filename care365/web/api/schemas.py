@@ -573,3 +573,16 @@ class ConsentOut(Schema):
     given_on: date
     reference: str
     withdrawn_on: date | None
+
+
+# ---- break-the-glass ------------------------------------------------------------------------
+
+
+class AccessGrantIn(Body):
+    id_number: Text = Field(min_length=15, max_length=18, description="The child's full ID number.")
+    reason: Text = Field(min_length=1, max_length=255, description="Why you need the record now.")
+
+
+class AccessGrantOut(Schema):
+    child: int = Field(description="The child's id: `GET /children/{child}` now answers.")
+    expires_at: datetime

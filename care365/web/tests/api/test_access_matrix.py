@@ -113,6 +113,12 @@ def _admins(ok: tuple[int, int]) -> dict[str, tuple[int, int]]:
     return {p: ok if p in ADMINS else (403, 403) for p in PERSONAS}
 
 
+# Break-the-glass: any child of one's own county opens (201); another county's is not found.
+GRANT = dict.fromkeys(PERSONAS, (201, 201)) | {
+    "admin": (201, 422),
+    "other_admin": (201, 422),
+    "outsider": (403, 403),
+}
 # Recording a consent: registry staff in scope; nobody else can reach the child.
 CONSENT_RECORD = {p: (201, 404) if p in REGISTRY else (404, 404) for p in PERSONAS}
 CHILDREN_LISTED, CARERS_LISTED = _column(LISTED, 0), _column(LISTED, 1)
@@ -139,6 +145,7 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "pairing_approve": _admins((200, 404)),
     "pair_rule_set": _admins((201, 404)),
     "pair_rule_remove": _admins((204, 404)),
+    "access_grant_create": GRANT,
 }
 LISTS = {
     "child_list": CHILDREN_LISTED,
@@ -225,6 +232,7 @@ def _request(
         "child_search": {"q": target.child.name, "include_exited": True, "limit": 100},
         "consent_record": {"purpose": "health_screening", "reference": "JN-1"},
         "consent_withdraw": {"purpose": "health_screening"},
+        "access_grant_create": {"id_number": target.child.id_number, "reason": "代同事值班处理"},
         "pair_rule_set": {
             "child": target.child.pk,
             "carer": CarerFactory.create(organisation__area=target.child.village.parent).pk,
