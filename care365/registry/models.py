@@ -7,6 +7,7 @@ as a keyed hash so it can be looked up and kept unique without decrypting anythi
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -99,6 +100,9 @@ class ExitReason(models.TextChoices):
 
 
 class Child(models.Model):
+    # Keyed look-up hashes and the field each is computed from (core rotate_keys recomputes them).
+    KEYED_HASHES: ClassVar[dict[str, str]] = {"id_number_hash": "id_number"}
+
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
