@@ -58,8 +58,7 @@ def registry_digest() -> str:
 def wipe() -> None:
     Child.objects.all().delete()
     Carer.objects.all().delete()
-    Organisation.objects.all().delete()
-    AuditEvent.objects.all().delete()
+    Organisation.objects.all().delete()  # audit rows stay: the trail is append-only
     for level in (Area.Level.VILLAGE, Area.Level.TOWNSHIP, Area.Level.COUNTY):
         Area.objects.filter(level=level).delete()
 
