@@ -1,7 +1,12 @@
-"""The `care365 worker` loop: periodic jobs that any number of worker processes share.
+"""The `care365 worker` loop: escalation, the notification outbox and the periodic jobs that any
+number of worker processes share.
 
-Like healthchecks' `sendalerts`, a worker is a plain loop: every sweep it writes its heartbeat and
-runs each periodic job that is due. A job is due once per day. A worker claims the day's run with
+Like healthchecks' `sendalerts`, a worker is a plain loop: every sweep it writes its heartbeat,
+fires the escalation steps that are due (care365.protection: each step exactly once however many
+workers sweep) and sends the queued notifications, and every `interval` it runs each periodic job
+that is due. A sweep comes every CARE365_SWEEP_INTERVAL_MS (1 s), sooner when an escalation
+deadline is nearer; in `run_forever` the outbox has a thread of its own, so a slow mail server
+never holds up an escalation. A job is due once per day. A worker claims the day's run with
 a conditional update of the job's row (`last_run_on < today`) inside the transaction that runs
 the job, so two workers never both run it the same day (PostgreSQL: the row is locked and a
 second worker skips it; SQLite: write transactions are serialised), and a job that fails rolls its
@@ -15,16 +20,20 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db import close_old_connections, transaction
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
-from care365.registry.services import statuses_age_out
+from care365.protection import selectors as protection_selectors
+from care365.protection import services as protection
+from care365.registry.services import children_anonymise_due, statuses_age_out
 
 logger = logging.getLogger("care365.worker")
 
@@ -41,7 +50,14 @@ def _age_out(today: date) -> str:
     return f"{statuses_age_out(today=today)} statuses ended"
 
 
-JOBS: tuple[PeriodicJob, ...] = (PeriodicJob("statuses_age_out", _age_out),)
+def _retention(today: date) -> str:
+    return f"{children_anonymise_due(today=today)} children anonymised"
+
+
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("statuses_age_out", _age_out),
+    PeriodicJob("retention", _retention),
+)
 
 
 def job_run_if_due(job: PeriodicJob, *, today: date, now: datetime) -> str | None:
@@ -81,26 +97,77 @@ def heartbeat(*, name: str, host: str, pid: int, now: datetime) -> None:
         )
 
 
+def _sweep_interval() -> float:
+    return float(settings.SWEEP_INTERVAL_SECONDS)
+
+
+# The shortest pause between sweeps: a due alert another worker holds is left to it meanwhile.
+MIN_PAUSE = 0.02
+
+
 @dataclass
 class Worker:
-    """One worker process. `stop` ends the loop after the current sweep."""
+    """One worker process. `stop` ends the loop after the current sweep.
+
+    `interval` is how often the periodic jobs are looked at; escalation and the outbox run every
+    `sweep_interval` (never less often than `interval`).
+    """
 
     interval: float = 60.0
     jobs: tuple[PeriodicJob, ...] = JOBS
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
     stop: threading.Event = field(default_factory=threading.Event)
+    sweep_interval: float = field(default_factory=_sweep_interval)
+    outbox_in_thread: bool = False
+    jobs_checked_at: float | None = None  # time.monotonic() of the last look at the jobs
 
     @property
     def name(self) -> str:
         return f"{self.host}:{self.pid}"[:150]
 
+    @property
+    def pause(self) -> float:
+        return max(min(self.sweep_interval, self.interval), MIN_PAUSE)
+
+    def protect(self, now: datetime) -> dict[str, str]:
+        """Fire due escalation steps and (unless the outbox has its own thread) send due
+        notifications; summaries of what happened, if anything."""
+        done: dict[str, str] = {}
+        try:
+            fired = protection.escalation_sweep(now=now)
+        except Exception:
+            # The deadlines stay in the table: the next sweep fires them.
+            logger.exception("escalation sweep failed")
+        else:
+            if fired:
+                done["escalation"] = f"{fired} steps fired"
+        if not self.outbox_in_thread:
+            result = self.send_outbox()
+            if result:
+                done["outbox"] = (
+                    f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
+                )
+        return done
+
+    def send_outbox(self) -> protection.OutboxResult:
+        try:
+            return protection.outbox_send()
+        except Exception:
+            logger.exception("outbox run failed")  # the rows are still queued: next run
+            return protection.OutboxResult()
+
     def sweep(self, *, today: date | None = None) -> dict[str, str]:
-        """Write the heartbeat and run every due job; return the summaries of the jobs that ran."""
+        """Fire due escalation steps, send due notifications, write the heartbeat and run every
+        due job; return the summaries of what was done."""
         now = timezone.now()
         today = today or timezone.localdate(now)
-        heartbeat(name=self.name, host=self.host, pid=self.pid, now=now)
-        ran: dict[str, str] = {}
+        ran = self.protect(now)
+        heartbeat(name=self.name, host=self.host, pid=self.pid, now=timezone.now())
+        clock = time.monotonic()
+        if self.jobs_checked_at is not None and clock - self.jobs_checked_at < self.interval:
+            return ran
+        self.jobs_checked_at = clock
         for job in self.jobs:
             if self.stop.is_set():
                 break
@@ -115,11 +182,47 @@ class Worker:
                 ran[job.name] = result
         return ran
 
+    def next_pause(self) -> float:
+        """Until the next sweep: the sweep interval, or less when a deadline is nearer."""
+        try:
+            due = protection_selectors.next_escalation_at()
+        except Exception:
+            logger.exception("cannot read the next deadline")
+            return self.pause
+        if due is None:
+            return self.pause
+        until = (due - timezone.now()).total_seconds()
+        return min(self.pause, max(until, MIN_PAUSE))
+
+    def outbox_loop(self) -> None:
+        """The outbox thread: send, and when nothing was due, wait a sweep interval."""
+        try:
+            while not self.stop.is_set():
+                close_old_connections()
+                result = self.send_outbox()
+                if not result:
+                    self.stop.wait(self.pause)
+        finally:
+            connection.close()  # this thread's own connection
+
     def run_forever(self) -> None:
-        logger.info("worker %s started, sweeping every %ss", self.name, self.interval)
-        while not self.stop.is_set():
-            close_old_connections()  # as a request would: drop a broken or too old connection
-            self.sweep()
-            self.stop.wait(self.interval)
+        logger.info(
+            "worker %s started: escalation and outbox every %ss, jobs every %ss",
+            self.name,
+            self.pause,
+            self.interval,
+        )
+        self.outbox_in_thread = True
+        outbox = threading.Thread(target=self.outbox_loop, name="outbox", daemon=True)
+        outbox.start()
+        try:
+            while not self.stop.is_set():
+                close_old_connections()  # as a request would: drop a broken or too old connection
+                self.sweep()
+                self.stop.wait(self.next_pause())
+        finally:
+            self.stop.set()
+            outbox.join(timeout=30)
+            self.outbox_in_thread = False
         close_old_connections()
         logger.info("worker %s stopped", self.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -17,10 +19,17 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from care365.accounts.access import child_get_for_user
+from care365.carers.models import CarerRole
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
+from care365.pairing.models import Pairing
+from care365.protection import services as protection
+from care365.protection.models import Notification
+from care365.protection.selectors import sweeper_healthy
 from care365.registry.models import ChildStatus, StatusEndReason, StatusKind
 from care365.registry.tests.factories import LeftBehindChildFactory
 from care365.web.worker import JOBS, PeriodicJob, Worker, job_run_if_due
+from conftest import Personas
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -86,7 +95,7 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
 
     # ... and the next day's sweep catches it up, ending it on the birthday itself.
     ran = Worker().sweep(today=today + timedelta(days=2))
-    assert ran == {"statuses_age_out": "1 statuses ended"}
+    assert ran == {"statuses_age_out": "1 statuses ended", "retention": "0 children anonymised"}
     late.refresh_from_db()
     assert late.ended_on == today
     assert PeriodicJobRun.objects.get(name="statuses_age_out").runs == 2
@@ -165,3 +174,54 @@ def test_two_workers_at_once_run_a_days_job_once() -> None:
     assert len(ran) == 1
     assert len(results) == 2 and set(results.values()) == {"done", None}
     assert PeriodicJobRun.objects.get(name=job.name).runs == 1
+
+
+@pytest.mark.django_db
+def test_worker_sweep_fires_due_escalation_steps_and_sends_the_outbox(
+    personas: Personas, settings: Any
+) -> None:
+    """One sweep: the heartbeat, the escalation step that came due and its notifications (the
+    SMS gateway is not configured here, so the SMS fails visibly instead of being lost)."""
+    settings.SMS_GATEWAY_URL = ""
+    carer = personas.officer.carer
+    assert carer is not None
+    carer.phone = "13700000001"
+    carer.save()
+    Pairing.objects.create(
+        child=personas.child_a, role=CarerRole.POLICE, carer=carer, since=date(2026, 1, 1)
+    )
+    child = child_get_for_user(personas.director_a, personas.child_a.pk, "view")
+    alert = protection.alert_raise(
+        actor=personas.director_a,
+        child=child,
+        kind="danger",
+        now=timezone.now() - timedelta(seconds=61),
+    )
+
+    out = io.StringIO()
+    call_command("worker", "--once", stdout=out)
+
+    alert.refresh_from_db()
+    assert alert.level == 2  # the station has nobody on duty: the supervisor step fired at once
+    assert "escalation: 2 steps fired" in out.getvalue()
+    assert "outbox: 0 sent, 0 to retry, 1 failed" in out.getvalue()
+    assert Notification.objects.get(alert=alert, channel="sms").state == "failed"
+    assert WorkerHeartbeat.objects.get().sweeps == 1
+    assert sweeper_healthy()
+
+
+@pytest.mark.django_db
+def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -> None:
+    worker = Worker(interval=60, sweep_interval=0.5)
+    assert worker.pause == 0.5
+    assert worker.sweep() == {
+        "statuses_age_out": "0 statuses ended",
+        "retention": "0 children anonymised",
+    }
+    runs = PeriodicJobRun.objects.get(name="statuses_age_out").runs
+    worker.sweep(
+        today=timezone.localdate() + timedelta(days=1)
+    )  # within the interval: not looked at
+    assert PeriodicJobRun.objects.get(name="statuses_age_out").runs == runs
+    assert WorkerHeartbeat.objects.get().sweeps == 2
+    assert Worker(interval=0.2, sweep_interval=1).pause == 0.2

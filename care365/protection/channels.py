@@ -1,0 +1,241 @@
+"""How a notification leaves Care365: email over SMTP and SMS over an HTTP gateway.
+
+(In-app notifications never leave the database: they become rows of the recipient's event stream
+in the transaction that queues them; see services/outbox.py.)
+
+Every message carries its notification's idempotency key (the SMS gateway's `Idempotency-Key`,
+the email's Message-ID), so a receiver recognises a message that a retry, or a second worker after
+a lease ran out, sends again. Messages name the alert's village and kind, never the child: SMS and
+email cross networks Care365 does not control, and the responder reads the child's safety card in
+Care365 itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import smtplib
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import Kind
+
+SMS_TIMEOUT_SECONDS = 5.0
+
+
+class ChannelError(Exception):
+    """A message was not delivered. `permanent` errors are not retried (a refused address, a
+    gateway that says the request is wrong); the others are retried with backoff."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def sign(body: bytes, secret: str) -> str:
+    """HMAC-SHA256 of a request body under a shared secret, as lowercase hex."""
+    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(body: bytes, signature: str, secret: str) -> bool:
+    """Whether `signature` ("<hex>" or "sha256=<hex>") is the body's HMAC under `secret`,
+    compared in constant time. Without a secret nothing is valid."""
+    if not secret or not signature:
+        return False
+    given = signature.strip()
+    if given.lower().startswith("sha256="):
+        given = given[len("sha256=") :]
+    return hmac.compare_digest(given.lower(), sign(body, secret))
+
+
+def normalise_phone(phone: str) -> str:
+    """A phone number as digits only, without China's country code (+86 / 0086)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+            return digits[len(prefix) :]
+    return digits
+
+
+def mask_phone(phone: str) -> str:
+    """A phone number for lists and logs: the first three and last four digits only."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    if len(digits) < 9:
+        return "*" * (len(digits) - 2) + digits[-2:]
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_address(channel: str, address: str) -> str:
+    """An email or phone address in a form fit for logs."""
+    if not address:
+        return ""
+    if "@" in address:
+        local, _at, domain = address.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return mask_phone(address)
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+
+
+def alert_link(alert_id: int) -> str:
+    """The address of the alert's page, absolute when CARE365_PUBLIC_URL is set."""
+    try:
+        path = reverse("web:alert_detail", args=[alert_id])
+    except NoReverseMatch:
+        return ""
+    return f"{settings.PUBLIC_URL}{path}"
+
+
+def render(payload: Mapping[str, Any]) -> Message:
+    """The words of a notification, in the installation's language, from its payload."""
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            kind = str(Kind(payload.get("kind", "")).label)
+        except ValueError:
+            kind = str(payload.get("kind", ""))
+        place = payload.get("village") or _("unknown place")
+        if payload.get("township"):
+            place = f"{payload['township']} {place}"
+        params = {"id": payload.get("alert"), "kind": kind, "place": place}
+        if payload.get("repeat"):
+            subject = _("Care365 alert #%(id)s still unanswered: %(kind)s, %(place)s") % params
+        else:
+            subject = _("Care365 alert #%(id)s: %(kind)s, %(place)s") % params
+        lines = [subject]
+        if payload.get("sender"):
+            lines.append(_("From an unregistered phone: %(phone)s") % {"phone": payload["sender"]})
+        lines.append(_("Acknowledge in Care365 as soon as you can."))
+        link = alert_link(int(payload["alert"])) if payload.get("alert") else ""
+        if link:
+            lines.append(link)
+    return Message(subject=subject, text="\n".join(lines))
+
+
+class EmailChannel:
+    """Email through Django's mail backend (SMTP with the EMAIL_* settings); one connection for
+    a run of messages, reopened after an error."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            # Closing a broken connection: nothing is left to do if it fails.
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.connection.close()
+            self.connection = None
+
+    def send(self, *, address: str, message: Message, key: str) -> None:
+        if self.connection is None:
+            connection = get_connection(fail_silently=False)
+            try:
+                connection.open()
+            except (OSError, smtplib.SMTPException) as exc:
+                raise ChannelError(f"mail server unreachable: {type(exc).__name__}") from exc
+            self.connection = connection
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+            headers={"Message-ID": f"<{key}@care365>", "X-Care365-Idempotency-Key": key},
+            connection=self.connection,
+        )
+        try:
+            email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise ChannelError("the mail server refused the address", permanent=True) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()  # the connection may be broken: the next message opens a fresh one
+            raise ChannelError(f"mail server: {type(exc).__name__}") from exc
+
+
+class SmsGateway:
+    """One SMS provider's HTTP API. Subclasses exist per provider and register themselves by
+    name in SMS_PROVIDERS; CARE365_SMS_PROVIDER picks one."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, *, url: str, secret: str) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise ChannelError("the SMS gateway URL must be http(s)", permanent=True)
+        self.url = url
+        self.secret = secret
+
+    def send(self, *, to: str, text: str, key: str) -> None:
+        raise NotImplementedError
+
+    def post(self, body: bytes, headers: Mapping[str, str]) -> None:
+        request = urllib.request.Request(  # noqa: S310  # scheme checked in __init__
+            self.url, data=body, headers=dict(headers), method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=SMS_TIMEOUT_SECONDS) as response:  # noqa: S310  # scheme checked in __init__
+                response.read()
+        except urllib.error.HTTPError as exc:
+            # A gateway that calls the request wrong will not change its mind; a busy or broken
+            # one may.
+            permanent = 400 <= exc.code < 500 and exc.code not in (408, 425, 429)
+            raise ChannelError(f"SMS gateway answered {exc.code}", permanent=permanent) from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ChannelError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
+
+
+SMS_PROVIDERS: dict[str, type[SmsGateway]] = {}
+
+
+def register_sms_provider(cls: type[SmsGateway]) -> type[SmsGateway]:
+    """Class decorator: make a gateway available under its `name`."""
+    SMS_PROVIDERS[cls.name] = cls
+    return cls
+
+
+@register_sms_provider
+class GenericJsonGateway(SmsGateway):
+    """A JSON POST {"to", "text", "idempotency_key"}, signed with an `X-Signature:
+    sha256=<hex>` header (HMAC-SHA256 of the body under CARE365_SMS_GATEWAY_SECRET), the key
+    repeated in an `Idempotency-Key` header."""
+
+    name = "generic"
+
+    def send(self, *, to: str, text: str, key: str) -> None:
+        body = json.dumps(
+            {"to": to, "text": text, "idempotency_key": key},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+        self.post(
+            body,
+            {
+                "Content-Type": "application/json; charset=utf-8",
+                "X-Signature": f"sha256={sign(body, self.secret)}",
+                "Idempotency-Key": key,
+            },
+        )
+
+
+def sms_gateway() -> SmsGateway:
+    """The configured gateway; a permanent ChannelError when SMS is not configured."""
+    if not settings.SMS_GATEWAY_URL:
+        raise ChannelError("no SMS gateway is configured (CARE365_SMS_GATEWAY_URL)", permanent=True)
+    provider = SMS_PROVIDERS.get(settings.SMS_PROVIDER)
+    if provider is None:
+        raise ChannelError(f"unknown SMS provider {settings.SMS_PROVIDER!r}", permanent=True)
+    return provider(url=settings.SMS_GATEWAY_URL, secret=settings.SMS_GATEWAY_SECRET)

@@ -1,0 +1,40 @@
+"""Instant protection's models: alerts and their escalation (alerts.py), the notification outbox
+and the in-app event stream (outbox.py)."""
+
+from .alerts import (
+    MANDATORY_REPORT_KINDS,
+    Alert,
+    AlertEvent,
+    Channel,
+    DutyShift,
+    EscalationPolicy,
+    FollowUpTask,
+    HelpLink,
+    Kind,
+    Resolution,
+    ResponderContact,
+    Source,
+    State,
+    Who,
+)
+from .outbox import InAppEvent, InAppStream, Notification
+
+__all__ = [
+    "MANDATORY_REPORT_KINDS",
+    "Alert",
+    "AlertEvent",
+    "Channel",
+    "DutyShift",
+    "EscalationPolicy",
+    "FollowUpTask",
+    "HelpLink",
+    "InAppEvent",
+    "InAppStream",
+    "Kind",
+    "Notification",
+    "Resolution",
+    "ResponderContact",
+    "Source",
+    "State",
+    "Who",
+]

@@ -1,0 +1,130 @@
+"""Who an escalation step reaches, and how (a user in the app, an email address, a phone).
+
+- assigned officer: the officer of the child's open police pairing when the alert was raised;
+- station duty officer: the officers on a duty shift now at the assigned officer's station (or,
+  for a child without an officer, at the stations of the child's township); a station with nobody
+  on shift is reached on its duty phone;
+- township supervisor and village director: the active users with those roles for the child's
+  township and village;
+- county duty desk: the policy's desk users (the county's administrators when none are named),
+  its desk phone and desk email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+from care365.accounts.models import Role, User
+from care365.areas.models import Area
+from care365.carers.models import Carer, Organisation
+
+from . import policy
+from .models import Alert, DutyShift, EscalationPolicy, ResponderContact
+
+
+@dataclass(frozen=True)
+class Target:
+    """One person or desk to notify; any of the three ways may be missing."""
+
+    user_id: int | None = None
+    email: str = ""
+    phone: str = ""
+
+
+def _user_targets(users: list[User]) -> list[Target]:
+    """Targets for users: officers' phones from their carer record, others' from their
+    responder contact."""
+    contacts = {
+        c.user_id: c.phone
+        for c in ResponderContact.objects.filter(user_id__in=[u.pk for u in users if not u.carer])
+    }
+    return [
+        Target(
+            user_id=u.pk,
+            email=u.email,
+            phone=(u.carer.phone if u.carer else contacts.get(u.pk, "")),
+        )
+        for u in users
+    ]
+
+
+def _carer_targets(carer_ids: list[int]) -> list[Target]:
+    """Officers by carer id: as users where they have an account, else on their phone."""
+    carers = list(Carer.objects.filter(pk__in=carer_ids, active=True))
+    users = {
+        u.carer_id: u
+        for u in User.objects.filter(carer_id__in=carer_ids, is_active=True).select_related("carer")
+    }
+    targets: list[Target] = []
+    for carer in carers:
+        user = users.get(carer.pk)
+        if user is not None:
+            targets.extend(_user_targets([user]))
+        elif carer.phone:
+            targets.append(Target(phone=carer.phone))
+    return targets
+
+
+def _stations(alert: Alert) -> list[Organisation]:
+    officer = alert.assigned_officer
+    if officer is not None and officer.organisation.kind == Organisation.Kind.POLICE_STATION:
+        return [officer.organisation]
+    if alert.village is None:
+        return []
+    areas = [alert.village.pk] + ([alert.village.parent_id] if alert.village.parent_id else [])
+    return list(
+        Organisation.objects.filter(kind=Organisation.Kind.POLICE_STATION, area_id__in=areas)
+    )
+
+
+def targets_for(
+    alert: Alert, who: str, *, now: datetime, desk: EscalationPolicy | None
+) -> list[Target]:
+    """The targets of the step `who` for this alert, at `now`."""
+    if who == policy.ASSIGNED_OFFICER:
+        return _carer_targets([alert.assigned_officer_id]) if alert.assigned_officer_id else []
+    if who == policy.STATION_DUTY_OFFICER:
+        targets: list[Target] = []
+        for station in _stations(alert):
+            on_duty = list(
+                DutyShift.objects.filter(
+                    station=station, starts_at__lte=now, ends_at__gt=now
+                ).values_list("officer_id", flat=True)
+            )
+            found = _carer_targets(on_duty) if on_duty else []
+            if not found and station.phone:
+                found = [Target(phone=station.phone)]
+            targets.extend(found)
+        return targets
+    if who == policy.TOWNSHIP_SUPERVISOR_AND_DIRECTOR:
+        village: Area | None = alert.village
+        if village is None:
+            return []
+        users = list(
+            User.objects.filter(is_active=True)
+            .filter(
+                Q(role=Role.SUPERVISOR, area_id=village.parent_id)
+                | Q(role=Role.DIRECTOR, area_id=village.pk)
+            )
+            .select_related("carer")
+            .order_by("pk")
+        )
+        return _user_targets(users)
+    if who == policy.COUNTY_DUTY_DESK:
+        desk_users = list(desk.desk_users.filter(is_active=True).order_by("pk")) if desk else []
+        if not desk_users:
+            desk_users = list(
+                User.objects.filter(
+                    is_active=True, role=Role.COUNTY_ADMIN, area_id=alert.county_id
+                ).order_by("pk")
+            )
+        targets = _user_targets(desk_users)
+        if desk is not None and desk.desk_phone:
+            targets.append(Target(phone=desk.desk_phone))
+        if desk is not None and desk.desk_email:
+            targets.append(Target(email=desk.desk_email))
+        return targets
+    raise ValueError(f"unknown step {who!r}")

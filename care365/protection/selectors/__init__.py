@@ -1,0 +1,77 @@
+"""Every read of instant protection (one module per subject, re-exported here).
+
+- alerts: who sees which alerts, one alert, who may answer it, who raised it, its incident
+  record, the safety card, follow-up tasks;
+- figures: response times;
+- county: the escalation policy, duty shifts, help links;
+- stream: the in-app event stream, the next deadline, the workers' health.
+"""
+
+from .alerts import (
+    ALERT_ROLES,
+    RESPONDER_ROLES,
+    AlertNotFound,
+    AlertTimeline,
+    SafetyCard,
+    TimelineEvent,
+    TimelineNotification,
+    alert_get_for_user,
+    alert_reporter_for_user,
+    alert_timeline,
+    alerts_for_user,
+    alerts_open_for_user,
+    can_respond,
+    follow_ups_for_user,
+    safety_card,
+)
+from .county import (
+    PolicyView,
+    duty_shifts_now,
+    escalation_policy_get,
+    help_link_find,
+    help_link_for_child,
+    help_link_requests,
+)
+from .figures import Figures, ResponseTimes, percentile, response_times
+from .stream import (
+    SWEEPER_SILENT_AFTER,
+    events_for_user_since,
+    events_last_id,
+    next_escalation_at,
+    sweeper_healthy,
+    sweeper_last_seen,
+)
+
+__all__ = [
+    "ALERT_ROLES",
+    "RESPONDER_ROLES",
+    "SWEEPER_SILENT_AFTER",
+    "AlertNotFound",
+    "AlertTimeline",
+    "Figures",
+    "PolicyView",
+    "ResponseTimes",
+    "SafetyCard",
+    "TimelineEvent",
+    "TimelineNotification",
+    "alert_get_for_user",
+    "alert_reporter_for_user",
+    "alert_timeline",
+    "alerts_for_user",
+    "alerts_open_for_user",
+    "can_respond",
+    "duty_shifts_now",
+    "escalation_policy_get",
+    "events_for_user_since",
+    "events_last_id",
+    "follow_ups_for_user",
+    "help_link_find",
+    "help_link_for_child",
+    "help_link_requests",
+    "next_escalation_at",
+    "percentile",
+    "response_times",
+    "safety_card",
+    "sweeper_healthy",
+    "sweeper_last_seen",
+]

@@ -1,0 +1,294 @@
+"""Reads of alerts for pages, the API, the event stream and reports.
+
+Who sees an alert (DESIGN.md, "Who sees what"):
+- county administrators, township supervisors, village directors and police officers: the alerts
+  of the children in their scope (`children_for_user`); county administrators also the alerts in
+  their county that have no child (an SMS from an unknown number, for the duty desk);
+- anyone an alert was sent to (the station's duty officer, the desk): that alert;
+- anyone who raised an alert: that alert and its status. Doctors and volunteers see no other
+  alerts: their role does not include the child's safety record.
+Who raised a mandatory report (强制报告) is shown only to county administrators (and to the
+reporter): `alert_reporter_for_user` and `alert_timeline` take care of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from care365.accounts.access import children_for_user
+from care365.accounts.models import AccessLog, AccessPurpose, Role, User
+from care365.areas.models import Area
+from care365.core.ledger import chain_append
+from care365.pairing.models import Pairing
+from care365.pairing.selectors import child_team
+from care365.protection.channels import mask_address
+from care365.protection.models import (
+    Alert,
+    AlertEvent,
+    FollowUpTask,
+    Notification,
+    State,
+)
+from care365.registry.models import Guardian, Parent
+
+# Roles whose job includes a child's safety record.
+ALERT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE})
+# Roles that may acknowledge and resolve an alert of a child in their scope.
+RESPONDER_ROLES = ALERT_ROLES
+
+
+class AlertNotFound(Http404):
+    """The alert does not exist or the user may not see it; the two look the same."""
+
+
+def active_account(user: Any) -> User | None:
+    """The user as an active account with a role, or None (anonymous, disabled, no role)."""
+    if not isinstance(user, User) or not user.is_active or not user.role:
+        return None
+    return user
+
+
+def _county_admin_of(user: User, county_id: int) -> bool:
+    return user.role == Role.COUNTY_ADMIN and user.area_id == county_id
+
+
+def alerts_for_user(user: Any) -> QuerySet[Alert]:
+    """Every alert (open and resolved) the user may see; none by default."""
+    account = active_account(user)
+    if account is None:
+        return Alert.objects.none()
+    visible = Q(raised_by=account) | Q(
+        pk__in=Notification.objects.filter(recipient=account).values("alert_id")
+    )
+    if account.role in ALERT_ROLES:
+        visible |= Q(child__in=children_for_user(account))
+    if account.role == Role.COUNTY_ADMIN and account.area_id is not None:
+        visible |= Q(county_id=account.area_id, child__isnull=True)
+    return Alert.objects.filter(visible)
+
+
+def alerts_open_for_user(user: Any, *, area: Area | None = None) -> QuerySet[Alert]:
+    """The live board: unresolved alerts the user may see, newest first; `area` narrows it to
+    a township's or village's children."""
+    alerts = alerts_for_user(user).exclude(state=State.RESOLVED)
+    if area is not None:
+        alerts = alerts.filter(village__code__startswith=area.code)
+    return alerts.select_related(
+        "child", "village", "village__parent", "assigned_officer"
+    ).order_by("-raised_at", "-pk")
+
+
+def alert_get_for_user(user: Any, alert_id: int | str, *, route: str = "") -> Alert:
+    """One alert the user may see; AlertNotFound (404) if missing or out of scope. Reading an
+    alert is reading its child's record, so it is written to the access log."""
+    try:
+        pk = int(alert_id)
+    except (TypeError, ValueError) as exc:
+        raise AlertNotFound from exc
+    account = active_account(user)
+    if account is None:
+        raise AlertNotFound
+    alert = (
+        alerts_for_user(account)
+        .select_related(
+            "child",
+            "child__village",
+            "child__village__parent",
+            "village",
+            "village__parent",
+            "assigned_officer",
+            "assigned_officer__organisation",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if alert is None:
+        raise AlertNotFound
+    if alert.child_id is not None:
+        chain_append(
+            AccessLog(
+                user=account,
+                child_id=alert.child_id,
+                purpose=AccessPurpose.VIEW,
+                route=(route or f"alert {alert.pk}")[:100],
+            )
+        )
+    return alert
+
+
+def can_respond(user: Any, alert: Alert) -> bool:
+    """Whether the user may acknowledge, say "on my way" / "with the child", and resolve: anyone
+    the alert was sent to, the county's administrators, and the officers, supervisors and
+    directors whose scope holds the child."""
+    account = active_account(user)
+    if account is None:
+        return False
+    if _county_admin_of(account, alert.county_id):
+        return True
+    if Notification.objects.filter(alert=alert, recipient=account).exists():
+        return True
+    return (
+        account.role in RESPONDER_ROLES
+        and alert.child_id is not None
+        and children_for_user(account).filter(pk=alert.child_id).exists()
+    )
+
+
+def alert_reporter_for_user(user: Any, alert: Alert) -> User | None:
+    """Who raised the alert, if the user may know: for a mandatory report only the county's
+    administrators (and the reporter); for other alerts anyone who sees the alert."""
+    account = active_account(user)
+    if account is None or alert.raised_by_id is None:
+        return None
+    if (
+        alert.is_mandatory_report
+        and not _county_admin_of(account, alert.county_id)
+        and account.pk != alert.raised_by_id
+    ):
+        return None
+    return alert.raised_by
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime
+    kind: str
+    level: int | None
+    due_at: datetime | None
+    actor: User | None  # None also when the viewer may not know who it was
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TimelineNotification:
+    id: int
+    level: int
+    channel: str
+    recipient: User | None
+    address: str  # masked
+    state: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True)
+class AlertTimeline:
+    events: list[TimelineEvent]
+    notifications: list[TimelineNotification]
+
+
+def alert_timeline(user: Any, alert: Alert) -> AlertTimeline:
+    """The incident record: every step with its time, and every notification with its state.
+    Call with an alert from `alert_get_for_user`. The reporter of a mandatory report is left
+    out for everyone but the county's administrators and the reporter."""
+    reporter_visible = alert_reporter_for_user(user, alert) is not None
+    events = [
+        TimelineEvent(
+            at=e.at,
+            kind=e.kind,
+            level=e.level,
+            due_at=e.due_at,
+            actor=(
+                None
+                if e.kind == AlertEvent.Kind.RAISED
+                and alert.is_mandatory_report
+                and not reporter_visible
+                else e.actor
+            ),
+            data=e.data,
+        )
+        for e in AlertEvent.objects.filter(alert=alert).select_related("actor").order_by("at", "pk")
+    ]
+    notifications = [
+        TimelineNotification(
+            id=n.pk,
+            level=n.level,
+            channel=n.channel,
+            recipient=n.recipient,
+            address=mask_address(n.channel, n.address),
+            state=n.state,
+            attempts=n.attempts,
+            created_at=n.created_at,
+            sent_at=n.sent_at,
+            last_error=n.last_error,
+        )
+        for n in Notification.objects.filter(alert=alert)
+        .select_related("recipient")
+        .order_by("level", "pk")
+    ]
+    return AlertTimeline(events=events, notifications=notifications)
+
+
+@dataclass(frozen=True)
+class SafetyCard:
+    """What a responder needs to reach the child. The page renders it through the visibility
+    layer; for an SMS from an unknown number, only the sender's number is known."""
+
+    alert_id: int
+    child_id: int | None
+    child_name: str
+    age: int | None
+    village: str
+    township: str
+    address: str
+    guardian: Guardian | None
+    parents: list[Parent]
+    team: list[Pairing]
+    sender_phone: str
+
+
+def safety_card(alert: Alert, *, today: date | None = None) -> SafetyCard:
+    """The safety card of an alert from `alert_get_for_user`: village and address, the entrusted
+    carer's and the parents' phones, the pairing team."""
+    child = alert.child
+    if child is None:
+        return SafetyCard(
+            alert_id=alert.pk,
+            child_id=None,
+            child_name="",
+            age=None,
+            village="",
+            township="",
+            address="",
+            guardian=None,
+            parents=[],
+            team=[],
+            sender_phone=alert.sender_phone,
+        )
+    village = child.village
+    return SafetyCard(
+        alert_id=alert.pk,
+        child_id=child.pk,
+        child_name=child.name,
+        age=child.age_on(today or timezone.localdate()),
+        village=village.name,
+        township=village.parent.name if village.parent else "",
+        address=child.address,
+        guardian=Guardian.objects.filter(child=child).first(),
+        parents=list(Parent.objects.filter(child=child).order_by("role")),
+        team=child_team(child),
+        sender_phone="",
+    )
+
+
+def follow_ups_for_user(user: Any, *, open_only: bool = True) -> QuerySet[FollowUpTask]:
+    """Follow-up tasks of mandatory reports: the user's own, and for a county administrator
+    every task in the county (unassigned ones included)."""
+    account = active_account(user)
+    if account is None:
+        return FollowUpTask.objects.none()
+    mine = Q(assignee=account)
+    if account.role == Role.COUNTY_ADMIN and account.area_id is not None:
+        mine |= Q(alert__county_id=account.area_id)
+    tasks = FollowUpTask.objects.filter(mine)
+    if open_only:
+        tasks = tasks.filter(state=FollowUpTask.State.OPEN)
+    return tasks.select_related("alert", "child", "child__village").order_by("created_at", "pk")

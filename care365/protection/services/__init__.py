@@ -1,0 +1,58 @@
+"""Every write of instant protection (one module per aggregate, re-exported here).
+
+- alerts: raising and answering alerts; the county's policy, duty shifts, contacts, help links,
+  follow-up tasks;
+- intake: alerts from the family's help link and from SMS;
+- escalation: the sweeper that fires due escalation steps;
+- outbox: sending queued notifications by email and SMS.
+"""
+
+from .alerts import (
+    AlertStateError,
+    alert_acknowledge,
+    alert_on_the_way,
+    alert_raise,
+    alert_resolve,
+    alert_with_child,
+    duty_shift_add,
+    escalation_policy_update,
+    follow_up_done,
+    help_link_issue,
+    help_link_revoke,
+    responder_contact_set,
+)
+from .escalation import escalation_sweep
+from .intake import (
+    HelpLinkNotFound,
+    alert_raise_from_help_link,
+    alert_raise_from_sms,
+    children_with_guardian_phone,
+    sms_signature_valid,
+)
+from .outbox import OutboxResult, backoff_seconds, outbox_send
+from .steps import PG_NOTIFY_CHANNEL
+
+__all__ = [
+    "PG_NOTIFY_CHANNEL",
+    "AlertStateError",
+    "HelpLinkNotFound",
+    "OutboxResult",
+    "alert_acknowledge",
+    "alert_on_the_way",
+    "alert_raise",
+    "alert_raise_from_help_link",
+    "alert_raise_from_sms",
+    "alert_resolve",
+    "alert_with_child",
+    "backoff_seconds",
+    "children_with_guardian_phone",
+    "duty_shift_add",
+    "escalation_policy_update",
+    "escalation_sweep",
+    "follow_up_done",
+    "help_link_issue",
+    "help_link_revoke",
+    "outbox_send",
+    "responder_contact_set",
+    "sms_signature_valid",
+]

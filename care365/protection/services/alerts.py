@@ -1,0 +1,490 @@
+"""Raising an alert and answering it; the county's policy, duty shifts, contacts and follow-ups.
+
+Every write is one transaction that also records the step in the alert's events (the child's
+incident record) and writes the audit row. Answering is a conditional update of the alert's row
+on its state (`UPDATE ... WHERE state IN (earlier states)`), the same kind of update the sweeper
+escalates with, so an acknowledgement and an escalation step never both win, and two responders
+pressing "acknowledge" at once get one acknowledgement and one conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.areas.models import Area
+from care365.carers.models import Carer, CarerRole, Organisation
+from care365.core import crypto
+from care365.core.audit import audit
+from care365.pairing.models import Pairing
+from care365.protection import policy
+from care365.protection.channels import mask_phone, normalise_phone
+from care365.protection.models import (
+    Alert,
+    AlertEvent,
+    DutyShift,
+    EscalationPolicy,
+    FollowUpTask,
+    HelpLink,
+    Kind,
+    Resolution,
+    ResponderContact,
+    Source,
+    State,
+)
+from care365.protection.selectors import can_respond
+from care365.registry.models import Child
+
+from .steps import Emitter, county_of, fire_step, logger, notify_state, policy_for
+
+EventKind = AlertEvent.Kind
+NOTE_MAX = 2000
+MAX_SHIFT = timedelta(hours=48)
+
+
+class AlertStateError(Exception):
+    """The alert is no longer in a state this action applies to (someone else answered first,
+    or it is resolved). The API answers 409."""
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _active_user(actor: Any) -> User:
+    if not isinstance(actor, User) or not actor.is_active or not actor.role:
+        raise PermissionDenied
+    return actor
+
+
+def _check_kind_and_note(kind: str, note: str) -> None:
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Choose a kind of alert.")})
+    if len(note) > NOTE_MAX:
+        raise ValidationError(
+            {"note": _("Keep the note under %(n)d characters.") % {"n": NOTE_MAX}}
+        )
+
+
+def _open_follow_ups(alert: Alert, *, now: datetime, emitter: Emitter) -> list[FollowUpTask]:
+    """A mandatory report opens a follow-up task for each village director and township
+    supervisor of the child; a role nobody holds gets an unassigned task the county's
+    administrators see."""
+    village = alert.village
+    assert alert.child_id is not None and village is not None  # noqa: S101  # callers ensure
+    tasks: list[FollowUpTask] = []
+    for role, area_id in ((Role.DIRECTOR, village.pk), (Role.SUPERVISOR, village.parent_id)):
+        assignees: list[User | None] = list(
+            User.objects.filter(is_active=True, role=role, area_id=area_id or 0).order_by("pk")
+        )
+        for user in assignees or [None]:
+            tasks.append(
+                FollowUpTask(
+                    alert=alert,
+                    child_id=alert.child_id,
+                    assignee=user,
+                    role=role,
+                    created_at=now,
+                )
+            )
+    FollowUpTask.objects.bulk_create(tasks)
+    AlertEvent.objects.create(
+        alert=alert, kind=EventKind.FOLLOW_UP_OPENED, at=now, data={"tasks": len(tasks)}
+    )
+    for task in tasks:
+        if task.assignee_id is not None:
+            emitter.add(task.assignee_id, "follow_up", {"alert": alert.pk, "task": task.pk})
+    return tasks
+
+
+def raise_alert(
+    *,
+    child: Child | None,
+    county: Area,
+    kind: str,
+    note: str,
+    source: str,
+    raised_by: User | None,
+    now: datetime,
+    sender_phone: str = "",
+) -> Alert:
+    """Create an alert, fire its first step and set its first deadline (inside the caller's
+    transaction). A step nobody can be reached at (a child without an officer) passes straight
+    on to the next one, so the first person who can answer hears of it at once."""
+    pol, desk = policy_for(county)
+    officer_id = None
+    if child is not None:
+        officer_id = (
+            Pairing.objects.filter(child=child, role=CarerRole.POLICE, until__isnull=True)
+            .values_list("carer_id", flat=True)
+            .first()
+        )
+    start = 0 if child is not None else pol.start_level(policy.COUNTY_DUTY_DESK)
+    alert = Alert.objects.create(
+        child=child,
+        county=county,
+        village=child.village if child is not None else None,
+        kind=kind,
+        note=note,
+        source=source,
+        raised_by=raised_by,
+        raised_at=now,
+        sender_phone=sender_phone,
+        sender_masked=mask_phone(sender_phone) if sender_phone else "",
+        sender_hash=crypto.lookup_hash(sender_phone) if sender_phone else "",
+        assigned_officer_id=officer_id,
+        policy=policy.to_dict(pol),
+        level=start,
+    )
+    emitter = Emitter(now)
+    level = start
+    actor_id = raised_by.pk if raised_by is not None else None
+    sent = fire_step(
+        alert,
+        pol,
+        level,
+        now=now,
+        due_at=None,
+        event_kind=EventKind.RAISED,
+        actor_id=actor_id,
+        desk=desk,
+        emitter=emitter,
+    )
+    while sent == 0 and level < pol.last:
+        level += 1
+        sent = fire_step(
+            alert,
+            pol,
+            level,
+            now=now,
+            due_at=now,
+            event_kind=EventKind.ESCALATED,
+            actor_id=None,
+            desk=desk,
+            emitter=emitter,
+        )
+    alert.level = level
+    alert.next_step_at = policy.first_deadline(pol, level, now)
+    Alert.objects.filter(pk=alert.pk).update(level=alert.level, next_step_at=alert.next_step_at)
+    if alert.is_mandatory_report and child is not None:
+        _open_follow_ups(alert, now=now, emitter=emitter)
+    emitter.flush()
+    audit(actor=raised_by, action="alert_raise", obj=alert, note=f"{kind} via {source}")
+    logger.info("alert #%s raised: %s via %s, level %s", alert.pk, kind, source, level)
+    return alert
+
+
+def alert_raise(
+    *,
+    actor: User,
+    child: Child,
+    kind: str,
+    note: str = "",
+    source: str = Source.WEB,
+    now: datetime | None = None,
+) -> Alert:
+    """Raise an alert for a child from a Care365 page or the API.
+
+    `child` must come from the access layer (`child_get_for_user(actor, ...)`): whoever may see
+    the child may raise an alert for it. The assigned officer (the child's open police pairing)
+    is notified at once, in the app, by SMS and by email (the county's policy decides), in the
+    same transaction that creates the alert; the first escalation deadline is set with it.
+    Mandatory-report kinds (强制报告) also open follow-up tasks for the village director and the
+    township supervisor, and the reporter is hidden from everyone but county administrators.
+    """
+    account = _active_user(actor)
+    if source not in (Source.WEB, Source.API):
+        raise ValueError("alert_raise is for pages and the API; use the help-link or SMS intake")
+    note = note.strip()
+    _check_kind_and_note(kind, note)
+    if not child.is_active:
+        raise ValidationError(_("This child has left the registry."))
+    county = county_of(child.village)
+    with transaction.atomic():
+        return raise_alert(
+            child=child,
+            county=county,
+            kind=kind,
+            note=note,
+            source=source,
+            raised_by=account,
+            now=_now(now),
+        )
+
+
+def _answer(
+    *,
+    actor: Any,
+    alert: Alert,
+    target: str,
+    now: datetime | None,
+    note: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> Alert:
+    """Move an alert forward to `target` by a conditional update; stop its escalation."""
+    account = _active_user(actor)
+    if not can_respond(account, alert):
+        raise PermissionDenied
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(
+            {"note": _("Keep the note under %(n)d characters.") % {"n": NOTE_MAX}}
+        )
+    now = _now(now)
+    updates: dict[str, Any] = {"state": target, "next_step_at": None, **(extra or {})}
+    updates[f"{target}_at"] = now
+    updates[f"{target}_by"] = account
+    with transaction.atomic():
+        moved = Alert.objects.filter(pk=alert.pk, state__in=policy.allowed_from(target)).update(
+            **updates
+        )
+        if not moved:
+            current = Alert.objects.filter(pk=alert.pk).values_list("state", flat=True).first()
+            raise AlertStateError(
+                _("This alert is already %(state)s.")
+                % {"state": State(current).label if current else _("gone")}
+            )
+        # Any answer acknowledges: the time to acknowledge is the time to the first answer.
+        Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by=account
+        )
+        alert.refresh_from_db()
+        data: dict[str, Any] = {"note": note} if note else {}
+        if extra and "resolution" in extra:
+            data["resolution"] = extra["resolution"]
+        AlertEvent.objects.create(
+            alert=alert, kind=target, at=now, level=alert.level, actor=account, data=data
+        )
+        emitter = Emitter(now)
+        notify_state(alert, emitter)
+        emitter.flush()
+        audit(actor=account, action=f"alert_{target}", obj=alert)
+    logger.info("alert #%s %s", alert.pk, target)
+    return alert
+
+
+def alert_acknowledge(
+    *, actor: User, alert: Alert, note: str = "", now: datetime | None = None
+) -> Alert:
+    """Acknowledge an open alert: the escalation stops. AlertStateError if it was already
+    answered; PermissionDenied for someone who may not answer it (`selectors.can_respond`)."""
+    return _answer(actor=actor, alert=alert, target=State.ACKNOWLEDGED, now=now, note=note)
+
+
+def alert_on_the_way(
+    *, actor: User, alert: Alert, note: str = "", now: datetime | None = None
+) -> Alert:
+    """ "On my way" (acknowledges the alert if nobody had)."""
+    return _answer(actor=actor, alert=alert, target=State.ON_THE_WAY, now=now, note=note)
+
+
+def alert_with_child(
+    *, actor: User, alert: Alert, note: str = "", now: datetime | None = None
+) -> Alert:
+    """Somebody is with the child: the time to reach the child is counted to here."""
+    return _answer(actor=actor, alert=alert, target=State.WITH_CHILD, now=now, note=note)
+
+
+def alert_resolve(
+    *,
+    actor: User,
+    alert: Alert,
+    resolution: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Alert:
+    """Close the alert: safe, referred, handed to a police case, or a false alarm, with a note."""
+    if resolution not in Resolution.values:
+        raise ValidationError({"resolution": _("Choose how the alert was resolved.")})
+    note = note.strip()
+    return _answer(
+        actor=actor,
+        alert=alert,
+        target=State.RESOLVED,
+        now=now,
+        note=note,
+        extra={"resolution": resolution, "resolution_note": note},
+    )
+
+
+@transaction.atomic
+def follow_up_done(
+    *, actor: User, task: FollowUpTask, note: str = "", now: datetime | None = None
+) -> FollowUpTask:
+    """Close a follow-up task: its assignee or a county administrator of the alert's county."""
+    account = _active_user(actor)
+    admin = account.role == Role.COUNTY_ADMIN and account.area_id == task.alert.county_id
+    if task.assignee_id != account.pk and not admin:
+        raise PermissionDenied
+    now = _now(now)
+    done = FollowUpTask.objects.filter(pk=task.pk, state=FollowUpTask.State.OPEN).update(
+        state=FollowUpTask.State.DONE, done_at=now, done_by=account, note=note.strip()[:NOTE_MAX]
+    )
+    if not done:
+        raise AlertStateError(_("This task is already done."))
+    task.refresh_from_db()
+    audit(actor=account, action="follow_up_done", obj=task)
+    return task
+
+
+def _county_admin(actor: Any, county: Area) -> User:
+    account = _active_user(actor)
+    if account.role != Role.COUNTY_ADMIN or account.area_id != county.pk:
+        raise PermissionDenied
+    return account
+
+
+@transaction.atomic
+def escalation_policy_update(
+    *,
+    actor: User,
+    county: Area,
+    steps: Any,
+    repeat_seconds: Any,
+    desk_phone: str = "",
+    desk_email: str = "",
+    desk_users: Iterable[User] = (),
+) -> EscalationPolicy:
+    """Replace the county's escalation policy (county administrators of that county only).
+
+    `steps` and `repeat_seconds` are the policy's JSON form (docs/protection.md); a policy that
+    cannot be used is refused with a ValidationError naming the problem. Alerts already under way
+    keep the policy they were raised under.
+    """
+    account = _county_admin(actor, county)
+    try:
+        parsed = policy.parse({"steps": steps, "repeat_seconds": repeat_seconds})
+    except policy.PolicyError as exc:
+        raise ValidationError({"steps": str(exc)}) from exc
+    desk_phone = normalise_phone(desk_phone)
+    desk_email = desk_email.strip()
+    if desk_email:
+        validate_email(desk_email)
+    staff = list(desk_users)
+    county_areas = Area.objects.filter(code__startswith=county.code)
+    if any(
+        not u.is_active or u.area_id is None or not county_areas.filter(pk=u.area_id).exists()
+        for u in staff
+    ):
+        raise ValidationError(
+            {"desk_users": _("Duty desk staff must be active users of the county.")}
+        )
+    document = policy.to_dict(parsed)
+    row, _created = EscalationPolicy.objects.update_or_create(
+        county=county,
+        defaults={
+            "steps": document["steps"],
+            "repeat_seconds": document["repeat_seconds"],
+            "desk_phone": desk_phone,
+            "desk_email": desk_email,
+            "updated_by": account,
+        },
+    )
+    row.desk_users.set(staff)
+    audit(actor=account, action="escalation_policy_update", obj=row)
+    return row
+
+
+@transaction.atomic
+def duty_shift_add(
+    *,
+    actor: User,
+    station: Organisation,
+    officer: Carer,
+    starts_at: datetime,
+    ends_at: datetime,
+) -> DutyShift:
+    """Put an officer of the station on duty for a time (at most 48 hours): the second step of
+    the escalation reaches them. County administrators, and the station's own officers."""
+    account = _active_user(actor)
+    own_station = (
+        account.role == Role.POLICE
+        and account.carer is not None
+        and account.carer.organisation_id == station.pk
+    )
+    county_admin = (
+        account.role == Role.COUNTY_ADMIN
+        and account.area is not None
+        and station.area.code.startswith(account.area.code)
+    )
+    if not (own_station or county_admin):
+        raise PermissionDenied
+    if station.kind != Organisation.Kind.POLICE_STATION:
+        raise ValidationError({"station": _("Choose a police station.")})
+    if officer.role != CarerRole.POLICE or officer.organisation_id != station.pk:
+        raise ValidationError({"officer": _("Choose an officer of this station.")})
+    if not starts_at < ends_at <= starts_at + MAX_SHIFT:
+        raise ValidationError({"ends_at": _("A shift ends after it starts, within 48 hours.")})
+    shift = DutyShift.objects.create(
+        station=station, officer=officer, starts_at=starts_at, ends_at=ends_at, created_by=account
+    )
+    audit(actor=account, action="duty_shift_add", obj=shift)
+    return shift
+
+
+@transaction.atomic
+def responder_contact_set(*, actor: User, user: User, phone: str) -> ResponderContact:
+    """The phone alert SMS reach a supervisor, director or desk member on: set by themselves
+    or by a county administrator."""
+    account = _active_user(actor)
+    if account.pk != user.pk and not (
+        account.role == Role.COUNTY_ADMIN
+        and account.area is not None
+        and user.area is not None
+        and user.area.code.startswith(account.area.code)
+    ):
+        raise PermissionDenied
+    number = normalise_phone(phone)
+    if phone.strip() and not 5 <= len(number) <= 15:
+        raise ValidationError({"phone": _("Enter a phone number.")})
+    contact, _created = ResponderContact.objects.update_or_create(
+        user=user, defaults={"phone": number}
+    )
+    audit(actor=account, action="responder_contact_set", obj=user, changes=["phone"])
+    return contact
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def help_link_issue(
+    *, actor: User, child: Child, now: datetime | None = None
+) -> tuple[HelpLink, str]:
+    """Issue the family's help link for a child (directors, supervisors, county admins; the child
+    from the access layer). The previous link stops working. Returns the link and its secret
+    token: the token exists only here, to be printed as the QR code."""
+    account = _active_user(actor)
+    if account.role not in REGISTRY_ROLES:
+        raise PermissionDenied
+    if not child.is_active:
+        raise ValidationError(_("This child has left the registry."))
+    now = _now(now)
+    HelpLink.objects.filter(child=child, revoked_at__isnull=True).update(revoked_at=now)
+    token = secrets.token_urlsafe(24)
+    link = HelpLink.objects.create(
+        child=child, token_hash=_token_hash(token), created_at=now, created_by=account
+    )
+    audit(actor=account, action="help_link_issue", obj=link)
+    return link, token
+
+
+@transaction.atomic
+def help_link_revoke(*, actor: User, link: HelpLink, now: datetime | None = None) -> None:
+    """Stop a help link from working (a lost card); a new one can be issued."""
+    account = _active_user(actor)
+    if account.role not in REGISTRY_ROLES:
+        raise PermissionDenied
+    HelpLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=_now(now))
+    audit(actor=account, action="help_link_revoke", obj=link)

@@ -1,0 +1,228 @@
+"""The notification outbox: every queued email and SMS is sent, retried, and sent once.
+
+A worker claims due rows (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL; serialised write
+transactions on SQLite) by marking them `sending` with a lease, commits, and only then talks to
+the mail server or the SMS gateway: no transaction stays open over the network. The result is
+written with a conditional update on (pk, state = sending, attempts), so a worker whose lease ran
+out while it waited cannot overwrite the outcome of the worker that took the row over.
+
+- Success: `sent`, with a "notification sent" step in the alert's record.
+- Temporary failure (server unreachable, 5xx, 429): back to `pending`, retried after 2, 4, 8 ...
+  seconds (at most 10 minutes), up to 8 attempts.
+- Permanent failure (address refused, 4xx, no gateway configured) or attempts used up: `failed`,
+  with a "notification failed" step in the alert's record.
+- A worker killed while sending leaves the row `sending`; when its lease (30 s) runs out another
+  worker sends it again with the same idempotency key, which the gateway uses to drop the
+  duplicate (an email carries it as its Message-ID).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from care365.protection import policy
+from care365.protection.channels import (
+    ChannelError,
+    EmailChannel,
+    SmsGateway,
+    mask_address,
+    render,
+    sms_gateway,
+)
+from care365.protection.models import AlertEvent, InAppEvent, Notification
+
+from .steps import Emitter, logger
+
+LEASE = timedelta(seconds=30)
+BATCH = 10
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 600.0
+
+NState = Notification.State
+
+
+def backoff_seconds(attempts: int) -> float:
+    """How long to wait after the `attempts`-th failed attempt: 2, 4, 8 ... at most 600 s."""
+    return float(min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+
+
+@dataclass
+class OutboxResult:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.sent or self.retrying or self.failed)
+
+
+def _claim(now: datetime, limit: int) -> list[Notification]:
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(state__in=[NState.PENDING, NState.SENDING], next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")[:limit]
+        )
+        if not rows:
+            return []
+        Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
+            state=NState.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + LEASE
+        )
+    for row in rows:
+        row.state = NState.SENDING
+        row.attempts += 1
+    return rows
+
+
+def _mark_sent(row: Notification, at: datetime) -> bool:
+    with transaction.atomic():
+        done = Notification.objects.filter(
+            pk=row.pk, state=NState.SENDING, attempts=row.attempts
+        ).update(state=NState.SENT, sent_at=at, next_attempt_at=None, last_error="")
+        if done:
+            AlertEvent.objects.create(
+                alert_id=row.alert_id,
+                kind=AlertEvent.Kind.NOTIFICATION_SENT,
+                at=at,
+                level=row.level,
+                notification=row,
+                data={"channel": row.channel},
+            )
+    return bool(done)
+
+
+def _mark_failed(row: Notification, error: ChannelError, at: datetime) -> str:
+    """Record a failed attempt; returns the row's new state."""
+    final = error.permanent or row.attempts >= MAX_ATTEMPTS
+    state = NState.FAILED if final else NState.PENDING
+    retry_at = None if final else at + timedelta(seconds=backoff_seconds(row.attempts))
+    with transaction.atomic():
+        done = Notification.objects.filter(
+            pk=row.pk, state=NState.SENDING, attempts=row.attempts
+        ).update(state=state, next_attempt_at=retry_at, last_error=str(error)[:255])
+        if done and final:
+            AlertEvent.objects.create(
+                alert_id=row.alert_id,
+                kind=AlertEvent.Kind.NOTIFICATION_FAILED,
+                at=at,
+                level=row.level,
+                notification=row,
+                data={"channel": row.channel, "error": str(error)[:200]},
+            )
+    return state
+
+
+def _deliver_in_app(row: Notification, at: datetime) -> None:
+    """In-app rows are delivered where they are queued; one left pending (an older release, a
+    manual retry) is delivered here, once: the event row is unique per notification."""
+    with transaction.atomic():
+        if InAppEvent.objects.filter(notification=row).exists():
+            Notification.objects.filter(pk=row.pk).update(
+                state=NState.SENT, next_attempt_at=None, sent_at=at
+            )
+            return
+        emitter = Emitter(at)
+        assert row.recipient_id is not None  # noqa: S101  # in-app rows always have a user
+        emitter.add(row.recipient_id, "alert", {**row.payload}, row)
+        emitter.flush()
+
+
+class _Channels:
+    """The email connection and SMS gateway of one outbox run, opened when first needed."""
+
+    def __init__(self) -> None:
+        self.email: EmailChannel | None = None
+        self.sms: SmsGateway | None = None
+
+    def send(self, row: Notification) -> None:
+        message = render(row.payload)
+        if row.channel == policy.EMAIL:
+            if self.email is None:
+                self.email = EmailChannel()
+            self.email.send(address=row.address, message=message, key=row.idempotency_key)
+        elif row.channel == policy.SMS:
+            if self.sms is None:
+                self.sms = sms_gateway()
+            self.sms.send(to=row.address, text=message.text, key=row.idempotency_key)
+        else:
+            raise ChannelError(f"unknown channel {row.channel!r}", permanent=True)
+
+    def close(self) -> None:
+        if self.email is not None:
+            self.email.close()
+
+
+def _release(rows: list[Notification], at: datetime) -> None:
+    """Give claimed rows back unsent (this run is taking too long for their lease)."""
+    for row in rows:
+        Notification.objects.filter(pk=row.pk, state=NState.SENDING, attempts=row.attempts).update(
+            state=NState.PENDING, attempts=F("attempts") - 1, next_attempt_at=at
+        )
+
+
+def _send_one(row: Notification, channels: _Channels, at: Callable[[], datetime]) -> str:
+    """Send one claimed row and record the outcome; returns "sent", "retrying" or "failed"."""
+    if row.channel == policy.IN_APP:
+        _deliver_in_app(row, at())
+        return "sent"
+    where = mask_address(row.channel, row.address)
+    try:
+        channels.send(row)
+    except ChannelError as exc:
+        error: ChannelError = exc
+    except Exception as exc:  # an adapter bug must not stop the other messages
+        logger.exception("notification #%s: unexpected error", row.pk)
+        error = ChannelError(f"{type(exc).__name__}: {exc}")
+    else:
+        if not _mark_sent(row, at()):
+            logger.warning("notification #%s: lease lost while sending", row.pk)
+            return "sent"
+        logger.info("notification #%s sent by %s to %s", row.pk, row.channel, where)
+        return "sent"
+    state = _mark_failed(row, error, at())
+    if state == NState.FAILED:
+        logger.warning("notification #%s by %s to %s failed: %s", row.pk, row.channel, where, error)
+        return "failed"
+    logger.info("notification #%s by %s to %s: retry (%s)", row.pk, row.channel, where, error)
+    return "retrying"
+
+
+def outbox_send(*, now: datetime | None = None, limit: int = 200) -> OutboxResult:
+    """Send the notifications due at `now` (default: the current time); returns the counts.
+
+    Any number of workers may run it at once: a row is claimed by one of them at a time, in
+    batches of ten, so a worker killed mid-batch holds back few messages until their lease runs
+    out. A batch that takes more than half its lease gives the rest of its rows back. With `now`
+    given, it is also the time recorded for sends and retries (tests drive the clock).
+    """
+    result = OutboxResult()
+
+    def at() -> datetime:
+        return now if now is not None else timezone.now()
+
+    channels = _Channels()
+    handled = 0
+    try:
+        while handled < limit:
+            rows = _claim(at(), min(BATCH, limit - handled))
+            if not rows:
+                break
+            handled += len(rows)
+            claimed = time.monotonic()
+            for i, row in enumerate(rows):
+                if time.monotonic() - claimed > LEASE.total_seconds() / 2:
+                    _release(rows[i:], at())
+                    break
+                outcome = _send_one(row, channels, at)
+                setattr(result, outcome, getattr(result, outcome) + 1)
+    finally:
+        channels.close()
+    return result
