@@ -100,16 +100,6 @@ def county_instance(county: Area, *, today: date | None = None) -> CountyData:
         until__isnull=True, child__village_id__in=list(villages)
     ).values_list("child_id", "role", "carer_id"):
         current[(child_id, role)] = carer_id
-    locked: dict[int, dict[str, str]] = defaultdict(dict)
-    forbidden: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for child_id, role, carer_id, kind in PairRule.objects.filter(
-        child__village_id__in=list(villages)
-    ).values_list("child_id", "role", "carer_id", "kind"):
-        if kind == PairRule.Kind.LOCK:
-            locked[child_id][role] = str(carer_id)
-        else:
-            forbidden[child_id][role].append(str(carer_id))
-
     valid_since = today - timedelta(days=settings.background_check_valid_days)
     carers = list(
         Carer.objects.filter(organisation__area__code__startswith=county.code[:6]).order_by("pk")
@@ -133,6 +123,8 @@ def county_instance(county: Area, *, today: date | None = None) -> CountyData:
             and carer.trained_on is not None
         )
 
+    is_eligible = {carer.pk: eligible(carer) for carer in carers}
+    locked, forbidden = _rules(villages, {c.pk: c for c in carers}, is_eligible, consented)
     instance = {
         "params": {
             "objective": "full",
@@ -170,13 +162,46 @@ def county_instance(county: Area, *, today: date | None = None) -> CountyData:
                 "sex": carer.sex,
                 "skills": list(carer.skills or []),
                 "languages": list(carer.languages or []),
-                "eligible": eligible(carer),
+                "eligible": is_eligible[carer.pk],
                 "service_areas": served.get(carer.pk, []),
             }
             for carer in carers
         ],
     }
     return CountyData(instance=instance, current=current)
+
+
+def _rules(
+    villages: dict[int, Area],
+    carers: dict[int, Carer],
+    eligible: dict[int, bool],
+    consented: set[int],
+) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, list[str]]]]:
+    """Locks and forbidden pairs of the county's children, by child and role, as the solver
+    takes them. A lock the solver could not keep never stops a proposal: a lock on a carer who
+    no longer works in the county is left out, and so are the latest locks on a carer beyond
+    their capacity (lowered after the locks were set); those children are paired afresh."""
+    locked: dict[int, dict[str, str]] = defaultdict(dict)
+    forbidden: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    held: Counter[int] = Counter()
+    for child_id, role, carer_id, kind in (
+        PairRule.objects.filter(child__village_id__in=list(villages))
+        .order_by("pk")
+        .values_list("child_id", "role", "carer_id", "kind")
+    ):
+        if kind != PairRule.Kind.LOCK:
+            forbidden[child_id][role].append(str(carer_id))
+            continue
+        carer = carers.get(carer_id)
+        if carer is None or carer.role != role:
+            continue
+        if eligible[carer_id] and (role != CarerRole.VOLUNTEER or child_id in consented):
+            # The solver keeps this lock, so it counts against the carer's capacity.
+            if held[carer_id] >= carer.capacity:
+                continue
+            held[carer_id] += 1
+        locked[child_id][role] = str(carer_id)
+    return locked, forbidden
 
 
 def _age(born: date, today: date) -> int:
@@ -256,10 +281,11 @@ def pairing_propose(
 
 
 @transaction.atomic
-def pairing_approve(*, actor: AbstractBaseUser, run: PairingRun) -> PairingRun:
+def pairing_approve(*, actor: AbstractBaseUser | None, run: PairingRun) -> PairingRun:
     """Apply a proposal in one transaction: replaced pairings end with a reason, new ones start
     today, and every carer whose children changed is told. Refused when the proposal is no longer
-    the open one or today's pairings changed after it was made."""
+    the open one or today's pairings changed after it was made. The actor is None when the
+    system approves (the `pair` command without --user, the demo)."""
     today = timezone.localdate()
     claimed = PairingRun.objects.filter(pk=run.pk, state=PairingRun.State.PROPOSED).update(
         state=PairingRun.State.APPROVED, approved_at=timezone.now(), approved_by=actor
@@ -269,19 +295,23 @@ def pairing_approve(*, actor: AbstractBaseUser, run: PairingRun) -> PairingRun:
             _("This proposal is no longer open: it was approved or replaced."), code="closed"
         )
     run.refresh_from_db()
-    lines = list(ProposedPair.objects.filter(run=run).exclude(outcome=Outcome.KEPT))
+    # Children who left the registry since the proposal get no carer: their lines are skipped
+    # and their pairings end below with the others of children who left.
+    every_line = list(ProposedPair.objects.filter(run=run, child__exited_on__isnull=True))
     open_now = {
         (p.child_id, p.role): p
-        for p in Pairing.objects.select_for_update().filter(
-            until__isnull=True, child_id__in={line.child_id for line in lines}
+        for p in Pairing.objects.select_for_update(of=("self",)).filter(
+            until__isnull=True, child__village__code__startswith=run.county.code[:6]
         )
     }
-    for line in lines:
+    # Kept lines too: a pairing the proposal keeps may have ended since (consent withdrawn).
+    for line in every_line:
         now = open_now.get((line.child_id, line.role))
         if (now.carer_id if now else None) != line.previous_id:
             raise ValidationError(
                 _("Pairings changed after this proposal was made. Propose again."), code="stale"
             )
+    lines = [line for line in every_line if line.outcome != Outcome.KEPT]
     gained: Counter[int] = Counter()
     lost: Counter[int] = Counter()
     ending: list[Pairing] = []
@@ -360,6 +390,20 @@ def pair_rule_set(*, actor: AbstractBaseUser, child: Child, carer: Carer, kind: 
     if not carer.active:
         raise ValidationError({"carer": _("This carer is not active.")})
     with transaction.atomic():
+        if kind == PairRule.Kind.LOCK:
+            Carer.objects.select_for_update().filter(pk=carer.pk).first()  # one lock at a time
+            others = PairRule.objects.filter(carer=carer, kind=kind).exclude(child=child).count()
+            if others >= carer.capacity:
+                raise ValidationError(
+                    {
+                        "carer": _(
+                            "This carer already has as many locked children as they can take "
+                            "(%(count)d)."
+                        )
+                        % {"count": others}
+                    },
+                    code="capacity",
+                )
         PairRule.objects.filter(child=child, role=carer.role, carer=carer).delete()
         if kind == PairRule.Kind.LOCK:
             PairRule.objects.filter(child=child, role=carer.role, kind=kind).delete()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole
+from care365.pairing.models import Pairing, PairingRun
+from care365.pairing.services import pairing_approve, pairing_propose, pairing_settings_for
 
 # (username, role, Chinese role name from docs/architecture.md's glossary)
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
@@ -35,21 +39,50 @@ class DemoSetupError(Exception):
     """The database has no county with children and carers to link the demo logins to."""
 
 
-def _carer_for(role: str, township: Area, village: Area, username: str) -> Carer:
-    """A carer of `role` working in the township, preferring one who serves the village."""
+def _carer_for(role: str, county: Area, township: Area, village: Area, username: str) -> Carer:
+    """A carer of `role` working in the township who can be paired (a volunteer vetted within the
+    county's validity period and trained), preferring, in order: the one already linked to the
+    login while they have children, one with children, one who serves the village."""
     carers = (
         Carer.objects.filter(role=role, active=True)
         .filter(Q(organisation__area=township) | Q(organisation__area__parent=township))
         .filter(Q(user__isnull=True) | Q(user__username=username))
     )
     if role == CarerRole.VOLUNTEER:
-        carers = carers.filter(background_check=BackgroundCheck.PASSED, trained_on__isnull=False)
-    carer = (
-        carers.filter(service_areas=village).order_by("pk").first() or carers.order_by("pk").first()
+        valid_days = pairing_settings_for(county).background_check_valid_days
+        carers = carers.filter(
+            background_check=BackgroundCheck.PASSED,
+            background_checked_on__gte=timezone.localdate() - timedelta(days=valid_days),
+            trained_on__isnull=False,
+        )
+    candidates = list(
+        carers.annotate(children=Count("pairings", filter=Q(pairings__until__isnull=True)))
     )
-    if carer is None:
+    if not candidates:
         raise DemoSetupError(f"no {role} works in {township.code}: seed the county first")
-    return carer
+    linked = User.objects.filter(username=username).values_list("carer_id", flat=True).first()
+    serving = set(carers.filter(service_areas=village).values_list("pk", flat=True))
+    return min(
+        candidates,
+        key=lambda c: (
+            not (c.pk == linked and c.children),
+            not c.children,
+            c.pk not in serving,
+            c.pk,
+        ),
+    )
+
+
+def demo_pairing_ensure(county: Area, *, actor: User | None) -> PairingRun | None:
+    """Pair the county's children, proposing and approving at once, unless some of them are
+    paired already (then the pairing is the county admin's to change). Returns the approved
+    proposal, or None when there was nothing to do."""
+    if Pairing.objects.filter(
+        until__isnull=True, child__village__code__startswith=county.code[:6]
+    ).exists():
+        return None
+    run = pairing_propose(actor=actor, county=county)
+    return pairing_approve(actor=actor, run=run)
 
 
 @transaction.atomic
@@ -60,6 +93,10 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
     most children in it, and the police officer, doctor and volunteer a carer record of their
     role in that township (the volunteer one who is vetted and trained). The admin is a county
     administrator who is also staff and superuser, so the Django admin works.
+
+    The demo comes paired: unless some of its children are paired already, the county's pairing
+    is proposed and approved in the admin's name before the carers' logins are linked, so each
+    of them is linked to a carer with children.
     """
     code = county_code or settings.COUNTY_CODE
     county = Area.objects.filter(level=Area.Level.COUNTY, code=code).first()
@@ -96,17 +133,30 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
         Role.SUPERVISOR: township,
         Role.DIRECTOR: village,
     }
-    logins = []
-    for username, role, role_zh in DEMO_LOGINS:
-        area = scope.get(role)
-        carer = None if area is not None else _carer_for(role, township, village, username)
-        where = area.name if area is not None else carer.organisation.name if carer else ""
-        user = User.objects.filter(username=username).first() or User(username=username)
-        user.role, user.area, user.carer = role, area, carer
-        user.is_staff = user.is_superuser = role == Role.COUNTY_ADMIN
-        user.is_active = True
-        user.set_password(settings.DEMO_PASSWORD)
-        user.full_clean(exclude=["password"])
-        user.save()
-        logins.append(DemoLogin(username, role, role_zh, where))
-    return logins
+    users: dict[str, User] = {}  # by role
+    where: dict[str, str] = {}
+    for username, role, _role_zh in DEMO_LOGINS:
+        if role in scope:
+            users[role] = _login_ensure(username, role, area=scope[role])
+            where[role] = scope[role].name
+    # Paired before the carers' logins are linked, so that each gets a carer with children.
+    demo_pairing_ensure(county, actor=users[Role.COUNTY_ADMIN])
+    for username, role, _role_zh in DEMO_LOGINS:
+        if role not in scope:
+            carer = _carer_for(role, county, township, village, username)
+            users[role] = _login_ensure(username, role, carer=carer)
+            where[role] = carer.organisation.name
+    return [DemoLogin(username, role, zh, where[role]) for username, role, zh in DEMO_LOGINS]
+
+
+def _login_ensure(
+    username: str, role: str, *, area: Area | None = None, carer: Carer | None = None
+) -> User:
+    user = User.objects.filter(username=username).first() or User(username=username)
+    user.role, user.area, user.carer = role, area, carer
+    user.is_staff = user.is_superuser = role == Role.COUNTY_ADMIN
+    user.is_active = True
+    user.set_password(settings.DEMO_PASSWORD)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user

@@ -1,7 +1,10 @@
-"""`care365 demo --no-serve`: six demo logins linked to real records, usable only in demo mode."""
+"""`care365 demo --no-serve`: six demo logins linked to real records, usable only in demo mode;
+the county comes paired, so the officer, doctor and volunteer each have children."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -9,11 +12,14 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
+from care365.accounts.access import children_for_user
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck
-from care365.registry.models import Child
+from care365.pairing.models import Pairing, PairingRun
+from care365.registry.models import Child, ConsentPurpose
 from care365.web.management.commands import demo
 
 ROLES = {
@@ -60,9 +66,34 @@ def test_demo_seeds_an_empty_registry_and_links_each_login_to_real_records() -> 
     volunteer = users["volunteer"].carer
     assert volunteer is not None
     assert volunteer.background_check == BackgroundCheck.PASSED and volunteer.trained_on
+    assert volunteer.background_checked_on is not None
+    assert volunteer.background_checked_on >= timezone.localdate() - timedelta(days=3 * 365)
     for name in ROLES:
         assert name in output
     assert "village children's director" in output and "儿童主任" in output
+
+    # The county comes paired, approved by the demo admin, within each carer's capacity.
+    run = PairingRun.objects.get()
+    assert run.state == PairingRun.State.APPROVED and run.approved_by == admin
+    paired = Pairing.objects.filter(until__isnull=True)
+    assert paired.count() == run.figures["applied"]["started"] > 0
+    for name in ("police", "doctor", "volunteer"):
+        carer = users[name].carer
+        assert carer is not None
+        mine = set(paired.filter(carer=carer).values_list("child_id", flat=True))
+        assert 0 < len(mine) <= carer.capacity, name
+        # The login sees exactly those children.
+        assert set(children_for_user(users[name]).values_list("pk", flat=True)) == mine, name
+    volunteers_children = Child.objects.filter(
+        pairings__carer=volunteer, pairings__until__isnull=True
+    )
+    assert not volunteers_children.exclude(
+        consents__purpose=ConsentPurpose.VOLUNTEER, consents__withdrawn_on__isnull=True
+    ).exists()
+    for role in ("police", "doctor", "volunteer"):
+        line = re.search(rf"{role} ([\d,]+) of 200", output)
+        assert line is not None, role
+        assert int(line[1]) == paired.filter(role=role).count()
 
 
 @pytest.mark.usefixtures("small_demo")
@@ -73,10 +104,19 @@ def test_demo_logins_sign_in_with_demo_and_a_second_run_refreshes_them() -> None
     director.set_password("something else")
     director.save()
 
+    pairings = set(Pairing.objects.values_list("pk", "child", "role", "carer", "until"))
+    carers = dict(User.objects.filter(carer__isnull=False).values_list("username", "carer"))
+
     run_demo()
 
     assert Child.objects.count() == 150  # an existing registry is not seeded again
     assert User.objects.filter(username__in=ROLES).count() == 6
+    # Paired once: a second run neither proposes again nor moves the carers' logins.
+    assert PairingRun.objects.count() == 1
+    assert set(Pairing.objects.values_list("pk", "child", "role", "carer", "until")) == pairings
+    assert dict(User.objects.filter(carer__isnull=False).values_list("username", "carer")) == (
+        carers
+    )
     client = Client()
     assert client.login(username="director", password="demo")
     assert client.get("/").status_code in (200, 302)
@@ -109,3 +149,10 @@ def test_every_demo_login_signs_in_and_gets_its_home_page() -> None:
         response = client.get("/", follow=True)
         assert response.status_code == 200, username
         assert response.wsgi_request.user.username == username
+        if username in ("police", "doctor", "volunteer"):  # their children are on their home
+            user = User.objects.get(username=username)
+            rows = response.context["rows"]
+            assert rows, username
+            assert {row["id"] for row in rows} <= set(
+                children_for_user(user).values_list("pk", flat=True)
+            )

@@ -17,10 +17,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import override
 
-from care365.accounts.models import Role
+from care365.accounts.models import Role, User
+from care365.pairing.selectors import coverage as pairing_coverage
 from care365.registry.models import Child
 from care365.web.seeding import SeedRefusedError, seed_county
-from care365.web.seeding.demo import DemoLogin, DemoSetupError, demo_users_ensure
+from care365.web.seeding.demo import DEMO_LOGINS, DemoLogin, DemoSetupError, demo_users_ensure
 from config.env import env_int
 
 DEMO_CHILDREN = 3000
@@ -29,8 +30,9 @@ DEMO_SEED = 365
 
 class Command(BaseCommand):
     help = (
-        "Demo mode only: migrate, seed a synthetic county if the registry is empty, create the "
-        "six demo logins (password 'demo'), then run the app and one worker until Ctrl-C."
+        "Demo mode only: migrate, seed a synthetic county if the registry is empty, pair its "
+        "children if nobody is paired yet, create the six demo logins (password 'demo'), then "
+        "run the app and one worker until Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -67,12 +69,12 @@ class Command(BaseCommand):
             except SeedRefusedError as exc:
                 raise CommandError(str(exc)) from exc
         try:
-            logins = demo_users_ensure()
+            logins = demo_users_ensure()  # and pairs the county's children if nobody is yet
         except DemoSetupError as exc:
             raise CommandError(str(exc)) from exc
         if options["no_serve"]:
             if verbose:
-                self.stdout.write(self.logins_text(logins))
+                self.stdout.write(self.pairing_text() + "\n" + self.logins_text(logins))
             return
         self.serve(port, logins)
 
@@ -84,6 +86,17 @@ class Command(BaseCommand):
                 zh = login.role_zh + " " * (16 - 2 * len(login.role_zh))  # CJK: two columns each
                 lines.append(f"  {login.username:<11} {role:<29}{zh}{login.where}")
         return "\n".join(lines)
+
+    @staticmethod
+    def pairing_text() -> str:
+        """How many of the demo county's children have a carer of each role today."""
+        admin = User.objects.select_related("area").get(username=DEMO_LOGINS[0][0])
+        if admin.area is None:  # demo_users_ensure gives the admin the county
+            return ""
+        shares = ", ".join(
+            f"{c.role} {c.paired:,} of {c.children:,}" for c in pairing_coverage(admin.area)
+        )
+        return f"Children paired with a carer: {shares}."
 
     def serve(self, port: int, logins: list[DemoLogin]) -> None:
         stop = threading.Event()
@@ -112,6 +125,7 @@ class Command(BaseCommand):
         try:
             if self.wait_for_port(port, app, stop):
                 self.stdout.write(f"\nCare365 demo: http://127.0.0.1:{port}/\n")
+                self.stdout.write(self.pairing_text())
                 self.stdout.write(self.logins_text(logins))
                 self.stdout.write("\nCtrl-C stops the app and the worker.")
             while not stop.is_set() and all(p.poll() is None for p in children):
