@@ -47,6 +47,13 @@ if not DEMO and (
     raise ImproperlyConfiguredError(
         "a demo key is set while CARE365_DEMO is off: set real keys (docs/settings.md)"
     )
+# A production machine says so, and then never starts in demo or debug mode: a CARE365_DEMO=1
+# copied from a developer's environment must not open the demo password and demo keys there.
+PRODUCTION = env_bool("CARE365_PRODUCTION", default=False)
+if PRODUCTION and (DEMO or DEBUG):
+    raise ImproperlyConfiguredError(
+        "CARE365_PRODUCTION is on together with CARE365_DEMO or CARE365_DEBUG: turn those off"
+    )
 
 ALLOWED_HOSTS = env_list(
     "CARE365_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEMO or DEBUG else []
@@ -83,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "care365.web.security.SecurityHeadersMiddleware",
+    "care365.web.security.SessionSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,6 +150,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["care365.accounts.backends.Care365Backend"]
+# Argon2id for new and changed passwords; the others still verify older hashes, which are
+# re-hashed with Argon2 at the user's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 # Demo logins' shared password; the backend accepts it only while DEMO is on.
 DEMO_PASSWORD = "demo"  # noqa: S105
@@ -172,13 +189,40 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or DEMO
 WHITENOISE_AUTOREFRESH = DEBUG or DEMO
 
+# Sign-in and the web (docs/settings.md "Sign-in and HTTPS"). -----------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("CARE365_SECURE_COOKIES", default=not (DEMO or DEBUG))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A session ends SESSION_COOKIE_AGE after sign-in whatever happens, and earlier after
+# SESSION_IDLE_SECONDS without a request (care365.web.security.SessionSecurityMiddleware).
 SESSION_COOKIE_AGE = env_int("CARE365_SESSION_SECONDS", 8 * 3600)
+SESSION_IDLE_SECONDS = env_int("CARE365_SESSION_IDLE_SECONDS", 30 * 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS. Behind a TLS-terminating proxy uvicorn takes the scheme and the client's address from
+# X-Forwarded-Proto/-For sent by the proxies it trusts (docs/operations.md).
+SECURE_SSL_REDIRECT = env_bool("CARE365_SSL_REDIRECT", default=not (DEMO or DEBUG))
+SECURE_REDIRECT_EXEMPT: list[str] = []  # no plain-HTTP health endpoint exists
+SECURE_HSTS_SECONDS = env_int("CARE365_HSTS_SECONDS", 0 if DEMO or DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CARE365_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("CARE365_HSTS_PRELOAD", default=False)
+# Preloading is decided for a whole registrable domain (a county's gov.cn domain), not by one
+# application on a host name of it; the check that asks for it is silenced while it is off.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Sign-in throttling: after LOGIN_FAILURES failed sign-ins for one username (or
+# LOGIN_FAILURES_PER_IP from one address, which a whole office may share) within
+# LOGIN_WINDOW_SECONDS, further attempts are refused for LOGIN_LOCKOUT_SECONDS. Counted in the
+# database, so every app process sees the same count.
+LOGIN_FAILURES = env_int("CARE365_LOGIN_FAILURES", 5)
+LOGIN_FAILURES_PER_IP = env_int("CARE365_LOGIN_FAILURES_PER_IP", 20)
+LOGIN_WINDOW_SECONDS = env_int("CARE365_LOGIN_WINDOW_SECONDS", 15 * 60)
+LOGIN_LOCKOUT_SECONDS = env_int("CARE365_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Two-step sign-in (RFC 6238 codes from an authenticator app): optional for everyone, mandatory
+# for the roles listed here (e.g. "county_admin,supervisor").
+REQUIRE_TOTP_FOR = env_list("CARE365_REQUIRE_TOTP_FOR", [])
 
 # The county this installation serves, and its programme settings.
 COUNTY_CODE = env_str("CARE365_COUNTY_CODE", "331127")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
 from care365.carers.models import Carer
+from care365.core.fields import EncryptedTextField
 from care365.core.models import ChainedEntry
 from care365.registry.models import Child
 
@@ -170,3 +171,72 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} child #{self.child_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+# Sign-in security (docs/settings.md "Sign-in"): throttling and two-step sign-in. ----------------
+
+
+class LoginAttempt(models.Model):
+    """A sign-in attempt that failed, or is being checked, kept for throttling.
+
+    Rows live in the database so that every app process counts the same attempts. Neither the
+    username (people type their password there by mistake) nor the address is kept: only keyed
+    hashes of them, and rows older than the throttle's horizon are deleted."""
+
+    at = models.DateTimeField(default=timezone.now)
+    user_key = models.CharField(max_length=64)
+    ip_key = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
+        indexes = [
+            models.Index(fields=["user_key", "at"], name="loginattempt_user_at_idx"),
+            models.Index(fields=["ip_key", "at"], name="loginattempt_ip_at_idx"),
+            models.Index(fields=["at"], name="loginattempt_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sign-in attempt #{self.pk} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (RFC 6238 time-based codes). The shared secret is encrypted at
+    rest; `last_step` is the time step of the last code accepted, so no code works twice."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="totp_device", verbose_name=_("user")
+    )
+    secret = EncryptedTextField(_("secret"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "not confirmed"
+        return f"authenticator of {self.user_id} ({state})"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for signing in without the authenticator app. Only a keyed hash is kept."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("user")
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recoverycode_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk} of {self.user_id}"

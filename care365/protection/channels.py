@@ -97,7 +97,7 @@ class Message:
 def alert_link(alert_id: int) -> str:
     """The address of the alert's page, absolute when CARE365_PUBLIC_URL is set."""
     try:
-        path = reverse("web:alert_detail", args=[alert_id])
+        path = reverse("web:alert-detail", args=[alert_id])
     except NoReverseMatch:
         return ""
     return f"{settings.PUBLIC_URL}{path}"

@@ -5,3 +5,7 @@ class WebConfig(AppConfig):
     name = "care365.web"
     label = "web"
     verbose_name = "Web"
+
+    def ready(self) -> None:
+        # Connects the sign-in receiver and registers the settings check (web/security.py).
+        from . import security  # noqa: F401

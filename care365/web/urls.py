@@ -2,21 +2,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .forms import LoginForm
+from .views import auth
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", auth.SignInView.as_view(), name="login"),
+    path("login/code/", auth.login_code, name="login-code"),
+    path("login/set-up/", auth.login_enrol, name="login-enrol"),
+    path("account/two-step/", auth.two_factor, name="two-factor"),
+    path("account/two-step/start/", auth.two_factor_start, name="two-factor-start"),
+    path("account/two-step/confirm/", auth.two_factor_confirm, name="two-factor-confirm"),
+    path("account/two-step/recovery-codes/", auth.two_factor_codes, name="two-factor-codes"),
+    path("account/two-step/remove/", auth.two_factor_remove, name="two-factor-remove"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("children/", views.child_list_view, name="child-list"),
     path("children/search/", views.child_search, name="child-search"),
@@ -51,6 +50,14 @@ urlpatterns = [
         views.consent_withdraw,
         name="consent-withdraw",
     ),
+    path("children/<int:child_id>/alerts/", views.alert_raise, name="alert-raise"),
+    path("children/<int:child_id>/help-card/", views.help_card, name="help-card"),
+    path("alerts/", views.alert_board, name="alert-board"),
+    path("alerts/response-times/", views.alert_response_times, name="alert-response-times"),
+    path("alerts/policy/", views.escalation_policy, name="escalation-policy"),
+    path("alerts/<int:alert_id>/", views.alert_detail, name="alert-detail"),
+    path("alerts/<int:alert_id>/<str:action>/", views.alert_act, name="alert-act"),
+    path("h/<str:token>/", views.help_page, name="help-page"),
     path("carers/", views.carer_list_view, name="carer-list"),
     path("carers/<int:carer_id>/", views.carer_detail, name="carer-detail"),
     path("pairing/", views.pairing_index, name="pairing"),

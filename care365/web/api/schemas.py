@@ -155,6 +155,11 @@ class Page(InSchema):
 class TokenIn(Body):
     username: Text = Field(min_length=1, max_length=150)
     password: Text = Field(min_length=1, max_length=4096)
+    code: Text = Field(
+        "",
+        max_length=32,
+        description="With two-step sign-in: the authenticator app's code, or a recovery code.",
+    )
 
 
 class TokenOut(Schema):

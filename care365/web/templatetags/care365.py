@@ -12,6 +12,7 @@ from django.utils.translation import gettext, pgettext
 from care365.accounts.models import Role
 from care365.carers.models import BackgroundCheck, CarerRole, Organisation
 from care365.pairing.models import EndReason, Outcome, UnpairedReason
+from care365.protection.models import AlertEvent, Channel, Notification
 from care365.registry.models import (
     ConsentPurpose,
     ExitReason,
@@ -53,6 +54,9 @@ CHOICES: dict[str, type[TextChoices]] = {
     "outcome": Outcome,
     "pairing_end": EndReason,
     "consent_purpose": ConsentPurpose,
+    "alert_event": AlertEvent.Kind,
+    "channel": Channel,
+    "notification_state": Notification.State,
 }
 
 
@@ -105,3 +109,17 @@ def unpaired_reason(code: str) -> Any:
 def join_reasons(codes: list[str]) -> str:
     """A pair's reasons, each in the reader's language, separated by the language's comma."""
     return pgettext("list separator", ", ").join(reason(code) for code in codes or [])
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """`{{ seconds|duration }}`: "45 s", "3 min", "2 h 5 min"; "—" when there is none."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    if total < 60:
+        return gettext("%(s)d s") % {"s": total}
+    minutes = round(total / 60)
+    if minutes < 60:
+        return gettext("%(m)d min") % {"m": minutes}
+    return gettext("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}

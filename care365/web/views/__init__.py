@@ -29,9 +29,24 @@ from .pairing import (
     pairing_settings,
 )
 from .privacy import access_log, child_break_glass
+from .protection import (
+    alert_act,
+    alert_board,
+    alert_detail,
+    alert_raise,
+    alert_response_times,
+    escalation_policy,
+    help_card,
+    help_page,
+)
 
 __all__ = [
     "access_log",
+    "alert_act",
+    "alert_board",
+    "alert_detail",
+    "alert_raise",
+    "alert_response_times",
     "carer_detail",
     "carer_list_view",
     "child_break_glass",
@@ -46,6 +61,9 @@ __all__ = [
     "consent_record",
     "consent_withdraw",
     "duplicate_resolve",
+    "escalation_policy",
+    "help_card",
+    "help_page",
     "home",
     "notices_read",
     "pair_rule_remove",

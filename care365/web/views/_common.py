@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from care365.accounts.models import REGISTRY_ROLES, User
+from care365.accounts.models import REGISTRY_ROLES, Role, User
+
+# Who may raise an alert for a child they see.
+RAISE_ROLES = frozenset({*REGISTRY_ROLES, Role.POLICE, Role.DOCTOR, Role.VOLUNTEER})
 
 
 def account(request: HttpRequest) -> User:

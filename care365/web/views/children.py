@@ -34,10 +34,10 @@ from care365.accounts.visibility import child_row, child_view
 from care365.pairing import selectors as pairing_selectors
 from care365.registry import services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
-from care365.web import forms
+from care365.web import forms, protection_forms
 from care365.web.records import child_record
 
-from ._common import account, registry_keeper
+from ._common import RAISE_ROLES, account, registry_keeper
 
 SEARCH_SESSION_KEY = "child_search"
 
@@ -114,6 +114,8 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["open_kinds"] = open_kinds
         context["return_form"] = forms.ParentReturnForm(prefix="ret", auto_id="id_ret_%s")
     context["team"] = pairing_selectors.child_team(child)
+    if user.role in RAISE_ROLES and child.is_active:
+        context["alert_form"] = protection_forms.AlertRaiseForm(prefix="alert")
     if user.role in REGISTRY_ROLES:
         context["consents"] = pairing_selectors.child_consents(child)
         if keeper:

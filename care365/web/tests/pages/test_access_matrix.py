@@ -20,6 +20,8 @@ from care365.carers.models import Carer
 from care365.carers.tests.factories import CarerFactory
 from care365.pairing import services as pairing_services
 from care365.pairing.models import PairingRun, PairRule
+from care365.protection import services as alert_services
+from care365.protection.models import Alert
 from care365.registry.models import Child, Consent, ConsentPurpose, DuplicateFlag
 from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory
 from care365.web import urls as web_urls
@@ -59,6 +61,8 @@ class Target:
     flag: DuplicateFlag | None = None
     carer: Carer | None = None
     run: PairingRun | None = None
+    alert: Alert | None = None
+    token: str = ""
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Route:
     method: str
     kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
     data: dict[str, Any] | Callable[[Target], dict[str, Any]] = field(default_factory=dict)
-    target: str = "none"  # "child", "flag", "carer", "run" or "none"
+    target: str = "none"  # "child", "flag", "carer", "run", "alert", "help" or "none"
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
     out_of_scope: Callable[[str], int] = lambda who: 404
@@ -131,6 +135,22 @@ def run_route(method: str, ok: int) -> Route:
     )
 
 
+def alert_route(method: str, ok: int, *, action: str = "") -> Route:
+    """An alert of a child in the persona's scope (registry staff), or of a child out of it."""
+
+    def kwargs(t: Target) -> dict[str, Any]:
+        extra = {"action": action} if action else {}
+        return {"alert_id": t.alert.pk if t.alert else 0, **extra}
+
+    return Route(
+        method,
+        kwargs,
+        target="alert",
+        in_scope=lambda who: ok if who in REGISTRY else None,
+        out_of_scope=anonymous_redirect(),
+    )
+
+
 def _carer_near(t: Target) -> Carer:
     assert t.child is not None
     return CarerFactory.create(organisation__area=t.child.village.parent)
@@ -164,6 +184,14 @@ MATRIX: dict[str, Route] = {
     "home": Route("get", in_scope=signed_in(200)),
     "login": Route("get", in_scope=lambda who: 200 if who == "anonymous" else 302),
     "logout": Route("post", in_scope=lambda who: 302),
+    # The code step and setting up an app while signing in need a password step first.
+    "login-code": Route("get", in_scope=lambda who: 302),
+    "login-enrol": Route("get", in_scope=lambda who: 302),
+    "two-factor": Route("get", in_scope=signed_in(200)),
+    "two-factor-start": Route("post", in_scope=lambda who: 302),
+    "two-factor-confirm": Route("post", data={"code": "000000"}, in_scope=signed_in(200)),
+    "two-factor-codes": Route("post", data={"code": "000000"}, in_scope=signed_in(200)),
+    "two-factor-remove": Route("post", data={"code": "000000"}, in_scope=signed_in(200)),
     "child-list": Route("get", in_scope=signed_in(200)),
     "child-search": Route("post", data={"q": "小"}, in_scope=lambda who: 302),
     "child-register": Route("get", in_scope=registry_only(200)),
@@ -203,6 +231,34 @@ MATRIX: dict[str, Route] = {
     "pairing-approve": run_route("post", 302),
     "notices-read": Route("post", in_scope=lambda who: 302),
     "access-log": Route("get", in_scope=admin_only(200)),
+    "alert-raise": child_route("post", 302, data={"alert-kind": "danger", "alert-note": "x"}),
+    "help-card": child_route("get", 200),
+    "alert-board": Route(
+        "get",
+        in_scope=lambda who: (
+            302 if who == "anonymous" else 200 if who in (*REGISTRY, "officer") else 403
+        ),
+    ),
+    "alert-response-times": Route(
+        "get",
+        in_scope=lambda who: (
+            302
+            if who == "anonymous"
+            else 200
+            if who in ("admin", "other_admin", "supervisor_a")
+            else 403
+        ),
+    ),
+    "escalation-policy": Route("get", in_scope=admin_only(200)),
+    "alert-detail": alert_route("get", 200),
+    "alert-act": alert_route("post", 302, action="acknowledge"),
+    "help-page": Route(
+        "get",
+        lambda t: {"token": t.token},
+        target="help",
+        in_scope=lambda who: 200,
+        out_of_scope=lambda who: 404,
+    ),
     "child-break-glass": Route(
         "get",
         in_scope=lambda who: 302 if who == "anonymous" else 403 if who == "outsider" else 200,
@@ -242,6 +298,20 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
     """The object the route acts on for this persona, or None if the case does not apply."""
     if route.target == "none":
         return Target() if in_scope else None
+    if route.target == "alert":
+        if in_scope:
+            village = IN_SCOPE.get(who)
+            if village is None:
+                return None
+            child = LeftBehindChildFactory.create(village=getattr(personas, village))
+        else:
+            child = getattr(personas, OUT_OF_SCOPE.get(who, "child_a"))
+        admin = personas.other_admin if child.village.code.startswith("331126") else personas.admin
+        return Target(alert=alert_services.alert_raise(actor=admin, child=child, kind="danger"))
+    if route.target == "help":
+        child = LeftBehindChildFactory.create(village=personas.village_a)
+        _link, token = alert_services.help_link_issue(actor=personas.admin, child=child)
+        return Target(token=token if in_scope else "not-a-token-" + token[:8])
     if route.target == "run":
         # Admins: their own county's proposal in scope, the other county's out of scope; everyone
         # else is shown the county's proposal and refused.

@@ -1,0 +1,143 @@
+"""Instant protection pages: raise from a child's page, respond from the alert's page, the board,
+the escalation policy, the family's help card and one-button page."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from care365.pairing.models import Pairing
+from care365.protection.models import Alert, AlertEvent, EscalationPolicy, HelpLink, Notification
+from conftest import Personas
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def paired(personas: Personas) -> Personas:
+    """Child A's officer is the persona `officer`."""
+    Pairing.objects.create(
+        child=personas.child_a,
+        role="police",
+        carer=personas.carers["police"],
+        since=date(2026, 1, 1),
+    )
+    return personas
+
+
+def test_director_raises_and_the_officer_responds(client: Client, paired: Personas) -> None:
+    client.force_login(paired.director_a)
+    child_page = client.get(reverse("web:child-detail", args=[paired.child_a.pk]))
+    assert "alert_form" in child_page.context
+    response = client.post(
+        reverse("web:alert-raise", args=[paired.child_a.pk]),
+        {"alert-kind": "missing", "alert-note": "放学未回家"},
+    )
+    alert = Alert.objects.get()
+    assert response["Location"] == reverse("web:alert-detail", args=[alert.pk])
+    assert (alert.kind, alert.state, alert.raised_by) == ("missing", "open", paired.director_a)
+    # The assigned officer is told in the app at once (in the same transaction).
+    assert Notification.objects.filter(
+        alert=alert, recipient=paired.officer, channel="in_app"
+    ).exists()
+
+    client.force_login(paired.officer)
+    page = client.get(reverse("web:alert-detail", args=[alert.pk]))
+    assert page.status_code == 200
+    card = page.context["card"]
+    assert card.child_id == paired.child_a.pk and card.guardian.phone == "13900000000"
+    assert "13900000000" in page.content.decode()
+
+    for action in ("acknowledge", "on-the-way", "with-child"):
+        assert client.post(reverse("web:alert-act", args=[alert.pk, action])).status_code == 302
+    client.post(
+        reverse("web:alert-act", args=[alert.pk, "resolve"]),
+        {"resolution": "safe", "note": "在同学家找到"},
+    )
+    alert.refresh_from_db()
+    assert alert.state == "resolved" and alert.resolution == "safe"
+    kinds = list(AlertEvent.objects.filter(alert=alert).values_list("kind", flat=True))
+    for kind in ("raised", "acknowledged", "on_the_way", "with_child", "resolved"):
+        assert kind in kinds
+    # A second resolve is refused with a message, not an error page.
+    again = client.post(
+        reverse("web:alert-act", args=[alert.pk, "resolve"]), {"resolution": "safe"}, follow=True
+    )
+    assert again.status_code == 200 and list(again.context["messages"])
+
+
+def test_a_volunteer_may_raise_but_sees_no_safety_card(client: Client, paired: Personas) -> None:
+    Pairing.objects.create(
+        child=paired.child_a,
+        role="doctor",
+        carer=paired.carers["doctor"],
+        since=date(2026, 1, 1),
+    )
+    client.force_login(paired.doctor)
+    client.post(
+        reverse("web:alert-raise", args=[paired.child_a.pk]),
+        {"alert-kind": "self_harm", "alert-note": ""},
+    )
+    alert = Alert.objects.get()
+    page = client.get(reverse("web:alert-detail", args=[alert.pk]))
+    assert page.status_code == 200 and page.context["card"] is None
+    assert client.post(reverse("web:alert-act", args=[alert.pk, "acknowledge"])).status_code == 403
+
+
+def test_board_lists_open_alerts_and_warns_without_a_worker(
+    client: Client, paired: Personas
+) -> None:
+    client.force_login(paired.director_a)
+    client.post(reverse("web:alert-raise", args=[paired.child_a.pk]), {"alert-kind": "danger"})
+    client.force_login(paired.supervisor_a)
+    board = client.get(reverse("web:alert-board"))
+    assert [a.child_id for a in board.context["alerts"]] == [paired.child_a.pk]
+    assert board.context["sweeper_healthy"] is False
+    client.force_login(paired.director_b)
+    assert client.get(reverse("web:alert-board")).context["alerts"] == []
+
+
+def test_admin_edits_the_escalation_policy(client: Client, personas: Personas) -> None:
+    client.force_login(personas.admin)
+    url = reverse("web:escalation-policy")
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: v for k, v in data.items() if v not in (None, "", [])}
+    data["step0_wait"] = 30
+    data["repeat_seconds"] = 600
+    saved = client.post(url, data)
+    assert saved.status_code == 302, saved.context["form"].errors
+    row = EscalationPolicy.objects.get(county=personas.county)
+    assert row.steps[0]["wait_seconds"] == 30 and row.repeat_seconds == 600
+    data["step0_channels"] = []
+    bad = client.post(url, data)
+    assert bad.status_code == 400 and "step0_channels" in bad.context["form"].errors
+
+
+def test_help_card_and_the_one_button_page(client: Client, paired: Personas) -> None:
+    client.force_login(paired.director_a)
+    card = client.post(reverse("web:help-card", args=[paired.child_a.pk]))
+    assert card.status_code == 200
+    url = card.context["url"]
+    assert "<svg" in card.context["qr"]
+    token = re.search(r"/h/([^/]+)/$", url).group(1)  # type: ignore[union-attr]
+    assert paired.child_a.name not in url
+    client.logout()
+
+    page = client.get(f"/h/{token}/")
+    assert page.status_code == 200 and page["Cache-Control"].startswith("max-age=0")
+    sent = client.post(f"/h/{token}/", {"note": ""})
+    assert sent.status_code == 200
+    alert = Alert.objects.get()
+    assert (alert.child, alert.source, alert.raised_by) == (paired.child_a, "help_link", None)
+
+    # A new card stops the old one.
+    client.force_login(paired.director_a)
+    client.post(reverse("web:help-card", args=[paired.child_a.pk]))
+    client.logout()
+    assert client.get(f"/h/{token}/").status_code == 404
+    assert HelpLink.objects.filter(child=paired.child_a).count() == 2

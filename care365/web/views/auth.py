@@ -1,0 +1,251 @@
+"""Signing in (password, then a code where the account needs one) and setting up two-step
+sign-in. The rules live in care365.accounts.totp and .throttle; these views keep the sign-in's
+state in the session.
+
+Between the password and the code the user is *not* signed in: the session only holds who
+passed the password step, for PENDING_SECONDS. Django's `login()` (which cycles the session key)
+runs when the code is right.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from care365.accounts import throttle, totp
+from care365.accounts.models import TotpDevice, User
+from care365.web.forms import CodeForm, LoginForm, add_service_errors
+from care365.web.security import mark_second_step_done
+
+from ._common import account
+
+PENDING = "care365_pending_sign_in"
+PENDING_SECONDS = 5 * 60
+BACKEND = "care365.accounts.backends.Care365Backend"
+
+
+def _pending_start(request: HttpRequest, user: User, next_url: str) -> None:
+    request.session[PENDING] = {"user": user.pk, "at": int(time.time()), "next": next_url}
+
+
+def _pending(request: HttpRequest) -> tuple[User, str] | None:
+    """Who passed the password step in this session, and where they were going."""
+    data = request.session.get(PENDING)
+    if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING, None)
+        return None
+    user = User.objects.filter(pk=int(data.get("user") or 0), is_active=True).first()
+    if user is None:
+        return None
+    return user, str(data.get("next") or reverse("web:home"))
+
+
+def _sign_in(request: HttpRequest, user: User, *, second_step: bool) -> None:
+    request.session.pop(PENDING, None)
+    auth_login(request, user, backend=BACKEND)
+    if second_step:
+        mark_second_step_done(request)
+    throttle.forget(username=user.get_username())
+
+
+def _start_again(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Signing in took too long. Please start again."))
+    return redirect("web:login")
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth:// URI as an inline SVG QR code, drawn on the server (no script, no CDN)."""
+    return segno.make(uri, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", title=_("QR code for your authenticator app")
+    )
+
+
+def _enrol_context(device: TotpDevice) -> dict[str, Any]:
+    enrolment = totp.enrolment(device)
+    # Groups of four, as authenticator apps show keys typed by hand.
+    key = " ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4))
+    return {"enrolment": enrolment, "key": key, "qr": _qr_svg(enrolment.uri)}
+
+
+@method_decorator(sensitive_post_parameters("password"), name="dispatch")
+class SignInView(auth_views.LoginView):
+    """The password step. An account with an authenticator app (or whose role must have one)
+    goes on to the code step (or to setting one up); the others are signed in."""
+
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Form) -> HttpResponse:
+        user = form.get_user()  # type: ignore[attr-defined]  # AuthenticationForm's
+        next_url = self.get_success_url()
+        device = totp.confirmed_device(user)
+        if device is None and not totp.required_for(user):
+            _sign_in(self.request, user, second_step=False)
+            return HttpResponseRedirect(next_url)
+        _pending_start(self.request, user, next_url)
+        return redirect("web:login-code" if device is not None else "web:login-enrol")
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The code step: a code from the app, or a recovery code."""
+    pending = _pending(request)
+    if pending is None:
+        return _start_again(request)
+    user, next_url = pending
+    if totp.confirmed_device(user) is None:
+        return redirect("web:login-enrol")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kind = totp.verify(
+                user=user, code=form.cleaned_data["code"], ip=throttle.client_ip(request)
+            )
+        except throttle.SignInThrottledError as exc:
+            form.add_error(None, exc)
+        else:
+            if kind is None:
+                form.add_error("code", _("This code is not right."))
+            else:
+                _sign_in(request, user, second_step=True)
+                if kind == "recovery":
+                    left = totp.recovery_codes_left(user)
+                    messages.warning(
+                        request,
+                        ngettext(
+                            "You signed in with a recovery code. %(left)d is left: make new "
+                            "ones under Two-step sign-in.",
+                            "You signed in with a recovery code. %(left)d are left: make new "
+                            "ones under Two-step sign-in.",
+                            left,
+                        )
+                        % {"left": left},
+                    )
+                return HttpResponseRedirect(next_url)
+    return render(request, "web/login_code.html", {"form": form})
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def login_enrol(request: HttpRequest) -> HttpResponse:
+    """Setting up an authenticator app during sign-in, for a role that must sign in with codes
+    (CARE365_REQUIRE_TOTP_FOR) and has none yet."""
+    pending = _pending(request)
+    if pending is None:
+        return _start_again(request)
+    user, next_url = pending
+    if totp.confirmed_device(user) is not None:
+        return redirect("web:login-code")
+    if not totp.required_for(user):
+        return _start_again(request)
+    device = totp.pending_device(user) or totp.device_start(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = totp.device_confirm(
+                user=user, code=form.cleaned_data["code"], ip=throttle.client_ip(request)
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            _sign_in(request, user, second_step=True)
+            return render(
+                request, "web/two_factor_codes.html", {"codes": codes, "next_url": next_url}
+            )
+    context = {"form": form, "action": reverse("web:login-enrol"), **_enrol_context(device)}
+    return render(request, "web/login_enrol.html", context)
+
+
+def _two_factor_page(request: HttpRequest, user: User, form: CodeForm) -> HttpResponse:
+    device = TotpDevice.objects.filter(user=user).first()
+    context: dict[str, Any] = {
+        "device": device,
+        "required": totp.required_for(user),
+        "form": form,
+        "codes_left": totp.recovery_codes_left(user) if device else 0,
+    }
+    if device is not None and device.confirmed_at is None:
+        context.update(_enrol_context(device))
+    return render(request, "web/two_factor.html", context)
+
+
+@login_required
+@never_cache
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Two-step sign-in for the signed-in user: set up, confirm, new recovery codes, turn off."""
+    return _two_factor_page(request, account(request), CodeForm())
+
+
+@login_required
+@require_POST
+def two_factor_start(request: HttpRequest) -> HttpResponse:
+    try:
+        totp.device_start(user=account(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("web:two-factor")
+
+
+def _code_action(request: HttpRequest, action: Any, *, codes: bool) -> HttpResponse:
+    user = account(request)
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            result = action(
+                user=user, code=form.cleaned_data["code"], ip=throttle.client_ip(request)
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if codes:
+                mark_second_step_done(request)
+                return render(
+                    request,
+                    "web/two_factor_codes.html",
+                    {"codes": result, "next_url": reverse("web:two-factor")},
+                )
+            messages.success(request, _("Two-step sign-in is off."))
+            return redirect("web:two-factor")
+    return _two_factor_page(request, user, form)
+
+
+@login_required
+@require_POST
+@never_cache
+@sensitive_post_parameters("code")
+def two_factor_confirm(request: HttpRequest) -> HttpResponse:
+    return _code_action(request, totp.device_confirm, codes=True)
+
+
+@login_required
+@require_POST
+@never_cache
+@sensitive_post_parameters("code")
+def two_factor_codes(request: HttpRequest) -> HttpResponse:
+    return _code_action(request, totp.recovery_codes_renew, codes=True)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("code")
+def two_factor_remove(request: HttpRequest) -> HttpResponse:
+    return _code_action(request, totp.device_remove, codes=False)
