@@ -1,0 +1,359 @@
+"""Visit plans read from the tables: what is due for whom, and the 365 figure.
+
+Both work from a few aggregate queries per batch of children (the last contact per child and
+kind, the last examination per child, the county settings), never a query per child; the date
+arithmetic is the pure code in care/plans.py."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Exists, F, Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from care365.accounts.access import areas_for_user, children_for_user
+from care365.accounts.models import REGISTRY_ROLES
+from care365.areas.models import Area
+from care365.care import plans
+from care365.care.models import (
+    CONTACT_PLAN_KINDS,
+    CareSettings,
+    Contact,
+    Examination,
+    PlanKind,
+    RiskScore,
+)
+from care365.pairing.models import Pairing
+from care365.registry.models import Child, Consent, ConsentPurpose, Parent, ParentSituation
+
+from .scope import (
+    PLAN_CARER_ROLE,
+    RESPONSIBLE,
+    account,
+    care_settings_many,
+    responsible_children,
+    visible_contact_kinds,
+)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One planned kind for one child: when it is due and how late it is.
+
+    `days_overdue` is today minus the due date: 0 when due today, negative when not yet due."""
+
+    child: Child
+    kind: str
+    due_on: date
+    days_overdue: int
+    last_on: date | None  # the last contact or examination of this kind
+    interval_days: int | None  # None for examinations (they follow the schedule)
+    tightened: bool  # the interval was tightened because the child is on the risk list
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue > 0
+
+
+def _registered_on(child: Child) -> date:
+    return timezone.localdate(child.registered_at)
+
+
+def _with_plan_facts(children: QuerySet[Child], kinds: Collection[str]) -> QuerySet[Child]:
+    """Children with what their plan depends on, annotated in the same query."""
+    annotations: dict[str, Any] = {
+        "plan_county": F("village__parent__parent_id"),
+        "plan_on_risk_list": Exists(RiskScore.objects.filter(child=OuterRef("pk"), on_list=True)),
+    }
+    if PlanKind.PARENT_CONTACT in kinds:
+        annotations["plan_parents_away"] = Exists(
+            Parent.objects.filter(child=OuterRef("pk"), situation=ParentSituation.AWAY_FOR_WORK)
+        )
+    if PlanKind.VOLUNTEER_VISIT in kinds:
+        annotations["plan_volunteer_consent"] = Exists(
+            Consent.objects.filter(
+                child=OuterRef("pk"), purpose=ConsentPurpose.VOLUNTEER, withdrawn_on__isnull=True
+            )
+        )
+    for kind in kinds:
+        role = PLAN_CARER_ROLE.get(kind)
+        if role is not None:
+            annotations[f"plan_since_{role}"] = Subquery(
+                Pairing.objects.filter(child=OuterRef("pk"), role=role, until__isnull=True)
+                .order_by("-since")
+                .values("since")[:1]
+            )
+    return children.select_related("village").annotate(**annotations)
+
+
+def planned(child: Any, kind: str) -> bool:
+    """Whether a child's plan holds `kind`: a volunteer's visits while the guardian consents to
+    a volunteer, the parents' contact while a parent is away for work, the rest always."""
+    if kind == PlanKind.VOLUNTEER_VISIT:
+        return bool(child.plan_volunteer_consent)
+    if kind == PlanKind.PARENT_CONTACT:
+        return bool(child.plan_parents_away)
+    return True
+
+
+def last_contacts(children: QuerySet[Child], kinds: Iterable[str]) -> dict[tuple[int, str], date]:
+    """(child, kind) -> the day of the last contact of that kind, in one grouped query."""
+    rows = (
+        Contact.objects.filter(child__in=children.values("pk"), kind__in=list(kinds))
+        .order_by()
+        .values("child_id", "kind")
+        .annotate(last=Max("occurred_on"))
+        .values_list("child_id", "kind", "last")
+    )
+    return {(child_id, kind): last for child_id, kind, last in rows}
+
+
+def last_examinations(children: QuerySet[Child]) -> dict[int, date]:
+    rows = (
+        Examination.objects.filter(child__in=children.values("pk"))
+        .order_by()
+        .values("child_id")
+        .annotate(last=Max("examined_on"))
+        .values_list("child_id", "last")
+    )
+    return dict(rows)
+
+
+def plan_status(
+    children: QuerySet[Child], kinds: Collection[str], today: date, *, tighten: bool = True
+) -> list[DueItem]:
+    """Every planned kind of every child in `children` (due or not), in a fixed number of
+    queries. With `tighten`, children on the risk list get their county's tightened intervals."""
+    kinds = [k for k in PlanKind.values if k in kinds]
+    if not kinds:
+        return []
+    rows = list(_with_plan_facts(children, kinds))
+    if not rows:
+        return []
+    contact_kinds = [k for k in kinds if k in CONTACT_PLAN_KINDS]
+    lasts = last_contacts(children, contact_kinds) if contact_kinds else {}
+    exams = last_examinations(children) if PlanKind.EXAMINATION in kinds else {}
+    county_settings = care_settings_many(getattr(row, "plan_county", None) for row in rows)
+    items: list[DueItem] = []
+    for child in rows:
+        settings: CareSettings = county_settings[child.plan_county]  # type: ignore[attr-defined]
+        on_list = tighten and bool(child.plan_on_risk_list)  # type: ignore[attr-defined]
+        registered = _registered_on(child)
+        for kind in kinds:
+            if not planned(child, kind):
+                continue
+            role = PLAN_CARER_ROLE.get(kind)
+            since = getattr(child, f"plan_since_{role}", None) if role else None
+            start = since or registered
+            if kind == PlanKind.EXAMINATION:
+                last = exams.get(child.pk)
+                due = plans.exam_next_due(birth=child.birth_date, last=last, start=start)
+                interval = None
+                tight = False
+            else:
+                last = lasts.get((child.pk, kind))
+                interval = settings.interval(kind, on_risk_list=on_list)
+                tight = on_list and interval != settings.interval(kind)
+                due = plans.contact_next_due(last=last, start=start, interval=interval)
+            items.append(
+                DueItem(
+                    child=child,
+                    kind=kind,
+                    due_on=due,
+                    days_overdue=(today - due).days,
+                    last_on=last,
+                    interval_days=interval,
+                    tightened=tight,
+                )
+            )
+    return items
+
+
+def due_for_user(
+    user: Any, today: date, *, within_days: int = 0, kinds: Collection[str] | None = None
+) -> list[DueItem]:
+    """What the user should do: for each child they answer for, each planned kind that is due
+    by `today + within_days` (overdue included), most overdue first.
+
+    A volunteer answers for visits, an officer for safety checks, a doctor for examinations, a
+    director for home visits and the parents' weekly contact; supervisors and county
+    administrators see every kind for their area."""
+    acc = account(user)
+    if acc is None:
+        return []
+    mine = RESPONSIBLE.get(acc.role, frozenset())
+    wanted = mine if kinds is None else mine & set(kinds)
+    items = plan_status(responsible_children(acc), wanted, today)
+    horizon = today + timedelta(days=within_days)
+    due = [item for item in items if item.due_on <= horizon]
+    due.sort(key=lambda i: (-i.days_overdue, i.kind, i.child.pk))
+    return due
+
+
+def examinations_due(user: Any, today: date, *, within_days: int = 0) -> list[DueItem]:
+    """The doctor's list of examinations due or overdue (supervisors and administrators see
+    their area's)."""
+    return due_for_user(user, today, within_days=within_days, kinds={PlanKind.EXAMINATION})
+
+
+# --- the 365 figure -------------------------------------------------------------------------
+
+
+@dataclass
+class KindFigure:
+    children: int = 0
+    days: int = 0
+    covered: int = 0
+    longest_gap: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return None if self.days == 0 else self.covered / self.days
+
+
+@dataclass
+class AreaCoverage:
+    """The 365 figure of an area: covered child-days over planned child-days, overall (every
+    planned kind covered) and per kind; longest gaps are the longest of any child."""
+
+    area: Area
+    children: int = 0
+    days: int = 0
+    covered: int = 0
+    fully_covered_children: int = 0
+    longest_uncovered: int = 0
+    kinds: dict[str, KindFigure] = field(default_factory=dict)
+    parts: dict[int, AreaCoverage] = field(default_factory=dict)
+
+    @property
+    def share(self) -> float | None:
+        return None if self.days == 0 else self.covered / self.days
+
+    def add(self, result: plans.PlanCoverage) -> None:
+        if result.days == 0:
+            return
+        self.children += 1
+        self.days += result.days
+        self.covered += result.covered
+        self.fully_covered_children += result.covered == result.days
+        self.longest_uncovered = max(self.longest_uncovered, result.longest_uncovered)
+        for kind, one in result.kinds.items():
+            figure = self.kinds.setdefault(kind, KindFigure())
+            if one.days == 0:
+                continue
+            figure.children += 1
+            figure.days += one.days
+            figure.covered += one.covered
+            figure.longest_gap = max(figure.longest_gap, one.longest_gap)
+
+
+def _contacts_for_window(
+    child_ids: list[int], kinds: list[str], first: date, today: date
+) -> dict[int, dict[str, list[date]]]:
+    """Per child and kind: the days of contact in the window, and the last one before it."""
+    found: dict[int, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    inside = (
+        Contact.objects.filter(
+            child_id__in=child_ids, kind__in=kinds, occurred_on__gte=first, occurred_on__lte=today
+        )
+        .order_by()
+        .values_list("child_id", "kind", "occurred_on")
+        .distinct()
+    )
+    for child_id, kind, day in inside:
+        found[child_id][kind].append(day)
+    before = (
+        Contact.objects.filter(child_id__in=child_ids, kind__in=kinds, occurred_on__lt=first)
+        .order_by()
+        .values("child_id", "kind")
+        .annotate(last=Max("occurred_on"))
+        .values_list("child_id", "kind", "last")
+    )
+    for child_id, kind, day in before:
+        found[child_id][kind].append(day)
+    return found
+
+
+def _coverage_batch(
+    rows: list[Child], kinds: Collection[str], today: date
+) -> list[tuple[Child, plans.PlanCoverage]]:
+    first, _last = plans.window(today)
+    contact_kinds = [k for k in CONTACT_PLAN_KINDS if k in kinds]
+    contacts = _contacts_for_window([c.pk for c in rows], contact_kinds, first, today)
+    county_settings = care_settings_many(getattr(c, "plan_county", None) for c in rows)
+    results = []
+    for child in rows:
+        settings = county_settings[child.plan_county]  # type: ignore[attr-defined]
+        intervals = {k: settings.interval(k) for k in contact_kinds if planned(child, k)}
+        last = min(today, child.exited_on) if child.exited_on else today
+        result = plans.plan_coverage(
+            contacts.get(child.pk, {}),
+            intervals=intervals,
+            start=_registered_on(child),
+            first=first,
+            last=last,
+        )
+        results.append((child, result))
+    return results
+
+
+def coverage_for_child(user: Any, child: Child, today: date) -> plans.PlanCoverage:
+    """A child's 365 figure over the planned kinds the user's role may read (a volunteer: the
+    volunteers' visits only). `child` must come from the access layer."""
+    acc = account(user)
+    kinds = [k for k in CONTACT_PLAN_KINDS if k in visible_contact_kinds(acc)]
+    rows = list(_with_plan_facts(Child.objects.filter(pk=child.pk), kinds))
+    if not rows or not kinds:
+        first, last = plans.window(today)
+        return plans.plan_coverage({}, intervals={}, start=today, first=first, last=last)
+    return _coverage_batch(rows, kinds, today)[0][1]
+
+
+def coverage_for_area(
+    user: Any, area: Area, today: date, *, breakdown: bool = False, batch_size: int = 1000
+) -> AreaCoverage | None:
+    """The 365 figure of an area in the user's scope (directors, supervisors and county
+    administrators), computed a batch of children at a time; with `breakdown`, also per
+    township (of a county) or per village (of a township). None outside the user's scope."""
+    acc = account(user)
+    if acc is None or acc.role not in REGISTRY_ROLES:
+        return None
+    if not areas_for_user(acc).filter(pk=area.pk).exists():
+        return None
+    first, _last = plans.window(today)
+    children = (
+        children_for_user(acc)
+        .filter(village__code__startswith=area.code)
+        .exclude(exited_on__lt=first)
+        .select_related("village")
+    )
+    total = AreaCoverage(area=area)
+    parts_level = {"county": "parent_id", "township": "pk"}.get(str(area.level))
+    part_areas: dict[int, Area] = {}
+    if breakdown and parts_level is not None:
+        part_areas = {a.pk: a for a in Area.objects.filter(parent=area)}
+        total.parts = {pk: AreaCoverage(area=a) for pk, a in part_areas.items()}
+    last_pk = 0
+    while True:
+        batch = list(
+            _with_plan_facts(children.filter(pk__gt=last_pk), CONTACT_PLAN_KINDS).order_by("pk")[
+                :batch_size
+            ]
+        )
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        for child, result in _coverage_batch(batch, CONTACT_PLAN_KINDS, today):
+            if child.registered_at and _registered_on(child) > today:
+                continue
+            total.add(result)
+            if total.parts:
+                key = child.village.parent_id if parts_level == "parent_id" else child.village_id
+                part = total.parts.get(key or 0)
+                if part is not None:
+                    part.add(result)
+    return total

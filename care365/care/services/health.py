@@ -1,0 +1,210 @@
+"""Entering health examinations (scored by the WHO growth calculator as they are entered) and
+health education sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care365.accounts.access import areas_for_user
+from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.areas.models import Area
+from care365.care import growth
+from care365.care.models import Examination, HealthSession
+from care365.care.selectors.scope import in_area, is_paired, responsible_children
+from care365.carers.models import Carer, CarerRole
+from care365.core.audit import audit
+from care365.registry.models import Child
+
+from .common import active_user, require_active_child
+
+Number = Decimal | float | int | None
+MEASURES = (
+    "height_cm",
+    "weight_kg",
+    "vision_left",
+    "vision_right",
+    "decayed_teeth",
+    "systolic",
+    "diastolic",
+)
+
+
+def _decimal(value: Number) -> Any:
+    """A measurement as typed: 33.1 stays 33.1 (a float's binary expansion would not). Anything
+    else is left for the model's own checks to refuse."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
+
+
+@transaction.atomic
+def examination_record(
+    *,
+    actor: User,
+    child: Child,
+    examined_on: date,
+    height_cm: Number = None,
+    weight_kg: Number = None,
+    position: str = "",
+    vision_left: Number = None,
+    vision_right: Number = None,
+    decayed_teeth: int | None = None,
+    teeth_notes: str = "",
+    systolic: int | None = None,
+    diastolic: int | None = None,
+    notes: str = "",
+    today: date | None = None,
+) -> Examination:
+    """Enter a health examination by the child's paired doctor.
+
+    The z-scores, flags and classes the WHO growth calculator gives for the child's sex and age
+    on the day are stored with it, so a later change to the calculator never rewrites what the
+    doctor saw when entering it."""
+    user = active_user(actor)
+    if user.role != Role.DOCTOR or not is_paired(user, child):
+        raise ValidationError({"child": _("Only the child's doctor can enter an examination.")})
+    require_active_child(child)
+    today = today or timezone.localdate()
+    errors: dict[str, Any] = {}
+    if examined_on > today:
+        errors["examined_on"] = _("This day is in the future.")
+    elif examined_on < child.birth_date:
+        errors["examined_on"] = _("This day is before the child was born.")
+    values: dict[str, Any] = {
+        "height_cm": _decimal(height_cm),
+        "weight_kg": _decimal(weight_kg),
+        "vision_left": _decimal(vision_left),
+        "vision_right": _decimal(vision_right),
+        "decayed_teeth": decayed_teeth,
+        "systolic": systolic,
+        "diastolic": diastolic,
+    }
+    if all(v is None for v in values.values()) and not teeth_notes.strip() and not notes.strip():
+        errors[NON_FIELD_ERRORS] = _("Enter at least one measurement or a note.")
+    if (systolic is None) != (diastolic is None):
+        errors["diastolic"] = _("Give both blood pressure values, or neither.")
+    elif systolic is not None and diastolic is not None and systolic <= diastolic:
+        errors["diastolic"] = _("The diastolic value must be lower than the systolic.")
+    exam = Examination(
+        child=child,
+        examined_on=examined_on,
+        age_days=max((examined_on - child.birth_date).days, 0),
+        doctor_id=user.carer_id,
+        entered_by=user,
+        position=position,
+        teeth_notes=teeth_notes.strip(),
+        notes=notes.strip(),
+        **values,
+    )
+    try:
+        exam.full_clean(exclude=["child", "doctor", "entered_by"], validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        result = growth.assess(
+            sex=child.sex,
+            age_days=exam.age_days,
+            height_cm=None if exam.height_cm is None else float(exam.height_cm),
+            weight_kg=None if exam.weight_kg is None else float(exam.weight_kg),
+            position=exam.position or None,
+        )
+    except growth.GrowthInputError as exc:
+        raise ValidationError({NON_FIELD_ERRORS: str(exc)}) from exc
+    exam.zhfa, exam.zwfa, exam.zbfa, exam.bmi = result.zhfa, result.zwfa, result.zbfa, result.bmi
+    exam.growth_reference = result.reference.value if result.reference else ""
+    exam.growth_flags = [flag.value for flag in result.flags]
+    exam.growth_classes = [cls.value for cls in result.classes]
+    exam.save()
+    audit(
+        actor=user,
+        action="examination_record",
+        obj=exam,
+        changes=[name for name in MEASURES if values[name] is not None],
+    )
+    return exam
+
+
+@transaction.atomic
+def health_session_record(
+    *,
+    actor: User,
+    topic: str,
+    held_on: date,
+    area: Area,
+    children: Iterable[Child] = (),
+    place: str = "",
+    notes: str = "",
+    doctor: Carer | None = None,
+    today: date | None = None,
+) -> HealthSession:
+    """Record a health education session: its topic, day and place, and the children present.
+
+    A doctor records their own sessions for the children paired with them; a director,
+    supervisor or county administrator records sessions in their area (naming the doctor who
+    taught, if any) for the children of their area."""
+    user = active_user(actor)
+    today = today or timezone.localdate()
+    present = list({c.pk: c for c in children}.values())
+    errors: dict[str, Any] = {}
+    if user.role == Role.DOCTOR:
+        doctor = user.carer
+        mine = set(
+            responsible_children(user)
+            .filter(pk__in=[c.pk for c in present])
+            .values_list("pk", flat=True)
+        )
+        outside = [c for c in present if c.pk not in mine]
+        county_code = doctor.organisation.area.code[:6] if doctor is not None else ""
+        if not area.code.startswith(county_code):
+            errors["area"] = _("Choose a township or village of your county.")
+    elif user.role in REGISTRY_ROLES:
+        outside = [c for c in present if not in_area(user, c)]
+        if not areas_for_user(user).filter(pk=area.pk).exists():
+            errors["area"] = _("Choose a township or village of your area.")
+        if doctor is not None and doctor.role != CarerRole.DOCTOR:
+            errors["doctor"] = _("Choose a doctor.")
+    else:
+        raise PermissionDenied
+    if area.level == Area.Level.COUNTY:
+        errors.setdefault("area", _("Choose a township or village."))
+    if outside:
+        errors["children"] = _("Some of these children are not yours to record.")
+    topic = topic.strip()
+    if not topic:
+        errors["topic"] = _("Give the topic.")
+    elif len(topic) > 200:
+        errors["topic"] = _("Keep this under %(n)d characters.") % {"n": 200}
+    if held_on > today:
+        errors["held_on"] = _("This day is in the future.")
+    if len(place) > 200:
+        errors["place"] = _("Keep this under %(n)d characters.") % {"n": 200}
+    if errors:
+        raise ValidationError(errors)
+    session = HealthSession.objects.create(
+        topic=topic,
+        held_on=held_on,
+        place=place.strip(),
+        area=area,
+        doctor=doctor,
+        recorded_by=user,
+        notes=notes.strip(),
+    )
+    session.children.set(present)
+    audit(
+        actor=user,
+        action="health_session_record",
+        obj=session,
+        changes=["topic", "held_on", "area", "children"],
+    )
+    return session

@@ -1,0 +1,316 @@
+"""The risk score (pure), the daily recompute job and the risk list."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from care365.care import jobs, selectors, services
+from care365.care.models import CareSettings, ContactKind, RiskScore
+from care365.care.risk import WEIGHTS, Facts, Reason, assess
+from care365.care.tests.factories import (
+    NOW,
+    TODAY,
+    ExaminationFactory,
+    consent,
+    contacts,
+    registered_on,
+    team,
+)
+from care365.protection import services as protection
+from care365.registry.models import Child, ConsentPurpose, ExitReason, Guardian
+from care365.registry.tests.factories import LeftBehindChildFactory
+from conftest import Personas
+
+D = timedelta(days=1)
+
+
+def reasons(facts: Facts) -> dict[str, int]:
+    return {item.reason.value: item.points for item in assess(facts).items}
+
+
+# --- the score (pure) ----------------------------------------------------------------------
+
+
+def test_a_child_with_nothing_wrong_scores_nothing() -> None:
+    result = assess(Facts(age=10, grade="p4"))
+    assert (result.score, result.items) == (0, ())
+
+
+def test_overdue_contacts_count_once_per_kind() -> None:
+    result = assess(Facts(age=10, overdue_kinds=("safety_check", "home_visit")))
+    (item,) = result.items
+    assert (item.reason, item.points, item.params["kinds"]) == (
+        Reason.OVERDUE_CONTACT,
+        2 * WEIGHTS[Reason.OVERDUE_CONTACT],
+        ["home_visit", "safety_check"],
+    )
+    assert reasons(Facts(age=10, exam_overdue_days=3)) == {"exam_overdue": 5}
+
+
+def test_no_parent_contact_for_two_weeks() -> None:
+    away = Facts(age=10, parents_away=True, days_without_parent_contact=14)
+    assert reasons(away) == {"no_parent_contact": 20}
+    assert reasons(Facts(age=10, parents_away=True, days_without_parent_contact=13)) == {}
+    assert reasons(Facts(age=10, parents_away=False, days_without_parent_contact=90)) == {}
+
+
+@pytest.mark.parametrize(
+    ("moods", "expected"),
+    [
+        ((4, 3, 2), {"falling_mood": 15}),
+        ((5, 3, 3), {"falling_mood": 15}),
+        ((1, 5, 4, 4, 3), {"falling_mood": 15}),  # only the last three count
+        ((4, 4, 4), {}),
+        ((2, 3, 1), {}),
+        ((3, 2, 2), {"falling_mood": 15}),
+        ((4, 2, 1), {"falling_mood": 15}),  # falling is the stronger reason
+        ((1, 2, 2), {"low_mood": 10}),
+        ((2, 1), {"low_mood": 10}),
+        ((2,), {}),
+    ],
+)
+def test_mood(moods: tuple[int, ...], expected: dict[str, int]) -> None:
+    assert reasons(Facts(age=10, moods=moods)) == expected
+
+
+def test_screening_and_self_harm() -> None:
+    assert reasons(Facts(age=13, screening_positive=True)) == {"screening_positive": 25}
+    assert reasons(Facts(age=13, screening_positive=True, self_harm=True)) == {"self_harm": 40}
+
+
+def test_growth_classes_and_flags() -> None:
+    assert reasons(Facts(age=8, growth_classes=("stunting", "severe_thinness"))) == {
+        "growth_severe": 15
+    }
+    assert reasons(Facts(age=8, growth_classes=("overweight",))) == {"growth_class": 10}
+    assert reasons(Facts(age=8, growth_flags=("implausible_zhfa",))) == {"growth_flag": 5}
+
+
+def test_alerts() -> None:
+    assert reasons(Facts(age=8, open_alerts=1, recent_alerts=2)) == {"alert_open": 30}
+    assert reasons(Facts(age=8, recent_alerts=1)) == {"alert_recent": 15}
+
+
+def test_under_16_living_alone() -> None:
+    assert reasons(Facts(age=15, lives_alone=True)) == {"alone_under_16": 40}
+    assert reasons(Facts(age=16, lives_alone=True)) == {}
+
+
+@pytest.mark.parametrize(
+    ("age", "grade", "out"),
+    [
+        (10, "none", True),
+        (6, "none", False),
+        (15, "none", True),
+        (16, "none", False),
+        (17, "out", True),
+        (18, "out", False),
+        (12, "j1", False),
+    ],
+)
+def test_leaving_school(age: int, grade: str, out: bool) -> None:
+    assert ("out_of_school" in reasons(Facts(age=age, grade=grade))) is out
+
+
+def test_reasons_come_highest_first_and_add_up() -> None:
+    result = assess(
+        Facts(age=12, lives_alone=True, moods=(4, 3, 2), exam_overdue_days=40, open_alerts=1)
+    )
+    assert [i.reason for i in result.items] == [
+        Reason.ALONE_UNDER_16,
+        Reason.ALERT_OPEN,
+        Reason.FALLING_MOOD,
+        Reason.EXAM_OVERDUE,
+    ]
+    assert result.score == 40 + 30 + 15 + 5
+
+
+# --- the daily job ---------------------------------------------------------------------------
+
+
+def looked_after(personas: Personas, child: Child) -> Child:
+    """Every planned contact two days ago and an examination ten days ago: nothing overdue."""
+    registered_on(child)
+    if not child.consents.filter(purpose=ConsentPurpose.VOLUNTEER).exists():
+        consent(child, ConsentPurpose.VOLUNTEER)
+    for kind in ("volunteer_visit", "home_visit", "safety_check", "parent_contact"):
+        contacts(child, personas.director_a, kind, [TODAY - 2 * D])
+    ExaminationFactory.create(child=child, examined_on=TODAY - 10 * D, entered_by=personas.doctor)
+    return child
+
+
+@pytest.fixture
+def village(personas: Personas) -> dict[str, Child]:
+    def child(**kwargs: object) -> Child:
+        return looked_after(
+            personas, LeftBehindChildFactory.create(village=personas.village_a, **kwargs)
+        )
+
+    kids = {
+        "fine": child(),
+        "alone": child(),
+        "dropout": child(grade="none"),
+        "moody": child(),
+        "stunted": child(),
+        "alerted": child(),
+        "neglected": registered_on(
+            LeftBehindChildFactory.create(village=personas.village_a, birth_date=date(2015, 3, 1))
+        ),
+    }
+    Guardian.objects.filter(child=kids["alone"]).delete()
+    for mood, days_ago in ((5, 9), (4, 6), (2, 3)):
+        contacts(
+            kids["moody"],
+            personas.director_a,
+            ContactKind.HOME_VISIT,
+            [TODAY - days_ago * D],
+            mood=mood,
+        )
+    ExaminationFactory.create(
+        child=kids["stunted"],
+        examined_on=TODAY - 5 * D,
+        entered_by=personas.doctor,
+        growth_classes=["severe_stunting"],
+    )
+    protection.alert_raise(actor=personas.director_a, child=kids["alerted"], kind="danger", now=NOW)
+    return kids
+
+
+def scores() -> dict[int, tuple[int, bool, list[str]]]:
+    return {
+        r.child_id: (r.score, r.on_list, [x["reason"] for x in r.reasons])
+        for r in RiskScore.objects.all()
+    }
+
+
+@pytest.mark.django_db
+def test_the_job_scores_every_child_with_reasons(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    summary = jobs.risk_recompute(TODAY)
+    got = scores()
+    assert got[village["fine"].pk] == (0, False, [])
+    assert got[village["alone"].pk] == (40, True, ["alone_under_16"])
+    assert got[village["dropout"].pk] == (20, False, ["out_of_school"])
+    assert got[village["moody"].pk] == (15, False, ["falling_mood"])
+    assert got[village["stunted"].pk] == (15, False, ["growth_severe"])
+    assert got[village["alerted"].pk] == (30, True, ["alert_open"])
+    # Never visited since registration on 1 January 2025, parents away, never examined.
+    assert got[village["neglected"].pk] == (
+        20 + 20 + 5,
+        True,
+        ["no_parent_contact", "overdue_contact", "exam_overdue"],
+    )
+    neglected = RiskScore.objects.get(child=village["neglected"])
+    assert neglected.reasons[1]["params"] == {"kinds": ["home_visit", "safety_check"]}
+    assert summary.endswith("3 on the risk list")
+
+
+@pytest.mark.django_db
+def test_the_job_is_idempotent_and_forgets_children_who_left(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    jobs.risk_recompute(TODAY)
+    first = scores()
+    jobs.risk_recompute(TODAY)
+    assert scores() == first
+    gone = village["alone"]
+    gone.exited_on, gone.exit_reason = TODAY, ExitReason.MOVED_TO_PARENTS
+    gone.save()
+    jobs.risk_recompute(TODAY + D)
+    assert gone.pk not in scores()
+    assert set(RiskScore.objects.values_list("computed_on", flat=True)) == {TODAY + D}
+
+
+@pytest.mark.django_db
+def test_a_positive_screening_counts_for_ninety_days(personas: Personas) -> None:
+    teen = looked_after(
+        personas,
+        team(
+            personas,
+            LeftBehindChildFactory.create(village=personas.village_a, birth_date=date(2012, 5, 1)),
+        ),
+    )
+    services.screening_record(
+        actor=personas.doctor,
+        child=teen,
+        instrument="phq9",
+        answers=[2, 2, 2, 2, 2, 0, 0, 0, 0],
+        now=NOW,
+    )
+    jobs.risk_recompute(TODAY)
+    assert scores()[teen.pk] == (25, False, ["screening_positive"])
+    jobs.risk_recompute(TODAY + 91 * D)
+    assert "screening_positive" not in scores()[teen.pk][2]
+
+
+@pytest.mark.django_db
+def test_the_county_sets_the_threshold(personas: Personas, village: dict[str, Child]) -> None:
+    CareSettings.objects.create(county=personas.county, risk_threshold=15)
+    jobs.risk_recompute(TODAY)
+    listed = {r.child_id for r in selectors.risk_list(personas.director_a)}
+    assert listed == {
+        village[k].pk for k in ("alone", "dropout", "moody", "stunted", "alerted", "neglected")
+    }
+
+
+@pytest.mark.django_db
+def test_risk_list_is_highest_first_for_the_area_only(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    jobs.risk_recompute(TODAY)
+    rows = list(selectors.risk_list(personas.director_a))
+    assert [r.child_id for r in rows] == [
+        village["neglected"].pk,
+        village["alone"].pk,
+        village["alerted"].pk,
+    ]
+    assert rows[0].reasons[0] == {
+        "reason": "no_parent_contact",
+        "points": 20,
+        "params": {"days": (TODAY - date(2025, 1, 1)).days},
+    }
+    assert [r.child_id for r in selectors.risk_list(personas.supervisor_a)] == [
+        r.child_id for r in rows
+    ]
+    everyone = selectors.risk_list(personas.admin, on_list_only=False)
+    assert village["fine"].pk not in {r.child_id for r in everyone}  # a score of 0 is no risk
+    for who in ("director_b", "volunteer", "officer", "doctor", "outsider"):
+        assert not selectors.risk_list(getattr(personas, who)).exists(), who
+
+
+@pytest.mark.django_db
+def test_children_on_the_list_get_the_tightened_plan(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    jobs.risk_recompute(TODAY)
+    alone = village["alone"].pk
+    items = {
+        i.kind: i
+        for i in selectors.due_for_user(personas.director_a, TODAY, within_days=30)
+        if i.child.pk == alone
+    }
+    # Home visits every 15 days instead of 30: the visit two days ago is due again in 13.
+    assert (items["home_visit"].interval_days, items["home_visit"].days_overdue) == (15, -13)
+    assert items["home_visit"].tightened
+
+
+@pytest.mark.django_db
+def test_the_job_costs_the_same_queries_for_many_children(personas: Personas) -> None:
+    for _ in range(3):
+        looked_after(personas, LeftBehindChildFactory.create(village=personas.village_a))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            jobs.risk_recompute(TODAY)
+        return len(ctx.captured_queries)
+
+    few = count()
+    for _ in range(12):
+        looked_after(personas, LeftBehindChildFactory.create(village=personas.village_a))
+    assert count() == few
+    assert RiskScore.objects.count() == 15 + 3  # the personas' own children too
