@@ -12,6 +12,7 @@ from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
 from care365.carers.models import Carer
 from care365.core import crypto
+from care365.core.models import AuditEvent
 from care365.registry import idnumber
 from care365.registry.models import Child, ChildStatus
 
@@ -159,3 +160,24 @@ def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[Acc
     if filters.until is not None:
         entries = entries.filter(at__date__lte=filters.until)
     return entries.select_related("user").order_by("-at", "-pk")
+
+
+def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEvent]:
+    """Changes to the administrator's county's children (who, which fields, never the values),
+    newest first; the same filters as the access log (`purpose` filters the action)."""
+    county = user.area if user.role == Role.COUNTY_ADMIN else None
+    if county is None or county.level != Area.Level.COUNTY:
+        return AuditEvent.objects.none()
+    children = Child.objects.filter(village__code__startswith=county.code[:6]).values("pk")
+    events = AuditEvent.objects.filter(object_type=Child._meta.label_lower, object_id__in=children)
+    if filters.username:
+        events = events.filter(actor__username=filters.username)
+    if filters.child is not None:
+        events = events.filter(object_id=filters.child)
+    if filters.purpose:
+        events = events.filter(action=filters.purpose)
+    if filters.since is not None:
+        events = events.filter(at__date__gte=filters.since)
+    if filters.until is not None:
+        events = events.filter(at__date__lte=filters.until)
+    return events.select_related("actor").order_by("-seq")

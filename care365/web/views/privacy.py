@@ -3,6 +3,7 @@ county administrator's view of the access log."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,13 +11,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from care365.accounts.models import Role
-from care365.accounts.selectors import AccessLogFilters, access_log_for_county
+from care365.accounts.selectors import (
+    AccessLogFilters,
+    access_log_for_county,
+    audit_for_county,
+)
 from care365.accounts.services import access_grant_open
 from care365.web import forms
 
@@ -67,11 +73,15 @@ def access_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = forms.AccessLogFilterForm(request.GET)
     chosen = form.values()
-    entries = access_log_for_county(user, AccessLogFilters(**chosen))
+    changes = request.GET.get("log") == "changes"
+    filters = AccessLogFilters(**chosen)
+    entries: QuerySet[Any] = (
+        audit_for_county(user, filters) if changes else access_log_for_county(user, filters)
+    )
     page = Paginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {k: str(v) for k, v in chosen.items()}
+    query = {k: str(v) for k, v in chosen.items()} | ({"log": "changes"} if changes else {})
     return render(
         request,
         "web/privacy/access_log.html",
-        {"form": form, "page": page, "query": urlencode(query)},
+        {"form": form, "page": page, "query": urlencode(query), "changes": changes},
     )

@@ -152,3 +152,22 @@ def test_a_volunteer_sees_a_child_only_while_the_guardian_consents(personas: Per
     assert list(children_for_user(volunteer)) == [child]
     Consent.objects.filter(pk=consent.pk).update(withdrawn_on=date(2026, 2, 1))
     assert list(children_for_user(volunteer)) == []
+
+
+def test_admin_sees_changes_to_children_without_their_values(
+    client: Client, personas: Personas
+) -> None:
+    client.force_login(personas.director_a)
+    client.post(
+        reverse("web:status-add", args=[personas.child_a.pk]), {"add-kind": "difficulty_poverty"}
+    )
+    client.post(
+        reverse("web:consent-record", args=[personas.child_a.pk]),
+        {"consent-purpose": "health_screening", "consent-reference": "JN-9"},
+    )
+    client.force_login(personas.admin)
+    page = client.get(reverse("web:access-log"), {"log": "changes", "username": "director"})
+    rows = [(e.object_id, e.action) for e in page.context["page"].object_list]
+    assert (personas.child_a.pk, "consent_record") in rows
+    assert all(child == personas.child_a.pk for child, _action in rows)
+    assert "JN-9" not in page.content.decode()
