@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import child_get_for_user
+from care365.accounts.access import child_get_for_user, county_of_user
 from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
 from care365.protection import selectors, services
@@ -120,13 +120,6 @@ def alert_act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
     return redirect("web:alert-detail", alert_id=alert.pk)
 
 
-def _county(user: User) -> Area | None:
-    area = user.area
-    while area is not None and area.level != Area.Level.COUNTY:
-        area = area.parent
-    return area
-
-
 @login_required
 def alert_board(request: HttpRequest) -> HttpResponse:
     """Open alerts the user may see, newest first, and whether the worker is sweeping."""
@@ -149,7 +142,7 @@ def alert_board(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert_response_times(request: HttpRequest) -> HttpResponse:
     user = account(request)
-    county = _county(user)
+    county = county_of_user(user)
     if user.role not in (Role.COUNTY_ADMIN, Role.SUPERVISOR) or county is None:
         raise PermissionDenied
     times = selectors.response_times(county)
