@@ -7,6 +7,10 @@ start the app under uvicorn on 127.0.0.1, and time requests over loopback (one c
 in sequence, after a warm-up), as the county admin (the whole county in scope) and as a village
 director. Each request asks for a random page, and some add a filter. Prints medians and 95th
 percentiles per case and the PostgreSQL/SQLite ratio. The goal is p95 <= 50 ms.
+
+On PostgreSQL the seeded tables are vacuumed and analysed before timing, as autovacuum does
+shortly after a bulk load: without statistics the planner misjudges the status filter by orders
+of magnitude (seconds per request), and a machine with autovacuum off never gets them.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -43,9 +48,9 @@ def run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
 
-def psql(sql: str) -> None:
+def psql(sql: str, database: str = "postgres") -> None:
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql], check=True
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-qc", sql], check=True
     )
 
 
@@ -97,14 +102,15 @@ class Client:
         return str(json.loads(data)["token"])
 
 
-def timed(fn: Callable[[], int], n: int) -> list[float]:
+def timed(fn: Callable[[], tuple[int, str]], n: int) -> list[tuple[float, str]]:
+    """Milliseconds of n requests after a warm-up, each with the filter it used."""
     for _ in range(10):
         fn()  # warm-up: connections, caches
     samples = []
     for _ in range(n):
         start = time.perf_counter()
-        status = fn()
-        samples.append((time.perf_counter() - start) * 1000)
+        status, used = fn()
+        samples.append(((time.perf_counter() - start) * 1000, used))
         assert status == 200, status
     return samples
 
@@ -113,7 +119,7 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18]
 
 
-def bench_database(kind: str, children: int, requests: int) -> dict[str, list[float]]:
+def bench_database(kind: str, children: int, requests: int) -> dict[str, list[tuple[float, str]]]:
     env = dict(os.environ, CARE365_DEMO="1")
     tmp = tempfile.mkdtemp(prefix="care365-bench-")
     if kind == "sqlite":
@@ -128,6 +134,8 @@ def bench_database(kind: str, children: int, requests: int) -> dict[str, list[fl
     run([*care365, "migrate", "-v0"], env)
     run([*care365, "seed", "--children", str(children), "--seed", "1"], env)
     run([*care365, "demo", "--no-serve"], env)
+    if kind == "postgres":
+        psql("VACUUM ANALYZE", PG_BENCH_DB)
     port = free_port()
     server = subprocess.Popen(
         [
@@ -152,7 +160,7 @@ def bench_database(kind: str, children: int, requests: int) -> dict[str, list[fl
             except OSError:
                 time.sleep(0.2)
         rng = random.Random(7)
-        results: dict[str, list[float]] = {}
+        results: dict[str, list[tuple[float, str]]] = {}
         for username in ("admin", "director"):
             client = Client(port)
             client.sign_in(username)
@@ -160,23 +168,24 @@ def bench_database(kind: str, children: int, requests: int) -> dict[str, list[fl
             auth = {"Authorization": f"Bearer {token}"}
             pages = max(1, min(200, children // 25 if username == "admin" else 20))
 
-            def page_request(c: Client = client, pages: int = pages) -> int:
+            def page_request(c: Client = client, pages: int = pages) -> tuple[int, str]:
                 params = {"page": rng.randint(1, pages)}
                 if rng.random() < 0.3:
                     params["sex"] = rng.choice(["M", "F"])
                 if rng.random() < 0.2:
                     params["status"] = "left_behind"
-                return c.request("GET", "/children/?" + urlencode(params))[0]
+                return c.request("GET", "/children/?" + urlencode(params))[0], filters(params)
 
             def api_request(
                 c: Client = client, pages: int = pages, auth: dict[str, str] = auth
-            ) -> int:
+            ) -> tuple[int, str]:
                 params = {"limit": 25, "offset": 25 * (rng.randint(1, pages) - 1)}
                 if rng.random() < 0.3:
                     params["sex"] = rng.choice(["M", "F"])
                 if rng.random() < 0.2:
                     params["status"] = "left_behind"
-                return c.request("GET", "/api/v1/children?" + urlencode(params), None, auth)[0]
+                status = c.request("GET", "/api/v1/children?" + urlencode(params), None, auth)[0]
+                return status, filters(params)
 
             results[f"page  {username}"] = timed(page_request, requests)
             results[f"api   {username}"] = timed(api_request, requests)
@@ -186,6 +195,16 @@ def bench_database(kind: str, children: int, requests: int) -> dict[str, list[fl
         server.wait(timeout=30)
         if kind == "postgres":
             psql(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def filters(params: Mapping[str, object]) -> str:
+    """Which filters a request used: "none", "sex", "status" or "sex+status"."""
+    return "+".join(k for k in ("sex", "status") if k in params) or "none"
+
+
+def times(samples: list[tuple[float, str]], used: str | None = None) -> list[float]:
+    return [ms for ms, f in samples if used is None or f == used]
 
 
 def main() -> None:
@@ -194,9 +213,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--db", default="sqlite,postgres")
     args = parser.parse_args()
-    all_results = {
-        kind: bench_database(kind, args.children, args.requests) for kind in args.db.split(",")
-    }
+    all_results: dict[str, dict[str, list[float]]] = {}
+    by_filter: dict[str, list[str]] = {}
+    for kind in args.db.split(","):
+        measured = bench_database(kind, args.children, args.requests)
+        all_results[kind] = {case: times(s) for case, s in measured.items()}
+        for case, samples in measured.items():
+            parts = []
+            for used in ("none", "sex", "status", "sex+status"):
+                ms = times(samples, used)
+                if len(ms) >= 2:
+                    parts.append(f"{used} ({len(ms)}) {statistics.median(ms):.1f}/{p95(ms):.1f}")
+            by_filter.setdefault(kind, []).append(f"  {case:<18}" + ", ".join(parts))
+            # printed at once, so that a failure on the next database does not lose these
+            print(f"[{kind}] {by_filter[kind][-1].strip()}", file=sys.stderr)
     print(
         f"\nchildren list, {args.children:,} children, {args.requests} requests per case "
         "(ms, one client over loopback)"
@@ -214,6 +244,13 @@ def main() -> None:
         for case in cases:
             ratio = p95(all_results["postgres"][case]) / p95(all_results["sqlite"][case])
             print(f"  {case:<18}{ratio:.2f}")
+    for kind, lines in by_filter.items():
+        print(f"\n{kind}, by filter used (requests) p50/p95 ms:")
+        print("\n".join(lines))
+    print(
+        f"\nreproduce: .venv/bin/python bench/children_list.py --children {args.children} "
+        f"--requests {args.requests} --db {args.db}"
+    )
 
 
 if __name__ == "__main__":

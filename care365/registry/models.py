@@ -161,6 +161,11 @@ class Child(models.Model):
         ]
         indexes = [
             models.Index(fields=["village", "exited_on"], name="child_village_active_idx"),
+            # The children list (accounts.selectors.child_list): a village's active children come
+            # out in the list's order, and the sex filter is counted from the index alone.
+            models.Index(
+                fields=["village", "exited_on", "name", "sex"], name="child_village_name_idx"
+            ),
             models.Index(fields=["name", "birth_date"], name="child_name_birth_idx"),
             models.Index(fields=["birth_date"], name="child_birth_idx"),
         ]
