@@ -135,6 +135,15 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     _database["CONN_HEALTH_CHECKS"] = True
+    if env_bool("CARE365_DB_POOL", default=True):
+        # Django's connection pool (psycopg_pool): under uvicorn every request would otherwise
+        # open a new connection (several ms each). Pooling replaces persistent connections.
+        _database["CONN_MAX_AGE"] = 0
+        _database["CONN_HEALTH_CHECKS"] = False
+        _database["OPTIONS"] = {
+            **_database.get("OPTIONS", {}),
+            "pool": {"min_size": 1, "max_size": env_int("CARE365_DB_POOL_SIZE", 10), "timeout": 10},
+        }
     if env_str("CARE365_TEST_PG", ""):  # a test database of its own, for side-by-side runs
         _database.setdefault("TEST", {})["NAME"] = env_str("CARE365_TEST_PG", "")
 DATABASES = {"default": _database}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -181,3 +182,16 @@ def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEve
     if filters.until is not None:
         events = events.filter(at__date__lte=filters.until)
     return events.select_related("actor").order_by("-seq")
+
+
+# Lists count their rows exactly up to this many; beyond, "more than COUNT_CAP". Counting a whole
+# county's children for every page of a list costs more than the page itself, and nobody pages
+# that far: the home page's figures are exact.
+COUNT_CAP = 10_000
+
+
+def capped_count(qs: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
+    """(count, exact): the exact count when it is at most `cap` (COUNT_CAP), else (cap, False)."""
+    cap = COUNT_CAP if cap is None else cap
+    n = qs.order_by().values("pk")[: cap + 1].count()
+    return (n, True) if n <= cap else (cap, False)

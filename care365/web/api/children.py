@@ -16,7 +16,7 @@ from ninja import P, PathEx, Query, Router, Status
 
 from care365.accounts.access import can_register_in, child_get_for_user
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
-from care365.accounts.selectors import ChildFilters, child_list
+from care365.accounts.selectors import ChildFilters, capped_count, child_list
 from care365.accounts.visibility import child_row, child_view
 from care365.areas.models import Area
 from care365.registry import services
@@ -78,9 +78,13 @@ def _list(user: User, filters: ChildFilterQuery, q: str = "") -> dict[str, Any]:
             include_exited=filters.include_exited,
         ),
     )
-    count = children.count()
+    count, exact = capped_count(children)
     page = children[filters.offset : filters.offset + filters.limit]
-    return {"items": [child_row(child, user) for child in page], "count": count}
+    return {
+        "items": [child_row(child, user) for child in page],
+        "count": count,
+        "count_is_exact": exact,
+    }
 
 
 @router.get(
@@ -91,7 +95,8 @@ def _list(user: User, filters: ChildFilterQuery, q: str = "") -> dict[str, Any]:
     summary="List children",
 )
 def child_list_op(request: HttpRequest, filters: Query[ChildFilterQuery]) -> dict[str, Any]:
-    """The children in your scope, filtered, in village then name order; `count` is the total.
+    """The children in your scope, filtered, in village then name order; `count` is the total
+    (exactly up to 10,000; beyond, 10,000 with `count_is_exact` false).
     To search by name or ID number use `POST /children/search`, which keeps them out of URLs."""
     return _list(account(request), filters)
 

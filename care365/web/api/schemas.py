@@ -211,7 +211,10 @@ class ChildRowOut(Schema):
 
 class ChildListOut(Schema):
     items: list[ChildRowOut]
-    count: int
+    count: int = Field(description="How many children match: exact up to 10,000.")
+    count_is_exact: bool = Field(
+        True, description="False when more than 10,000 match; `count` is then 10,000."
+    )
 
 
 class StatusOut(Schema):

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +34,7 @@ from care365.pairing import selectors as pairing_selectors
 from care365.registry import services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
 from care365.web import forms, protection_forms
+from care365.web.paginators import CappedPaginator
 from care365.web.records import child_record
 
 from ._common import RAISE_ROLES, account, registry_keeper
@@ -61,7 +61,7 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
     q = str(request.session.get(SEARCH_SESSION_KEY, ""))
     form = forms.ChildSearchForm(request.GET, user=user, initial={"q": q})
     filters = _filters(form, q)
-    paginator = Paginator(child_list(user, filters), settings.PAGE_SIZE)
+    paginator = CappedPaginator(child_list(user, filters), settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = form.query()
     return render(

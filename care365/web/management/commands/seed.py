@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from care365.core.maintenance import db_analyze
 from care365.web.seeding import SeedRefusedError, seed_county
 
 
@@ -56,5 +57,7 @@ class Command(BaseCommand):
             )
         except SeedRefusedError as exc:
             raise CommandError(str(exc)) from exc
+        if not options["dry_run"]:
+            db_analyze(full=True)  # the planner learns about the new rows at once
         if options["verbosity"] > 0:
             self.stdout.write(result.summary())

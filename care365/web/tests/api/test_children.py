@@ -513,3 +513,19 @@ def test_every_single_child_operation_writes_an_access_log_row_with_its_route(
         assert [(r.child_id, r.user_id, r.route) for r in rows] == [
             (shown, personas.admin.pk, f"api:{op}")
         ], op
+
+
+def test_list_count_is_exact_up_to_the_cap(
+    api: Api, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from care365.accounts import selectors
+
+    for _ in range(3):
+        LeftBehindChildFactory.create(village=personas.village_a)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    capped = api.get("/children", user=personas.admin).json()
+    assert (capped["count"], capped["count_is_exact"]) == (3, False)
+    assert len(capped["items"]) == 5  # the page itself is not cut
+    monkeypatch.setattr(selectors, "COUNT_CAP", 100)
+    exact = api.get("/children", user=personas.admin).json()
+    assert (exact["count"], exact["count_is_exact"]) == (5, True)

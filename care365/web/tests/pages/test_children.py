@@ -468,3 +468,21 @@ def test_recording_both_parents_return_ends_left_behind(client: Client, personas
     status = child.statuses.get(kind=StatusKind.LEFT_BEHIND)
     assert status.end_reason == StatusEndReason.PARENT_RETURNED
     assert set(child.parents.values_list("situation", flat=True)) == {"home"}
+
+
+def test_a_long_list_counts_up_to_the_cap(
+    client: Client, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from care365.accounts import selectors
+
+    LeftBehindChildFactory.create(village=personas.village_a)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    client.force_login(personas.admin)
+    page = client.get(reverse("web:child-list"))
+    assert page.context["page"].paginator.count_is_exact is False
+    assert "More than 2 children" in page.content.decode() or "超过 2 名" in page.content.decode()
+    assert len(page.context["rows"]) == 2  # the pages follow the cap
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    exact = client.get(reverse("web:child-list"))
+    assert exact.context["page"].paginator.count == 3
+    assert exact.context["page"].paginator.count_is_exact is True

@@ -1,0 +1,25 @@
+"""A paginator for long lists: it counts exactly up to accounts.selectors.COUNT_CAP rows."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.core.paginator import Paginator
+
+from care365.accounts.selectors import capped_count
+
+
+class CappedPaginator(Paginator):  # type: ignore[type-arg]  # generic only in the stubs
+    """`count` is exact up to the cap; `count_is_exact` says whether it was reached."""
+
+    @cached_property
+    def _capped(self) -> tuple[int, bool]:
+        return capped_count(self.object_list)  # type: ignore[arg-type]  # a QuerySet here
+
+    @cached_property
+    def count(self) -> int:
+        return self._capped[0]
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self._capped[1]
