@@ -7,7 +7,17 @@ served from the app's own static files (no CDN: a county may run Care365 on an i
 
 from ninja import NinjaAPI, Swagger
 
-from care365.web.api import access_log, areas, auth, carers, children, errors, pairing
+from care365.web.api import (
+    access_log,
+    areas,
+    auth,
+    care,
+    carers,
+    children,
+    errors,
+    pairing,
+    protection,
+)
 
 api = NinjaAPI(
     title="Care365 API",
@@ -30,3 +40,5 @@ api.add_router("/pairing", pairing.router)
 api.add_router("/carers", carers.router)
 api.add_router("/areas", areas.router)
 api.add_router("/access-log", access_log.router)
+api.add_router("", protection.router)
+api.add_router("", care.router)

@@ -67,4 +67,25 @@ urlpatterns = [
     path("pairing/runs/<int:run_id>/approve/", views.pairing_approve, name="pairing-approve"),
     path("notices/read/", views.notices_read, name="notices-read"),
     path("access-log/", views.access_log, name="access-log"),
+    # Daily care: contacts, the due list, health, screenings, the risk list, wishes, events.
+    path("care/due/", views.due_list, name="care-due"),
+    path("care/tasks/<int:task_id>/done/", views.care_task_done, name="care-task-done"),
+    path("care/examinations/", views.examinations_due, name="care-exams-due"),
+    path("care/health-sessions/", views.health_sessions, name="care-health-sessions"),
+    path("care/risk/", views.risk_list, name="care-risk"),
+    path("care/wishes/", views.wishes, name="care-wishes"),
+    path("care/wishes/<int:wish_id>/<str:action>/", views.wish_act, name="care-wish-act"),
+    path("care/events/", views.care_events, name="care-events"),
+    path("children/<int:child_id>/contacts/new/", views.contact_log, name="care-contact-log"),
+    path(
+        "children/<int:child_id>/examinations/new/",
+        views.examination_record,
+        name="care-exam-record",
+    ),
+    path(
+        "children/<int:child_id>/screenings/new/",
+        views.screening_record,
+        name="care-screening-record",
+    ),
+    path("children/<int:child_id>/wishes/new/", views.wish_post, name="care-wish-post"),
 ]

@@ -30,10 +30,13 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from care365.care.jobs import risk_recompute
+from care365.core.maintenance import db_analyze
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection
 from care365.registry.services import children_anonymise_due, statuses_age_out
+from care365.web.care_digest import digest_send_all
 
 logger = logging.getLogger("care365.worker")
 
@@ -54,9 +57,17 @@ def _retention(today: date) -> str:
     return f"{children_anonymise_due(today=today)} children anonymised"
 
 
+def _risk(today: date) -> str:
+    return risk_recompute(today)
+
+
+# In this order: the risk list is recomputed before the digest, whose due dates it tightens.
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("statuses_age_out", _age_out),
     PeriodicJob("retention", _retention),
+    PeriodicJob("risk_recompute", _risk),
+    PeriodicJob("care_digest", digest_send_all),
+    PeriodicJob("db_analyze", lambda today: db_analyze()),
 )
 
 

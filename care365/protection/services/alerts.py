@@ -366,10 +366,16 @@ def escalation_policy_update(
         parsed = policy.parse({"steps": steps, "repeat_seconds": repeat_seconds})
     except policy.PolicyError as exc:
         raise ValidationError({"steps": str(exc)}) from exc
-    desk_phone = normalise_phone(desk_phone)
+    number = normalise_phone(desk_phone)
+    if desk_phone.strip() and not 5 <= len(number) <= 15:
+        raise ValidationError({"desk_phone": _("Enter a phone number.")})
+    desk_phone = number
     desk_email = desk_email.strip()
     if desk_email:
-        validate_email(desk_email)
+        try:
+            validate_email(desk_email)
+        except ValidationError as exc:
+            raise ValidationError({"desk_email": exc.messages}) from exc
     staff = list(desk_users)
     county_areas = Area.objects.filter(code__startswith=county.code)
     if any(

@@ -1,7 +1,8 @@
 """One error shape for every API failure, and the handlers that produce it.
 
 Every operation declares 400, 401, 403, 404 and 422 with `ErrorOut`, so an integrator (or a
-schema fuzzer) knows every answer in advance. Messages are in the request's language
+schema fuzzer) knows every answer in advance; an operation that can meet a conflict (an alert
+someone else answered first) declares 409 as well. Messages are in the request's language
 (LocaleMiddleware reads Accept-Language); they never repeat what was submitted, so a child's
 name, ID number, phone or address cannot end up in an error body or a log of one.
 """
@@ -19,9 +20,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from care365.protection.services import AlertStateError
+
 E = TypeVar("E", bound=Exception)
 
 ERROR_CODES = (400, 401, 403, 404, 422)
+CONFLICT = 409
 # Sub-records of a child in request bodies; the services name their fields "<part>_<field>".
 BODY_PARTS = ("father", "mother", "guardian")
 
@@ -37,9 +41,10 @@ class ErrorOut(Schema):
     )
 
 
-def responses(ok: int, schema: Any) -> dict[int, Any]:
-    """The `response=` of an operation: its success and every declared error."""
-    return {ok: schema, **dict.fromkeys(ERROR_CODES, ErrorOut)}
+def responses(ok: int, schema: Any, *also: int) -> dict[int, Any]:
+    """The `response=` of an operation: its success and every declared error, with the error
+    codes in `also` (CONFLICT) for the operations that can answer them."""
+    return {ok: schema, **dict.fromkeys((*ERROR_CODES, *also), ErrorOut)}
 
 
 def _body(detail: str, errors: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any]:
@@ -101,6 +106,10 @@ def install(api: NinjaAPI) -> None:
     def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return respond(request, 403, _body(_("You may not do this.")))
 
+    def on_conflict(request: HttpRequest, exc: AlertStateError) -> HttpResponse:
+        # The service's message says the state the alert is in now ("already acknowledged").
+        return respond(request, CONFLICT, _body(str(exc)))
+
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc, AuthenticationError) or exc.status_code == 401:
             # ninja's own message is "Unauthorized"; ours (e.g. wrong password) is already
@@ -118,6 +127,7 @@ def install(api: NinjaAPI) -> None:
     _handle(api, NinjaValidationError, on_request_error)
     _handle(api, Http404, on_not_found)
     _handle(api, PermissionDenied, on_forbidden)
+    _handle(api, AlertStateError, on_conflict)
     _handle(api, HttpError, on_http_error)
 
 

@@ -95,7 +95,13 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
 
     # ... and the next day's sweep catches it up, ending it on the birthday itself.
     ran = Worker().sweep(today=today + timedelta(days=2))
-    assert ran == {"statuses_age_out": "1 statuses ended", "retention": "0 children anonymised"}
+    assert ran == {
+        "statuses_age_out": "1 statuses ended",
+        "retention": "0 children anonymised",
+        "risk_recompute": "1 children scored, 0 on the risk list",
+        "care_digest": "0 users reminded, 0 by email",
+        "db_analyze": f"{connection.vendor} statistics refreshed",
+    }
     late.refresh_from_db()
     assert late.ended_on == today
     assert PeriodicJobRun.objects.get(name="statuses_age_out").runs == 2
@@ -217,6 +223,9 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
     assert worker.sweep() == {
         "statuses_age_out": "0 statuses ended",
         "retention": "0 children anonymised",
+        "risk_recompute": "0 children scored, 0 on the risk list",
+        "care_digest": "0 users reminded, 0 by email",
+        "db_analyze": f"{connection.vendor} statistics refreshed",
     }
     runs = PeriodicJobRun.objects.get(name="statuses_age_out").runs
     worker.sweep(

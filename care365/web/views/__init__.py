@@ -1,5 +1,19 @@
 """The pages: parse, call one selector or service, render."""
 
+from .care import (
+    care_events,
+    care_task_done,
+    contact_log,
+    due_list,
+    examination_record,
+    examinations_due,
+    health_sessions,
+    risk_list,
+    screening_record,
+    wish_act,
+    wish_post,
+    wishes,
+)
 from .carers import carer_detail, carer_list_view
 from .children import (
     child_detail,
@@ -47,6 +61,8 @@ __all__ = [
     "alert_detail",
     "alert_raise",
     "alert_response_times",
+    "care_events",
+    "care_task_done",
     "carer_detail",
     "carer_list_view",
     "child_break_glass",
@@ -60,8 +76,13 @@ __all__ = [
     "child_search",
     "consent_record",
     "consent_withdraw",
+    "contact_log",
+    "due_list",
     "duplicate_resolve",
     "escalation_policy",
+    "examination_record",
+    "examinations_due",
+    "health_sessions",
     "help_card",
     "help_page",
     "home",
@@ -74,6 +95,11 @@ __all__ = [
     "pairing_run",
     "pairing_settings",
     "parent_return",
+    "risk_list",
+    "screening_record",
     "status_add",
     "status_end",
+    "wish_act",
+    "wish_post",
+    "wishes",
 ]

@@ -38,6 +38,7 @@ from care365.web.paginators import CappedPaginator
 from care365.web.records import child_record
 
 from ._common import RAISE_ROLES, account, registry_keeper
+from .care import child_care_context
 
 SEARCH_SESSION_KEY = "child_search"
 
@@ -125,6 +126,7 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["pair_rules"] = pairing_selectors.child_rules(child)
     if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()
+    context.update(child_care_context(user, child))
     context.update(extra)
     return context
 

@@ -15,6 +15,7 @@ from care365.core.notices import notices_unread
 from care365.web import selectors
 
 from ._common import account
+from .care import home_care
 
 
 @login_required
@@ -25,7 +26,12 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/home_area.html",
-            {"overview": selectors.overview(user), "area": user.area, "notices": notices},
+            {
+                "overview": selectors.overview(user),
+                "area": user.area,
+                "notices": notices,
+                "care": home_care(user),
+            },
         )
     if user.role == Role.DIRECTOR:
         children = child_list(user, ChildFilters())[: settings.PAGE_SIZE]
@@ -37,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "area": user.area,
                 "notices": notices,
                 "by_status": selectors.status_counts(user),
+                "care": home_care(user),
                 "rows": [child_row(c, user) for c in children],
                 "duplicates": [
                     {
@@ -62,6 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "carer": carer,
                 "rows": [child_row(c, user) for c in children],
                 "notices": notices,
+                "care": home_care(user),
             },
         )
     return render(request, "web/home_none.html", {"notices": notices})

@@ -13,14 +13,18 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from care365.accounts.models import User
 from care365.accounts.tests.factories import UserFactory
 from care365.areas.models import Area
+from care365.care.models import Wish
 from care365.carers.models import Carer, CarerRole
 from care365.carers.tests.factories import CarerFactory
 from care365.pairing import services as pairing_services
-from care365.pairing.models import PairingRun, PairRule
+from care365.pairing.models import Pairing, PairingRun, PairRule
+from care365.protection import services as protection_services
+from care365.protection.models import Alert
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.registry.tests.factories import valid_id_number
 from conftest import Personas
@@ -124,6 +128,74 @@ CONSENT_RECORD = {p: (201, 404) if p in REGISTRY else (404, 404) for p in PERSON
 CHILDREN_LISTED, CARERS_LISTED = _column(LISTED, 0), _column(LISTED, 1)
 AREAS_LISTED = CHILDREN_LISTED  # the own child's village is in scope exactly when the child is
 
+# Alerts: the target is an alert on the child raised by the county's administrator. For the
+# carers' own column the carer is paired with the child first, so an officer is sent the alert
+# (and sees and answers it); a doctor or volunteer may raise an alert for the child but sees
+# only the alerts they raised (tested in test_protection.py), so not this one.
+CARERS = ("officer", "doctor", "volunteer")
+ALERT_RAISE = {p: (201, 404) if p in REGISTRY or p in CARERS else (404, 404) for p in PERSONAS}
+ALERT_SEE = {p: (200, 404) if p in REGISTRY or p == "officer" else (404, 404) for p in PERSONAS}
+ALERTS_LISTED = {p: (ok == (200, 404), False) for p, ok in ALERT_SEE.items()}
+ALERT_OPS = {
+    "alert_raise",
+    "alert_list",
+    "alert_get",
+    "alert_acknowledge",
+    "alert_on_the_way",
+    "alert_with_child",
+    "alert_resolve",
+}
+POLICY_BODY = {
+    "steps": [
+        {"who": "assigned_officer", "wait_seconds": 60, "channels": ["in_app", "sms"]},
+        {"who": "county_duty_desk", "wait_seconds": 120, "channels": ["in_app", "email"]},
+    ],
+    "repeat_seconds": 300,
+}
+
+# Daily care. For the carers' own column the carer is paired with the child first (with the
+# guardian's consents to a volunteer and to screening), so they reach it; registry staff reach
+# their area's children. A county administrator logs no kind of contact (422); officers and
+# volunteers are refused health and screening data outright (403) even for their own child.
+CARE_SEE = {p: (200, 404) if p != "outsider" else (404, 404) for p in PERSONAS}
+CONTACT_LOG = dict.fromkeys(PERSONAS, (201, 404)) | {
+    "admin": (422, 404),
+    "other_admin": (422, 404),
+    "outsider": (404, 404),
+}
+HEALTH_SEE = CARE_SEE | {"officer": (403, 404), "volunteer": (403, 404)}
+HEALTH_WRITE = dict.fromkeys(PERSONAS, (403, 404)) | {"outsider": (404, 404)}
+# A wish is on its county's board: claimable by anyone working in the county, even for a child
+# out of their own scope; delivered by its claimer or the child's volunteer or director; a
+# delivered wish (off the board) is confirmed by someone who sees the child.
+SAME_COUNTY = ("supervisor_a", "director_a", "director_b", "officer", "doctor", "volunteer")
+WISH_CLAIM = {p: (200, 200) if p in SAME_COUNTY else (200, 404) for p in PERSONAS} | {
+    "outsider": (404, 404)
+}
+WISH_DELIVER = {p: (200, 422) if p in SAME_COUNTY else (200, 404) for p in PERSONAS} | {
+    "officer": (422, 422),
+    "doctor": (422, 422),
+    "outsider": (404, 404),
+}
+WISH_CONFIRM = dict.fromkeys(PERSONAS, (200, 404)) | {
+    "officer": (422, 404),
+    "doctor": (422, 404),
+    "outsider": (404, 404),
+}
+CARE_OPS = {
+    "contact_log",
+    "contact_list",
+    "examination_record",
+    "examination_list",
+    "screening_record",
+    "screening_list",
+    "wish_post",
+    "wish_claim",
+    "wish_deliver",
+    "wish_confirm",
+}
+WISH_STATES = {"wish_claim": "open", "wish_deliver": "claimed", "wish_confirm": "delivered"}
+
 MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "child_list": OK,
     "child_search": OK,
@@ -146,14 +218,42 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "pair_rule_set": _admins((201, 404)),
     "pair_rule_remove": _admins((204, 404)),
     "access_grant_create": GRANT,
+    "alert_raise": ALERT_RAISE,
+    "alert_list": OK,
+    "alert_get": ALERT_SEE,
+    "alert_acknowledge": ALERT_SEE,
+    "alert_on_the_way": ALERT_SEE,
+    "alert_with_child": ALERT_SEE,
+    "alert_resolve": ALERT_SEE,
+    "event_stream": OK,
+    "escalation_policy_get": _admins((200, 200)),
+    "escalation_policy_update": _admins((200, 200)),
+    "contact_log": CONTACT_LOG,
+    "contact_list": CARE_SEE,
+    "due_list": OK,
+    "examination_record": HEALTH_WRITE | {"doctor": (201, 404)},
+    "examination_list": HEALTH_SEE,
+    "screening_record": HEALTH_WRITE | dict.fromkeys(REGISTRY, (422, 404)) | {"doctor": (201, 404)},
+    "screening_list": HEALTH_SEE,
+    "risk_list": {p: (200, 200) if p in REGISTRY else (403, 403) for p in PERSONAS},
+    "wish_post": CARE_SEE
+    | dict.fromkeys((*REGISTRY, "volunteer"), (201, 404))
+    | {"officer": (422, 404), "doctor": (422, 404)},
+    "wish_board": OK,
+    "wish_claim": WISH_CLAIM,
+    "wish_deliver": WISH_DELIVER,
+    "wish_confirm": WISH_CONFIRM,
 }
 LISTS = {
     "child_list": CHILDREN_LISTED,
     "child_search": CHILDREN_LISTED,
     "carer_list": CARERS_LISTED,
     "area_list": AREAS_LISTED,
+    "alert_list": ALERTS_LISTED,
 }
-PUBLIC = {"auth_token_create"}  # the one operation without a token; tested in test_auth.py
+# The operations without a token, each tested on its own: test_auth.py, and test_protection.py
+# for the SMS gateway's signed webhook and the health check.
+PUBLIC = {"auth_token_create", "sms_inbound", "health_check"}
 
 
 @dataclass
@@ -163,6 +263,8 @@ class Targets:
     village: Area
     run: PairingRun | None = None
     rule: PairRule | None = None
+    alert: Alert | None = None
+    wish: Wish | None = None
 
 
 def _pairing_targets(op: str, target: Targets) -> None:
@@ -182,6 +284,67 @@ def _pairing_targets(op: str, target: Targets) -> None:
     elif op == "consent_withdraw":
         Consent.objects.create(
             child=target.child, purpose=ConsentPurpose.HEALTH_SCREENING, given_on=date(2025, 1, 1)
+        )
+
+
+def _alert_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
+    """For the alert operations: the carer's own child paired with them, then (but for raising
+    one) an alert on the target child raised by the child's county administrator."""
+    if op not in ALERT_OPS:
+        return
+    user: User = getattr(p, persona)
+    if column == 0 and persona in CARERS:
+        assert user.carer is not None
+        Pairing.objects.create(
+            child=target.child, role=user.carer.role, carer=user.carer, since=date(2026, 1, 1)
+        )
+        if persona == "volunteer":
+            Consent.objects.create(
+                child=target.child, purpose=ConsentPurpose.VOLUNTEER, given_on=date(2025, 1, 1)
+            )
+    if op != "alert_raise":
+        admin = p.other_admin if target.child.pk == p.child_other.pk else p.admin
+        target.alert = protection_services.alert_raise(
+            actor=admin, child=target.child, kind="danger"
+        )
+
+
+def _care_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
+    """For daily care: the carer's own child paired with them and the guardian's consents; for
+    a step on a wish, a wish of the target child in the state the step starts from, claimed (if
+    it is) by somebody else."""
+    if op not in CARE_OPS:
+        return
+    child = target.child
+    consents = [ConsentPurpose.VOLUNTEER, ConsentPurpose.HEALTH_SCREENING]
+    if column == 0 or op in WISH_STATES:
+        for purpose in consents:
+            Consent.objects.get_or_create(
+                child=child,
+                purpose=purpose,
+                withdrawn_on=None,
+                defaults={"given_on": date(2025, 1, 1)},
+            )
+    user: User = getattr(p, persona)
+    if column == 0 and persona in CARERS:
+        assert user.carer is not None
+        Pairing.objects.create(
+            child=child, role=user.carer.role, carer=user.carer, since=date(2026, 1, 1)
+        )
+    if op in WISH_STATES:
+        someone = UserFactory.create(role="")
+        now = timezone.now()
+        state = WISH_STATES[op]
+        target.wish = Wish.objects.create(
+            child=child,
+            what="一双运动鞋",
+            cost_yuan=120,
+            posted_by=someone,
+            posted_at=now,
+            state=state,
+            claimed_by=None if state == "open" else someone,
+            claimed_at=None if state == "open" else now,
+            delivered_at=now if state == "delivered" else None,
         )
 
 
@@ -224,6 +387,8 @@ def _request(
     path = path.replace("{carer_id}", str(target.carer.pk))
     path = path.replace("{run_id}", str(target.run.pk if target.run else 1))
     path = path.replace("{rule_id}", str(target.rule.pk if target.rule else 1))
+    path = path.replace("{alert_id}", str(target.alert.pk if target.alert else 1))
+    path = path.replace("{wish_id}", str(target.wish.pk if target.wish else 1))
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
         "child_exit": {"reason": "moved_away"},
@@ -238,11 +403,28 @@ def _request(
             "carer": CarerFactory.create(organisation__area=target.child.village.parent).pk,
             "kind": "lock",
         },
+        "alert_raise": {"child": target.child.pk, "kind": "danger", "note": "在河边"},
+        "alert_acknowledge": {},
+        "alert_on_the_way": {"note": "十分钟到"},
+        "alert_with_child": {},
+        "alert_resolve": {"resolution": "safe", "note": "已安全"},
+        "escalation_policy_update": POLICY_BODY,
+        "contact_log": {"kind": "parent_contact", "duration_minutes": 15, "channel": "video"},
+        "examination_record": {
+            "examined_on": timezone.localdate().isoformat(),
+            "height_cm": 140.2,
+            "weight_kg": 33.1,
+        },
+        "screening_record": {"instrument": "ces-dc", "answers": [0] * 20},
+        "wish_post": {"what": "一本新华字典", "cost_yuan": 30},
+        "wish_claim": {},
+        "wish_confirm": {"note": "孩子很喜欢"},
     }.get(op)
     queries: dict[str, dict[str, Any]] = {
         "child_list": {"limit": 100, "include_exited": "true"},
         "carer_list": {"limit": 100},
         "access_log_list": {"child": target.child.pk},
+        "alert_list": {"limit": 100},
     }
     query = queries.get(op)
     return path, body, query
@@ -275,6 +457,8 @@ def test_operation_answers_each_persona(
     carer = (own_carers if column == 0 else other_carers)[persona]
     target = Targets(child=child, carer=carer, village=child.village)
     _pairing_targets(op, target)
+    _alert_targets(op, target, personas, persona, column)
+    _care_targets(op, target, personas, persona, column)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)
@@ -283,6 +467,9 @@ def test_operation_answers_each_persona(
     assert response.status_code == expected, response.content
     if expected == 204:
         assert response.content == b""
+        return
+    if op == "event_stream":
+        assert response["Content-Type"].startswith("text/event-stream")
         return
     data = response.json()
     if expected >= 400:
@@ -295,6 +482,7 @@ def test_operation_answers_each_persona(
             "child_search": child.pk,
             "carer_list": carer.pk,
             "area_list": child.village_id,
+            "alert_list": target.alert.pk if target.alert else None,
         }
         assert (wanted[op] in ids) == LISTS[op][persona][column]
         assert data["count"] == len(data["items"])
@@ -302,9 +490,30 @@ def test_operation_answers_each_persona(
         assert data["id"] == child.pk
     elif op == "carer_get":
         assert data["id"] == carer.pk
+    elif op == "alert_raise":
+        assert data["child"] == child.pk and data["state"] == "open"
+    elif op in ALERT_OPS:
+        assert target.alert is not None and data["id"] == target.alert.pk
+        states = {
+            "alert_get": "open",
+            "alert_acknowledge": "acknowledged",
+            "alert_on_the_way": "on_the_way",
+            "alert_with_child": "with_child",
+            "alert_resolve": "resolved",
+        }
+        assert data["state"] == states[op]
+    elif op.startswith("escalation_policy"):
+        assert data["county"]["id"] == user.area_id
+        assert data["saved"] == (op == "escalation_policy_update")
     elif op == "access_log_list":
         assert data["count"] >= 1
         assert all(item["user"]["username"] for item in data["items"])
+    elif op in WISH_STATES:
+        assert target.wish is not None and data["id"] == target.wish.pk
+        nxt = {"wish_claim": "claimed", "wish_deliver": "delivered", "wish_confirm": "confirmed"}
+        assert data["state"] == nxt[op]
+    elif op in ("contact_log", "examination_record", "screening_record"):
+        assert data["child"] == child.pk
 
 
 def test_carers_see_no_children_before_pairing(api: Api, personas: Personas) -> None:

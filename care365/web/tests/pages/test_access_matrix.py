@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from care365.accounts.models import User
 from care365.accounts.tests.factories import UserFactory
+from care365.care.models import CareTask, Wish
 from care365.carers.models import Carer
 from care365.carers.tests.factories import CarerFactory
 from care365.pairing import services as pairing_services
@@ -70,7 +72,9 @@ class Route:
     method: str
     kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
     data: dict[str, Any] | Callable[[Target], dict[str, Any]] = field(default_factory=dict)
-    target: str = "none"  # "child", "flag", "carer", "run", "alert", "help" or "none"
+    # "child", "child_object" (a wish or task of the child), "flag", "carer", "run", "alert",
+    # "help" or "none"
+    target: str = "none"
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
     out_of_scope: Callable[[str], int] = lambda who: 404
@@ -180,6 +184,56 @@ def _consent_on(t: Target) -> dict[str, Any]:
     return {"purpose": ConsentPurpose.VOLUNTEER}
 
 
+def _wish_on(t: Target) -> dict[str, Any]:
+    """An open wish of the child, on the county's board (the guardian consents to sharing)."""
+    assert t.child is not None
+    Consent.objects.get_or_create(
+        child=t.child,
+        purpose=ConsentPurpose.VOLUNTEER,
+        withdrawn_on=None,
+        defaults={"given_on": "2025-01-01"},
+    )
+    poster = UserFactory.create(role="")
+    wish = Wish.objects.create(
+        child=t.child, what="一套画笔", cost_yuan=40, posted_by=poster, posted_at=timezone.now()
+    )
+    return {"wish_id": wish.pk, "action": "claim"}
+
+
+def _task_on(t: Target) -> dict[str, Any]:
+    """A referral task of the child that nobody holds (the child has no doctor)."""
+    assert t.child is not None
+    task = CareTask.objects.create(
+        kind=CareTask.Kind.REFERRAL,
+        child=t.child,
+        created_at=timezone.now(),
+        due_on=timezone.localdate(),
+    )
+    return {"task_id": task.pk}
+
+
+def care_route(method: str, kwargs: Callable[[Target], dict[str, Any]], ok: int) -> Route:
+    """A wish or a task of a child in the persona's scope (registry staff), or out of it."""
+    return Route(
+        method,
+        kwargs,
+        target="child_object",
+        in_scope=lambda who: ok if who in REGISTRY else None,
+        out_of_scope=anonymous_redirect(),
+    )
+
+
+# Daily care: who may open each form for a child in scope (registry staff only here: carers see
+# no child before pairing). A county administrator logs no contact kind; only a paired doctor
+# examines, only a doctor or a trained director screens.
+CARE_LOGGERS = ("supervisor_a", "director_a", "director_b")
+EXAM_LISTS = ("admin", "other_admin", "supervisor_a", "doctor")
+HEALTH_SESSIONS = (*REGISTRY, "doctor")
+# A wish on the board reaches everyone working in its county: a claim of a wish of a child out of
+# the persona's scope but in their county goes through.
+SAME_COUNTY = ("supervisor_a", "director_a", "director_b", "officer", "doctor", "volunteer")
+
+
 MATRIX: dict[str, Route] = {
     "home": Route("get", in_scope=signed_in(200)),
     "login": Route("get", in_scope=lambda who: 200 if who == "anonymous" else 302),
@@ -271,6 +325,36 @@ MATRIX: dict[str, Route] = {
         in_scope=lambda who: None if who in ("outsider", "anonymous") else 200,
         out_of_scope=anonymous_redirect(),
     ),
+    "care-due": Route("get", in_scope=signed_in(200)),
+    "care-task-done": care_route("post", _task_on, 302),
+    "care-exams-due": Route(
+        "get",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in EXAM_LISTS else 403,
+    ),
+    "care-health-sessions": Route(
+        "get",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in HEALTH_SESSIONS else 403,
+    ),
+    "care-risk": Route("get", in_scope=registry_only(200)),
+    "care-wishes": Route("get", in_scope=signed_in(200)),
+    "care-wish-act": Route(
+        "post",
+        _wish_on,
+        target="child_object",
+        in_scope=lambda who: 302 if who in REGISTRY else None,
+        out_of_scope=lambda who: 302 if who in (*SAME_COUNTY, "anonymous") else 404,
+    ),
+    "care-events": Route("get", in_scope=signed_in(200)),
+    "care-contact-log": Route(
+        "get",
+        lambda t: {"child_id": t.child.pk if t.child else 0},
+        target="child",
+        in_scope=lambda who: None if who not in REGISTRY else 200 if who in CARE_LOGGERS else 403,
+        out_of_scope=anonymous_redirect(),
+    ),
+    "care-exam-record": child_route("get", 403),
+    "care-screening-record": child_route("get", 403),
+    "care-wish-post": child_route("get", 200),
 }
 
 
@@ -319,7 +403,7 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
         elsewhere = personas.county if who == "other_admin" else personas.other_county
         county = home if in_scope or who not in ADMINS else elsewhere
         return Target(run=pairing_services.pairing_propose(actor=None, county=county))
-    if route.target in ("child", "flag"):
+    if route.target in ("child", "flag", "child_object"):
         if in_scope:
             village = IN_SCOPE.get(who)
             if village is None:
@@ -327,7 +411,9 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
             child = LeftBehindChildFactory.create(village=getattr(personas, village))
         else:
             child = getattr(personas, OUT_OF_SCOPE.get(who, "child_a"))
-        return Target(child=child) if route.target == "child" else Target(flag=_flag_on(child))
+        if route.target == "flag":
+            return Target(flag=_flag_on(child))
+        return Target(child=child)
     # Carers: registry staff see their county's carers; a carer sees only their own record.
     user: User | None = getattr(personas, who, None)
     if in_scope:

@@ -1,0 +1,206 @@
+"""Reads the daily-care pages and the API share, on top of daily care's own selectors: which
+kinds of contact a user may log for a child, a wish or a task as the user may reach it, and the
+care sections of a child's page. Every child comes from the access layer; health and screening
+data only through `care.selectors`, which give nothing to officers and volunteers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from care365.accounts.access import children_for_user, county_of_user
+from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, Role, User
+from care365.care import plans, selectors
+from care365.care.models import (
+    LOGGED_BY,
+    CareTask,
+    Contact,
+    ContactKind,
+    Examination,
+    HealthSession,
+    RiskScore,
+    Screening,
+    Wish,
+)
+from care365.care.selectors.scope import in_area
+from care365.care.selectors.wishes import shareable_consent
+from care365.care.services import may_screen
+from care365.registry.models import Child, Consent, ConsentPurpose
+
+from .growth_chart import Chart, growth_charts
+
+# The kind a role's log form starts on: what the role mainly logs.
+DEFAULT_KIND: dict[str, str] = {
+    Role.VOLUNTEER: ContactKind.VOLUNTEER_VISIT,
+    Role.POLICE: ContactKind.SAFETY_CHECK,
+    Role.DOCTOR: ContactKind.CONSULTATION,
+    Role.DIRECTOR: ContactKind.HOME_VISIT,
+    Role.SUPERVISOR: ContactKind.HOME_VISIT,
+}
+# Who may enter examinations' overdue list: the roles that answer for examinations.
+EXAM_LIST_ROLES = frozenset({Role.DOCTOR, Role.SUPERVISOR, Role.COUNTY_ADMIN})
+# Who records health education sessions.
+HEALTH_SESSION_ROLES = frozenset({Role.DOCTOR, *REGISTRY_ROLES})
+RECENT_CONTACTS = 10
+
+
+def loggable_kinds(user: User, child: Child) -> list[str]:
+    """The kinds of contact the user may log for this child, the role's own kind first: a carer
+    for the children paired with them today, a director or supervisor for their area's."""
+    if not child.is_active:
+        return []
+    kinds = [k for k in ContactKind.values if user.role in LOGGED_BY[k]]
+    if not kinds:
+        return []
+    if user.role in CARER_ROLES:
+        if not selectors.is_paired(user, child):
+            return []
+    elif not in_area(user, child):
+        return []
+    first = DEFAULT_KIND.get(user.role)
+    return sorted(kinds, key=lambda k: (k != first, ContactKind.values.index(k)))
+
+
+def kind_for(kinds: list[str], wanted: str | None) -> str:
+    """The kind the form opens on: the one asked for (a due list's row) if the user may log it."""
+    if wanted in kinds:
+        return str(wanted)
+    return kinds[0]
+
+
+def wish_get_for_user(user: User, wish_id: int) -> Wish:
+    """A wish the user may act on: one of the children they see, one they claimed, or one on
+    their county's board. Anything else is 404, like a missing wish."""
+    if user.role not in (*REGISTRY_ROLES, *CARER_ROLES):
+        raise Http404
+    reach = Q(child__in=children_for_user(user).values("pk")) | Q(claimed_by=user)
+    county = county_of_user(user)
+    if county is not None:
+        reach |= Q(
+            shareable_consent(),
+            state__in=[Wish.State.OPEN, Wish.State.CLAIMED],
+            child__exited_on__isnull=True,
+            child__village__code__startswith=county.code[:6],
+        )
+    wish = (
+        Wish.objects.filter(reach, pk=wish_id)
+        .select_related("child", "child__village", "child__village__parent")
+        .first()
+    )
+    if wish is None:
+        raise Http404
+    return wish
+
+
+def wish_actions(user: User, wish: Wish) -> list[str]:
+    """The steps a user may take on a wish of a child they see (what `services.wish_*` allow:
+    the claimer, the child's director or supervisor, the child's volunteer, the poster)."""
+    keeper = user.role in REGISTRY_ROLES
+    volunteer = user.role == Role.VOLUNTEER
+    steps = []
+    if wish.state == Wish.State.CLAIMED:
+        if wish.claimed_by_id == user.pk or keeper or volunteer:
+            steps.append("deliver")
+        if wish.claimed_by_id == user.pk or keeper:
+            steps.append("release")
+    elif wish.state == Wish.State.DELIVERED and (keeper or volunteer):
+        steps.append("confirm")
+    elif wish.state == Wish.State.OPEN and (wish.posted_by_id == user.pk or keeper):
+        steps.append("withdraw")
+    return steps
+
+
+def screening_consented(child: Child) -> bool:
+    """Whether the guardian's consent to health and wellbeing screening holds (the service
+    requires it; the page says so before the form is filled in)."""
+    return Consent.objects.filter(
+        child=child, purpose=ConsentPurpose.HEALTH_SCREENING, withdrawn_on__isnull=True
+    ).exists()
+
+
+def task_get_for_user(user: User, task_id: int) -> CareTask:
+    """An open or done task the user holds, or (directors, supervisors) one of their area."""
+    task = selectors.care_tasks_for_user(user, open_only=False).filter(pk=task_id).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def contacts_count_for_child(user: User, child: Child) -> int:
+    return Contact.objects.filter(
+        child=child, kind__in=sorted(selectors.visible_contact_kinds(user))
+    ).count()
+
+
+def health_sessions_for_child(user: User, child: Child) -> QuerySet[HealthSession]:
+    """The health education sessions the child came to (health roles only)."""
+    if not selectors.sees_health(user):
+        return HealthSession.objects.none()
+    return (
+        HealthSession.objects.filter(children=child)
+        .select_related("area", "doctor")
+        .order_by("-held_on", "-pk")
+    )
+
+
+@dataclass
+class ChildCare:
+    """What the care sections of a child's page show to one user."""
+
+    kinds: list[str] = field(default_factory=list)  # what the user may log
+    contacts: list[Contact] = field(default_factory=list)
+    coverage: plans.PlanCoverage | None = None
+    due: list[selectors.DueItem] = field(default_factory=list)
+    sees_health: bool = False
+    examinations: list[Examination] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    sessions: list[HealthSession] = field(default_factory=list)
+    screenings: list[Screening] = field(default_factory=list)
+    may_screen: bool = False
+    may_examine: bool = False
+    risk: RiskScore | None = None
+    wishes: list[tuple[Wish, list[str]]] = field(default_factory=list)  # with the user's steps
+    may_post_wish: bool = False
+
+
+def child_care(user: User, child: Child, today: date) -> ChildCare:
+    """The care sections of the child's page, each within what the user's role may read: a
+    volunteer gets the volunteers' visits and their 365 figure, and nothing of health."""
+    care = ChildCare(kinds=loggable_kinds(user, child))
+    care.contacts = list(selectors.contacts_for_child(user, child, limit=RECENT_CONTACTS))
+    care.coverage = selectors.coverage_for_child(user, child, today)
+    mine = selectors.RESPONSIBLE.get(user.role, frozenset())
+    if child.is_active and mine:
+        care.due = selectors.plan_status(Child.objects.filter(pk=child.pk), mine, today)
+    care.sees_health = selectors.sees_health(user)
+    if care.sees_health:
+        care.examinations = list(selectors.examinations_for_child(user, child))
+        care.charts = growth_charts(child.sex, selectors.growth_points(user, child))
+        care.sessions = list(health_sessions_for_child(user, child)[:10])
+        care.screenings = list(selectors.screenings_for_child(user, child))
+        care.may_screen = child.is_active and may_screen(user, child)
+        care.may_examine = (
+            child.is_active and user.role == Role.DOCTOR and selectors.is_paired(user, child)
+        )
+    care.risk = selectors.risk_for_child(user, child)
+    care.wishes = [
+        (wish, wish_actions(user, wish))
+        for wish in selectors.wishes_for_user(user)
+        .filter(child=child)
+        .exclude(state=Wish.State.WITHDRAWN)[:10]
+    ]
+    care.may_post_wish = may_post_wish(user, child)
+    return care
+
+
+def may_post_wish(user: User, child: Child) -> bool:
+    """The child's director or supervisor (or county administrator), or the child's volunteer:
+    whom `wish_post` allows."""
+    if not child.is_active:
+        return False
+    if user.role in REGISTRY_ROLES:
+        return in_area(user, child)
+    return user.role == Role.VOLUNTEER and selectors.is_paired(user, child)
