@@ -421,14 +421,18 @@ def pair_rule_remove(*, actor: AbstractBaseUser, rule: PairRule) -> None:
 
 
 @transaction.atomic
-def volunteer_consent_withdraw(
-    *, actor: AbstractBaseUser, child: Child, on: date | None = None
+def consent_withdraw(
+    *,
+    actor: AbstractBaseUser,
+    child: Child,
+    purpose: str = ConsentPurpose.VOLUNTEER,
+    on: date | None = None,
 ) -> int:
-    """The guardian withdraws consent to a volunteer: the consent ends and so, at once, does the
-    child's volunteer pairing. Returns the number of pairings ended."""
-    registry_services.consent_withdraw(
-        actor=actor, child=child, purpose=ConsentPurpose.VOLUNTEER, on=on
-    )
+    """The guardian withdraws a consent, and what depended on it stops at once: withdrawing the
+    consent to a volunteer ends the child's volunteer pairing. Returns the pairings ended."""
+    registry_services.consent_withdraw(actor=actor, child=child, purpose=purpose, on=on)
+    if purpose != ConsentPurpose.VOLUNTEER:
+        return 0
     ending = Pairing.objects.filter(child=child, role=CarerRole.VOLUNTEER, until__isnull=True)
     lost = Counter(ending.values_list("carer_id", flat=True))
     ended = ending.update(until=timezone.localdate(), end_reason=EndReason.CONSENT_WITHDRAWN)

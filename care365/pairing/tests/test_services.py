@@ -317,7 +317,7 @@ def test_a_proposal_that_keeps_a_pairing_ended_since_is_refused(small: County) -
     PairingFactory.create(child=c.c2, role=VOLUNTEER, carer=c.w1)
     run = propose(c)
     assert run.pairs.get(child=c.c2, role=VOLUNTEER).outcome == Outcome.KEPT
-    services.volunteer_consent_withdraw(actor=c.admin, child=c.c2)
+    services.consent_withdraw(actor=c.admin, child=c.c2)
     Notice.objects.all().delete()
     # Approving would leave c2 without the volunteer the proposal says is kept.
     _refused_as_stale(c, run)
@@ -541,7 +541,7 @@ def test_withdrawing_volunteer_consent_ends_the_volunteer_pairing(small: County)
     volunteer = c.user(c.w1)
     assert set(children_for_user(volunteer)) == {c.c1, c.c2}
 
-    ended = services.volunteer_consent_withdraw(actor=c.admin, child=c.c1)
+    ended = services.consent_withdraw(actor=c.admin, child=c.c1)
 
     assert ended == 1
     today = timezone.localdate()
@@ -554,7 +554,7 @@ def test_withdrawing_volunteer_consent_ends_the_volunteer_pairing(small: County)
     assert Notice.objects.get().recipient == volunteer
     assert set(children_for_user(volunteer)) == {c.c2}
     with pytest.raises(ValidationError):  # nothing left to withdraw
-        services.volunteer_consent_withdraw(actor=c.admin, child=c.c1)
+        services.consent_withdraw(actor=c.admin, child=c.c1)
     assert services.pairing_propose(actor=c.admin, county=c.county).pairs.get(
         child=c.c1, role=VOLUNTEER
     ).unpaired_reason == (UnpairedReason.NO_CONSENT)

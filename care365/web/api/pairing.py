@@ -20,7 +20,7 @@ from care365.carers.models import Carer
 from care365.pairing import selectors, services
 from care365.pairing.models import Outcome, PairingRun, PairRule, ProposedPair
 from care365.registry import services as registry_services
-from care365.registry.models import Consent, ConsentPurpose
+from care365.registry.models import Consent
 
 from .auth import account
 from .errors import responses
@@ -289,10 +289,5 @@ def consent_withdraw(
     """What depended on the consent stops at once: withdrawing the consent to a volunteer ends
     the child's volunteer pairing. Answers the child's consents after the change."""
     user, child = _registry_child(request, child_id, AccessPurpose.EDIT, "consent_withdraw")
-    if payload.purpose == ConsentPurpose.VOLUNTEER:
-        services.volunteer_consent_withdraw(actor=user, child=child, on=payload.on)
-    else:
-        registry_services.consent_withdraw(
-            actor=user, child=child, purpose=payload.purpose, on=payload.on
-        )
+    services.consent_withdraw(actor=user, child=child, purpose=payload.purpose, on=payload.on)
     return [_consent(c) for c in selectors.child_consents(child)]

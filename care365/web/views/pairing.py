@@ -246,11 +246,7 @@ def consent_withdraw(request: HttpRequest, child_id: int, purpose: str) -> HttpR
     form = forms.ConsentWithdrawForm(request.POST, prefix="withdraw")
     on = form.cleaned_data["on"] if form.is_valid() else None
     try:
-        if purpose == ConsentPurpose.VOLUNTEER:
-            ended = services.volunteer_consent_withdraw(actor=user, child=child, on=on)
-        else:
-            registry_services.consent_withdraw(actor=user, child=child, purpose=purpose, on=on)
-            ended = 0
+        ended = services.consent_withdraw(actor=user, child=child, purpose=purpose, on=on)
     except ValidationError as exc:
         _service_error(request, exc)
     else:
