@@ -424,6 +424,8 @@ def consent_record(
 ) -> Consent:
     """Record a guardian's written consent to one purpose. Recording it again while it holds is
     refused, so the date and paper of the first consent are never overwritten."""
+    if not child.is_active:
+        raise ValidationError(_("This child has already left the registry."), code="exited")
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": _("Choose a purpose.")})
     given_on = given_on or timezone.localdate()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
 from care365.accounts.models import REGISTRY_ROLES, Role, User
@@ -25,3 +26,9 @@ def registry_keeper(request: HttpRequest) -> User:
     if user.role not in REGISTRY_ROLES:
         raise PermissionDenied
     return user
+
+
+def service_errors(request: HttpRequest, exc: ValidationError) -> None:
+    """Show a service's refusal as error messages on the next page."""
+    for message in exc.messages:
+        messages.error(request, message)

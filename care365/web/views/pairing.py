@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import ChildNotFound, child_get_for_user
+from care365.accounts.access import child_get_for_user
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.selectors import carer_get_for_user
 from care365.accounts.visibility import child_row
@@ -33,7 +33,7 @@ from care365.registry import services as registry_services
 from care365.registry.models import ConsentPurpose
 from care365.web import forms
 
-from ._common import account
+from ._common import account, service_errors
 
 
 def _county(request: HttpRequest) -> tuple[User, Area]:
@@ -43,11 +43,6 @@ def _county(request: HttpRequest) -> tuple[User, Area]:
     if county is None:
         raise PermissionDenied
     return user, county
-
-
-def _service_error(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -127,7 +122,7 @@ def pairing_approve(request: HttpRequest, run_id: int) -> HttpResponse:
     try:
         services.pairing_approve(actor=user, run=run)
     except ValidationError as exc:
-        _service_error(request, exc)
+        service_errors(request, exc)
         return redirect("web:pairing-run", run_id=run.pk)
     applied = run.figures.get("applied", {})
     messages.success(
@@ -182,7 +177,7 @@ def pair_rule_set(request: HttpRequest, child_id: int) -> HttpResponse:
     try:
         services.pair_rule_set(actor=user, child=child, carer=carer, kind=form.cleaned_data["kind"])
     except ValidationError as exc:
-        _service_error(request, exc)
+        service_errors(request, exc)
     else:
         if form.cleaned_data["kind"] == PairRule.Kind.LOCK:
             messages.success(request, _("The pair is locked: proposals keep it."))
@@ -196,10 +191,11 @@ def pair_rule_set(request: HttpRequest, child_id: int) -> HttpResponse:
 def pair_rule_remove(request: HttpRequest, child_id: int, rule_id: int) -> HttpResponse:
     user = account(request)
     child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:pair-rule-remove")
-    if selectors.county_for_admin(user) is None:
+    county = selectors.county_for_admin(user)
+    if county is None:
         raise PermissionDenied
-    rule = next((r for r in selectors.child_rules(child) if r.pk == rule_id), None)
-    if rule is None:
+    rule = selectors.rule_get_for_admin(county, rule_id)
+    if rule is None or rule.child_id != child.pk:
         raise Http404
     services.pair_rule_remove(actor=user, rule=rule)
     messages.success(request, _("The rule is removed."))
@@ -212,8 +208,6 @@ def consent_record(request: HttpRequest, child_id: int) -> HttpResponse:
     """Record a guardian's written consent to one purpose (registry keepers)."""
     user = account(request)
     child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:consent-record")
-    if not child.is_active:
-        raise ChildNotFound
     form = forms.ConsentForm(request.POST, prefix="consent")
     if not form.is_valid():
         for errors in form.errors.values():
@@ -229,7 +223,7 @@ def consent_record(request: HttpRequest, child_id: int) -> HttpResponse:
             reference=form.cleaned_data["reference"],
         )
     except ValidationError as exc:
-        _service_error(request, exc)
+        service_errors(request, exc)
     else:
         messages.success(request, _("The guardian's consent is recorded."))
     return _back(request, child.pk)
@@ -248,7 +242,7 @@ def consent_withdraw(request: HttpRequest, child_id: int, purpose: str) -> HttpR
     try:
         ended = services.consent_withdraw(actor=user, child=child, purpose=purpose, on=on)
     except ValidationError as exc:
-        _service_error(request, exc)
+        service_errors(request, exc)
     else:
         messages.success(request, _("The consent is withdrawn."))
         if ended:

@@ -27,18 +27,13 @@ from care365.protection.models import Alert
 from care365.protection.services import AlertStateError, HelpLinkNotFound
 from care365.web import forms, protection_forms
 
-from ._common import RAISE_ROLES, account
+from ._common import RAISE_ROLES, account, service_errors
 
 ACTIONS = {
     "acknowledge": services.alert_acknowledge,
     "on-the-way": services.alert_on_the_way,
     "with-child": services.alert_with_child,
 }
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -60,7 +55,7 @@ def alert_raise(request: HttpRequest, child_id: int) -> HttpResponse:
             actor=user, child=child, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"]
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        service_errors(request, exc)
         return redirect("web:child-detail", child_id=child.pk)
     messages.success(request, _("The alert is raised: the assigned officer is being told now."))
     return redirect("web:alert-detail", alert_id=alert.pk)
@@ -116,7 +111,7 @@ def alert_act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
     except AlertStateError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        _errors(request, exc)
+        service_errors(request, exc)
     return redirect("web:alert-detail", alert_id=alert.pk)
 
 
