@@ -174,7 +174,7 @@ def child_care(user: User, child: Child, today: date) -> ChildCare:
     care.coverage = selectors.coverage_for_child(user, child, today)
     mine = selectors.RESPONSIBLE.get(user.role, frozenset())
     if child.is_active and mine:
-        care.due = selectors.plan_status(Child.objects.filter(pk=child.pk), mine, today)
+        care.due = selectors.plan_status(children_for_user(user).filter(pk=child.pk), mine, today)
     care.sees_health = selectors.sees_health(user)
     if care.sees_health:
         care.examinations = list(selectors.examinations_for_child(user, child))

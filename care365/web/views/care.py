@@ -29,7 +29,7 @@ from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.visibility import child_row
 from care365.areas.models import Area
 from care365.care import screening, selectors, services
-from care365.care.models import LOGGED_BY, PlanKind
+from care365.care.models import LOGGED_BY, PlanKind, Wish
 from care365.care.services import CareStateError
 from care365.registry.models import Child
 from care365.web import care_forms, care_selectors, forms
@@ -431,7 +431,7 @@ def wishes(request: HttpRequest) -> HttpResponse:
             "child": child_row(w.child, user),
             "actions": care_selectors.wish_actions(user, w),
         }
-        for w in selectors.wishes_for_user(user).exclude(state="withdrawn")[:50]
+        for w in selectors.wishes_for_user(user).exclude(state=Wish.State.WITHDRAWN)[:50]
     ]
     return render(
         request,
