@@ -267,6 +267,8 @@ class Gateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections alive, as real gateways do
+
             def do_POST(self) -> None:  # http.server's hook name
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with gateway.lock:

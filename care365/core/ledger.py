@@ -22,8 +22,10 @@ BATCH = 2000
 
 
 def chain_append(entry: E) -> E:
-    """Number, hash and insert `entry`; call inside or outside a transaction."""
-    with transaction.atomic():
+    """Number, hash and insert `entry`; call inside or outside a transaction. Inside one it
+    takes no savepoint of its own: an entry that cannot be written fails the caller's whole
+    transaction, which must not commit without it."""
+    with transaction.atomic(savepoint=False):
         head = LedgerHead.objects.select_for_update().filter(chain=entry.CHAIN).first()
         if head is None:
             LedgerHead.objects.get_or_create(chain=entry.CHAIN)

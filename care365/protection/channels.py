@@ -15,10 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import smtplib
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -169,33 +169,71 @@ class EmailChannel:
 
 class SmsGateway:
     """One SMS provider's HTTP API. Subclasses exist per provider and register themselves by
-    name in SMS_PROVIDERS; CARE365_SMS_PROVIDER picks one."""
+    name in SMS_PROVIDERS; CARE365_SMS_PROVIDER picks one.
+
+    One gateway object serves a run of messages over one kept-alive connection (a storm sends
+    hundreds a second), reopened when the gateway closes it; `close` ends it."""
 
     name: ClassVar[str] = ""
 
     def __init__(self, *, url: str, secret: str) -> None:
-        if not url.startswith(("http://", "https://")):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ChannelError("the SMS gateway URL must be http(s)", permanent=True)
         self.url = url
         self.secret = secret
+        self._parts = parts
+        self._connection: http.client.HTTPConnection | None = None
 
     def send(self, *, to: str, text: str, key: str) -> None:
         raise NotImplementedError
 
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._connection is None:
+            parts = self._parts
+            host = parts.hostname or ""
+            if parts.scheme == "https":
+                self._connection = http.client.HTTPSConnection(
+                    host, parts.port, timeout=SMS_TIMEOUT_SECONDS
+                )
+            else:
+                self._connection = http.client.HTTPConnection(
+                    host, parts.port, timeout=SMS_TIMEOUT_SECONDS
+                )
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
     def post(self, body: bytes, headers: Mapping[str, str]) -> None:
-        request = urllib.request.Request(  # noqa: S310  # scheme checked in __init__
-            self.url, data=body, headers=dict(headers), method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=SMS_TIMEOUT_SECONDS) as response:  # noqa: S310  # scheme checked in __init__
+        path = self._parts.path or "/"
+        if self._parts.query:
+            path = f"{path}?{self._parts.query}"
+        for attempt in (1, 2):
+            fresh = self._connection is None
+            try:
+                connection = self._connect()
+                connection.request("POST", path, body=body, headers=dict(headers))
+                response = connection.getresponse()
                 response.read()
-        except urllib.error.HTTPError as exc:
+            except (http.client.HTTPException, OSError) as exc:
+                self.close()
+                # A kept-alive connection the gateway has closed meanwhile: once more on a new
+                # one (should the first have arrived after all, the idempotency key tells).
+                if attempt == 1 and not fresh:
+                    continue
+                raise ChannelError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
+            if response.will_close:
+                self.close()
+            code = response.status
+            if 200 <= code < 300:
+                return
             # A gateway that calls the request wrong will not change its mind; a busy or broken
             # one may.
-            permanent = 400 <= exc.code < 500 and exc.code not in (408, 425, 429)
-            raise ChannelError(f"SMS gateway answered {exc.code}", permanent=permanent) from exc
-        except (urllib.error.URLError, OSError) as exc:
-            raise ChannelError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
+            permanent = 300 <= code < 500 and code not in (408, 425, 429)
+            raise ChannelError(f"SMS gateway answered {code}", permanent=permanent)
 
 
 SMS_PROVIDERS: dict[str, type[SmsGateway]] = {}

@@ -53,18 +53,24 @@ def _user_targets(users: list[User]) -> list[Target]:
 
 def _carer_targets(carer_ids: list[int]) -> list[Target]:
     """Officers by carer id: as users where they have an account, else on their phone."""
-    carers = list(Carer.objects.filter(pk__in=carer_ids, active=True))
+    phones = dict(
+        Carer.objects.filter(pk__in=carer_ids, active=True)
+        .order_by("pk")
+        .values_list("pk", "phone")
+    )
     users = {
-        u.carer_id: u
-        for u in User.objects.filter(carer_id__in=carer_ids, is_active=True).select_related("carer")
+        carer_id: (user_id, email)
+        for user_id, carer_id, email in User.objects.filter(
+            carer_id__in=list(phones), is_active=True
+        ).values_list("pk", "carer_id", "email")
     }
     targets: list[Target] = []
-    for carer in carers:
-        user = users.get(carer.pk)
+    for carer_id, phone in phones.items():
+        user = users.get(carer_id)
         if user is not None:
-            targets.extend(_user_targets([user]))
-        elif carer.phone:
-            targets.append(Target(phone=carer.phone))
+            targets.append(Target(user_id=user[0], email=user[1], phone=phone))
+        elif phone:
+            targets.append(Target(phone=phone))
     return targets
 
 
@@ -128,3 +134,34 @@ def targets_for(
             targets.append(Target(email=desk.desk_email))
         return targets
     raise ValueError(f"unknown step {who!r}")
+
+
+def _station_key(alert: Alert) -> tuple[str, int | None]:
+    officer = alert.assigned_officer
+    if officer is not None and officer.organisation.kind == Organisation.Kind.POLICE_STATION:
+        return ("station", officer.organisation_id)
+    return ("village", alert.village_id)
+
+
+class Recipients:
+    """The targets of steps at one moment, each looked up once: a sweep that fires the steps of
+    many alerts asks the database once per officer, station, village and county, not per alert.
+    Use one per transaction (duty shifts and accounts are read as they are at `now`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._found: dict[tuple[object, ...], list[Target]] = {}
+
+    def targets(self, alert: Alert, who: str, *, desk: EscalationPolicy | None) -> list[Target]:
+        if who == policy.ASSIGNED_OFFICER:
+            key: tuple[object, ...] = (who, alert.assigned_officer_id)
+        elif who == policy.STATION_DUTY_OFFICER:
+            key = (who, *_station_key(alert))
+        elif who == policy.TOWNSHIP_SUPERVISOR_AND_DIRECTOR:
+            key = (who, alert.village_id)
+        else:
+            key = (who, alert.county_id, desk.pk if desk is not None else None)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = targets_for(alert, who, now=self.now, desk=desk)
+        return found

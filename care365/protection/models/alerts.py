@@ -455,3 +455,22 @@ class HelpLink(models.Model):
 
     def __str__(self) -> str:
         return f"Help link #{self.pk} of child #{self.child_id}"
+
+
+class InboundSms(models.Model):
+    """An SMS the gateway's webhook delivered, kept by the gateway's message id. Gateways deliver
+    at least once: the same message delivered again (a retry after a timeout) finds this row and
+    changes nothing. Neither the number nor the text is kept here."""
+
+    gateway_id = models.CharField(_("gateway's message id"), max_length=100, unique=True)
+    received_at = models.DateTimeField(_("received at"))
+    alerts = models.ManyToManyField(
+        Alert, related_name="+", blank=True, verbose_name=_("alerts raised or repeated")
+    )
+
+    class Meta:
+        verbose_name = _("inbound SMS")
+        verbose_name_plural = _("inbound SMS")
+
+    def __str__(self) -> str:
+        return f"Inbound SMS #{self.pk}"

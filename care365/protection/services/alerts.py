@@ -42,10 +42,20 @@ from care365.protection.models import (
     Source,
     State,
 )
+from care365.protection.recipients import Recipients
 from care365.protection.selectors import can_respond
 from care365.registry.models import Child
 
-from .steps import Emitter, county_of, fire_step, logger, notify_state, policy_for
+from .steps import (
+    Emitter,
+    Message,
+    county_of,
+    logger,
+    notify_state,
+    policy_for,
+    queue_step,
+    step_messages,
+)
 
 EventKind = AlertEvent.Kind
 NOTE_MAX = 2000
@@ -98,8 +108,8 @@ def _open_follow_ups(alert: Alert, *, now: datetime, emitter: Emitter) -> list[F
                 )
             )
     FollowUpTask.objects.bulk_create(tasks)
-    AlertEvent.objects.create(
-        alert=alert, kind=EventKind.FOLLOW_UP_OPENED, at=now, data={"tasks": len(tasks)}
+    emitter.record(
+        AlertEvent(alert=alert, kind=EventKind.FOLLOW_UP_OPENED, at=now, data={"tasks": len(tasks)})
     )
     for task in tasks:
         if task.assignee_id is not None:
@@ -130,7 +140,7 @@ def raise_alert(
             .first()
         )
     start = 0 if child is not None else pol.start_level(policy.COUNTY_DUTY_DESK)
-    alert = Alert.objects.create(
+    alert = Alert(
         child=child,
         county=county,
         village=child.village if child is not None else None,
@@ -146,41 +156,38 @@ def raise_alert(
         policy=policy.to_dict(pol),
         level=start,
     )
+    # Who each level reaches is known before the alert is written, so it is written once, at
+    # the first level somebody can be reached at, with that level's deadline.
+    recipients = Recipients(now)
+    levels: list[tuple[int, list[Message]]] = []
+    for level in range(start, pol.last + 1):
+        step = pol.step_at(level)
+        messages = step_messages(step, recipients.targets(alert, step.who, desk=desk))
+        levels.append((level, messages))
+        if messages:
+            break
+    alert.level = levels[-1][0]
+    alert.next_step_at = policy.first_deadline(pol, alert.level, now)
+    alert.save(force_insert=True)
     emitter = Emitter(now)
-    level = start
-    actor_id = raised_by.pk if raised_by is not None else None
-    sent = fire_step(
-        alert,
-        pol,
-        level,
-        now=now,
-        due_at=None,
-        event_kind=EventKind.RAISED,
-        actor_id=actor_id,
-        desk=desk,
-        emitter=emitter,
-    )
-    while sent == 0 and level < pol.last:
-        level += 1
-        sent = fire_step(
+    for level, messages in levels:
+        first = level == start
+        queue_step(
             alert,
             pol,
             level,
+            messages,
             now=now,
-            due_at=now,
-            event_kind=EventKind.ESCALATED,
-            actor_id=None,
-            desk=desk,
+            due_at=None if first else now,
+            event_kind=EventKind.RAISED if first else EventKind.ESCALATED,
+            actor_id=raised_by.pk if first and raised_by is not None else None,
             emitter=emitter,
         )
-    alert.level = level
-    alert.next_step_at = policy.first_deadline(pol, level, now)
-    Alert.objects.filter(pk=alert.pk).update(level=alert.level, next_step_at=alert.next_step_at)
     if alert.is_mandatory_report and child is not None:
         _open_follow_ups(alert, now=now, emitter=emitter)
     emitter.flush()
     audit(actor=raised_by, action="alert_raise", obj=alert, note=f"{kind} via {source}")
-    logger.info("alert #%s raised: %s via %s, level %s", alert.pk, kind, source, level)
+    logger.info("alert #%s raised: %s via %s, level %s", alert.pk, kind, source, alert.level)
     return alert
 
 

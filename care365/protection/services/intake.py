@@ -19,7 +19,15 @@ from django.utils.translation import gettext as _
 from care365.areas.models import Area
 from care365.core import crypto
 from care365.protection.channels import mask_phone, normalise_phone, signature_valid
-from care365.protection.models import Alert, AlertEvent, HelpLink, Kind, Source, State
+from care365.protection.models import (
+    Alert,
+    AlertEvent,
+    HelpLink,
+    InboundSms,
+    Kind,
+    Source,
+    State,
+)
 from care365.protection.selectors import help_link_find
 from care365.registry.models import Child, Guardian
 
@@ -131,12 +139,18 @@ def children_with_guardian_phone(county: Area, phone: str) -> list[Child]:
     )
 
 
-def alert_raise_from_sms(*, phone: str, text: str, now: datetime | None = None) -> list[Alert]:
+def alert_raise_from_sms(
+    *, phone: str, text: str, message_id: str = "", now: datetime | None = None
+) -> list[Alert]:
     """An SMS to the county's number, delivered by the gateway's webhook (check the signature
     with `sms_signature_valid` first). From a registered entrusted carer's phone: an alert for
     each of that carer's children. From an unknown number: one alert for the county duty desk,
-    which keeps the number encrypted for calling back and shows it masked everywhere else."""
+    which keeps the number encrypted for calling back and shows it masked everywhere else.
+
+    With the gateway's `message_id`, a message delivered again returns the alerts of its first
+    delivery and changes nothing (a delivery racing with the first waits for it to commit)."""
     now = now or timezone.now()
+    message_id = message_id.strip()[:100]
     number = normalise_phone(phone)
     if not 5 <= len(number) <= 15:
         raise ValidationError({"phone": _("Not a phone number.")})
@@ -145,53 +159,71 @@ def alert_raise_from_sms(*, phone: str, text: str, now: datetime | None = None) 
         raise ValidationError(_("The county of this installation is not in the area tree."))
     note = text.strip()[:SMS_TEXT_MAX]
     children = children_with_guardian_phone(county, number)
-    alerts: list[Alert] = []
     with transaction.atomic():
-        if not children:
-            sender_hash = crypto.lookup_hash(number)
-            existing = (
-                Alert.objects.filter(
-                    county=county,
-                    child__isnull=True,
-                    sender_hash=sender_hash,
-                    raised_at__gte=now - REPEAT_WINDOW,
-                )
-                .exclude(state=State.RESOLVED)
-                .order_by("-raised_at", "-pk")
-                .first()
+        inbound = None
+        if message_id:
+            inbound, first = InboundSms.objects.get_or_create(
+                gateway_id=message_id, defaults={"received_at": now}
             )
-            if existing is not None:
-                alerts.append(_repeat(existing, now=now, source=Source.SMS, note=note))
-            else:
-                alerts.append(
-                    raise_alert(
-                        child=None,
-                        county=county,
-                        kind=Kind.HELP_REQUEST,
-                        note=note,
-                        source=Source.SMS,
-                        raised_by=None,
-                        now=now,
-                        sender_phone=number,
-                    )
-                )
-            logger.info("SMS from unregistered %s routed to the county desk", mask_phone(number))
-            return alerts
-        for child in children:
-            existing = _open_family_alert(child, now)
-            if existing is not None:
-                alerts.append(_repeat(existing, now=now, source=Source.SMS, note=note))
-                continue
+            if not first:
+                logger.info("SMS %s delivered again: nothing to do", inbound.pk)
+                return list(inbound.alerts.order_by("pk"))
+        alerts = _raise_for_sms(county, children, number=number, note=note, now=now)
+        if inbound is not None:
+            inbound.alerts.set(alerts)
+    return alerts
+
+
+def _raise_for_sms(
+    county: Area, children: list[Child], *, number: str, note: str, now: datetime
+) -> list[Alert]:
+    """Inside the caller's transaction: a repeat of each open family alert, or a new alert."""
+    alerts: list[Alert] = []
+    if not children:
+        sender_hash = crypto.lookup_hash(number)
+        existing = (
+            Alert.objects.filter(
+                county=county,
+                child__isnull=True,
+                sender_hash=sender_hash,
+                raised_at__gte=now - REPEAT_WINDOW,
+            )
+            .exclude(state=State.RESOLVED)
+            .order_by("-raised_at", "-pk")
+            .first()
+        )
+        if existing is not None:
+            alerts.append(_repeat(existing, now=now, source=Source.SMS, note=note))
+        else:
             alerts.append(
                 raise_alert(
-                    child=child,
-                    county=county_of(child.village),
+                    child=None,
+                    county=county,
                     kind=Kind.HELP_REQUEST,
                     note=note,
                     source=Source.SMS,
                     raised_by=None,
                     now=now,
+                    sender_phone=number,
                 )
             )
+        logger.info("SMS from unregistered %s routed to the county desk", mask_phone(number))
+        return alerts
+    for child in children:
+        existing = _open_family_alert(child, now)
+        if existing is not None:
+            alerts.append(_repeat(existing, now=now, source=Source.SMS, note=note))
+            continue
+        alerts.append(
+            raise_alert(
+                child=child,
+                county=county_of(child.village),
+                kind=Kind.HELP_REQUEST,
+                note=note,
+                source=Source.SMS,
+                raised_by=None,
+                now=now,
+            )
+        )
     logger.info("SMS from %s: %d alert(s)", mask_phone(number), len(alerts))
     return alerts

@@ -2,9 +2,10 @@
 
 A worker claims due rows (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL; serialised write
 transactions on SQLite) by marking them `sending` with a lease, commits, and only then talks to
-the mail server or the SMS gateway: no transaction stays open over the network. The result is
-written with a conditional update on (pk, state = sending, attempts), so a worker whose lease ran
-out while it waited cannot overwrite the outcome of the worker that took the row over.
+the mail server or the SMS gateway: no transaction stays open over the network. Outcomes are
+written only for rows still (state = sending, attempts) as claimed, so a worker whose lease ran
+out while it waited cannot overwrite the outcome of the worker that took the row over; the sent
+rows of a batch are recorded together, in one transaction, when the batch is done.
 
 - Success: `sent`, with a "notification sent" step in the alert's record.
 - Temporary failure (server unreachable, 5xx, 429): back to `pending`, retried after 2, 4, 8 ...
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from care365.protection import policy
@@ -41,7 +42,7 @@ from care365.protection.models import AlertEvent, InAppEvent, Notification
 from .steps import Emitter, logger
 
 LEASE = timedelta(seconds=30)
-BATCH = 10
+BATCH = 20
 MAX_ATTEMPTS = 8
 BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
@@ -82,21 +83,41 @@ def _claim(now: datetime, limit: int) -> list[Notification]:
     return rows
 
 
-def _mark_sent(row: Notification, at: datetime) -> bool:
+def _mark_sent(rows: list[Notification], at: datetime) -> int:
+    """Record sent rows, each with a "notification sent" step in its alert's record: one
+    transaction for a batch. A row whose lease was lost meanwhile (another worker took it over,
+    so its state or attempts changed) is left to that worker; returns how many were recorded."""
+    if not rows:
+        return 0
+    owned = Q()
+    for row in rows:
+        owned |= Q(pk=row.pk, attempts=row.attempts)
     with transaction.atomic():
-        done = Notification.objects.filter(
-            pk=row.pk, state=NState.SENDING, attempts=row.attempts
-        ).update(state=NState.SENT, sent_at=at, next_attempt_at=None, last_error="")
-        if done:
-            AlertEvent.objects.create(
-                alert_id=row.alert_id,
-                kind=AlertEvent.Kind.NOTIFICATION_SENT,
-                at=at,
-                level=row.level,
-                notification=row,
-                data={"channel": row.channel},
-            )
-    return bool(done)
+        still_ours = set(
+            Notification.objects.select_for_update()
+            .filter(owned, state=NState.SENDING)
+            .values_list("pk", flat=True)
+        )
+        if not still_ours:
+            return 0
+        Notification.objects.filter(pk__in=still_ours).update(
+            state=NState.SENT, sent_at=at, next_attempt_at=None, last_error=""
+        )
+        AlertEvent.objects.bulk_create(
+            [
+                AlertEvent(
+                    alert_id=row.alert_id,
+                    kind=AlertEvent.Kind.NOTIFICATION_SENT,
+                    at=at,
+                    level=row.level,
+                    notification=row,
+                    data={"channel": row.channel},
+                )
+                for row in rows
+                if row.pk in still_ours
+            ]
+        )
+    return len(still_ours)
 
 
 def _mark_failed(row: Notification, error: ChannelError, at: datetime) -> str:
@@ -158,6 +179,8 @@ class _Channels:
     def close(self) -> None:
         if self.email is not None:
             self.email.close()
+        if self.sms is not None:
+            self.sms.close()
 
 
 def _release(rows: list[Notification], at: datetime) -> None:
@@ -168,8 +191,11 @@ def _release(rows: list[Notification], at: datetime) -> None:
         )
 
 
-def _send_one(row: Notification, channels: _Channels, at: Callable[[], datetime]) -> str:
-    """Send one claimed row and record the outcome; returns "sent", "retrying" or "failed"."""
+def _send_one(
+    row: Notification, channels: _Channels, at: Callable[[], datetime], sent: list[Notification]
+) -> str:
+    """Send one claimed row; a failure is recorded at once, a success is added to `sent` for
+    the caller to record with the rest of its batch. Returns "sent", "retrying" or "failed"."""
     if row.channel == policy.IN_APP:
         _deliver_in_app(row, at())
         return "sent"
@@ -182,9 +208,7 @@ def _send_one(row: Notification, channels: _Channels, at: Callable[[], datetime]
         logger.exception("notification #%s: unexpected error", row.pk)
         error = ChannelError(f"{type(exc).__name__}: {exc}")
     else:
-        if not _mark_sent(row, at()):
-            logger.warning("notification #%s: lease lost while sending", row.pk)
-            return "sent"
+        sent.append(row)
         logger.info("notification #%s sent by %s to %s", row.pk, row.channel, where)
         return "sent"
     state = _mark_failed(row, error, at())
@@ -199,7 +223,7 @@ def outbox_send(*, now: datetime | None = None, limit: int = 200) -> OutboxResul
     """Send the notifications due at `now` (default: the current time); returns the counts.
 
     Any number of workers may run it at once: a row is claimed by one of them at a time, in
-    batches of ten, so a worker killed mid-batch holds back few messages until their lease runs
+    batches of twenty, so a worker killed mid-batch holds back few messages until their lease runs
     out. A batch that takes more than half its lease gives the rest of its rows back. With `now`
     given, it is also the time recorded for sends and retries (tests drive the clock).
     """
@@ -217,12 +241,20 @@ def outbox_send(*, now: datetime | None = None, limit: int = 200) -> OutboxResul
                 break
             handled += len(rows)
             claimed = time.monotonic()
-            for i, row in enumerate(rows):
-                if time.monotonic() - claimed > LEASE.total_seconds() / 2:
-                    _release(rows[i:], at())
-                    break
-                outcome = _send_one(row, channels, at)
-                setattr(result, outcome, getattr(result, outcome) + 1)
+            sent: list[Notification] = []
+            try:
+                for i, row in enumerate(rows):
+                    if time.monotonic() - claimed > LEASE.total_seconds() / 2:
+                        _release(rows[i:], at())
+                        break
+                    outcome = _send_one(row, channels, at, sent)
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+            finally:
+                recorded = _mark_sent(sent, at())
+                if recorded < len(sent):
+                    logger.warning(
+                        "%d notification(s) sent after their lease ran out", len(sent) - recorded
+                    )
     finally:
         channels.close()
     return result

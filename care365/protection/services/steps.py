@@ -1,10 +1,12 @@
-"""Firing one escalation step and writing in-app events: shared by raising and by the sweeper.
+"""Firing escalation steps and writing in-app events: shared by raising and by the sweeper.
 
-A step's notifications are written to the outbox in the caller's transaction, with the event that
-records the step. In-app notifications are delivered in that same transaction (an in-app event is
-a row in the same database): the recipient's open page hears of the alert the moment the
+A transaction collects what it writes about alerts in an `Emitter` and writes it all in `flush`,
+a few statements however many alerts, people and steps it covers: the step's notifications (the
+outbox rows), the alert's recorded steps (the child's incident record) and the in-app events. An
+in-app notification is delivered in that same transaction (an in-app event is a row in the same
+database), so it is written as sent: the recipient's open page hears of the alert the moment the
 transaction commits, and on PostgreSQL a NOTIFY on channel `care365_events` (payload: the user's
-id) wakes the page's event stream at that commit.
+id) wakes the page's event stream at that commit. Email and SMS rows wait for the outbox.
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ from care365.protection.models import (
     InAppStream,
     Notification,
 )
-from care365.protection.recipients import targets_for
+from care365.protection.recipients import Recipients, Target
 
 logger = logging.getLogger("care365.protection")
 
 PG_NOTIFY_CHANNEL = "care365_events"
 EventKind = AlertEvent.Kind
+NState = Notification.State
 
 
 def county_of(area: Area) -> Area:
@@ -70,16 +73,41 @@ def alert_policy(alert: Alert) -> policy.Policy:
         return policy.DEFAULT_POLICY
 
 
+def _advance_streams(per_user: dict[int, int]) -> dict[int, int]:
+    """Add `per_user[u]` to each user's event counter (creating it at 0) and return the new
+    counters: one upsert, rows taken in user-id order, so two transactions never wait for each
+    other in a cycle, and a user's events commit in the order of their numbers."""
+    meta = InAppStream._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    user_col = quote("user_id")  # the primary key (a one-to-one with the user)
+    seq_col = quote("last_seq")
+    users = sorted(per_user)
+    values = ", ".join(["(%s, %s)"] * len(users))
+    sql = (
+        f"INSERT INTO {table} ({user_col}, {seq_col}) VALUES {values} "  # noqa: S608  # names from _meta
+        f"ON CONFLICT ({user_col}) DO UPDATE "
+        f"SET {seq_col} = {table}.{seq_col} + excluded.{seq_col} "
+        f"RETURNING {user_col}, {seq_col}"
+    )
+    params = [value for user_id in users for value in (user_id, per_user[user_id])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {int(user_id): int(last) for user_id, last in cursor.fetchall()}
+
+
 @dataclass
 class Emitter:
-    """Collects one transaction's in-app events and writes them together in `flush`.
+    """What one transaction writes about alerts, written together in `flush`: notifications to
+    queue, recorded steps, and in-app events.
 
-    Each user's events are numbered under the lock of the user's stream row, taken in user-id
-    order, so two transactions never wait for each other in a cycle, and a user's events commit in
-    the order of their numbers (a stream resumed after event n never misses one).
+    Each user's events are numbered under the lock of the user's stream row (see
+    `_advance_streams`), so a stream resumed after event n never misses one.
     """
 
     now: datetime
+    notifications: list[Notification] = field(default_factory=list)
+    alert_events: list[AlertEvent] = field(default_factory=list)
     items: list[tuple[int, str, dict[str, Any], Notification | None]] = field(default_factory=list)
 
     def add(
@@ -89,67 +117,76 @@ class Emitter:
         data: dict[str, Any],
         notification: Notification | None = None,
     ) -> None:
+        """An in-app event for the user; with `notification`, that in-app row is delivered."""
         self.items.append((user_id, kind, data, notification))
 
+    def record(self, event: AlertEvent) -> None:
+        """A step of an alert's record."""
+        self.alert_events.append(event)
+
+    def queue(self, row: Notification, event_data: dict[str, Any] | None = None) -> None:
+        """A notification to write; an in-app one is delivered with it (`event_data`)."""
+        self.notifications.append(row)
+        if row.channel == policy.IN_APP and row.recipient_id is not None:
+            self.add(row.recipient_id, "alert", event_data or dict(row.payload), row)
+
     def flush(self) -> list[InAppEvent]:
-        if not self.items:
-            return []
-        per_user = Counter(user_id for user_id, _k, _d, _n in self.items)
-        users = sorted(per_user)
-        InAppStream.objects.bulk_create(
-            [InAppStream(user_id=u) for u in users], ignore_conflicts=True
-        )
-        next_seq: dict[int, int] = {}
-        for user_id in users:
-            InAppStream.objects.filter(user_id=user_id).update(
-                last_seq=F("last_seq") + per_user[user_id]
-            )
-            last = InAppStream.objects.values_list("last_seq", flat=True).get(user_id=user_id)
-            next_seq[user_id] = last - per_user[user_id] + 1
+        if self.notifications:
+            Notification.objects.bulk_create(self.notifications)
+        queued = {id(n) for n in self.notifications}
         events: list[InAppEvent] = []
-        for user_id, kind, data, notification in self.items:
-            events.append(
-                InAppEvent(
-                    user_id=user_id,
-                    seq=next_seq[user_id],
-                    kind=kind,
-                    data=data,
-                    created_at=self.now,
-                    notification=notification,
-                )
-            )
-            next_seq[user_id] += 1
-        InAppEvent.objects.bulk_create(events)
-        delivered = [n for _u, _k, _d, n in self.items if n is not None]
-        if delivered:
-            Notification.objects.filter(
-                pk__in=[n.pk for n in delivered],
-                state__in=[Notification.State.PENDING, Notification.State.SENDING],
-            ).update(
-                state=Notification.State.SENT,
-                sent_at=self.now,
-                next_attempt_at=None,
-                attempts=F("attempts") + 1,
-                last_error="",
-            )
-            AlertEvent.objects.bulk_create(
-                [
-                    AlertEvent(
-                        alert_id=n.alert_id,
-                        kind=EventKind.NOTIFICATION_SENT,
-                        at=self.now,
-                        level=n.level,
-                        notification=n,
-                        data={"channel": n.channel},
+        delivered: list[Notification] = []
+        if self.items:
+            per_user = Counter(user_id for user_id, _k, _d, _n in self.items)
+            last = _advance_streams(dict(per_user))
+            next_seq = {u: last[u] - count + 1 for u, count in per_user.items()}
+            for user_id, kind, data, notification in self.items:
+                events.append(
+                    InAppEvent(
+                        user_id=user_id,
+                        seq=next_seq[user_id],
+                        kind=kind,
+                        data=data,
+                        created_at=self.now,
+                        notification=notification,
                     )
-                    for n in delivered
-                ]
+                )
+                next_seq[user_id] += 1
+            InAppEvent.objects.bulk_create(events)
+            delivered = [n for _u, _k, _d, n in self.items if n is not None]
+            # Rows queued here were written as sent; one queued earlier is marked now.
+            earlier = [n.pk for n in delivered if id(n) not in queued]
+            if earlier:
+                Notification.objects.filter(
+                    pk__in=earlier, state__in=[NState.PENDING, NState.SENDING]
+                ).update(
+                    state=NState.SENT,
+                    sent_at=self.now,
+                    next_attempt_at=None,
+                    attempts=F("attempts") + 1,
+                    last_error="",
+                )
+        recorded = self.alert_events + [
+            AlertEvent(
+                alert_id=n.alert_id,
+                kind=EventKind.NOTIFICATION_SENT,
+                at=self.now,
+                level=n.level,
+                notification=n,
+                data={"channel": n.channel},
             )
-        if connection.vendor == "postgresql":
+            for n in delivered
+        ]
+        if recorded:
+            AlertEvent.objects.bulk_create(recorded)
+        if self.items and connection.vendor == "postgresql":
+            users = sorted({str(user_id) for user_id, _k, _d, _n in self.items})
             with connection.cursor() as cursor:
-                for user_id in users:
-                    cursor.execute("SELECT pg_notify(%s, %s)", [PG_NOTIFY_CHANNEL, str(user_id)])
-        self.items = []
+                cursor.execute(
+                    "SELECT pg_notify(%s, u) FROM unnest(%s::text[]) AS u",
+                    [PG_NOTIFY_CHANNEL, users],
+                )
+        self.notifications, self.alert_events, self.items = [], [], []
         return events
 
 
@@ -173,25 +210,20 @@ def alert_payload(alert: Alert, level: int, pol: policy.Policy) -> dict[str, Any
     }
 
 
-def fire_step(
-    alert: Alert,
-    pol: policy.Policy,
-    level: int,
-    *,
-    now: datetime,
-    due_at: datetime | None,
-    event_kind: str,
-    actor_id: int | None,
-    desk: EscalationPolicy | None,
-    emitter: Emitter,
-    skipped_repeats: int = 0,
-) -> int:
-    """Queue the notifications of `level` for `alert` and record the step; returns how many
-    notifications were queued (0: nobody could be reached at this step)."""
-    step = pol.step_at(level)
-    targets = targets_for(alert, step.who, now=now, desk=desk)
-    payload = alert_payload(alert, level, pol)
-    rows: list[Notification] = []
+@dataclass(frozen=True)
+class Message:
+    """One message a step sends: through `channel` to a user (in the app) or an address.
+    `ident` tells recipients apart in the idempotency key without putting an address in it."""
+
+    channel: str
+    user_id: int | None
+    address: str
+    ident: str
+
+
+def step_messages(step: policy.Step, targets: list[Target]) -> list[Message]:
+    """The messages of a step to its targets, each (channel, recipient) once."""
+    messages: list[Message] = []
     seen: set[tuple[str, str]] = set()
     for channel in step.channels:
         for target in targets:
@@ -212,37 +244,91 @@ def fire_step(
             if (channel, ident) in seen:
                 continue
             seen.add((channel, ident))
-            rows.append(
-                Notification(
-                    alert=alert,
-                    level=level,
-                    channel=channel,
-                    recipient_id=target.user_id,
-                    address=address,
-                    idempotency_key=f"alert-{alert.pk}-{level}-{channel}-{ident}",
-                    next_attempt_at=now,
-                    created_at=now,
-                    payload=payload,
-                )
-            )
-    Notification.objects.bulk_create(rows)
-    AlertEvent.objects.create(
-        alert=alert,
-        kind=event_kind,
-        at=now,
-        level=level,
-        due_at=due_at,
-        actor_id=actor_id,
-        data={
-            "who": step.who,
-            "notifications": len(rows),
-            "skipped_repeats": skipped_repeats,
-        },
+            messages.append(Message(channel, target.user_id, address, ident))
+    return messages
+
+
+def queue_step(
+    alert: Alert,
+    pol: policy.Policy,
+    level: int,
+    messages: list[Message],
+    *,
+    now: datetime,
+    due_at: datetime | None,
+    event_kind: str,
+    actor_id: int | None,
+    emitter: Emitter,
+    skipped_repeats: int = 0,
+) -> int:
+    """Queue a step's messages for `alert` (saved) and record the step; returns how many."""
+    payload = alert_payload(alert, level, pol)
+    for message in messages:
+        in_app = message.channel == policy.IN_APP
+        row = Notification(
+            alert=alert,
+            level=level,
+            channel=message.channel,
+            recipient_id=message.user_id,
+            address=message.address,
+            idempotency_key=f"alert-{alert.pk}-{level}-{message.channel}-{message.ident}",
+            created_at=now,
+            payload=payload,
+            # An in-app message is delivered in this transaction (Emitter.flush).
+            state=NState.SENT if in_app else NState.PENDING,
+            attempts=1 if in_app else 0,
+            sent_at=now if in_app else None,
+            next_attempt_at=None if in_app else now,
+        )
+        emitter.queue(row, {**payload, "state": alert.state})
+    emitter.record(
+        AlertEvent(
+            alert=alert,
+            kind=event_kind,
+            at=now,
+            level=level,
+            due_at=due_at,
+            actor_id=actor_id,
+            data={
+                "who": pol.step_at(level).who,
+                "notifications": len(messages),
+                "skipped_repeats": skipped_repeats,
+            },
+        )
     )
-    for row in rows:
-        if row.channel == policy.IN_APP and row.recipient_id is not None:
-            emitter.add(row.recipient_id, "alert", {**payload, "state": alert.state}, row)
-    return len(rows)
+    return len(messages)
+
+
+def fire_step(
+    alert: Alert,
+    pol: policy.Policy,
+    level: int,
+    *,
+    now: datetime,
+    due_at: datetime | None,
+    event_kind: str,
+    actor_id: int | None,
+    desk: EscalationPolicy | None,
+    emitter: Emitter,
+    recipients: Recipients,
+    skipped_repeats: int = 0,
+) -> int:
+    """Queue the notifications of `level` for `alert` and record the step; returns how many
+    notifications were queued (0: nobody could be reached at this step)."""
+    step = pol.step_at(level)
+    messages = step_messages(step, recipients.targets(alert, step.who, desk=desk))
+    return queue_step(
+        alert,
+        pol,
+        level,
+        messages,
+        now=now,
+        due_at=due_at,
+        event_kind=event_kind,
+        actor_id=actor_id,
+        emitter=emitter,
+        skipped_repeats=skipped_repeats,
+    )
 
 
 def notify_state(alert: Alert, emitter: Emitter, *, kind: str = "alert_update") -> None:

@@ -108,11 +108,15 @@ class Gateway:
     delivered: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> message
     duplicates: int = 0
     fail_next: int = 0
+    close_after_each: bool = False  # answer with "Connection: close", as some gateways do
+    connections: set[tuple[str, int]] = field(default_factory=set)  # client addresses seen
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections alive, as real gateways do
+
         def do_POST(self) -> None:  # http.server's hook name
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             signature = self.headers.get("X-Signature", "")
@@ -124,6 +128,7 @@ def _handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
             }
             with gateway.lock:
                 gateway.requests.append(record)
+                gateway.connections.add(self.client_address)
                 if gateway.fail_next > 0:
                     gateway.fail_next -= 1
                     status = 503
@@ -138,6 +143,10 @@ def _handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                     status = 200
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            if gateway.close_after_each:
+                self.send_header("Connection", "close")
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(b"{}")
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from care365.accounts.access import child_get_for_user
 from care365.carers.tests.factories import CarerFactory
@@ -99,6 +100,30 @@ def test_after_downtime_one_sweep_fires_every_overdue_step_once(
     )
     assert alert.next_step_at == t0 + timedelta(seconds=3660)
     assert services.escalation_sweep(now=back) == 0
+
+
+@pytest.mark.django_db
+def test_a_storm_of_steps_costs_about_one_statement_per_alert(
+    paired: Personas, t0: datetime
+) -> None:
+    """A sweep moves alerts in batches: their notifications, recorded steps and in-app events
+    are written together and each recipient is looked up once, so a sweep of 40 alerts takes
+    little more than a sweep of 10 (one conditional update per alert)."""
+    on_duty(paired, t0)
+    later = t0 + timedelta(seconds=10)
+    few = [raise_for_a(paired, t0) for _ in range(10)]
+    many = [raise_for_a(paired, later) for _ in range(40)]
+
+    with CaptureQueriesContext(connection) as sweep_few:
+        assert services.escalation_sweep(now=t0 + timedelta(seconds=60)) == len(few)
+    with CaptureQueriesContext(connection) as sweep_many:
+        assert services.escalation_sweep(now=later + timedelta(seconds=60)) == len(many)
+
+    extra = len(sweep_many) - len(sweep_few)
+    assert extra <= 35, f"{extra} more statements for 30 more alerts"
+    steps = Counter(AlertEvent.objects.filter(kind="escalated").values_list("alert_id", "level"))
+    assert steps == {(a.pk, 1): 1 for a in few + many}
+    assert Notification.objects.filter(level=1).count() == len(few) + len(many)
 
 
 @pytest.mark.django_db

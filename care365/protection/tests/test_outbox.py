@@ -119,6 +119,54 @@ def test_a_send_whose_worker_died_is_taken_over_after_the_lease_with_the_same_ke
 
 
 @pytest.mark.django_db
+def test_a_send_recorded_after_its_lease_was_taken_over_is_left_to_the_new_worker(
+    paired: Personas, t0: datetime, gateway: Gateway
+) -> None:
+    """A slow worker sent the SMS after its lease ran out and another worker had taken the row
+    over: the slow worker records nothing, so the row's outcome and its record are the new
+    worker's alone."""
+    paired.officer.email = ""
+    paired.officer.save()
+    alert = raise_for_a(paired, t0)
+    row = Notification.objects.get(alert=alert, channel="sms")
+    outbox = services.outbox.__dict__
+    slow = outbox["_claim"](t0, 10)
+    assert services.outbox_send(now=t0 + timedelta(seconds=31)).sent == 1
+
+    assert outbox["_mark_sent"](slow, t0 + timedelta(seconds=40)) == 0
+
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.sent_at) == (
+        NState.SENT,
+        2,
+        t0 + timedelta(seconds=31),
+    )
+    assert AlertEvent.objects.filter(notification=row, kind="notification_sent").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_run_of_messages_shares_one_kept_alive_connection(
+    paired: Personas, t0: datetime, gateway: Gateway
+) -> None:
+    """A storm sends hundreds of SMS a second: one connection carries a run of them, and a
+    gateway that closes the connection after each answer still gets every message."""
+    paired.officer.email = ""
+    paired.officer.save()
+    for i in range(5):
+        raise_for_a(paired, t0 + timedelta(milliseconds=i))
+
+    assert services.outbox_send(now=t0 + timedelta(seconds=1)).sent == 5
+    assert len(gateway.delivered) == 5 and len(gateway.connections) == 1
+
+    gateway.close_after_each = True
+    for i in range(3):
+        raise_for_a(paired, t0 + timedelta(seconds=2, milliseconds=i))
+    assert services.outbox_send(now=t0 + timedelta(seconds=3)).sent == 3
+    assert len(gateway.delivered) == 8 and len(gateway.connections) == 1 + 3
+    assert gateway.duplicates == 0
+
+
+@pytest.mark.django_db
 def test_permanent_failures_are_not_retried(
     paired: Personas, t0: datetime, gateway: Gateway, settings: Any
 ) -> None:

@@ -480,8 +480,11 @@ class SmsSignature(APIKeyHeader):
 def sms_inbound(request: HttpRequest, payload: SmsIn) -> dict[str, Any]:
     """From a registered entrusted carer's phone: an alert for each of their children (or a
     "raised again" step on one still open from the last 30 minutes). From an unknown number: an
-    alert for the county duty desk, which keeps the number to call back."""
-    alerts = services.alert_raise_from_sms(phone=payload.sender, text=payload.text)
+    alert for the county duty desk, which keeps the number to call back. A message the gateway
+    delivers again (the same `id`) changes nothing and gets the first delivery's answer."""
+    alerts = services.alert_raise_from_sms(
+        phone=payload.sender, text=payload.text, message_id=payload.id
+    )
     return {"received": payload.id, "alerts": len(alerts)}
 
 

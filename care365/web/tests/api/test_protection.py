@@ -18,7 +18,7 @@ from care365.accounts.models import AccessLog
 from care365.core.models import WorkerHeartbeat
 from care365.pairing.models import Pairing
 from care365.protection.channels import sign
-from care365.protection.models import Alert, Channel, EscalationPolicy, Notification
+from care365.protection.models import Alert, AlertEvent, Channel, EscalationPolicy, Notification
 from care365.registry.models import Consent, ConsentPurpose, Guardian
 from care365.web.api import protection_schemas
 from conftest import Personas
@@ -458,6 +458,23 @@ def test_a_signed_sms_from_the_guardian_raises_an_alert_for_her_child(
     # A second text while the alert is open joins it.
     assert sms(api, {"from": GUARDIAN_PHONE, "text": "快来"}).json()["alerts"] == 1
     assert Alert.objects.count() == 1
+
+
+def test_the_same_message_delivered_again_changes_nothing(api: Api, webhook: Personas) -> None:
+    """Gateways deliver at least once: a retried webhook (same message id) neither raises a
+    second alert nor rings the responders again."""
+    message = {"from": GUARDIAN_PHONE, "text": "孩子不见了", "id": "gw-7"}
+    assert sms(api, message).json() == {"received": "gw-7", "alerts": 1}
+    events = AlertEvent.objects.count()
+
+    again = sms(api, message)
+
+    assert again.status_code == 200 and again.json() == {"received": "gw-7", "alerts": 1}
+    assert Alert.objects.count() == 1 and AlertEvent.objects.count() == events
+    assert not AlertEvent.objects.filter(kind="repeated").exists()
+    # Another message from the same phone is another request for help.
+    assert sms(api, {**message, "id": "gw-8"}).json()["alerts"] == 1
+    assert AlertEvent.objects.filter(kind="repeated").count() == 1
 
 
 def test_an_sms_from_an_unknown_number_goes_to_the_county_desk(api: Api, webhook: Personas) -> None:
