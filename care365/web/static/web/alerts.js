@@ -1,6 +1,7 @@
 // Care365: alerts reach the open page at once (server-sent events from /api/v1/events).
 // A new alert shows a banner, sounds, and raises a browser notification where allowed; a page
-// showing an alert or the board reloads when an alert changes. No inline scripts: the texts come
+// showing an alert or the board reloads when an alert changes. A family that asks again for help
+// on an open alert rings the page again; a new follow-up task (a mandatory report) shows a banner. No inline scripts: the texts come
 // translated in data attributes of <body>.
 (function () {
   "use strict";
@@ -13,6 +14,7 @@
     alert: body.dataset.textAlert || "New alert",
     open: body.dataset.textOpen || "Open",
     enable: body.dataset.textEnable || "Turn on notifications",
+    followUp: body.dataset.textFollowUp || "New follow-up task",
   };
   var ringing = null;
 
@@ -40,7 +42,7 @@
     }
   }
 
-  function banner(data) {
+  function banner(data, heading) {
     var box = document.getElementById("alert-banner");
     if (!box) {
       box = document.createElement("div");
@@ -50,7 +52,8 @@
     }
     box.textContent = "";
     var strong = document.createElement("strong");
-    strong.textContent = text.alert + " #" + data.alert + " · " + (data.kind_label || data.kind || "") +
+    var kind = data.kind_label || data.kind || "";
+    strong.textContent = (heading || text.alert) + " #" + data.alert + (kind ? " · " + kind : "") +
       (data.village ? " · " + data.village : "");
     var link = document.createElement("a");
     link.href = "/alerts/" + data.alert + "/";
@@ -117,6 +120,29 @@
     }
   }
 
+  // The family asked again while the alert is open: ring again, as for a new alert.
+  function onRepeated(event) {
+    var data = parse(event);
+    if (!data || data.alert === undefined || data.state === "resolved") {
+      return;
+    }
+    onAlert(event);
+    if (body.dataset.alertId === String(data.alert)) {
+      window.location.reload();
+    }
+  }
+
+  function onFollowUp(event) {
+    var data = parse(event);
+    if (!data || data.alert === undefined) {
+      return;
+    }
+    banner(data, text.followUp);
+    if (body.dataset.board) {
+      window.location.reload();
+    }
+  }
+
   function onUpdate(event) {
     var data = parse(event);
     if (!data) {
@@ -135,5 +161,7 @@
   var source = new EventSource(url);
   source.addEventListener("alert", onAlert);
   source.addEventListener("alert_update", onUpdate);
+  source.addEventListener("alert_repeated", onRepeated);
+  source.addEventListener("follow_up", onFollowUp);
   window.care365Events = source;
 })();
