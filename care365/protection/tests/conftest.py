@@ -116,6 +116,7 @@ class Gateway:
 def _handler(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keeps connections alive, as real gateways do
+        disable_nagle_algorithm = True  # headers and body leave at once, as from a real server
 
         def do_POST(self) -> None:  # http.server's hook name
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
