@@ -3,26 +3,32 @@ exactly-once escalation while workers are killed with SIGKILL.
 
     .venv/bin/python bench/alerts.py [--seconds 60] [--rate 50] [--streams 100] [--kills 20]
                                      [--workers 3] [--web 2] [--ack 0.1] [--db sqlite,postgres]
+                                     [--policy default|short] [--drain SECONDS]
 
 For each database: migrate a fresh database (a SQLite file in a temporary directory, or the
 PostgreSQL database `care365_bench_alerts`, dropped at the end), seed a county with enough
 children for the officers (`care365 seed`, 60 children per officer, at least 3,000), run the demo
 setup (its pairing gives every child an officer), give the `--streams` officers with the most
-children an account, give each village a director's account, and set a short escalation policy
-so that alerts escalate during the run:
+children an account, give each village a director's account, and set the county's escalation
+policy (`--policy`), every step in the app and by SMS (the bench runs no mail server):
 
-    assigned officer (in app, SMS) 5 s -> station duty officer (in app, SMS) 5 s
-    -> township supervisor and director (in app) 10 s -> county duty desk (in app, SMS) 20 s,
-    then the desk again every 20 s.
+- `default`, the county's default waits: assigned officer 60 s -> station duty officer 120 s
+  -> township supervisor and director 180 s -> county duty desk, then the desk every 300 s;
+- `short`, a stress test in which every alert climbs the whole policy within the storm:
+  5 s -> 5 s -> 10 s -> desk, then the desk every 20 s (the supervisor's step in the app only).
 
 Then start uvicorn (`--web` processes) and `--workers` `care365 worker` processes (the default
 sweep interval, 1 s), open one server-sent event stream (`GET /api/v1/events`, bearer token) per
 officer, and for `--seconds` raise `--rate` alerts a second through the API
-(`POST /api/v1/alerts`, as the director of the child's village) for children of those officers.
+(`POST /api/v1/alerts`, as the director of the child's village) for children of those officers,
+then keep everything running `--drain` seconds more (default: 65 s with the default policy, so
+that every unanswered alert's first escalation, due 60 s after it was raised, fires during the
+run; 5 s with the short one).
 The latency of an alert is from the moment its request is written to the moment the officer's
 stream delivers the alert's first event (level 0). A fraction `--ack` of the alerts is
 acknowledged by the officer a second after it arrives; the rest escalate. Meanwhile a worker is
-killed with SIGKILL `--kills` times, evenly spread, and a fresh one started each time.
+killed with SIGKILL `--kills` times, evenly spread over the storm and the drain, and a fresh one
+started each time.
 
 SMS go to a receiver in this process that plays the gateway: it answers 200 and counts each
 idempotency key, so a message sent again after a kill is seen (and, like a real gateway, would be
@@ -36,7 +42,8 @@ no idempotency key twice; one in-app event per in-app notification; every SMS re
 receiver. Step lateness is `at - due_at` of the `escalated` events.
 
 The client (streams, requests, the SMS receiver) is one asyncio process on the same machine, so
-its own scheduling is in the figures.
+its own scheduling is in the figures. The CPU seconds each part used during the storm are printed
+with the figures: on a small machine they show what the load costs and where.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ import contextlib
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -69,17 +77,54 @@ PYTHON = sys.executable
 PG_BENCH_DB = "care365_bench_alerts"
 PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 GATEWAY_SECRET = "bench-gateway-secret"  # noqa: S105  # a local test receiver's secret
-POLICY = {
-    "steps": [
-        {"who": "assigned_officer", "wait_seconds": 5, "channels": ["in_app", "sms"]},
-        {"who": "station_duty_officer", "wait_seconds": 5, "channels": ["in_app", "sms"]},
-        {"who": "township_supervisor_and_director", "wait_seconds": 10, "channels": ["in_app"]},
-        {"who": "county_duty_desk", "wait_seconds": 20, "channels": ["in_app", "sms"]},
-    ],
-    "repeat_seconds": 20,
+POLICIES: dict[str, dict[str, Any]] = {
+    "default": {
+        "steps": [
+            {"who": "assigned_officer", "wait_seconds": 60, "channels": ["in_app", "sms"]},
+            {"who": "station_duty_officer", "wait_seconds": 120, "channels": ["in_app", "sms"]},
+            {
+                "who": "township_supervisor_and_director",
+                "wait_seconds": 180,
+                "channels": ["in_app", "sms"],
+            },
+            {"who": "county_duty_desk", "wait_seconds": 300, "channels": ["in_app", "sms"]},
+        ],
+        "repeat_seconds": 300,
+    },
+    "short": {
+        "steps": [
+            {"who": "assigned_officer", "wait_seconds": 5, "channels": ["in_app", "sms"]},
+            {"who": "station_duty_officer", "wait_seconds": 5, "channels": ["in_app", "sms"]},
+            {"who": "township_supervisor_and_director", "wait_seconds": 10, "channels": ["in_app"]},
+            {"who": "county_duty_desk", "wait_seconds": 20, "channels": ["in_app", "sms"]},
+        ],
+        "repeat_seconds": 20,
+    },
 }
 RAISE_CONNECTIONS = 24
 STREAMS_AT_ONCE = 5
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's children that have been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores; Linux /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return float("nan")
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -114,7 +159,7 @@ def _django() -> None:
     django.setup()
 
 
-def setup_county(out: Path, streams: int) -> None:
+def setup_county(out: Path, streams: int, policy_name: str) -> None:
     """Accounts and tokens for the officers with the most children and for the directors of
     their children's villages; the short escalation policy. Writes them to `out` as JSON."""
     _django()
@@ -163,8 +208,8 @@ def setup_county(out: Path, streams: int) -> None:
     services.escalation_policy_update(
         actor=admin,
         county=admin.area,
-        steps=POLICY["steps"],
-        repeat_seconds=POLICY["repeat_seconds"],
+        steps=POLICIES[policy_name]["steps"],
+        repeat_seconds=POLICIES[policy_name]["repeat_seconds"],
         desk_phone="13700000009",
     )
     out.write_text(json.dumps({"officers": officers}))
@@ -541,7 +586,7 @@ async def storm(
 
     async def killer() -> None:
         for i in range(args.kills):
-            await asyncio.sleep(args.seconds / (args.kills + 1))
+            await asyncio.sleep((args.seconds + args.drain) / (args.kills + 1))
             victim = workers.pop(0)
             victim.send_signal(signal.SIGKILL)
             while victim.poll() is None:
@@ -553,6 +598,7 @@ async def storm(
 
     kill_task = asyncio.create_task(killer())
     rate = await raise_alerts(run, officers, args.seconds, args.rate, args.ack)
+    await asyncio.sleep(args.drain)  # the escalations go on; the streams hear them
     await kill_task
     await asyncio.sleep(5)  # events still on their way; the sweeps catch up
     stop.set()
@@ -612,7 +658,10 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         county = tmp / "county.json"
         this = [PYTHON, str(Path(__file__).resolve())]
         subprocess.run(
-            [*this, "_setup", str(county), str(args.streams)], cwd=ROOT, env=env, check=True
+            [*this, "_setup", str(county), str(args.streams), args.policy],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
         if kind == "postgres":
             subprocess.run(
@@ -656,7 +705,20 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 time.sleep(0.2)
         time.sleep(1)  # the other web processes
         run = Run(port)
+        before = (children_cpu(), own_cpu(), machine_busy(), time.monotonic())
         outcome = asyncio.run(storm(run, officers, args, env))
+        # The workers have all been waited for (killed or stopped); the web processes run on.
+        cpu = {
+            "workers": children_cpu() - before[0],
+            "client": own_cpu() - before[1],
+            "machine": machine_busy() - before[2],
+            "seconds": time.monotonic() - before[3],
+        }
+        server.terminate()
+        server_cpu = children_cpu()
+        server.wait(timeout=30)
+        cpu["web"] = children_cpu() - server_cpu
+        server = None
         found = tmp / "found.json"
         subprocess.run(
             [*this, "_check", str(found), outcome["stopped"]], cwd=ROOT, env=env, check=True
@@ -682,6 +744,7 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "sms_not_received": len(sms_keys - set(received)),
             "sms_resent": sum(n - 1 for n in received.values() if n > 1),
             "sms_unknown": len(set(received) - sms_keys),
+            "cpu": cpu,
         }
     finally:
         if server is not None:
@@ -730,13 +793,22 @@ def lines(kind: str, r: dict[str, Any]) -> Iterator[str]:
         f"(same key), unknown {r['sms_unknown']}"
     )
     yield f"  states {r['notification_states']}"
+    cpu = r["cpu"]
+    rest = cpu["machine"] - cpu["web"] - cpu["workers"] - cpu["client"]
+    cores = os.cpu_count() or 1
+    yield (
+        f"  CPU seconds over the {cpu['seconds']:.0f} s of the storm ({cores} cores give "
+        f"{cores * cpu['seconds']:.0f}): web (since it started) {cpu['web']:.0f}, "
+        f"workers {cpu['workers']:.0f}, this client and its SMS receiver {cpu['client']:.0f}, "
+        f"the rest of the machine (the database, anything else) {rest:.0f}"
+    )
     if r["errors"]:
         yield f"  errors {r['errors']}"
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_setup":
-        setup_county(Path(sys.argv[2]), int(sys.argv[3]))
+        setup_county(Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
         return
     if len(sys.argv) > 1 and sys.argv[1] == "_check":
         check_database(Path(sys.argv[2]), sys.argv[3])
@@ -750,7 +822,13 @@ def main() -> None:
     parser.add_argument("--web", type=int, default=2, help="uvicorn processes")
     parser.add_argument("--ack", type=float, default=0.1, help="share of alerts acknowledged")
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--policy", choices=sorted(POLICIES), default="default")
+    parser.add_argument(
+        "--drain", type=float, default=None, help="seconds to run on after the last alert"
+    )
     args = parser.parse_args()
+    if args.drain is None:
+        args.drain = 65.0 if args.policy == "default" else 5.0
     results: dict[str, dict[str, Any]] = {}
     for kind in args.db.split(","):
         args.kind = kind
@@ -758,7 +836,8 @@ def main() -> None:
         print("\n".join(lines(kind, results[kind])), file=sys.stderr)
     print(
         f"\ninstant protection: {args.streams} streams, {args.rate:g} alerts/s for "
-        f"{args.seconds:g} s, {args.kills} worker kills, {args.workers} workers, "
+        f"{args.seconds:g} s then {args.drain:g} s more, {args.policy} policy, "
+        f"{args.kills} worker kills, {args.workers} workers, "
         f"{args.web} uvicorn processes"
     )
     for kind, r in results.items():
@@ -774,7 +853,8 @@ def main() -> None:
     print(
         f"\nreproduce: .venv/bin/python bench/alerts.py --seconds {args.seconds:g} "
         f"--rate {args.rate:g} --streams {args.streams} --kills {args.kills} "
-        f"--workers {args.workers} --web {args.web} --ack {args.ack:g} --db {args.db}"
+        f"--workers {args.workers} --web {args.web} --ack {args.ack:g} --db {args.db} "
+        f"--policy {args.policy} --drain {args.drain:g}"
     )
 
 

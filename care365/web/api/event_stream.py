@@ -279,7 +279,8 @@ async def live(user: User, last_id: int, language: str) -> AsyncIterator[str]:
 
 
 async def db_here(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """A database read in the request's own thread, for the stream served without an event
-    loop of its own (WSGI): the same connection as any other view of the request."""
+    """A database read in the request's own thread: the same connection as the rest of the
+    request (its sign-in), for the stream's first read and for the stream served without an
+    event loop of its own (WSGI)."""
     result: R = await sync_to_async(function)(*args, **kwargs)
     return result

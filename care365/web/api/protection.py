@@ -378,7 +378,9 @@ async def event_stream_op(
         response = HttpResponse(body, content_type="text/event-stream; charset=utf-8")
         _stream_headers(response)
         return response
-    last = await event_stream.db(_last_id, user, last_event_id_header, last_event_id)
+    # In the request's own thread, on the connection its sign-in used (the stream gives that
+    # back as it starts): an opening stream never holds two of the pool's connections.
+    last = await event_stream.db_here(_last_id, user, last_event_id_header, last_event_id)
     streaming = StreamingHttpResponse(
         event_stream.live(user, last, language), content_type="text/event-stream; charset=utf-8"
     )
