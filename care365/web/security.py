@@ -96,7 +96,15 @@ class SessionSecurityMiddleware(MiddlewareMixin):
     """Signs a user out after SESSION_IDLE_SECONDS without a request, SESSION_COOKIE_AGE after
     sign-in whatever the activity, or when the session lacks a code the account needs. The
     request then goes on as an anonymous one: a page redirects to the sign-in page, where the
-    reason is shown; the API answers 401."""
+    reason is shown; the API answers 401.
+
+    Synchronous only, and last in MIDDLEWARE: under ASGI, Django then runs the whole middleware
+    chain and the view in one thread per request. With every middleware able to run both ways it
+    would run each one's hooks in a thread of their own, two hops per middleware per request,
+    which cost more CPU than the view itself. (Async views still run: Django calls them from
+    the request's thread, and a streamed response is still streamed by the event loop.)"""
+
+    async_capable = False
 
     def process_request(self, request: HttpRequest) -> None:
         user = request.user

@@ -35,7 +35,7 @@ from care365.protection.models import (
     Notification,
     State,
 )
-from care365.registry.models import Guardian, Parent
+from care365.registry.models import Child, Guardian, Parent
 
 # Roles whose job includes a child's safety record.
 ALERT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE})
@@ -245,6 +245,15 @@ class SafetyCard:
     sender_phone: str
 
 
+def _guardian(child: Child) -> Guardian | None:
+    """The child's entrusted carer: the one loaded with the child (the access layer selects it),
+    or read now."""
+    try:
+        return child.guardian
+    except Guardian.DoesNotExist:
+        return None
+
+
 def safety_card(alert: Alert, *, today: date | None = None) -> SafetyCard:
     """The safety card of an alert from `alert_get_for_user`: village and address, the entrusted
     carer's and the parents' phones, the pairing team."""
@@ -272,7 +281,7 @@ def safety_card(alert: Alert, *, today: date | None = None) -> SafetyCard:
         village=village.name,
         township=village.parent.name if village.parent else "",
         address=child.address,
-        guardian=Guardian.objects.filter(child=child).first(),
+        guardian=_guardian(child),
         parents=list(Parent.objects.filter(child=child).order_by("role")),
         team=child_team(child),
         sender_phone="",
