@@ -10,7 +10,8 @@ PostgreSQL database `care365_bench_alerts`, dropped at the end), seed a county w
 children for the officers (`care365 seed`, 60 children per officer, at least 3,000), run the demo
 setup (its pairing gives every child an officer), give the `--streams` officers with the most
 children an account, give each village a director's account, and set the county's escalation
-policy (`--policy`), every step in the app and by SMS (the bench runs no mail server):
+policy (`--policy`), every step in the app and by SMS (the bench runs no mail server), and run
+the day's periodic jobs once, as a running installation already has:
 
 - `default`, the county's default waits: assigned officer 60 s -> station duty officer 120 s
   -> township supervisor and director 180 s -> county duty desk, then the desk every 300 s;
@@ -662,6 +663,15 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             cwd=ROOT,
             env=env,
             check=True,
+        )
+        # Today's periodic jobs (risk list, digest, statistics...) run now, as on an installation
+        # that has been running: the storm meets the steady state, not a first start.
+        subprocess.run(
+            [*care365, "worker", "--once"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         if kind == "postgres":
             subprocess.run(

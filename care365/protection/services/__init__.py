@@ -29,10 +29,12 @@ from .intake import (
     children_with_guardian_phone,
     sms_signature_valid,
 )
+from .outbox import LIMIT as OUTBOX_LIMIT
 from .outbox import OutboxResult, backoff_seconds, outbox_send
 from .steps import PG_NOTIFY_CHANNEL
 
 __all__ = [
+    "OUTBOX_LIMIT",
     "PG_NOTIFY_CHANNEL",
     "AlertStateError",
     "HelpLinkNotFound",

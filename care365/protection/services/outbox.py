@@ -43,6 +43,8 @@ from .steps import Emitter, logger
 
 LEASE = timedelta(seconds=30)
 BATCH = 20
+# Rows one outbox run handles at most, so a worker also gets on with its other duties.
+LIMIT = 200
 MAX_ATTEMPTS = 8
 BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
@@ -219,7 +221,7 @@ def _send_one(
     return "retrying"
 
 
-def outbox_send(*, now: datetime | None = None, limit: int = 200) -> OutboxResult:
+def outbox_send(*, now: datetime | None = None, limit: int = LIMIT) -> OutboxResult:
     """Send the notifications due at `now` (default: the current time); returns the counts.
 
     Any number of workers may run it at once: a row is claimed by one of them at a time, in
