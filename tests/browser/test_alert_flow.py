@@ -70,3 +70,27 @@ def test_director_raises_and_the_officers_open_page_shows_it(
     )
     officer.context.close()
     director.context.close()
+
+
+def test_a_mandatory_report_shows_the_supervisor_a_follow_up_banner(
+    asgi_server: str, county: dict[str, Any], chromium: Any
+) -> None:
+    """A mandatory report opens follow-up tasks: the township supervisor's open page says so."""
+    supervisor = _sign_in(chromium, asgi_server, "supervisor", county["password"])
+    supervisor.wait_for_function(
+        "() => window.care365Events && window.care365Events.readyState === 1"
+    )
+
+    director = _sign_in(chromium, asgi_server, "director", county["password"])
+    director.goto(f"{asgi_server}/children/{county['child_id']}/")
+    director.locator("details.raise-alert summary").click()
+    director.select_option("#id_alert-kind", "suspected_abuse")
+    director.locator("#raise-alert").click()
+    director.wait_for_url(re.compile(r"/alerts/\d+/$"))
+    alert_id = director.url.rstrip("/").rsplit("/", 1)[-1]
+
+    banner = supervisor.locator("#alert-banner")
+    banner.wait_for(state="visible", timeout=10_000)
+    assert banner.inner_text().startswith(f"New follow-up task #{alert_id}")
+    supervisor.context.close()
+    director.context.close()
