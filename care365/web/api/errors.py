@@ -82,7 +82,9 @@ def install(api: NinjaAPI) -> None:
     def respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
         response = api.create_response(request, body, status=status)
         if status == 401:
-            response["WWW-Authenticate"] = "Bearer"
+            # The SMS gateway's webhook is signed, not signed in: its challenge names the header.
+            signed = request.path.rstrip("/").endswith("/sms/inbound")
+            response["WWW-Authenticate"] = 'Signature header="X-Signature"' if signed else "Bearer"
         return response
 
     def on_service_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
