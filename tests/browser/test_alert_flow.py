@@ -39,6 +39,16 @@ def _sign_in(chromium: Any, base: str, username: str, password: str) -> Any:
     return page
 
 
+def _raise_from_child_page(director: Any, base: str, child_id: int, kind: str) -> str:
+    """The director raises an alert from the child's page; returns the new alert's id."""
+    director.goto(f"{base}/children/{child_id}/")
+    director.locator("details.raise-alert summary").click()
+    director.select_option("#id_alert-kind", kind)
+    director.locator("#raise-alert").click()
+    director.wait_for_url(re.compile(r"/alerts/\d+/$"))
+    return str(director.url.rstrip("/").rsplit("/", 1)[-1])
+
+
 def test_director_raises_and_the_officers_open_page_shows_it(
     asgi_server: str, county: dict[str, Any], chromium: Any
 ) -> None:
@@ -47,12 +57,7 @@ def test_director_raises_and_the_officers_open_page_shows_it(
     officer.wait_for_function("() => window.care365Events && window.care365Events.readyState === 1")
 
     director = _sign_in(chromium, asgi_server, "director", county["password"])
-    director.goto(f"{asgi_server}/children/{county['child_id']}/")
-    director.locator("details.raise-alert summary").click()
-    director.select_option("#id_alert-kind", "missing")
-    director.locator("#raise-alert").click()
-    director.wait_for_url(re.compile(r"/alerts/\d+/$"))
-    alert_id = director.url.rstrip("/").rsplit("/", 1)[-1]
+    alert_id = _raise_from_child_page(director, asgi_server, county["child_id"], "missing")
 
     banner = officer.locator("#alert-banner")
     banner.wait_for(state="visible", timeout=10_000)
@@ -82,12 +87,7 @@ def test_a_mandatory_report_shows_the_supervisor_a_follow_up_banner(
     )
 
     director = _sign_in(chromium, asgi_server, "director", county["password"])
-    director.goto(f"{asgi_server}/children/{county['child_id']}/")
-    director.locator("details.raise-alert summary").click()
-    director.select_option("#id_alert-kind", "suspected_abuse")
-    director.locator("#raise-alert").click()
-    director.wait_for_url(re.compile(r"/alerts/\d+/$"))
-    alert_id = director.url.rstrip("/").rsplit("/", 1)[-1]
+    alert_id = _raise_from_child_page(director, asgi_server, county["child_id"], "suspected_abuse")
 
     banner = supervisor.locator("#alert-banner")
     banner.wait_for(state="visible", timeout=10_000)
