@@ -325,11 +325,14 @@ def coverage_for_area(
     if not areas_for_user(acc).filter(pk=area.pk).exists():
         return None
     first, _last = plans.window(today)
+    # Only what the figure needs: a county's children are many, and their other fields (the
+    # encrypted ones decrypted per row) would cost more than the figure itself.
     children = (
         children_for_user(acc)
         .filter(village__code__startswith=area.code)
         .exclude(exited_on__lt=first)
         .select_related("village")
+        .only("exited_on", "registered_at", "village__parent")
     )
     total = AreaCoverage(area=area)
     parts_level = {"county": "parent_id", "township": "pk"}.get(str(area.level))
