@@ -6,6 +6,7 @@ as a keyed hash so it can be looked up and kept unique without decrypting anythi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import ClassVar
 
@@ -143,6 +144,11 @@ class Child(models.Model):
         _("exit reason"), max_length=20, choices=ExitReason.choices, blank=True
     )
     anonymised_on = models.DateField(_("anonymised on"), null=True, blank=True)
+    # A copy of the kinds of the child's open statuses, one bit each (STATUS_BIT), so that a list
+    # filtered by status reads this column (from an index) instead of looking up ChildStatus for
+    # every child. The open ChildStatus rows are the truth; this copy is kept by the registry's
+    # services, which call services.open_statuses_sync in the transaction that writes them.
+    open_statuses = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("child")
@@ -162,9 +168,12 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["village", "exited_on"], name="child_village_active_idx"),
             # The children list (accounts.selectors.child_list): a village's active children come
-            # out in the list's order, and the sex filter is counted from the index alone.
+            # out in the list's order, and a page's ids and the count, with the sex and status
+            # filters, are read from the index alone ("id" too, for PostgreSQL's index-only scans;
+            # SQLite has the rowid in every index anyway).
             models.Index(
-                fields=["village", "exited_on", "name", "sex"], name="child_village_name_idx"
+                fields=["village", "exited_on", "name", "sex", "open_statuses", "id"],
+                name="child_village_name_idx",
             ),
             models.Index(fields=["name", "birth_date"], name="child_name_birth_idx"),
             models.Index(fields=["birth_date"], name="child_birth_idx"),
@@ -181,6 +190,11 @@ class Child(models.Model):
     def age_on(self, day: date) -> int:
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def open_status_kinds(self) -> list[StatusKind]:
+        """The kinds of the child's open statuses, from the copy on the row (see open_statuses)."""
+        return [StatusKind(kind) for kind, bit in STATUS_BIT.items() if self.open_statuses & bit]
 
 
 class StatusKind(models.TextChoices):
@@ -199,6 +213,34 @@ STATUS_AGE_LIMIT: dict[str, int] = {
     StatusKind.DIFFICULTY_GUARDIANSHIP: 18,
     StatusKind.UNSUPPORTED: 18,
 }
+
+
+# The bit of each kind in Child.open_statuses. Stored in every child's row: a kind keeps its bit
+# for good (a new kind takes the next free bit, 32; a removed kind's bit is not reused), and a
+# change here needs a data migration that rewrites the column.
+STATUS_BIT: dict[str, int] = {
+    StatusKind.LEFT_BEHIND: 1,
+    StatusKind.DIFFICULTY_POVERTY: 2,
+    StatusKind.DIFFICULTY_DISABILITY: 4,
+    StatusKind.DIFFICULTY_GUARDIANSHIP: 8,
+    StatusKind.UNSUPPORTED: 16,
+}
+
+
+def status_bits(kinds: Iterable[str]) -> int:
+    """The open_statuses value of a child whose open statuses are of these kinds."""
+    bits = 0
+    for kind in kinds:
+        bits |= STATUS_BIT[kind]
+    return bits
+
+
+def status_bits_with(kind: str) -> list[int]:
+    """Every open_statuses value that has this kind's bit: a list filtered by status asks for
+    `open_statuses IN (...)`, which the databases read from an index and estimate from their
+    statistics of the column (a bitwise test on the column they can do neither with)."""
+    bit = STATUS_BIT[kind]
+    return [bits for bits in range(2 * max(STATUS_BIT.values())) if bits & bit]
 
 
 class StatusEndReason(models.TextChoices):

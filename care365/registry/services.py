@@ -8,7 +8,7 @@ Who may call them is decided before, by the access layer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,7 +16,8 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +28,7 @@ from care365.core.audit import audit
 from care365.registry import idnumber
 from care365.registry.models import (
     STATUS_AGE_LIMIT,
+    STATUS_BIT,
     Child,
     ChildStatus,
     Consent,
@@ -163,6 +165,51 @@ def _save_unique(child: Child) -> None:
         raise
 
 
+# Children synced per statement: few enough for any database's limit on query parameters.
+SYNC_CHUNK = 500
+
+
+def _open_status_bits() -> Coalesce:
+    """The open_statuses a child's open ChildStatus rows add up to, as an SQL expression for an
+    UPDATE of Child (a sum of distinct bits: one open status per kind)."""
+    bit = Case(
+        *(When(kind=kind, then=Value(b)) for kind, b in STATUS_BIT.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    bits = (
+        ChildStatus.objects.filter(child=OuterRef("pk"), ended_on__isnull=True)
+        .order_by()
+        .values("child")
+        .annotate(bits=Sum(bit))
+        .values("bits")
+    )
+    return Coalesce(Subquery(bits), Value(0), output_field=IntegerField())
+
+
+def open_statuses_sync(child_ids: Iterable[int]) -> None:
+    """Recompute Child.open_statuses from the open ChildStatus rows of these children.
+
+    Every writer of ChildStatus calls it after its writes, in the same transaction: two queries
+    per SYNC_CHUNK children. The children's rows are locked first (in id order), so that on
+    PostgreSQL the update reads every status committed by a writer that held them before: two
+    services changing one child's statuses at once both leave the copy right.
+    """
+    ids = sorted(set(child_ids))
+    with transaction.atomic(savepoint=False):  # the caller's transaction, when there is one
+        for start in range(0, len(ids), SYNC_CHUNK):
+            chunk = ids[start : start + SYNC_CHUNK]
+            locked = Child.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            list(locked.values_list("pk", flat=True))
+            Child.objects.filter(pk__in=chunk).update(open_statuses=_open_status_bits())
+
+
+def _open_statuses_sync_child(child: Child) -> None:
+    """open_statuses_sync for one child, and the caller's instance shows the new value."""
+    open_statuses_sync([child.pk])
+    child.refresh_from_db(fields=["open_statuses"])
+
+
 @transaction.atomic
 def child_register(*, actor: AbstractBaseUser, data: ChildInput) -> Child:
     """Register a new child with their statuses, parents and entrusted carer.
@@ -181,6 +228,7 @@ def child_register(*, actor: AbstractBaseUser, data: ChildInput) -> Child:
     today = timezone.localdate()
     for kind in dict.fromkeys(data.statuses):
         ChildStatus.objects.create(child=child, kind=StatusKind(kind), started_on=today)
+    _open_statuses_sync_child(child)
     for role, parent_data in data.parents.items():
         _parent_save(child, role, parent_data)
     if data.guardian:
@@ -285,6 +333,7 @@ def child_exit(
     ChildStatus.objects.filter(child=child, ended_on__isnull=True).update(
         ended_on=on, end_reason=StatusEndReason.CHILD_EXITED
     )
+    _open_statuses_sync_child(child)
     audit(actor=actor, action="child_exit", obj=child, changes=["exited_on"], note=reason)
     return child
 
@@ -306,6 +355,7 @@ def status_add(
             {"kind": _("This status is for children under %(age)d.") % {"age": limit}}
         )
     status = ChildStatus.objects.create(child=child, kind=kind, started_on=started)
+    _open_statuses_sync_child(child)
     audit(actor=actor, action="status_add", obj=child, changes=["statuses"], note=kind)
     return status
 
@@ -323,6 +373,7 @@ def status_end(
     if not updated:
         raise ValidationError(_("This status has already ended."), code="ended")
     status.refresh_from_db()
+    _open_statuses_sync_child(status.child)
     audit(actor=actor, action="status_end", obj=status.child, changes=["statuses"], note=reason)
     return status
 
@@ -357,6 +408,7 @@ def parent_return(
         ChildStatus.objects.filter(
             child=child, kind=StatusKind.LEFT_BEHIND, ended_on__isnull=True
         ).update(ended_on=on, end_reason=StatusEndReason.PARENT_RETURNED)
+        _open_statuses_sync_child(child)
     audit(actor=actor, action="parent_return", obj=child, changes=[role], note=role)
     return child
 
@@ -376,6 +428,7 @@ def statuses_age_out(*, today: date | None = None) -> int:
     """
     today = today or timezone.localdate()
     ended = 0
+    children: set[int] = set()  # whose statuses ended: their open_statuses is synced once
     for kind, limit in STATUS_AGE_LIMIT.items():
         cutoff = _birthday(today, -limit)  # born on or before this date: reached the limit
         due = ChildStatus.objects.filter(
@@ -385,7 +438,9 @@ def statuses_age_out(*, today: date | None = None) -> int:
             status.ended_on = _birthday(status.child.birth_date, limit)
             status.end_reason = StatusEndReason.AGED_OUT
             status.save(update_fields=["ended_on", "end_reason"])
+            children.add(status.child_id)
             ended += 1
+    open_statuses_sync(children)
     return ended
 
 

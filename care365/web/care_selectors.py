@@ -1,7 +1,9 @@
 """Reads the daily-care pages and the API share, on top of daily care's own selectors: which
 kinds of contact a user may log for a child, a wish or a task as the user may reach it, and the
 care sections of a child's page. Every child comes from the access layer; health and screening
-data only through `care.selectors`, which give nothing to officers and volunteers."""
+data only through `care.selectors`, which give nothing to officers and volunteers. Who may do
+what is asked of the predicates beside daily care's services (`care.services`), never decided
+here."""
 
 from __future__ import annotations
 
@@ -13,9 +15,8 @@ from django.http import Http404
 
 from care365.accounts.access import children_for_user, county_of_user
 from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, Role, User
-from care365.care import plans, selectors
+from care365.care import plans, selectors, services
 from care365.care.models import (
-    LOGGED_BY,
     CareTask,
     Contact,
     ContactKind,
@@ -25,10 +26,7 @@ from care365.care.models import (
     Screening,
     Wish,
 )
-from care365.care.selectors.scope import in_area
-from care365.care.selectors.wishes import shareable_consent
-from care365.care.services import may_screen
-from care365.registry.models import Child, Consent, ConsentPurpose
+from care365.registry.models import Child
 
 from .growth_chart import Chart, growth_charts
 
@@ -48,18 +46,9 @@ RECENT_CONTACTS = 10
 
 
 def loggable_kinds(user: User, child: Child) -> list[str]:
-    """The kinds of contact the user may log for this child, the role's own kind first: a carer
-    for the children paired with them today, a director or supervisor for their area's."""
-    if not child.is_active:
-        return []
-    kinds = [k for k in ContactKind.values if user.role in LOGGED_BY[k]]
-    if not kinds:
-        return []
-    if user.role in CARER_ROLES:
-        if not selectors.is_paired(user, child):
-            return []
-    elif not in_area(user, child):
-        return []
+    """The kinds of contact the user may log for this child (`services.contact_kinds_allowed`),
+    the role's own kind first."""
+    kinds = services.contact_kinds_allowed(user, child)
     first = DEFAULT_KIND.get(user.role)
     return sorted(kinds, key=lambda k: (k != first, ContactKind.values.index(k)))
 
@@ -79,12 +68,7 @@ def wish_get_for_user(user: User, wish_id: int) -> Wish:
     reach = Q(child__in=children_for_user(user).values("pk")) | Q(claimed_by=user)
     county = county_of_user(user)
     if county is not None:
-        reach |= Q(
-            shareable_consent(),
-            state__in=[Wish.State.OPEN, Wish.State.CLAIMED],
-            child__exited_on__isnull=True,
-            child__village__code__startswith=county.code[:6],
-        )
+        reach |= selectors.on_wish_board(county)
     wish = (
         Wish.objects.filter(reach, pk=wish_id)
         .select_related("child", "child__village", "child__village__parent")
@@ -93,32 +77,6 @@ def wish_get_for_user(user: User, wish_id: int) -> Wish:
     if wish is None:
         raise Http404
     return wish
-
-
-def wish_actions(user: User, wish: Wish) -> list[str]:
-    """The steps a user may take on a wish of a child they see (what `services.wish_*` allow:
-    the claimer, the child's director or supervisor, the child's volunteer, the poster)."""
-    keeper = user.role in REGISTRY_ROLES
-    volunteer = user.role == Role.VOLUNTEER
-    steps = []
-    if wish.state == Wish.State.CLAIMED:
-        if wish.claimed_by_id == user.pk or keeper or volunteer:
-            steps.append("deliver")
-        if wish.claimed_by_id == user.pk or keeper:
-            steps.append("release")
-    elif wish.state == Wish.State.DELIVERED and (keeper or volunteer):
-        steps.append("confirm")
-    elif wish.state == Wish.State.OPEN and (wish.posted_by_id == user.pk or keeper):
-        steps.append("withdraw")
-    return steps
-
-
-def screening_consented(child: Child) -> bool:
-    """Whether the guardian's consent to health and wellbeing screening holds (the service
-    requires it; the page says so before the form is filled in)."""
-    return Consent.objects.filter(
-        child=child, purpose=ConsentPurpose.HEALTH_SCREENING, withdrawn_on__isnull=True
-    ).exists()
 
 
 def task_get_for_user(user: User, task_id: int) -> CareTask:
@@ -181,26 +139,14 @@ def child_care(user: User, child: Child, today: date) -> ChildCare:
         care.charts = growth_charts(child.sex, selectors.growth_points(user, child))
         care.sessions = list(health_sessions_for_child(user, child)[:10])
         care.screenings = list(selectors.screenings_for_child(user, child))
-        care.may_screen = child.is_active and may_screen(user, child)
-        care.may_examine = (
-            child.is_active and user.role == Role.DOCTOR and selectors.is_paired(user, child)
-        )
+        care.may_screen = child.is_active and services.may_screen(user, child)
+        care.may_examine = services.may_examine(user, child)
     care.risk = selectors.risk_for_child(user, child)
     care.wishes = [
-        (wish, wish_actions(user, wish))
+        (wish, services.wish_steps_allowed(user, wish))
         for wish in selectors.wishes_for_user(user)
         .filter(child=child)
         .exclude(state=Wish.State.WITHDRAWN)[:10]
     ]
-    care.may_post_wish = may_post_wish(user, child)
+    care.may_post_wish = services.may_post_wish(user, child)
     return care
-
-
-def may_post_wish(user: User, child: Child) -> bool:
-    """The child's director or supervisor (or county administrator), or the child's volunteer:
-    whom `wish_post` allows."""
-    if not child.is_active:
-        return False
-    if user.role in REGISTRY_ROLES:
-        return in_area(user, child)
-    return user.role == Role.VOLUNTEER and selectors.is_paired(user, child)

@@ -40,6 +40,7 @@ from care365.registry.models import (
     StatusKind,
 )
 from care365.registry.services import CHILD_FIELDS, GUARDIAN_FIELDS, PARENT_FIELDS, ChildInput
+from care365.web.widgets import ListSelect
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PARENT_ROLES = (ParentRole.FATHER, ParentRole.MOTHER)
@@ -290,13 +291,20 @@ class ChildForm(forms.Form):
 class ChildFilterForm(forms.Form):
     """The list's filters; they travel as GET parameters. The search text never does."""
 
-    area = forms.TypedChoiceField(label=_("area"), coerce=int, required=False, empty_value=None)
+    area = forms.TypedChoiceField(
+        label=_("area"), coerce=int, required=False, empty_value=None, widget=ListSelect
+    )
     status = forms.ChoiceField(
-        label=_("status"), choices=_blank(StatusKind.choices, _("any")), required=False
+        label=_("status"),
+        choices=_blank(StatusKind.choices, _("any")),
+        required=False,
+        widget=ListSelect,
     )
     age_min = forms.IntegerField(label=_("age from"), min_value=0, max_value=17, required=False)
     age_max = forms.IntegerField(label=_("age to"), min_value=0, max_value=17, required=False)
-    sex = forms.ChoiceField(label=_("sex"), choices=_blank(Sex.choices, _("any")), required=False)
+    sex = forms.ChoiceField(
+        label=_("sex"), choices=_blank(Sex.choices, _("any")), required=False, widget=ListSelect
+    )
     exited = forms.BooleanField(label=_("include children who left"), required=False)
 
     PARAMS = ("area", "status", "age_min", "age_max", "sex", "exited")

@@ -41,6 +41,7 @@ from .scope import (
 from .wishes import (
     WishCard,
     care_events_for_user,
+    on_wish_board,
     wish_board,
     wishes_claimed_by,
     wishes_for_user,
@@ -67,6 +68,7 @@ __all__ = [
     "growth_points",
     "health_sessions_for_user",
     "is_paired",
+    "on_wish_board",
     "plan_status",
     "responsible_children",
     "risk_for_child",

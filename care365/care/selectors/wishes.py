@@ -44,18 +44,24 @@ def shareable_consent() -> Exists:
     )
 
 
+def on_wish_board(county: Area, *, include_claimed: bool = True) -> Q:
+    """The wishes the county's board shows: open (and claimed) wishes of its active children
+    whose guardian agreed to share with volunteers."""
+    states = [Wish.State.OPEN] + ([Wish.State.CLAIMED] if include_claimed else [])
+    return Q(
+        shareable_consent(),
+        state__in=states,
+        child__exited_on__isnull=True,
+        child__village__code__startswith=county.code[:6],
+    )
+
+
 def wish_board(*, county: Area, today: date, include_claimed: bool = True) -> list[WishCard]:
     """The county's board of open (and claimed) wishes for volunteers and donors, oldest first.
     Only active children whose guardian agreed to share with volunteers appear."""
-    states = [Wish.State.OPEN] + ([Wish.State.CLAIMED] if include_claimed else [])
     initial_only = care_settings_get(county.pk).wish_board_initial_only
     wishes = (
-        Wish.objects.filter(
-            state__in=states,
-            child__exited_on__isnull=True,
-            child__village__code__startswith=county.code[:6],
-        )
-        .filter(shareable_consent())
+        Wish.objects.filter(on_wish_board(county, include_claimed=include_claimed))
         .select_related("child", "child__village__parent")
         .order_by("posted_at", "pk")
     )

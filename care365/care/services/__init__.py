@@ -1,6 +1,11 @@
 """Every write of daily care (one module per aggregate, re-exported here). Each service is one
 transaction with its audit row; errors are ValidationErrors keyed by field.
 
+Beside the services sit the predicates the pages and the API ask before offering a form or a
+button (`contact_kinds_allowed`, `may_examine`, `may_screen`, `screening_consent_holds`,
+`may_post_wish`, `wish_steps_allowed`): each is the rule its service enforces, so the two cannot
+drift apart.
+
 - contacts: `contact_log` for every kind of contact;
 - health: examinations (with the WHO growth scores) and health education sessions;
 - screenings: wellbeing screenings, their referral and self-harm tasks, the self-harm alert;
@@ -9,17 +14,25 @@ transaction with its audit row; errors are ValidationErrors keyed by field.
 """
 
 from .common import CareStateError
-from .contacts import contact_log
-from .health import examination_record, health_session_record
-from .screenings import care_task_done, may_screen, raise_self_harm_alert, screening_record
+from .contacts import contact_kinds_allowed, contact_log
+from .health import examination_record, health_session_record, may_examine
+from .screenings import (
+    care_task_done,
+    may_screen,
+    raise_self_harm_alert,
+    screening_consent_holds,
+    screening_record,
+)
 from .settings import care_settings_update, screener_set
 from .wishes import (
     care_event_record,
+    may_post_wish,
     wish_claim,
     wish_confirm,
     wish_deliver,
     wish_post,
     wish_release,
+    wish_steps_allowed,
     wish_withdraw,
 )
 
@@ -28,17 +41,22 @@ __all__ = [
     "care_event_record",
     "care_settings_update",
     "care_task_done",
+    "contact_kinds_allowed",
     "contact_log",
     "examination_record",
     "health_session_record",
+    "may_examine",
+    "may_post_wish",
     "may_screen",
     "raise_self_harm_alert",
     "screener_set",
+    "screening_consent_holds",
     "screening_record",
     "wish_claim",
     "wish_confirm",
     "wish_deliver",
     "wish_post",
     "wish_release",
+    "wish_steps_allowed",
     "wish_withdraw",
 ]

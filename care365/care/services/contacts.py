@@ -22,7 +22,7 @@ from care365.care.models import (
     Mood,
     WhichParent,
 )
-from care365.care.selectors.scope import in_area, is_paired
+from care365.care.selectors.scope import account, in_area, is_paired
 from care365.core.audit import audit
 from care365.registry.models import Child
 
@@ -35,17 +35,37 @@ BACKDATE_DAYS = 90  # a contact may be logged up to this many days after it happ
 FUTURE_SLACK = timedelta(minutes=10)  # a phone's clock running a little fast
 
 
+def _logs_for(user: User, child: Child) -> bool:
+    """Whether the user logs contacts for this child: a carer for the children paired with them
+    today, a director, supervisor or county administrator for the children of their area."""
+    if user.role in CARER_ROLES:
+        return is_paired(user, child)
+    return in_area(user, child)
+
+
+def contact_kinds_allowed(user: Any, child: Child) -> list[str]:
+    """The kinds of contact `contact_log` takes from this user for this child, in `ContactKind`
+    order: the kinds the role logs (LOGGED_BY), for a child the user logs for; none for a child
+    who has left the registry."""
+    acc = account(user)
+    if acc is None or not child.is_active:
+        return []
+    kinds = [k for k in ContactKind.values if acc.role in LOGGED_BY[k]]
+    if not kinds or not _logs_for(acc, child):
+        return []
+    return kinds
+
+
 def _check_actor(user: User, child: Child, kind: str) -> None:
     if kind not in ContactKind.values:
         raise ValidationError({"kind": _("Choose what kind of contact this was.")})
     if user.role not in LOGGED_BY[kind]:
         raise ValidationError({"kind": _("Your role cannot log this kind of contact.")})
-    if user.role in CARER_ROLES:
-        if not is_paired(user, child):
+    if not _logs_for(user, child):
+        if user.role in CARER_ROLES:
             raise ValidationError(
                 {"child": _("You can log contacts only for children paired with you.")}
             )
-    elif not in_area(user, child):
         raise ValidationError({"child": _("You can log contacts only for children of your area.")})
 
 

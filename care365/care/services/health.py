@@ -18,7 +18,7 @@ from care365.accounts.models import REGISTRY_ROLES, Role, User
 from care365.areas.models import Area
 from care365.care import growth
 from care365.care.models import Examination, HealthSession
-from care365.care.selectors.scope import in_area, is_paired, responsible_children
+from care365.care.selectors.scope import account, in_area, is_paired, responsible_children
 from care365.carers.models import Carer, CarerRole
 from care365.core.audit import audit
 from care365.registry.models import Child
@@ -45,6 +45,18 @@ def _decimal(value: Number) -> Any:
     return value
 
 
+def _examines(user: User, child: Child) -> bool:
+    """The child's paired doctor."""
+    return user.role == Role.DOCTOR and is_paired(user, child)
+
+
+def may_examine(user: Any, child: Child) -> bool:
+    """Whether `examination_record` takes an examination from this user for this child: the
+    child's paired doctor, while the child is in the registry."""
+    acc = account(user)
+    return acc is not None and child.is_active and _examines(acc, child)
+
+
 @transaction.atomic
 def examination_record(
     *,
@@ -69,7 +81,7 @@ def examination_record(
     on the day are stored with it, so a later change to the calculator never rewrites what the
     doctor saw when entering it."""
     user = active_user(actor)
-    if user.role != Role.DOCTOR or not is_paired(user, child):
+    if not _examines(user, child):
         raise ValidationError({"child": _("Only the child's doctor can enter an examination.")})
     require_active_child(child)
     today = today or timezone.localdate()

@@ -47,6 +47,14 @@ def may_screen(user: User, child: Child) -> bool:
     return False
 
 
+def screening_consent_holds(child: Child) -> bool:
+    """Whether the guardian's consent to health and wellbeing screening holds (without it
+    `screening_record` refuses the form)."""
+    return Consent.objects.filter(
+        child=child, purpose=ConsentPurpose.HEALTH_SCREENING, withdrawn_on__isnull=True
+    ).exists()
+
+
 def raise_self_harm_alert(*, actor: User, child: Child, source: str, now: datetime) -> Alert:
     """The one place daily care raises a protection alert: kind self_harm, through protection's
     own service, so its escalation, notifications and mandatory-report follow-ups apply. The note
@@ -123,9 +131,7 @@ def screening_record(
             }
         )
     require_active_child(child)
-    if not Consent.objects.filter(
-        child=child, purpose=ConsentPurpose.HEALTH_SCREENING, withdrawn_on__isnull=True
-    ).exists():
+    if not screening_consent_holds(child):
         raise ValidationError(
             {"child": _("The guardian has not consented to health and wellbeing screening.")}
         )

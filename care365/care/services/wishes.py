@@ -6,7 +6,7 @@ two people claiming the same wish at once one gets it and the other is told it i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from care365.accounts.access import areas_for_user, county_of_user
 from care365.accounts.models import REGISTRY_ROLES, Role, User
 from care365.areas.models import Area
 from care365.care.models import CareEvent, Wish
-from care365.care.selectors.scope import county_of_village, in_area, is_paired
+from care365.care.selectors.scope import account, county_of_village, in_area, is_paired
 from care365.care.selectors.wishes import WISH_CONSENTS
 from care365.core.audit import audit
 from care365.registry.models import Child, Consent
@@ -34,6 +34,56 @@ NOTE_MAX = 500
 def _keeps(user: User, child: Child) -> bool:
     """Directors, supervisors and county administrators of the child's area."""
     return user.role in REGISTRY_ROLES and in_area(user, child)
+
+
+def _cares_for(user: User, child: Child) -> bool:
+    """Whoever keeps the child's record (`_keeps`), or the child's volunteer."""
+    return _keeps(user, child) or (user.role == Role.VOLUNTEER and is_paired(user, child))
+
+
+def _may_release(user: User, wish: Wish) -> bool:
+    return wish.claimed_by_id == user.pk or _keeps(user, wish.child)
+
+
+def _may_deliver(user: User, wish: Wish) -> bool:
+    return wish.claimed_by_id == user.pk or _cares_for(user, wish.child)
+
+
+def _may_confirm(user: User, wish: Wish) -> bool:
+    return _cares_for(user, wish.child)
+
+
+def _may_withdraw(user: User, wish: Wish) -> bool:
+    return wish.posted_by_id == user.pk or _keeps(user, wish.child)
+
+
+# The steps `wish_steps_allowed` lists, in this order: each step's name, the state it moves the
+# wish from, and who may take it. Claiming is left to the county's board.
+_STEPS: tuple[tuple[str, str, Callable[[User, Wish], bool]], ...] = (
+    ("deliver", Wish.State.CLAIMED, _may_deliver),
+    ("release", Wish.State.CLAIMED, _may_release),
+    ("confirm", Wish.State.DELIVERED, _may_confirm),
+    ("withdraw", Wish.State.OPEN, _may_withdraw),
+)
+
+
+def may_post_wish(user: Any, child: Child) -> bool:
+    """Whether `wish_post` takes a wish from this user for this child: the child's director,
+    supervisor or county administrator, or the child's volunteer, while the child is in the
+    registry. (The guardian's consent to share is checked by the service, which says so.)"""
+    acc = account(user)
+    return acc is not None and child.is_active and _cares_for(acc, child)
+
+
+def wish_steps_allowed(user: Any, wish: Wish) -> list[str]:
+    """The steps the user may take on the wish in its present state, among deliver, release,
+    confirm and withdraw: exactly those `wish_deliver`, `wish_release`, `wish_confirm` and
+    `wish_withdraw` allow (the claimer; the child's director, supervisor or volunteer; the
+    poster)."""
+    acc = account(user)
+    if acc is None:
+        return []
+    return [name for name, source, allowed in _STEPS if wish.state == source and allowed(acc, wish)]
 
 
 def _move(
@@ -64,7 +114,7 @@ def wish_post(
     """Post a child's wish: by a director or supervisor of the child's area, or the child's
     volunteer. The guardian must have agreed to share with volunteers (the board shows it)."""
     user = active_user(actor)
-    if not (_keeps(user, child) or (user.role == Role.VOLUNTEER and is_paired(user, child))):
+    if not _cares_for(user, child):
         raise ValidationError({"child": _("You can post wishes only for children you care for.")})
     require_active_child(child)
     if not Consent.objects.filter(
@@ -146,7 +196,7 @@ def wish_claim(
 def wish_release(*, actor: User, wish: Wish) -> Wish:
     """Give a claimed wish back to the board (the claimer, or the child's director)."""
     user = active_user(actor)
-    if wish.claimed_by_id != user.pk and not _keeps(user, wish.child):
+    if not _may_release(user, wish):
         raise ValidationError({"wish": _("Only whoever claimed this wish can give it back.")})
     return _move(
         wish,
@@ -164,12 +214,7 @@ def wish_release(*, actor: User, wish: Wish) -> Wish:
 def wish_deliver(*, actor: User, wish: Wish, now: datetime | None = None) -> Wish:
     """The gift reached the child: said by the claimer, the child's volunteer or director."""
     user = active_user(actor)
-    child = wish.child
-    if not (
-        wish.claimed_by_id == user.pk
-        or _keeps(user, child)
-        or (user.role == Role.VOLUNTEER and is_paired(user, child))
-    ):
+    if not _may_deliver(user, wish):
         raise ValidationError({"wish": _("You cannot mark this wish delivered.")})
     return _move(
         wish,
@@ -187,8 +232,7 @@ def wish_confirm(*, actor: User, wish: Wish, note: str = "", now: datetime | Non
     """Confirmed with the child that the wish came true: by the child's director, supervisor or
     volunteer, who sees the child (not the donor)."""
     user = active_user(actor)
-    child = wish.child
-    if not (_keeps(user, child) or (user.role == Role.VOLUNTEER and is_paired(user, child))):
+    if not _may_confirm(user, wish):
         raise ValidationError({"wish": _("Only someone who sees the child can confirm it.")})
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": _("Keep this under %(n)d characters.") % {"n": NOTE_MAX}})
@@ -209,7 +253,7 @@ def wish_confirm(*, actor: User, wish: Wish, note: str = "", now: datetime | Non
 def wish_withdraw(*, actor: User, wish: Wish, now: datetime | None = None) -> Wish:
     """Take an open wish off the board (whoever posted it, or the child's director)."""
     user = active_user(actor)
-    if wish.posted_by_id != user.pk and not _keeps(user, wish.child):
+    if not _may_withdraw(user, wish):
         raise ValidationError({"wish": _("Only whoever posted this wish can withdraw it.")})
     return _move(
         wish,

@@ -218,6 +218,7 @@ OTHER_SELECTORS = {
     "care_events_for_user",
     "care_settings_get",
     "is_paired",
+    "on_wish_board",
     "responsible_children",
     "sees_health",
     "visible_contact_kinds",

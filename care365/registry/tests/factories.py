@@ -7,7 +7,7 @@ import factory
 
 from care365.areas.tests.factories import VillageFactory
 from care365.core import crypto
-from care365.registry import idnumber
+from care365.registry import idnumber, services
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -25,6 +25,16 @@ def valid_id_number(birth_date: date, sex: str, n: int) -> str:
     sequence = (n * 2) % 1000 + (1 if sex == "M" else 0)
     region = f"{331127 + (n // 500) % 50:06d}"
     return idnumber.make(region, birth_date, sequence % 1000)
+
+
+def status_open(child: Child, kind: str, *, started_on: date = date(2024, 1, 1)) -> ChildStatus:
+    """Insert an open status as test data, keeping the child's copy of its open statuses right
+    (as the registry's services do); for a status that ended, create it and call
+    services.open_statuses_sync the same way."""
+    status = ChildStatus.objects.create(child=child, kind=kind, started_on=started_on)
+    services.open_statuses_sync([child.pk])
+    child.refresh_from_db(fields=["open_statuses"])
+    return status
 
 
 class ChildFactory(factory.django.DjangoModelFactory[Child]):
@@ -56,9 +66,7 @@ class LeftBehindChildFactory(ChildFactory):
     def family(obj: Child, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
         if not create:
             return
-        ChildStatus.objects.create(
-            child=obj, kind=StatusKind.LEFT_BEHIND, started_on=date(2024, 1, 1)
-        )
+        status_open(obj, StatusKind.LEFT_BEHIND, started_on=date(2024, 1, 1))
         for role in (ParentRole.FATHER, ParentRole.MOTHER):
             Parent.objects.create(
                 child=obj,

@@ -21,7 +21,7 @@ from care365.registry.models import (
     StatusKind,
 )
 from care365.registry.services import ChildInput
-from care365.registry.tests.factories import LeftBehindChildFactory
+from care365.registry.tests.factories import LeftBehindChildFactory, status_open
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -192,9 +192,7 @@ def test_turning_16_ends_left_behind_on_the_birthday_and_18_ends_the_rest(
     personas: Personas,
 ) -> None:
     child = LeftBehindChildFactory.create(village=personas.village_a, birth_date=date(2010, 3, 1))
-    ChildStatus.objects.create(
-        child=child, kind=StatusKind.DIFFICULTY_POVERTY, started_on=date(2020, 1, 1)
-    )
+    status_open(child, StatusKind.DIFFICULTY_POVERTY, started_on=date(2020, 1, 1))
     assert services.statuses_age_out(today=date(2026, 2, 28)) == 0
     assert services.statuses_age_out(today=date(2026, 3, 2)) == 1
     left = ChildStatus.objects.get(child=child, kind=StatusKind.LEFT_BEHIND)

@@ -16,7 +16,7 @@ from ninja import P, PathEx, Query, Router, Status
 
 from care365.accounts.access import can_register_in, child_get_for_user
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
-from care365.accounts.selectors import ChildFilters, capped_count, child_list
+from care365.accounts.selectors import ChildFilters, capped_count, child_list, rows_slice
 from care365.accounts.visibility import child_row, child_view
 from care365.areas.models import Area
 from care365.registry import services
@@ -79,7 +79,7 @@ def _list(user: User, filters: ChildFilterQuery, q: str = "") -> dict[str, Any]:
         ),
     )
     count, exact = capped_count(children)
-    page = children[filters.offset : filters.offset + filters.limit]
+    page = rows_slice(children, filters.offset, filters.offset + filters.limit)
     return {
         "items": [child_row(child, user) for child in page],
         "count": count,

@@ -1,7 +1,9 @@
 """Writing generated children in chunks: COPY on PostgreSQL, bulk_create on SQLite.
 
-Both write the same rows the models would: the ID number encrypted and its keyed hash beside it,
-address and phones encrypted. On PostgreSQL the rows bypass the ORM, so this module encrypts them
+Both write the same rows the models and the registry's services would: the ID number encrypted
+and its keyed hash beside it, address and phones encrypted, and the copy of the kinds of the
+child's open statuses (Child.open_statuses) set with the row, since every generated status is
+open. On PostgreSQL the rows bypass the ORM, so this module encrypts them
 itself with care365.core.crypto, and takes child ids from the table's own sequence so statuses,
 parents and entrusted carers can point at them in the same chunk.
 """
@@ -16,7 +18,15 @@ from typing import Any
 from django.db import connection, transaction
 
 from care365.core import crypto
-from care365.registry.models import Child, ChildStatus, Consent, ConsentPurpose, Guardian, Parent
+from care365.registry.models import (
+    Child,
+    ChildStatus,
+    Consent,
+    ConsentPurpose,
+    Guardian,
+    Parent,
+    status_bits,
+)
 from care365.web.seeding.children import ChildRow
 
 CHILD_COLUMNS = (
@@ -41,6 +51,7 @@ CHILD_COLUMNS = (
     "registered_at",
     "updated_at",
     "exit_reason",
+    "open_statuses",
 )
 STATUS_COLUMNS = ("child", "kind", "started_on", "end_reason")
 PARENT_COLUMNS = (
@@ -88,6 +99,11 @@ def copy_rows(model: type[Any], fields: Sequence[str], rows: Iterable[Sequence[A
             copy.write_row(row)
 
 
+def _open_bits(row: ChildRow) -> int:
+    """Child.open_statuses of a generated child: every generated status is open."""
+    return status_bits(kind for kind, _started in row.statuses)
+
+
 def _encrypt(value: str) -> str:
     return crypto.encrypt(value) if value else ""
 
@@ -113,7 +129,7 @@ def _postgres_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: da
                 crypto.encrypt(row.id_number), crypto.lookup_hash(row.id_number), row.hukou,
                 village_ids[row.village], _encrypt(row.address), row.school, row.grade,
                 row.boarding, row.health_notes, row.disability_notes, json.dumps(row.interests),
-                json.dumps(row.languages), row.income_source, now, now, "",
+                json.dumps(row.languages), row.income_source, now, now, "", _open_bits(row),
             )
             for pk, row in pairs
         ),
@@ -180,6 +196,7 @@ def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:
                 interests=row.interests,
                 languages=row.languages,
                 income_source=row.income_source,
+                open_statuses=_open_bits(row),
             )
             for row in rows
         ]

@@ -26,7 +26,9 @@ from care365.registry.models import (
     Parent,
     ParentSituation,
     StatusKind,
+    status_bits_with,
 )
+from care365.registry.tests.helpers import open_statuses_drift
 from care365.web.seeding.children import age_on, children_generate
 from care365.web.seeding.county import CENTRE, county_plan
 
@@ -202,6 +204,19 @@ def test_carer_capacity_falls_short_in_total_but_covers_most_townships() -> None
     assert Organisation.objects.filter(kind=Organisation.Kind.POLICE_STATION).count() == len(
         townships
     )
+
+
+@pytest.mark.django_db
+def test_every_seeded_child_carries_the_kinds_of_its_open_statuses() -> None:
+    """Seeding writes Child.open_statuses with the row (COPY on PostgreSQL, bulk_create on
+    SQLite); it must say what the statuses say, as the registry's services keep it."""
+    quiet_seed("--children", "600", "--seed", "4")
+    assert ChildStatus.objects.count() >= 600
+    assert not open_statuses_drift()
+    for kind in StatusKind.values:
+        with_kind = Child.objects.filter(open_statuses__in=status_bits_with(kind)).count()
+        assert with_kind == ChildStatus.objects.filter(kind=kind, ended_on__isnull=True).count()
+    assert Child.objects.filter(open_statuses=0).count() < 600 * 0.05
 
 
 @pytest.mark.django_db

@@ -196,7 +196,7 @@ def examination_record(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's doctor enters an examination; the WHO z-scores are computed as it is saved."""
     user = account(request)
     child = _child(user, child_id, "care-exam-record")
-    if user.role != Role.DOCTOR or not child.is_active or not selectors.is_paired(user, child):
+    if not services.may_examine(user, child):
         raise PermissionDenied
     form = care_forms.ExaminationForm(request.POST or None)
     if form.is_bound and form.is_valid():
@@ -303,7 +303,7 @@ def screening_record(request: HttpRequest, child_id: int) -> HttpResponse:
         raise PermissionDenied
     age = child.age_on(timezone.localdate())
     suited = [form for form in screening.builtin_all().values() if form.suits_age(age)]
-    consented = care_selectors.screening_consented(child)
+    consented = services.screening_consent_holds(child)
     code = (request.POST if request.method == "POST" else request.GET).get("instrument", "")
     instrument = next((f for f in suited if f.code == code), None)
     context: dict[str, Any] = {
@@ -387,7 +387,7 @@ def wish_post(request: HttpRequest, child_id: int) -> HttpResponse:
     """Post a child's small wish (the child's director, supervisor or volunteer)."""
     user = account(request)
     child = _child(user, child_id, "care-wish-post")
-    if not care_selectors.may_post_wish(user, child):
+    if not services.may_post_wish(user, child):
         raise PermissionDenied
     form = care_forms.WishForm(request.POST or None)
     if form.is_bound and form.is_valid():
@@ -429,7 +429,7 @@ def wishes(request: HttpRequest) -> HttpResponse:
         {
             "wish": w,
             "child": child_row(w.child, user),
-            "actions": care_selectors.wish_actions(user, w),
+            "actions": services.wish_steps_allowed(user, w),
         }
         for w in selectors.wishes_for_user(user).exclude(state=Wish.State.WITHDRAWN)[:50]
     ]

@@ -25,7 +25,7 @@ from care365.registry.models import (
     StatusEndReason,
     StatusKind,
 )
-from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory
+from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory, status_open
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -317,9 +317,7 @@ def test_list_filters_by_status_sex_age_and_area(client: Client, personas: Perso
         sex="M",
         birth_date=date(today.year - 4, 1, 1),
     )
-    ChildStatus.objects.create(
-        child=young, kind=StatusKind.DIFFICULTY_POVERTY, started_on=date(2025, 1, 1)
-    )
+    status_open(young, StatusKind.DIFFICULTY_POVERTY, started_on=date(2025, 1, 1))
     client.force_login(personas.admin)
     url = reverse("web:child-list")
 
@@ -372,9 +370,9 @@ def test_list_query_count_is_fixed(client: Client, personas: Personas) -> None:
             village=personas.village_a if n % 2 else personas.village_b, name=f"小{n}", sex="F"
         )
     many = _list_queries(client)
-    # session, user, user's area, villages in scope, emergency accesses, count, page of rows,
-    # area choices
-    assert few == many == 8
+    # session, user, user's area, villages in scope, emergency accesses, count, the page's ids,
+    # its rows, area choices
+    assert few == many == 9
 
 
 # Writes ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from care365.carers.tests.factories import CarerFactory
-from care365.registry.models import ChildStatus, StatusKind
-from care365.registry.tests.factories import LeftBehindChildFactory
+from care365.registry.models import StatusKind
+from care365.registry.tests.factories import LeftBehindChildFactory, status_open
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +51,7 @@ def test_county_admin_home_counts_children_by_status_and_township(
     client: Client, personas: Personas
 ) -> None:
     LeftBehindChildFactory.create(village=personas.village_a)
-    ChildStatus.objects.create(
-        child=personas.child_b, kind=StatusKind.DIFFICULTY_POVERTY, started_on="2025-01-01"
-    )
+    status_open(personas.child_b, StatusKind.DIFFICULTY_POVERTY, started_on=date(2025, 1, 1))
     client.force_login(personas.admin)
     response = client.get(reverse("web:home"))
     overview = response.context["overview"]
