@@ -51,7 +51,13 @@ def scope_village_ids(user: Any) -> list[int] | None:
     account = _as_user(user)
     if account is None or account.role not in REGISTRY_ROLES or account.area is None:
         return None
-    return area_village_ids(account.area)
+    # Looked up once per user object (one request) and area: a page that asks for many children
+    # (a list of wishes, the home page's sections) reads the area tree once.
+    cached: tuple[int | None, list[int]] | None = getattr(account, "_scope_village_ids", None)
+    if cached is None or cached[0] != account.area_id:
+        cached = (account.area_id, area_village_ids(account.area))
+        account._scope_village_ids = cached  # type: ignore[attr-defined]
+    return list(cached[1])
 
 
 def _granted_child_ids(account: User) -> list[int]:
