@@ -52,23 +52,17 @@ def _user_targets(users: list[User]) -> list[Target]:
 
 
 def _carer_targets(carer_ids: list[int]) -> list[Target]:
-    """Officers by carer id: as users where they have an account, else on their phone."""
-    phones = dict(
+    """Officers by carer id: as users where they have an active account, else on their phone
+    (one query: a carer has at most one account)."""
+    rows = (
         Carer.objects.filter(pk__in=carer_ids, active=True)
         .order_by("pk")
-        .values_list("pk", "phone")
+        .values_list("pk", "phone", "user__pk", "user__email", "user__is_active")
     )
-    users = {
-        carer_id: (user_id, email)
-        for user_id, carer_id, email in User.objects.filter(
-            carer_id__in=list(phones), is_active=True
-        ).values_list("pk", "carer_id", "email")
-    }
     targets: list[Target] = []
-    for carer_id, phone in phones.items():
-        user = users.get(carer_id)
-        if user is not None:
-            targets.append(Target(user_id=user[0], email=user[1], phone=phone))
+    for _carer_id, phone, user_id, email, user_active in rows:
+        if user_id is not None and user_active:
+            targets.append(Target(user_id=user_id, email=email, phone=phone))
         elif phone:
             targets.append(Target(phone=phone))
     return targets

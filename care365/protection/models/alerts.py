@@ -7,6 +7,8 @@ deadline of its next step in `next_step_at`, an indexed column the sweeper claim
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,9 @@ from care365.carers.models import Carer, Organisation
 from care365.core.fields import EncryptedTextField
 from care365.protection import policy
 from care365.registry.models import Child
+
+if TYPE_CHECKING:
+    from .outbox import Notification
 
 
 class Who(models.TextChoices):
@@ -307,8 +312,18 @@ class Alert(models.Model):
             models.Index(fields=["child", "raised_at"], name="alert_child_idx"),
         ]
 
+    # Set by the service that has just created the alert, in this process: every step and
+    # notification it wrote, so the answer to whoever raised it is rendered as written instead
+    # of read back. None on an alert read from the database.
+    written: tuple[list[AlertEvent], list[Notification]] | None = None
+
     def __str__(self) -> str:
         return f"Alert #{self.pk} ({self.kind}, {self.state})"
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        """Reloaded, the alert may have moved on since it was written: forget `written`."""
+        self.written = None
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def is_mandatory_report(self) -> bool:

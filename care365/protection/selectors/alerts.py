@@ -43,6 +43,10 @@ ALERT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role
 RESPONDER_ROLES = ALERT_ROLES
 
 
+# What a raising service wrote about an alert (`Alert.written`): its steps and notifications.
+Written = tuple[list[AlertEvent], list[Notification]]
+
+
 class AlertNotFound(Http404):
     """The alert does not exist or the user may not see it; the two look the same."""
 
@@ -122,16 +126,19 @@ def alert_get_for_user(user: Any, alert_id: int | str, *, route: str = "") -> Al
     return alert
 
 
-def can_respond(user: Any, alert: Alert) -> bool:
+def can_respond(user: Any, alert: Alert, *, written: Written | None = None) -> bool:
     """Whether the user may acknowledge, say "on my way" / "with the child", and resolve: anyone
     the alert was sent to, the county's administrators, and the officers, supervisors and
-    directors whose scope holds the child."""
+    directors whose scope holds the child. `written`: as in `alert_timeline`."""
     account = active_account(user)
     if account is None:
         return False
     if _county_admin_of(account, alert.county_id):
         return True
-    if Notification.objects.filter(alert=alert, recipient=account).exists():
+    if written is not None:
+        if any(n.recipient_id == account.pk for n in written[1]):
+            return True
+    elif Notification.objects.filter(alert=alert, recipient=account).exists():
         return True
     return (
         account.role in RESPONDER_ROLES
@@ -185,11 +192,44 @@ class AlertTimeline:
     notifications: list[TimelineNotification]
 
 
-def alert_timeline(user: Any, alert: Alert) -> AlertTimeline:
+def _timeline_rows(alert: Alert, written: Written | None) -> Written:
+    """The alert's recorded steps in time order and its notifications by level, with their
+    people loaded: as the raising service wrote them (`Alert.written`), or read."""
+    if written is None:
+        return (
+            list(
+                AlertEvent.objects.filter(alert=alert).select_related("actor").order_by("at", "pk")
+            ),
+            list(
+                Notification.objects.filter(alert=alert)
+                .select_related("recipient")
+                .order_by("level", "pk")
+            ),
+        )
+    events = sorted(written[0], key=lambda e: (e.at, e.pk or 0))
+    notifications = sorted(written[1], key=lambda n: (n.level, n.pk or 0))
+    people: dict[int, User] = {}
+    if alert.raised_by is not None:
+        people[alert.raised_by.pk] = alert.raised_by
+    wanted = {e.actor_id for e in events} | {n.recipient_id for n in notifications}
+    missing = {pk for pk in wanted if pk is not None and pk not in people}
+    if missing:
+        people.update(User.objects.in_bulk(missing))
+    for e in events:
+        e.actor = people.get(e.actor_id) if e.actor_id is not None else None
+    for n in notifications:
+        n.recipient = people.get(n.recipient_id) if n.recipient_id is not None else None
+    return events, notifications
+
+
+def alert_timeline(user: Any, alert: Alert, *, written: Written | None = None) -> AlertTimeline:
     """The incident record: every step with its time, and every notification with its state.
-    Call with an alert from `alert_get_for_user`. The reporter of a mandatory report is left
-    out for everyone but the county's administrators and the reporter."""
+    Call with an alert from `alert_get_for_user`, or with one its raising service has just
+    returned and `written=alert.written` (what it wrote: nothing is read back). The reporter of
+    a mandatory report is left out for everyone but the county's administrators and the
+    reporter."""
     reporter_visible = alert_reporter_for_user(user, alert) is not None
+    event_rows, notification_rows = _timeline_rows(alert, written)
     events = [
         TimelineEvent(
             at=e.at,
@@ -205,7 +245,7 @@ def alert_timeline(user: Any, alert: Alert) -> AlertTimeline:
             ),
             data=e.data,
         )
-        for e in AlertEvent.objects.filter(alert=alert).select_related("actor").order_by("at", "pk")
+        for e in event_rows
     ]
     notifications = [
         TimelineNotification(
@@ -220,9 +260,7 @@ def alert_timeline(user: Any, alert: Alert) -> AlertTimeline:
             sent_at=n.sent_at,
             last_error=n.last_error,
         )
-        for n in Notification.objects.filter(alert=alert)
-        .select_related("recipient")
-        .order_by("level", "pk")
+        for n in notification_rows
     ]
     return AlertTimeline(events=events, notifications=notifications)
 

@@ -49,7 +49,7 @@ from care365.registry.models import Child
 from .steps import (
     Emitter,
     Message,
-    county_of,
+    county_id_of,
     logger,
     notify_state,
     policy_for,
@@ -120,7 +120,7 @@ def _open_follow_ups(alert: Alert, *, now: datetime, emitter: Emitter) -> list[F
 def raise_alert(
     *,
     child: Child | None,
-    county: Area,
+    county_id: int,
     kind: str,
     note: str,
     source: str,
@@ -131,18 +131,19 @@ def raise_alert(
     """Create an alert, fire its first step and set its first deadline (inside the caller's
     transaction). A step nobody can be reached at (a child without an officer) passes straight
     on to the next one, so the first person who can answer hears of it at once."""
-    pol, desk = policy_for(county)
-    officer_id = None
+    pol, desk = policy_for(county_id)
+    officer = None
     if child is not None:
-        officer_id = (
+        pairing = (
             Pairing.objects.filter(child=child, role=CarerRole.POLICE, until__isnull=True)
-            .values_list("carer_id", flat=True)
+            .select_related("carer")
             .first()
         )
+        officer = pairing.carer if pairing is not None else None
     start = 0 if child is not None else pol.start_level(policy.COUNTY_DUTY_DESK)
     alert = Alert(
         child=child,
-        county=county,
+        county_id=county_id,
         village=child.village if child is not None else None,
         kind=kind,
         note=note,
@@ -152,7 +153,7 @@ def raise_alert(
         sender_phone=sender_phone,
         sender_masked=mask_phone(sender_phone) if sender_phone else "",
         sender_hash=crypto.lookup_hash(sender_phone) if sender_phone else "",
-        assigned_officer_id=officer_id,
+        assigned_officer=officer,
         policy=policy.to_dict(pol),
         level=start,
     )
@@ -186,6 +187,8 @@ def raise_alert(
     if alert.is_mandatory_report and child is not None:
         _open_follow_ups(alert, now=now, emitter=emitter)
     emitter.flush()
+    notifications, events = emitter.written
+    alert.written = (events, notifications)
     audit(actor=raised_by, action="alert_raise", obj=alert, note=f"{kind} via {source}")
     logger.info("alert #%s raised: %s via %s, level %s", alert.pk, kind, source, alert.level)
     return alert
@@ -216,11 +219,11 @@ def alert_raise(
     _check_kind_and_note(kind, note)
     if not child.is_active:
         raise ValidationError(_("This child has left the registry."))
-    county = county_of(child.village)
+    county_id = county_id_of(child.village)
     with transaction.atomic():
         return raise_alert(
             child=child,
-            county=county,
+            county_id=county_id,
             kind=kind,
             note=note,
             source=source,

@@ -32,7 +32,7 @@ from care365.protection.selectors import help_link_find
 from care365.registry.models import Child, Guardian
 
 from .alerts import raise_alert
-from .steps import Emitter, county_of, logger, notify_state
+from .steps import Emitter, county_id_of, logger, notify_state
 
 REPEAT_WINDOW = timedelta(minutes=30)
 SMS_TEXT_MAX = 1000
@@ -93,7 +93,7 @@ def alert_raise_from_help_link(*, token: str, note: str = "", now: datetime | No
             return _repeat(existing, now=now, source=Source.HELP_LINK, note=note)
         return raise_alert(
             child=child,
-            county=county_of(child.village),
+            county_id=county_id_of(child.village),
             kind=Kind.HELP_REQUEST,
             note=note,
             source=Source.HELP_LINK,
@@ -198,7 +198,7 @@ def _raise_for_sms(
             alerts.append(
                 raise_alert(
                     child=None,
-                    county=county,
+                    county_id=county.pk,
                     kind=Kind.HELP_REQUEST,
                     note=note,
                     source=Source.SMS,
@@ -217,7 +217,7 @@ def _raise_for_sms(
         alerts.append(
             raise_alert(
                 child=child,
-                county=county_of(child.village),
+                county_id=county_id_of(child.village),
                 kind=Kind.HELP_REQUEST,
                 note=note,
                 source=Source.SMS,

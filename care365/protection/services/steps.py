@@ -48,19 +48,32 @@ def county_of(area: Area) -> Area:
     return area
 
 
-def policy_for(county: Area) -> tuple[policy.Policy, EscalationPolicy | None]:
+def county_id_of(area: Area) -> int:
+    """The id of the county an area belongs to, from the rows loaded with it: a village's
+    township (`select_related("village__parent")`) holds its county's id, so no row is read."""
+    if area.level == Area.Level.COUNTY:
+        return area.pk
+    if area.level == Area.Level.TOWNSHIP and area.parent_id is not None:
+        return area.parent_id
+    township = area.parent
+    if township is not None and township.parent_id is not None:
+        return township.parent_id
+    return county_of(area).pk
+
+
+def policy_for(county_id: int) -> tuple[policy.Policy, EscalationPolicy | None]:
     """The county's policy (the default when it has none) and its row, for the desk contacts.
 
     A stored policy is validated when saved; should one still not parse, an alert must not fail
     for it, so the default applies and the error is logged.
     """
-    row = EscalationPolicy.objects.filter(county=county).first()
+    row = EscalationPolicy.objects.filter(county_id=county_id).first()
     if row is None:
         return policy.DEFAULT_POLICY, None
     try:
         return row.as_policy(), row
     except policy.PolicyError:
-        logger.exception("escalation policy of county #%s is invalid; using the default", county.pk)
+        logger.exception("escalation policy of county #%s is invalid; using the default", county_id)
         return policy.DEFAULT_POLICY, row
 
 
@@ -109,6 +122,8 @@ class Emitter:
     notifications: list[Notification] = field(default_factory=list)
     alert_events: list[AlertEvent] = field(default_factory=list)
     items: list[tuple[int, str, dict[str, Any], Notification | None]] = field(default_factory=list)
+    # What the last flush wrote: notifications and recorded steps.
+    written: tuple[list[Notification], list[AlertEvent]] = field(default_factory=lambda: ([], []))
 
     def add(
         self,
@@ -179,6 +194,7 @@ class Emitter:
         ]
         if recorded:
             AlertEvent.objects.bulk_create(recorded)
+        self.written = (self.notifications, recorded)
         if self.items and connection.vendor == "postgresql":
             users = sorted({str(user_id) for user_id, _k, _d, _n in self.items})
             with connection.cursor() as cursor:

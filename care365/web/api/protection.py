@@ -141,11 +141,13 @@ def _card(card: SafetyCard) -> dict[str, Any]:
     }
 
 
-def _render(user: User, alert: Alert) -> dict[str, Any]:
-    """The alert with its incident record, as the user may see it."""
-    timeline: AlertTimeline = selectors.alert_timeline(user, alert)
+def _render(user: User, alert: Alert, *, as_written: bool = False) -> dict[str, Any]:
+    """The alert with its incident record, as the user may see it; `as_written` for an alert
+    the request has just raised (its record is what the service wrote, not read back)."""
+    written = alert.written if as_written else None
+    timeline: AlertTimeline = selectors.alert_timeline(user, alert, written=written)
     officer = alert.assigned_officer
-    responder = selectors.can_respond(user, alert)
+    responder = selectors.can_respond(user, alert, written=written)
     return {
         **_row(alert),
         "note": alert.note,
@@ -192,7 +194,7 @@ def alert_raise(request: HttpRequest, payload: AlertIn) -> Status[dict[str, Any]
     )
     # The raiser sees the alert (and the child, just read through the access layer): it is
     # answered as written, not read back.
-    return Status(201, _render(user, raised))
+    return Status(201, _render(user, raised, as_written=True))
 
 
 @router.get(

@@ -116,6 +116,20 @@ def test_director_raises_an_alert_and_the_assigned_officer_has_it_at_once(
     assert [m["role"] for m in card["team"]] == ["police", "doctor", "volunteer"]
 
 
+@pytest.mark.parametrize("kind", ["danger", "suspected_abuse"])
+def test_the_raise_answer_is_what_reading_the_alert_back_gives(
+    api: Api, paired: Personas, kind: str
+) -> None:
+    """The raiser is answered with what the service wrote, not a read-back: it must be the same
+    record (steps, notifications, people, safety card) as the alert read afterwards."""
+    raised = raise_alert(api, paired.director_a, paired.child_a, kind=kind, note="门口")
+    read = api.get(f"/alerts/{raised['id']}", user=paired.director_a).json()
+    assert raised == read
+    assert raised["events"][0]["kind"] == "raised"
+    assert len(raised["notifications"]) == 3
+    assert raised["safety_card"] is not None
+
+
 def test_reading_an_alert_is_a_logged_read_of_the_child(api: Api, paired: Personas) -> None:
     data = raise_alert(api, paired.director_a, paired.child_a)
 
