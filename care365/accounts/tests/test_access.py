@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from care365.accounts.access import ChildNotFound, child_get_for_user, children_for_user
-from care365.accounts.models import AccessLog, AccessPurpose
+from care365.accounts.models import AccessGrant, AccessLog, AccessPurpose, User
+from care365.core.ledger import chain_append
+from care365.core.models import Notice
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +77,65 @@ def test_revealing_a_full_id_number_needs_a_county_admin_and_a_reason(
 def test_inactive_user_sees_nothing(personas: Personas) -> None:
     personas.admin.is_active = False
     assert not children_for_user(personas.admin).exists()
+
+
+def test_an_in_scope_read_reads_the_child_once_and_no_grants(personas: Personas) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        child_get_for_user(personas.director_a, personas.child_a.pk, AccessPurpose.VIEW)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in sqls if "accounts_accessgrant" in s]
+    assert len([s for s in sqls if s.startswith("SELECT") and 'FROM "registry_child"' in s]) == 1
+
+
+def test_a_granted_child_outside_scope_opens_until_the_grant_expires(personas: Personas) -> None:
+    grant = AccessGrant.objects.create(
+        user=personas.director_a,
+        child=personas.child_b,
+        reason="代同事值班",
+        expires_at=timezone.now() + timedelta(minutes=30),
+    )
+    director = User.objects.get(pk=personas.director_a.pk)  # one user object per request
+    assert child_get_for_user(director, personas.child_b.pk, AccessPurpose.VIEW) == (
+        personas.child_b
+    )
+    AccessGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now())
+    director = User.objects.get(pk=personas.director_a.pk)
+    with pytest.raises(ChildNotFound):
+        child_get_for_user(director, personas.child_b.pk, AccessPurpose.VIEW)
+    assert AccessLog.objects.filter(child=personas.child_b).count() == 1
+
+
+def test_unusual_access_is_told_when_the_count_of_children_reaches_the_threshold(
+    personas: Personas, settings: Any
+) -> None:
+    settings.UNUSUAL_ACCESS_PER_HOUR = 2
+
+    def told() -> int:
+        return Notice.objects.filter(kind="unusual_access").count()
+
+    child_get_for_user(personas.admin, personas.child_a.pk, AccessPurpose.VIEW)
+    child_get_for_user(personas.admin, personas.child_a.pk, AccessPurpose.VIEW)
+    assert told() == 0  # one child, read twice
+    child_get_for_user(personas.admin, personas.child_b.pk, AccessPurpose.VIEW)
+    notice = Notice.objects.get(kind="unusual_access")
+    assert (notice.recipient, notice.params["children"]) == (personas.admin, 2)
+    # Reading the same children again does not add to the count: nothing more is told.
+    child_get_for_user(personas.admin, personas.child_b.pk, AccessPurpose.VIEW)
+    child_get_for_user(personas.admin, personas.child_a.pk, AccessPurpose.VIEW)
+    assert told() == 1
+
+
+def test_a_read_counts_again_once_the_earlier_read_is_over_an_hour_old(
+    personas: Personas, settings: Any
+) -> None:
+    settings.UNUSUAL_ACCESS_PER_HOUR = 1
+    chain_append(
+        AccessLog(
+            user=personas.admin,
+            child=personas.child_a,
+            purpose=AccessPurpose.VIEW,
+            at=timezone.now() - timedelta(minutes=61),
+        )
+    )
+    child_get_for_user(personas.admin, personas.child_a.pk, AccessPurpose.VIEW)
+    assert Notice.objects.get(kind="unusual_access").params["children"] == 1

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.utils import DatabaseError
 
 from care365.core import chain
 from care365.core.audit import audit
-from care365.core.ledger import chain_verify
+from care365.core.ledger import chain_append, chain_verify
 from care365.core.models import AppendOnlyError, AuditEvent, LedgerHead, PeriodicJobRun
 
 
@@ -144,3 +144,79 @@ def test_concurrent_writers_keep_one_gapless_chain() -> None:
         range(1, 41)
     )
     assert chain_verify(AuditEvent) == (40, None)
+
+
+@pytest.mark.django_db
+def test_the_first_entry_of_a_chain_starts_its_head() -> None:
+    LedgerHead.objects.filter(chain="audit").delete()
+    county = _thing()
+    first = audit(actor=None, action="a0", obj=county)
+    audit(actor=None, action="a1", obj=county)
+    assert (first.seq, first.prev_hash) == (1, chain.GENESIS)
+    assert AuditEvent.objects.get(pk=first.pk).hash == first.hash
+    assert LedgerHead.objects.get(chain="audit").seq == 2
+    assert chain_verify(AuditEvent) == (2, None)
+
+
+@pytest.mark.django_db
+def test_an_entry_is_appended_once() -> None:
+    entry = audit(actor=None, action="x", obj=_thing(), changes=["name", "area"])
+    assert AuditEvent.objects.get(pk=entry.pk).changes == ["area", "name"]
+    with pytest.raises(AppendOnlyError), transaction.atomic():
+        chain_append(entry)
+    assert chain_verify(AuditEvent) == (1, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_head_stays_locked_until_the_appending_transaction_ends() -> None:
+    """A second writer waits for the first one's transaction, then follows its entry."""
+    county = _thing()
+    appended, release = threading.Event(), threading.Event()
+    seqs: dict[str, int | None] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                seqs["first"] = audit(actor=None, action="first", obj=county).seq
+                appended.set()
+                release.wait(10)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            appended.set()
+            connections.close_all()
+
+    def second() -> None:
+        try:
+            seqs["second"] = audit(actor=None, action="second", obj=county).seq
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    assert appended.wait(10)
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()  # still waiting for the head
+    release.set()
+    holder.join()
+    waiter.join()
+    assert errors == []
+    assert seqs == {"first": 1, "second": 2}
+    assert chain_verify(AuditEvent) == (2, None)
+
+
+@pytest.mark.django_db
+def test_a_database_without_returning_appends_the_same_way(monkeypatch: Any) -> None:
+    """Older SQLite (before 3.35) cannot return the head from the update: it is read after."""
+    county = _thing()
+    LedgerHead.objects.filter(chain="audit").delete()
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    entries = [audit(actor=None, action=f"a{i}", obj=county) for i in range(3)]
+    monkeypatch.undo()
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert chain_verify(AuditEvent) == (3, None)
