@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.urls import NoReverseMatch, reverse
+from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -94,13 +94,15 @@ class Message:
     text: str
 
 
+# The alert's page in the web app (web/urls.py, "web:alert-detail"; a test there keeps the two the
+# same). Written out rather than reversed: reversing would load every URL of the web app and its
+# API into a worker that only sends messages, and a restarted worker would be that much later.
+ALERT_PATH = "alerts/{id}/"
+
+
 def alert_link(alert_id: int) -> str:
     """The address of the alert's page, absolute when CARE365_PUBLIC_URL is set."""
-    try:
-        path = reverse("web:alert-detail", args=[alert_id])
-    except NoReverseMatch:
-        return ""
-    return f"{settings.PUBLIC_URL}{path}"
+    return f"{settings.PUBLIC_URL}{get_script_prefix()}{ALERT_PATH.format(id=int(alert_id))}"
 
 
 def render(payload: Mapping[str, Any]) -> Message:

@@ -13,6 +13,10 @@ from care365.web.worker import Worker
 
 class Command(BaseCommand):
     help = "Run the periodic jobs (age-outs, ...) in a loop; any number of workers may run."
+    # The system checks belong to deploying (`care365 check --deploy`, `migrate`, the app's own
+    # start): run at every worker start they load the whole web app (its URLs and API) into a
+    # process that serves none of it, and a worker restarted after a crash sweeps that much later.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

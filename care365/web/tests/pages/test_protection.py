@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -141,3 +142,22 @@ def test_help_card_and_the_one_button_page(client: Client, paired: Personas) -> 
     client.logout()
     assert client.get(f"/h/{token}/").status_code == 404
     assert HelpLink.objects.filter(child=paired.child_a).count() == 2
+
+
+@pytest.mark.parametrize("public_url", ["", "https://care.example.org"])
+def test_the_link_in_a_message_opens_the_alerts_page(
+    client: Client, paired: Personas, settings: Any, public_url: str
+) -> None:
+    """Messages carry the alert page's address without reversing the web app's URLs; it must be
+    the page's real address, and the page must open for the officer it was sent to."""
+    from care365.protection.channels import alert_link, render
+
+    settings.PUBLIC_URL = public_url
+    client.force_login(paired.director_a)
+    client.post(reverse("web:alert-raise", args=[paired.child_a.pk]), {"alert-kind": "danger"})
+    alert = Alert.objects.get()
+    link = alert_link(alert.pk)
+    assert link == f"{public_url}{reverse('web:alert-detail', args=[alert.pk])}"
+    assert link in render({"alert": alert.pk, "kind": "danger", "village": "x"}).text
+    client.force_login(paired.officer)
+    assert client.get(link.removeprefix(public_url)).status_code == 200
