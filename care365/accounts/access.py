@@ -114,6 +114,21 @@ def children_for_user(user: Any) -> QuerySet[Child]:
     return Child.objects.filter(Q(pk__in=scoped.values("pk")) | Q(pk__in=granted))
 
 
+def child_visible(user: Any, child: Child) -> bool:
+    """Whether the user may see `child`, a child already loaded (through this layer): for an
+    area-scoped user checked against their villages without a query; a carer's pairing is read.
+    Not a read of the child's record: nothing is logged."""
+    account = _as_user(user)
+    if account is None:
+        return False
+    if account.role in REGISTRY_ROLES:
+        if child.village_id in (scope_village_ids(account) or ()):
+            return True
+    elif _in_scope(account).filter(pk=child.pk).exists():
+        return True
+    return child.pk in _granted_child_ids(account)
+
+
 def child_get_for_user(
     user: Any,
     child_id: int | str,

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from care365.accounts.access import children_for_user
+from care365.accounts.access import child_visible, children_for_user
 from care365.accounts.models import AccessLog, AccessPurpose, Role, User
 from care365.areas.models import Area
 from care365.core.ledger import chain_append
@@ -142,8 +142,8 @@ def can_respond(user: Any, alert: Alert, *, written: Written | None = None) -> b
         return True
     return (
         account.role in RESPONDER_ROLES
-        and alert.child_id is not None
-        and children_for_user(account).filter(pk=alert.child_id).exists()
+        and alert.child is not None
+        and child_visible(account, alert.child)
     )
 
 
