@@ -161,13 +161,32 @@ def child_get_for_user(
         raise PermissionDenied
     if purpose == AccessPurpose.REVEAL_ID and (account.role != Role.COUNTY_ADMIN or not reason):
         raise PermissionDenied
+    access_log_write(account, child.pk, purpose, route=route, reason=reason)
+    return child
+
+
+def access_log_write(
+    account: User,
+    child_id: int,
+    purpose: AccessPurpose | str,
+    *,
+    route: str = "",
+    reason: str = "",
+) -> AccessLog:
+    """Write a read of a child to the access log and watch for unusual access. Every entry of
+    the log is written here: the watch counts a child only on its first read within the hour,
+    which holds only if every earlier read was watched too."""
     read = chain_append(
         AccessLog(
-            user=account, child=child, purpose=purpose, route=route[:100], reason=reason[:255]
+            user=account,
+            child_id=child_id,
+            purpose=purpose,
+            route=route[:100],
+            reason=reason[:255],
         )
     )
     _watch_for_unusual_access(account, read)
-    return child
+    return read
 
 
 def _child_read(children: QuerySet[Child], pk: int) -> Child | None:

@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 
 from care365.core import crypto
 from care365.core.audit import audit
-from care365.core.ledger import chain_append
 from care365.registry import idnumber
 from care365.registry.models import Child
 
-from .access import county_of_user, notify_county_admins
-from .models import AccessGrant, AccessLog, AccessPurpose, ApiToken, User
+from .access import access_log_write, county_of_user, notify_county_admins
+from .models import AccessGrant, AccessPurpose, ApiToken, User
 
 
 def _digest(token: str) -> str:
@@ -94,14 +93,8 @@ def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant
         granted_at=now,
         expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
     )
-    chain_append(
-        AccessLog(
-            user=user,
-            child=child,
-            purpose=AccessPurpose.BREAK_GLASS,
-            route="break-the-glass",
-            reason=reason[:255],
-        )
+    access_log_write(
+        user, child.pk, AccessPurpose.BREAK_GLASS, route="break-the-glass", reason=reason
     )
     notify_county_admins(
         user,

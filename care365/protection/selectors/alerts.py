@@ -21,10 +21,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from care365.accounts.access import child_visible, children_for_user
-from care365.accounts.models import AccessLog, AccessPurpose, Role, User
+from care365.accounts.access import access_log_write, child_visible, children_for_user
+from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
-from care365.core.ledger import chain_append
 from care365.pairing.models import Pairing
 from care365.pairing.selectors import child_team
 from care365.protection.channels import mask_address
@@ -115,13 +114,11 @@ def alert_get_for_user(user: Any, alert_id: int | str, *, route: str = "") -> Al
     if alert is None:
         raise AlertNotFound
     if alert.child_id is not None:
-        chain_append(
-            AccessLog(
-                user=account,
-                child_id=alert.child_id,
-                purpose=AccessPurpose.VIEW,
-                route=(route or f"alert {alert.pk}")[:100],
-            )
+        access_log_write(
+            account,
+            alert.child_id,
+            AccessPurpose.VIEW,
+            route=route or f"alert {alert.pk}",
         )
     return alert
 
@@ -140,11 +137,11 @@ def can_respond(user: Any, alert: Alert, *, written: Written | None = None) -> b
             return True
     elif Notification.objects.filter(alert=alert, recipient=account).exists():
         return True
-    return (
-        account.role in RESPONDER_ROLES
-        and alert.child is not None
-        and child_visible(account, alert.child)
-    )
+    if account.role not in RESPONDER_ROLES or alert.child_id is None:
+        return False
+    if Alert.child.is_cached(alert) and alert.child is not None:
+        return child_visible(account, alert.child)  # loaded with the alert: no query
+    return children_for_user(account).filter(pk=alert.child_id).exists()
 
 
 def alert_reporter_for_user(user: Any, alert: Alert) -> User | None:

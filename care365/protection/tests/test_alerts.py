@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -441,3 +442,27 @@ def test_on_postgresql_the_officers_stream_is_woken_at_commit(paired: Personas) 
     assert received == [str(paired.officer.pk)]
     event = selectors.events_for_user_since(paired.officer, 0)[0]
     assert event.data["alert"] == alert.pk
+
+
+@pytest.mark.django_db
+def test_reading_children_through_alerts_counts_towards_unusual_access(
+    personas: Personas, settings: Any
+) -> None:
+    """An alert's page is a read of its child: opening children alert by alert, then their
+    pages, must still tell the county's administrators when the count reaches the threshold."""
+    from care365.core.models import Notice
+
+    settings.UNUSUAL_ACCESS_PER_HOUR = 2
+    admin = personas.admin
+    director = personas.director_b
+    alert = services.alert_raise(
+        actor=director,
+        child=child_get_for_user(director, personas.child_b.pk, "view"),
+        kind="danger",
+    )
+    child_get_for_user(admin, personas.child_a.pk, "view")
+    assert not Notice.objects.filter(kind="unusual_access").exists()
+    selectors.alert_get_for_user(admin, alert.pk)  # the alert's page opens child B: the second
+    assert Notice.objects.filter(kind="unusual_access").count() == 1
+    child_get_for_user(admin, personas.child_b.pk, "view")  # B again: no second notice
+    assert Notice.objects.filter(kind="unusual_access").count() == 1
