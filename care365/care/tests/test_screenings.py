@@ -208,6 +208,7 @@ HEALTH_SELECTORS = {
     "examinations_due",
 }
 OTHER_SELECTORS = {
+    "due_for_display",
     "due_for_user",
     "plan_status",
     "coverage_for_area",

@@ -266,7 +266,7 @@ def due_list(request: HttpRequest, query: Query[DueQuery]) -> dict[str, Any]:
     items = selectors.due_for_user(
         user, timezone.localdate(), within_days=query.within_days, kinds=kinds
     )
-    page = items[query.offset : query.offset + query.limit]
+    page = selectors.due_for_display(user, items[query.offset : query.offset + query.limit])
     return {"items": [_due(user, item) for item in page], "count": len(items)}
 
 

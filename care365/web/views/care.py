@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -127,9 +127,12 @@ def _due_row(user: User, item: selectors.DueItem) -> dict[str, Any]:
     }
 
 
-def due_rows(user: User, *, within_days: int, limit: int | None = None) -> list[dict[str, Any]]:
-    items = selectors.due_for_user(user, timezone.localdate(), within_days=within_days)
-    return [_due_row(user, item) for item in items[:limit]]
+def _due_page(request: HttpRequest, user: User, items: list[selectors.DueItem]) -> Page[Any]:
+    """The requested page of due items as rows: only the page's children are read in full."""
+    page: Page[Any] = Paginator(items, settings.PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    shown = selectors.due_for_display(user, list(page.object_list))
+    page.object_list = [_due_row(user, item) for item in shown]
+    return page
 
 
 @login_required
@@ -137,15 +140,15 @@ def due_list(request: HttpRequest) -> HttpResponse:
     """Everything the user answers for that is due in the next week or overdue, most overdue
     first, each row linking to the form for that child and kind; and their open tasks."""
     user = account(request)
-    rows = due_rows(user, within_days=DUE_AHEAD_DAYS)
-    page = Paginator(rows, settings.PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    items = selectors.due_for_user(user, timezone.localdate(), within_days=DUE_AHEAD_DAYS)
+    page = _due_page(request, user, items)
     return render(
         request,
         "web/care/due.html",
         {
             "page": page,
-            "overdue": sum(1 for r in rows if r["days_overdue"] > 0),
-            "total": len(rows),
+            "overdue": sum(1 for i in items if i.days_overdue > 0),
+            "total": len(items),
             "ahead": DUE_AHEAD_DAYS,
             "tasks": list(selectors.care_tasks_for_user(user)[:50]),
             "task_form": care_forms.TaskDoneForm(),
@@ -182,12 +185,10 @@ def examinations_due(request: HttpRequest) -> HttpResponse:
     if user.role not in care_selectors.EXAM_LIST_ROLES:
         raise PermissionDenied
     items = selectors.examinations_due(user, timezone.localdate(), within_days=EXAMS_AHEAD_DAYS)
-    rows = [_due_row(user, item) for item in items]
-    page = Paginator(rows, settings.PAGE_SIZE * 2).get_page(request.GET.get("page"))
     return render(
         request,
         "web/care/exams_due.html",
-        {"page": page, "total": len(rows), "ahead": EXAMS_AHEAD_DAYS},
+        {"page": _due_page(request, user, items), "total": len(items), "ahead": EXAMS_AHEAD_DAYS},
     )
 
 
@@ -552,7 +553,9 @@ def home_care(user: User) -> dict[str, Any]:
     today = timezone.localdate()
     items = selectors.due_for_user(user, today, within_days=HOME_AHEAD_DAYS)
     care: dict[str, Any] = {
-        "due": [_due_row(user, item) for item in items[:HOME_ROWS]],
+        "due": [
+            _due_row(user, item) for item in selectors.due_for_display(user, items[:HOME_ROWS])
+        ],
         "due_total": len(items),
         "overdue": sum(1 for item in items if item.days_overdue > 0),
         "tasks": list(selectors.care_tasks_for_user(user)[:10]),

@@ -206,6 +206,39 @@ def test_only_paired_carers_and_the_area_log(client: Client, personas: Personas)
 # --- due and overdue -------------------------------------------------------------------------
 
 
+def test_an_areas_due_list_reads_in_full_only_the_children_it_shows(
+    client: Client, personas: Personas, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A supervisor's area holds many children: the plan is worked out without decrypting
+    them, and only the page's children are read in full (names shown, pages complete)."""
+    from care365.core import crypto
+
+    settings.PAGE_SIZE = 3  # six rows a page
+    children = LeftBehindChildFactory.create_batch(12, village=personas.village_a)
+    decrypted: list[str] = []
+    real = crypto.decrypt
+
+    def counted(token: str) -> str:
+        decrypted.append(token)
+        return real(token)
+
+    monkeypatch.setattr(crypto, "decrypt", counted)
+    client.force_login(personas.supervisor_a)
+    first = client.get(reverse("web:care-due"), headers=EN)
+    rows = first.context["page"].object_list
+    assert len(rows) == 6 and first.context["total"] >= 12
+    assert all(r["child"]["name"] for r in rows)
+    per_child = len([f for f in Child._meta.concrete_fields if "Encrypted" in type(f).__name__])
+    shown = {r["child"]["id"] for r in rows}
+    assert len(decrypted) <= per_child * len(shown) + 10  # the page, the user, the session
+    ids = {c.pk for c in children}
+    seen = set(shown)
+    for number in range(2, first.context["page"].paginator.num_pages + 1):
+        page = client.get(reverse("web:care-due"), {"page": number}, headers=EN)
+        seen |= {r["child"]["id"] for r in page.context["page"].object_list}
+    assert ids <= seen
+
+
 def test_the_due_list_is_most_overdue_first_and_links_to_the_form(
     client: Client, personas: Personas, child: Child
 ) -> None:
