@@ -198,12 +198,18 @@ def capped_count(qs: QuerySet[Any], cap: int | None = None) -> tuple[int, bool]:
 
 
 def rows_slice(qs: QuerySet[M], start: int, stop: int) -> list[M]:
-    """`list(qs[start:stop])` in two steps: the ids of the slice, then those rows.
+    """`list(qs[start:stop])` in two steps (`rows_by_id`)."""
+    return rows_by_id(qs, qs[start:stop])
+
+
+def rows_by_id(qs: QuerySet[M], page: QuerySet[M]) -> list[M]:
+    """The rows of `page`, a slice of `qs` not yet read, in two steps: the slice's ids, then
+    those rows.
 
     The children list's ids come from its index alone (child_village_name_idx holds every column
     its filters and order need), so a deep page skips thousands of index entries instead of
     thousands of whole rows; then only the rows shown are read, by id. The second query keeps
     the list's filters, so a row that changed in between is left out, never shown wrongly."""
-    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    ids = list(page.values_list("pk", flat=True))
     rows = qs.order_by().in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]

@@ -3,20 +3,14 @@
 Appending moves the chain's head row (`LedgerHead`) on by one and reads it in the same statement
 (`UPDATE ... SET seq = seq + 1 ... RETURNING seq, hash`): the update locks the row on PostgreSQL,
 and SQLite serialises write transactions. The entry is numbered with the new `seq`, hashed with the
-head's hash, inserted, and the head takes the entry's hash, all in one transaction: many app
+head's hash and inserted, and the head takes the entry's hash, all in one transaction: many app
 processes append to one gapless chain. The lock is held to the end of the caller's transaction, so
 services keep their transactions short.
-
-An append is on the path of every single-child read, so it is written in SQL of its own: two
-statements on PostgreSQL (the insert and the head's new hash go together), three on SQLite, where
-statements do not cross a network.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
@@ -28,7 +22,8 @@ E = TypeVar("E", bound=ChainedEntry)
 
 BATCH = 2000
 
-# Statements on the head row; names from the model, values as parameters.
+# Statements on the head row (an append is on the path of every single-child read, so the head
+# is moved and read in one statement); names from the model, values as parameters.
 _HEAD = f'"{LedgerHead._meta.db_table}"'  # both databases quote names this way
 # Moves the head on and returns the entry's number and the hash it follows.
 _NEXT = f'UPDATE {_HEAD} SET "seq" = "seq" + 1 WHERE "chain" = %s'  # noqa: S608  # see above
@@ -39,52 +34,14 @@ _START = f'INSERT INTO {_HEAD} ("chain", "seq", "hash") VALUES (%s, 0, %s) ON CO
 _MOVE = f'UPDATE {_HEAD} SET "hash" = %s WHERE "chain" = %s'  # noqa: S608  # see above
 
 
-@dataclass(frozen=True)
-class _Insert:
-    """How one model's entries are inserted: the columns written and the statement."""
-
-    fields: tuple[Any, ...]  # concrete model fields, in column order
-    sql: str
-    # PostgreSQL: the statement also sets the head's hash (two parameters before the values)
-    # and returns the new entry's key.
-    moves_head: bool
-
-
-def _column(field: Any) -> str:
-    column: str | None = field.column
-    if column is None:
-        raise TypeError(f"{field}: chained entries are written to columns of their own table")
-    return column
-
-
-@cache
-def _insert(model: type[ChainedEntry], vendor: str, with_pk: bool) -> _Insert:
-    meta = model._meta
-    if meta.parents:
-        raise TypeError(f"{meta.label}: chained entries live in one table")
-    fields = tuple(
-        f
-        for f in meta.local_concrete_fields
-        if not f.generated and (with_pk or f is not meta.auto_field)
-    )
-    qn = connection.ops.quote_name
-    table, columns = qn(meta.db_table), ", ".join(qn(_column(f)) for f in fields)
-    values = ", ".join("%s" for _ in fields)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608  # names from _meta
-    if vendor != "postgresql":
-        return _Insert(fields, sql, moves_head=False)
-    # A data-modifying WITH runs once whether or not the insert reads it.
-    return _Insert(
-        fields,
-        f"WITH moved AS ({_MOVE}) {sql} RETURNING {qn(_column(meta.pk))}",
-        moves_head=True,
-    )
+def _update_returns_rows() -> bool:
+    """Databases that return columns from an insert do so from an update too (SQLite >= 3.35)."""
+    return bool(connection.features.can_return_columns_from_insert)
 
 
 def _next(cursor: Any, name: str) -> tuple[int, str]:
     """Move the head of chain `name` on by one (locking it) and return (new seq, its hash)."""
-    # Databases that return columns from an insert do so from an update too (SQLite >= 3.35).
-    returning = connection.features.can_return_columns_from_insert
+    returning = _update_returns_rows()
     for _ in range(2):
         if returning:
             cursor.execute(_NEXT_RETURNING, [name])
@@ -104,28 +61,14 @@ def _next(cursor: Any, name: str) -> tuple[int, str]:
 def chain_append(entry: E) -> E:
     """Number, hash and insert `entry`; call inside or outside a transaction. Inside one it
     takes no savepoint of its own: an entry that cannot be written fails the caller's whole
-    transaction, which must not commit without it.
-
-    The row is written directly, not through `Model.save()` (so no save signals are sent)."""
+    transaction, which must not commit without it."""
+    if not entry._state.adding:
+        raise AppendOnlyError(f"{entry._meta.label} entries are never changed")
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if not entry._state.adding:
-            raise AppendOnlyError(f"{entry._meta.label} entries are never changed")
-        # Django's own check that related objects are saved (save() makes it; not in the stubs).
-        entry._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
-        plan = _insert(type(entry), connection.vendor, entry.pk is not None)
         entry.seq, entry.prev_hash = _next(cursor, entry.CHAIN)
         entry.hash = chain.entry_hash(entry.prev_hash, entry.chain_payload())
-        values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in plan.fields]
-        if plan.moves_head:
-            cursor.execute(plan.sql, [entry.hash, entry.CHAIN, *values])
-            pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(plan.sql, values)
-            pk = cursor.lastrowid if entry.pk is None else entry.pk
-            cursor.execute(_MOVE, [entry.hash, entry.CHAIN])
-    entry.pk = pk
-    entry._state.adding = False
-    entry._state.db = connection.alias
+        entry.save(force_insert=True)
+        cursor.execute(_MOVE, [entry.hash, entry.CHAIN])
     return entry
 
 

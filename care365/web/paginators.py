@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 
-from care365.accounts.selectors import capped_count, rows_slice
+from care365.accounts.selectors import capped_count, rows_by_id
 
 
 class CappedPaginator(Paginator):  # type: ignore[type-arg]  # generic only in the stubs
@@ -25,13 +25,8 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]  # generic only in t
     def count_is_exact(self) -> bool:
         return self._capped[1]
 
-    def page(self, number: Any) -> Page:  # type: ignore[type-arg]  # generic only in the stubs
-        """Paginator.page, with the page's rows read by id (accounts.selectors.rows_slice)."""
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        # object_list is the list's QuerySet (the stubs type it as a Sequence)
-        rows: list[Any] = rows_slice(self.object_list, bottom, top)  # type: ignore[arg-type]
-        return Page(rows, number, self)
+    def _get_page(self, object_list: Any, number: int, paginator: Any) -> Page:  # type: ignore[type-arg]  # generic only in the stubs
+        """Django's hook for the page it cut from the list (both are QuerySets here): the
+        page's rows are read by id (accounts.selectors.rows_by_id)."""
+        rows: list[Any] = rows_by_id(self.object_list, object_list)  # type: ignore[arg-type]
+        return Page(rows, number, paginator)

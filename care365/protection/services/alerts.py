@@ -187,8 +187,7 @@ def raise_alert(
     if alert.is_mandatory_report and child is not None:
         _open_follow_ups(alert, now=now, emitter=emitter)
     emitter.flush()
-    notifications, events = emitter.written
-    alert.written = (events, notifications)
+    alert.written = emitter.written
     audit(actor=raised_by, action="alert_raise", obj=alert, note=f"{kind} via {source}")
     logger.info("alert #%s raised: %s via %s, level %s", alert.pk, kind, source, alert.level)
     return alert

@@ -122,8 +122,8 @@ class Emitter:
     notifications: list[Notification] = field(default_factory=list)
     alert_events: list[AlertEvent] = field(default_factory=list)
     items: list[tuple[int, str, dict[str, Any], Notification | None]] = field(default_factory=list)
-    # What the last flush wrote: notifications and recorded steps.
-    written: tuple[list[Notification], list[AlertEvent]] = field(default_factory=lambda: ([], []))
+    # What the last flush wrote: the recorded steps and the notifications (as `Alert.written`).
+    written: tuple[list[AlertEvent], list[Notification]] = field(default_factory=lambda: ([], []))
 
     def add(
         self,
@@ -194,7 +194,7 @@ class Emitter:
         ]
         if recorded:
             AlertEvent.objects.bulk_create(recorded)
-        self.written = (self.notifications, recorded)
+        self.written = (recorded, self.notifications)
         if self.items and connection.vendor == "postgresql":
             users = sorted({str(user_id) for user_id, _k, _d, _n in self.items})
             with connection.cursor() as cursor:
