@@ -267,7 +267,10 @@ def _answer(
         Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=now, acknowledged_by=account
         )
-        alert.refresh_from_db()
+        # Only what the answer (or a step that fired meanwhile) changed: the child and the rows
+        # loaded with the alert by the access layer stay as they were read.
+        fields = dict.fromkeys([*updates, "level", "acknowledged_at", "acknowledged_by"])
+        alert.refresh_from_db(fields=list(fields))
         data: dict[str, Any] = {"note": note} if note else {}
         if extra and "resolution" in extra:
             data["resolution"] = extra["resolution"]

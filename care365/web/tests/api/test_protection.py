@@ -130,6 +130,22 @@ def test_the_raise_answer_is_what_reading_the_alert_back_gives(
     assert raised["safety_card"] is not None
 
 
+def test_an_answer_is_rendered_with_the_child_read_through_the_access_layer(
+    api: Api, paired: Personas
+) -> None:
+    """The alert is read with its child (and the read logged); answering it must not read the
+    child again on the side to render the safety card."""
+    data = raise_alert(api, paired.director_a, paired.child_a)
+    with CaptureQueriesContext(connection) as queries:
+        answered = act(api, data["id"], "acknowledge", paired.officer)
+    assert answered.status_code == 200
+    assert answered.json()["safety_card"]["name"] == paired.child_a.name
+    child_reads = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "registry_child"')
+    ]
+    assert child_reads == []
+
+
 def test_reading_an_alert_is_a_logged_read_of_the_child(api: Api, paired: Personas) -> None:
     data = raise_alert(api, paired.director_a, paired.child_a)
 
