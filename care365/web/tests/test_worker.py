@@ -126,8 +126,13 @@ def test_a_job_that_fails_gives_its_claim_back_and_runs_on_the_next_sweep() -> N
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_process_stops_cleanly_on_sigterm() -> None:
-    env = dict(os.environ, CARE365_DEMO="1", DATABASE_URL=child_database_url())
+def test_worker_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        CARE365_DEMO="1",
+        DATABASE_URL=child_database_url(),
+        CARE365_AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints.jsonl"),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "care365.cli", "worker", "--interval", "0.2"],
         cwd=ROOT,
