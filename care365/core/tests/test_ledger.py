@@ -224,3 +224,25 @@ def test_a_database_without_returning_appends_the_same_way(monkeypatch: Any) -> 
     monkeypatch.undo()
     assert [e.seq for e in entries] == [1, 2, 3]
     assert chain_verify(AuditEvent) == (3, None)
+
+
+@pytest.mark.django_db
+def test_entries_under_a_retired_key_still_verify_after_rotation(settings: Any) -> None:
+    county = _thing()
+    old_key, new_key = "old-audit-key-" + "o" * 32, "new-audit-key-" + "n" * 32
+    settings.AUDIT_KEYS = [old_key]
+    before = [audit(actor=None, action=f"old{i}", obj=county) for i in range(3)]
+    settings.AUDIT_KEYS = [new_key, old_key]  # rotated: the new key first, the old one retired
+    after = [audit(actor=None, action=f"new{i}", obj=county) for i in range(2)]
+
+    assert {e.key_id for e in before} == {chain.key_id(old_key.encode())}
+    assert {e.key_id for e in after} == {chain.key_id(new_key.encode())}
+    assert chain_verify(AuditEvent) == (5, None)
+    out = StringIO()
+    call_command("verify_audit", stdout=out, stderr=StringIO())
+    assert "audit: 5 entries, chain holds" in out.getvalue()
+
+    # Dropping the old key too early leaves its entries unverifiable: said, not ignored.
+    settings.AUDIT_KEYS = [new_key]
+    _checked, broken = chain_verify(AuditEvent)
+    assert broken is not None and broken.seq == 1 and "unknown audit key" in broken.why
