@@ -51,15 +51,19 @@ class Personas:
         }
 
 
+@pytest.fixture(autouse=True, scope="session")
 def _flush_lifts_the_append_only_triggers() -> None:
     """Between transactional tests Django empties every table; on SQLite it does so with DELETE,
     which the log tables' append-only triggers refuse (PostgreSQL's TRUNCATE fires no row
     trigger). Here the flush drops those triggers, empties the tables and creates them again."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db import connection
 
     from care365.core import append_only
 
-    flush = DatabaseOperations.sql_flush
+    if connection.vendor != "sqlite":
+        return
+    operations = type(connection.ops)
+    flush = operations.sql_flush
 
     def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
         sql = flush(self, style, tables, **kwargs)
@@ -68,10 +72,7 @@ def _flush_lifts_the_append_only_triggers() -> None:
         put_back = [s for t in logs for s in append_only.sqlite_create(t)]
         return [*lift, *sql, *put_back]
 
-    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]  # see docstring
-
-
-_flush_lifts_the_append_only_triggers()
+    operations.sql_flush = sql_flush  # type: ignore[method-assign]  # see docstring
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ DEMO_SECRET_KEY = "care365-demo-secret-key-not-for-production-0123456789abcdef" 
 # Fernet keys (urlsafe base64 of 32 bytes) used only in demo mode.
 DEMO_FIELD_KEY = "Y2FyZTM2NS1kZW1vLWZpZWxkLWtleS1OT1QtUFJPRCE="
 DEMO_HASH_KEY = "care365-demo-hash-key-not-for-production"
-DEMO_AUDIT_KEY = "care365-demo-audit-key-not-for-production-0123456789"  # noqa: S105
+DEMO_AUDIT_KEY = "care365-demo-audit-key-not-for-production-0123456789"
 
 SECRET_KEY = env_secret("CARE365_SECRET_KEY", DEMO_SECRET_KEY if DEMO else None)
 # Encryption of ID numbers, phones and addresses at rest. The first key encrypts; all decrypt,
@@ -62,7 +62,7 @@ if not AUDIT_KEYS or any(len(key) < 32 for key in AUDIT_KEYS):
     raise ImproperlyConfiguredError("CARE365_AUDIT_KEYS: each key must be at least 32 characters")
 if set(AUDIT_KEYS) & {SECRET_KEY, LOOKUP_HASH_KEY, *FIELD_ENCRYPTION_KEYS}:
     raise ImproperlyConfiguredError(
-        "CARE365_AUDIT_KEYS must not reuse the secret, encryption or hash keys: set a key of its own"
+        "CARE365_AUDIT_KEYS must not reuse the secret, encryption or hash keys: give it its own"
     )
 # A production machine says so, and then never starts in demo or debug mode: a CARE365_DEMO=1
 # copied from a developer's environment must not open the demo password and demo keys there.

@@ -128,7 +128,7 @@ def checkpoint_line(point: Checkpoint) -> str:
     return canonical({**point.fields(), "sig": point.sig}) + "\n"
 
 
-class BadCheckpoint(ValueError):
+class BadCheckpointError(ValueError):
     """A checkpoint line that cannot be read, or whose signature does not hold."""
 
 
@@ -146,12 +146,12 @@ def checkpoint_parse(line: str, keys: Mapping[str, bytes]) -> Checkpoint:
         )
         version = data["v"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise BadCheckpoint("cannot be read") from exc
+        raise BadCheckpointError("cannot be read") from exc
     if version != CHECKPOINT_VERSION:
-        raise BadCheckpoint(f"has an unknown version {version!r}")
+        raise BadCheckpointError(f"has an unknown version {version!r}")
     key = keys.get(point.key_id)
     if key is None:
-        raise BadCheckpoint(f"is signed with an unknown audit key {point.key_id!r}")
+        raise BadCheckpointError(f"is signed with an unknown audit key {point.key_id!r}")
     if not hmac.compare_digest(_checkpoint_sig(key, point.fields()), point.sig):
-        raise BadCheckpoint("signature does not match: the line was changed")
+        raise BadCheckpointError("signature does not match: the line was changed")
     return point

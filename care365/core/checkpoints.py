@@ -52,9 +52,9 @@ class CheckpointFile:
         return max(mine, key=lambda p: p.seq) if mine else None
 
 
-def checkpoints_read(path: Path | None = None, keys: Mapping[str, bytes] | None = None) -> (
-    CheckpointFile
-):
+def checkpoints_read(
+    path: Path | None = None, keys: Mapping[str, bytes] | None = None
+) -> CheckpointFile:
     """Read and check every line of a checkpoint file (blank lines are skipped)."""
     path = path or checkpoint_path()
     keys = audit_keys() if keys is None else keys
@@ -69,7 +69,7 @@ def checkpoints_read(path: Path | None = None, keys: Mapping[str, bytes] | None 
             continue
         try:
             found.points.append(chain.checkpoint_parse(line, keys))
-        except chain.BadCheckpoint as exc:
+        except chain.BadCheckpointError as exc:
             found.bad.append((number, str(exc)))
     return found
 

@@ -67,7 +67,8 @@ def test_a_superuser_finds_no_screening_examination_or_access_log_in_the_admin(
     index = client.get("/admin/")
     assert index.status_code == 200
     page = index.content.decode()
-    for path in ("/admin/care/screening/", "/admin/care/examination/", "/admin/accounts/accesslog/"):
+    hidden = ("/admin/care/screening/", "/admin/care/examination/", "/admin/accounts/accesslog/")
+    for path in hidden:
         assert path not in page
         assert client.get(path).status_code == 404
     # What is not children's data stays: areas, users, the county's care settings.

@@ -19,7 +19,7 @@ from care365.core import chain
 from care365.core.audit import audit
 from care365.core.ledger import audit_key_current, chain_verify
 from care365.core.models import AuditEvent, LedgerHead
-from care365.core.tests.attacker import as_attacker
+from care365.core.tests.attacker import Statement, as_attacker
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -43,18 +43,22 @@ def _rechain(delete: list[int], link: Any) -> None:
     """Delete access-log entries and chain the rest again with `link(prev, payload)`, numbers
     closed up and the head moved, as someone covering their tracks in SQL would."""
     rows = [r for r in AccessLog.objects.order_by("seq") if r.seq not in delete]
-    statements = [f"DELETE FROM accounts_accesslog WHERE seq IN ({','.join(map(str, delete))})"]
+    statements: list[Statement] = [
+        ("DELETE FROM accounts_accesslog WHERE seq = %s", [seq]) for seq in delete
+    ]
     prev = chain.GENESIS
     for seq, row in enumerate(rows, start=1):
         row.seq = seq
         mac = link(prev, row.chain_payload())
         statements.append(
-            f"UPDATE accounts_accesslog SET seq = {seq}, prev_hash = '{prev}', hash = '{mac}' "
-            f"WHERE id = {row.pk}"
+            (
+                "UPDATE accounts_accesslog SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                [seq, prev, mac, row.pk],
+            )
         )
         prev = mac
     statements.append(
-        f"UPDATE core_ledgerhead SET seq = {len(rows)}, hash = '{prev}' WHERE chain = 'access'"
+        ("UPDATE core_ledgerhead SET seq = %s, hash = %s WHERE chain = 'access'", [len(rows), prev])
     )
     as_attacker(*statements)
 
@@ -141,9 +145,7 @@ def test_checkpoints_that_hold_are_confirmed(personas: Personas, settings: Any) 
         "DELETE FROM core_auditevent",
     ],
 )
-def test_the_database_refuses_to_change_or_delete_a_log_entry(
-    personas: Personas, sql: str
-) -> None:
+def test_the_database_refuses_to_change_or_delete_a_log_entry(personas: Personas, sql: str) -> None:
     _reads(personas, 1)
     audit(actor=personas.admin, action="test", obj=personas.child_a)
     with (

@@ -52,7 +52,9 @@ def test_a_chain_made_with_another_key_does_not_hold() -> None:
     forged = _entries(3, key=b"x" * 32)
     broken = chain.verify(forged, KEYS)
     assert broken is not None and broken.seq == 1 and "unknown audit key" in broken.why
-    relabelled = [chain.Entry(e.seq, e.prev_hash, e.hash, e.payload, chain.key_id(KEY)) for e in forged]
+    relabelled = [
+        chain.Entry(e.seq, e.prev_hash, e.hash, e.payload, chain.key_id(KEY)) for e in forged
+    ]
     broken = chain.verify(relabelled, KEYS)
     assert broken is not None and broken.seq == 1 and "forged without the key" in broken.why
 
@@ -104,7 +106,7 @@ def test_a_change_made_in_sql_is_found() -> None:
     for i in range(4):
         audit(actor=None, action=f"a{i}", obj=county)
     target = AuditEvent.objects.get(seq=2)
-    as_attacker(f"UPDATE core_auditevent SET note = 'forged' WHERE id = {target.pk}")
+    as_attacker(("UPDATE core_auditevent SET note = 'forged' WHERE id = %s", [target.pk]))
     _checked, broken = chain_verify(AuditEvent)
     assert broken is not None and broken.seq == 2 and "changed" in broken.why
     err = StringIO()

@@ -82,4 +82,6 @@ class Command(BaseCommand):
                         f"the last at entry {last.seq} ({last.at}, {path})"
                     )
         if failures:
-            raise CommandError(f"{failures} failure(s): the logs or their checkpoints were tampered with")
+            raise CommandError(
+                f"{failures} failure(s): the logs or their checkpoints were tampered with"
+            )

@@ -59,9 +59,7 @@ def test_the_daily_checkpoint_writes_signed_lines_and_tells_the_county_admins(
     points = told.get(recipient=p.admin).params["points"]
     line = next(pt for pt in points if pt["chain"] == "access")
     assert chain.checkpoint_parse(chain.canonical(line), {access.key_id: audit_key_current()[1]})
-    assert not Notice.objects.exclude(recipient__role="county_admin").filter(
-        kind=CHECKPOINT_KIND
-    )
+    assert not Notice.objects.exclude(recipient__role="county_admin").filter(kind=CHECKPOINT_KIND)
     [email] = mail.outbox
     assert email.to == ["admin@county.example"]
     assert chain.checkpoint_line(access).strip() in email.body
