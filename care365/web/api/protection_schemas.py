@@ -72,6 +72,10 @@ class AlertRowOut(Schema):
     next_step_at: datetime | None = Field(description="When the next step fires, while open.")
     acknowledged_at: datetime | None
     sender: str = Field(description="An unknown SMS sender's number, masked; otherwise empty.")
+    requests: int = Field(
+        description="How many times help was asked: the request that raised the alert and every "
+        "repeat folded into it (presses of the help button, messages)."
+    )
 
 
 class AlertListOut(Schema):
