@@ -3,6 +3,18 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.utils.crypto import salted_hmac
+
+
+def mark_live_tokens(apps, schema_editor):
+    """Tokens issued before revocation existed get the password mark of their user's current
+    password (as `accounts.services._password_mark`), so an upgrade does not end them."""
+    ApiToken = apps.get_model("accounts", "ApiToken")
+    for token in ApiToken.objects.select_related("user").filter(password_mark=""):
+        token.password_mark = salted_hmac(
+            "care365.accounts.api_token", token.user.password
+        ).hexdigest()
+        token.save(update_fields=["password_mark"])
 
 
 class Migration(migrations.Migration):
@@ -46,4 +58,5 @@ class Migration(migrations.Migration):
             model_name='apitoken',
             index=models.Index(fields=['user', 'revoked_at'], name='apitoken_user_revoked_idx'),
         ),
+        migrations.RunPython(mark_live_tokens, migrations.RunPython.noop),
     ]
