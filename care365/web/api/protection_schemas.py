@@ -129,7 +129,10 @@ class SafetyCardOut(Schema):
     guardian: SafetyContactOut | None = Field(description="The entrusted carer.")
     parents: list[SafetyContactOut]
     team: list[SafetyContactOut] = Field(description="The child's officer, doctor and volunteer.")
-    sender_phone: str = Field(description="For an SMS from an unknown number: whom to call back.")
+    sender_phone: str = Field(
+        description="For an SMS from an unknown number: whom to call back (for the county's "
+        '"many unknown senders" alert, every number folded into it, one a line).'
+    )
 
 
 class AlertOut(AlertRowOut):
