@@ -13,8 +13,13 @@ from django.urls import reverse
 from care365.protection.models import Alert, InAppEvent, Notification
 from conftest import Personas
 
+from . import test_protection
 from .conftest import Api
-from .test_protection import paired, sms, webhook  # noqa: F401  # fixtures and the signed sender
+from .test_protection import sms
+
+# The fixtures of the protection API tests: child A paired, and the webhook's shared secret.
+paired = test_protection.paired
+webhook = test_protection.webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def test_twenty_unknown_numbers_page_the_desk_a_bounded_number_of_times(
     api: Api,
     webhook: Personas,
-    settings: Any,  # noqa: F811  # the fixture
+    settings: Any,
 ) -> None:
     for n in range(20):
         assert sms(api, {"from": f"1350000{n:04d}", "text": "救命"}).status_code == 200
@@ -40,7 +45,7 @@ def test_twenty_unknown_numbers_page_the_desk_a_bounded_number_of_times(
 def test_fifteen_presses_of_the_help_button(
     api: Api,
     client: Client,
-    paired: Personas,  # noqa: F811  # the fixture
+    paired: Personas,
 ) -> None:
     client.force_login(paired.director_a)
     card = client.post(reverse("web:help-card", args=[paired.child_a.pk]))
