@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads the form: an oversized body answers 413.
+    "care365.web.security.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -278,15 +280,32 @@ SMS_PROVIDER = env_str("CARE365_SMS_PROVIDER", "generic")
 SMS_GATEWAY_URL = env_str("CARE365_SMS_GATEWAY_URL", "")
 SMS_GATEWAY_SECRET = env_secret("CARE365_SMS_GATEWAY_SECRET", "")
 SMS_WEBHOOK_SECRET = env_secret("CARE365_SMS_WEBHOOK_SECRET", "")
+# Alerts for SMS from unknown numbers per county and hour; beyond, further unknown numbers are
+# folded into one "many unknown senders" alert (docs/protection.md).
+SMS_UNKNOWN_SENDERS_PER_HOUR = env_int("CARE365_SMS_UNKNOWN_SENDERS_PER_HOUR", 5)
 
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secrets in URLs (a family's help link) are blanked in every record before any handler
+    # writes it: Django's request and CSRF warnings, uvicorn's access log, ours.
+    "filters": {"secrets": {"()": "care365.core.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("CARE365_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request logs carry URLs only; no child's name, ID, phone or address is ever in a URL.
         "django.db.backends": {"level": "INFO"},
+        # Django's own handlers (its console in DEBUG, mail to ADMINS, runserver's request log)
+        # would write unfiltered: its records go through ours instead.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
+        # uvicorn's own loggers write through the filtered handler too (their levels stay as
+        # uvicorn's --log-level set them).
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
     },
 }
