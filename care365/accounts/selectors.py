@@ -141,6 +141,7 @@ class AccessLogFilters:
     purpose: str = ""
     since: date | None = None
     until: date | None = None
+    outcome: str = ""  # the access log only: allowed or refused
 
 
 def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AccessLog]:
@@ -156,6 +157,8 @@ def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[Acc
         entries = entries.filter(child_id=filters.child)
     if filters.purpose:
         entries = entries.filter(purpose=filters.purpose)
+    if filters.outcome:
+        entries = entries.filter(outcome=filters.outcome)
     if filters.since is not None:
         entries = entries.filter(at__date__gte=filters.since)
     if filters.until is not None:

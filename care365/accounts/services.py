@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +17,8 @@ from care365.core.audit import audit
 from care365.registry import idnumber
 from care365.registry.models import Child
 
-from .access import access_log_write, county_of_user, notify_county_admins
-from .models import AccessGrant, AccessPurpose, ApiToken, User
+from .access import access_log_write, county_of_user, may_break_glass, notify_county_admins
+from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, User
 
 
 def _digest(token: str) -> str:
@@ -56,14 +56,28 @@ def api_token_user(token: str) -> User | None:
 MIN_REASON = 6
 
 
-@transaction.atomic
 def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant:
     """Break-the-glass: open a child of the user's county outside their scope, for a reason.
 
-    The child is found by the full ID number (a keyed hash look-up: nothing is decrypted). The
+    Only responders may (`may_break_glass`): anyone else is refused (PermissionDenied). The
+    child is found by the full ID number (a keyed hash look-up: nothing is decrypted). The
     access lasts BREAK_GLASS_MINUTES, the opening is written to the access log with the reason,
     and every county administrator is told. A number that matches no child of the county gets
-    the same answer as one that matches a child of another county."""
+    the same answer as one that matches a child of another county.
+
+    A failed attempt leaves a trace without becoming an oracle: when the number is a child's
+    (of any county), the refusal is written to that child's access log, where the child's
+    county administrators see it; when it is nobody's, to the audit trail under the user. The
+    answer is the same either way."""
+    number = idnumber.normalise(id_number)
+    found = (
+        Child.objects.select_related("village").filter(id_number_hash=crypto.lookup_hash(number))
+        if number
+        else Child.objects.none()
+    ).first()
+    if not may_break_glass(user):
+        _break_glass_refused(user, found, reason, why="role")
+        raise PermissionDenied
     reason = " ".join(reason.split())
     if len(reason) < MIN_REASON:
         raise ValidationError(
@@ -72,34 +86,57 @@ def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant
                 % {"n": MIN_REASON}
             }
         )
-    number = idnumber.normalise(id_number)
-    county = county_of_user(user) if user.is_active and user.role else None
+    county = county_of_user(user)
     child = (
-        Child.objects.filter(
-            id_number_hash=crypto.lookup_hash(number), village__code__startswith=county.code[:6]
-        ).first()
-        if county is not None and number
+        found
+        if found is not None
+        and county is not None
+        and found.village.code.startswith(county.code[:6])
         else None
     )
     if child is None:
+        _break_glass_refused(user, found, reason, why="out_of_reach")
         raise ValidationError(
             {"id_number": _("No child of your county has this ID number.")}, code="not_found"
         )
-    now = timezone.now()
-    grant = AccessGrant.objects.create(
-        user=user,
-        child=child,
-        reason=reason[:255],
-        granted_at=now,
-        expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
-    )
-    access_log_write(
-        user, child.pk, AccessPurpose.BREAK_GLASS, route="break-the-glass", reason=reason
-    )
-    notify_county_admins(
-        user,
-        kind="break_glass",
-        params={"user": user.username, "child": child.pk, "minutes": settings.BREAK_GLASS_MINUTES},
-    )
+    with transaction.atomic():
+        now = timezone.now()
+        grant = AccessGrant.objects.create(
+            user=user,
+            child=child,
+            reason=reason[:255],
+            granted_at=now,
+            expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
+        )
+        access_log_write(
+            user, child.pk, AccessPurpose.BREAK_GLASS, route="break-the-glass", reason=reason
+        )
+        notify_county_admins(
+            user,
+            kind="break_glass",
+            params={
+                "user": user.username,
+                "child": child.pk,
+                "minutes": settings.BREAK_GLASS_MINUTES,
+            },
+        )
     user.__dict__.pop("_granted_child_ids", None)
     return grant
+
+
+def _break_glass_refused(user: User, child: Child | None, reason: str, *, why: str) -> None:
+    """Keep a failed break-the-glass attempt, in its own transaction (the refusal that follows
+    must not roll it back): on the child's access log when the number is a child's, else in
+    the audit trail under the user (why: "role" or "out_of_reach", never the number)."""
+    with transaction.atomic():
+        if child is not None:
+            access_log_write(
+                user,
+                child.pk,
+                AccessPurpose.BREAK_GLASS,
+                route="break-the-glass",
+                reason=" ".join(reason.split()),
+                outcome=AccessOutcome.REFUSED,
+            )
+        else:
+            audit(actor=user, action="break_glass_refused", obj=user, note=why)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.access import areas_for_user
-from care365.accounts.models import AccessPurpose, User
+from care365.accounts.models import AccessOutcome, AccessPurpose, User
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
 from care365.pairing.models import Outcome, PairingSettings, PairRule
@@ -517,6 +517,9 @@ class AccessLogFilterForm(forms.Form):
     )
     since = forms.DateField(label=_("from"), widget=DATE_WIDGET, required=False)
     until = forms.DateField(label=_("until"), widget=DATE_WIDGET, required=False)
+    outcome = forms.ChoiceField(
+        label=_("outcome"), choices=_blank(AccessOutcome.choices, _("any")), required=False
+    )
 
     def values(self) -> dict[str, Any]:
         if not self.is_valid():

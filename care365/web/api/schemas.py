@@ -471,6 +471,11 @@ class AccessLogOut(Schema):
     purpose: str
     route: str
     reason: str
+    outcome: str = Field(
+        description="allowed (the record was shown or changed) or refused (the user was turned "
+        "away: a purpose their role may not have, a failed emergency access, a registration "
+        "with this child's ID number elsewhere)"
+    )
 
 
 class AccessLogListOut(Schema):
