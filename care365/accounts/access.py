@@ -93,6 +93,18 @@ def may_export_record(user: Any, child: Child) -> bool:
     return account is not None and account.role == Role.COUNTY_ADMIN
 
 
+def decides_transfers(user: Any) -> bool:
+    """Transfer requests (a child's ID number typed in another village) are decided by the
+    county administrators of the child's county."""
+    account = _as_user(user)
+    return (
+        account is not None
+        and account.role == Role.COUNTY_ADMIN
+        and account.area is not None
+        and account.area.level == Area.Level.COUNTY
+    )
+
+
 def _granted_child_ids(account: User) -> list[int]:
     """Children the user opened by break-the-glass, while the access lasts. Looked up once per
     user object (one request), so lists and single reads cost one small query more at most.

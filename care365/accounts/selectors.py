@@ -15,9 +15,9 @@ from care365.carers.models import Carer
 from care365.core import crypto
 from care365.core.models import AuditEvent
 from care365.registry import idnumber
-from care365.registry.models import STATUS_BIT, Child, status_bits_with
+from care365.registry.models import STATUS_BIT, Child, TransferRequest, status_bits_with
 
-from .access import areas_for_user, children_for_user
+from .access import areas_for_user, children_for_user, decides_transfers
 from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, Role, User
 
 M = TypeVar("M", bound=Model)
@@ -185,6 +185,25 @@ def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEve
     if filters.until is not None:
         events = events.filter(at__date__lte=filters.until)
     return events.select_related("actor").order_by("-seq")
+
+
+def transfer_requests_for_county(
+    user: User, *, open_only: bool = True
+) -> QuerySet[TransferRequest]:
+    """Transfer requests for children of the administrator's county, newest first (the open
+    ones only, by default). Rows carry ids and area names, never a child's name."""
+    if not decides_transfers(user) or user.area is None:
+        return TransferRequest.objects.none()
+    requests = TransferRequest.objects.filter(child__village__code__startswith=user.area.code[:6])
+    if open_only:
+        requests = requests.filter(status=TransferRequest.Status.OPEN)
+    return (
+        requests.select_related(
+            "child__village__parent", "village__parent", "requested_by", "decided_by"
+        )
+        .defer("child__id_number", "child__address", "child__name")
+        .order_by("-created_at", "-pk")
+    )
 
 
 # Lists count their rows exactly up to this many; beyond, "more than COUNT_CAP". Counting a whole

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,13 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
+from care365.core.models import Notice
 from care365.registry import idnumber
 from care365.registry.models import Child
+from care365.registry.services import IdNumberTaken, transfer_request_open
 
 from .access import access_log_write, county_of_user, may_break_glass, notify_county_admins
-from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, User
+from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, Role, User
 
 
 def _digest(token: str) -> str:
@@ -140,3 +145,55 @@ def _break_glass_refused(user: User, child: Child | None, reason: str, *, why: s
             )
         else:
             audit(actor=user, action="break_glass_refused", obj=user, note=why)
+
+
+def id_number_probe_record(*, actor: User, child_id: int, village: Area | None, route: str) -> None:
+    """A registration or an edit (in `village`) typed the ID number of child `child_id`. The
+    user was answered "already registered" and nothing more; here the attempt is kept, in its
+    own transaction (the refused registration's was rolled back):
+
+    - on that child's access log (purpose "probe", outcome refused), where the county
+      administrators of the child's county see who tried the number, from where and when;
+    - as a transfer request to the child's county when the child is registered in another
+      village (one open request per child and village), with a notice to its administrators
+      the first time. The same user learns nothing from either."""
+    with transaction.atomic():
+        access_log_write(
+            actor, child_id, AccessPurpose.PROBE, route=route, outcome=AccessOutcome.REFUSED
+        )
+        child = Child.objects.select_related("village").filter(pk=child_id).first()
+        if child is None or village is None or child.village_id == village.pk:
+            return
+        request, new = transfer_request_open(actor=actor, child_id=child.pk, village=village)
+        if new:
+            _notify_child_county(
+                child,
+                kind="transfer_request",
+                params={"child": child.pk, "request": request.pk},
+            )
+
+
+def _notify_child_county(child: Child, *, kind: str, params: dict[str, object]) -> None:
+    """A notice for every county administrator of the child's county (params name no one)."""
+    county_code = child.village.code[:6]
+    admins = User.objects.filter(
+        role=Role.COUNTY_ADMIN,
+        area__level=Area.Level.COUNTY,
+        area__code=county_code,
+        is_active=True,
+    )
+    Notice.objects.bulk_create(
+        [Notice(recipient=a, kind=kind, params=params, link="/transfers/") for a in admins]
+    )
+
+
+@contextmanager
+def id_number_probes_recorded(actor: User, *, village: Area | None, route: str) -> Iterator[None]:
+    """Around a registry service that registers or edits a child: an ID number already on
+    record (IdNumberTaken, raised once the service's transaction is rolled back) is recorded
+    by `id_number_probe_record`, then re-raised for the page or API to answer as usual."""
+    try:
+        yield
+    except IdNumberTaken as exc:
+        id_number_probe_record(actor=actor, child_id=exc.child_id, village=village, route=route)
+        raise

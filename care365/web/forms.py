@@ -40,6 +40,7 @@ from care365.registry.models import (
     StatusKind,
 )
 from care365.registry.services import CHILD_FIELDS, GUARDIAN_FIELDS, PARENT_FIELDS, ChildInput
+from care365.web.ids import MAX_ID
 from care365.web.widgets import ListSelect
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -429,7 +430,7 @@ class ProposalFilterForm(forms.Form):
 
 
 class PairRuleForm(forms.Form):
-    carer = forms.IntegerField(min_value=1)
+    carer = forms.IntegerField(min_value=1, max_value=MAX_ID)
     kind = forms.ChoiceField(choices=PairRule.Kind.choices)
 
 
@@ -511,7 +512,9 @@ class BreakGlassForm(forms.Form):
 
 class AccessLogFilterForm(forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150, required=False)
-    child = forms.IntegerField(label=_("child number"), min_value=1, required=False)
+    child = forms.IntegerField(
+        label=_("child number"), min_value=1, max_value=MAX_ID, required=False
+    )
     purpose = forms.ChoiceField(
         label=_("purpose"), choices=_blank(AccessPurpose.choices, _("any")), required=False
     )

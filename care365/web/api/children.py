@@ -17,6 +17,7 @@ from ninja import P, PathEx, Query, Router, Status
 from care365.accounts.access import can_register_in, child_get_for_user
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
 from care365.accounts.selectors import ChildFilters, capped_count, child_list, rows_slice
+from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view
 from care365.areas.models import Area
 from care365.registry import services
@@ -158,7 +159,9 @@ def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, A
             payload.guardian.model_dump(exclude_none=True) if payload.guardian is not None else None
         ),
     )
-    child = services.child_register(actor=user, data=registration)
+    village = registration.child["village"]
+    with id_number_probes_recorded(user, village=village, route=route("child_register")):
+        child = services.child_register(actor=user, data=registration)
     shown = child_get_for_user(user, child.pk, AccessPurpose.VIEW, route=route("child_register"))
     return Status(201, _render(shown, user))
 
@@ -184,9 +187,11 @@ def child_update(request: HttpRequest, child_id: ChildId, payload: ChildPatch) -
         if (part := getattr(payload, role)) is not None
     }
     guardian = payload.guardian.model_dump(exclude_unset=True) if payload.guardian else None
-    updated = services.child_update(
-        actor=user, child=child, values=values, parents=parents, guardian=guardian
-    )
+    village = values.get("village", child.village)
+    with id_number_probes_recorded(user, village=village, route=route("child_update")):
+        updated = services.child_update(
+            actor=user, child=child, values=values, parents=parents, guardian=guardian
+        )
     return _render(updated, user)
 
 

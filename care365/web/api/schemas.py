@@ -44,9 +44,10 @@ from care365.registry.models import (
     Sex,
     StatusKind,
 )
+from care365.web import ids
 
 # Largest id the databases store (a signed 64-bit integer); larger ones would not reach a query.
-MAX_ID = 2**63 - 1
+MAX_ID = ids.MAX_ID
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000_000
 

@@ -31,6 +31,7 @@ from care365.accounts.access import (
 )
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.selectors import ChildFilters, child_list
+from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view
 from care365.pairing import selectors as pairing_selectors
 from care365.registry import services
@@ -180,7 +181,8 @@ def child_register(request: HttpRequest) -> HttpResponse:
             form.add_error("village", _("You cannot register children in this village."))
         else:
             try:
-                child = services.child_register(actor=user, data=registration)
+                with id_number_probes_recorded(user, village=village, route="web:child-register"):
+                    child = services.child_register(actor=user, data=registration)
             except ValidationError as exc:
                 forms.add_service_errors(form, exc)
             else:
@@ -213,13 +215,16 @@ def child_edit(request: HttpRequest, child_id: int) -> HttpResponse:
             form.add_error("village", _("You cannot register children in this village."))
         else:
             try:
-                services.child_update(
-                    actor=user,
-                    child=child,
-                    values=values,
-                    parents=form.parents(),
-                    guardian=form.guardian(),
-                )
+                with id_number_probes_recorded(
+                    user, village=values["village"], route="web:child-edit"
+                ):
+                    services.child_update(
+                        actor=user,
+                        child=child,
+                        values=values,
+                        parents=form.parents(),
+                        guardian=form.guardian(),
+                    )
             except ValidationError as exc:
                 forms.add_service_errors(form, exc)
             else:

@@ -104,7 +104,7 @@ def test_director_registers_a_child_with_parents_and_entrusted_carer(
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("zh-hans", "该身份证号码的儿童已经登记。"), ("en", "already registered")],
+    [("zh-hans", "该身份证号码的儿童已经登记"), ("en", "already registered")],
 )
 def test_registering_the_same_id_number_twice_says_already_registered(
     client: Client, personas: Personas, language: str, message: str
