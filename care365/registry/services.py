@@ -303,11 +303,14 @@ def _guardian_save(child: Child, values: Mapping[str, Any]) -> Guardian:
     for name in GUARDIAN_FIELDS:
         if name in values:
             setattr(guardian, name, _blank_for(Guardian, name, values[name]))
-    guardian.name = _name(guardian.name, "guardian_name", required=True)
+    guardian.name = _name(guardian.name, "guardian_name", required=False)
     try:
         guardian.full_clean(exclude=["child"])
     except ValidationError as exc:
-        raise ValidationError({f"guardian_{k}": v for k, v in exc.message_dict.items()}) from exc
+        errors = exc.message_dict
+        if not guardian.name:  # required: the same message as for the child's own name
+            errors["name"] = [str(BLANK_NAME)]
+        raise ValidationError({f"guardian_{k}": v for k, v in errors.items()}) from exc
     guardian.save()
     return guardian
 
@@ -587,7 +590,7 @@ def transfer_request_open(
         try:
             with transaction.atomic():
                 request = TransferRequest.objects.create(
-                    child_id=child_id, village=village, requested_by=actor
+                    child_id=child_id, village=village, requested_by_id=actor.pk
                 )
         except IntegrityError:  # opened at the same moment by another request
             return open_.get(), False
