@@ -319,6 +319,13 @@ MATRIX: dict[str, Route] = {
             302 if who == "anonymous" else 403 if who in ("outsider", "volunteer") else 200
         ),
     ),
+    "transfer-list": Route("get", in_scope=admin_only(200)),
+    # No such request: county administrators reach the look-up (404), nobody else the page.
+    "transfer-decide": Route(
+        "post",
+        lambda t: {"transfer_id": 999_999, "decision": "accept"},
+        in_scope=admin_only(404),
+    ),
     "carer-list": Route("get", in_scope=signed_in(200)),
     "carer-detail": Route(
         "get",
