@@ -179,6 +179,13 @@ def test_a_refused_export_is_logged_as_a_refusal(client: Client, personas: Perso
     assert response.status_code == 403
     entry = AccessLog.objects.get()
     assert (entry.purpose, entry.outcome) == (AccessPurpose.EXPORT, "refused")
+    # The guardian's copy of the record lists the refusal as one.
+    client.force_login(personas.admin)
+    record = client.post(reverse("web:child-export", args=[personas.child_a.pk])).json()
+    assert [(r["purpose"], r["outcome"]) for r in record["reads"]] == [
+        ("export", "refused"),
+        ("export", "allowed"),
+    ]
 
 
 def test_a_volunteers_refused_examination_page_is_logged_as_a_refusal(
