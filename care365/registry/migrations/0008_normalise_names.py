@@ -1,7 +1,8 @@
 """Normalise the names already on record as registry.names.normalise does for new ones (NFKC,
 no zero-width characters, one space between words, trimmed), so that duplicate detection
 compares like with like. A name that would be left blank is kept as it is for a person to
-correct. The rule is copied here, as a migration's code must not change after it ran."""
+correct; anonymised records are left alone. The rule is copied here, as a migration's code
+must not change after it ran."""
 
 import unicodedata
 from typing import Any
@@ -17,10 +18,16 @@ def _normalise(name: str) -> str:
 
 
 def normalise_names(apps: Any, schema_editor: Any) -> None:
-    for model_name in ("Child", "Parent", "Guardian"):
+    # Anonymised records keep the placeholder the retention job writes as it writes it.
+    for model_name, kept in (
+        ("Child", {"anonymised_on__isnull": True}),
+        ("Parent", {"child__anonymised_on__isnull": True}),
+        ("Guardian", {"child__anonymised_on__isnull": True}),
+    ):
         model = apps.get_model("registry", model_name)
+        rows = model.objects.filter(**kept).order_by("pk").values_list("pk", "name")
         changed = []
-        for pk, name in model.objects.order_by("pk").values_list("pk", "name").iterator(CHUNK):
+        for pk, name in rows.iterator(CHUNK):
             clean = _normalise(name)
             if clean and clean != name:
                 changed.append(model(pk=pk, name=clean))

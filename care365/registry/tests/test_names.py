@@ -85,3 +85,27 @@ def test_a_blank_name_is_refused_and_nothing_is_written(personas: Personas) -> N
         _register(personas, 804, "王小雪", guardian="\u2060")
     assert set(no_guardian.value.message_dict) == {"guardian_name"}
     assert Child.objects.count() == before
+
+
+def test_the_data_migration_normalises_names_on_record(personas: Personas) -> None:
+    """The migration's own function, run over rows written before names were normalised."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("care365.registry.migrations.0008_normalise_names")
+    child = personas.child_a
+    Child.objects.filter(pk=child.pk).update(name=" 张\u200b小花 ")
+    Guardian.objects.filter(child=child).update(name="王奶奶\u3000")
+    Child.objects.filter(pk=personas.child_b.pk).update(name="\u200b")  # left for a person
+    anonymised = personas.child_other
+    Child.objects.filter(pk=anonymised.pk).update(
+        name=services.ANONYMOUS_NAME, anonymised_on=date(2026, 1, 1)
+    )
+
+    migration.normalise_names(apps, None)
+
+    assert Child.objects.get(pk=child.pk).name == "张小花"
+    assert Guardian.objects.get(child=child).name == "王奶奶"
+    assert Child.objects.get(pk=personas.child_b.pk).name == "\u200b"
+    assert Child.objects.get(pk=anonymised.pk).name == services.ANONYMOUS_NAME
