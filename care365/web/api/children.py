@@ -139,8 +139,11 @@ def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, A
     """Register a child in a village of your scope, with statuses, parents and entrusted carer.
 
     The ID number must pass its check digit and agree with the birth date and sex; a number
-    already registered is refused. A record with the same name, birth date and village is
-    accepted and flagged for the children's director."""
+    already registered is refused with one message that says nothing of where (the attempt is
+    written to that child's access log and, for a child of another village, opens a transfer
+    request for the child's county). Names are stored normalised (NFKC, no zero-width
+    characters, single spaces, trimmed); a name with nothing visible is refused. A record with
+    the same name, birth date and village is accepted and flagged for the children's director."""
     user = account(request)
     if user.role not in REGISTRY_ROLES:
         raise PermissionDenied
