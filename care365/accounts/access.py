@@ -109,7 +109,7 @@ def _granted_child_ids(account: User) -> list[int]:
     """Children the user opened by break-the-glass, while the access lasts. Looked up once per
     user object (one request), so lists and single reads cost one small query more at most.
 
-    None for a user who may not break the glass: whatever grant exists (one given before the
+    Nothing for a user who may not break the glass: whatever grant exists (one given before the
     rule, or before a change of role), a volunteer sees only children paired with them whose
     guardian consents."""
     if not may_break_glass(account):

@@ -187,15 +187,16 @@ def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEve
     return events.select_related("actor").order_by("-seq")
 
 
-def transfer_requests_for_county(
-    user: User, *, open_only: bool = True
-) -> QuerySet[TransferRequest]:
-    """Transfer requests for children of the administrator's county, newest first (the open
-    ones only, by default). Rows carry ids and area names, never a child's name."""
+def transfer_requests_for_county(user: User, *, decided: bool = False) -> QuerySet[TransferRequest]:
+    """Transfer requests for children of the administrator's county, newest first: the open
+    ones, or (`decided`) the accepted and declined ones. Rows carry ids and area names, never a
+    child's name."""
     if not decides_transfers(user) or user.area is None:
         return TransferRequest.objects.none()
     requests = TransferRequest.objects.filter(child__village__code__startswith=user.area.code[:6])
-    if open_only:
+    if decided:
+        requests = requests.exclude(status=TransferRequest.Status.OPEN)
+    else:
         requests = requests.filter(status=TransferRequest.Status.OPEN)
     return (
         requests.select_related(

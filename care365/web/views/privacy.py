@@ -112,11 +112,7 @@ def transfer_requests(request: HttpRequest) -> HttpResponse:
         "web/privacy/transfers.html",
         {
             "open": list(transfer_requests_for_county(user)),
-            "decided": list(
-                transfer_requests_for_county(user, open_only=False).exclude(status="open")[
-                    :DECIDED_SHOWN
-                ]
-            ),
+            "decided": list(transfer_requests_for_county(user, decided=True)[:DECIDED_SHOWN]),
         },
     )
 
