@@ -52,12 +52,15 @@ def test_a_refused_entry_cannot_be_passed_off_as_a_read(personas: Personas) -> N
 
 
 def test_a_carer_editing_the_registry_is_a_logged_refusal(personas: Personas) -> None:
-    from care365.care.tests.factories import team
-
-    child = team(personas)
+    """An officer who opened a child in an emergency sees it, and may not change the registry:
+    the attempt is written as a refusal, not as a read."""
+    grant = access_grant_open(
+        user=personas.officer, id_number=personas.child_b.id_number, reason=REASON
+    )
     with pytest.raises(PermissionDenied):
-        child_get_for_user(personas.officer, child.pk, AccessPurpose.EDIT, route="test")
-    entry = AccessLog.objects.get()
+        child_get_for_user(personas.officer, grant.child_id, AccessPurpose.EDIT, route="test")
+    entry = AccessLog.objects.order_by("-seq").first()
+    assert entry is not None
     assert (entry.user, entry.purpose, entry.outcome) == (personas.officer, "edit", "refused")
 
 

@@ -4,6 +4,8 @@ access log, and names normalised."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,6 +17,9 @@ from conftest import Personas
 
 from .test_children import error_beside, registration
 
+if TYPE_CHECKING:  # the test client's response type exists only in django-stubs
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
 pytestmark = pytest.mark.django_db
 
 REASON = "代同事值班，儿童走失，需要监护人电话"
@@ -22,11 +27,11 @@ PLACES = ("东弄村", "鹤溪街道", "景宁", "大赤坑村", "红星街道",
 EMERGENCY = 'href="/children/open/"'
 
 
-def _probe(client: Client, personas: Personas, language: str = "en") -> Client:
+def _probe(client: Client, personas: Personas, language: str = "en") -> Response:
     """Director B registers, in village B, a child with child A's ID number."""
     child = personas.child_a
     client.force_login(personas.director_b)
-    return client.post(  # type: ignore[return-value]
+    return client.post(
         reverse("web:child-register"),
         registration(
             personas.village_b,
