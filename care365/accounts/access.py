@@ -7,6 +7,7 @@ look the same: `ChildNotFound`, a 404. Every single-child read is written to the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from .models import (
     REGISTRY_ROLES,
     AccessGrant,
     AccessLog,
+    AccessOutcome,
     AccessPurpose,
     ApiToken,
     Role,
@@ -36,6 +38,12 @@ from .models import (
 
 # Purposes that change the registry: only the registry's keepers may have them.
 WRITE_PURPOSES = frozenset({AccessPurpose.EDIT, AccessPurpose.EXIT, AccessPurpose.DUPLICATE})
+
+# Who may break the glass (open a child outside their scope in an emergency): the responders,
+# never a volunteer, whose access always rests on a pairing and the guardian's consent.
+BREAK_GLASS_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE, Role.DOCTOR}
+)
 
 # Unusual access is counted over this window (`_watch_for_unusual_access`).
 _WATCH_WINDOW = timedelta(hours=1)
@@ -65,9 +73,48 @@ def scope_village_ids(user: Any) -> list[int] | None:
     return list(cached[1])
 
 
+def may_break_glass(user: Any) -> bool:
+    """Whether the user may open a child outside their scope in an emergency: responders only
+    (police officers, doctors, directors, supervisors, county administrators). Pages, the API
+    and the service (`access_grant_open`) all ask this; grants count only while it holds."""
+    account = _as_user(user)
+    return account is not None and account.role in BREAK_GLASS_ROLES
+
+
+def keeps_registry(user: Any) -> bool:
+    """County administrators, supervisors and directors: they register, change and export."""
+    account = _as_user(user)
+    return account is not None and account.role in REGISTRY_ROLES
+
+
+def may_export_record(user: Any, child: Child) -> bool:
+    """A child's whole record leaves Care365 (a guardian's access request) through the county
+    administrators only."""
+    account = _as_user(user)
+    return account is not None and account.role == Role.COUNTY_ADMIN
+
+
+def decides_transfers(user: Any) -> bool:
+    """Transfer requests (a child's ID number typed in another village) are decided by the
+    county administrators of the child's county."""
+    account = _as_user(user)
+    return (
+        account is not None
+        and account.role == Role.COUNTY_ADMIN
+        and account.area is not None
+        and account.area.level == Area.Level.COUNTY
+    )
+
+
 def _granted_child_ids(account: User) -> list[int]:
     """Children the user opened by break-the-glass, while the access lasts. Looked up once per
-    user object (one request), so lists and single reads cost one small query more at most."""
+    user object (one request), so lists and single reads cost one small query more at most.
+
+    Nothing for a user who may not break the glass: whatever grant exists (one given before the
+    rule, or before a change of role), a volunteer sees only children paired with them whose
+    guardian consents."""
+    if not may_break_glass(account):
+        return []
     cached: list[int] | None = getattr(account, "_granted_child_ids", None)
     if cached is None:
         cached = list(
@@ -137,11 +184,14 @@ def child_get_for_user(
     *,
     route: str = "",
     reason: str = "",
+    allowed: Callable[[User, Child], bool] | None = None,
 ) -> Child:
     """One child the user may see, for a stated purpose; logged. 404 if missing or out of scope.
 
     Raises PermissionDenied (403) when the child is in scope but the purpose is a change the
-    user's role may not make (a carer editing the registry).
+    user's role may not make (a carer editing the registry), or when `allowed` (the page's or
+    operation's own rule, such as "only the child's doctor examines") says no. A refusal is
+    written to the access log as one (outcome "refused"), never as a read.
     """
     try:
         pk = int(child_id)
@@ -158,11 +208,17 @@ def child_get_for_user(
     if child is None:
         raise ChildNotFound
     purpose = AccessPurpose(purpose)
-    if purpose in WRITE_PURPOSES and account.role not in REGISTRY_ROLES:
+    refused = (
+        (purpose in WRITE_PURPOSES and account.role not in REGISTRY_ROLES)
+        or (
+            purpose == AccessPurpose.REVEAL_ID and (account.role != Role.COUNTY_ADMIN or not reason)
+        )
+        or (allowed is not None and not allowed(account, child))
+    )
+    outcome = AccessOutcome.REFUSED if refused else AccessOutcome.ALLOWED
+    access_log_write(account, child.pk, purpose, route=route, reason=reason, outcome=outcome)
+    if refused:
         raise PermissionDenied
-    if purpose == AccessPurpose.REVEAL_ID and (account.role != Role.COUNTY_ADMIN or not reason):
-        raise PermissionDenied
-    access_log_write(account, child.pk, purpose, route=route, reason=reason)
     return child
 
 
@@ -173,10 +229,15 @@ def access_log_write(
     *,
     route: str = "",
     reason: str = "",
+    outcome: AccessOutcome | str = AccessOutcome.ALLOWED,
 ) -> AccessLog:
-    """Write a read of a child to the access log and watch for unusual access. Every entry of
-    the log is written here: the watch counts a child only on its first read within the hour,
-    which holds only if every earlier read was watched too."""
+    """Write an access to a child (a read, or a refused attempt) to the access log and watch for
+    unusual access. Every entry of the log is written here: the watch counts a child only on its
+    first entry within the hour, which holds only if every earlier entry was watched too.
+
+    A refusal written inside a transaction that the refusal then rolls back would be lost: the
+    callers that refuse (`child_get_for_user`, break-the-glass, registration probes) write it
+    outside their own transactions."""
     read = chain_append(
         AccessLog(
             user=account,
@@ -184,6 +245,7 @@ def access_log_write(
             purpose=purpose,
             route=route[:100],
             reason=reason[:255],
+            outcome=outcome,
         )
     )
     _watch_for_unusual_access(account, read)

@@ -136,6 +136,14 @@ class AccessPurpose(models.TextChoices):
     EXPORT = "export", _("export")
     DUPLICATE = "duplicate", _("resolve a possible duplicate")
     BREAK_GLASS = "break_glass", _("emergency access outside one's scope")
+    PROBE = "probe", _("registration with an ID number already on record")
+
+
+class AccessOutcome(models.TextChoices):
+    """What came of an access: the record was shown (or changed), or the user was refused."""
+
+    ALLOWED = "allowed", _("allowed")
+    REFUSED = "refused", _("refused")
 
 
 class AccessLog(ChainedEntry):
@@ -155,6 +163,9 @@ class AccessLog(ChainedEntry):
     purpose = models.CharField(_("purpose"), max_length=16, choices=AccessPurpose.choices)
     route = models.CharField(_("route"), max_length=100, blank=True)
     reason = models.CharField(_("reason given"), max_length=255, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=8, choices=AccessOutcome.choices, default=AccessOutcome.ALLOWED
+    )
 
     class Meta:
         verbose_name = _("access log entry")
@@ -169,7 +180,7 @@ class AccessLog(ChainedEntry):
         return f"{self.user_id} {self.purpose} child #{self.child_id}"
 
     def chain_payload(self) -> dict[str, Any]:
-        return {
+        payload = {
             "seq": self.seq,
             "at": self.at.astimezone(UTC).isoformat(),
             "user": self.user_id,
@@ -178,6 +189,11 @@ class AccessLog(ChainedEntry):
             "route": self.route,
             "reason": self.reason,
         }
+        # Only a refusal carries its outcome: entries written before outcomes were kept (all of
+        # them reads) hash exactly as they did, and so keep verifying.
+        if self.outcome != AccessOutcome.ALLOWED:
+            payload["outcome"] = self.outcome
+        return payload
 
 
 class AccessGrant(models.Model):

@@ -15,9 +15,9 @@ from care365.carers.models import Carer
 from care365.core import crypto
 from care365.core.models import AuditEvent
 from care365.registry import idnumber
-from care365.registry.models import STATUS_BIT, Child, status_bits_with
+from care365.registry.models import STATUS_BIT, Child, TransferRequest, status_bits_with
 
-from .access import areas_for_user, children_for_user, managed_users_for_user
+from .access import areas_for_user, children_for_user, decides_transfers, managed_users_for_user
 from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, ApiToken, Role, User
 
 M = TypeVar("M", bound=Model)
@@ -141,6 +141,7 @@ class AccessLogFilters:
     purpose: str = ""
     since: date | None = None
     until: date | None = None
+    outcome: str = ""  # the access log only: allowed or refused
 
 
 def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AccessLog]:
@@ -156,6 +157,8 @@ def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[Acc
         entries = entries.filter(child_id=filters.child)
     if filters.purpose:
         entries = entries.filter(purpose=filters.purpose)
+    if filters.outcome:
+        entries = entries.filter(outcome=filters.outcome)
     if filters.since is not None:
         entries = entries.filter(at__date__gte=filters.since)
     if filters.until is not None:
@@ -182,6 +185,26 @@ def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEve
     if filters.until is not None:
         events = events.filter(at__date__lte=filters.until)
     return events.select_related("actor").order_by("-seq")
+
+
+def transfer_requests_for_county(user: User, *, decided: bool = False) -> QuerySet[TransferRequest]:
+    """Transfer requests for children of the administrator's county, newest first: the open
+    ones, or (`decided`) the accepted and declined ones. Rows carry ids and area names, never a
+    child's name."""
+    if not decides_transfers(user) or user.area is None:
+        return TransferRequest.objects.none()
+    requests = TransferRequest.objects.filter(child__village__code__startswith=user.area.code[:6])
+    if decided:
+        requests = requests.exclude(status=TransferRequest.Status.OPEN)
+    else:
+        requests = requests.filter(status=TransferRequest.Status.OPEN)
+    return (
+        requests.select_related(
+            "child__village__parent", "village__parent", "requested_by", "decided_by"
+        )
+        .defer("child__id_number", "child__address", "child__name")
+        .order_by("-created_at", "-pk")
+    )
 
 
 # Lists count their rows exactly up to this many; beyond, "more than COUNT_CAP". Counting a whole

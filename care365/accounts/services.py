@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,13 +16,22 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
+from care365.core.models import Notice
 from care365.registry import idnumber
 from care365.registry.models import Child
+from care365.registry.services import IdNumberTaken, transfer_request_open
 
-from .access import access_log_write, county_of_user, may_manage_user, notify_county_admins
-from .models import AccessGrant, AccessPurpose, ApiToken, User
+from .access import (
+    access_log_write,
+    county_of_user,
+    may_break_glass,
+    may_manage_user,
+    notify_county_admins,
+)
+from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, Role, User
 
 
 def _digest(token: str) -> str:
@@ -120,14 +131,28 @@ def api_tokens_revoke_all(*, actor: User | None, user: User, why: str) -> int:
 MIN_REASON = 6
 
 
-@transaction.atomic
 def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant:
     """Break-the-glass: open a child of the user's county outside their scope, for a reason.
 
-    The child is found by the full ID number (a keyed hash look-up: nothing is decrypted). The
+    Only responders may (`may_break_glass`): anyone else is refused (PermissionDenied). The
+    child is found by the full ID number (a keyed hash look-up: nothing is decrypted). The
     access lasts BREAK_GLASS_MINUTES, the opening is written to the access log with the reason,
     and every county administrator is told. A number that matches no child of the county gets
-    the same answer as one that matches a child of another county."""
+    the same answer as one that matches a child of another county.
+
+    A failed attempt leaves a trace without becoming an oracle: when the number is a child's
+    (of any county), the refusal is written to that child's access log, where the child's
+    county administrators see it; when it is nobody's, to the audit trail under the user. The
+    answer is the same either way."""
+    number = idnumber.normalise(id_number)
+    found = (
+        Child.objects.select_related("village").filter(id_number_hash=crypto.lookup_hash(number))
+        if number
+        else Child.objects.none()
+    ).first()
+    if not may_break_glass(user):
+        _break_glass_refused(user, found, reason, why="role")
+        raise PermissionDenied
     reason = " ".join(reason.split())
     if len(reason) < MIN_REASON:
         raise ValidationError(
@@ -136,34 +161,109 @@ def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant
                 % {"n": MIN_REASON}
             }
         )
-    number = idnumber.normalise(id_number)
-    county = county_of_user(user) if user.is_active and user.role else None
+    county = county_of_user(user)
     child = (
-        Child.objects.filter(
-            id_number_hash=crypto.lookup_hash(number), village__code__startswith=county.code[:6]
-        ).first()
-        if county is not None and number
+        found
+        if found is not None
+        and county is not None
+        and found.village.code.startswith(county.code[:6])
         else None
     )
     if child is None:
+        _break_glass_refused(user, found, reason, why="out_of_reach")
         raise ValidationError(
             {"id_number": _("No child of your county has this ID number.")}, code="not_found"
         )
-    now = timezone.now()
-    grant = AccessGrant.objects.create(
-        user=user,
-        child=child,
-        reason=reason[:255],
-        granted_at=now,
-        expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
-    )
-    access_log_write(
-        user, child.pk, AccessPurpose.BREAK_GLASS, route="break-the-glass", reason=reason
-    )
-    notify_county_admins(
-        user,
-        kind="break_glass",
-        params={"user": user.username, "child": child.pk, "minutes": settings.BREAK_GLASS_MINUTES},
-    )
+    with transaction.atomic():
+        now = timezone.now()
+        grant = AccessGrant.objects.create(
+            user=user,
+            child=child,
+            reason=reason[:255],
+            granted_at=now,
+            expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
+        )
+        access_log_write(
+            user, child.pk, AccessPurpose.BREAK_GLASS, route="break-the-glass", reason=reason
+        )
+        notify_county_admins(
+            user,
+            kind="break_glass",
+            params={
+                "user": user.username,
+                "child": child.pk,
+                "minutes": settings.BREAK_GLASS_MINUTES,
+            },
+        )
     user.__dict__.pop("_granted_child_ids", None)
     return grant
+
+
+def _break_glass_refused(user: User, child: Child | None, reason: str, *, why: str) -> None:
+    """Keep a failed break-the-glass attempt, in its own transaction (the refusal that follows
+    must not roll it back): on the child's access log when the number is a child's, else in
+    the audit trail under the user (why: "role" or "out_of_reach", never the number)."""
+    with transaction.atomic():
+        if child is not None:
+            access_log_write(
+                user,
+                child.pk,
+                AccessPurpose.BREAK_GLASS,
+                route="break-the-glass",
+                reason=" ".join(reason.split()),
+                outcome=AccessOutcome.REFUSED,
+            )
+        else:
+            audit(actor=user, action="break_glass_refused", obj=user, note=why)
+
+
+def id_number_probe_record(*, actor: User, child_id: int, village: Area | None, route: str) -> None:
+    """A registration or an edit (in `village`) typed the ID number of child `child_id`. The
+    user was answered "already registered" and nothing more; here the attempt is kept, in its
+    own transaction (the refused registration's was rolled back):
+
+    - on that child's access log (purpose "probe", outcome refused), where the county
+      administrators of the child's county see who tried the number, from where and when;
+    - as a transfer request to the child's county when the child is registered in another
+      village (one open request per child and village), with a notice to its administrators
+      the first time. The same user learns nothing from either."""
+    with transaction.atomic():
+        access_log_write(
+            actor, child_id, AccessPurpose.PROBE, route=route, outcome=AccessOutcome.REFUSED
+        )
+        child = Child.objects.select_related("village").filter(pk=child_id).first()
+        if child is None or village is None or child.village_id == village.pk:
+            return
+        request, new = transfer_request_open(actor=actor, child_id=child.pk, village=village)
+        if new:
+            _notify_child_county(
+                child,
+                kind="transfer_request",
+                params={"child": child.pk, "request": request.pk},
+            )
+
+
+def _notify_child_county(child: Child, *, kind: str, params: dict[str, object]) -> None:
+    """A notice for every county administrator of the child's county (params name no one)."""
+    county_code = child.village.code[:6]
+    admins = User.objects.filter(
+        role=Role.COUNTY_ADMIN,
+        area__level=Area.Level.COUNTY,
+        area__code=county_code,
+        is_active=True,
+    )
+    Notice.objects.bulk_create(
+        [Notice(recipient=a, kind=kind, params=params, link="/transfers/") for a in admins]
+    )
+
+
+@contextmanager
+def id_number_probes_recorded(actor: User, *, village: Area | None, route: str) -> Iterator[None]:
+    """Around a registry service that registers or edits a child: an ID number already on
+    record (IdNumberTaken, raised once the service's transaction is rolled back) is recorded
+    by `id_number_probe_record`, then re-raised for the page or API to answer as usual."""
+    try:
+        yield
+    except IdNumberTaken as exc:
+        id_number_probe_record(actor=actor, child_id=exc.child_id, village=village, route=route)
+        raise

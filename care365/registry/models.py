@@ -13,6 +13,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
@@ -453,3 +454,66 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.county}: {self.years_after_exit}"
+
+
+class TransferRequest(models.Model):
+    """A child's ID number was typed into a registration (or an edit) in another village: most
+    often a child who moved. The request asks the county administrators of the child's county
+    to move the record to the requesting village (accepted) or not (declined). The requester
+    learns nothing of where the child is registered; one request is open per child and village.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        ACCEPTED = "accepted", _("accepted: the child was moved")
+        DECLINED = "declined", _("declined")
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="transfer_requests", verbose_name=_("child")
+    )
+    village = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Area.Level.VILLAGE},
+        verbose_name=_("requesting village"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "village"],
+                condition=models.Q(status="open"),
+                name="transfer_one_open_per_village",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="open", decided_at__isnull=True)
+                | ~models.Q(status="open") & models.Q(decided_at__isnull=False),
+                name="transfer_decided_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="transfer_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Transfer of child #{self.child_id} to area #{self.village_id} ({self.status})"

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
-from care365.registry import idnumber
+from care365.registry import idnumber, names
 from care365.registry.models import (
     STATUS_AGE_LIMIT,
     STATUS_BIT,
@@ -41,6 +41,7 @@ from care365.registry.models import (
     RetentionPolicy,
     StatusEndReason,
     StatusKind,
+    TransferRequest,
 )
 
 # Fields a caller may set on a child through child_register / child_update.
@@ -84,6 +85,34 @@ ID_ERRORS = {
 }
 
 
+# One answer for an ID number already on record, wherever the record is: it names no village,
+# township or county, and says the same whether or not a transfer request was opened.
+TAKEN = gettext_lazy(
+    "A child with this ID number is already registered. The county administrators are told, "
+    "and can move the record to your village if the child moved here."
+)
+BLANK_NAME = gettext_lazy("Type the name: spaces or invisible characters alone are not a name.")
+
+
+class IdNumberTaken(ValidationError):  # noqa: N818  # a ValidationError, named for what happened
+    """A registration or an edit typed an ID number another record holds. Raised (after the
+    service's transaction is rolled back) with that record's id, which is never shown: the
+    access layer writes the attempt to that child's access log and opens a transfer request
+    (accounts.services.id_number_probes_recorded)."""
+
+    def __init__(self, child_id: int) -> None:
+        super().__init__({"id_number": [TAKEN]}, code="duplicate")
+        self.child_id = child_id
+
+
+def _name(value: Any, field: str, *, required: bool) -> str:
+    """A name as stored (registry.names.normalise); a required one left blank is refused."""
+    name = names.normalise(str(value or ""))
+    if required and not name:
+        raise ValidationError({field: BLANK_NAME}, code="blank")
+    return name
+
+
 @dataclass
 class ChildInput:
     """What a registration carries beyond the child's own fields."""
@@ -113,11 +142,9 @@ def _validate_id_number(data: Mapping[str, Any], *, exclude_pk: int | None = Non
     taken = Child.objects.filter(id_number_hash=crypto.lookup_hash(parsed.number))
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
-    if taken.exists():
-        raise ValidationError(
-            {"id_number": _("A child with this ID number is already registered.")},
-            code="duplicate",
-        )
+    holder = taken.values_list("pk", flat=True).first()
+    if holder is not None:
+        raise IdNumberTaken(holder)
     return parsed.number
 
 
@@ -158,10 +185,15 @@ def _save_unique(child: Child) -> None:
             child.save()
     except IntegrityError as exc:
         if "child_unique_id_number" in str(exc) or "id_number_hash" in str(exc):
-            raise ValidationError(
-                {"id_number": _("A child with this ID number is already registered.")},
-                code="duplicate",
-            ) from exc
+            holder = (
+                Child.objects.filter(id_number_hash=child.id_number_hash)
+                .exclude(pk=child.pk)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if holder is not None:
+                raise IdNumberTaken(holder) from exc
+            raise ValidationError({"id_number": [TAKEN]}, code="duplicate") from exc
         raise
 
 
@@ -216,9 +248,14 @@ def child_register(*, actor: AbstractBaseUser, data: ChildInput) -> Child:
 
     The ID number must be valid and agree with the birth date and sex; a second record with the
     same number is refused. A record with the same name, birth date and village is accepted but
-    flagged for the children's director to confirm or merge.
+    flagged for the children's director to confirm or merge. Names are normalised
+    (registry.names) before they are saved and compared.
+
+    An ID number already on record raises IdNumberTaken (a ValidationError) once this
+    transaction is rolled back.
     """
     values = {k: v for k, v in data.child.items() if k in CHILD_FIELDS}
+    values["name"] = _name(values.get("name"), "name", required=True)
     number = _validate_id_number(values)
     child = Child(**values)
     child.id_number = number or ""
@@ -250,6 +287,7 @@ def _parent_save(child: Child, role: str, values: Mapping[str, Any]) -> Parent:
     for name in PARENT_FIELDS:
         if name in values:
             setattr(parent, name, _blank_for(Parent, name, values[name]))
+    parent.name = _name(parent.name, f"{role}_name", required=False)
     if parent.situation != ParentSituation.AWAY_FOR_WORK:
         parent.work_place, parent.away_since = "", None
     try:
@@ -265,10 +303,14 @@ def _guardian_save(child: Child, values: Mapping[str, Any]) -> Guardian:
     for name in GUARDIAN_FIELDS:
         if name in values:
             setattr(guardian, name, _blank_for(Guardian, name, values[name]))
+    guardian.name = _name(guardian.name, "guardian_name", required=False)
     try:
         guardian.full_clean(exclude=["child"])
     except ValidationError as exc:
-        raise ValidationError({f"guardian_{k}": v for k, v in exc.message_dict.items()}) from exc
+        errors = exc.message_dict
+        if not guardian.name:  # required: the same message as for the child's own name
+            errors["name"] = [str(BLANK_NAME)]
+        raise ValidationError({f"guardian_{k}": v for k, v in errors.items()}) from exc
     guardian.save()
     return guardian
 
@@ -282,7 +324,12 @@ def child_update(
     parents: Mapping[str, Mapping[str, Any]] | None = None,
     guardian: Mapping[str, Any] | None = None,
 ) -> Child:
-    """Change a child's fields (and optionally parents and entrusted carer); audited by name."""
+    """Change a child's fields (and optionally parents and entrusted carer); audited by name.
+
+    Moving a child is a change of `village`. Names are normalised as at registration; an ID
+    number already on record raises IdNumberTaken once this transaction is rolled back."""
+    if "name" in values:
+        values = {**values, "name": _name(values["name"], "name", required=True)}
     child = Child.objects.select_for_update().get(pk=child.pk)
     if child.exited_on is not None:
         raise ValidationError(
@@ -525,6 +572,50 @@ def consent_withdraw(
     consent.save(update_fields=["withdrawn_on"])
     audit(actor=actor, action="consent_withdraw", obj=child, note=purpose)
     return consent
+
+
+def transfer_request_open(
+    *, actor: AbstractBaseUser, child_id: int, village: Area
+) -> tuple[TransferRequest, bool]:
+    """Ask the county administrators to move a child's record to `village`: someone there typed
+    the child's ID number into a registration (most often, the child moved). One request is
+    open per child and village; asking again returns it. (request, whether it is new)."""
+    with transaction.atomic():
+        open_ = TransferRequest.objects.filter(
+            child_id=child_id, village=village, status=TransferRequest.Status.OPEN
+        )
+        existing = open_.first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                request = TransferRequest.objects.create(
+                    child_id=child_id, village=village, requested_by_id=actor.pk
+                )
+        except IntegrityError:  # opened at the same moment by another request
+            return open_.get(), False
+        audit(actor=actor, action="transfer_request_open", obj=request.child, note=village.code)
+        return request, True
+
+
+@transaction.atomic
+def transfer_request_decide(
+    *, actor: AbstractBaseUser, transfer: TransferRequest, accept: bool
+) -> TransferRequest:
+    """Accept (the child is moved to the requesting village, as `child_update` moves a child,
+    audited) or decline a transfer request. Deciding twice is refused: whoever decided first
+    wins, and nothing else changes."""
+    status = TransferRequest.Status.ACCEPTED if accept else TransferRequest.Status.DECLINED
+    updated = TransferRequest.objects.filter(
+        pk=transfer.pk, status=TransferRequest.Status.OPEN
+    ).update(status=status, decided_at=timezone.now(), decided_by=actor)
+    if not updated:
+        raise ValidationError(_("This transfer request has already been decided."), code="decided")
+    transfer.refresh_from_db()
+    if accept:
+        child_update(actor=actor, child=transfer.child, values={"village": transfer.village})
+    audit(actor=actor, action="transfer_request_decide", obj=transfer.child, note=status)
+    return transfer
 
 
 ANONYMOUS_NAME = "（已匿名）"

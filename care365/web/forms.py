@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.access import areas_for_user
-from care365.accounts.models import AccessPurpose, User
+from care365.accounts.models import AccessOutcome, AccessPurpose, User
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
 from care365.pairing.models import Outcome, PairingSettings, PairRule
@@ -40,6 +40,7 @@ from care365.registry.models import (
     StatusKind,
 )
 from care365.registry.services import CHILD_FIELDS, GUARDIAN_FIELDS, PARENT_FIELDS, ChildInput
+from care365.web.ids import MAX_ID
 from care365.web.widgets import ListSelect
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -429,7 +430,7 @@ class ProposalFilterForm(forms.Form):
 
 
 class PairRuleForm(forms.Form):
-    carer = forms.IntegerField(min_value=1)
+    carer = forms.IntegerField(min_value=1, max_value=MAX_ID)
     kind = forms.ChoiceField(choices=PairRule.Kind.choices)
 
 
@@ -511,12 +512,17 @@ class BreakGlassForm(forms.Form):
 
 class AccessLogFilterForm(forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150, required=False)
-    child = forms.IntegerField(label=_("child number"), min_value=1, required=False)
+    child = forms.IntegerField(
+        label=_("child number"), min_value=1, max_value=MAX_ID, required=False
+    )
     purpose = forms.ChoiceField(
         label=_("purpose"), choices=_blank(AccessPurpose.choices, _("any")), required=False
     )
     since = forms.DateField(label=_("from"), widget=DATE_WIDGET, required=False)
     until = forms.DateField(label=_("until"), widget=DATE_WIDGET, required=False)
+    outcome = forms.ChoiceField(
+        label=_("outcome"), choices=_blank(AccessOutcome.choices, _("any")), required=False
+    )
 
     def values(self) -> dict[str, Any]:
         if not self.is_valid():

@@ -60,6 +60,7 @@ def child_record(user: User, child: Child) -> dict[str, Any]:
                     "role": row.user.role,
                     "purpose": row.purpose,
                     "reason": row.reason,
+                    "outcome": row.outcome,
                 }
                 for row in AccessLog.objects.filter(child=child)
                 .select_related("user")

@@ -71,7 +71,11 @@ def test_revealing_a_full_id_number_needs_a_county_admin_and_a_reason(
     child_get_for_user(
         personas.admin, personas.child_a.pk, AccessPurpose.REVEAL_ID, reason="公安核查"
     )
-    assert AccessLog.objects.get().reason == "公安核查"
+    assert AccessLog.objects.get(outcome="allowed").reason == "公安核查"
+    # The two refusals are in the log as refusals, not as reads.
+    assert list(
+        AccessLog.objects.filter(outcome="refused").values_list("user__username", flat=True)
+    ) == ["admin", "director"]
 
 
 def test_inactive_user_sees_nothing(personas: Personas) -> None:

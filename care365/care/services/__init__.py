@@ -15,7 +15,12 @@ drift apart.
 
 from .common import CareStateError
 from .contacts import contact_kinds_allowed, contact_log
-from .health import examination_record, health_session_record, may_examine
+from .health import (
+    enters_examinations,
+    examination_record,
+    health_session_record,
+    may_examine,
+)
 from .screenings import (
     care_task_done,
     may_screen,
@@ -43,6 +48,7 @@ __all__ = [
     "care_task_done",
     "contact_kinds_allowed",
     "contact_log",
+    "enters_examinations",
     "examination_record",
     "health_session_record",
     "may_examine",

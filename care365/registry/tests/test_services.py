@@ -76,13 +76,18 @@ def test_register_keeps_identifying_fields_encrypted_and_hashed(personas: Person
 
 
 def test_same_id_number_twice_is_refused_with_a_clear_message(personas: Personas) -> None:
-    services.child_register(actor=personas.director_a, data=registration(personas))
-    with translation.override("en"), pytest.raises(ValidationError) as info:
+    first = services.child_register(actor=personas.director_a, data=registration(personas))
+    with translation.override("en"), pytest.raises(services.IdNumberTaken) as info:
         services.child_register(
             actor=personas.director_a, data=registration(personas, name="另一个")
         )
-    messages = info.value.message_dict["id_number"]
-    assert messages == ["A child with this ID number is already registered."]
+    with translation.override("en"):
+        messages = info.value.message_dict["id_number"]
+    assert messages == [
+        "A child with this ID number is already registered. The county administrators are "
+        "told, and can move the record to your village if the child moved here."
+    ]
+    assert info.value.child_id == first.pk  # for the access layer; never shown
     assert Child.objects.filter(name="另一个").count() == 0
 
 

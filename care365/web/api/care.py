@@ -20,7 +20,7 @@ from ninja import P, PathEx, Query, Router, Status
 from ninja.errors import HttpError
 
 from care365.accounts.access import child_get_for_user, county_of_user
-from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
+from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
 from care365.accounts.visibility import child_row
 from care365.care import selectors, services
 from care365.care.models import Contact, Examination, RiskScore, Screening, Wish
@@ -64,14 +64,28 @@ def _route(operation_id: str) -> str:
     return f"api:{operation_id}"
 
 
-def _child(user: User, child_id: int, operation_id: str) -> Child:
-    return child_get_for_user(user, child_id, AccessPurpose.VIEW, route=_route(operation_id))
+def _child(
+    user: User,
+    child_id: int,
+    operation_id: str,
+    *,
+    allowed: Callable[[User, Child], bool] | None = None,
+) -> Child:
+    """The child through the access layer; an operation the user may not use for this child is
+    a refusal (403), written to the access log as one, never as a read."""
+    return child_get_for_user(
+        user, child_id, AccessPurpose.VIEW, route=_route(operation_id), allowed=allowed
+    )
 
 
-def _health(user: User) -> None:
+def _health(user: User, child: Child) -> bool:
     """Examinations and screenings are for doctors and the registry's keepers only."""
-    if not selectors.sees_health(user):
-        raise PermissionDenied
+    return selectors.sees_health(user)
+
+
+def _examines(user: User, child: Child) -> bool:
+    """Examinations are entered by doctors only (the service checks it is the child's)."""
+    return services.enters_examinations(user)
 
 
 def _step(call: Callable[[], T]) -> T:
@@ -285,9 +299,7 @@ def examination_record(
     """The child's doctor enters height, weight, vision, teeth and blood pressure; the WHO
     z-scores, classes and flags are computed and kept with it. Other roles are refused (403)."""
     user = account(request)
-    child = _child(user, child_id, "examination_record")
-    if user.role != Role.DOCTOR:
-        raise PermissionDenied
+    child = _child(user, child_id, "examination_record", allowed=_examines)
     exam = services.examination_record(
         actor=user,
         child=child,
@@ -316,8 +328,7 @@ def examination_list(request: HttpRequest, child_id: ChildId, page: Query[Page])
     """Newest first, with the z-scores as computed when each was entered. Doctors and registry
     staff only: officers and volunteers are refused (403)."""
     user = account(request)
-    child = _child(user, child_id, "examination_list")
-    _health(user)
+    child = _child(user, child_id, "examination_list", allowed=_health)
     exams = selectors.examinations_for_child(user, child)
     return {
         "items": [_examination(e) for e in exams[page.offset : page.offset + page.limit]],
@@ -341,8 +352,7 @@ def screening_record(request: HttpRequest, child_id: ChildId, payload: Screening
     protection alert at once (`alert`). Needs the guardian's consent to screening (422 without);
     officers and volunteers are refused (403)."""
     user = account(request)
-    child = _child(user, child_id, "screening_record")
-    _health(user)
+    child = _child(user, child_id, "screening_record", allowed=_health)
     row = services.screening_record(
         actor=user,
         child=child,
@@ -364,8 +374,7 @@ def screening_record(request: HttpRequest, child_id: ChildId, payload: Screening
 def screening_list(request: HttpRequest, child_id: ChildId, page: Query[Page]) -> dict[str, Any]:
     """Newest first. Doctors and registry staff only: officers and volunteers are refused (403)."""
     user = account(request)
-    child = _child(user, child_id, "screening_list")
-    _health(user)
+    child = _child(user, child_id, "screening_list", allowed=_health)
     rows = selectors.screenings_for_child(user, child).select_related("entered_by")
     return {
         "items": [_screening(s) for s in rows[page.offset : page.offset + page.limit]],

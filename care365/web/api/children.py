@@ -17,6 +17,7 @@ from ninja import P, PathEx, Query, Router, Status
 from care365.accounts.access import can_register_in, child_get_for_user
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
 from care365.accounts.selectors import ChildFilters, capped_count, child_list, rows_slice
+from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view
 from care365.areas.models import Area
 from care365.registry import services
@@ -138,8 +139,11 @@ def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, A
     """Register a child in a village of your scope, with statuses, parents and entrusted carer.
 
     The ID number must pass its check digit and agree with the birth date and sex; a number
-    already registered is refused. A record with the same name, birth date and village is
-    accepted and flagged for the children's director."""
+    already registered is refused with one message that says nothing of where (the attempt is
+    written to that child's access log and, for a child of another village, opens a transfer
+    request for the child's county). Names are stored normalised (NFKC, no zero-width
+    characters, single spaces, trimmed); a name with nothing visible is refused. A record with
+    the same name, birth date and village is accepted and flagged for the children's director."""
     user = account(request)
     if user.role not in REGISTRY_ROLES:
         raise PermissionDenied
@@ -158,7 +162,9 @@ def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, A
             payload.guardian.model_dump(exclude_none=True) if payload.guardian is not None else None
         ),
     )
-    child = services.child_register(actor=user, data=registration)
+    village = registration.child["village"]
+    with id_number_probes_recorded(user, village=village, route=route("child_register")):
+        child = services.child_register(actor=user, data=registration)
     shown = child_get_for_user(user, child.pk, AccessPurpose.VIEW, route=route("child_register"))
     return Status(201, _render(shown, user))
 
@@ -184,9 +190,11 @@ def child_update(request: HttpRequest, child_id: ChildId, payload: ChildPatch) -
         if (part := getattr(payload, role)) is not None
     }
     guardian = payload.guardian.model_dump(exclude_unset=True) if payload.guardian else None
-    updated = services.child_update(
-        actor=user, child=child, values=values, parents=parents, guardian=guardian
-    )
+    village = values.get("village", child.village)
+    with id_number_probes_recorded(user, village=village, route=route("child_update")):
+        updated = services.child_update(
+            actor=user, child=child, values=values, parents=parents, guardian=guardian
+        )
     return _render(updated, user)
 
 

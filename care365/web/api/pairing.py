@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import P, PathEx, Query, Router, Status
 
-from care365.accounts.access import child_get_for_user
-from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
+from care365.accounts.access import child_get_for_user, keeps_registry
+from care365.accounts.models import AccessPurpose, User
 from care365.accounts.selectors import carer_get_for_user
 from care365.areas.models import Area
 from care365.carers.models import Carer
@@ -237,9 +237,9 @@ def _consent(consent: Consent) -> dict[str, Any]:
 
 def _registry_child(request: HttpRequest, child_id: int, purpose: AccessPurpose, op: str) -> Any:
     user = account(request)
-    child = child_get_for_user(user, child_id, purpose, route=_route(op))
-    if user.role not in REGISTRY_ROLES:
-        raise PermissionDenied
+    child = child_get_for_user(
+        user, child_id, purpose, route=_route(op), allowed=lambda u, _c: keeps_registry(u)
+    )
     return user, child
 
 

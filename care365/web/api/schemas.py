@@ -44,9 +44,10 @@ from care365.registry.models import (
     Sex,
     StatusKind,
 )
+from care365.web import ids
 
 # Largest id the databases store (a signed 64-bit integer); larger ones would not reach a query.
-MAX_ID = 2**63 - 1
+MAX_ID = ids.MAX_ID
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10_000_000
 
@@ -494,6 +495,11 @@ class AccessLogOut(Schema):
     purpose: str
     route: str
     reason: str
+    outcome: str = Field(
+        description="allowed (the record was shown or changed) or refused (the user was turned "
+        "away: a purpose their role may not have, a failed emergency access, a registration "
+        "with this child's ID number elsewhere)"
+    )
 
 
 class AccessLogListOut(Schema):

@@ -42,7 +42,7 @@ from .pairing import (
     pairing_run,
     pairing_settings,
 )
-from .privacy import access_log, child_break_glass
+from .privacy import access_log, child_break_glass, transfer_decide, transfer_requests
 from .protection import (
     alert_act,
     alert_board,
@@ -99,6 +99,8 @@ __all__ = [
     "screening_record",
     "status_add",
     "status_end",
+    "transfer_decide",
+    "transfer_requests",
     "wish_act",
     "wish_post",
     "wishes",

@@ -9,6 +9,7 @@ errors are shown beside the fields they name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -42,8 +43,26 @@ EXAMS_AHEAD_DAYS = 30
 HOME_ROWS = 8
 
 
-def _child(user: User, child_id: int, route: str) -> Child:
-    return child_get_for_user(user, child_id, AccessPurpose.VIEW, route=f"web:{route}")
+def _child(
+    user: User,
+    child_id: int,
+    route: str,
+    *,
+    allowed: Callable[[User, Child], bool] | None = None,
+) -> Child:
+    """The child through the access layer; a page the user may not use for this child is a
+    refusal (403), written to the access log as one."""
+    return child_get_for_user(
+        user, child_id, AccessPurpose.VIEW, route=f"web:{route}", allowed=allowed
+    )
+
+
+def _logs_contacts(user: User, child: Child) -> bool:
+    return bool(care_selectors.loggable_kinds(user, child))
+
+
+def _screens(user: User, child: Child) -> bool:
+    return child.is_active and services.may_screen(user, child)
 
 
 def _to_child(child_id: int) -> HttpResponseRedirect:
@@ -77,10 +96,8 @@ def contact_log(request: HttpRequest, child_id: int) -> HttpResponse:
     """Log a contact: the form is short so that it takes under a minute on a phone. The kind
     starts on the user's own (or the due list's row); nothing is saved unless all of it is."""
     user = account(request)
-    child = _child(user, child_id, "care-contact-log")
+    child = _child(user, child_id, "care-contact-log", allowed=_logs_contacts)
     kinds = care_selectors.loggable_kinds(user, child)
-    if not kinds:
-        raise PermissionDenied
     data = request.POST if request.method == "POST" else None
     wanted = (data or request.GET).get("kind")
     back = "due" if (data or request.GET).get("back") == "due" else "child"
@@ -196,9 +213,7 @@ def examinations_due(request: HttpRequest) -> HttpResponse:
 def examination_record(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's doctor enters an examination; the WHO z-scores are computed as it is saved."""
     user = account(request)
-    child = _child(user, child_id, "care-exam-record")
-    if not services.may_examine(user, child):
-        raise PermissionDenied
+    child = _child(user, child_id, "care-exam-record", allowed=services.may_examine)
     form = care_forms.ExaminationForm(request.POST or None)
     if form.is_bound and form.is_valid():
         try:
@@ -299,9 +314,7 @@ def screening_record(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's doctor, or a director trained in screening, enters a completed form. A
     self-harm answer raises a protection alert at once; a positive screen refers to the doctor."""
     user = account(request)
-    child = _child(user, child_id, "care-screening-record")
-    if not child.is_active or not services.may_screen(user, child):
-        raise PermissionDenied
+    child = _child(user, child_id, "care-screening-record", allowed=_screens)
     age = child.age_on(timezone.localdate())
     suited = [form for form in screening.builtin_all().values() if form.suits_age(age)]
     consented = services.screening_consent_holds(child)
@@ -387,9 +400,7 @@ def risk_rows(user: User, *, limit: int) -> list[dict[str, Any]]:
 def wish_post(request: HttpRequest, child_id: int) -> HttpResponse:
     """Post a child's small wish (the child's director, supervisor or volunteer)."""
     user = account(request)
-    child = _child(user, child_id, "care-wish-post")
-    if not services.may_post_wish(user, child):
-        raise PermissionDenied
+    child = _child(user, child_id, "care-wish-post", allowed=services.may_post_wish)
     form = care_forms.WishForm(request.POST or None)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data

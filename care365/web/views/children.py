@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,9 +26,12 @@ from care365.accounts.access import (
     can_register_in,
     child_get_for_user,
     children_for_user,
+    may_break_glass,
+    may_export_record,
 )
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.selectors import ChildFilters, child_list
+from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view
 from care365.pairing import selectors as pairing_selectors
 from care365.registry import services
@@ -75,6 +78,7 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
             "rows": [child_row(c, user) for c in page.object_list],
             "query": urlencode(query),
             "can_register": user.role in REGISTRY_ROLES,
+            "can_break_glass": may_break_glass(user),
         },
     )
 
@@ -177,7 +181,8 @@ def child_register(request: HttpRequest) -> HttpResponse:
             form.add_error("village", _("You cannot register children in this village."))
         else:
             try:
-                child = services.child_register(actor=user, data=registration)
+                with id_number_probes_recorded(user, village=village, route="web:child-register"):
+                    child = services.child_register(actor=user, data=registration)
             except ValidationError as exc:
                 forms.add_service_errors(form, exc)
             else:
@@ -210,13 +215,16 @@ def child_edit(request: HttpRequest, child_id: int) -> HttpResponse:
             form.add_error("village", _("You cannot register children in this village."))
         else:
             try:
-                services.child_update(
-                    actor=user,
-                    child=child,
-                    values=values,
-                    parents=form.parents(),
-                    guardian=form.guardian(),
-                )
+                with id_number_probes_recorded(
+                    user, village=values["village"], route="web:child-edit"
+                ):
+                    services.child_update(
+                        actor=user,
+                        child=child,
+                        values=values,
+                        parents=form.parents(),
+                        guardian=form.guardian(),
+                    )
             except ValidationError as exc:
                 forms.add_service_errors(form, exc)
             else:
@@ -367,9 +375,9 @@ def child_export(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's whole record as a JSON file, for a guardian's access request (county
     administrators). The export is written to the access log; the file name carries no name."""
     user = account(request)
-    child = child_get_for_user(user, child_id, AccessPurpose.EXPORT, route="web:child-export")
-    if user.role != Role.COUNTY_ADMIN:
-        raise PermissionDenied
+    child = child_get_for_user(
+        user, child_id, AccessPurpose.EXPORT, route="web:child-export", allowed=may_export_record
+    )
     response = JsonResponse(child_record(user, child), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="care365-child-{child.pk}.json"'
     response["Cache-Control"] = "no-store"

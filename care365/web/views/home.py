@@ -7,8 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from care365.accounts.access import decides_transfers
 from care365.accounts.models import CARER_ROLES, Role
-from care365.accounts.selectors import ChildFilters, child_list
+from care365.accounts.selectors import ChildFilters, child_list, transfer_requests_for_county
 from care365.accounts.visibility import child_row
 from care365.carers.models import Carer
 from care365.core.notices import notices_unread
@@ -31,6 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 "area": user.area,
                 "notices": notices,
                 "care": home_care(user),
+                "transfers_open": (
+                    transfer_requests_for_county(user).count() if decides_transfers(user) else None
+                ),
             },
         )
     if user.role == Role.DIRECTOR:

@@ -30,7 +30,7 @@ from care365.core.notices import notices_mark_read
 from care365.pairing import selectors, services
 from care365.pairing.models import PairingRun, PairRule
 from care365.registry import services as registry_services
-from care365.registry.models import ConsentPurpose
+from care365.registry.models import Child, ConsentPurpose
 from care365.web import forms
 
 from ._common import account, service_errors
@@ -149,6 +149,11 @@ def pairing_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _sets_rules(user: User, child: Child) -> bool:
+    """Locks and forbids are the county administrators' (of the child's county)."""
+    return selectors.county_for_admin(user) is not None
+
+
 def _back(request: HttpRequest, child_id: int) -> HttpResponseRedirect:
     """Back to the page the form was on (a proposal or the child's page)."""
     target = str(request.POST.get("next", ""))
@@ -164,9 +169,9 @@ def _back(request: HttpRequest, child_id: int) -> HttpResponseRedirect:
 def pair_rule_set(request: HttpRequest, child_id: int) -> HttpResponse:
     """Lock or forbid a pair of this child with a carer (county administrators)."""
     user = account(request)
-    child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:pair-rule-set")
-    if selectors.county_for_admin(user) is None:
-        raise PermissionDenied
+    child = child_get_for_user(
+        user, child_id, AccessPurpose.EDIT, route="web:pair-rule-set", allowed=_sets_rules
+    )
     form = forms.PairRuleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a carer and lock or forbid."))
@@ -190,9 +195,11 @@ def pair_rule_set(request: HttpRequest, child_id: int) -> HttpResponse:
 @require_POST
 def pair_rule_remove(request: HttpRequest, child_id: int, rule_id: int) -> HttpResponse:
     user = account(request)
-    child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="web:pair-rule-remove")
+    child = child_get_for_user(
+        user, child_id, AccessPurpose.EDIT, route="web:pair-rule-remove", allowed=_sets_rules
+    )
     county = selectors.county_for_admin(user)
-    if county is None:
+    if county is None:  # checked by the access layer above
         raise PermissionDenied
     rule = selectors.rule_get_for_admin(county, rule_id)
     if rule is None or rule.child_id != child.pk:

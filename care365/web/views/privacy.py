@@ -1,5 +1,6 @@
-"""Privacy pages: break-the-glass (opening a child outside one's scope, with a reason) and the
-county administrator's view of the access log."""
+"""Privacy pages: break-the-glass (opening a child outside one's scope, with a reason), the
+county administrator's view of the access log, and the transfer requests an ID number typed in
+another village opens."""
 
 from __future__ import annotations
 
@@ -12,29 +13,38 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from care365.accounts.models import Role
+from care365.accounts.access import child_get_for_user, decides_transfers, may_break_glass
+from care365.accounts.models import AccessPurpose, Role
 from care365.accounts.selectors import (
     AccessLogFilters,
     access_log_for_county,
     audit_for_county,
+    transfer_requests_for_county,
 )
 from care365.accounts.services import access_grant_open
+from care365.registry.services import transfer_request_decide
 from care365.web import forms
 
-from ._common import account
+from ._common import account, service_errors
+
+TRANSFER_DECISIONS = ("accept", "decline")
+DECIDED_SHOWN = 50
 
 
 @login_required
 def child_break_glass(request: HttpRequest) -> HttpResponse:
-    """Open a child of the county outside one's scope in an emergency. The ID number is posted,
-    never put in a URL; the child's page follows by its number only."""
+    """Open a child of the county outside one's scope in an emergency (responders only: the page
+    is neither offered nor shown to others). The ID number is posted, never put in a URL; the
+    child's page follows by its number only. A volunteer's (or anyone else's) posted attempt
+    still reaches the service, which keeps it in the access log before refusing it."""
     user = account(request)
-    if not user.role:
+    if request.method != "POST" and not may_break_glass(user):
         raise PermissionDenied
     form = forms.BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -57,6 +67,8 @@ def child_break_glass(request: HttpRequest) -> HttpResponse:
                 % {"until": until},
             )
             return redirect("web:child-detail", child_id=grant.child_id)
+    if not may_break_glass(user):
+        raise PermissionDenied
     status = 400 if form.is_bound else 200
     return render(
         request,
@@ -85,3 +97,49 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "web/privacy/access_log.html",
         {"form": form, "page": page, "query": urlencode(query), "changes": changes},
     )
+
+
+@login_required
+def transfer_requests(request: HttpRequest) -> HttpResponse:
+    """Transfer requests of the county: a child's ID number was typed into a registration or an
+    edit in another village (most often, the child moved). Open ones first, to accept (the child
+    is moved there) or decline; then the latest decided."""
+    user = account(request)
+    if not decides_transfers(user):
+        raise PermissionDenied
+    return render(
+        request,
+        "web/privacy/transfers.html",
+        {
+            "open": list(transfer_requests_for_county(user)),
+            "decided": list(transfer_requests_for_county(user, decided=True)[:DECIDED_SHOWN]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transfer_decide(request: HttpRequest, transfer_id: int, decision: str) -> HttpResponse:
+    """Accept or decline one transfer request; the child's record is reached through the access
+    layer (an edit, logged) before it moves."""
+    user = account(request)
+    if not decides_transfers(user):
+        raise PermissionDenied
+    transfer = transfer_requests_for_county(user).filter(pk=transfer_id).first()
+    if decision not in TRANSFER_DECISIONS or transfer is None:
+        raise Http404
+    child_get_for_user(user, transfer.child_id, AccessPurpose.EDIT, route="web:transfer-decide")
+    try:
+        transfer_request_decide(actor=user, transfer=transfer, accept=decision == "accept")
+    except ValidationError as exc:
+        service_errors(request, exc)
+    else:
+        if decision == "accept":
+            messages.success(
+                request,
+                _("Child #%(child)d is moved to %(village)s.")
+                % {"child": transfer.child_id, "village": transfer.village.name},
+            )
+        else:
+            messages.success(request, _("The transfer request is declined."))
+    return redirect("web:transfer-list")

@@ -42,9 +42,13 @@ ACTIONS = {
 def alert_raise(request: HttpRequest, child_id: int) -> HttpResponse:
     """Raise an alert for a child one sees: it reaches the assigned officer at once."""
     user = account(request)
-    child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="web:alert-raise")
-    if user.role not in RAISE_ROLES:
-        raise PermissionDenied
+    child = child_get_for_user(
+        user,
+        child_id,
+        AccessPurpose.VIEW,
+        route="web:alert-raise",
+        allowed=lambda u, _c: u.role in RAISE_ROLES,
+    )
     form = protection_forms.AlertRaiseForm(request.POST, prefix="alert")
     if not form.is_valid():
         for errors in form.errors.values():

@@ -118,9 +118,11 @@ def _admins(ok: tuple[int, int]) -> dict[str, tuple[int, int]]:
 
 
 # Break-the-glass: any child of one's own county opens (201); another county's is not found.
+# Break-the-glass: responders only (a volunteer, like an outsider, is refused whatever the child).
 GRANT = dict.fromkeys(PERSONAS, (201, 201)) | {
     "admin": (201, 422),
     "other_admin": (201, 422),
+    "volunteer": (403, 403),
     "outsider": (403, 403),
 }
 # Recording a consent: registry staff in scope; nobody else can reach the child.

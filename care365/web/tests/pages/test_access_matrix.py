@@ -336,7 +336,16 @@ MATRIX: dict[str, Route] = {
     ),
     "child-break-glass": Route(
         "get",
-        in_scope=lambda who: 302 if who == "anonymous" else 403 if who == "outsider" else 200,
+        in_scope=lambda who: (
+            302 if who == "anonymous" else 403 if who in ("outsider", "volunteer") else 200
+        ),
+    ),
+    "transfer-list": Route("get", in_scope=admin_only(200)),
+    # No such request: county administrators reach the look-up (404), nobody else the page.
+    "transfer-decide": Route(
+        "post",
+        lambda t: {"transfer_id": 999_999, "decision": "accept"},
+        in_scope=admin_only(404),
     ),
     "carer-list": Route("get", in_scope=signed_in(200)),
     "carer-detail": Route(

@@ -104,7 +104,7 @@ def test_director_registers_a_child_with_parents_and_entrusted_carer(
 
 @pytest.mark.parametrize(
     ("language", "message"),
-    [("zh-hans", "该身份证号码的儿童已经登记。"), ("en", "already registered")],
+    [("zh-hans", "该身份证号码的儿童已经登记"), ("en", "already registered")],
 )
 def test_registering_the_same_id_number_twice_says_already_registered(
     client: Client, personas: Personas, language: str, message: str
@@ -159,7 +159,9 @@ def test_service_errors_on_parent_and_carer_fields_land_beside_them(
     response = client.post(reverse("web:child-register"), data, HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
     assert response.status_code == 400
-    assert error_beside(html, "guardian_name") == ["This field cannot be blank."]
+    assert error_beside(html, "guardian_name") == [
+        "Type the name: spaces or invisible characters alone are not a name."
+    ]
     assert error_beside(html, "guardian_relationship")
     # The service is one transaction: the child, statuses and parents were not half-written.
     assert not Child.objects.filter(name="陈小梅").exists()
