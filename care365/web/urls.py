@@ -22,9 +22,9 @@ urlpatterns = [
     path("account/two-step/recovery-codes/", auth.two_factor_codes, name="two-factor-codes"),
     path("account/two-step/remove/", auth.two_factor_remove, name="two-factor-remove"),
     path("account/tokens/", auth.api_tokens, name="api-tokens"),
-    path("account/tokens/<int:token_id>/revoke/", auth.api_token_revoke, name="api-token-revoke"),
+    path("account/tokens/<id:token_id>/revoke/", auth.api_token_revoke, name="api-token-revoke"),
     path(
-        "account/users/<int:user_id>/tokens/revoke/",
+        "account/users/<id:user_id>/tokens/revoke/",
         auth.user_tokens_revoke,
         name="user-tokens-revoke",
     ),

@@ -12,7 +12,7 @@ from care365.accounts.access import access_log_write, child_get_for_user, may_br
 from care365.accounts.models import AccessGrant, AccessLog, AccessPurpose
 from care365.accounts.services import access_grant_open
 from care365.core import chain
-from care365.core.ledger import chain_verify
+from care365.core.ledger import audit_key_current, chain_verify
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,8 @@ def test_an_allowed_entry_hashes_as_entries_did_before_outcomes(personas: Person
         "route": read.route,
         "reason": read.reason,
     }
-    assert read.hash == chain.entry_hash(read.prev_hash, before_outcomes)
+    _, key = audit_key_current()
+    assert read.hash == chain.entry_mac(key, read.prev_hash, before_outcomes)
     assert refused.chain_payload()["outcome"] == "refused"
     assert chain_verify(AccessLog) == (2, None)
 
@@ -47,8 +48,9 @@ def test_a_refused_entry_cannot_be_passed_off_as_a_read(personas: Personas) -> N
         personas.director_a, personas.child_a.pk, AccessPurpose.EDIT, outcome="refused"
     )
     as_a_read = {k: v for k, v in refused.chain_payload().items() if k != "outcome"}
-    assert chain.entry_hash(refused.prev_hash, refused.chain_payload()) == refused.hash
-    assert chain.entry_hash(refused.prev_hash, as_a_read) != refused.hash
+    _, key = audit_key_current()
+    assert chain.entry_mac(key, refused.prev_hash, refused.chain_payload()) == refused.hash
+    assert chain.entry_mac(key, refused.prev_hash, as_a_read) != refused.hash
 
 
 def test_a_carer_editing_the_registry_is_a_logged_refusal(personas: Personas) -> None:
