@@ -32,9 +32,14 @@ from .models import (
     Role,
     User,
 )
+from .reasons import reason_validate
 
 # Purposes that change the registry: only the registry's keepers may have them.
 WRITE_PURPOSES = frozenset({AccessPurpose.EDIT, AccessPurpose.EXIT, AccessPurpose.DUPLICATE})
+# Purposes that need a reason (reasons.reason_validate), kept in the access log.
+REASON_PURPOSES = frozenset(
+    {AccessPurpose.REVEAL_ID, AccessPurpose.CONFIRM_ID, AccessPurpose.EXPORT}
+)
 
 # Unusual access is counted over this window (`_watch_for_unusual_access`).
 _WATCH_WINDOW = timedelta(hours=1)
@@ -159,8 +164,10 @@ def child_get_for_user(
     purpose = AccessPurpose(purpose)
     if purpose in WRITE_PURPOSES and account.role not in REGISTRY_ROLES:
         raise PermissionDenied
-    if purpose == AccessPurpose.REVEAL_ID and (account.role != Role.COUNTY_ADMIN or not reason):
+    if purpose == AccessPurpose.REVEAL_ID and account.role != Role.COUNTY_ADMIN:
         raise PermissionDenied
+    if purpose in REASON_PURPOSES:
+        reason = reason_validate(reason)
     access_log_write(account, child.pk, purpose, route=route, reason=reason)
     return child
 

@@ -19,6 +19,7 @@ from care365.registry.models import Child
 
 from .access import access_log_write, county_of_user, notify_county_admins
 from .models import AccessGrant, AccessPurpose, ApiToken, User
+from .reasons import reason_validate
 
 
 def _digest(token: str) -> str:
@@ -53,9 +54,6 @@ def api_token_user(token: str) -> User | None:
     return row.user
 
 
-MIN_REASON = 6
-
-
 @transaction.atomic
 def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant:
     """Break-the-glass: open a child of the user's county outside their scope, for a reason.
@@ -64,14 +62,7 @@ def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant
     access lasts BREAK_GLASS_MINUTES, the opening is written to the access log with the reason,
     and every county administrator is told. A number that matches no child of the county gets
     the same answer as one that matches a child of another county."""
-    reason = " ".join(reason.split())
-    if len(reason) < MIN_REASON:
-        raise ValidationError(
-            {
-                "reason": _("Say why you need this child's record (at least %(n)d characters).")
-                % {"n": MIN_REASON}
-            }
-        )
+    reason = reason_validate(reason)
     number = idnumber.normalise(id_number)
     county = county_of_user(user) if user.is_active and user.role else None
     child = (

@@ -23,6 +23,7 @@ urlpatterns = [
     path("children/register/", views.child_register, name="child-register"),
     path("children/<int:child_id>/", views.child_detail, name="child-detail"),
     path("children/<int:child_id>/reveal-id/", views.child_reveal_id, name="child-reveal-id"),
+    path("children/<int:child_id>/confirm-id/", views.child_confirm_id, name="child-confirm-id"),
     path("children/<int:child_id>/edit/", views.child_edit, name="child-edit"),
     path("children/<int:child_id>/exit/", views.child_exit, name="child-exit"),
     path("children/<int:child_id>/export/", views.child_export, name="child-export"),

@@ -27,9 +27,11 @@ from care365.accounts.access import (
     child_get_for_user,
     children_for_user,
 )
+from care365.accounts.lookups import child_confirm_id as child_confirm_id_service
+from care365.accounts.lookups import may_look_up_id_numbers
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.selectors import ChildFilters, child_list
-from care365.accounts.visibility import child_row, child_view
+from care365.accounts.visibility import child_row, child_view, param_refused_message
 from care365.pairing import selectors as pairing_selectors
 from care365.registry import services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
@@ -62,7 +64,18 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
     q = str(request.session.get(SEARCH_SESSION_KEY, ""))
     form = forms.ChildSearchForm(request.GET, user=user, initial={"q": q})
     filters = _filters(form, q)
-    paginator = CappedPaginator(child_list(user, filters), settings.PAGE_SIZE)
+    refusals: list[str] = []
+    if form.refused:
+        # A hand-made URL with a filter the role may not use: refused, not quietly dropped.
+        refusals.append(param_refused_message())
+        children = Child.objects.none()
+    else:
+        try:
+            children = child_list(user, filters, route="web:child-list")
+        except ValidationError as exc:
+            refusals.extend(exc.messages)
+            children = Child.objects.none()
+    paginator = CappedPaginator(children, settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = form.query()
     return render(
@@ -75,7 +88,9 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
             "rows": [child_row(c, user) for c in page.object_list],
             "query": urlencode(query),
             "can_register": user.role in REGISTRY_ROLES,
+            "refusals": refusals,
         },
+        status=400 if refusals else 200,
     )
 
 
@@ -126,6 +141,10 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["pair_rules"] = pairing_selectors.child_rules(child)
     if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()
+    if user.role == Role.COUNTY_ADMIN and "export_form" not in extra:
+        context["export_form"] = forms.ExportForm(prefix="export")
+    if may_look_up_id_numbers(user) and "confirm_form" not in extra:
+        context["confirm_form"] = forms.ConfirmIdForm(prefix="confirm")
     context.update(child_care_context(user, child))
     context.update(extra)
     return context
@@ -159,6 +178,36 @@ def child_reveal_id(request: HttpRequest, child_id: int) -> HttpResponse:
         reason=form.cleaned_data["reason"],
     )
     context = _detail_context(request, user, child, reveal_id=True, revealed=True)
+    return render(request, "web/children/detail.html", context)
+
+
+@login_required
+@require_POST
+def child_confirm_id(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Check a typed ID number against the child's record: the page says match or no match,
+    never the number. Written to the child's access log with the reason; throttled."""
+    user = account(request)
+    if not may_look_up_id_numbers(user):
+        raise PermissionDenied
+    form = forms.ConfirmIdForm(request.POST, prefix="confirm")
+    match: bool | None = None
+    if form.is_valid():
+        try:
+            match = child_confirm_id_service(
+                user,
+                child_id,
+                form.cleaned_data["id_number"],
+                reason=form.cleaned_data["reason"],
+                route="web:child-confirm-id",
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+    child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="web:child-detail")
+    context = _detail_context(request, user, child, confirm_form=form, confirmed=match)
+    if match is None:
+        return render(request, "web/children/detail.html", context, status=400)
+    # A fresh form for the next check: the number typed is not sent back to the browser.
+    context["confirm_form"] = forms.ConfirmIdForm(prefix="confirm")
     return render(request, "web/children/detail.html", context)
 
 
@@ -365,11 +414,26 @@ def duplicate_resolve(request: HttpRequest, flag_id: int) -> HttpResponse:
 @require_POST
 def child_export(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's whole record as a JSON file, for a guardian's access request (county
-    administrators). The export is written to the access log; the file name carries no name."""
+    administrators), with a reason. The export is written to the access log with the reason;
+    the file name carries no name."""
     user = account(request)
-    child = child_get_for_user(user, child_id, AccessPurpose.EXPORT, route="web:child-export")
     if user.role != Role.COUNTY_ADMIN:
+        if not children_for_user(user).filter(pk=child_id).exists():
+            raise ChildNotFound
         raise PermissionDenied
+    form = forms.ExportForm(request.POST, prefix="export")
+    if not form.is_valid():
+        # No reason, no export: the page again with the error (a logged read of the record).
+        child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="web:child-detail")
+        context = _detail_context(request, user, child, export_form=form)
+        return render(request, "web/children/detail.html", context, status=400)
+    child = child_get_for_user(
+        user,
+        child_id,
+        AccessPurpose.EXPORT,
+        route="web:child-export",
+        reason=form.cleaned_data["reason"],
+    )
     response = JsonResponse(child_record(user, child), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="care365-child-{child.pk}.json"'
     response["Cache-Control"] = "no-store"
