@@ -92,7 +92,7 @@ def id_number_search(
 
     Refused (ValidationError, 422) to roles that do not see ID numbers and past the hourly
     limit; every look-up, found or not, is logged."""
-    refuse_params(user, "children", ["id_number"])
+    refuse_params(user, "children", {"q": "id_number"})
     number = idnumber.normalise(text)
     with transaction.atomic():
         throttled = _over_limit(user)

@@ -53,11 +53,11 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def child_filters_used(filters: ChildFilters) -> list[str]:
-    """The parameters (LIST_PARAMS["children"]) a set of filters uses; `q` is a name or, when
-    it is a whole ID number, an ID number."""
-    used = [
-        name
+def child_filters_used(filters: ChildFilters) -> dict[str, str]:
+    """The parameters a set of filters uses, each with its LIST_PARAMS["children"] key: `q` is
+    a name or, when it is a whole ID number, an ID number."""
+    used = {
+        name: name
         for name, given in (
             ("area", filters.area is not None),
             ("status", bool(filters.status)),
@@ -67,10 +67,10 @@ def child_filters_used(filters: ChildFilters) -> list[str]:
             ("include_exited", filters.include_exited),
         )
         if given
-    ]
+    }
     q = filters.q.strip()
     if q:
-        used.append("id_number" if looks_like_id_number(q) else "name")
+        used["q"] = "id_number" if looks_like_id_number(q) else "name"
     return used
 
 

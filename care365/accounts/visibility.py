@@ -6,7 +6,7 @@ the viewer's role may not see. Nothing else decides field visibility.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -108,9 +108,12 @@ def param_refused_message() -> str:
     return _("Your role cannot filter, search or sort by this: it does not see this information.")
 
 
-def refuse_params(user: User, list_name: str, params: Iterable[str]) -> None:
-    """A ValidationError naming each parameter the role may not use (the API answers 422)."""
-    refused = params_refused(user, list_name, params)
+def refuse_params(user: User, list_name: str, params: Mapping[str, str] | Iterable[str]) -> None:
+    """A ValidationError naming each parameter the role may not use (the API answers 422).
+    `params`: the parameters' names, or a mapping from the name a request used to the
+    LIST_PARAMS key it stands for (a search text `q` that is an ID number: "id_number")."""
+    named = dict(params) if isinstance(params, Mapping) else {p: p for p in params}
+    refused = [shown for shown, key in named.items() if not param_allowed(user, list_name, key)]
     if refused:
         raise ValidationError({p: [param_refused_message()] for p in refused}, code="refused")
 
