@@ -12,7 +12,7 @@ or "no match" (`child_confirm_id`), never the number itself.
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -157,10 +157,26 @@ def child_confirm_id(user: User, child_id: int, id_number: str, *, reason: str, 
     return match
 
 
-def id_lookups_for_county(user: User) -> QuerySet[IdLookup]:
-    """The look-ups by ID number of the administrator's county's users, newest first (county
-    administrators only)."""
+def id_lookups_for_county(
+    user: User,
+    *,
+    username: str = "",
+    child: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[IdLookup]:
+    """The look-ups by ID number made by the administrator's county's users, found or not,
+    newest first (county administrators only)."""
     county = user.area if user.role == Role.COUNTY_ADMIN else None
     if county is None:
         return IdLookup.objects.none()
-    return IdLookup.objects.filter(county=county).select_related("user").order_by("-at", "-pk")
+    entries = IdLookup.objects.filter(county=county)
+    if username:
+        entries = entries.filter(user__username=username)
+    if child is not None:
+        entries = entries.filter(child_id=child)
+    if since is not None:
+        entries = entries.filter(at__date__gte=since)
+    if until is not None:
+        entries = entries.filter(at__date__lte=until)
+    return entries.select_related("user").order_by("-at", "-pk")
