@@ -264,6 +264,8 @@ PAGE_SIZE = env_int("CARE365_PAGE_SIZE", 25)
 # user may open within an hour before the county administrators are told.
 BREAK_GLASS_MINUTES = env_int("CARE365_BREAK_GLASS_MINUTES", 60)
 UNUSUAL_ACCESS_PER_HOUR = env_int("CARE365_UNUSUAL_ACCESS_PER_HOUR", 50)
+# Look-ups by a full ID number (a search or a confirm-id) one user may make within an hour.
+ID_LOOKUPS_PER_HOUR = env_int("CARE365_ID_LOOKUPS_PER_HOUR", 20)
 
 # Instant protection (docs/protection.md): how often a worker sweeps for due escalation steps,
 # the address links in alert messages start with, email over SMTP and the SMS gateway.

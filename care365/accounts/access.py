@@ -35,9 +35,14 @@ from .models import (
     Role,
     User,
 )
+from .reasons import reason_validate
 
 # Purposes that change the registry: only the registry's keepers may have them.
 WRITE_PURPOSES = frozenset({AccessPurpose.EDIT, AccessPurpose.EXIT, AccessPurpose.DUPLICATE})
+# Purposes that need a reason (reasons.reason_validate), kept in the access log.
+REASON_PURPOSES = frozenset(
+    {AccessPurpose.REVEAL_ID, AccessPurpose.CONFIRM_ID, AccessPurpose.EXPORT}
+)
 
 # Who may break the glass (open a child outside their scope in an emergency): the responders,
 # never a volunteer, whose access always rests on a pairing and the guardian's consent.
@@ -210,11 +215,11 @@ def child_get_for_user(
     purpose = AccessPurpose(purpose)
     refused = (
         (purpose in WRITE_PURPOSES and account.role not in REGISTRY_ROLES)
-        or (
-            purpose == AccessPurpose.REVEAL_ID and (account.role != Role.COUNTY_ADMIN or not reason)
-        )
+        or (purpose == AccessPurpose.REVEAL_ID and account.role != Role.COUNTY_ADMIN)
         or (allowed is not None and not allowed(account, child))
     )
+    if not refused and purpose in REASON_PURPOSES:
+        reason = reason_validate(reason)  # a ValidationError (422) before anything is shown
     outcome = AccessOutcome.REFUSED if refused else AccessOutcome.ALLOWED
     access_log_write(account, child.pk, purpose, route=route, reason=reason, outcome=outcome)
     if refused:

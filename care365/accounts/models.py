@@ -137,6 +137,8 @@ class AccessPurpose(models.TextChoices):
     DUPLICATE = "duplicate", _("resolve a possible duplicate")
     BREAK_GLASS = "break_glass", _("emergency access outside one's scope")
     PROBE = "probe", _("registration with an ID number already on record")
+    CONFIRM_ID = "confirm_id", _("confirm an ID number")
+    ID_SEARCH = "id_search", _("found by a search by ID number")
 
 
 class AccessOutcome(models.TextChoices):
@@ -217,6 +219,77 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} child #{self.child_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class IdLookup(ChainedEntry):
+    """One look-up by a full ID number: a search of the children list or a confirm-id, matched
+    or not, refused by the throttle or not (docs/privacy.md, "Look-ups by ID number").
+
+    The number itself is never kept: only its keyed hash (`crypto.lookup_hash`, the hash the
+    registry keeps for every child), so an administrator can tell which child was looked for
+    without the log holding a number. A look-up that found children is also written to each
+    child's access log; this log keeps the ones that found nobody too, for the administrators
+    of the user's county. Append-only and hash-chained like the access log."""
+
+    CHAIN = "id_lookup"
+
+    class Kind(models.TextChoices):
+        SEARCH = "search", _("search by ID number")
+        CONFIRM = "confirm", _("confirm an ID number")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="id_lookups", verbose_name=_("user")
+    )
+    county = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county of the user"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    number_hash = models.CharField(_("keyed hash of the number"), max_length=64)
+    child = models.ForeignKey(
+        Child,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("child asked about"),
+    )
+    matched = models.PositiveIntegerField(_("children matched"), default=0)
+    throttled = models.BooleanField(_("refused: too many look-ups"), default=False)
+    route = models.CharField(_("route"), max_length=100, blank=True)
+    reason = models.CharField(_("reason given"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("look-up by ID number")
+        verbose_name_plural = _("look-ups by ID number")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "at"], name="idlookup_user_at_idx"),
+            models.Index(fields=["county", "at"], name="idlookup_county_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+    def chain_payload(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "user": self.user_id,
+            "county": self.county_id,
+            "kind": self.kind,
+            "number_hash": self.number_hash,
+            "child": self.child_id,
+            "matched": self.matched,
+            "throttled": self.throttled,
+            "route": self.route,
+            "reason": self.reason,
+        }
 
 
 # Sign-in security (docs/settings.md "Sign-in"): throttling and two-step sign-in. ----------------

@@ -12,13 +12,13 @@ from django.utils import timezone
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
 from care365.carers.models import Carer
-from care365.core import crypto
 from care365.core.models import AuditEvent
-from care365.registry import idnumber
 from care365.registry.models import STATUS_BIT, Child, TransferRequest, status_bits_with
 
 from .access import areas_for_user, children_for_user, decides_transfers, managed_users_for_user
+from .lookups import id_number_search, looks_like_id_number
 from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, ApiToken, Role, User
+from .visibility import FieldGroup, groups_for, name_matches, param_allowed, refuse_params
 
 M = TypeVar("M", bound=Model)
 
@@ -53,9 +53,38 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def child_list(user: User, filters: ChildFilters, *, today: date | None = None) -> QuerySet[Child]:
-    """The children a user may see, filtered, in a stable order (village, then name)."""
+def child_filters_used(filters: ChildFilters) -> dict[str, str]:
+    """The parameters a set of filters uses, each with its LIST_PARAMS["children"] key: `q` is
+    a name or, when it is a whole ID number, an ID number."""
+    used = {
+        name: name
+        for name, given in (
+            ("area", filters.area is not None),
+            ("status", bool(filters.status)),
+            ("age_min", filters.age_min is not None),
+            ("age_max", filters.age_max is not None),
+            ("sex", bool(filters.sex)),
+            ("include_exited", filters.include_exited),
+        )
+        if given
+    }
+    q = filters.q.strip()
+    if q:
+        used["q"] = "id_number" if looks_like_id_number(q) else "name"
+    return used
+
+
+def child_list(
+    user: User, filters: ChildFilters, *, today: date | None = None, route: str = ""
+) -> QuerySet[Child]:
+    """The children a user may see, filtered, in a stable order (village, then name for roles
+    that see names).
+
+    A filter or search on a field the user's role does not see is refused (ValidationError, one
+    message per parameter: DESIGN.md "No oracles"); a search by ID number is throttled and
+    logged (`lookups.id_number_search`, with `route` in the logs)."""
     today = today or timezone.localdate()
+    refuse_params(user, "children", child_filters_used(filters))
     qs = children_for_user(user)
     if not filters.include_exited:
         qs = qs.filter(exited_on__isnull=True)
@@ -76,13 +105,19 @@ def child_list(user: User, filters: ChildFilters, *, today: date | None = None) 
     if filters.sex:
         qs = qs.filter(sex=filters.sex)
     q = filters.q.strip()
-    if q:
-        normalised = idnumber.normalise(q)
-        if len(normalised) == 18 and normalised[:17].isdigit():
-            qs = qs.filter(id_number_hash=crypto.lookup_hash(normalised))
-        else:
-            qs = qs.filter(name__contains=q)
-    return qs.select_related("village").order_by("village__code", "name", "pk")
+    if q and looks_like_id_number(q):
+        qs = id_number_search(user, qs, q, route=route)
+    elif q and FieldGroup.IDENTITY in groups_for(user):
+        qs = qs.filter(name__contains=q)
+    elif q:
+        # A volunteer's children are few (those paired with them): their given names are
+        # matched here, so the surname they are never shown cannot be searched for.
+        rows = qs.filter(name__contains=q).values_list("pk", "name")
+        qs = qs.filter(pk__in=[pk for pk, name in rows if name_matches(user, name, q)])
+    order: tuple[str, ...] = ("village__code", "name", "pk")
+    if not param_allowed(user, "children", "sort_name"):
+        order = ("village__code", "pk")  # by name would tell the order of hidden surnames
+    return qs.select_related("village").order_by(*order)
 
 
 def carers_for_user(user: User) -> QuerySet[Carer]:

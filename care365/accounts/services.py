@@ -32,6 +32,7 @@ from .access import (
     notify_county_admins,
 )
 from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, Role, User
+from .reasons import reason_validate
 
 
 def _digest(token: str) -> str:
@@ -128,9 +129,6 @@ def api_tokens_revoke_all(*, actor: User | None, user: User, why: str) -> int:
     return revoked
 
 
-MIN_REASON = 6
-
-
 def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant:
     """Break-the-glass: open a child of the user's county outside their scope, for a reason.
 
@@ -153,14 +151,7 @@ def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant
     if not may_break_glass(user):
         _break_glass_refused(user, found, reason, why="role")
         raise PermissionDenied
-    reason = " ".join(reason.split())
-    if len(reason) < MIN_REASON:
-        raise ValidationError(
-            {
-                "reason": _("Say why you need this child's record (at least %(n)d characters).")
-                % {"n": MIN_REASON}
-            }
-        )
+    reason = reason_validate(reason)
     county = county_of_user(user)
     child = (
         found

@@ -6,12 +6,15 @@ the viewer's role may not see. Nothing else decides field visibility.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from care365.registry import idnumber
 from care365.registry.models import Child
@@ -39,6 +42,92 @@ ROLE_FIELDS: dict[str, frozenset[FieldGroup]] = {
     Role.DOCTOR: frozenset({FieldGroup.IDENTITY, FieldGroup.HEALTH}),
     Role.VOLUNTEER: frozenset({FieldGroup.VOLUNTEER_CARD}),
 }
+
+# What each filter, search and sort of a list reads (DESIGN.md, "No oracles"): a role may use a
+# parameter only if it sees one of the field groups listed, since a filter on a field one cannot
+# see tells its value one child at a time. EVERYONE: a parameter that reads only what every
+# role shown the row sees (a child's age, village and whether they are still in the registry),
+# or nothing of a child at all (paging, a carer's own record, an alert's area). Pages, API and
+# selectors all ask `param_allowed`/`params_refused`; the attack suite (tests/security/
+# test_inference.py) fails on a list parameter of the API or a page that is not listed here.
+EVERYONE: frozenset[FieldGroup] = frozenset()
+PAGING = frozenset({"limit", "offset", "page", "last_event_id"})
+LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
+    "children": {
+        "area": EVERYONE,  # the village, shown to every role
+        "age_min": EVERYONE,
+        "age_max": EVERYONE,
+        "include_exited": EVERYONE,  # whether still in the registry, shown to every role
+        "exited": EVERYONE,  # the page's name for include_exited
+        "sex": frozenset({FieldGroup.IDENTITY}),
+        "status": frozenset({FieldGroup.STATUS}),
+        # A volunteer's name search matches the given name only (`name_matches`).
+        "name": frozenset({FieldGroup.IDENTITY, FieldGroup.VOLUNTEER_CARD}),
+        "id_number": frozenset({FieldGroup.ID_NUMBER}),
+        # The list's order: by name only for roles that see the full name.
+        "sort_name": frozenset({FieldGroup.IDENTITY}),
+    },
+    # A carer's own record (role, organisation's area, name), not a child's.
+    "carers": {"role": EVERYONE, "area": EVERYONE, "q": EVERYONE},
+    # An alert's area: its village and township are on every alert row its viewer sees.
+    "alerts": {"area": EVERYONE},
+    # The planned kind and due date: on every row of the due list.
+    "due": {"kind": EVERYONE, "within_days": EVERYONE},
+    # Registry staff only (who see every group); a score is on every row.
+    "risk": {"include_below": EVERYONE},
+    # County administrators only: a proposal's lines show their outcome and carer role.
+    "pairing": {"outcome": EVERYONE, "role": EVERYONE},
+    # County administrators only: the log names a child by number, never by a field.
+    "access_log": {
+        "child": EVERYONE,
+        "username": EVERYONE,
+        "purpose": EVERYONE,
+        "since": EVERYONE,
+        "until": EVERYONE,
+        "log": EVERYONE,
+    },
+}
+
+
+def param_allowed(user: User, list_name: str, param: str) -> bool:
+    """Whether the user's role may filter, search or sort `list_name` by `param`. A parameter
+    not in LIST_PARAMS is refused: a new one must be classified before anybody can use it."""
+    if param in PAGING:
+        return True
+    needs = LIST_PARAMS.get(list_name, {}).get(param)
+    if needs is None:
+        return False
+    return not needs or bool(needs & groups_for(user))
+
+
+def params_refused(user: User, list_name: str, params: Iterable[str]) -> list[str]:
+    return [p for p in params if not param_allowed(user, list_name, p)]
+
+
+def param_refused_message() -> str:
+    return _("Your role cannot filter, search or sort by this: it does not see this information.")
+
+
+def refuse_params(user: User, list_name: str, params: Mapping[str, str] | Iterable[str]) -> None:
+    """A ValidationError naming each parameter the role may not use (the API answers 422).
+    `params`: the parameters' names, or a mapping from the name a request used to the
+    LIST_PARAMS key it stands for (a search text `q` that is an ID number: "id_number")."""
+    named = dict(params) if isinstance(params, Mapping) else {p: p for p in params}
+    refused = [shown for shown, key in named.items() if not param_allowed(user, list_name, key)]
+    if refused:
+        raise ValidationError({p: [param_refused_message()] for p in refused}, code="refused")
+
+
+def name_matches(user: User, full_name: str, text: str) -> bool:
+    """Whether a name search for `text` matches this child for this viewer: the full name for
+    roles that see it, the given name alone for a volunteer (who is never shown the surname)."""
+    groups = groups_for(user)
+    if FieldGroup.IDENTITY in groups:
+        return text in full_name
+    if FieldGroup.VOLUNTEER_CARD in groups:
+        return text in given_name(full_name)
+    return False
+
 
 # Two-character surnames; for every other name the surname is the first character.
 _COMPOUND_SURNAMES = frozenset(

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# The log tables: the audit trail and the access log.
-LOG_TABLES = ("core_auditevent", "accounts_accesslog")
+# The log tables: the audit trail, the access log and the log of look-ups by ID number.
+LOG_TABLES = ("core_auditevent", "accounts_accesslog", "accounts_idlookup")
 
 
 def sqlite_create(table: str) -> list[str]:

@@ -77,7 +77,15 @@ def make(region: str, birth_date: date, sequence: int) -> str:
 
 
 def mask(number: str) -> str:
-    """Hide the birth date and most of the sequence: 33112720150101123X -> 331127*********23X."""
+    """Show the address code only: 33112720150101123X -> 331127************.
+
+    A mask must leave at least 100 numbers possible to a viewer who also sees the birth date,
+    the sex and the village (DESIGN.md, "No oracles"). Given those, the hidden part of a number
+    is its 3-digit sequence (000-999, whose parity the sex fixes: 500 choices) and the check
+    character (which the other 17 characters fix). So this mask leaves exactly 500 numbers, one
+    per sequence of the right parity. Showing anything more would not do: with the sequence's
+    last digit shown 50 would remain, and with the check character shown about 45 (500 / 11).
+    """
     if len(number) != 18:
         return "*" * len(number)
-    return f"{number[:6]}{'*' * 9}{number[15:]}"
+    return f"{number[:6]}{'*' * 12}"

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.access import areas_for_user
 from care365.accounts.models import AccessOutcome, AccessPurpose, User
+from care365.accounts.reasons import MAX_REASON_CHARS, reason_field_validator
+from care365.accounts.visibility import param_allowed, params_refused
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
 from care365.pairing.models import Outcome, PairingSettings, PairRule
@@ -312,6 +314,13 @@ class ChildFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Filters on fields the role does not see are not offered (DESIGN.md, "No oracles").
+        self.refused = params_refused(
+            user, "children", [p for p in self.PARAMS if self.data.get(p) not in (None, "")]
+        )
+        for name in self.PARAMS:
+            if not param_allowed(user, "children", name):
+                del self.fields[name]
         areas = areas_for_user(user).order_by("code")
         area_field = self.fields["area"]
         assert isinstance(area_field, forms.TypedChoiceField)  # noqa: S101  # declared above
@@ -342,12 +351,43 @@ class ChildSearchForm(ChildFilterForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
     )
 
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        if not param_allowed(user, "children", "id_number"):
+            sees_names = param_allowed(user, "children", "sort_name")
+            self.fields["q"].label = _("name") if sees_names else _("given name")
+
+
+def reason_field(label: Any, help_text: Any = None) -> forms.CharField:
+    """A reason for reaching more of a child's data: the one rule of `reason_validate`."""
+    return forms.CharField(
+        label=label,
+        max_length=MAX_REASON_CHARS,
+        validators=[reason_field_validator],
+        help_text=help_text or _("Written to the access log with your name."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
 
 class RevealIdForm(forms.Form):
-    reason = forms.CharField(
-        label=_("reason for seeing the full ID number"),
-        max_length=255,
-        help_text=_("Written to the access log with your name."),
+    reason = reason_field(_("reason for seeing the full ID number"))
+
+
+class ConfirmIdForm(forms.Form):
+    """Check a typed ID number against the record: the answer is match or no match."""
+
+    id_number = forms.CharField(
+        label=_("ID number to check"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    reason = reason_field(_("why it must be checked"))
+
+
+class ExportForm(forms.Form):
+    reason = reason_field(
+        _("reason for the export"),
+        _("For example the guardian's request and its date. Written to the access log."),
     )
 
 
@@ -503,6 +543,7 @@ class BreakGlassForm(forms.Form):
     reason = forms.CharField(
         label=_("why you need this child's record now"),
         max_length=255,
+        validators=[reason_field_validator],
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Written to the access log with your name; the county administrators are told."

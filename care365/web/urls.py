@@ -35,6 +35,7 @@ urlpatterns = [
     path("children/register/", views.child_register, name="child-register"),
     path("children/<id:child_id>/", views.child_detail, name="child-detail"),
     path("children/<id:child_id>/reveal-id/", views.child_reveal_id, name="child-reveal-id"),
+    path("children/<id:child_id>/confirm-id/", views.child_confirm_id, name="child-confirm-id"),
     path("children/<id:child_id>/edit/", views.child_edit, name="child-edit"),
     path("children/<id:child_id>/exit/", views.child_exit, name="child-exit"),
     path("children/<id:child_id>/export/", views.child_export, name="child-export"),

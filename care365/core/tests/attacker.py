@@ -13,11 +13,13 @@ Statement = str | tuple[str, list[Any]]  # SQL, or SQL and its parameters
 
 
 def as_attacker(*statements: Statement) -> None:
+    # The log tables of the schema as it stands (a migration test runs on an earlier one).
+    tables = [t for t in append_only.LOG_TABLES if t in connection.introspection.table_names()]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Foreign keys checked at commit would keep ALTER TABLE from running: check them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for table in append_only.LOG_TABLES:
+        for table in tables:
             if connection.vendor == "postgresql":
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
             else:
@@ -26,7 +28,7 @@ def as_attacker(*statements: Statement) -> None:
         for statement in statements:
             sql, params = (statement, None) if isinstance(statement, str) else statement
             cursor.execute(sql, params)
-        for table in append_only.LOG_TABLES:
+        for table in tables:
             if connection.vendor == "postgresql":
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
             else:

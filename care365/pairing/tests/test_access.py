@@ -39,7 +39,7 @@ def test_child_visible_agrees_with_the_scope_for_every_persona_and_child(
     AccessGrant.objects.create(
         user=personas.director_a,
         child=personas.child_other,
-        reason="代同事值班",
+        reason="代同事值班处理紧急情况",
         expires_at=timezone.now() + timedelta(minutes=30),
     )
     User.objects.filter(pk=personas.director_b.pk).update(is_active=False)

@@ -93,7 +93,32 @@ def test_lower_case_x_and_spaces_are_accepted() -> None:
     assert idnumber.parse(f" {number[:6]} {number[6:]} ").number == number
 
 
-def test_mask_hides_birth_date_and_sequence() -> None:
+def test_mask_shows_the_address_code_only() -> None:
     masked = idnumber.mask("33112720150314001X")
-    assert masked == "331127*********01X"
+    assert masked == "331127************"
     assert "20150314" not in masked
+
+
+def _candidates(masked: str, birth_date: date, sex: str) -> list[str]:
+    """Every valid number a viewer who sees `masked`, the birth date and the sex could not rule
+    out: tried one by one over the whole space the hidden characters span."""
+    region = masked[:6]
+    found = []
+    for sequence in range(1000):
+        number = idnumber.make(region, birth_date, sequence)
+        parsed = idnumber.parse(number)
+        if parsed.sex == sex and idnumber.mask(number) == masked:
+            found.append(number)
+    return found
+
+
+@given(regions, births, sequences)
+def test_a_mask_leaves_at_least_100_numbers_given_birth_date_and_sex(
+    region: str, born: date, sequence: int
+) -> None:
+    number = idnumber.make(region, born, sequence)
+    parsed = idnumber.parse(number)
+    candidates = _candidates(idnumber.mask(number), parsed.birth_date, parsed.sex)
+    assert number in candidates
+    assert len(candidates) >= 100
+    assert len(candidates) == 500  # as the docstring of `mask` works out

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, Router, Status
 
 from care365.accounts.access import can_register_in, child_get_for_user
+from care365.accounts.lookups import child_confirm_id
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
 from care365.accounts.selectors import ChildFilters, capped_count, child_list, rows_slice
 from care365.accounts.services import id_number_probes_recorded
@@ -33,6 +34,8 @@ from .schemas import (
     ChildOut,
     ChildPatch,
     ChildSearchIn,
+    ConfirmIdIn,
+    ConfirmIdOut,
     ExitIn,
     RevealIn,
 )
@@ -66,7 +69,7 @@ def _village(user: User, village_id: int | None) -> Area:
     return village
 
 
-def _list(user: User, filters: ChildFilterQuery, q: str = "") -> dict[str, Any]:
+def _list(user: User, filters: ChildFilterQuery, q: str = "", *, op: str) -> dict[str, Any]:
     children = child_list(
         user,
         ChildFilters(
@@ -78,6 +81,7 @@ def _list(user: User, filters: ChildFilterQuery, q: str = "") -> dict[str, Any]:
             q=q,
             include_exited=filters.include_exited,
         ),
+        route=route(op),
     )
     count, exact = capped_count(children)
     page = rows_slice(children, filters.offset, filters.offset + filters.limit)
@@ -96,10 +100,12 @@ def _list(user: User, filters: ChildFilterQuery, q: str = "") -> dict[str, Any]:
     summary="List children",
 )
 def child_list_op(request: HttpRequest, filters: Query[ChildFilterQuery]) -> dict[str, Any]:
-    """The children in your scope, filtered, in village then name order; `count` is the total
-    (exactly up to 10,000; beyond, 10,000 with `count_is_exact` false).
+    """The children in your scope, filtered, in village then name order (village then id for
+    roles not shown names); `count` is the total (exactly up to 10,000; beyond, 10,000 with
+    `count_is_exact` false). A filter on a field your role does not see (a volunteer's `sex` or
+    `status`, an officer's or doctor's `status`) is refused with 422, naming the parameter.
     To search by name or ID number use `POST /children/search`, which keeps them out of URLs."""
-    return _list(account(request), filters)
+    return _list(account(request), filters, op="child_list")
 
 
 @router.post(
@@ -110,8 +116,13 @@ def child_list_op(request: HttpRequest, filters: Query[ChildFilterQuery]) -> dic
     summary="Search children by name or ID number",
 )
 def child_search(request: HttpRequest, payload: ChildSearchIn) -> dict[str, Any]:
-    """Like the list, with `q`: part of a name, or a full ID number. Changes nothing."""
-    return _list(account(request), payload, payload.q)
+    """Like the list, with `q`: part of a name, or a full ID number. Changes nothing.
+
+    A volunteer's name search matches the given name only. A search by full ID number is for
+    the roles that see ID numbers (others: 422), counts against the hourly limit of look-ups by
+    ID number (past it: 422) and is written to the look-up log as a keyed hash, and to the
+    access log of each child found."""
+    return _list(account(request), payload, payload.q, op="child_search")
 
 
 @router.get(
@@ -232,3 +243,27 @@ def child_reveal_id(request: HttpRequest, child_id: ChildId, payload: RevealIn) 
         reason=payload.reason.strip(),
     )
     return _render(child, user, reveal_id=True)
+
+
+@router.post(
+    "/{child_id}/confirm-id",
+    response=responses(200, ConfirmIdOut),
+    operation_id="child_confirm_id",
+    summary="Check a typed ID number against a child's record",
+)
+def child_confirm_id_op(
+    request: HttpRequest, child_id: ChildId, payload: ConfirmIdIn
+) -> dict[str, Any]:
+    """Whether the number typed is the child's: `match` true or false, never the number. For
+    the roles that see a child's masked ID number (others: 403), with a reason; written to the
+    child's access log with the reason and to the look-up log as a keyed hash; at most
+    `CARE365_ID_LOOKUPS_PER_HOUR` look-ups by ID number within an hour (past it: 422)."""
+    user = account(request)
+    match = child_confirm_id(
+        user,
+        child_id,
+        payload.id_number,
+        reason=payload.reason,
+        route=route("child_confirm_id"),
+    )
+    return {"match": match}

@@ -408,10 +408,32 @@ class ExitIn(Body):
     on: Day | None = Field(None, description="The day the child left; today if not given.")
 
 
+REASON_RULE = (
+    " A sentence of at least 10 characters (a Chinese character counts as one), not only "
+    "digits, punctuation or one character repeated; kept in the access log."
+)
+
+
 class RevealIn(Body):
     reason: Text = Field(
-        min_length=1, max_length=255, pattern=r"\S", description="Why the full number is needed."
+        min_length=1,
+        max_length=255,
+        pattern=r"\S",
+        description="Why the full number is needed." + REASON_RULE,
     )
+
+
+class ConfirmIdIn(Body):
+    id_number: Text = Field(
+        min_length=1, max_length=32, description="The full ID number to check against the record."
+    )
+    reason: Text = Field(
+        min_length=1, max_length=255, description="Why it must be confirmed." + REASON_RULE
+    )
+
+
+class ConfirmIdOut(Schema):
+    match: bool = Field(description="Whether the number typed is the child's ID number.")
 
 
 # ---- carers ---------------------------------------------------------------------------------
@@ -617,7 +639,9 @@ class ConsentOut(Schema):
 
 class AccessGrantIn(Body):
     id_number: Text = Field(min_length=15, max_length=18, description="The child's full ID number.")
-    reason: Text = Field(min_length=1, max_length=255, description="Why you need the record now.")
+    reason: Text = Field(
+        min_length=1, max_length=255, description="Why you need the record now." + REASON_RULE
+    )
 
 
 class AccessGrantOut(Schema):

@@ -51,7 +51,7 @@ def test_the_daily_checkpoint_writes_signed_lines_and_tells_the_county_admins(
     access = found.last("access")
     assert access is not None and access.seq == 3
     assert access.key_id == audit_key_current()[0]
-    assert {pt.chain for pt in found.points} == {"access", "audit"}
+    assert {pt.chain for pt in found.points} == {"access", "audit", "id_lookup"}
 
     told = Notice.objects.filter(kind=CHECKPOINT_KIND)
     assert sorted(n.recipient_id for n in told) == sorted([p.admin.pk, p.other_admin.pk])
@@ -70,7 +70,9 @@ def test_the_daily_checkpoint_writes_signed_lines_and_tells_the_county_admins(
     assert "#3" in home and access.mac[:12] in home
 
     _run(day_offset=1)  # the next day: one more line per chain
-    assert len(checkpoints_read(Path(settings.AUDIT_CHECKPOINT_FILE)).points) == 4
+    assert (
+        len(checkpoints_read(Path(settings.AUDIT_CHECKPOINT_FILE)).points) == 6
+    )  # 2 days x 3 chains
 
 
 def test_a_chain_that_does_not_hold_is_reported_not_checkpointed(

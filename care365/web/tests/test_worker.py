@@ -100,7 +100,9 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
         "retention": "0 children anonymised",
         "risk_recompute": "1 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
-        "audit_checkpoint": "checkpointed audit at 0, access at 0; 0 administrators told",
+        "audit_checkpoint": (
+            "checkpointed audit at 0, access at 0, id_lookup at 0; 0 administrators told"
+        ),
         "db_analyze": f"{connection.vendor} statistics refreshed",
     }
     late.refresh_from_db()
@@ -231,7 +233,9 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
         "retention": "0 children anonymised",
         "risk_recompute": "0 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
-        "audit_checkpoint": "checkpointed audit at 0, access at 0; 0 administrators told",
+        "audit_checkpoint": (
+            "checkpointed audit at 0, access at 0, id_lookup at 0; 0 administrators told"
+        ),
         "db_analyze": f"{connection.vendor} statistics refreshed",
     }
     runs = PeriodicJobRun.objects.get(name="statuses_age_out").runs

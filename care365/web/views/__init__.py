@@ -16,6 +16,7 @@ from .care import (
 )
 from .carers import carer_detail, carer_list_view
 from .children import (
+    child_confirm_id,
     child_detail,
     child_edit,
     child_exit,
@@ -66,6 +67,7 @@ __all__ = [
     "carer_detail",
     "carer_list_view",
     "child_break_glass",
+    "child_confirm_id",
     "child_detail",
     "child_edit",
     "child_exit",

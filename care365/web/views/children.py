@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,10 +29,12 @@ from care365.accounts.access import (
     may_break_glass,
     may_export_record,
 )
+from care365.accounts.lookups import child_confirm_id as child_confirm_id_service
+from care365.accounts.lookups import may_look_up_id_numbers
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.selectors import ChildFilters, child_list
 from care365.accounts.services import id_number_probes_recorded
-from care365.accounts.visibility import child_row, child_view
+from care365.accounts.visibility import child_row, child_view, param_refused_message
 from care365.pairing import selectors as pairing_selectors
 from care365.registry import services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
@@ -65,7 +67,18 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
     q = str(request.session.get(SEARCH_SESSION_KEY, ""))
     form = forms.ChildSearchForm(request.GET, user=user, initial={"q": q})
     filters = _filters(form, q)
-    paginator = CappedPaginator(child_list(user, filters), settings.PAGE_SIZE)
+    refusals: list[str] = []
+    if form.refused:
+        # A hand-made URL with a filter the role may not use: refused, not quietly dropped.
+        refusals.append(param_refused_message())
+        children = Child.objects.none()
+    else:
+        try:
+            children = child_list(user, filters, route="web:child-list")
+        except ValidationError as exc:
+            refusals.extend(exc.messages)
+            children = Child.objects.none()
+    paginator = CappedPaginator(children, settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = form.query()
     return render(
@@ -79,7 +92,9 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
             "query": urlencode(query),
             "can_register": user.role in REGISTRY_ROLES,
             "can_break_glass": may_break_glass(user),
+            "refusals": refusals,
         },
+        status=400 if refusals else 200,
     )
 
 
@@ -130,6 +145,10 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["pair_rules"] = pairing_selectors.child_rules(child)
     if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()
+    if user.role == Role.COUNTY_ADMIN and "export_form" not in extra:
+        context["export_form"] = forms.ExportForm(prefix="export")
+    if may_look_up_id_numbers(user) and "confirm_form" not in extra:
+        context["confirm_form"] = forms.ConfirmIdForm(prefix="confirm")
     context.update(child_care_context(user, child))
     context.update(extra)
     return context
@@ -163,6 +182,36 @@ def child_reveal_id(request: HttpRequest, child_id: int) -> HttpResponse:
         reason=form.cleaned_data["reason"],
     )
     context = _detail_context(request, user, child, reveal_id=True, revealed=True)
+    return render(request, "web/children/detail.html", context)
+
+
+@login_required
+@require_POST
+def child_confirm_id(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Check a typed ID number against the child's record: the page says match or no match,
+    never the number. Written to the child's access log with the reason; throttled."""
+    user = account(request)
+    if not may_look_up_id_numbers(user):
+        raise PermissionDenied
+    form = forms.ConfirmIdForm(request.POST, prefix="confirm")
+    match: bool | None = None
+    if form.is_valid():
+        try:
+            match = child_confirm_id_service(
+                user,
+                child_id,
+                form.cleaned_data["id_number"],
+                reason=form.cleaned_data["reason"],
+                route="web:child-confirm-id",
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+    child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="web:child-detail")
+    context = _detail_context(request, user, child, confirm_form=form, confirmed=match)
+    if match is None:
+        return render(request, "web/children/detail.html", context, status=400)
+    # A fresh form for the next check: the number typed is not sent back to the browser.
+    context["confirm_form"] = forms.ConfirmIdForm(prefix="confirm")
     return render(request, "web/children/detail.html", context)
 
 
@@ -373,10 +422,25 @@ def duplicate_resolve(request: HttpRequest, flag_id: int) -> HttpResponse:
 @require_POST
 def child_export(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's whole record as a JSON file, for a guardian's access request (county
-    administrators). The export is written to the access log; the file name carries no name."""
+    administrators), with a reason. The export is written to the access log with the reason;
+    the file name carries no name."""
     user = account(request)
+    form = forms.ExportForm(request.POST, prefix="export")
+    if not form.is_valid():
+        # No reason, no export: the page again with the error (a logged read of the record);
+        # a user who may not export is refused, and logged as refused, as below.
+        child = child_get_for_user(
+            user, child_id, AccessPurpose.VIEW, route="web:child-detail", allowed=may_export_record
+        )
+        context = _detail_context(request, user, child, export_form=form)
+        return render(request, "web/children/detail.html", context, status=400)
     child = child_get_for_user(
-        user, child_id, AccessPurpose.EXPORT, route="web:child-export", allowed=may_export_record
+        user,
+        child_id,
+        AccessPurpose.EXPORT,
+        route="web:child-export",
+        reason=form.cleaned_data["reason"],
+        allowed=may_export_record,
     )
     response = JsonResponse(child_record(user, child), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="care365-child-{child.pk}.json"'

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care365.accounts.access import child_get_for_user, decides_transfers, may_break_glass
+from care365.accounts.lookups import id_lookups_for_county
 from care365.accounts.models import AccessPurpose, Role
 from care365.accounts.selectors import (
     AccessLogFilters,
@@ -85,17 +86,35 @@ def access_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = forms.AccessLogFilterForm(request.GET)
     chosen = form.values()
-    changes = request.GET.get("log") == "changes"
+    log = request.GET.get("log")
+    changes, lookups = log == "changes", log == "lookups"
     filters = AccessLogFilters(**chosen)
-    entries: QuerySet[Any] = (
-        audit_for_county(user, filters) if changes else access_log_for_county(user, filters)
-    )
+    entries: QuerySet[Any]
+    if lookups:
+        # Look-ups by ID number, found or not (a look-up that found nobody names no child).
+        entries = id_lookups_for_county(
+            user,
+            username=filters.username,
+            child=filters.child,
+            since=filters.since,
+            until=filters.until,
+        )
+    elif changes:
+        entries = audit_for_county(user, filters)
+    else:
+        entries = access_log_for_county(user, filters)
     page = Paginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {k: str(v) for k, v in chosen.items()} | ({"log": "changes"} if changes else {})
+    query = {k: str(v) for k, v in chosen.items()} | ({"log": log} if changes or lookups else {})
     return render(
         request,
         "web/privacy/access_log.html",
-        {"form": form, "page": page, "query": urlencode(query), "changes": changes},
+        {
+            "form": form,
+            "page": page,
+            "query": urlencode(query),
+            "changes": changes,
+            "lookups": lookups,
+        },
     )
 
 

@@ -200,11 +200,14 @@ WISH_STATES = {"wish_claim": "open", "wish_deliver": "claimed", "wish_confirm": 
 
 MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "child_list": OK,
-    "child_search": OK,
+    # A search by name needs a role that is shown names: a user without a role is refused.
+    "child_search": OK | {"outsider": (422, 422)},
     "child_get": SEE,
     "child_update": SEE,
     "child_exit": SEE,
     "child_reveal_id": REVEAL,
+    # Registry staff (who see the masked number) check one in scope; other roles are refused.
+    "child_confirm_id": {p: (200, 404) if p in REGISTRY else (403, 403) for p in PERSONAS},
     "child_register": REGISTER,
     "carer_list": OK,
     "carer_get": CARER,
@@ -419,12 +422,19 @@ def _request(
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
         "child_exit": {"reason": "moved_away"},
-        "child_reveal_id": {"reason": "核对户籍"},
+        "child_reveal_id": {"reason": "核对户籍信息以办理低保"},
+        "child_confirm_id": {
+            "id_number": target.child.id_number,
+            "reason": "核对监护人提供的户口簿",
+        },
         "child_register": _register_body(target.village),
         "child_search": {"q": target.child.name, "include_exited": True, "limit": 100},
         "consent_record": {"purpose": "health_screening", "reference": "JN-1"},
         "consent_withdraw": {"purpose": "health_screening"},
-        "access_grant_create": {"id_number": target.child.id_number, "reason": "代同事值班处理"},
+        "access_grant_create": {
+            "id_number": target.child.id_number,
+            "reason": "代同事值班处理紧急情况",
+        },
         "pair_rule_set": {
             "child": target.child.pk,
             "carer": CarerFactory.create(organisation__area=target.child.village.parent).pk,
@@ -516,6 +526,8 @@ def test_operation_answers_each_persona(
         assert data["count"] == len(data["items"])
     elif op in {"child_get", "child_update", "child_exit", "child_reveal_id"}:
         assert data["id"] == child.pk
+    elif op == "child_confirm_id":
+        assert data == {"match": True}
     elif op == "carer_get":
         assert data["id"] == carer.pk
     elif op == "alert_raise":

@@ -79,7 +79,9 @@ def test_county_admin_reveals_the_full_id_with_a_reason_that_is_logged_not_in_th
 ) -> None:
     child = personas.child_a
     response = api.post(
-        f"/children/{child.pk}/reveal-id", user=personas.admin, body={"reason": "核对户籍信息"}
+        f"/children/{child.pk}/reveal-id",
+        user=personas.admin,
+        body={"reason": "核对户籍信息以办理低保"},
     )
 
     assert response.status_code == 200
@@ -87,7 +89,7 @@ def test_county_admin_reveals_the_full_id_with_a_reason_that_is_logged_not_in_th
     entry = AccessLog.objects.get(child=child, purpose=AccessPurpose.REVEAL_ID)
     assert (entry.user, entry.reason, entry.route) == (
         personas.admin,
-        "核对户籍信息",
+        "核对户籍信息以办理低保",
         "api:child_reveal_id",
     )
     assert "核对" not in entry.route
@@ -481,6 +483,7 @@ CARE_CHILD_OPERATIONS = frozenset(
 def test_the_single_child_operations_are_found(openapi: dict[str, Any]) -> None:
     assert _single_child_operations(openapi) == [
         "access_log_list",
+        "child_confirm_id",
         "child_exit",
         "child_get",
         "child_register",
@@ -500,7 +503,8 @@ def test_every_single_child_operation_writes_an_access_log_row_with_its_route(
     bodies: dict[str, Any] = {
         "child_update": {"school": "城关小学"},
         "child_exit": {"reason": "moved_away"},
-        "child_reveal_id": {"reason": "核对户籍"},
+        "child_reveal_id": {"reason": "核对户籍信息以办理低保"},
+        "child_confirm_id": {"id_number": "331127201501010018", "reason": "核对监护人提供的户口簿"},
         "child_register": registration(personas.village_a.pk),
         "consent_record": {"purpose": "health_screening"},
         "consent_withdraw": {"purpose": "registry"},

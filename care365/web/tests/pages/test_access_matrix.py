@@ -271,9 +271,25 @@ MATRIX: dict[str, Route] = {
     "child-search": Route("post", data={"q": "小"}, in_scope=lambda who: 302),
     "child-register": Route("get", in_scope=registry_only(200)),
     "child-detail": child_route("get", 200),
-    "child-reveal-id": child_route("post", 200, data={"reason": "核查"}, admin_only=True),
+    "child-reveal-id": child_route(
+        "post", 200, data={"reason": "核查户籍信息以办理低保"}, admin_only=True
+    ),
     "child-edit": child_route("get", 200),
-    "child-export": child_route("post", 200, admin_only=True),
+    "child-export": child_route(
+        "post", 200, data={"export-reason": "监护人申请查阅孩子的全部记录"}, admin_only=True
+    ),
+    "child-confirm-id": Route(
+        "post",
+        lambda t: {"child_id": t.child.pk if t.child else 0},
+        lambda t: {
+            "confirm-id_number": t.child.id_number if t.child else "",
+            "confirm-reason": "核对监护人提供的户口簿",
+        },
+        target="child",
+        in_scope=lambda who: 200 if who in REGISTRY else None,
+        # Only the roles that see ID numbers may check one: others are refused whatever child.
+        out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in REGISTRY else 403,
+    ),
     "child-exit": child_route("get", 200),
     "status-add": child_route("post", 302, data={"add-kind": "difficulty_poverty"}),
     "status-end": child_route(

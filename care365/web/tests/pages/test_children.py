@@ -250,13 +250,13 @@ def test_county_admin_reveals_the_full_id_number_by_giving_a_reason(
     no_reason = client.post(url, {"reason": ""})
     assert no_reason.status_code == 400
     assert child.id_number not in no_reason.content.decode()
-    revealed = client.post(url, {"reason": "派出所核查户籍"})
+    revealed = client.post(url, {"reason": "派出所核查户籍信息需要"})
     assert revealed.status_code == 200
     assert child.id_number in revealed.content.decode()
     log = AccessLog.objects.get(purpose=AccessPurpose.REVEAL_ID)
     assert (log.user, log.reason, log.route) == (
         personas.admin,
-        "派出所核查户籍",
+        "派出所核查户籍信息需要",
         "web:child-reveal-id",
     )
 

@@ -30,7 +30,10 @@ def test_admin_exports_the_whole_record_and_the_export_is_logged(
     client.force_login(personas.director_a)
     client.get(reverse("web:child-detail", args=[child.pk]))  # a read the record will list
     client.force_login(personas.admin)
-    response = client.post(reverse("web:child-export", args=[child.pk]))
+    response = client.post(
+        reverse("web:child-export", args=[child.pk]),
+        {"export-reason": "监护人申请查阅孩子的全部记录"},
+    )
     assert response.status_code == 200
     assert (
         response["Content-Disposition"] == f'attachment; filename="care365-child-{child.pk}.json"'
@@ -45,7 +48,11 @@ def test_admin_exports_the_whole_record_and_the_export_is_logged(
         (personas.director_a.get_full_name() or "director", "view")
     ]
     assert AccessLog.objects.filter(
-        user=personas.admin, child=child, purpose=AccessPurpose.EXPORT, route="web:child-export"
+        user=personas.admin,
+        child=child,
+        purpose=AccessPurpose.EXPORT,
+        route="web:child-export",
+        reason="监护人申请查阅孩子的全部记录",
     ).exists()
 
 
@@ -72,7 +79,7 @@ def test_break_the_glass_opens_a_child_outside_scope_for_a_while(
     assert short.status_code == 400 and "reason" in short.context["form"].errors
     wrong = client.post(
         reverse("web:child-break-glass"),
-        {"id_number": personas.child_other.id_number, "reason": "代班处理紧急情况"},
+        {"id_number": personas.child_other.id_number, "reason": "代班处理紧急情况，儿童走失"},
     )
     assert wrong.status_code == 400 and "id_number" in wrong.context["form"].errors
     assert not AccessGrant.objects.exists()

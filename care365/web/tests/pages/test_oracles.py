@@ -1,0 +1,198 @@
+"""No oracles on the pages (DESIGN.md): the children list offers only the filters a role may use
+and refuses the others with a message; confirm-id answers match / no match; every reason asked
+for follows one rule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from care365.accounts.models import AccessLog, AccessPurpose, IdLookup, User
+from care365.pairing.models import Pairing
+from care365.registry import idnumber
+from care365.registry.models import Child, Consent, ConsentPurpose
+from conftest import Personas
+
+pytestmark = pytest.mark.django_db
+
+REASON = "核对监护人提供的户口簿"
+REFUSAL = "Your role cannot filter, search or sort by this"
+
+
+def pair(user: User, child: Child) -> None:
+    assert user.carer is not None
+    Pairing.objects.create(
+        child=child, role=user.carer.role, carer=user.carer, since=date(2026, 1, 1)
+    )
+    Consent.objects.get_or_create(
+        child=child,
+        purpose=ConsentPurpose.VOLUNTEER,
+        withdrawn_on=None,
+        defaults={"given_on": date(2025, 1, 1)},
+    )
+
+
+def children_page(client: Client, query: str = "") -> tuple[int, str]:
+    response = client.get(f"{reverse('web:child-list')}{query}", HTTP_ACCEPT_LANGUAGE="en")
+    return response.status_code, response.content.decode()
+
+
+def test_volunteer_is_not_offered_sex_or_status_and_a_hand_made_url_is_refused(
+    client: Client, personas: Personas
+) -> None:
+    pair(personas.volunteer, personas.child_a)
+    client.force_login(personas.volunteer)
+    status, html = children_page(client)
+    assert status == 200
+    assert 'name="sex"' not in html and 'name="status"' not in html
+    assert 'name="age_max"' in html
+    for query in ("?sex=M", "?status=difficulty_poverty"):
+        status, html = children_page(client, query)
+        assert status == 400
+        assert REFUSAL in html
+        assert f"/children/{personas.child_a.pk}/" not in html  # the list is not shown
+
+
+def test_officer_is_offered_sex_but_not_status(client: Client, personas: Personas) -> None:
+    pair(personas.officer, personas.child_a)
+    client.force_login(personas.officer)
+    status, html = children_page(client)
+    assert 'name="sex"' in html and 'name="status"' not in html
+    status, html = children_page(client, "?status=left_behind")
+    assert status == 400 and REFUSAL in html
+
+
+def test_volunteer_searches_given_names_only_and_never_id_numbers(
+    client: Client, personas: Personas
+) -> None:
+    child = personas.child_a  # 张小花
+    pair(personas.volunteer, child)
+    client.force_login(personas.volunteer)
+    detail = f"/children/{child.pk}/"
+    client.post(reverse("web:child-search"), {"q": "张"})
+    assert detail not in children_page(client)[1]
+    client.post(reverse("web:child-search"), {"q": "小花"})
+    assert detail in children_page(client)[1]
+    client.post(reverse("web:child-search"), {"q": child.id_number})
+    status, html = children_page(client)
+    assert status == 400 and REFUSAL in html and detail not in html
+    assert not IdLookup.objects.exists()
+
+
+def test_director_searches_by_id_number_and_it_is_logged(
+    client: Client, personas: Personas
+) -> None:
+    child = personas.child_a
+    client.force_login(personas.director_a)
+    client.post(reverse("web:child-search"), {"q": child.id_number})
+    status, html = children_page(client)
+    assert status == 200 and f"/children/{child.pk}/" in html
+    lookup = IdLookup.objects.get()
+    assert (lookup.kind, lookup.matched, lookup.route) == ("search", 1, "web:child-list")
+    assert AccessLog.objects.filter(child=child, purpose=AccessPurpose.ID_SEARCH).exists()
+
+
+def test_director_confirms_an_id_number_on_the_childs_page(
+    client: Client, personas: Personas
+) -> None:
+    child = personas.child_a
+    client.force_login(personas.director_a)
+    page = client.get(reverse("web:child-detail", args=[child.pk])).content.decode()
+    assert child.id_number not in page and idnumber.mask(child.id_number) in page
+    assert reverse("web:child-confirm-id", args=[child.pk]) in page
+    url = reverse("web:child-confirm-id", args=[child.pk])
+
+    yes = client.post(
+        url,
+        {"confirm-id_number": child.id_number, "confirm-reason": REASON},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert yes.status_code == 200
+    assert "Match: the number typed is this child" in yes.content.decode()
+    assert child.id_number not in yes.content.decode()  # not even sent back in the form
+    wrong = idnumber.make("331127", child.birth_date, 2)
+    no = client.post(
+        url, {"confirm-id_number": wrong, "confirm-reason": REASON}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "No match" in no.content.decode()
+
+    bad = client.post(
+        url,
+        {"confirm-id_number": child.id_number, "confirm-reason": "x"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert bad.status_code == 400 and "at least 10 characters" in bad.content.decode()
+    entries = AccessLog.objects.filter(child=child, purpose=AccessPurpose.CONFIRM_ID)
+    assert [e.reason for e in entries] == [REASON, REASON]
+
+
+def test_carers_get_no_confirm_form_and_are_refused(client: Client, personas: Personas) -> None:
+    child = personas.child_a
+    pair(personas.officer, child)
+    client.force_login(personas.officer)
+    page = client.get(reverse("web:child-detail", args=[child.pk])).content.decode()
+    assert reverse("web:child-confirm-id", args=[child.pk]) not in page
+    response = client.post(
+        reverse("web:child-confirm-id", args=[child.pk]),
+        {"confirm-id_number": child.id_number, "confirm-reason": REASON},
+    )
+    assert response.status_code == 403
+
+
+def test_export_asks_for_a_reason(client: Client, personas: Personas) -> None:
+    child = personas.child_a
+    client.force_login(personas.admin)
+    url = reverse("web:child-export", args=[child.pk])
+    for reason in ("", "x", "导出"):
+        response = client.post(url, {"export-reason": reason}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400
+        assert "attachment" not in response.get("Content-Disposition", "")
+    assert not AccessLog.objects.filter(purpose=AccessPurpose.EXPORT).exists()
+    ok = client.post(url, {"export-reason": "监护人申请查阅孩子的全部记录"})
+    assert ok.status_code == 200
+    entry = AccessLog.objects.get(purpose=AccessPurpose.EXPORT)
+    assert entry.reason == "监护人申请查阅孩子的全部记录"
+
+
+@pytest.mark.parametrize("reason", ["x", "..........", "aaaaaaaaaaaa", "核对户籍"])
+def test_reveal_refuses_a_reason_that_is_not_a_sentence(
+    client: Client, personas: Personas, reason: str
+) -> None:
+    client.force_login(personas.admin)
+    url = reverse("web:child-reveal-id", args=[personas.child_a.pk])
+    response = client.post(url, {"reason": reason}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert personas.child_a.id_number not in response.content.decode()
+    assert not AccessLog.objects.filter(purpose=AccessPurpose.REVEAL_ID).exists()
+
+
+def test_break_the_glass_refuses_a_reason_that_is_not_a_sentence(
+    client: Client, personas: Personas
+) -> None:
+    client.force_login(personas.director_a)
+    response = client.post(
+        reverse("web:child-break-glass"),
+        {"id_number": personas.child_b.id_number, "reason": "急急急急急急急急急急"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "reason" in response.context["form"].errors
+
+
+def test_county_admin_sees_look_ups_that_found_nobody(client: Client, personas: Personas) -> None:
+    nobody = idnumber.make("331127", date(2016, 1, 1), 123)
+    client.force_login(personas.director_a)
+    client.post(reverse("web:child-search"), {"q": nobody})
+    client.get(reverse("web:child-list"))
+    client.force_login(personas.admin)
+    html = client.get(
+        reverse("web:access-log") + "?log=lookups", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert 'id="lookups"' in html and "director" in html and "not found" in html
+    assert nobody not in html
+    client.force_login(personas.other_admin)
+    other = client.get(reverse("web:access-log") + "?log=lookups").content.decode()
+    assert "director" not in other.split('id="lookups"')[1]
