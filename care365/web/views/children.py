@@ -426,22 +426,22 @@ def child_export(request: HttpRequest, child_id: int) -> HttpResponse:
     the file name carries no name."""
     user = account(request)
     form = forms.ExportForm(request.POST, prefix="export")
-    if not form.is_valid():
-        # No reason, no export: the page again with the error (a logged read of the record);
-        # a user who may not export is refused, and logged as refused, as below.
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        # A user who may not export is refused (and logged as refused) before the reason counts.
         child = child_get_for_user(
-            user, child_id, AccessPurpose.VIEW, route="web:child-detail", allowed=may_export_record
+            user,
+            child_id,
+            AccessPurpose.EXPORT,
+            route="web:child-export",
+            reason=reason,
+            allowed=may_export_record,
         )
+    except ValidationError:
+        # No reason, no export: the page again with the error (a logged read of the record).
+        child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="web:child-detail")
         context = _detail_context(request, user, child, export_form=form)
         return render(request, "web/children/detail.html", context, status=400)
-    child = child_get_for_user(
-        user,
-        child_id,
-        AccessPurpose.EXPORT,
-        route="web:child-export",
-        reason=form.cleaned_data["reason"],
-        allowed=may_export_record,
-    )
     response = JsonResponse(child_record(user, child), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="care365-child-{child.pk}.json"'
     response["Cache-Control"] = "no-store"

@@ -186,7 +186,10 @@ def test_a_refused_export_is_logged_as_a_refusal(client: Client, personas: Perso
     assert (entry.purpose, entry.outcome) == (AccessPurpose.EXPORT, "refused")
     # The guardian's copy of the record lists the refusal as one.
     client.force_login(personas.admin)
-    record = client.post(reverse("web:child-export", args=[personas.child_a.pk])).json()
+    record = client.post(
+        reverse("web:child-export", args=[personas.child_a.pk]),
+        {"export-reason": "监护人申请查阅孩子的全部记录"},
+    ).json()
     assert [(r["purpose"], r["outcome"]) for r in record["reads"]] == [
         ("export", "refused"),
         ("export", "allowed"),
