@@ -82,6 +82,7 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
         "child": EVERYONE,
         "username": EVERYONE,
         "purpose": EVERYONE,
+        "outcome": EVERYONE,  # allowed or refused, on every row of the log
         "since": EVERYONE,
         "until": EVERYONE,
         "log": EVERYONE,
