@@ -8,6 +8,8 @@ from .models import AccessLog, User
 class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]  # stubs' generic params
     list_display = ("username", "get_full_name", "role", "area", "carer", "is_active")
     list_filter = ("role", "is_active", "is_staff")
+    # Not the email: it is encrypted at rest, and a search would compare it with a token.
+    search_fields = ("username", "first_name", "last_name")
     autocomplete_fields = ("area", "carer")
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]  # stubs type fieldsets loosely

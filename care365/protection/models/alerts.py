@@ -7,7 +7,7 @@ deadline of its next step in `next_step_at`, an indexed column the sweeper claim
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -56,8 +56,9 @@ class EscalationPolicy(models.Model):
     )
     steps = models.JSONField(_("steps"))
     repeat_seconds = models.PositiveIntegerField(_("repeat the last step every (seconds)"))
-    desk_phone = models.CharField(_("duty desk phone"), max_length=20, blank=True)
-    desk_email = models.EmailField(_("duty desk email"), blank=True)
+    # Encrypted at rest (docs/privacy.md); the service validates them.
+    desk_phone = EncryptedTextField(_("duty desk phone"), max_length=20, blank=True)
+    desk_email = EncryptedTextField(_("duty desk email"), max_length=254, blank=True)
     desk_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -189,6 +190,9 @@ class Resolution(models.TextChoices):
 
 class Alert(models.Model):
     """One SOS for one child (or, from an unknown phone number, for the county duty desk)."""
+
+    # Keyed look-up hashes and the field each is computed from (core rotate_keys recomputes them).
+    KEYED_HASHES: ClassVar[dict[str, str]] = {"sender_hash": "sender_phone"}
 
     child = models.ForeignKey(
         Child,
