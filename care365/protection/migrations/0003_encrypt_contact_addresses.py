@@ -9,6 +9,7 @@ Reversible.
 """
 
 from django.db import migrations, models
+from django.db.models import Q
 
 import care365.core.fields
 
@@ -21,30 +22,48 @@ COLUMNS = [
 ]
 
 
-def copy_column(model, source, target):
-    """Copy `source` into `target` for every row with a value, in batches of primary keys."""
+def copy_columns(model, pairs):
+    """Copy each (source, target) column pair for every row, in batches of primary keys.
+
+    A model's columns are copied in one UPDATE per row: on PostgreSQL a second UPDATE of a row
+    this transaction already updated fires its (deferred) foreign-key checks, and a table with
+    pending checks cannot be altered by the operations that follow."""
+    sources = [source for source, _target in pairs]
+    blank = Q()
+    for source in sources:
+        blank &= Q(**{source: ""})
     last = 0
     while True:
         rows = list(
-            model.objects.filter(pk__gt=last).exclude(**{source: ""}).order_by("pk")
-            .only("pk", source)[:BATCH]
+            model.objects.filter(pk__gt=last).exclude(blank).order_by("pk")
+            .only("pk", *sources)[:BATCH]
         )
         if not rows:
             return
         for row in rows:
-            setattr(row, target, getattr(row, source))
-        model.objects.bulk_update(rows, [target])
+            for source, target in pairs:
+                setattr(row, target, getattr(row, source))
+        model.objects.bulk_update(rows, [target for _source, target in pairs])
         last = rows[-1].pk
 
 
-def encrypt(apps, schema_editor):
+def by_model():
+    models_ = {}
     for model, field, _label, _length in COLUMNS:
-        copy_column(apps.get_model("protection", model), field, f"{field}_encrypted")
+        models_.setdefault(model, []).append(field)
+    return models_.items()
+
+
+def encrypt(apps, schema_editor):
+    for model, fields in by_model():
+        pairs = [(field, f"{field}_encrypted") for field in fields]
+        copy_columns(apps.get_model("protection", model), pairs)
 
 
 def decrypt(apps, schema_editor):
-    for model, field, _label, _length in COLUMNS:
-        copy_column(apps.get_model("protection", model), f"{field}_encrypted", field)
+    for model, fields in by_model():
+        pairs = [(f"{field}_encrypted", field) for field in fields]
+        copy_columns(apps.get_model("protection", model), pairs)
 
 
 HAS_RECIPIENT = models.CheckConstraint(
