@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from care365.carers.admin import ONE_LINE
+
 from .models import AccessLog, User
 
 
@@ -10,6 +12,7 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]  # stubs' generic para
     list_filter = ("role", "is_active", "is_staff")
     # Not the email: it is encrypted at rest, and a search would compare it with a token.
     search_fields = ("username", "first_name", "last_name")
+    formfield_overrides = ONE_LINE  # the email, in a one-line input
     autocomplete_fields = ("area", "carer")
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]  # stubs type fieldsets loosely
