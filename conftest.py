@@ -51,6 +51,36 @@ class Personas:
         }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_lifts_the_append_only_triggers() -> None:
+    """Between transactional tests Django empties every table; on SQLite it does so with DELETE,
+    which the log tables' append-only triggers refuse (PostgreSQL's TRUNCATE fires no row
+    trigger). Here the flush drops those triggers, empties the tables and creates them again."""
+    from django.db import connection
+
+    from care365.core import append_only
+
+    if connection.vendor != "sqlite":
+        return
+    operations = type(connection.ops)
+    flush = operations.sql_flush
+
+    def sql_flush(self: Any, style: Any, tables: Any, **kwargs: Any) -> list[str]:
+        sql = flush(self, style, tables, **kwargs)
+        logs = [t for t in append_only.LOG_TABLES if t in tables]
+        lift = [s for t in logs for s in append_only.sqlite_drop(t)]
+        put_back = [s for t in logs for s in append_only.sqlite_create(t)]
+        return [*lift, *sql, *put_back]
+
+    operations.sql_flush = sql_flush  # type: ignore[method-assign]  # see docstring
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """The daily checkpoint of the audit chains goes to a file of each test's own."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Real hashers are slow on purpose; tests check behaviour, not hashing cost."""

@@ -34,6 +34,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/auth", auth.router)
+api.add_router("/users", auth.users_router)
 api.add_router("/children", children.router)
 api.add_router("/children", pairing.children_router)
 api.add_router("/pairing", pairing.router)

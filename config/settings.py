@@ -27,6 +27,7 @@ DEMO_SECRET_KEY = "care365-demo-secret-key-not-for-production-0123456789abcdef" 
 # Fernet keys (urlsafe base64 of 32 bytes) used only in demo mode.
 DEMO_FIELD_KEY = "Y2FyZTM2NS1kZW1vLWZpZWxkLWtleS1OT1QtUFJPRCE="
 DEMO_HASH_KEY = "care365-demo-hash-key-not-for-production"
+DEMO_AUDIT_KEY = "care365-demo-audit-key-not-for-production-0123456789"
 
 SECRET_KEY = env_secret("CARE365_SECRET_KEY", DEMO_SECRET_KEY if DEMO else None)
 # Encryption of ID numbers, phones and addresses at rest. The first key encrypts; all decrypt,
@@ -38,14 +39,30 @@ FIELD_ENCRYPTION_KEYS = [
 ]
 # Keyed hash (HMAC-SHA256) for looking up ID numbers without decrypting them.
 LOOKUP_HASH_KEY = env_secret("CARE365_HASH_KEY", DEMO_HASH_KEY if DEMO else None)
+# MAC keys (HMAC-SHA256) of the audit trail's and the access log's chains and of their daily
+# checkpoints (core/chain.py), apart from every other key. The first MACs new entries; the others
+# are retired keys that still verify the entries they MACed, so a key is rotated by putting a new
+# one first and keeping the old ones after it (docs/operations.md).
+AUDIT_KEYS = [
+    key.strip()
+    for key in env_secret("CARE365_AUDIT_KEYS", DEMO_AUDIT_KEY if DEMO else None).split(",")
+    if key.strip()
+]
 
 if not DEMO and (
     SECRET_KEY == DEMO_SECRET_KEY
     or DEMO_FIELD_KEY in FIELD_ENCRYPTION_KEYS
     or LOOKUP_HASH_KEY == DEMO_HASH_KEY
+    or DEMO_AUDIT_KEY in AUDIT_KEYS
 ):
     raise ImproperlyConfiguredError(
         "a demo key is set while CARE365_DEMO is off: set real keys (docs/settings.md)"
+    )
+if not AUDIT_KEYS or any(len(key) < 32 for key in AUDIT_KEYS):
+    raise ImproperlyConfiguredError("CARE365_AUDIT_KEYS: each key must be at least 32 characters")
+if set(AUDIT_KEYS) & {SECRET_KEY, LOOKUP_HASH_KEY, *FIELD_ENCRYPTION_KEYS}:
+    raise ImproperlyConfiguredError(
+        "CARE365_AUDIT_KEYS must not reuse the secret, encryption or hash keys: give it its own"
     )
 # A production machine says so, and then never starts in demo or debug mode: a CARE365_DEMO=1
 # copied from a developer's environment must not open the demo password and demo keys there.
@@ -86,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads the form: an oversized body answers 413.
+    "care365.web.security.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -118,6 +137,11 @@ TEMPLATES: list[dict[str, Any]] = [
 # Database: SQLite in WAL mode by default (one command, no other service); PostgreSQL for scale.
 DATA_DIR = Path(env_str("CARE365_DATA_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'care365.sqlite3'}")
+# The audit chains' daily signed checkpoints, one JSON line each, appended and never rewritten:
+# keep it off the database's machine or back it up apart from the database (docs/operations.md).
+AUDIT_CHECKPOINT_FILE = Path(
+    env_str("CARE365_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+)
 _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CARE365_DB_CONN_MAX_AGE", 60))
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -256,15 +280,32 @@ SMS_PROVIDER = env_str("CARE365_SMS_PROVIDER", "generic")
 SMS_GATEWAY_URL = env_str("CARE365_SMS_GATEWAY_URL", "")
 SMS_GATEWAY_SECRET = env_secret("CARE365_SMS_GATEWAY_SECRET", "")
 SMS_WEBHOOK_SECRET = env_secret("CARE365_SMS_WEBHOOK_SECRET", "")
+# Alerts for SMS from unknown numbers per county and hour; beyond, further unknown numbers are
+# folded into one "many unknown senders" alert (docs/protection.md).
+SMS_UNKNOWN_SENDERS_PER_HOUR = env_int("CARE365_SMS_UNKNOWN_SENDERS_PER_HOUR", 5)
 
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secrets in URLs (a family's help link) are blanked in every record before any handler
+    # writes it: Django's request and CSRF warnings, uvicorn's access log, ours.
+    "filters": {"secrets": {"()": "care365.core.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("CARE365_LOG_LEVEL", "INFO")},
     "loggers": {
         # Request logs carry URLs only; no child's name, ID, phone or address is ever in a URL.
         "django.db.backends": {"level": "INFO"},
+        # Django's own handlers (its console in DEBUG, mail to ADMINS, runserver's request log)
+        # would write unfiltered: its records go through ours instead.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
+        # uvicorn's own loggers write through the filtered handler too (their levels stay as
+        # uvicorn's --log-level set them).
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
     },
 }

@@ -29,6 +29,7 @@ from .models import (
     AccessGrant,
     AccessLog,
     AccessPurpose,
+    ApiToken,
     Role,
     User,
 )
@@ -272,3 +273,76 @@ def areas_for_user(user: Any) -> QuerySet[Area]:
     if account.area.level == Area.Level.VILLAGE:
         return Area.objects.filter(pk=account.area.pk)
     return Area.objects.filter(code__startswith=account.area.code)
+
+
+# Users and their API tokens. -------------------------------------------------------------------
+
+
+_MAX_ID = 2**63 - 1  # beyond a 64-bit key nothing exists (and the database would refuse it)
+
+
+class TokenNotFound(Http404):
+    """The token does not exist, or is neither the user's own nor one they may revoke."""
+
+
+class UserNotFound(Http404):
+    """The user does not exist or is not one the caller may manage; the two look the same."""
+
+
+def users_of_county(county: Area) -> QuerySet[User]:
+    """The users who work in a county: by their area, or their carer record's organisation's."""
+    return User.objects.filter(
+        Q(area__code__startswith=county.code)
+        | Q(carer__organisation__area__code__startswith=county.code)
+    )
+
+
+def may_manage_user(actor: Any, user: User) -> bool:
+    """Whether `actor` may act on `user`'s account (list and revoke their API tokens): an active
+    county administrator, for any user who works in the same county (themselves included)."""
+    account = _as_user(actor)
+    if account is None or account.role != Role.COUNTY_ADMIN or account.area is None:
+        return False
+    county = county_of_user(user)
+    return county is not None and county.pk == account.area_id
+
+
+def may_manage_users(actor: Any) -> bool:
+    """Whether `actor` manages the accounts of a county at all (a county administrator)."""
+    account = _as_user(actor)
+    return account is not None and account.role == Role.COUNTY_ADMIN and account.area is not None
+
+
+def managed_users_for_user(actor: Any) -> QuerySet[User]:
+    """The users whose accounts `actor` may manage (`may_manage_user`), as a queryset."""
+    account = _as_user(actor)
+    if account is None or not may_manage_users(account) or account.area is None:
+        return User.objects.none()
+    return users_of_county(account.area)
+
+
+def user_get_for_user(actor: Any, user_id: int) -> User:
+    """A user `actor` may manage; UserNotFound for a missing one and one of another county."""
+    if not 0 < user_id <= _MAX_ID:
+        raise UserNotFound
+    user = (
+        managed_users_for_user(actor)
+        .select_related("area", "carer", "carer__organisation__area")
+        .filter(pk=user_id)
+        .first()
+    )
+    if user is None:
+        raise UserNotFound
+    return user
+
+
+def api_token_get_for_user(actor: Any, token_id: int) -> ApiToken:
+    """One API token `actor` may revoke: their own, or (a county administrator) any of a user in
+    their county. TokenNotFound for a missing one and anybody else's alike."""
+    account = actor if isinstance(actor, User) and actor.is_active else None
+    if account is None or not 0 < token_id <= _MAX_ID:
+        raise TokenNotFound
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None or not (token.user_id == account.pk or may_manage_user(account, token.user)):
+        raise TokenNotFound
+    return token

@@ -88,17 +88,47 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once.
+
+    `prefix` (its first characters) and `label` let its owner tell tokens apart in the list;
+    neither opens anything. A revoked token keeps its row (who revoked it, when, why) and stops
+    working at once. `password_mark` is a keyed hash of the owner's password hash when the token
+    was issued: a password changed by any route (the admin, `changepassword`) no longer matches,
+    and the token is revoked the first time it is used again."""
+
+    class Revoked(models.TextChoices):
+        USER = "user", _("revoked by its owner")
+        ADMIN = "admin", _("revoked by a county administrator")
+        SIGN_OUT = "sign_out", _("signed out")
+        PASSWORD = "password", _("password changed")
+        TWO_STEP = "two_step", _("two-step sign-in changed")
+        LOCKOUT = "lockout", _("account locked after failed sign-ins")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("starts with"), max_length=8, blank=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    password_mark = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_why = models.CharField(
+        _("why revoked"), max_length=10, choices=Revoked.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked_idx")]
 
     def __str__(self) -> str:
         return f"API token #{self.pk} of {self.user_id}"

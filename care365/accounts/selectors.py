@@ -17,8 +17,8 @@ from care365.core.models import AuditEvent
 from care365.registry import idnumber
 from care365.registry.models import STATUS_BIT, Child, status_bits_with
 
-from .access import areas_for_user, children_for_user
-from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, Role, User
+from .access import areas_for_user, children_for_user, managed_users_for_user
+from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, ApiToken, Role, User
 
 M = TypeVar("M", bound=Model)
 
@@ -213,3 +213,28 @@ def rows_by_id(qs: QuerySet[M], page: QuerySet[M]) -> list[M]:
     ids = list(page.values_list("pk", flat=True))
     rows = qs.order_by().in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]
+
+
+# API tokens ------------------------------------------------------------------------------------
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """A user's live API tokens (not revoked, not expired), newest first. The rows hold no
+    secret: only a hash, the first characters and the label."""
+    return ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-created_at", "-pk")
+
+
+def api_tokens_managed_by(actor: User) -> QuerySet[ApiToken]:
+    """The live API tokens of the users a county administrator manages (their county's), with
+    their users, by user then newest first; none for anybody else."""
+    return (
+        ApiToken.objects.filter(
+            user__in=managed_users_for_user(actor),
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("user")
+        .order_by("user__username", "-created_at", "-pk")
+    )

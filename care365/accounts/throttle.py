@@ -9,6 +9,8 @@ counts the others and before the password is checked, so of any number of simult
 at most the allowed number are let through. A refused attempt removes its row again, so
 hammering on a locked account does not lengthen the lock.
 
+The failure that locks a username also revokes every API token of that account.
+
 Usernames and addresses are kept only as keyed hashes; nothing here logs either.
 """
 
@@ -27,7 +29,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import ngettext
 
-from .models import LoginAttempt
+from .models import ApiToken, LoginAttempt, User
+from .services import api_tokens_revoke_all
 
 
 class SignInThrottledError(ValidationError):
@@ -136,6 +139,20 @@ def attempt(*, username: str, ip: str) -> Iterator[Attempt]:
         raise
     if current.succeeded:
         row.delete()
+    else:
+        _after_failure(username, row)
+
+
+def _after_failure(username: str, row: LoginAttempt) -> None:
+    """A failure that locks the username locks its API tokens out too: every live token of
+    the account is revoked (a lock-out means someone is guessing its password; a token issued
+    to them, or stolen with it, must not stay open meanwhile)."""
+    now = timezone.now()
+    if _locked_until("user_key", row.user_key, settings.LOGIN_FAILURES, own=0, now=now) is None:
+        return
+    for user in User.objects.filter(username__iexact=username.strip(), is_active=True):
+        if user_key(user.get_username()) == row.user_key:
+            api_tokens_revoke_all(actor=None, user=user, why=ApiToken.Revoked.LOCKOUT)
 
 
 def forget(*, username: str) -> None:

@@ -30,7 +30,8 @@ from care365.core import crypto
 from care365.core.audit import audit
 
 from . import throttle
-from .models import RecoveryCode, TotpDevice, User
+from .models import ApiToken, RecoveryCode, TotpDevice, User
+from .services import api_tokens_revoke_all
 
 ISSUER = "Care365"
 RECOVERY_CODES = 10
@@ -186,6 +187,8 @@ def device_confirm(*, user: User, code: str, ip: str, at: datetime | None = None
             raise ValidationError(_("Start setting up two-step sign-in first."))
         codes = _new_recovery_codes(user)
         audit(actor=user, action="totp_confirm", obj=device)
+        # Tokens issued on the password alone must not outlive the step up to codes.
+        api_tokens_revoke_all(actor=user, user=user, why=ApiToken.Revoked.TWO_STEP)
     return codes
 
 
@@ -209,6 +212,7 @@ def device_remove(*, user: User, code: str, ip: str, at: datetime | None = None)
         TotpDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
         audit(actor=user, action="totp_remove", obj=user)
+        api_tokens_revoke_all(actor=user, user=user, why=ApiToken.Revoked.TWO_STEP)
 
 
 @transaction.atomic
@@ -221,4 +225,5 @@ def device_reset(*, actor: User | None, user: User) -> bool:
     RecoveryCode.objects.filter(user=user).delete()
     if removed:
         audit(actor=actor, action="totp_reset", obj=user)
+        api_tokens_revoke_all(actor=actor, user=user, why=ApiToken.Revoked.TWO_STEP)
     return bool(removed)

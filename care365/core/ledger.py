@@ -1,18 +1,24 @@
-"""Appending to and verifying the hash-chained logs (the audit trail, the access log).
+"""Appending to and verifying the keyed chains of the logs (the audit trail, the access log).
 
 Appending moves the chain's head row (`LedgerHead`) on by one and reads it in the same statement
 (`UPDATE ... SET seq = seq + 1 ... RETURNING seq, hash`): the update locks the row on PostgreSQL,
-and SQLite serialises write transactions. The entry is numbered with the new `seq`, hashed with the
-head's hash and inserted, and the head takes the entry's hash, all in one transaction: many app
-processes append to one gapless chain. The lock is held to the end of the caller's transaction, so
-services keep their transactions short.
+and SQLite serialises write transactions. The entry is numbered with the new `seq`, MACed with the
+current audit key over the head's MAC and its own fields, and inserted, and the head takes the
+entry's MAC, all in one transaction: many app processes append to one gapless chain. The lock is
+held to the end of the caller's transaction, so services keep their transactions short.
+
+The audit keys come from CARE365_AUDIT_KEYS: the first MACs new entries, every one listed verifies
+(a retired key still verifies the entries it MACed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any, TypeVar
 
+from django.apps import apps
+from django.conf import settings
 from django.db import connection, transaction
 
 from . import chain
@@ -32,6 +38,26 @@ _READ = f'SELECT "seq", "hash" FROM {_HEAD} WHERE "chain" = %s'  # noqa: S608  #
 # The first entry of a chain: its head starts at 0 (concurrent first appends make one row).
 _START = f'INSERT INTO {_HEAD} ("chain", "seq", "hash") VALUES (%s, 0, %s) ON CONFLICT DO NOTHING'  # noqa: S608  # see above
 _MOVE = f'UPDATE {_HEAD} SET "hash" = %s WHERE "chain" = %s'  # noqa: S608  # see above
+
+
+@cache
+def _keys(configured: tuple[str, ...]) -> tuple[tuple[str, bytes], ...]:
+    return tuple((chain.key_id(k.encode("utf-8")), k.encode("utf-8")) for k in configured)
+
+
+def audit_keys() -> dict[str, bytes]:
+    """Every configured audit key by its id: these verify."""
+    return dict(_keys(tuple(settings.AUDIT_KEYS)))
+
+
+def audit_key_current() -> tuple[str, bytes]:
+    """(id, key) of the first configured audit key: it MACs new entries and signs checkpoints."""
+    return _keys(tuple(settings.AUDIT_KEYS))[0]
+
+
+def chained_models() -> list[type[ChainedEntry]]:
+    """Every model whose entries form a chain (the audit trail, the access log)."""
+    return [m for m in apps.get_models() if issubclass(m, ChainedEntry)]
 
 
 def _update_returns_rows() -> bool:
@@ -64,29 +90,35 @@ def chain_append(entry: E) -> E:
     transaction, which must not commit without it."""
     if not entry._state.adding:
         raise AppendOnlyError(f"{entry._meta.label} entries are never changed")
+    entry.key_id, key = audit_key_current()
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         entry.seq, entry.prev_hash = _next(cursor, entry.CHAIN)
-        entry.hash = chain.entry_hash(entry.prev_hash, entry.chain_payload())
+        entry.hash = chain.entry_mac(key, entry.prev_hash, entry.chain_payload())
         entry.save(force_insert=True)
         cursor.execute(_MOVE, [entry.hash, entry.CHAIN])
     return entry
 
 
-def _entries(model: type[ChainedEntry]) -> Iterator[chain.Entry]:
-    last = 0
+def _entries(
+    model: type[ChainedEntry], *, after_seq: int = 0, up_to: int | None = None
+) -> Iterator[chain.Entry]:
+    last = after_seq
+    rows = model._default_manager.all()
+    if up_to is not None:
+        rows = rows.filter(seq__lte=up_to)
     while True:
-        batch = list(model._default_manager.filter(seq__gt=last).order_by("seq")[:BATCH])
+        batch = list(rows.filter(seq__gt=last).order_by("seq")[:BATCH])
         if not batch:
             return
         for row in batch:
             assert row.seq is not None  # noqa: S101  # filtered above
-            yield chain.Entry(row.seq, row.prev_hash, row.hash, row.chain_payload())
+            yield chain.Entry(row.seq, row.prev_hash, row.hash, row.chain_payload(), row.key_id)
         last = batch[-1].seq or last
 
 
 def chain_verify(model: type[ChainedEntry]) -> tuple[int, chain.Break | None]:
-    """Walk the model's chain in order: (entries checked, first break or None). The head must
-    point at the last entry, so removing entries from the end is found too."""
+    """Walk the model's chain in order with the audit keys: (entries checked, first break or
+    None). The head must point at the last entry, so removing entries from the end is found too."""
     checked = 0
 
     def counted() -> Iterator[chain.Entry]:
@@ -95,7 +127,7 @@ def chain_verify(model: type[ChainedEntry]) -> tuple[int, chain.Break | None]:
             checked += 1
             yield entry
 
-    broken = chain.verify(counted())
+    broken = chain.verify(counted(), audit_keys())
     if broken is not None:
         return checked, broken
     head = LedgerHead.objects.filter(chain=model.CHAIN).first()
@@ -106,3 +138,29 @@ def chain_verify(model: type[ChainedEntry]) -> tuple[int, chain.Break | None]:
     if model._default_manager.filter(seq__isnull=True).exists():
         return checked, chain.Break(0, "an entry was added outside the chain")
     return checked, None
+
+
+def chain_verify_since(
+    model: type[ChainedEntry], *, after: chain.Checkpoint | None, up_to: int
+) -> chain.Break | None:
+    """Check the entries after a checkpoint (all of them without one) up to entry `up_to`: the
+    daily checkpoint looks at each day's new entries only, which keeps it cheap on a long log."""
+    after_seq, after_hash = (after.seq, after.mac) if after else (0, chain.GENESIS)
+    if after is not None and after.seq:
+        at = chain_macs_at(model, [after.seq]).get(after.seq)
+        if at != after.mac:
+            return chain.Break(after.seq, "does not match the last checkpoint")
+    entries = _entries(model, after_seq=after_seq, up_to=up_to)
+    return chain.verify(entries, audit_keys(), after_seq=after_seq, after_hash=after_hash)
+
+
+def chain_macs_at(model: type[ChainedEntry], seqs: Iterable[int]) -> dict[int, str]:
+    """{seq: MAC} of the entries with these numbers (those that exist)."""
+    wanted = sorted(set(seqs))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), BATCH):
+        part = wanted[start : start + BATCH]
+        for seq, mac in model._default_manager.filter(seq__in=part).values_list("seq", "hash"):
+            if seq is not None:
+                found[seq] = mac
+    return found

@@ -17,8 +17,8 @@ class AppendOnlyError(Exception):
 
 
 class LedgerHead(models.Model):
-    """The last entry of one hash chain: locked while an entry is appended, so entries are
-    numbered without gaps and each carries the hash of the one before (core/ledger.py)."""
+    """The last entry of one chain: locked while an entry is appended, so entries are numbered
+    without gaps and each carries the MAC of the one before (core/ledger.py)."""
 
     chain = models.CharField(_("chain"), max_length=32, primary_key=True)
     seq = models.BigIntegerField(_("last sequence number"), default=0)
@@ -33,14 +33,17 @@ class LedgerHead(models.Model):
 
 
 class ChainedEntry(models.Model):
-    """An entry of an append-only, hash-chained log. Saved once through `ledger.chain_append`;
-    never updated or deleted (PostgreSQL also refuses it with a trigger)."""
+    """An entry of an append-only, keyed chain (core/chain.py). Saved once through
+    `ledger.chain_append`; never updated or deleted (the database refuses it too, with triggers
+    on PostgreSQL and SQLite alike). `hash` is the entry's HMAC-SHA256 under the audit key named
+    by `key_id`, `prev_hash` the one of the entry before."""
 
     CHAIN: ClassVar[str] = ""
 
     seq = models.BigIntegerField(_("sequence number"), unique=True, null=True, editable=False)
     prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
     hash = models.CharField(_("hash"), max_length=64, blank=True, editable=False)
+    key_id = models.CharField(_("audit key"), max_length=16, blank=True, editable=False)
 
     class Meta:
         abstract = True

@@ -2,6 +2,8 @@
 Django 5.2 does not have built in) and session rules (idle and absolute time-outs, and the check
 that a session opened with a password alone is not used where a code is needed).
 
+Oversized request bodies answer 413 (`RequestSizeMiddleware`).
+
 HSTS, the HTTPS redirect, nosniff, the referrer and opener policies and X-Frame-Options come from
 Django's SecurityMiddleware and XFrameOptionsMiddleware (config/settings.py).
 """
@@ -16,8 +18,10 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.core.checks import CheckMessage, Error, register
+from django.core.exceptions import RequestDataTooBig
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -170,3 +174,42 @@ def check_totp_roles(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             id="care365.E001",
         )
     ]
+
+
+def too_large_message() -> str:
+    megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return _("The request is too large: at most %(size)s MB can be sent at once.") % {
+        "size": f"{megabytes:.1f}".removesuffix(".0")
+    }
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": too_large_message(), "errors": {}}, status=413)
+    return render(request, "413.html", {"message": too_large_message()}, status=413)
+
+
+class RequestSizeMiddleware(MiddlewareMixin):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB; Care365 takes no file uploads)
+    answers 413: on the API in its error shape, on a page with an error page in the user's
+    language. Without this Django would answer its bare English 400 page.
+
+    Checked by the declared Content-Length before any view (or the CSRF check, which reads the
+    form) touches the body, and again for a body Django finds too big while reading it."""
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return None
+        if limit is not None and length > limit:
+            return _too_large(request)
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig):
+            return _too_large(request)
+        return None

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -16,7 +15,14 @@ urlpatterns = [
     path("account/two-step/confirm/", auth.two_factor_confirm, name="two-factor-confirm"),
     path("account/two-step/recovery-codes/", auth.two_factor_codes, name="two-factor-codes"),
     path("account/two-step/remove/", auth.two_factor_remove, name="two-factor-remove"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", auth.api_tokens, name="api-tokens"),
+    path("account/tokens/<int:token_id>/revoke/", auth.api_token_revoke, name="api-token-revoke"),
+    path(
+        "account/users/<int:user_id>/tokens/revoke/",
+        auth.user_tokens_revoke,
+        name="user-tokens-revoke",
+    ),
+    path("logout/", auth.SignOutView.as_view(), name="logout"),
     path("children/", views.child_list_view, name="child-list"),
     path("children/search/", views.child_search, name="child-search"),
     path("children/open/", views.child_break_glass, name="child-break-glass"),

@@ -30,6 +30,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from care365.accounts.jobs import audit_checkpoint
 from care365.care.jobs import risk_recompute
 from care365.core.maintenance import db_analyze
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
@@ -67,6 +68,7 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("retention", _retention),
     PeriodicJob("risk_recompute", _risk),
     PeriodicJob("care_digest", digest_send_all),
+    PeriodicJob("audit_checkpoint", audit_checkpoint),
     PeriodicJob("db_analyze", lambda today: db_analyze()),
 )
 

@@ -3,6 +3,7 @@ and the in-app event stream (outbox.py)."""
 
 from .alerts import (
     MANDATORY_REPORT_KINDS,
+    MANY_SENDERS,
     Alert,
     AlertEvent,
     Channel,
@@ -22,6 +23,7 @@ from .outbox import InAppEvent, InAppStream, Notification
 
 __all__ = [
     "MANDATORY_REPORT_KINDS",
+    "MANY_SENDERS",
     "Alert",
     "AlertEvent",
     "Channel",

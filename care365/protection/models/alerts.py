@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
 from care365.carers.models import Carer, Organisation
+from care365.core import crypto
 from care365.core.fields import EncryptedTextField
 from care365.protection import policy
 from care365.registry.models import Child
@@ -188,11 +189,16 @@ class Resolution(models.TextChoices):
     FALSE_ALARM = "false_alarm", _("false alarm")
 
 
+# `Alert.sender_hash` of the county's alert that folds messages from many unknown numbers (a
+# keyed hash is 64 hex digits: nothing else is ever this).
+MANY_SENDERS = "many"
+
+
 class Alert(models.Model):
     """One SOS for one child (or, from an unknown phone number, for the county duty desk)."""
 
-    # Keyed look-up hashes and the field each is computed from (core rotate_keys recomputes them).
-    KEYED_HASHES: ClassVar[dict[str, str]] = {"sender_hash": "sender_phone"}
+    # Keyed look-up hashes that core's rotate_keys recomputes through `rehash` (below).
+    REHASHED: ClassVar[tuple[str, ...]] = ("sender_hash",)
 
     child = models.ForeignKey(
         Child,
@@ -230,6 +236,11 @@ class Alert(models.Model):
     sender_phone = EncryptedTextField(_("sender's phone"), blank=True)
     sender_masked = models.CharField(_("sender's phone (masked)"), max_length=20, blank=True)
     sender_hash = models.CharField(max_length=64, blank=True, editable=False)  # keyed hash
+    # How many times the family (or the sender) asked: the press or message that raised it, and
+    # every repeat folded into it since (services/intake.py). For the county's "many unknown
+    # senders" alert (`sender_hash == MANY_SENDERS`), `sender_phone` holds every number, one a
+    # line, and this counts their messages.
+    request_count = models.PositiveIntegerField(_("times asked"), default=1)
     assigned_officer = models.ForeignKey(
         Carer,
         on_delete=models.PROTECT,
@@ -336,6 +347,22 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state != State.RESOLVED
+
+    @property
+    def is_many_senders(self) -> bool:
+        """The county desk's one alert for messages from unknown numbers beyond the hourly
+        number of alerts (services/intake.py): `sender_phone` lists every number."""
+        return self.sender_hash == MANY_SENDERS
+
+    @property
+    def sender_phones(self) -> list[str]:
+        return [p for p in self.sender_phone.splitlines() if p]
+
+    def rehash(self) -> None:
+        """The unknown sender's keyed hash under the current hash key (`care365 rotate_keys`),
+        so a second text still finds the open alert; the many-senders alert keeps its mark."""
+        if self.sender_phone and not self.is_many_senders:
+            self.sender_hash = crypto.lookup_hash(self.sender_phone)
 
 
 class AlertEvent(models.Model):

@@ -1,8 +1,19 @@
 """Alerts from outside Care365: the family's help link and SMS through the gateway's webhook.
 
-A family that presses the button again, or texts as well, while its request is still open adds
-a "raised again" step to the same alert (and rings the responders' pages again) rather than
-starting a second escalation.
+A family that presses the button again, or texts as well, while its request is still open is
+folded into the same alert rather than starting a second escalation: the alert counts every
+request (`Alert.request_count`), and repeats within REPEAT_FOLD of each other share one "raised
+again" step, which rings the responders' pages once. Fifteen presses in a minute are one alert
+asked 15 times, one step, one ring.
+
+Unknown numbers reach the county duty desk: one alert per number (its repeats folded the same
+way), and at most SMS_UNKNOWN_SENDERS_PER_HOUR such alerts per county an hour. Beyond that,
+messages from further unknown numbers are folded into the county's one open "many unknown
+senders" alert, which keeps every number (encrypted) for calling back: a flood (a spam run, a
+number printed by mistake) pages the desk once, not once per number.
+
+Every count lives in the database, so all app processes share it; the rows that decide are
+locked while deciding (the help link's row; the county's row for unknown senders).
 """
 
 from __future__ import annotations
@@ -12,6 +23,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +32,7 @@ from care365.areas.models import Area
 from care365.core import crypto
 from care365.protection.channels import mask_phone, normalise_phone, signature_valid
 from care365.protection.models import (
+    MANY_SENDERS,
     Alert,
     AlertEvent,
     HelpLink,
@@ -35,7 +48,14 @@ from .alerts import raise_alert
 from .steps import Emitter, county_id_of, logger, notify_state
 
 REPEAT_WINDOW = timedelta(minutes=30)
+# Repeats this close to the last "raised again" step are folded into it and ring nobody.
+REPEAT_FOLD = timedelta(minutes=5)
 SMS_TEXT_MAX = 1000
+# The notes a folded "raised again" step keeps (the newest), and the numbers the "many unknown
+# senders" alert keeps.
+FOLDED_NOTES = 5
+MANY_SENDERS_MAX = 500
+UNKNOWN_SENDERS_WINDOW = timedelta(hours=1)
 
 
 class HelpLinkNotFound(Http404):
@@ -44,12 +64,33 @@ class HelpLinkNotFound(Http404):
 
 
 def _repeat(alert: Alert, *, now: datetime, source: str, note: str) -> Alert:
+    """Fold a repeat into the open alert (inside the caller's transaction, which holds the row
+    that decides: the help link's, or the county's): count it, and add it to the last "raised
+    again" step when that is less than REPEAT_FOLD old, or start a new one, which rings the
+    responders' pages."""
+    Alert.objects.filter(pk=alert.pk).update(request_count=F("request_count") + 1)
+    alert.request_count += 1
+    last = (
+        AlertEvent.objects.select_for_update()
+        .filter(alert=alert, kind=AlertEvent.Kind.REPEATED)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if last is not None and now - last.at < REPEAT_FOLD:
+        data = dict(last.data)
+        data["count"] = int(data.get("count", 1)) + 1
+        data["last_at"] = now.isoformat()
+        if note:
+            data["notes"] = [*data.get("notes", []), note][-FOLDED_NOTES:]
+        AlertEvent.objects.filter(pk=last.pk).update(data=data)
+        logger.info("alert #%s asked again via %s (folded)", alert.pk, source)
+        return alert
     AlertEvent.objects.create(
         alert=alert,
         kind=AlertEvent.Kind.REPEATED,
         at=now,
         level=alert.level,
-        data={"source": source, **({"note": note} if note else {})},
+        data={"source": source, "count": 1, **({"notes": [note]} if note else {})},
     )
     emitter = Emitter(now)
     notify_state(alert, emitter, kind="alert_repeated")
@@ -174,33 +215,7 @@ def _raise_for_sms(
     """Inside the caller's transaction: a repeat of each open family alert, or a new alert."""
     alerts: list[Alert] = []
     if not children:
-        sender_hash = crypto.lookup_hash(number)
-        existing = (
-            Alert.objects.filter(
-                county=county,
-                child__isnull=True,
-                sender_hash=sender_hash,
-                raised_at__gte=now - REPEAT_WINDOW,
-            )
-            .exclude(state=State.RESOLVED)
-            .order_by("-raised_at", "-pk")
-            .first()
-        )
-        if existing is not None:
-            alerts.append(_repeat(existing, now=now, source=Source.SMS, note=note))
-        else:
-            alerts.append(
-                raise_alert(
-                    child=None,
-                    county_id=county.pk,
-                    kind=Kind.HELP_REQUEST,
-                    note=note,
-                    source=Source.SMS,
-                    raised_by=None,
-                    now=now,
-                    sender_phone=number,
-                )
-            )
+        alerts.append(_unknown_sender(county, number=number, note=note, now=now))
         logger.info("SMS from unregistered %s routed to the county desk", mask_phone(number))
         return alerts
     for child in children:
@@ -221,3 +236,59 @@ def _raise_for_sms(
         )
     logger.info("SMS from %s: %d alert(s)", mask_phone(number), len(alerts))
     return alerts
+
+
+def _open_desk_alert(county: Area, sender_hash: str, *, since: datetime | None) -> Alert | None:
+    alerts = Alert.objects.filter(county=county, child__isnull=True, sender_hash=sender_hash)
+    if since is not None:
+        alerts = alerts.filter(raised_at__gte=since)
+    return alerts.exclude(state=State.RESOLVED).order_by("-raised_at", "-pk").first()
+
+
+def _unknown_sender(county: Area, *, number: str, note: str, now: datetime) -> Alert:
+    """An SMS from a number the registry does not know (inside the caller's transaction): a
+    repeat of the number's open alert; a new alert while the county had fewer than
+    SMS_UNKNOWN_SENDERS_PER_HOUR of them in the last hour; beyond that, folded into the
+    county's open "many unknown senders" alert (raised when there is none)."""
+    # One intake of an unknown sender at a time per county, in every process: the count below
+    # and the alert it decides on cannot race.
+    Area.objects.select_for_update().filter(pk=county.pk).first()
+    sender_hash = crypto.lookup_hash(number)
+    existing = _open_desk_alert(county, sender_hash, since=now - REPEAT_WINDOW)
+    if existing is not None:
+        return _repeat(existing, now=now, source=Source.SMS, note=note)
+    recent = (
+        Alert.objects.filter(
+            county=county,
+            child__isnull=True,
+            source=Source.SMS,
+            raised_at__gte=now - UNKNOWN_SENDERS_WINDOW,
+        )
+        .exclude(sender_hash=MANY_SENDERS)
+        .count()
+    )
+    many = None
+    if recent >= settings.SMS_UNKNOWN_SENDERS_PER_HOUR:
+        many = _open_desk_alert(county, MANY_SENDERS, since=None)
+        if many is not None:
+            phones = many.sender_phones
+            if number not in phones and len(phones) < MANY_SENDERS_MAX:
+                many.sender_phone = "\n".join([*phones, number])
+                many.save(update_fields=["sender_phone"])
+            return _repeat(many, now=now, source=Source.SMS, note=note)
+    alert = raise_alert(
+        child=None,
+        county_id=county.pk,
+        kind=Kind.HELP_REQUEST,
+        note=note,
+        source=Source.SMS,
+        raised_by=None,
+        now=now,
+        sender_phone=number,
+    )
+    if recent >= settings.SMS_UNKNOWN_SENDERS_PER_HOUR:
+        # The first number beyond the hour's alerts: this alert folds the ones after it.
+        Alert.objects.filter(pk=alert.pk).update(sender_hash=MANY_SENDERS, sender_masked="")
+        alert.sender_hash, alert.sender_masked = MANY_SENDERS, ""
+        logger.warning("county #%s: many SMS from unknown numbers, now folded", county.pk)
+    return alert

@@ -24,7 +24,7 @@ from care365.accounts.models import User
 from care365.carers.models import Carer, Organisation
 from care365.core import crypto
 from care365.protection import services
-from care365.protection.models import Alert, EscalationPolicy, Notification
+from care365.protection.models import MANY_SENDERS, Alert, EscalationPolicy, Notification
 from care365.registry import services as registry_services
 from care365.registry.models import Guardian
 from care365.registry.tests.factories import LeftBehindChildFactory
@@ -180,8 +180,13 @@ def fresh_keys() -> Iterator[None]:
 
 @pytest.mark.django_db
 def test_rotation_re_encrypts_contacts_and_recomputes_their_hashes(
-    paired: Personas, contacts: dict[str, Any], settings: Any, fresh_keys: None
+    paired: Personas, contacts: dict[str, Any], settings: Any, fresh_keys: None, t0: datetime
 ) -> None:
+    # The county's alert folding many unknown senders lists their numbers and keeps its mark.
+    (many,) = services.alert_raise_from_sms(phone="13611112222", text="救命", now=t0)
+    many.sender_phone = "13611112222\n13633334444"
+    many.sender_hash = MANY_SENDERS
+    many.save(update_fields=["sender_phone", "sender_hash"])
     old = list(settings.FIELD_ENCRYPTION_KEYS)
     new = Fernet.generate_key().decode("ascii")
     settings.FIELD_ENCRYPTION_KEYS = [new, *old]
@@ -228,13 +233,15 @@ def test_rotation_re_encrypts_contacts_and_recomputes_their_hashes(
     assert stranger.sender_hash == crypto.lookup_hash(STRANGER_PHONE)
     # Alerts with no sender keep an empty hash (the column is not nullable).
     assert Alert.objects.get(pk=contacts["alert"].pk).sender_hash == ""
+    many.refresh_from_db()
+    assert (many.sender_hash, many.sender_phones) == (MANY_SENDERS, ["13611112222", "13633334444"])
 
 
 # The migrations that encrypted the clear columns, and the state just before each.
 BEFORE = [
-    ("accounts", "0004_sign_in_throttle_and_totp"),
+    ("accounts", "0006_api_token_revocation"),
     ("carers", "0001_initial"),
-    ("protection", "0002_inbound_sms"),
+    ("protection", "0003_alert_request_count"),
     ("registry", "0006_child_list_index_statuses"),
 ]
 

@@ -66,7 +66,7 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_killed_mid_storm_lose_no_step_and_double_no_notification(
-    paired: Personas, gateway: Gateway, smtp_server: SmtpServer
+    paired: Personas, gateway: Gateway, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:
     p = paired
     station = p.officer.carer.organisation  # type: ignore[union-attr]
@@ -100,6 +100,7 @@ def test_workers_killed_mid_storm_lose_no_step_and_double_no_notification(
         CARE365_EMAIL_PORT=str(smtp_server.port),
         CARE365_SWEEP_INTERVAL_MS="50",
         CARE365_LOG_LEVEL="WARNING",
+        CARE365_AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints.jsonl"),
     )
     workers = [start_worker(env) for _ in range(3)]
     killed: list[subprocess.Popen[bytes]] = []

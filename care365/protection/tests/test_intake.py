@@ -46,7 +46,8 @@ def test_help_link_raises_an_alert_for_its_child_and_a_second_press_joins_it(
     assert again.pk == alert.pk and Alert.objects.count() == 1
     assert AlertEvent.objects.get(alert=alert, kind="repeated").data == {
         "source": "help_link",
-        "note": "please",
+        "count": 1,
+        "notes": ["please"],
     }
     assert InAppEvent.objects.filter(user=paired.officer, kind="alert_repeated").count() == 1
     assert [a.pk for a in selectors.help_link_requests(link)] == [alert.pk]

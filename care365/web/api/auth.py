@@ -12,18 +12,22 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import P, PathEx, Router, Status
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from care365.accounts import throttle, totp
-from care365.accounts.models import User
-from care365.accounts.services import api_token_create, api_token_user
+from care365.accounts import selectors, services, throttle, totp
+from care365.accounts.access import api_token_get_for_user, may_manage_users, user_get_for_user
+from care365.accounts.models import ApiToken, User
 
 from .errors import ErrorOut, responses
-from .schemas import TokenIn, TokenOut
+from .schemas import MAX_ID, ApiTokenOut, TokenIn, TokenOut
+
+TokenId = PathEx[int, P(ge=1, le=MAX_ID, description="The token's id (from the token list).")]
+UserId = PathEx[int, P(ge=1, le=MAX_ID, description="The user's id.")]
 
 router = Router(tags=["auth"])
 
@@ -34,7 +38,11 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         if not token or len(token) > 200:
             return None
-        return api_token_user(token)
+        row = services.api_token_find(token)
+        if row is None:
+            return None
+        request.api_token_id = row.pk  # type: ignore[attr-defined]  # for DELETE /auth/token
+        return row.user
 
 
 class SessionAuth(APIKeyCookie):
@@ -101,4 +109,95 @@ def auth_token_create(
         response["Retry-After"] = str(exc.seconds)
         return Status(429, {"detail": exc.messages[0], "errors": {}})
     throttle.forget(username=user.get_username())
-    return Status(200, {"token": api_token_create(user=user)})
+    return Status(200, {"token": services.api_token_create(user=user, label=payload.label)})
+
+
+def _token_out(request: HttpRequest, token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.pk,
+        "prefix": token.prefix,
+        "label": token.label,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+        "expires_at": token.expires_at,
+        "current": token.pk == getattr(request, "api_token_id", None),
+        "user": {"id": token.user.pk, "username": token.user.get_username()},
+    }
+
+
+@router.get(
+    "/tokens",
+    response=responses(200, list[ApiTokenOut]),
+    operation_id="auth_token_list",
+    summary="Your API tokens",
+)
+def auth_token_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """Your live tokens (not revoked, not expired), newest first: never the secret, only its
+    first characters, label, and when it was made and last used."""
+    user = account(request)
+    return [_token_out(request, t) for t in selectors.api_tokens_of(user).select_related("user")]
+
+
+@router.delete(
+    "/token",
+    auth=[BearerAuth()],
+    response=responses(204, None),
+    operation_id="auth_token_revoke_current",
+    summary="Revoke the token of this request (sign out)",
+)
+def auth_token_revoke_current(request: HttpRequest) -> Status[None]:
+    """Revoke the token this request is made with: it answers 401 from now on."""
+    user = account(request)
+    token = api_token_get_for_user(user, int(getattr(request, "api_token_id", 0)))
+    services.api_token_revoke(actor=user, token=token)
+    return Status(204, None)
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    response=responses(204, None),
+    operation_id="auth_token_revoke",
+    summary="Revoke a token",
+)
+def auth_token_revoke(request: HttpRequest, token_id: TokenId) -> Status[None]:
+    """Revoke one of your tokens or, as a county administrator, a token of a user of your
+    county. Anybody else's answers 404, like a token that does not exist."""
+    user = account(request)
+    services.api_token_revoke(actor=user, token=api_token_get_for_user(user, token_id))
+    return Status(204, None)
+
+
+def _managed_user(request: HttpRequest, user_id: int) -> tuple[User, User]:
+    actor = account(request)
+    if not may_manage_users(actor):
+        raise PermissionDenied
+    return actor, user_get_for_user(actor, user_id)
+
+
+users_router = Router(tags=["auth"])
+
+
+@users_router.get(
+    "/{user_id}/tokens",
+    response=responses(200, list[ApiTokenOut]),
+    operation_id="user_token_list",
+    summary="A user's API tokens (county administrators)",
+)
+def user_token_list(request: HttpRequest, user_id: UserId) -> list[dict[str, Any]]:
+    """The live tokens of a user of your county. Only county administrators (403 for anyone
+    else); a user of another county answers 404."""
+    _actor, user = _managed_user(request, user_id)
+    return [_token_out(request, t) for t in selectors.api_tokens_of(user).select_related("user")]
+
+
+@users_router.delete(
+    "/{user_id}/tokens",
+    response=responses(204, None),
+    operation_id="user_tokens_revoke",
+    summary="Revoke all of a user's API tokens (county administrators)",
+)
+def user_tokens_revoke(request: HttpRequest, user_id: UserId) -> Status[None]:
+    """Revoke every token of a user of your county (a lost phone, a leaked script)."""
+    actor, user = _managed_user(request, user_id)
+    services.api_tokens_revoke_all(actor=actor, user=user, why=ApiToken.Revoked.ADMIN)
+    return Status(204, None)

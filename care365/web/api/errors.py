@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -21,11 +26,13 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from care365.protection.services import AlertStateError
+from care365.web.security import too_large_message
 
 E = TypeVar("E", bound=Exception)
 
 ERROR_CODES = (400, 401, 403, 404, 422)
 CONFLICT = 409
+TOO_LARGE = 413  # declared on every operation that takes a body (`_declare_too_large`)
 # Sub-records of a child in request bodies; the services name their fields "<part>_<field>".
 BODY_PARTS = ("father", "mother", "guardian")
 
@@ -112,6 +119,11 @@ def install(api: NinjaAPI) -> None:
         # The service's message says the state the alert is in now ("already acknowledged").
         return respond(request, CONFLICT, _body(str(exc)))
 
+    def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Usually answered before the API is reached (web.security.RequestSizeMiddleware, by
+        # the declared length); this is a body found too big while it is read.
+        return respond(request, TOO_LARGE, _body(too_large_message()))
+
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if isinstance(exc, AuthenticationError) or exc.status_code == 401:
             # ninja's own message is "Unauthorized"; ours (e.g. wrong password) is already
@@ -131,6 +143,31 @@ def install(api: NinjaAPI) -> None:
     _handle(api, PermissionDenied, on_forbidden)
     _handle(api, AlertStateError, on_conflict)
     _handle(api, HttpError, on_http_error)
+    _handle(api, RequestDataTooBig, on_too_large)
+    _declare_too_large(api)
+
+
+def _declare_too_large(api: NinjaAPI) -> None:
+    """Add 413 (in the error shape) to the published responses of every operation with a
+    request body: any of them can be sent a body over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    build = api.get_openapi_schema
+
+    def get_openapi_schema(*args: Any, **kwargs: Any) -> Any:
+        schema = build(*args, **kwargs)
+        error = {"$ref": f"#/components/schemas/{ErrorOut.__name__}"}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation["responses"].setdefault(
+                        str(TOO_LARGE),
+                        {
+                            "description": "The request body is too large.",
+                            "content": {"application/json": {"schema": error}},
+                        },
+                    )
+        return schema
+
+    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]  # post-process
 
 
 def _handle(

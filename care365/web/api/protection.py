@@ -92,6 +92,7 @@ def _row(alert: Alert) -> dict[str, Any]:
         "next_step_at": alert.next_step_at,
         "acknowledged_at": alert.acknowledged_at,
         "sender": alert.sender_masked,
+        "requests": alert.request_count,
     }
 
 

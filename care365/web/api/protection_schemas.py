@@ -72,6 +72,10 @@ class AlertRowOut(Schema):
     next_step_at: datetime | None = Field(description="When the next step fires, while open.")
     acknowledged_at: datetime | None
     sender: str = Field(description="An unknown SMS sender's number, masked; otherwise empty.")
+    requests: int = Field(
+        description="How many times help was asked: the request that raised the alert and every "
+        "repeat folded into it (presses of the help button, messages)."
+    )
 
 
 class AlertListOut(Schema):
@@ -125,7 +129,10 @@ class SafetyCardOut(Schema):
     guardian: SafetyContactOut | None = Field(description="The entrusted carer.")
     parents: list[SafetyContactOut]
     team: list[SafetyContactOut] = Field(description="The child's officer, doctor and volunteer.")
-    sender_phone: str = Field(description="For an SMS from an unknown number: whom to call back.")
+    sender_phone: str = Field(
+        description="For an SMS from an unknown number: whom to call back (for the county's "
+        '"many unknown senders" alert, every number folded into it, one a line).'
+    )
 
 
 class AlertOut(AlertRowOut):

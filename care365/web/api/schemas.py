@@ -160,10 +160,33 @@ class TokenIn(Body):
         max_length=32,
         description="With two-step sign-in: the authenticator app's code, or a recovery code.",
     )
+    label: Text = Field(
+        "",
+        max_length=100,
+        description="A name to tell this token apart in the list (e.g. the script that uses it).",
+    )
 
 
 class TokenOut(Schema):
     token: str = Field(description="Send as `Authorization: Bearer <token>`; shown only once.")
+
+
+class TokenUserOut(Schema):
+    id: int
+    username: str
+
+
+class ApiTokenOut(Schema):
+    """A live token, without its secret: only its first characters and label tell it apart."""
+
+    id: int
+    prefix: str = Field(description="The token's first characters (it opens nothing).")
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="To the nearest five minutes.")
+    expires_at: datetime
+    current: bool = Field(description="Whether this request was made with this token.")
+    user: TokenUserOut
 
 
 # ---- children: filters and output -----------------------------------------------------------

@@ -100,6 +100,7 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
         "retention": "0 children anonymised",
         "risk_recompute": "1 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
+        "audit_checkpoint": "checkpointed audit at 0, access at 0; 0 administrators told",
         "db_analyze": f"{connection.vendor} statistics refreshed",
     }
     late.refresh_from_db()
@@ -126,8 +127,13 @@ def test_a_job_that_fails_gives_its_claim_back_and_runs_on_the_next_sweep() -> N
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_process_stops_cleanly_on_sigterm() -> None:
-    env = dict(os.environ, CARE365_DEMO="1", DATABASE_URL=child_database_url())
+def test_worker_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        CARE365_DEMO="1",
+        DATABASE_URL=child_database_url(),
+        CARE365_AUDIT_CHECKPOINT_FILE=str(tmp_path / "checkpoints.jsonl"),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "care365.cli", "worker", "--interval", "0.2"],
         cwd=ROOT,
@@ -225,6 +231,7 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
         "retention": "0 children anonymised",
         "risk_recompute": "0 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
+        "audit_checkpoint": "checkpointed audit at 0, access at 0; 0 administrators told",
         "db_analyze": f"{connection.vendor} statistics refreshed",
     }
     runs = PeriodicJobRun.objects.get(name="statuses_age_out").runs

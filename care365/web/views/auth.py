@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -29,8 +29,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from care365.accounts import throttle, totp
-from care365.accounts.models import TotpDevice, User
+from care365.accounts import selectors, services, throttle, totp
+from care365.accounts.access import api_token_get_for_user, may_manage_users, user_get_for_user
+from care365.accounts.models import ApiToken, TotpDevice, User
 from care365.web.forms import CodeForm, LoginForm, add_service_errors
 from care365.web.security import mark_second_step_done
 
@@ -249,3 +250,62 @@ def two_factor_codes(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 def two_factor_remove(request: HttpRequest) -> HttpResponse:
     return _code_action(request, totp.device_remove, codes=False)
+
+
+# API tokens ------------------------------------------------------------------------------------
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signing out also revokes every API token of the account: whoever signs out expects
+    nothing of theirs to stay open (docs/api.md "Tokens")."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if isinstance(user, User) and user.is_authenticated:
+            services.api_tokens_revoke_all(actor=user, user=user, why=ApiToken.Revoked.SIGN_OUT)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+@never_cache
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's API tokens, each with a button to revoke it; for a county
+    administrator also the tokens of the county's users."""
+    user = account(request)
+    context: dict[str, Any] = {
+        "tokens": list(selectors.api_tokens_of(user)),
+        "manages": may_manage_users(user),
+        "county_tokens": list(selectors.api_tokens_managed_by(user).exclude(user=user)),
+    }
+    return render(request, "web/api_tokens.html", context)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = account(request)
+    token = api_token_get_for_user(user, token_id)
+    if services.api_token_revoke(actor=user, token=token):
+        messages.success(request, _("The token is revoked: it no longer opens anything."))
+    return redirect("web:api-tokens")
+
+
+@login_required
+@require_POST
+def user_tokens_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A county administrator revokes every token of a user of the county."""
+    actor = account(request)
+    if not may_manage_users(actor):
+        raise PermissionDenied
+    user = user_get_for_user(actor, user_id)
+    revoked = services.api_tokens_revoke_all(actor=actor, user=user, why=ApiToken.Revoked.ADMIN)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d token of %(user)s is revoked.",
+            "%(count)d tokens of %(user)s are revoked.",
+            revoked,
+        )
+        % {"count": revoked, "user": user.get_username()},
+    )
+    return redirect("web:api-tokens")

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from care365.accounts.access import child_get_for_user, county_of_user
@@ -200,9 +201,17 @@ def _qr_svg(url: str) -> str:
     return str(segno.make(url, error="m").svg_inline(scale=6, border=2, dark="#111"))
 
 
+@csrf_exempt
 @never_cache
 def help_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The guardian's one-button page: works on any phone, without signing in."""
+    """The guardian's one-button page: works on any phone, without signing in.
+
+    Exempt from Django's CSRF check, on purpose. CSRF protects a request that rides on a cookie
+    the browser adds by itself; this page uses no cookie and no session: the secret token in its
+    address is the whole credential, so a forged press needs the token, and whoever has it can
+    press anyway. The check only got in the way: a guardian's cheap phone with cookies blocked
+    (or a page left open past the cookie) had its SOS refused, and the refusal logged the
+    address, token included. Presses are folded and rate-limited by the service instead."""
     link = selectors.help_link_find(token)
     if link is None:
         return render(request, "web/protection/help_gone.html", status=404)

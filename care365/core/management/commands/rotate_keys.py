@@ -3,7 +3,9 @@ CARE365_FIELD_KEYS and recompute every keyed look-up hash under CARE365_HASH_KEY
 
 Every model with an EncryptedTextField is covered, found by field type: children's records,
 carers' and organisations' phones, the duty desk's contacts, the outbox's addresses. Keyed hashes
-are the model's KEYED_HASHES ({hash field: source field}) and its PhoneHashFields.
+are the model's KEYED_HASHES ({hash field: source field}), its PhoneHashFields, and the fields
+named in its REHASHED, which its `rehash()` method recomputes (for hashes with rules of their
+own, such as the alert that folds many unknown senders).
 
 Rotating the encryption key: put the new key first in CARE365_FIELD_KEYS (keep the old one after
 it), restart, run this command, then drop the old key. Rotating the hash key: set the new
@@ -22,6 +24,8 @@ from django.db import models, transaction
 from care365.core import crypto
 from care365.core.fields import EncryptedTextField, PhoneHashField
 
+REHASH = "<rehash>"  # a hash the row's own rehash() recomputes
+
 
 def encrypted_models() -> list[tuple[type[models.Model], list[str], dict[str, str]]]:
     """(model, encrypted field names, keyed hashes {hash field: source field}) for every model
@@ -33,11 +37,15 @@ def encrypted_models() -> list[tuple[type[models.Model], list[str], dict[str, st
         if fields:
             hashes = dict(getattr(model, "KEYED_HASHES", {}))
             hashes.update({f.name: f.source for f in concrete if isinstance(f, PhoneHashField)})
+            hashes.update(dict.fromkeys(getattr(model, "REHASHED", ()), REHASH))
             found.append((model, fields, hashes))
     return found
 
 
 def _rehash(row: models.Model, hash_field: str, source: str) -> None:
+    if source == REHASH:
+        row.rehash()  # type: ignore[attr-defined]  # models naming REHASHED define it
+        return
     field = row._meta.get_field(hash_field)
     if isinstance(field, PhoneHashField):
         field.pre_save(row, add=False)

@@ -243,7 +243,15 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "wish_claim": WISH_CLAIM,
     "wish_deliver": WISH_DELIVER,
     "wish_confirm": WISH_CONFIRM,
+    # API tokens: one's own (the own column: the very token of the request) or a user's of
+    # another county (the other column); county administrators manage their county's users.
+    "auth_token_list": OK,
+    "auth_token_revoke_current": dict.fromkeys(PERSONAS, (204, 204)),
+    "auth_token_revoke": dict.fromkeys(PERSONAS, (204, 404)),
+    "user_token_list": _admins((200, 404)),
+    "user_tokens_revoke": _admins((204, 404)),
 }
+TOKEN_OPS = {"auth_token_revoke", "user_token_list", "user_tokens_revoke"}
 LISTS = {
     "child_list": CHILDREN_LISTED,
     "child_search": CHILDREN_LISTED,
@@ -265,6 +273,8 @@ class Targets:
     rule: PairRule | None = None
     alert: Alert | None = None
     wish: Wish | None = None
+    token_id: int = 0
+    user_id: int = 0
 
 
 def _pairing_targets(op: str, target: Targets) -> None:
@@ -307,6 +317,19 @@ def _alert_targets(op: str, target: Targets, p: Personas, persona: str, column: 
         target.alert = protection_services.alert_raise(
             actor=admin, child=target.child, kind="danger"
         )
+
+
+def _token_targets(
+    op: str, target: Targets, p: Personas, persona: str, column: int, api: Api
+) -> None:
+    """A token (or a user) of the persona themself, or of another county's administrator."""
+    if op not in TOKEN_OPS:
+        return
+    me: User = getattr(p, persona)
+    owner = me if column == 0 else p.admin if persona == "other_admin" else p.other_admin
+    api.token(owner)  # the token the owner calls with: the latest of theirs
+    target.token_id = owner.api_tokens.latest("pk").pk
+    target.user_id = owner.pk
 
 
 def _care_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
@@ -389,6 +412,8 @@ def _request(
     path = path.replace("{rule_id}", str(target.rule.pk if target.rule else 1))
     path = path.replace("{alert_id}", str(target.alert.pk if target.alert else 1))
     path = path.replace("{wish_id}", str(target.wish.pk if target.wish else 1))
+    path = path.replace("{token_id}", str(target.token_id or 1))
+    path = path.replace("{user_id}", str(target.user_id or 1))
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
         "child_exit": {"reason": "moved_away"},
@@ -459,6 +484,7 @@ def test_operation_answers_each_persona(
     _pairing_targets(op, target)
     _alert_targets(op, target, personas, persona, column)
     _care_targets(op, target, personas, persona, column)
+    _token_targets(op, target, personas, persona, column, api)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)

@@ -16,6 +16,7 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from care365.accounts.models import User
+from care365.accounts.services import api_token_create
 from care365.accounts.tests.factories import UserFactory
 from care365.care.models import CareTask, Wish
 from care365.carers.models import Carer
@@ -65,6 +66,8 @@ class Target:
     run: PairingRun | None = None
     alert: Alert | None = None
     token: str = ""
+    api_token: int = 0
+    user: int = 0
 
 
 @dataclass
@@ -73,7 +76,7 @@ class Route:
     kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
     data: dict[str, Any] | Callable[[Target], dict[str, Any]] = field(default_factory=dict)
     # "child", "child_object" (a wish or task of the child), "flag", "carer", "run", "alert",
-    # "help" or "none"
+    # "help", "api_token", "user" or "none"
     target: str = "none"
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
@@ -246,6 +249,24 @@ MATRIX: dict[str, Route] = {
     "two-factor-confirm": Route("post", data={"code": "000000"}, in_scope=signed_in(200)),
     "two-factor-codes": Route("post", data={"code": "000000"}, in_scope=signed_in(200)),
     "two-factor-remove": Route("post", data={"code": "000000"}, in_scope=signed_in(200)),
+    "api-tokens": Route("get", in_scope=signed_in(200)),
+    # One's own token (in scope); a token of a user of another county (out of scope).
+    "api-token-revoke": Route(
+        "post",
+        lambda t: {"token_id": t.api_token},
+        target="api_token",
+        in_scope=lambda who: 302,
+        out_of_scope=anonymous_redirect(),
+    ),
+    # Oneself (in scope: a county administrator manages the county's users, themselves
+    # included); a user of another county (out of scope).
+    "user-tokens-revoke": Route(
+        "post",
+        lambda t: {"user_id": t.user},
+        target="user",
+        in_scope=admin_only(302),
+        out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in ADMINS else 403,
+    ),
     "child-list": Route("get", in_scope=signed_in(200)),
     "child-search": Route("post", data={"q": "小"}, in_scope=lambda who: 302),
     "child-register": Route("get", in_scope=registry_only(200)),
@@ -396,6 +417,13 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
         child = LeftBehindChildFactory.create(village=personas.village_a)
         _link, token = alert_services.help_link_issue(actor=personas.admin, child=child)
         return Target(token=token if in_scope else "not-a-token-" + token[:8])
+    if route.target in ("api_token", "user"):
+        me: User = getattr(personas, who, personas.admin)
+        owner = me if in_scope else personas.admin if who == "other_admin" else personas.other_admin
+        if route.target == "user":
+            return Target(user=owner.pk)
+        api_token_create(user=owner)
+        return Target(api_token=owner.api_tokens.latest("pk").pk)
     if route.target == "run":
         # Admins: their own county's proposal in scope, the other county's out of scope; everyone
         # else is shown the county's proposal and refused.

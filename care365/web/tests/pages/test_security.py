@@ -454,6 +454,7 @@ def _production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "CARE365_SECRET_KEY": secrets.token_urlsafe(50),
         "CARE365_FIELD_KEYS": Fernet.generate_key().decode(),
         "CARE365_HASH_KEY": secrets.token_urlsafe(32),
+        "CARE365_AUDIT_KEYS": secrets.token_urlsafe(32),
         "CARE365_ALLOWED_HOSTS": "care365.county.example",
         "CARE365_DATA_DIR": str(tmp_path),
         "CARE365_REQUIRE_TOTP_FOR": "county_admin,supervisor",
@@ -488,9 +489,22 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
         {"CARE365_SECRET_KEY": project_settings.DEMO_SECRET_KEY},
         {"CARE365_FIELD_KEYS": project_settings.DEMO_FIELD_KEY},
         {"CARE365_HASH_KEY": project_settings.DEMO_HASH_KEY},
+        {"CARE365_AUDIT_KEYS": project_settings.DEMO_AUDIT_KEY},
+        {"CARE365_AUDIT_KEYS": f"{secrets.token_urlsafe(32)},{project_settings.DEMO_AUDIT_KEY}"},
+        {"CARE365_AUDIT_KEYS": "too-short-a-key"},
         {"CARE365_PRODUCTION": "false", "CARE365_SECRET_KEY": project_settings.DEMO_SECRET_KEY},
     ],
-    ids=["demo-mode", "debug", "demo-secret-key", "demo-field-key", "demo-hash-key", "no-flag"],
+    ids=[
+        "demo-mode",
+        "debug",
+        "demo-secret-key",
+        "demo-field-key",
+        "demo-hash-key",
+        "demo-audit-key",
+        "retired-demo-audit-key",
+        "short-audit-key",
+        "no-flag",
+    ],
 )
 def test_production_refuses_to_start_with_demo_settings_or_keys(
     tmp_path: Path, extra: dict[str, str]
@@ -505,6 +519,20 @@ def test_production_without_keys_refuses_to_start(tmp_path: Path) -> None:
     del env["CARE365_SECRET_KEY"]
     result = _manage(env, "check")
     assert result.returncode != 0 and "CARE365_SECRET_KEY is required" in result.stderr
+
+
+def test_production_without_an_audit_key_refuses_to_start(tmp_path: Path) -> None:
+    env = _production_env(tmp_path)
+    del env["CARE365_AUDIT_KEYS"]
+    result = _manage(env, "check")
+    assert result.returncode != 0 and "CARE365_AUDIT_KEYS is required" in result.stderr
+
+
+def test_the_audit_key_must_not_be_another_key(tmp_path: Path) -> None:
+    env = _production_env(tmp_path)
+    env["CARE365_AUDIT_KEYS"] = env["CARE365_HASH_KEY"]
+    result = _manage(env, "check")
+    assert result.returncode != 0 and "must not reuse" in result.stderr
 
 
 def test_an_unknown_role_in_require_totp_for_fails_the_checks(settings: Any) -> None:

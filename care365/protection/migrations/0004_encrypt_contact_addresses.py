@@ -2,7 +2,7 @@
 (docs/privacy.md): the outbox is kept as each alert's history, so every phone and email it ever
 sent to would otherwise stay readable in the table.
 
-As for carers' phones (carers 0002): add an encrypted column, copy into it, drop the clear one,
+As for carers' phones (carers 0002_encrypt_phones): add an encrypted column, copy into it, drop the clear one,
 rename. The outbox's check constraint names the address, so it is taken off while the column is
 replaced and put back after (an empty address stays empty when encrypted, so it means the same).
 Reversible.
@@ -75,7 +75,7 @@ HAS_RECIPIENT = models.CheckConstraint(
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('protection', '0002_inbound_sms'),
+        ('protection', '0003_alert_request_count'),
     ]
 
     operations = [

@@ -1,6 +1,6 @@
 """Users' email addresses (where alerts and reminders go) encrypted at rest (docs/privacy.md).
 
-As for carers' phones (carers 0002): add an encrypted column, copy every address into it, drop
+As for carers' phones (carers 0002_encrypt_phones): add an encrypted column, copy every address into it, drop
 the clear column, rename. Reversible.
 """
 
@@ -39,7 +39,7 @@ def decrypt(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_sign_in_throttle_and_totp'),
+        ('accounts', '0006_api_token_revocation'),
     ]
 
     operations = [
