@@ -6,6 +6,7 @@ from datetime import UTC
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import validate_email
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +38,11 @@ REGISTRY_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR})
 
 
 class User(AbstractUser):
+    # Where alerts and reminders are emailed: personal data, encrypted at rest like children's
+    # phones (docs/privacy.md). Nothing looks a user up by email (no password reset by email).
+    email = EncryptedTextField(
+        _("email address"), max_length=254, blank=True, validators=[validate_email]
+    )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
     area = models.ForeignKey(
         Area,

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
+from care365.core.fields import EncryptedTextField
 
 
 class CarerRole(models.TextChoices):
@@ -35,7 +36,8 @@ class Organisation(models.Model):
     area = models.ForeignKey(
         Area, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("area")
     )
-    phone = models.CharField(_("duty phone"), max_length=20, blank=True)
+    # Encrypted at rest, like children's phones (docs/privacy.md); max_length bounds the forms.
+    phone = EncryptedTextField(_("duty phone"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -57,7 +59,7 @@ class Carer(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=CarerRole.choices)
     name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=[("M", _("male")), ("F", _("female"))])
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True)  # encrypted at rest
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,

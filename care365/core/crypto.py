@@ -1,10 +1,12 @@
-"""Encryption at rest and keyed look-up hashes for children's identifying fields.
+"""Encryption at rest and keyed look-up hashes for personal data.
 
-ID numbers, phone numbers and addresses are stored as Fernet tokens (AES-128-CBC + HMAC-SHA256,
-from the `cryptography` library). MultiFernet decrypts with any configured key and encrypts with
-the first, so a key is rotated by putting a new one first and re-encrypting (docs/operations.md).
-Equality look-ups (is this ID number registered?) use an HMAC-SHA256 of the normalised value
-under a separate key, so the database never needs the plaintext to enforce uniqueness.
+Children's ID numbers, phone numbers and addresses, and the phones and email addresses of carers,
+organisations, users, the county duty desk and the notification outbox, are stored as Fernet
+tokens (AES-128-CBC + HMAC-SHA256, from the `cryptography` library). MultiFernet decrypts with any
+configured key and encrypts with the first, so a key is rotated by putting a new one first and
+re-encrypting (docs/operations.md). Equality look-ups (is this ID number registered? whose phone
+sent this SMS?) use an HMAC-SHA256 of the normalised value under a separate key, so the database
+never needs the plaintext to enforce uniqueness or to find a row.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+
+from care365.core.phones import normalise_phone
 
 
 class DecryptionError(Exception):
@@ -47,6 +51,13 @@ def lookup_hash(value: str) -> str:
     """Keyed hash of a normalised value, for uniqueness and exact look-up."""
     key = settings.LOOKUP_HASH_KEY.encode("utf-8")
     return hmac.new(key, value.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def phone_hash(phone: str) -> str | None:
+    """Keyed hash of a phone number in its normal form (digits only, without +86), so that
+    "+86 139 1234 5678" and "13912345678" find each other; None for a value without digits."""
+    number = normalise_phone(phone)
+    return lookup_hash(number) if number else None
 
 
 def reset_cache() -> None:

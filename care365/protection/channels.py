@@ -29,6 +29,9 @@ from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+# Re-exported: protection's code has always found it here.
+from care365.core.phones import normalise_phone as normalise_phone
+
 from .models import Kind
 
 SMS_TIMEOUT_SECONDS = 5.0
@@ -57,15 +60,6 @@ def signature_valid(body: bytes, signature: str, secret: str) -> bool:
     if given.lower().startswith("sha256="):
         given = given[len("sha256=") :]
     return hmac.compare_digest(given.lower(), sign(body, secret))
-
-
-def normalise_phone(phone: str) -> str:
-    """A phone number as digits only, without China's country code (+86 / 0086)."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            return digits[len(prefix) :]
-    return digits
 
 
 def mask_phone(phone: str) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
-from care365.core.fields import EncryptedTextField
+from care365.core.fields import EncryptedTextField, PhoneHashField
 
 
 class Sex(models.TextChoices):
@@ -344,6 +344,8 @@ class Guardian(models.Model):
         _("relationship"), max_length=16, choices=GuardianRelationship.choices
     )
     phone = EncryptedTextField(_("phone"), blank=True)
+    # The phone's keyed hash: an SMS to the county's number finds its sender's children by it.
+    phone_hash = PhoneHashField(source="phone", db_index=True)
     suitability_checked_on = models.DateField(_("suitability checked on"), null=True, blank=True)
     parents_notified_village_on = models.DateField(
         _("parents told the village in writing on"), null=True, blank=True

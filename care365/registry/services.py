@@ -651,7 +651,7 @@ def child_anonymise(
         anonymised_on=today,
     )
     Parent.objects.filter(child=child).update(name="", phone="", work_place="", unable_reason="")
-    Guardian.objects.filter(child=child).update(name=ANONYMOUS_NAME, phone="")
+    Guardian.objects.filter(child=child).update(name=ANONYMOUS_NAME, phone="", phone_hash=None)
     Consent.objects.filter(child=child).update(reference="")
     DuplicateFlag.objects.filter(Q(child=child) | Q(other=child)).delete()
     audit(actor=actor, action="child_anonymise", obj=child)

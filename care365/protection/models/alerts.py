@@ -7,7 +7,7 @@ deadline of its next step in `next_step_at`, an indexed column the sweeper claim
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
 from care365.carers.models import Carer, Organisation
+from care365.core import crypto
 from care365.core.fields import EncryptedTextField
 from care365.protection import policy
 from care365.registry.models import Child
@@ -56,8 +57,9 @@ class EscalationPolicy(models.Model):
     )
     steps = models.JSONField(_("steps"))
     repeat_seconds = models.PositiveIntegerField(_("repeat the last step every (seconds)"))
-    desk_phone = models.CharField(_("duty desk phone"), max_length=20, blank=True)
-    desk_email = models.EmailField(_("duty desk email"), blank=True)
+    # Encrypted at rest (docs/privacy.md); the service validates them.
+    desk_phone = EncryptedTextField(_("duty desk phone"), max_length=20, blank=True)
+    desk_email = EncryptedTextField(_("duty desk email"), max_length=254, blank=True)
     desk_users = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -194,6 +196,9 @@ MANY_SENDERS = "many"
 
 class Alert(models.Model):
     """One SOS for one child (or, from an unknown phone number, for the county duty desk)."""
+
+    # Keyed look-up hashes that core's rotate_keys recomputes through `rehash` (below).
+    REHASHED: ClassVar[tuple[str, ...]] = ("sender_hash",)
 
     child = models.ForeignKey(
         Child,
@@ -352,6 +357,12 @@ class Alert(models.Model):
     @property
     def sender_phones(self) -> list[str]:
         return [p for p in self.sender_phone.splitlines() if p]
+
+    def rehash(self) -> None:
+        """The unknown sender's keyed hash under the current hash key (`care365 rotate_keys`),
+        so a second text still finds the open alert; the many-senders alert keeps its mark."""
+        if self.sender_phone and not self.is_many_senders:
+            self.sender_hash = crypto.lookup_hash(self.sender_phone)
 
 
 class AlertEvent(models.Model):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care365.core.fields import EncryptedTextField
+
 from .alerts import Alert, Channel
 
 
@@ -37,7 +39,9 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("recipient"),
     )
-    address = models.CharField(_("phone or email"), max_length=254, blank=True)
+    # Encrypted at rest: the outbox is kept as the alert's history (docs/privacy.md). Empty for
+    # an in-app message, so the constraint below still reads it.
+    address = EncryptedTextField(_("phone or email"), max_length=254, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -11,7 +11,6 @@ id) wakes the page's event stream at that commit. Email and SMS rows wait for th
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from django.db import connection
 from django.db.models import F
 
 from care365.areas.models import Area
+from care365.core import crypto
 from care365.protection import policy
 from care365.protection.channels import normalise_phone
 from care365.protection.models import (
@@ -207,7 +207,10 @@ class Emitter:
 
 
 def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:16]
+    """An address's part of a notification's idempotency key: keyed (CARE365_HASH_KEY), since the
+    key is stored in clear beside the encrypted address and a bare SHA-256 of a phone number is
+    reversed by trying every number."""
+    return crypto.lookup_hash(f"notification-address:{value}")[:16]
 
 
 def alert_payload(alert: Alert, level: int, pol: policy.Policy) -> dict[str, Any]:

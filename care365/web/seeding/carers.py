@@ -18,6 +18,7 @@ from django.db import connection, transaction
 
 from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole, Organisation
+from care365.core import crypto
 from care365.registry.models import Interest, Language
 from care365.web.seeding import names
 from care365.web.seeding.county import CountyPlan, TownshipPlan, offset
@@ -261,6 +262,11 @@ CARER_COLUMNS = (
 )  # fmt: skip
 
 
+def _encrypted(value: str) -> str:
+    """What EncryptedTextField stores, for COPY, which bypasses the model."""
+    return crypto.encrypt(value) if value else ""
+
+
 @transaction.atomic
 def carers_write(organisations: list[OrganisationPlan], areas: dict[str, Area]) -> int:
     """Bulk-insert organisations, carers and their service areas; return the number of carers."""
@@ -279,8 +285,8 @@ def carers_write(organisations: list[OrganisationPlan], areas: dict[str, Area]) 
             CARER_COLUMNS,
             (
                 (
-                    pk, c.role, c.name, c.sex, c.phone, org.pk, c.latitude, c.longitude,
-                    c.capacity, json.dumps(c.skills), json.dumps(c.languages),
+                    pk, c.role, c.name, c.sex, _encrypted(c.phone), org.pk, c.latitude,
+                    c.longitude, c.capacity, json.dumps(c.skills), json.dumps(c.languages),
                     c.background_check, c.background_checked_on, c.trained_on, True,
                 )
                 for pk, (org, c) in zip(ids, plans, strict=True)

@@ -1,11 +1,12 @@
 """Writing generated children in chunks: COPY on PostgreSQL, bulk_create on SQLite.
 
 Both write the same rows the models and the registry's services would: the ID number encrypted
-and its keyed hash beside it, address and phones encrypted, and the copy of the kinds of the
-child's open statuses (Child.open_statuses) set with the row, since every generated status is
-open. On PostgreSQL the rows bypass the ORM, so this module encrypts them
-itself with care365.core.crypto, and takes child ids from the table's own sequence so statuses,
-parents and entrusted carers can point at them in the same chunk.
+and its keyed hash beside it, address and phones encrypted (the entrusted carer's phone with its
+keyed hash), and the copy of the kinds of the child's open statuses (Child.open_statuses) set with
+the row, since every generated status is open. On PostgreSQL the rows bypass the ORM, so this
+module encrypts and hashes them itself with care365.core.crypto, and takes child ids from the
+table's own sequence so statuses, parents and entrusted carers can point at them in the same
+chunk.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ GUARDIAN_COLUMNS = (
     "name",
     "relationship",
     "phone",
+    "phone_hash",
     "suitability_checked_on",
     "parents_notified_village_on",
 )
@@ -156,8 +158,8 @@ def _postgres_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: da
         GUARDIAN_COLUMNS,
         (
             (
-                pk, g.name, g.relationship, _encrypt(g.phone), g.suitability_checked_on,
-                g.parents_notified_village_on,
+                pk, g.name, g.relationship, _encrypt(g.phone), crypto.phone_hash(g.phone),
+                g.suitability_checked_on, g.parents_notified_village_on,
             )
             for pk, row in pairs
             if (g := row.guardian) is not None

@@ -129,6 +129,25 @@ def test_every_id_number_is_valid_unique_encrypted_and_agrees_with_the_record() 
     assert phones and all(len(p) == 11 and p.startswith("1") for p in phones)
 
 
+@pytest.mark.django_db
+def test_carers_and_organisations_phones_are_encrypted_and_guardians_phones_hashed() -> None:
+    """Seeding writes what the models would, by COPY on PostgreSQL and bulk_create on SQLite:
+    carers' and organisations' phones as tokens, entrusted carers' phones with their keyed hash
+    (the SMS webhook finds a family by it)."""
+    quiet_seed("--children", "100", "--seed", "5")
+    for model in (Carer, Organisation):
+        phones = dict(model.objects.values_list("pk", "phone"))
+        assert phones and all(phones.values()), model
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, phone FROM {model._meta.db_table}")  # noqa: S608  # table name from the model
+            for pk, stored in cursor.fetchall():
+                assert phones[pk] not in stored
+                assert crypto.decrypt(stored) == phones[pk]
+    guardians = list(Guardian.objects.exclude(phone=""))
+    assert guardians
+    assert all(g.phone_hash == crypto.phone_hash(g.phone) is not None for g in guardians)
+
+
 def test_the_mix_follows_the_national_figures() -> None:
     """DOMAIN.md: among left-behind children 54.5% boys, ages 0-5 21.7%, 6-13 67.4%, 14-15
     10.9%, 96% cared for by grandparents; She children about a tenth."""

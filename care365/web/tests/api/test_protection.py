@@ -48,7 +48,9 @@ def paired(personas: Personas) -> Personas:
         Pairing.objects.create(
             child=personas.child_a, role=role, carer=paired_carer, since=date(2026, 1, 1)
         )
-    Guardian.objects.filter(child=personas.child_a).update(phone=GUARDIAN_PHONE)
+    guardian = Guardian.objects.get(child=personas.child_a)
+    guardian.phone = GUARDIAN_PHONE  # saved through the model: its keyed hash comes with it
+    guardian.save()
     return personas
 
 
