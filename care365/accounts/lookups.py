@@ -157,6 +157,29 @@ def child_confirm_id(user: User, child_id: int, id_number: str, *, reason: str, 
     return match
 
 
+def break_glass_lookup_record(
+    user: User, number: str, *, child: Child | None, route: str = "break-the-glass"
+) -> None:
+    """Count a break-the-glass attempt as a look-up by ID number: it names a child by the full
+    number, so the answer ("no child of your county has this number", or the record) must not
+    be an oracle either. The attempt goes to the look-up log (`child`: the child of the user's
+    county it opens, if any) and counts against the same hourly limit; past the limit it is
+    refused (IdLookupThrottledError) before anything is opened."""
+    with transaction.atomic():
+        throttled = _over_limit(user)
+        _record(
+            user,
+            IdLookup.Kind.BREAK_GLASS,
+            number,
+            route=route,
+            child=None if throttled else child,
+            matched=0 if throttled or child is None else 1,
+            throttled=throttled,
+        )
+    if throttled:
+        raise IdLookupThrottledError
+
+
 def id_lookups_for_county(
     user: User,
     *,

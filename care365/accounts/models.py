@@ -242,6 +242,7 @@ class IdLookup(ChainedEntry):
     class Kind(models.TextChoices):
         SEARCH = "search", _("search by ID number")
         CONFIRM = "confirm", _("confirm an ID number")
+        BREAK_GLASS = "break_glass", _("emergency access by ID number")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -31,6 +31,7 @@ from .access import (
     may_manage_user,
     notify_county_admins,
 )
+from .lookups import break_glass_lookup_record
 from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, Role, User
 from .reasons import reason_validate
 
@@ -160,6 +161,7 @@ def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant
         and found.village.code.startswith(county.code[:6])
         else None
     )
+    break_glass_lookup_record(user, number, child=child)
     if child is None:
         _break_glass_refused(user, found, reason, why="out_of_reach")
         raise ValidationError(

@@ -292,3 +292,35 @@ def test_an_edited_name_is_normalised(api: Api, personas: Personas) -> None:
     assert response.status_code == 200
     assert response.json()["name"] == "欧阳 小花"
     assert {p["role"]: p["name"] for p in response.json()["parents"]}["mother"] == "LI MEI"
+
+
+def test_break_the_glass_counts_as_a_look_up_by_id_number(
+    api: Api, personas: Personas, settings: Any
+) -> None:
+    """Break-the-glass names a child by the full ID number, so it is throttled and logged like
+    any other look-up by number: an officer cannot try number after number for "no child of
+    your county" and a record."""
+    from care365.accounts.models import IdLookup
+    from care365.registry import idnumber
+
+    settings.ID_LOOKUPS_PER_HOUR = 2
+    nobody = idnumber.make("331127", BORN, 7)
+    answers = [
+        _open(api, personas.officer, nobody).status_code,
+        _open(api, personas.officer, personas.child_b.id_number).status_code,
+        _open(api, personas.officer, personas.child_b.id_number).status_code,
+    ]
+    assert answers == [422, 201, 422]
+    # Past the limit nothing was opened a second time.
+    assert AccessGrant.objects.filter(user=personas.officer).count() == 1
+    lookups = list(
+        IdLookup.objects.filter(user=personas.officer)
+        .order_by("seq")
+        .values_list("kind", "child_id", "matched", "throttled")
+    )
+    assert lookups == [
+        ("break_glass", None, 0, False),
+        ("break_glass", personas.child_b.pk, 1, False),
+        ("break_glass", None, 0, True),
+    ]
+    assert not [n for n in IdLookup.objects.values_list("number_hash", flat=True) if n == nobody]
