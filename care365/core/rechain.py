@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import chain
+from django.conf import settings
+
+from . import append_only, chain
 
 Link = Callable[[Any, str, dict[str, Any]], str]  # (row, previous link, payload) -> link
 
@@ -59,4 +61,46 @@ def relink(
     if (head or (0, chain.GENESIS)) != (seq, prev_old):
         raise ChainDoesNotHoldError(f"{name}: entries after {seq} were removed")
     head_model.objects.update_or_create(chain=name, defaults={"seq": seq, "hash": prev_new})
+    return done
+
+
+def relink_table(
+    apps: Any,
+    schema_editor: Any,
+    *,
+    model: tuple[str, str],
+    table: str,
+    name: str,
+    payload: Callable[[Any], dict[str, Any]],
+    forward: bool,
+) -> int:
+    """The whole step of a keying migration (RunPython), forward or back: lift the table's
+    append-only triggers, re-link `name`'s chain (forward: SHA-256 links checked, MACs under the
+    current audit key written; back: MACs checked, SHA-256 links written), and put the triggers
+    back (on SQLite only forward: before keying, SQLite had none)."""
+    rows = apps.get_model(*model)
+    head = apps.get_model("core", "LedgerHead")
+    keys = {chain.key_id(k): k for k in (key.encode("utf-8") for key in settings.AUDIT_KEYS)}
+    current = next(iter(keys))
+
+    def sha(row: Any, prev: str, body: dict[str, Any]) -> str:
+        return chain.entry_hash(prev, body)
+
+    def mac(row: Any, prev: str, body: dict[str, Any]) -> str:
+        key = keys.get(row.key_id) if not forward else keys[current]
+        return chain.entry_mac(key, prev, body) if key else ""
+
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+    for sql in append_only.sqlite_drop(table) if vendor == "sqlite" else []:
+        schema_editor.execute(sql)
+    if forward:
+        done = relink(rows, head, name, payload, old=sha, new=mac, key_id=current)
+    else:
+        done = relink(rows, head, name, payload, old=mac, new=sha, key_id="")
+    if vendor == "postgresql":
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+    for sql in append_only.sqlite_create(table) if vendor == "sqlite" and forward else []:
+        schema_editor.execute(sql)
     return done

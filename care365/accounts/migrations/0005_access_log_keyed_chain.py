@@ -9,11 +9,9 @@ SHA-256 links back."""
 from datetime import UTC
 from typing import Any
 
-from django.conf import settings
 from django.db import migrations, models
 
-from care365.core import append_only, chain
-from care365.core.rechain import relink
+from care365.core.rechain import relink_table
 
 TABLE = "accounts_accesslog"
 
@@ -30,37 +28,16 @@ def payload(row: Any) -> dict[str, Any]:
     }
 
 
-def _keys() -> dict[str, bytes]:
-    keys = [k.encode("utf-8") for k in settings.AUDIT_KEYS]
-    return {chain.key_id(k): k for k in keys}
-
-
 def _relink(apps: Any, schema_editor: Any, *, forward: bool) -> None:
-    model = apps.get_model("accounts", "AccessLog")
-    head = apps.get_model("core", "LedgerHead")
-    keys = _keys()
-    current = next(iter(keys))
-
-    def sha(row: Any, prev: str, body: dict[str, Any]) -> str:
-        return chain.entry_hash(prev, body)
-
-    def mac(row: Any, prev: str, body: dict[str, Any]) -> str:
-        key = keys.get(row.key_id) if not forward else keys[current]
-        return chain.entry_mac(key, prev, body) if key else ""
-
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_append_only")
-    for sql in append_only.sqlite_drop(TABLE) if vendor == "sqlite" else []:
-        schema_editor.execute(sql)
-    if forward:
-        relink(model, head, "access", payload, old=sha, new=mac, key_id=current)
-    else:
-        relink(model, head, "access", payload, old=mac, new=sha, key_id="")
-    if vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_append_only")
-    for sql in append_only.sqlite_create(TABLE) if vendor == "sqlite" and forward else []:
-        schema_editor.execute(sql)
+    relink_table(
+        apps,
+        schema_editor,
+        model=("accounts", "AccessLog"),
+        table=TABLE,
+        name="access",
+        payload=payload,
+        forward=forward,
+    )
 
 
 def key_the_chain(apps: Any, schema_editor: Any) -> None:
