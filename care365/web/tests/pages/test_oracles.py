@@ -232,3 +232,22 @@ def test_a_volunteer_list_has_no_sex_column(client: Client, personas: Personas) 
     client.force_login(personas.director_a)
     status, html = children_page(client)
     assert ">Sex<" in html and 'data-label="Sex"' in html
+
+
+def test_a_carer_whose_search_finds_nobody_is_not_told_they_have_no_children(
+    client: Client, personas: Personas
+) -> None:
+    """A volunteer with children whose search or hand-made filter finds none (or is refused)
+    reads "no children match", not "no children are paired with you yet"."""
+    pair(personas.volunteer, personas.child_a)
+    client.force_login(personas.volunteer)
+    for query in ("?age_min=17", "?sex=M"):
+        html = children_page(client, query)[1]
+        assert "No children match." in html
+        assert "No children are paired with you yet." not in html
+    client.post(reverse("web:child-search"), {"q": "无此名"})
+    html = children_page(client)[1]
+    assert "No children match." in html and "paired with you yet" not in html
+    client.post(reverse("web:child-search"), {"clear": "1"})
+    Pairing.objects.filter(carer=personas.volunteer.carer).delete()
+    assert "No children are paired with you yet." in children_page(client)[1]
