@@ -251,3 +251,27 @@ def test_a_carer_whose_search_finds_nobody_is_not_told_they_have_no_children(
     client.post(reverse("web:child-search"), {"clear": "1"})
     Pairing.objects.filter(carer=personas.volunteer.carer).delete()
     assert "No children are paired with you yet." in children_page(client)[1]
+
+
+def test_an_id_number_search_is_one_look_up_however_often_the_list_is_shown(
+    client: Client, personas: Personas
+) -> None:
+    """The search text stays in the session, so the list is shown again and again (the menu,
+    the filters, the language): a search by ID number counts against the hourly limit once
+    for each search typed, not once for each time the list is shown."""
+    child = personas.child_a
+    client.force_login(personas.director_a)
+    client.post(reverse("web:child-search"), {"q": child.id_number})
+    for query in ("", "", "?age_min=1", "?page=1"):
+        status, html = children_page(client, query)
+        assert status == 200 and f"/children/{child.pk}/" in html
+    assert IdLookup.objects.count() == 1
+    assert AccessLog.objects.filter(child=child, purpose=AccessPurpose.ID_SEARCH).count() == 1
+    # A filter still narrows the result; a new search is a new look-up.
+    assert f"/children/{child.pk}/" not in children_page(client, "?age_min=17")[1]
+    client.post(reverse("web:child-search"), {"q": child.id_number})
+    children_page(client)
+    assert IdLookup.objects.count() == 2
+    client.post(reverse("web:child-search"), {"clear": "1"})
+    children_page(client)
+    assert IdLookup.objects.count() == 2
