@@ -36,8 +36,9 @@ from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.selectors import ChildFilters, child_list
 from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view, param_refused_message
+from care365.core import crypto
 from care365.pairing import selectors as pairing_selectors
-from care365.registry import services
+from care365.registry import idnumber, services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
 from care365.web import forms, protection_forms
 from care365.web.paginators import CappedPaginator
@@ -47,7 +48,7 @@ from ._common import RAISE_ROLES, account, registry_keeper
 from .care import child_care_context
 
 SEARCH_SESSION_KEY = "child_search"
-# The children a search by ID number found, kept with the number searched for: showing the
+# The children a search by ID number found, kept with the number's keyed hash: showing the
 # list again (the menu, a filter, a page, the language) is not another look-up against the
 # hourly limit. A new search (child_search) drops it, so typing the number again looks again.
 ID_SEARCH_SESSION_KEY = "child_id_search"
@@ -109,14 +110,15 @@ def _children_searched(request: HttpRequest, user: User, filters: ChildFilters) 
     the user's scope like any list."""
     if not (filters.q and looks_like_id_number(filters.q)):
         return child_list(user, filters, route="web:child-list")
+    number = crypto.lookup_hash(idnumber.normalise(filters.q))
     done = request.session.get(ID_SEARCH_SESSION_KEY)
-    if isinstance(done, dict) and done.get("q") == filters.q:
+    if isinstance(done, dict) and done.get("number") == number:
         found = [int(pk) for pk in done.get("found", [])]
         unsearched = dataclasses.replace(filters, q="")
         return child_list(user, unsearched, route="web:child-list").filter(pk__in=found)
     children = child_list(user, filters, route="web:child-list")
     request.session[ID_SEARCH_SESSION_KEY] = {
-        "q": filters.q,
+        "number": number,
         "found": list(children.values_list("pk", flat=True)),
     }
     return children
