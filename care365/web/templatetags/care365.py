@@ -123,3 +123,24 @@ def duration(seconds: float | None) -> str:
     if minutes < 60:
         return gettext("%(m)d min") % {"m": minutes}
     return gettext("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}
+
+
+@register.filter
+def child_change(action: str) -> str:
+    """`{{ event.action|child_change }}`: a change to a child's record (the access log's
+    "Changes" tab), in the reader's language; an action without a label shows its code."""
+    labels = {
+        "child_register": gettext("Registered"),
+        "child_update": gettext("Record edited"),
+        "child_exit": gettext("Exited from the registry"),
+        "child_anonymise": gettext("Anonymised"),
+        "status_add": gettext("Category added"),
+        "status_end": gettext("Category ended"),
+        "parent_return": gettext("Parent's return recorded"),
+        "duplicate_resolve": gettext("Possible duplicate resolved"),
+        "consent_record": gettext("Consent recorded"),
+        "consent_withdraw": gettext("Consent withdrawn"),
+        "transfer_request_open": gettext("Transfer requested"),
+        "transfer_request_decide": gettext("Transfer request decided"),
+    }
+    return labels.get(action, action)

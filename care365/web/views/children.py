@@ -8,6 +8,7 @@ posted and kept in the session, and the list's URL carries only the filters.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,13 +31,14 @@ from care365.accounts.access import (
     may_export_record,
 )
 from care365.accounts.lookups import child_confirm_id as child_confirm_id_service
-from care365.accounts.lookups import may_look_up_id_numbers
+from care365.accounts.lookups import looks_like_id_number, may_look_up_id_numbers
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.selectors import ChildFilters, child_list
 from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view, param_refused_message
+from care365.core import crypto
 from care365.pairing import selectors as pairing_selectors
-from care365.registry import services
+from care365.registry import idnumber, services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
 from care365.web import forms, protection_forms
 from care365.web.paginators import CappedPaginator
@@ -46,6 +48,10 @@ from ._common import RAISE_ROLES, account, registry_keeper
 from .care import child_care_context
 
 SEARCH_SESSION_KEY = "child_search"
+# The children a search by ID number found, kept with the number's keyed hash: showing the
+# list again (the menu, a filter, a page, the language) is not another look-up against the
+# hourly limit. A new search (child_search) drops it, so typing the number again looks again.
+ID_SEARCH_SESSION_KEY = "child_id_search"
 
 
 def _filters(form: forms.ChildFilterForm, q: str) -> ChildFilters:
@@ -74,7 +80,7 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
         children = Child.objects.none()
     else:
         try:
-            children = child_list(user, filters, route="web:child-list")
+            children = _children_searched(request, user, filters)
         except ValidationError as exc:
             refusals.extend(exc.messages)
             children = Child.objects.none()
@@ -98,6 +104,26 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _children_searched(request: HttpRequest, user: User, filters: ChildFilters) -> Any:
+    """The list for these filters; a search by ID number is looked up once per search typed
+    (see ID_SEARCH_SESSION_KEY), then the children it found are narrowed by the filters within
+    the user's scope like any list."""
+    if not (filters.q and looks_like_id_number(filters.q)):
+        return child_list(user, filters, route="web:child-list")
+    number = crypto.lookup_hash(idnumber.normalise(filters.q))
+    done = request.session.get(ID_SEARCH_SESSION_KEY)
+    if isinstance(done, dict) and done.get("number") == number:
+        found = [int(pk) for pk in done.get("found", [])]
+        unsearched = dataclasses.replace(filters, q="")
+        return child_list(user, unsearched, route="web:child-list").filter(pk__in=found)
+    children = child_list(user, filters, route="web:child-list")
+    request.session[ID_SEARCH_SESSION_KEY] = {
+        "number": number,
+        "found": list(children.values_list("pk", flat=True)),
+    }
+    return children
+
+
 @login_required
 def child_search(request: HttpRequest) -> HttpResponse:
     """Keep the search text in the session, then show the list with the filters in its URL.
@@ -108,6 +134,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
         return redirect("web:child-list")
     form = forms.ChildSearchForm(request.POST, user=user)
     form.is_valid()
+    request.session.pop(ID_SEARCH_SESSION_KEY, None)
     if "clear" in request.POST:
         request.session.pop(SEARCH_SESSION_KEY, None)
     else:

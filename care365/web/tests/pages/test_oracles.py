@@ -196,3 +196,82 @@ def test_county_admin_sees_look_ups_that_found_nobody(client: Client, personas: 
     client.force_login(personas.other_admin)
     other = client.get(reverse("web:access-log") + "?log=lookups").content.decode()
     assert "director" not in other.split('id="lookups"')[1]
+
+
+def test_a_refused_reveal_shows_its_error_with_the_form_open(
+    client: Client, personas: Personas
+) -> None:
+    """The reason's error is inside the reveal form: the form is open, or the admin sees a page
+    that looks as if nothing happened."""
+    client.force_login(personas.admin)
+    url = reverse("web:child-reveal-id", args=[personas.child_a.pk])
+    response = client.post(url, {"reason": "x"}, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<details class="reveal" open>' in html
+    assert 'id="id_reason_error"' in html
+    fresh = client.get(reverse("web:child-detail", args=[personas.child_a.pk]))
+    assert '<details class="reveal">' in fresh.content.decode()  # closed until asked for
+
+
+def test_help_text_carries_the_id_its_field_points_to(client: Client, personas: Personas) -> None:
+    """A field with help text names it in aria-describedby: the element must exist."""
+    client.force_login(personas.admin)
+    html = client.get(reverse("web:child-detail", args=[personas.child_a.pk])).content.decode()
+    assert 'aria-describedby="id_reason_helptext"' in html
+    assert 'id="id_reason_helptext"' in html
+
+
+def test_a_volunteer_list_has_no_sex_column(client: Client, personas: Personas) -> None:
+    """A volunteer does not see a child's sex: the list shows no empty "Sex" column for it."""
+    pair(personas.volunteer, personas.child_a)
+    client.force_login(personas.volunteer)
+    status, html = children_page(client)
+    assert status == 200 and f"/children/{personas.child_a.pk}/" in html
+    assert ">Sex<" not in html and 'data-label="Sex"' not in html
+    client.force_login(personas.director_a)
+    status, html = children_page(client)
+    assert ">Sex<" in html and 'data-label="Sex"' in html
+
+
+def test_a_carer_whose_search_finds_nobody_is_not_told_they_have_no_children(
+    client: Client, personas: Personas
+) -> None:
+    """A volunteer with children whose search or hand-made filter finds none (or is refused)
+    reads "no children match", not "no children are paired with you yet"."""
+    pair(personas.volunteer, personas.child_a)
+    client.force_login(personas.volunteer)
+    for query in ("?age_min=17", "?sex=M"):
+        html = children_page(client, query)[1]
+        assert "No children match." in html
+        assert "No children are paired with you yet." not in html
+    client.post(reverse("web:child-search"), {"q": "无此名"})
+    html = children_page(client)[1]
+    assert "No children match." in html and "paired with you yet" not in html
+    client.post(reverse("web:child-search"), {"clear": "1"})
+    Pairing.objects.filter(carer=personas.volunteer.carer).delete()
+    assert "No children are paired with you yet." in children_page(client)[1]
+
+
+def test_an_id_number_search_is_one_look_up_however_often_the_list_is_shown(
+    client: Client, personas: Personas
+) -> None:
+    """The search text stays in the session, so the list is shown again and again (the menu,
+    the filters, the language): a search by ID number counts against the hourly limit once
+    for each search typed, not once for each time the list is shown."""
+    child = personas.child_a
+    client.force_login(personas.director_a)
+    client.post(reverse("web:child-search"), {"q": child.id_number})
+    for query in ("", "", "?age_min=1", "?page=1"):
+        status, html = children_page(client, query)
+        assert status == 200 and f"/children/{child.pk}/" in html
+    assert IdLookup.objects.count() == 1
+    assert AccessLog.objects.filter(child=child, purpose=AccessPurpose.ID_SEARCH).count() == 1
+    # A filter still narrows the result; a new search is a new look-up.
+    assert f"/children/{child.pk}/" not in children_page(client, "?age_min=17")[1]
+    client.post(reverse("web:child-search"), {"q": child.id_number})
+    children_page(client)
+    assert IdLookup.objects.count() == 2
+    client.post(reverse("web:child-search"), {"clear": "1"})
+    children_page(client)
+    assert IdLookup.objects.count() == 2

@@ -240,3 +240,16 @@ def test_a_name_is_saved_normalised_from_the_page(client: Client, personas: Pers
 
     assert response.status_code == 302
     assert Child.objects.filter(name="陈小梅").count() == 1
+
+
+def test_the_changes_tab_names_each_change_in_the_readers_language(
+    client: Client, personas: Personas
+) -> None:
+    """The access log's "Changes" tab shows what was done in words, not the audit's codes."""
+    _probe(client, personas)
+    client.force_login(personas.admin)
+    url = reverse("web:access-log")
+    english = client.get(url, {"log": "changes"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Transfer requested" in english and "transfer_request_open" not in english
+    chinese = client.get(url, {"log": "changes"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "提出迁移申请" in chinese and "transfer_request_open" not in chinese
