@@ -47,6 +47,9 @@ from care365.web.records import child_record
 from ._common import RAISE_ROLES, account, registry_keeper
 from .care import child_care_context
 
+# The search text (a name or an ID number) is kept in the session encrypted like the registry's
+# fields (core.crypto): sessions are stored in the database, and a search is as sensitive as
+# what it names.
 SEARCH_SESSION_KEY = "child_search"
 # The children a search by ID number found, kept with the number's keyed hash: showing the
 # list again (the menu, a filter, a page, the language) is not another look-up against the
@@ -67,10 +70,18 @@ def _filters(form: forms.ChildFilterForm, q: str) -> ChildFilters:
     )
 
 
+def _search_text(request: HttpRequest) -> str:
+    sealed = str(request.session.get(SEARCH_SESSION_KEY, ""))
+    try:
+        return crypto.decrypt(sealed) if sealed else ""
+    except (crypto.DecryptionError, UnicodeEncodeError):  # sealed under a retired key, or old
+        return ""
+
+
 @login_required
 def child_list_view(request: HttpRequest) -> HttpResponse:
     user = account(request)
-    q = str(request.session.get(SEARCH_SESSION_KEY, ""))
+    q = _search_text(request)
     form = forms.ChildSearchForm(request.GET, user=user, initial={"q": q})
     filters = _filters(form, q)
     refusals: list[str] = []
@@ -139,7 +150,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
         request.session.pop(SEARCH_SESSION_KEY, None)
     else:
         q = str(request.POST.get("q", "")).strip()[: forms.MAX_SEARCH]
-        request.session[SEARCH_SESSION_KEY] = q
+        request.session[SEARCH_SESSION_KEY] = crypto.encrypt(q) if q else ""
     query = form.query()
     return redirect(reverse("web:child-list") + (f"?{urlencode(query)}" if query else ""))
 

@@ -275,3 +275,19 @@ def test_an_id_number_search_is_one_look_up_however_often_the_list_is_shown(
     client.post(reverse("web:child-search"), {"clear": "1"})
     children_page(client)
     assert IdLookup.objects.count() == 2
+
+
+def test_the_search_text_is_not_kept_in_clear_in_the_session(
+    client: Client, personas: Personas
+) -> None:
+    """Sessions are rows in the database: a name or an ID number searched for is kept there
+    encrypted, and the list still finds by it."""
+    from django.contrib.sessions.models import Session
+
+    child = personas.child_a
+    client.force_login(personas.director_a)
+    for q in (child.id_number, child.name):
+        client.post(reverse("web:child-search"), {"q": q})
+        assert f"/children/{child.pk}/" in children_page(client)[1]
+        stored = "".join(f"{s.session_data}{s.get_decoded()}" for s in Session.objects.all())
+        assert q not in stored
