@@ -180,6 +180,36 @@ def break_glass_lookup_record(
         raise IdLookupThrottledError
 
 
+def registration_probes_guard(user: User) -> None:
+    """Registering or editing a child answers "already registered" for a number on record, so
+    each such answer is a look-up that found a child (`registration_probe_record`). Once a user
+    has had ID_LOOKUPS_PER_HOUR of them within the hour, every registration or change of an ID
+    number is refused for the rest of it (IdLookupThrottledError): refusing only the numbers on
+    record would answer the question all the same."""
+    since = timezone.now() - WINDOW
+    probes = IdLookup.objects.filter(
+        user=user, kind=IdLookup.Kind.REGISTRATION, at__gte=since
+    ).count()
+    if probes >= settings.ID_LOOKUPS_PER_HOUR:
+        raise IdLookupThrottledError
+
+
+def registration_probe_record(user: User, child: Child, *, route: str) -> None:
+    """A registration or an edit typed the ID number of `child`: a look-up that found a child
+    (the number's keyed hash is the child's own; the number itself was never kept)."""
+    chain_append(
+        IdLookup(
+            user=user,
+            county=county_of_user(user),
+            kind=IdLookup.Kind.REGISTRATION,
+            number_hash=child.id_number_hash or "",
+            child=child,
+            matched=1,
+            route=route[:100],
+        )
+    )
+
+
 def id_lookups_for_county(
     user: User,
     *,

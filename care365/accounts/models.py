@@ -243,6 +243,7 @@ class IdLookup(ChainedEntry):
         SEARCH = "search", _("search by ID number")
         CONFIRM = "confirm", _("confirm an ID number")
         BREAK_GLASS = "break_glass", _("emergency access by ID number")
+        REGISTRATION = "registration", _("registration with an ID number already on record")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -31,7 +31,11 @@ from .access import (
     may_manage_user,
     notify_county_admins,
 )
-from .lookups import break_glass_lookup_record
+from .lookups import (
+    break_glass_lookup_record,
+    registration_probe_record,
+    registration_probes_guard,
+)
 from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, Role, User
 from .reasons import reason_validate
 
@@ -225,6 +229,8 @@ def id_number_probe_record(*, actor: User, child_id: int, village: Area | None, 
             actor, child_id, AccessPurpose.PROBE, route=route, outcome=AccessOutcome.REFUSED
         )
         child = Child.objects.select_related("village").filter(pk=child_id).first()
+        if child is not None:
+            registration_probe_record(actor, child, route=route)
         if child is None or village is None or child.village_id == village.pk:
             return
         request, new = transfer_request_open(actor=actor, child_id=child.pk, village=village)
@@ -254,7 +260,10 @@ def _notify_child_county(child: Child, *, kind: str, params: dict[str, object]) 
 def id_number_probes_recorded(actor: User, *, village: Area | None, route: str) -> Iterator[None]:
     """Around a registry service that registers or edits a child: an ID number already on
     record (IdNumberTaken, raised once the service's transaction is rolled back) is recorded
-    by `id_number_probe_record`, then re-raised for the page or API to answer as usual."""
+    by `id_number_probe_record`, then re-raised for the page or API to answer as usual. A user
+    who has had the hour's share of such answers is refused before the service runs
+    (`lookups.registration_probes_guard`)."""
+    registration_probes_guard(actor)
     try:
         yield
     except IdNumberTaken as exc:

@@ -324,3 +324,38 @@ def test_break_the_glass_counts_as_a_look_up_by_id_number(
         ("break_glass", None, 0, True),
     ]
     assert not [n for n in IdLookup.objects.values_list("number_hash", flat=True) if n == nobody]
+
+
+def test_registration_probes_are_throttled_like_look_ups_by_id_number(
+    api: Api, personas: Personas, settings: Any
+) -> None:
+    """Each "already registered" is a look-up that found a child. Past the hour's share, every
+    registration is refused, a number on record or not: refusing only those on record would
+    answer the question all the same."""
+    from care365.accounts.models import IdLookup
+
+    settings.ID_LOOKUPS_PER_HOUR = 2
+    taken = personas.child_a
+    probe = registration(
+        personas.village_b.pk,
+        taken.id_number,
+        birth_date=taken.birth_date.isoformat(),
+        sex=taken.sex,
+    )
+    answers = [api.post("/children", user=personas.director_b, body=probe) for _ in range(2)]
+    assert [a.json()["errors"] for a in answers] == [{"id_number": [TAKEN_EN]}] * 2
+
+    fresh = registration(personas.village_b.pk, valid_id_number(BORN, "F", 555))
+    counts = Child.objects.count()
+    refused = api.post("/children", user=personas.director_b, body=fresh)
+    again = api.post("/children", user=personas.director_b, body=probe)
+    assert refused.status_code == again.status_code == 422
+    assert refused.json() == again.json()  # the same answer, number on record or not
+    assert "2 ID numbers within the hour" in refused.json()["detail"]
+    assert Child.objects.count() == counts
+    assert list(
+        IdLookup.objects.filter(user=personas.director_b).values_list("kind", "child_id")
+    ) == [("registration", taken.pk)] * 2
+    # Another user is not held back.
+    other = registration(personas.village_a.pk, valid_id_number(BORN, "F", 557))
+    assert api.post("/children", user=personas.director_a, body=other).status_code == 201

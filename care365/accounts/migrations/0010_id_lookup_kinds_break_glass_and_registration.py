@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='idlookup',
             name='kind',
-            field=models.CharField(choices=[('search', 'search by ID number'), ('confirm', 'confirm an ID number'), ('break_glass', 'emergency access by ID number')], max_length=16, verbose_name='kind'),
+            field=models.CharField(choices=[('search', 'search by ID number'), ('confirm', 'confirm an ID number'), ('break_glass', 'emergency access by ID number'), ('registration', 'registration with an ID number already on record')], max_length=16, verbose_name='kind'),
         ),
     ]
