@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 MIN_REASON_CHARS = 10  # characters after trimming and collapsing spaces
@@ -24,6 +25,17 @@ def reason_error() -> str:
         "Say why in a sentence of at least %(n)d characters: not only digits, punctuation or "
         "one character repeated."
     ) % {"n": MIN_REASON_CHARS}
+
+
+def _reason_hint() -> str:
+    return _(
+        "A sentence of at least %(n)d characters, written to the access log with your name."
+    ) % {"n": MIN_REASON_CHARS}
+
+
+# For a reason field's help text: the rule said before anyone is refused by it (in the language
+# of the page that shows it, hence lazy).
+reason_hint = lazy(_reason_hint, str)
 
 
 def reason_validate(reason: str) -> str:

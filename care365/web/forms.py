@@ -10,11 +10,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.access import areas_for_user
 from care365.accounts.models import AccessOutcome, AccessPurpose, User
-from care365.accounts.reasons import MAX_REASON_CHARS, reason_field_validator
+from care365.accounts.reasons import MAX_REASON_CHARS, reason_field_validator, reason_hint
 from care365.accounts.visibility import param_allowed, params_refused
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
@@ -364,7 +365,7 @@ def reason_field(label: Any, help_text: Any = None) -> forms.CharField:
         label=label,
         max_length=MAX_REASON_CHARS,
         validators=[reason_field_validator],
-        help_text=help_text or _("Written to the access log with your name."),
+        help_text=help_text or reason_hint(),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
@@ -387,7 +388,7 @@ class ConfirmIdForm(forms.Form):
 class ExportForm(forms.Form):
     reason = reason_field(
         _("reason for the export"),
-        _("For example the guardian's request and its date. Written to the access log."),
+        format_lazy("{} {}", _("For example the guardian's request and its date."), reason_hint()),
     )
 
 
@@ -545,8 +546,8 @@ class BreakGlassForm(forms.Form):
         max_length=255,
         validators=[reason_field_validator],
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_(
-            "Written to the access log with your name; the county administrators are told."
+        help_text=format_lazy(
+            "{} {}", reason_hint(), _("The county administrators are told at once.")
         ),
     )
 

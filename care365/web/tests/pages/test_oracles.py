@@ -291,3 +291,19 @@ def test_the_search_text_is_not_kept_in_clear_in_the_session(
         assert f"/children/{child.pk}/" in children_page(client)[1]
         stored = "".join(f"{s.session_data}{s.get_decoded()}" for s in Session.objects.all())
         assert q not in stored
+
+
+def test_a_reason_field_states_its_rule_before_anyone_is_refused(
+    client: Client, personas: Personas
+) -> None:
+    """The child's page says what a reason must be (a sentence of at least 10 characters) beside
+    each reason field, in the reader's language, before a refusal says it."""
+    from care365.accounts.reasons import MIN_REASON_CHARS
+
+    client.force_login(personas.admin)
+    url = reverse("web:child-detail", args=[personas.child_a.pk])
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    rule_en = f"A sentence of at least {MIN_REASON_CHARS} characters"
+    assert en.count(rule_en) >= 3  # reveal, confirm, export
+    assert zh.count(f"至少 {MIN_REASON_CHARS} 个字") >= 3 and rule_en not in zh
