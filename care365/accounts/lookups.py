@@ -12,7 +12,7 @@ or "no match" (`child_confirm_id`), never the number itself.
 from __future__ import annotations
 
 import hmac
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -210,6 +210,22 @@ def registration_probe_record(user: User, child: Child, *, route: str) -> None:
     )
 
 
+def day_starts(since: date | None, until: date | None) -> dict[str, datetime]:
+    """Bounds on a log's `at` for the local days `since`..`until` (inclusive), as filters:
+    `at__gte` the start of `since`, `at__lt` the start of the day after `until`. The same rows
+    as `at__date__gte`/`at__date__lte`, but on the column itself, so its index is used (a
+    function of the column would be evaluated on every row of the log). A day at the very end
+    of the calendar bounds nothing (no instant in UTC lies beyond it), rather than overflowing."""
+    bounds: dict[str, datetime] = {}
+    if since is not None and since > date.min + timedelta(days=1):
+        bounds["at__gte"] = timezone.make_aware(datetime.combine(since, time.min))
+    if until is not None and until < date.max - timedelta(days=1):
+        bounds["at__lt"] = timezone.make_aware(
+            datetime.combine(until + timedelta(days=1), time.min)
+        )
+    return bounds
+
+
 def id_lookups_for_county(
     user: User,
     *,
@@ -228,8 +244,5 @@ def id_lookups_for_county(
         entries = entries.filter(user__username=username)
     if child is not None:
         entries = entries.filter(child_id=child)
-    if since is not None:
-        entries = entries.filter(at__date__gte=since)
-    if until is not None:
-        entries = entries.filter(at__date__lte=until)
+    entries = entries.filter(**day_starts(since, until))
     return entries.select_related("user").order_by("-at", "-pk")

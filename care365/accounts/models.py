@@ -182,6 +182,10 @@ class AccessLog(ChainedEntry):
         indexes = [
             models.Index(fields=["child", "at"], name="accesslog_child_at_idx"),
             models.Index(fields=["user", "at"], name="accesslog_user_at_idx"),
+            # The access-log page's purpose and outcome filters, newest first: the few exports
+            # or refusals of a county's log are read from these, not found by reading it all.
+            models.Index(fields=["purpose", "at"], name="accesslog_purpose_at_idx"),
+            models.Index(fields=["outcome", "at"], name="accesslog_outcome_at_idx"),
         ]
 
     def __str__(self) -> str:

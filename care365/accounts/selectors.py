@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from care365.areas.models import Area
@@ -16,7 +16,7 @@ from care365.core.models import AuditEvent
 from care365.registry.models import STATUS_BIT, Child, TransferRequest, status_bits_with
 
 from .access import areas_for_user, children_for_user, decides_transfers, managed_users_for_user
-from .lookups import id_number_search, looks_like_id_number
+from .lookups import day_starts, id_number_search, looks_like_id_number
 from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, ApiToken, Role, User
 from .visibility import FieldGroup, groups_for, name_matches, param_allowed, refuse_params
 
@@ -194,10 +194,7 @@ def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[Acc
         entries = entries.filter(purpose=filters.purpose)
     if filters.outcome:
         entries = entries.filter(outcome=filters.outcome)
-    if filters.since is not None:
-        entries = entries.filter(at__date__gte=filters.since)
-    if filters.until is not None:
-        entries = entries.filter(at__date__lte=filters.until)
+    entries = entries.filter(**day_starts(filters.since, filters.until))
     return entries.select_related("user").order_by("-at", "-pk")
 
 
@@ -207,18 +204,22 @@ def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEve
     county = user.area if user.role == Role.COUNTY_ADMIN else None
     if county is None or county.level != Area.Level.COUNTY:
         return AuditEvent.objects.none()
-    children = Child.objects.filter(village__code__startswith=county.code[:6]).values("pk")
-    events = AuditEvent.objects.filter(object_type=Child._meta.label_lower, object_id__in=children)
+    # Whether each event's child is the county's, asked of that event's child (a primary-key
+    # look-up): `object_id IN (the county's children)` built the list of all of them for every
+    # query, however few events it then read.
+    county_child = Child.objects.filter(
+        pk=OuterRef("object_id"), village__code__startswith=county.code[:6]
+    )
+    events = AuditEvent.objects.filter(object_type=Child._meta.label_lower).filter(
+        Exists(county_child)
+    )
     if filters.username:
         events = events.filter(actor__username=filters.username)
     if filters.child is not None:
         events = events.filter(object_id=filters.child)
     if filters.purpose:
         events = events.filter(action=filters.purpose)
-    if filters.since is not None:
-        events = events.filter(at__date__gte=filters.since)
-    if filters.until is not None:
-        events = events.filter(at__date__lte=filters.until)
+    events = events.filter(**day_starts(filters.since, filters.until))
     return events.select_related("actor").order_by("-seq")
 
 

@@ -144,9 +144,7 @@ def child_care(user: User, child: Child, today: date) -> ChildCare:
     care.risk = selectors.risk_for_child(user, child)
     care.wishes = [
         (wish, services.wish_steps_allowed(user, wish))
-        for wish in selectors.wishes_for_user(user)
-        .filter(child=child)
-        .exclude(state=Wish.State.WITHDRAWN)[:10]
+        for wish in selectors.wishes_for_child(user, child).exclude(state=Wish.State.WITHDRAWN)[:10]
     ]
     care.may_post_wish = services.may_post_wish(user, child)
     return care

@@ -45,6 +45,7 @@ from .wishes import (
     on_wish_board,
     wish_board,
     wishes_claimed_by,
+    wishes_for_child,
     wishes_for_user,
 )
 
@@ -80,5 +81,6 @@ __all__ = [
     "visible_contact_kinds",
     "wish_board",
     "wishes_claimed_by",
+    "wishes_for_child",
     "wishes_for_user",
 ]

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from care365.accounts.access import areas_for_user, children_for_user
+from care365.accounts.access import areas_for_user, child_visible, children_for_user
 from care365.accounts.models import REGISTRY_ROLES
 from care365.accounts.visibility import given_name
 from care365.areas.models import Area
 from care365.care.models import CareEvent, Wish
-from care365.registry.models import Consent, ConsentPurpose
+from care365.registry.models import Child, Consent, ConsentPurpose
 
 from .scope import account, care_settings_get
 
@@ -94,6 +94,20 @@ def wishes_for_user(user: Any, *, states: list[str] | None = None) -> QuerySet[W
     if states:
         qs = qs.filter(state__in=states)
     return qs.select_related("child", "child__village").order_by("-posted_at", "-pk")
+
+
+def wishes_for_child(user: Any, child: Child) -> QuerySet[Wish]:
+    """One child's wishes, newest first, if the user may see the child (`child_visible`, the
+    access layer's own rule). For a child's page: `wishes_for_user(...).filter(child=child)`
+    built the list of every child the user sees (a county's 100,000) to find one child's wishes."""
+    acc = account(user)
+    if acc is None or not child_visible(acc, child):
+        return Wish.objects.none()
+    return (
+        Wish.objects.filter(child=child)
+        .select_related("child", "child__village")
+        .order_by("-posted_at", "-pk")
+    )
 
 
 def wishes_claimed_by(user: Any) -> QuerySet[Wish]:

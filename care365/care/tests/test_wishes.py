@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from care365.care import jobs, selectors, services
 from care365.care.models import CareSettings, Wish
@@ -169,6 +171,19 @@ def test_wishes_are_listed_for_those_who_see_the_child(cared: Personas) -> None:
     assert not selectors.wishes_for_user(cared.director_b).exists()
     services.wish_claim(actor=cared.officer, wish=wish)
     assert list(selectors.wishes_claimed_by(cared.officer)) == [wish]
+
+
+@pytest.mark.django_db
+def test_a_childs_wishes_are_read_without_listing_every_child_in_scope(cared: Personas) -> None:
+    wish = post(cared)
+    child = cared.child_a
+    for who in ("admin", "director_a", "volunteer"):
+        with CaptureQueriesContext(connection) as queries:
+            assert list(selectors.wishes_for_child(getattr(cared, who), child)) == [wish]
+        # One child's wishes, not `child_id IN (every child the user sees)`.
+        assert not any("IN (SELECT" in q["sql"] for q in queries.captured_queries), who
+    for who in ("director_b", "outsider"):
+        assert not selectors.wishes_for_child(getattr(cared, who), child).exists()
 
 
 # --- care events ---------------------------------------------------------------------------
