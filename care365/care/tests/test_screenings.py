@@ -226,6 +226,7 @@ OTHER_SELECTORS = {
     "wish_board",
     "wishes_claimed_by",
     "wishes_for_user",
+    "wishes_for_child",
 }
 
 
