@@ -177,6 +177,38 @@ def test_stylesheet_is_served_by_the_app(client: Client) -> None:
 # Carers ---------------------------------------------------------------------------------------
 
 
+def test_a_carer_is_welcomed_with_the_languages_own_comma(
+    client: Client, personas: Personas
+) -> None:
+    carer = personas.volunteer.carer
+    assert carer is not None
+    client.force_login(personas.volunteer)
+    zh = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"<h1>欢迎，{carer.name}</h1>" in zh
+    en = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"<h1>Welcome, {carer.name}</h1>" in en
+
+
+def test_a_carers_skills_read_in_the_users_language(client: Client, personas: Personas) -> None:
+    officer, doctor = personas.officer.carer, personas.doctor.carer
+    assert officer is not None and doctor is not None
+    officer.skills = ["anti_bullying", "first_aid"]
+    officer.save(update_fields=["skills"])
+    doctor.skills = ["dental", "nutrition"]
+    doctor.save(update_fields=["skills"])
+    client.force_login(personas.admin)
+    for carer, zh_labels, en_labels in (
+        (officer, "防欺凌、急救", "Anti-bullying、First aid"),
+        (doctor, "口腔保健、营养", "Dental care、Nutrition"),
+    ):
+        url = reverse("web:carer-detail", args=[carer.pk])
+        zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert f"<dd>{zh_labels}</dd>" in zh
+        assert not re.search(r"anti_bullying|first_aid|dental|nutrition", zh)
+        en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f"<dd>{en_labels}</dd>" in en
+
+
 def test_carers_list_filters_by_role_and_shows_detail(client: Client, personas: Personas) -> None:
     officer = personas.officer.carer
     assert officer is not None
