@@ -228,3 +228,37 @@ def test_a_carer_sees_only_their_own_carer_record(client: Client, personas: Pers
     doctor, officer = personas.doctor.carer, personas.officer.carer
     assert doctor is not None and officer is not None
     assert doctor.name in html and officer.name not in html
+
+
+TITLED_PAGES = [
+    "web:home",
+    "web:child-list",
+    "web:child-register",
+    "web:child-break-glass",
+    "web:carer-list",
+    "web:alert-board",
+    "web:pairing",
+    "web:access-log",
+    "web:transfer-list",
+    "web:care-due",
+    "web:care-exams-due",
+    "web:care-risk",
+    "web:care-wishes",
+    "web:care-events",
+    "web:two-factor",
+    "web:api-tokens",
+]
+
+
+@pytest.mark.parametrize("who", ["admin", "supervisor_a", "director_a", "officer", "volunteer"])
+def test_every_page_title_is_plain_text(client: Client, personas: Personas, who: str) -> None:
+    """A browser tab shows the <title> as it is: no markup may reach it, in either language."""
+    client.force_login(getattr(personas, who))
+    for name in TITLED_PAGES:
+        for language in ("zh-hans", "en"):
+            html = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            titles = re.findall(r"<title>(.*?)</title>", html, re.S)
+            assert len(titles) == 1, (name, language)
+            page, _sep, site = titles[0].rpartition(" · ")
+            assert page.strip() and site in {"Care365", "关爱365"}, (name, language, titles)
+            assert not re.search(r"[<>]|&lt;|&gt;", titles[0]), (name, language, titles)
