@@ -86,6 +86,18 @@ def may_break_glass(user: Any) -> bool:
     return account is not None and account.role in BREAK_GLASS_ROLES
 
 
+def needs_break_glass(user: Any) -> bool:
+    """Whether pages should offer the user the emergency access: those who may break the glass
+    and whose own scope does not already hold every child it could open. Break-the-glass opens
+    only children of the user's own county, so a user scoped to a whole county (the county
+    administrators) sees those children already and is not offered it."""
+    account = _as_user(user)
+    if account is None or not may_break_glass(account):
+        return False
+    area = account.area if account.role in REGISTRY_ROLES else None
+    return area is None or area.level != Area.Level.COUNTY
+
+
 def keeps_registry(user: Any) -> bool:
     """County administrators, supervisors and directors: they register, change and export."""
     account = _as_user(user)

@@ -55,6 +55,32 @@ class BackgroundCheck(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class Skill(models.TextChoices):
+    """What a carer offers (`Carer.skills`): a police officer's and a doctor's specialities and a
+    volunteer's activities, which share their codes with the children's interests."""
+
+    SAFETY = "safety", _("safety")
+    FIRST_AID = "first_aid", _("first aid")
+    ANTI_BULLYING = "anti_bullying", _("anti-bullying")
+    TRAFFIC_SAFETY = "traffic_safety", _("traffic safety")
+    HEALTH_EDUCATION = "health_education", _("health education")
+    NUTRITION = "nutrition", _("nutrition")
+    PSYCHOLOGY = "psychology", _("psychology")
+    DENTAL = "dental", _("dental care")
+    EYE_CARE = "eye_care", _("eye care")
+    TUTORING = "tutoring", _("tutoring")
+    COUNSELLING = "counselling", _("counselling")
+    # The children's interests (registry.models.Interest), which volunteers share.
+    MUSIC = "music", _("music")
+    DANCE = "dance", _("dance")
+    ART = "art", _("art")
+    SPORT = "sport", _("sport")
+    READING = "reading", _("reading")
+    SCIENCE = "science", _("science")
+    CALLIGRAPHY = "calligraphy", _("calligraphy")
+    CRAFTS = "crafts", _("crafts")
+
+
 class Carer(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=CarerRole.choices)
     name = models.CharField(_("name"), max_length=50)

@@ -170,6 +170,12 @@ class ChildForm(forms.Form):
             .select_related("parent")
             .order_by("code")
         )
+        if child is None:
+            # A director (or anyone) with one village registers there: it comes chosen.
+            only = list(village_field.queryset.values_list("pk", flat=True)[:2])
+            if len(only) == 1:
+                village_field.initial = only[0]
+                village_field.empty_label = None
         for role in PARENT_ROLES:
             self._add_parent_fields(role)
         self._add_guardian_fields()

@@ -10,7 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext
 
 from care365.accounts.models import Role
-from care365.carers.models import BackgroundCheck, CarerRole, Organisation
+from care365.carers.models import BackgroundCheck, CarerRole, Organisation, Skill
 from care365.pairing.models import EndReason, Outcome, UnpairedReason
 from care365.protection.models import AlertEvent, Channel, Notification
 from care365.registry.models import (
@@ -47,6 +47,7 @@ CHOICES: dict[str, type[TextChoices]] = {
     "situation": ParentSituation,
     "relationship": GuardianRelationship,
     "carer_role": CarerRole,
+    "skill": Skill,
     "role": Role,
     "background_check": BackgroundCheck,
     "organisation_kind": Organisation.Kind,

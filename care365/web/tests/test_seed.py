@@ -261,3 +261,12 @@ def test_dry_run_writes_nothing() -> None:
     assert not Guardian.objects.exists()
     assert not Carer.objects.exists()
     assert not AuditEvent.objects.exists()
+
+
+def test_every_seeded_skill_has_a_label() -> None:
+    """Pages show a carer's skills by their label (carers.models.Skill), never as codes."""
+    from care365.carers.models import Skill
+    from care365.web.seeding.carers import SKILLS
+
+    seeded = {skill for pool in SKILLS.values() for skill in pool}
+    assert seeded - set(Skill.values) == set()

@@ -27,8 +27,8 @@ from care365.accounts.access import (
     can_register_in,
     child_get_for_user,
     children_for_user,
-    may_break_glass,
     may_export_record,
+    needs_break_glass,
 )
 from care365.accounts.lookups import child_confirm_id as child_confirm_id_service
 from care365.accounts.lookups import looks_like_id_number, may_look_up_id_numbers
@@ -108,7 +108,7 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
             "rows": [child_row(c, user) for c in page.object_list],
             "query": urlencode(query),
             "can_register": user.role in REGISTRY_ROLES,
-            "can_break_glass": may_break_glass(user),
+            "can_break_glass": needs_break_glass(user),
             "refusals": refusals,
         },
         status=400 if refusals else 200,

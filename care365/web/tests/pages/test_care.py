@@ -688,6 +688,21 @@ def test_a_wish_from_post_to_confirmation(client: Client, personas: Personas, ch
     assert client.post(reverse("web:care-wish-act", args=[wish.pk, "fly"])).status_code == 403
 
 
+def test_the_wish_board_names_the_child_not_a_he(
+    client: Client, personas: Personas, child: Child
+) -> None:
+    """The board shows no sex, and Chinese has no neutral "him": the button names the child by
+    the given name (or initial) the board already shows."""
+    assert child.sex == "F"
+    services.wish_post(actor=personas.director_a, child=child, what="一盒水彩笔", cost_yuan=35)
+    client.force_login(personas.director_b)
+    zh = client.get(reverse("web:care-wishes"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"我来帮{child.name[1:]}实现心愿" in zh
+    assert "帮他" not in zh and "帮她" not in zh
+    en = client.get(reverse("web:care-wishes"), headers=EN).content.decode()
+    assert f"I'll make {child.name[1:]}'s wish come true" in en
+
+
 def test_a_director_claims_for_a_donor(client: Client, personas: Personas, child: Child) -> None:
     wish = services.wish_post(actor=personas.director_a, child=child, what="书包", cost_yuan=80)
     client.force_login(personas.director_a)

@@ -187,6 +187,31 @@ def test_director_cannot_register_into_another_village(client: Client, personas:
     assert not Child.objects.filter(name="陈小梅").exists()
 
 
+def village_options(html: str) -> list[tuple[str, bool]]:
+    """The village select's options: (value, selected)."""
+    select = re.search(r'<select name="village".*?</select>', html, re.S)
+    assert select
+    return [
+        (value, bool(selected))
+        for value, selected in re.findall(r'<option value="([^"]*)"( selected)?', select.group(0))
+    ]
+
+
+def test_a_director_with_one_village_finds_it_chosen(client: Client, personas: Personas) -> None:
+    client.force_login(personas.director_a)
+    html = client.get(reverse("web:child-register")).content.decode()
+    assert village_options(html) == [(str(personas.village_a.pk), True)]
+
+
+def test_with_several_villages_none_is_chosen_for_the_user(
+    client: Client, personas: Personas
+) -> None:
+    client.force_login(personas.admin)
+    options = village_options(client.get(reverse("web:child-register")).content.decode())
+    assert {v for v, _ in options} == {"", str(personas.village_a.pk), str(personas.village_b.pk)}
+    assert [v for v, selected in options if selected] == [""]  # the "choose one" line
+
+
 def test_a_possible_duplicate_is_reported_and_the_director_resolves_it(
     client: Client, personas: Personas
 ) -> None:

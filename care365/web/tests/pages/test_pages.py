@@ -177,6 +177,38 @@ def test_stylesheet_is_served_by_the_app(client: Client) -> None:
 # Carers ---------------------------------------------------------------------------------------
 
 
+def test_a_carer_is_welcomed_with_the_languages_own_comma(
+    client: Client, personas: Personas
+) -> None:
+    carer = personas.volunteer.carer
+    assert carer is not None
+    client.force_login(personas.volunteer)
+    zh = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"<h1>欢迎，{carer.name}</h1>" in zh
+    en = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"<h1>Welcome, {carer.name}</h1>" in en
+
+
+def test_a_carers_skills_read_in_the_users_language(client: Client, personas: Personas) -> None:
+    officer, doctor = personas.officer.carer, personas.doctor.carer
+    assert officer is not None and doctor is not None
+    officer.skills = ["anti_bullying", "first_aid"]
+    officer.save(update_fields=["skills"])
+    doctor.skills = ["dental", "nutrition"]
+    doctor.save(update_fields=["skills"])
+    client.force_login(personas.admin)
+    for carer, zh_labels, en_labels in (
+        (officer, "防欺凌、急救", "Anti-bullying、First aid"),
+        (doctor, "口腔保健、营养", "Dental care、Nutrition"),
+    ):
+        url = reverse("web:carer-detail", args=[carer.pk])
+        zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert f"<dd>{zh_labels}</dd>" in zh
+        assert not re.search(r"anti_bullying|first_aid|dental|nutrition", zh)
+        en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert f"<dd>{en_labels}</dd>" in en
+
+
 def test_carers_list_filters_by_role_and_shows_detail(client: Client, personas: Personas) -> None:
     officer = personas.officer.carer
     assert officer is not None
@@ -196,3 +228,37 @@ def test_a_carer_sees_only_their_own_carer_record(client: Client, personas: Pers
     doctor, officer = personas.doctor.carer, personas.officer.carer
     assert doctor is not None and officer is not None
     assert doctor.name in html and officer.name not in html
+
+
+TITLED_PAGES = [
+    "web:home",
+    "web:child-list",
+    "web:child-register",
+    "web:child-break-glass",
+    "web:carer-list",
+    "web:alert-board",
+    "web:pairing",
+    "web:access-log",
+    "web:transfer-list",
+    "web:care-due",
+    "web:care-exams-due",
+    "web:care-risk",
+    "web:care-wishes",
+    "web:care-events",
+    "web:two-factor",
+    "web:api-tokens",
+]
+
+
+@pytest.mark.parametrize("who", ["admin", "supervisor_a", "director_a", "officer", "volunteer"])
+def test_every_page_title_is_plain_text(client: Client, personas: Personas, who: str) -> None:
+    """A browser tab shows the <title> as it is: no markup may reach it, in either language."""
+    client.force_login(getattr(personas, who))
+    for name in TITLED_PAGES:
+        for language in ("zh-hans", "en"):
+            html = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            titles = re.findall(r"<title>(.*?)</title>", html, re.S)
+            assert len(titles) == 1, (name, language)
+            page, _sep, site = titles[0].rpartition(" · ")
+            assert page.strip() and site in {"Care365", "关爱365"}, (name, language, titles)
+            assert not re.search(r"[<>]|&lt;|&gt;", titles[0]), (name, language, titles)

@@ -69,13 +69,24 @@ def test_break_the_glass_is_neither_offered_nor_open_to_a_volunteer(
     )
 
 
-@pytest.mark.parametrize("who", ["officer", "doctor", "director_a", "admin"])
+@pytest.mark.parametrize("who", ["officer", "doctor", "director_a", "supervisor_a"])
 def test_break_the_glass_is_offered_to_responders(
     client: Client, personas: Personas, who: str
 ) -> None:
     client.force_login(getattr(personas, who))
     assert EMERGENCY in client.get(reverse("web:child-list")).content.decode()
     assert client.get(reverse("web:child-break-glass")).status_code == 200
+
+
+def test_break_the_glass_is_not_offered_to_a_county_administrator(
+    client: Client, personas: Personas
+) -> None:
+    """Break-the-glass opens only children of one's own county, all of which a county
+    administrator sees already: the list offers no emergency access they would never need."""
+    client.force_login(personas.admin)
+    html = client.get(reverse("web:child-list")).content.decode()
+    assert reverse("web:child-break-glass") not in html
+    assert EMERGENCY not in html
 
 
 # ---- finding 6 ------------------------------------------------------------------------------
