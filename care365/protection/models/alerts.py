@@ -7,6 +7,7 @@ deadline of its next step in `next_step_at`, an indexed column the sweeper claim
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -22,6 +23,21 @@ from care365.registry.models import Child
 
 if TYPE_CHECKING:
     from .outbox import Notification
+
+
+@dataclass(frozen=True)
+class Told:
+    """Who a raise is telling now, for the raiser's confirmation: `who` is the step that fired
+    (a policy.WHO value, "" when nobody could be reached); `officer` the paired officer's name;
+    `stations` the names of the stations told; `officers` how many of their officers hear in
+    the app (0: the stations' duty phones); `again` the request count of the open alert the
+    raise was folded into (0 for a new alert)."""
+
+    who: str = ""
+    officer: str = ""
+    stations: tuple[str, ...] = ()
+    officers: int = 0
+    again: int = 0
 
 
 class Who(models.TextChoices):
@@ -331,6 +347,8 @@ class Alert(models.Model):
     # notification it wrote, so the answer to whoever raised it is rendered as written instead
     # of read back. None on an alert read from the database.
     written: tuple[list[AlertEvent], list[Notification]] | None = None
+    # Set with `written`: who the raise is telling now (the raiser's confirmation).
+    told: Told | None = None
 
     def __str__(self) -> str:
         return f"Alert #{self.pk} ({self.kind}, {self.state})"
@@ -338,6 +356,7 @@ class Alert(models.Model):
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         """Reloaded, the alert may have moved on since it was written: forget `written`."""
         self.written = None
+        self.told = None
         super().refresh_from_db(*args, **kwargs)
 
     @property

@@ -144,6 +144,16 @@ def can_respond(user: Any, alert: Alert, *, written: Written | None = None) -> b
     return children_for_user(account).filter(pk=alert.child_id).exists()
 
 
+def can_answer(user: Any, alert: Alert, *, written: Written | None = None) -> bool:
+    """Whether the user may answer the alert now (acknowledge, on my way, with the child,
+    resolve): a responder (`can_respond`) who did not raise it, or its raiser once someone
+    else has acknowledged it. Answering belongs to the responders: a raiser acknowledging their
+    own alert would stop its escalation before anyone else heard of it."""
+    if not can_respond(user, alert, written=written):
+        return False
+    return not (alert.raised_by_id == user.pk and alert.state == State.OPEN)
+
+
 def alert_reporter_for_user(user: Any, alert: Alert) -> User | None:
     """Who raised the alert, if the user may know: for a mandatory report only the county's
     administrators (and the reporter); for other alerts anyone who sees the alert."""

@@ -353,9 +353,10 @@ def test_registration_probes_are_throttled_like_look_ups_by_id_number(
     assert refused.json() == again.json()  # the same answer, number on record or not
     assert "2 ID numbers within the hour" in refused.json()["detail"]
     assert Child.objects.count() == counts
-    assert list(
-        IdLookup.objects.filter(user=personas.director_b).values_list("kind", "child_id")
-    ) == [("registration", taken.pk)] * 2
+    assert (
+        list(IdLookup.objects.filter(user=personas.director_b).values_list("kind", "child_id"))
+        == [("registration", taken.pk)] * 2
+    )
     # Another user is not held back.
     other = registration(personas.village_a.pk, valid_id_number(BORN, "F", 557))
     assert api.post("/children", user=personas.director_a, body=other).status_code == 201
