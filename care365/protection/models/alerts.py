@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
@@ -38,6 +39,39 @@ class Told:
     stations: tuple[str, ...] = ()
     officers: int = 0
     again: int = 0
+
+    def message(self) -> str:
+        """The raiser's confirmation: who is being told now, as it is."""
+        if not self.who:
+            if self.again:
+                return ngettext(
+                    "This child already has an open alert: it is raised again (asked %(n)d time).",
+                    "This child already has an open alert: it is raised again (asked %(n)d times).",
+                    self.again,
+                ) % {"n": self.again}
+            return gettext(
+                "The alert is raised, but nobody can be reached yet: call the county desk."
+            )
+        if self.who == policy.ASSIGNED_OFFICER:
+            return gettext("The alert is raised: telling officer %(name)s (paired) now.") % {
+                "name": self.officer
+            }
+        if self.who == policy.STATION_DUTY_OFFICER:
+            stations = pgettext("list separator", ", ").join(self.stations)
+            if self.officers:
+                return ngettext(
+                    "No paired officer: telling the %(n)d officer of %(stations)s now.",
+                    "No paired officer: telling the %(n)d officers of %(stations)s now.",
+                    self.officers,
+                ) % {"n": self.officers, "stations": stations}
+            return gettext("No paired officer: calling the duty phone of %(stations)s now.") % {
+                "stations": stations
+            }
+        if self.who == policy.COUNTY_DUTY_DESK:
+            return gettext("No police station covers this village: telling the county desk now.")
+        return gettext(
+            "The alert is raised: the next people on the county's list are being told now."
+        )
 
 
 class Who(models.TextChoices):

@@ -153,6 +153,56 @@ def test_no_station_covers_the_village_so_the_county_desk_is_told_at_once(
 
 
 @pytest.mark.django_db
+def test_the_raiser_does_not_answer_their_own_open_alert(paired: Personas, t0: datetime) -> None:
+    """Answering belongs to the responders: the director who raised the alert may not
+    acknowledge, say "on my way" or resolve it while it is open (that would stop the
+    escalation); once the officer acknowledged it, the director may say they are with the child."""
+    alert = raise_for_a(paired, t0)
+    assert selectors.can_respond(paired.director_a, alert)  # sees the safety card
+    assert not selectors.can_answer(paired.director_a, alert)
+    for answer in (services.alert_acknowledge, services.alert_on_the_way):
+        with pytest.raises(PermissionDenied):
+            answer(actor=paired.director_a, alert=alert, now=t0)
+    with pytest.raises(PermissionDenied):
+        services.alert_resolve(
+            actor=paired.director_a, alert=alert, resolution="false_alarm", now=t0
+        )
+    alert.refresh_from_db()
+    assert (alert.state, alert.acknowledged_at) == (State.OPEN, None)
+    assert alert.next_step_at is not None
+
+    services.alert_acknowledge(actor=paired.officer, alert=alert, now=t0 + timedelta(seconds=9))
+    assert selectors.can_answer(paired.director_a, alert)
+    services.alert_with_child(actor=paired.director_a, alert=alert, now=t0 + timedelta(seconds=30))
+    assert alert.state == State.WITH_CHILD
+
+
+@pytest.mark.django_db
+def test_a_second_raise_for_the_child_folds_into_the_open_alert(
+    paired: Personas, t0: datetime
+) -> None:
+    """Two raises a minute apart make one alert asked twice, with a "raised again" step that
+    rings the responders once, not a second escalation."""
+    first = raise_for_a(paired, t0)
+    again = raise_for_a(paired, t0 + timedelta(seconds=60), by="supervisor_a")
+
+    assert again.pk == first.pk and Alert.objects.count() == 1
+    assert again.request_count == 2
+    assert again.told == Told(again=2)
+    (repeated,) = AlertEvent.objects.filter(alert=first, kind=AlertEvent.Kind.REPEATED)
+    assert repeated.data["source"] == "web" and repeated.data["count"] == 1
+    rings = InAppEvent.objects.filter(user=paired.officer, kind="alert_repeated")
+    assert rings.count() == 1
+    # A different kind, or once the first is resolved, is a new alert.
+    other = raise_for_a(paired, t0 + timedelta(seconds=61), kind=Kind.INJURY)
+    assert other.pk != first.pk
+    services.alert_resolve(
+        actor=paired.officer, alert=first, resolution="safe", now=t0 + timedelta(seconds=90)
+    )
+    assert raise_for_a(paired, t0 + timedelta(seconds=120)).pk not in (first.pk, other.pk)
+
+
+@pytest.mark.django_db
 def test_acknowledge_stops_the_escalation_and_a_second_acknowledge_conflicts(
     paired: Personas, t0: datetime
 ) -> None:

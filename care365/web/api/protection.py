@@ -196,7 +196,9 @@ def alert_raise(request: HttpRequest, payload: AlertIn) -> Status[dict[str, Any]
     # The raiser sees the alert (and the child, just read through the access layer): it is
     # answered as written, not read back.
     # A raise folded into the child's open alert ("raised again") is read back.
-    return Status(201, _render(user, raised, as_written=raised.written is not None))
+    told = raised.told
+    body = _render(user, raised, as_written=raised.written is not None)
+    return Status(201, {**body, "told": told.message() if told is not None else None})
 
 
 @router.get(

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -24,8 +23,8 @@ from django.views.decorators.http import require_POST
 from care365.accounts.access import child_get_for_user, county_of_user
 from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
-from care365.protection import policy, selectors, services
-from care365.protection.models import Alert, Told
+from care365.protection import selectors, services
+from care365.protection.models import Alert
 from care365.protection.services import AlertStateError, HelpLinkNotFound
 from care365.web import forms, protection_forms
 
@@ -63,38 +62,9 @@ def alert_raise(request: HttpRequest, child_id: int) -> HttpResponse:
     except ValidationError as exc:
         service_errors(request, exc)
         return redirect("web:child-detail", child_id=child.pk)
-    messages.success(request, told_message(alert.told))
+    if alert.told is not None:
+        messages.success(request, alert.told.message())
     return redirect("web:alert-detail", alert_id=alert.pk)
-
-
-def told_message(told: Told | None) -> str:
-    """The raiser's confirmation: who is being told now, as it is."""
-    if told is None or not told.who:
-        if told is not None and told.again:
-            return ngettext(
-                "This child already has an open alert: it is raised again (asked %(n)d time).",
-                "This child already has an open alert: it is raised again (asked %(n)d times).",
-                told.again,
-            ) % {"n": told.again}
-        return _("The alert is raised, but nobody can be reached yet: call the county desk.")
-    if told.who == policy.ASSIGNED_OFFICER:
-        return _("The alert is raised: telling officer %(name)s (paired) now.") % {
-            "name": told.officer
-        }
-    if told.who == policy.STATION_DUTY_OFFICER:
-        stations = pgettext("list separator", ", ").join(told.stations)
-        if told.officers:
-            return ngettext(
-                "No paired officer: telling the %(n)d officer of %(stations)s now.",
-                "No paired officer: telling the %(n)d officers of %(stations)s now.",
-                told.officers,
-            ) % {"n": told.officers, "stations": stations}
-        return _("No paired officer: calling the duty phone of %(stations)s now.") % {
-            "stations": stations
-        }
-    if told.who == policy.COUNTY_DUTY_DESK:
-        return _("No police station covers this village: telling the county desk now.")
-    return _("The alert is raised: the next people on the county's list are being told now.")
 
 
 def _alert(user: User, alert_id: int) -> Alert:
