@@ -87,6 +87,17 @@ def alerts_open_for_user(user: Any, *, area: Area | None = None) -> QuerySet[Ale
     ).order_by("-raised_at", "-pk")
 
 
+def alerts_resolved_for_user(user: Any, *, since: datetime) -> QuerySet[Alert]:
+    """Alerts the user may see that were resolved since `since`, newest first, with their
+    outcome and note (the board's "recently resolved")."""
+    return (
+        alerts_for_user(user)
+        .filter(state=State.RESOLVED, resolved_at__gte=since)
+        .select_related("village")
+        .order_by("-resolved_at", "-pk")
+    )
+
+
 def alert_get_for_user(user: Any, alert_id: int | str, *, route: str = "") -> Alert:
     """One alert the user may see; AlertNotFound (404) if missing or out of scope. Reading an
     alert is reading its child's record, so it is written to the access log."""

@@ -8,6 +8,7 @@ is one protection service. The help page needs no sign-in: its address is the se
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +31,9 @@ from care365.protection.services import AlertStateError, HelpLinkNotFound
 from care365.web import forms, protection_forms
 
 from ._common import RAISE_ROLES, account, service_errors
+
+# The board lists the alerts resolved this long ago, with their outcome and note.
+RECENTLY_RESOLVED = timedelta(days=7)
 
 ACTIONS = {
     "acknowledge": services.alert_acknowledge,
@@ -139,6 +144,11 @@ def alert_board(request: HttpRequest) -> HttpResponse:
             "sweeper_healthy": selectors.sweeper_healthy(),
             "sweeper_last_seen": selectors.sweeper_last_seen(),
             "tasks": list(selectors.follow_ups_for_user(user)[:50]),
+            "resolved": list(
+                selectors.alerts_resolved_for_user(user, since=timezone.now() - RECENTLY_RESOLVED)[
+                    :50
+                ]
+            ),
         },
     )
 

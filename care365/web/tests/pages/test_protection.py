@@ -245,3 +245,25 @@ def test_a_resolved_alert_shows_its_outcome_and_note(client: Client, paired: Per
     html = page.content.decode()
     outcome = html[html.index('id="alert-outcome"') :]
     assert "Safe" in outcome[:400] and "在同学家找到" in outcome[:600]
+
+
+def test_the_board_lists_recently_resolved_alerts_with_outcome_and_note(
+    client: Client, paired: Personas
+) -> None:
+    client.force_login(paired.director_a)
+    _raise(client, paired.child_a.pk)
+    alert = Alert.objects.get()
+    client.force_login(paired.officer)
+    client.post(
+        reverse("web:alert-act", args=[alert.pk, "resolve"]),
+        {"resolution": "false_alarm", "note": "孩子在奶奶家"},
+    )
+    client.force_login(paired.supervisor_a)
+    page = client.get(reverse("web:alert-board"), headers={"Accept-Language": "en"})
+    html = page.content.decode()
+    resolved = html[html.index('id="recently-resolved"') :]
+    assert "False alarm" in resolved and "孩子在奶奶家" in resolved
+    # Nobody out of scope sees it there.
+    client.force_login(paired.director_b)
+    page = client.get(reverse("web:alert-board"))
+    assert 'id="recently-resolved"' not in page.content.decode()
