@@ -189,7 +189,12 @@ def raise_alert(
     level = start
     while level <= pol.last:
         step = pol.step_at(level)
-        if child is not None and step.who not in POLICE_STEPS and level < desk_level:
+        if (
+            child is not None
+            and step.who not in POLICE_STEPS
+            and level < desk_level
+            and not any(pol.step_at(i).who in POLICE_STEPS for i in range(level, desk_level))
+        ):
             level = desk_level
             continue
         messages = step_messages(step, recipients.targets(alert, step.who, desk=desk))

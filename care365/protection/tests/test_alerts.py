@@ -153,6 +153,25 @@ def test_no_station_covers_the_village_so_the_county_desk_is_told_at_once(
 
 
 @pytest.mark.django_db
+def test_a_county_policy_that_tells_the_director_before_the_police_is_followed(
+    paired: Personas, t0: datetime
+) -> None:
+    """The jump to the desk is only for an alert no police step can reach: a county that puts
+    the supervisor and director before the officer keeps its order."""
+    steps = [
+        {"who": "township_supervisor_and_director", "wait_seconds": 30, "channels": ["in_app"]},
+        {"who": "assigned_officer", "wait_seconds": 30, "channels": ["in_app"]},
+        {"who": "county_duty_desk", "wait_seconds": 90, "channels": ["in_app"]},
+    ]
+    services.escalation_policy_update(
+        actor=paired.admin, county=paired.county, steps=steps, repeat_seconds=600
+    )
+    alert = raise_for_a(paired, t0)
+    assert alert.level == 0
+    assert alert.told == Told(who=policy.TOWNSHIP_SUPERVISOR_AND_DIRECTOR)
+
+
+@pytest.mark.django_db
 def test_the_raiser_does_not_answer_their_own_open_alert(paired: Personas, t0: datetime) -> None:
     """Answering belongs to the responders: the director who raised the alert may not
     acknowledge, say "on my way" or resolve it while it is open (that would stop the
