@@ -2,8 +2,10 @@
 
 - assigned officer: the officer of the child's open police pairing when the alert was raised;
 - station duty officer: the officers on a duty shift now at the assigned officer's station (or,
-  for a child without an officer, at the stations of the child's township); a station with nobody
-  on shift is reached on its duty phone;
+  for a child without an officer, at the stations that cover the child's village: a station in
+  the village or its township, or one whose officers serve the village or its township); a
+  station with nobody on shift reaches all its active officers who have an account, and only a
+  station with none of those is reached on its duty phone;
 - township supervisor and village director: the active users with those roles for the child's
   township and village;
 - county duty desk: the policy's desk users (the county's administrators when none are named),
@@ -19,7 +21,7 @@ from django.db.models import Q
 
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
-from care365.carers.models import Carer, Organisation
+from care365.carers.models import Carer, CarerRole, Organisation
 
 from . import policy
 from .models import Alert, DutyShift, EscalationPolicy, ResponderContact
@@ -68,16 +70,43 @@ def _carer_targets(carer_ids: list[int]) -> list[Target]:
     return targets
 
 
-def _stations(alert: Alert) -> list[Organisation]:
+def stations_of(alert: Alert) -> list[Organisation]:
     officer = alert.assigned_officer
     if officer is not None and officer.organisation.kind == Organisation.Kind.POLICE_STATION:
         return [officer.organisation]
     if alert.village is None:
         return []
-    areas = [alert.village.pk] + ([alert.village.parent_id] if alert.village.parent_id else [])
+    return stations_covering(alert.village)
+
+
+def stations_covering(village: Area) -> list[Organisation]:
+    """The police stations that cover a village: those in the village or its township, and
+    those whose active officers serve the village or its township."""
+    areas = [village.pk] + ([village.parent_id] if village.parent_id else [])
+    serving = Carer.objects.filter(
+        role=CarerRole.POLICE, active=True, service_areas__in=areas
+    ).values("organisation_id")
     return list(
-        Organisation.objects.filter(kind=Organisation.Kind.POLICE_STATION, area_id__in=areas)
+        Organisation.objects.filter(kind=Organisation.Kind.POLICE_STATION)
+        .filter(Q(area_id__in=areas) | Q(pk__in=serving))
+        .order_by("pk")
     )
+
+
+def _station_officers(station: Organisation) -> list[Target]:
+    """A station with nobody on shift: all its active officers with an active account."""
+    rows = (
+        Carer.objects.filter(
+            organisation=station,
+            role=CarerRole.POLICE,
+            active=True,
+            user__isnull=False,
+            user__is_active=True,
+        )
+        .order_by("pk")
+        .values_list("phone", "user__pk", "user__email")
+    )
+    return [Target(user_id=user_id, email=email, phone=phone) for phone, user_id, email in rows]
 
 
 def targets_for(
@@ -88,13 +117,15 @@ def targets_for(
         return _carer_targets([alert.assigned_officer_id]) if alert.assigned_officer_id else []
     if who == policy.STATION_DUTY_OFFICER:
         targets: list[Target] = []
-        for station in _stations(alert):
+        for station in stations_of(alert):
             on_duty = list(
                 DutyShift.objects.filter(
                     station=station, starts_at__lte=now, ends_at__gt=now
                 ).values_list("officer_id", flat=True)
             )
             found = _carer_targets(on_duty) if on_duty else []
+            if not found:
+                found = _station_officers(station)
             if not found and station.phone:
                 found = [Target(phone=station.phone)]
             targets.extend(found)

@@ -298,3 +298,20 @@ def test_volunteer_and_officer_never_get_health_or_screening_data(
     coverage = selectors.coverage_for_child(user, teen, TODAY)
     assert ContactKind.CONSULTATION not in coverage.kinds
     assert selectors.coverage_for_area(user, personas.village_a, TODAY) is None
+
+
+@pytest.mark.django_db
+def test_a_self_harm_answer_for_a_child_without_an_officer_reaches_the_station_at_once(
+    personas: Personas, teen: Child
+) -> None:
+    """No police pairing and nobody on a duty shift: the station that covers the village hears
+    of the self-harm alert in the app at once, not the supervisor two minutes later."""
+    from care365.pairing.models import Pairing
+
+    Pairing.objects.filter(child=teen, role="police").delete()
+    row = enter(personas, teen, answers=SELF_HARM)
+    alert = Alert.objects.get(child=teen)
+    assert row.alert == alert and alert.assigned_officer is None and alert.level == 1
+    assert Notification.objects.filter(
+        alert=alert, recipient=personas.officer, channel="in_app", state="sent"
+    ).exists()

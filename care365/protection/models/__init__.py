@@ -17,6 +17,7 @@ from .alerts import (
     ResponderContact,
     Source,
     State,
+    Told,
     Who,
 )
 from .outbox import InAppEvent, InAppStream, Notification
@@ -40,5 +41,6 @@ __all__ = [
     "ResponderContact",
     "Source",
     "State",
+    "Told",
     "Who",
 ]

@@ -7,10 +7,12 @@ deadline of its next step in `next_step_at`, an indexed column the sweeper claim
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
@@ -22,6 +24,54 @@ from care365.registry.models import Child
 
 if TYPE_CHECKING:
     from .outbox import Notification
+
+
+@dataclass(frozen=True)
+class Told:
+    """Who a raise is telling now, for the raiser's confirmation: `who` is the step that fired
+    (a policy.WHO value, "" when nobody could be reached); `officer` the paired officer's name;
+    `stations` the names of the stations told; `officers` how many of their officers hear in
+    the app (0: the stations' duty phones); `again` the request count of the open alert the
+    raise was folded into (0 for a new alert)."""
+
+    who: str = ""
+    officer: str = ""
+    stations: tuple[str, ...] = ()
+    officers: int = 0
+    again: int = 0
+
+    def message(self) -> str:
+        """The raiser's confirmation: who is being told now, as it is."""
+        if not self.who:
+            if self.again:
+                return ngettext(
+                    "This child already has an open alert: it is raised again (asked %(n)d time).",
+                    "This child already has an open alert: it is raised again (asked %(n)d times).",
+                    self.again,
+                ) % {"n": self.again}
+            return gettext(
+                "The alert is raised, but nobody can be reached yet: call the county desk."
+            )
+        if self.who == policy.ASSIGNED_OFFICER:
+            return gettext("The alert is raised: telling officer %(name)s (paired) now.") % {
+                "name": self.officer
+            }
+        if self.who == policy.STATION_DUTY_OFFICER:
+            stations = pgettext("list separator", ", ").join(self.stations)
+            if self.officers:
+                return ngettext(
+                    "No paired officer: telling the %(n)d officer of %(stations)s now.",
+                    "No paired officer: telling the %(n)d officers of %(stations)s now.",
+                    self.officers,
+                ) % {"n": self.officers, "stations": stations}
+            return gettext("No paired officer: calling the duty phone of %(stations)s now.") % {
+                "stations": stations
+            }
+        if self.who == policy.COUNTY_DUTY_DESK:
+            return gettext("No police station covers this village: telling the county desk now.")
+        return gettext(
+            "The alert is raised: the next people on the county's list are being told now."
+        )
 
 
 class Who(models.TextChoices):
@@ -331,6 +381,8 @@ class Alert(models.Model):
     # notification it wrote, so the answer to whoever raised it is rendered as written instead
     # of read back. None on an alert read from the database.
     written: tuple[list[AlertEvent], list[Notification]] | None = None
+    # Set with `written`: who the raise is telling now (the raiser's confirmation).
+    told: Told | None = None
 
     def __str__(self) -> str:
         return f"Alert #{self.pk} ({self.kind}, {self.state})"
@@ -338,6 +390,7 @@ class Alert(models.Model):
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         """Reloaded, the alert may have moved on since it was written: forget `written`."""
         self.written = None
+        self.told = None
         super().refresh_from_db(*args, **kwargs)
 
     @property

@@ -87,6 +87,17 @@ def alerts_open_for_user(user: Any, *, area: Area | None = None) -> QuerySet[Ale
     ).order_by("-raised_at", "-pk")
 
 
+def alerts_resolved_for_user(user: Any, *, since: datetime) -> QuerySet[Alert]:
+    """Alerts the user may see that were resolved since `since`, newest first, with their
+    outcome and note (the board's "recently resolved")."""
+    return (
+        alerts_for_user(user)
+        .filter(state=State.RESOLVED, resolved_at__gte=since)
+        .select_related("village")
+        .order_by("-resolved_at", "-pk")
+    )
+
+
 def alert_get_for_user(user: Any, alert_id: int | str, *, route: str = "") -> Alert:
     """One alert the user may see; AlertNotFound (404) if missing or out of scope. Reading an
     alert is reading its child's record, so it is written to the access log."""
@@ -142,6 +153,16 @@ def can_respond(user: Any, alert: Alert, *, written: Written | None = None) -> b
     if Alert.child.is_cached(alert) and alert.child is not None:
         return child_visible(account, alert.child)  # loaded with the alert: no query
     return children_for_user(account).filter(pk=alert.child_id).exists()
+
+
+def can_answer(user: Any, alert: Alert, *, written: Written | None = None) -> bool:
+    """Whether the user may answer the alert now (acknowledge, on my way, with the child,
+    resolve): a responder (`can_respond`) who did not raise it, or its raiser once someone
+    else has acknowledged it. Answering belongs to the responders: a raiser acknowledging their
+    own alert would stop its escalation before anyone else heard of it."""
+    if not can_respond(user, alert, written=written):
+        return False
+    return not (alert.raised_by_id == user.pk and alert.state == State.OPEN)
 
 
 def alert_reporter_for_user(user: Any, alert: Alert) -> User | None:

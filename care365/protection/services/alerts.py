@@ -41,9 +41,10 @@ from care365.protection.models import (
     ResponderContact,
     Source,
     State,
+    Told,
 )
-from care365.protection.recipients import Recipients
-from care365.protection.selectors import can_respond
+from care365.protection.recipients import Recipients, stations_of
+from care365.protection.selectors import alerts_for_user, can_answer
 from care365.registry.models import Child
 
 from .steps import (
@@ -117,6 +118,26 @@ def _open_follow_ups(alert: Alert, *, now: datetime, emitter: Emitter) -> list[F
     return tasks
 
 
+POLICE_STEPS = (policy.ASSIGNED_OFFICER, policy.STATION_DUTY_OFFICER)
+
+
+def _told(
+    alert: Alert, who: str, recipients: Recipients, desk: EscalationPolicy | None, reached: bool
+) -> Told:
+    if not reached:
+        return Told()
+    if who == policy.ASSIGNED_OFFICER and alert.assigned_officer is not None:
+        return Told(who=who, officer=alert.assigned_officer.name)
+    if who == policy.STATION_DUTY_OFFICER:
+        targets = recipients.targets(alert, who, desk=desk)
+        return Told(
+            who=who,
+            stations=tuple(s.name for s in stations_of(alert)),
+            officers=len({t.user_id for t in targets if t.user_id is not None}),
+        )
+    return Told(who=who)
+
+
 def raise_alert(
     *,
     child: Child | None,
@@ -159,20 +180,35 @@ def raise_alert(
     )
     # Who each level reaches is known before the alert is written, so it is written once, at
     # the first level somebody can be reached at, with that level's deadline.
+    # A child's alert reaches the police at once: the paired officer, else the stations that
+    # cover the village; with neither, it goes straight to the county duty desk (which
+    # dispatches the police) rather than to the next people on the list.
     recipients = Recipients(now)
     levels: list[tuple[int, list[Message]]] = []
-    for level in range(start, pol.last + 1):
+    desk_level = pol.start_level(policy.COUNTY_DUTY_DESK)
+    level = start
+    while level <= pol.last:
         step = pol.step_at(level)
+        if (
+            child is not None
+            and step.who not in POLICE_STEPS
+            and level < desk_level
+            and not any(pol.step_at(i).who in POLICE_STEPS for i in range(level, desk_level))
+        ):
+            level = desk_level
+            continue
         messages = step_messages(step, recipients.targets(alert, step.who, desk=desk))
         levels.append((level, messages))
         if messages:
             break
+        level += 1
     alert.level = levels[-1][0]
+    alert.told = _told(alert, pol.step_at(alert.level).who, recipients, desk, bool(levels[-1][1]))
     alert.next_step_at = policy.first_deadline(pol, alert.level, now)
     alert.save(force_insert=True)
     emitter = Emitter(now)
     for level, messages in levels:
-        first = level == start
+        first = level == levels[0][0]
         queue_step(
             alert,
             pol,
@@ -219,7 +255,21 @@ def alert_raise(
     if not child.is_active:
         raise ValidationError(_("This child has left the registry."))
     county_id = county_id_of(child.village)
+    now = _now(now)
     with transaction.atomic():
+        # One raise for a child at a time, in every process: the open alert found below and
+        # the one written otherwise cannot race.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        existing = _open_alert_to_fold(account, child, kind, now)
+        if existing is not None:
+            from .intake import fold_repeat  # intake raises through this module
+
+            folded = fold_repeat(existing, now=now, source=source, note=note)
+            folded.told = Told(again=folded.request_count)
+            audit(
+                actor=account, action="alert_raise_again", obj=folded, note=f"{kind} via {source}"
+            )
+            return folded
         return raise_alert(
             child=child,
             county_id=county_id,
@@ -227,8 +277,23 @@ def alert_raise(
             note=note,
             source=source,
             raised_by=account,
-            now=_now(now),
+            now=now,
         )
+
+
+def _open_alert_to_fold(account: User, child: Child, kind: str, now: datetime) -> Alert | None:
+    """The child's open alert of the same kind, raised within the repeat window, that the
+    raiser may see: a second raise is folded into it ("raised again") instead of starting a
+    second escalation of the same thing."""
+    from .intake import REPEAT_WINDOW
+
+    return (
+        alerts_for_user(account)
+        .filter(child=child, kind=kind, raised_at__gte=now - REPEAT_WINDOW)
+        .exclude(state=State.RESOLVED)
+        .order_by("-raised_at", "-pk")
+        .first()
+    )
 
 
 def _answer(
@@ -242,8 +307,11 @@ def _answer(
 ) -> Alert:
     """Move an alert forward to `target` by a conditional update; stop its escalation."""
     account = _active_user(actor)
-    if not can_respond(account, alert):
+    # The raiser does not answer their own alert while it is open: that would stop the
+    # escalation before any responder heard of it (`selectors.can_answer`).
+    if not can_answer(account, alert):
         raise PermissionDenied
+    own = alert.raised_by_id == account.pk
     note = note.strip()
     if len(note) > NOTE_MAX:
         raise ValidationError(
@@ -254,9 +322,10 @@ def _answer(
     updates[f"{target}_at"] = now
     updates[f"{target}_by"] = account
     with transaction.atomic():
-        moved = Alert.objects.filter(pk=alert.pk, state__in=policy.allowed_from(target)).update(
-            **updates
-        )
+        movable = Alert.objects.filter(pk=alert.pk, state__in=policy.allowed_from(target))
+        if own:
+            movable = movable.exclude(state=State.OPEN)
+        moved = movable.update(**updates)
         if not moved:
             current = Alert.objects.filter(pk=alert.pk).values_list("state", flat=True).first()
             raise AlertStateError(
@@ -289,7 +358,7 @@ def alert_acknowledge(
     *, actor: User, alert: Alert, note: str = "", now: datetime | None = None
 ) -> Alert:
     """Acknowledge an open alert: the escalation stops. AlertStateError if it was already
-    answered; PermissionDenied for someone who may not answer it (`selectors.can_respond`)."""
+    answered; PermissionDenied for someone who may not answer it (`selectors.can_answer`)."""
     return _answer(actor=actor, alert=alert, target=State.ACKNOWLEDGED, now=now, note=note)
 
 

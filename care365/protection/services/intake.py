@@ -63,11 +63,12 @@ class HelpLinkNotFound(Http404):
     link does not work, and nothing else."""
 
 
-def _repeat(alert: Alert, *, now: datetime, source: str, note: str) -> Alert:
+def fold_repeat(alert: Alert, *, now: datetime, source: str, note: str) -> Alert:
     """Fold a repeat into the open alert (inside the caller's transaction, which holds the row
-    that decides: the help link's, or the county's): count it, and add it to the last "raised
-    again" step when that is less than REPEAT_FOLD old, or start a new one, which rings the
-    responders' pages."""
+    that decides: the help link's, the county's, or the child's): count it, and add it to the
+    last "raised again" step when that is less than REPEAT_FOLD old, or start a new one, which
+    rings the responders' pages. Used by the help link, SMS, and raises from pages and the API
+    (`alert_raise`)."""
     Alert.objects.filter(pk=alert.pk).update(request_count=F("request_count") + 1)
     alert.request_count += 1
     last = (
@@ -131,7 +132,7 @@ def alert_raise_from_help_link(*, token: str, note: str = "", now: datetime | No
         child = link.child
         existing = _open_family_alert(child, now)
         if existing is not None:
-            return _repeat(existing, now=now, source=Source.HELP_LINK, note=note)
+            return fold_repeat(existing, now=now, source=Source.HELP_LINK, note=note)
         return raise_alert(
             child=child,
             county_id=county_id_of(child.village),
@@ -221,7 +222,7 @@ def _raise_for_sms(
     for child in children:
         existing = _open_family_alert(child, now)
         if existing is not None:
-            alerts.append(_repeat(existing, now=now, source=Source.SMS, note=note))
+            alerts.append(fold_repeat(existing, now=now, source=Source.SMS, note=note))
             continue
         alerts.append(
             raise_alert(
@@ -256,7 +257,7 @@ def _unknown_sender(county: Area, *, number: str, note: str, now: datetime) -> A
     sender_hash = crypto.lookup_hash(number)
     existing = _open_desk_alert(county, sender_hash, since=now - REPEAT_WINDOW)
     if existing is not None:
-        return _repeat(existing, now=now, source=Source.SMS, note=note)
+        return fold_repeat(existing, now=now, source=Source.SMS, note=note)
     recent = (
         Alert.objects.filter(
             county=county,
@@ -275,7 +276,7 @@ def _unknown_sender(county: Area, *, number: str, note: str, now: datetime) -> A
             if number not in phones and len(phones) < MANY_SENDERS_MAX:
                 many.sender_phone = "\n".join([*phones, number])
                 many.save(update_fields=["sender_phone"])
-            return _repeat(many, now=now, source=Source.SMS, note=note)
+            return fold_repeat(many, now=now, source=Source.SMS, note=note)
     alert = raise_alert(
         child=None,
         county_id=county.pk,

@@ -21,6 +21,8 @@ from django.utils import timezone
 from care365.carers.models import CarerRole
 from care365.pairing.models import Pairing
 from care365.protection.channels import sign
+from care365.registry.models import Child
+from care365.registry.tests.factories import LeftBehindChildFactory
 from conftest import Personas
 
 GATEWAY_SECRET = "gateway-test-secret"  # a test's shared secret
@@ -46,6 +48,17 @@ def paired(personas: Personas) -> Personas:
     )
     personas.child_a.refresh_from_db()
     return personas
+
+
+def another_child(p: Personas) -> Child:
+    """One more child of village A, paired with the officer like child A: storms of alerts
+    need one child each (a second alert for a child with an open one is folded into it)."""
+    child = LeftBehindChildFactory.create(village=p.village_a)
+    assert p.officer.carer is not None
+    Pairing.objects.create(
+        child=child, role=CarerRole.POLICE, carer=p.officer.carer, since=date(2026, 1, 1)
+    )
+    return Child.objects.select_related("village", "village__parent").get(pk=child.pk)
 
 
 # --- a real SMTP server -------------------------------------------------------------------------

@@ -26,9 +26,12 @@ from care365.protection.models import (
     Notification,
     ResponderContact,
     State,
+    Told,
 )
 from care365.registry.models import Consent
 from conftest import Personas
+
+from .conftest import another_child
 
 
 def raise_for_a(
@@ -81,24 +84,141 @@ def test_raise_refuses_an_unknown_kind_and_a_child_who_left(paired: Personas, t0
 
 
 @pytest.mark.django_db
-def test_a_child_without_an_officer_goes_straight_to_the_next_step_that_reaches_someone(
+def test_a_child_without_an_officer_reaches_the_officers_of_the_covering_station_at_once(
     personas: Personas, t0: datetime
 ) -> None:
-    """No police pairing and no duty officer: the supervisor and director hear at once."""
+    """No police pairing and nobody on a duty shift: the station that covers the village tells
+    all its officers with an account, in the app, at once, and the raiser is told so."""
     alert = raise_for_a(personas, t0)
 
-    assert alert.level == 2
-    assert alert.next_step_at == t0 + timedelta(seconds=180)
+    assert alert.level == 1
+    assert alert.next_step_at == t0 + timedelta(seconds=120)
     steps = list(
         AlertEvent.objects.filter(alert=alert, kind__in=["raised", "escalated"]).values_list(
             "level", "data__notifications"
         )
     )
-    assert steps == [(0, 0), (1, 0), (2, 2)]
+    assert steps == [(0, 0), (1, 1)]  # the officer, in the app (no email or phone on file)
+    in_app = Notification.objects.filter(alert=alert, channel="in_app")
+    assert set(in_app.values_list("recipient__username", flat=True)) == {"police"}
+    assert set(in_app.values_list("state", flat=True)) == {"sent"}
+    station = personas.officer.carer.organisation  # type: ignore[union-attr]
+    assert alert.told == Told(who=policy.STATION_DUTY_OFFICER, stations=(station.name,), officers=1)
+    # The escalation continues as before: the supervisor and the director after the wait.
+    assert services.escalation_sweep(now=t0 + timedelta(seconds=121)) == 1
     users = set(
-        Notification.objects.filter(alert=alert).values_list("recipient__username", flat=True)
+        Notification.objects.filter(alert=alert, level=2).values_list(
+            "recipient__username", flat=True
+        )
     )
     assert users == {"supervisor", "director"}
+
+
+@pytest.mark.django_db
+def test_a_station_elsewhere_whose_officers_serve_the_village_covers_it(
+    personas: Personas, t0: datetime
+) -> None:
+    """A station in another township covers the village its officers serve."""
+    station = personas.officer.carer.organisation  # type: ignore[union-attr]
+    station.area = personas.township_b
+    station.save(update_fields=["area"])
+    alert = raise_for_a(personas, t0)
+    assert alert.level == 1
+    assert alert.told is not None and alert.told.officers == 1
+    assert Notification.objects.filter(alert=alert, recipient=personas.officer).exists()
+
+
+@pytest.mark.django_db
+def test_no_station_covers_the_village_so_the_county_desk_is_told_at_once(
+    personas: Personas, t0: datetime
+) -> None:
+    """Nobody of the police can be reached: the county duty desk (which dispatches the police)
+    hears at once, not the next people on the list two minutes later."""
+    carer = personas.officer.carer
+    assert carer is not None
+    carer.service_areas.clear()
+    station = carer.organisation
+    station.area = personas.township_b
+    station.save(update_fields=["area"])
+    alert = raise_for_a(personas, t0)
+
+    assert alert.level == policy.DEFAULT_POLICY.start_level(policy.COUNTY_DUTY_DESK)
+    users = set(
+        Notification.objects.filter(alert=alert, channel="in_app").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert users == {"admin"}
+    assert alert.told == Told(who=policy.COUNTY_DUTY_DESK)
+
+
+@pytest.mark.django_db
+def test_a_county_policy_that_tells_the_director_before_the_police_is_followed(
+    paired: Personas, t0: datetime
+) -> None:
+    """The jump to the desk is only for an alert no police step can reach: a county that puts
+    the supervisor and director before the officer keeps its order."""
+    steps = [
+        {"who": "township_supervisor_and_director", "wait_seconds": 30, "channels": ["in_app"]},
+        {"who": "assigned_officer", "wait_seconds": 30, "channels": ["in_app"]},
+        {"who": "county_duty_desk", "wait_seconds": 90, "channels": ["in_app"]},
+    ]
+    services.escalation_policy_update(
+        actor=paired.admin, county=paired.county, steps=steps, repeat_seconds=600
+    )
+    alert = raise_for_a(paired, t0)
+    assert alert.level == 0
+    assert alert.told == Told(who=policy.TOWNSHIP_SUPERVISOR_AND_DIRECTOR)
+
+
+@pytest.mark.django_db
+def test_the_raiser_does_not_answer_their_own_open_alert(paired: Personas, t0: datetime) -> None:
+    """Answering belongs to the responders: the director who raised the alert may not
+    acknowledge, say "on my way" or resolve it while it is open (that would stop the
+    escalation); once the officer acknowledged it, the director may say they are with the child."""
+    alert = raise_for_a(paired, t0)
+    assert selectors.can_respond(paired.director_a, alert)  # sees the safety card
+    assert not selectors.can_answer(paired.director_a, alert)
+    for answer in (services.alert_acknowledge, services.alert_on_the_way):
+        with pytest.raises(PermissionDenied):
+            answer(actor=paired.director_a, alert=alert, now=t0)
+    with pytest.raises(PermissionDenied):
+        services.alert_resolve(
+            actor=paired.director_a, alert=alert, resolution="false_alarm", now=t0
+        )
+    alert.refresh_from_db()
+    assert (alert.state, alert.acknowledged_at) == (State.OPEN, None)
+    assert alert.next_step_at is not None
+
+    services.alert_acknowledge(actor=paired.officer, alert=alert, now=t0 + timedelta(seconds=9))
+    assert selectors.can_answer(paired.director_a, alert)
+    services.alert_with_child(actor=paired.director_a, alert=alert, now=t0 + timedelta(seconds=30))
+    assert alert.state == State.WITH_CHILD
+
+
+@pytest.mark.django_db
+def test_a_second_raise_for_the_child_folds_into_the_open_alert(
+    paired: Personas, t0: datetime
+) -> None:
+    """Two raises a minute apart make one alert asked twice, with a "raised again" step that
+    rings the responders once, not a second escalation."""
+    first = raise_for_a(paired, t0)
+    again = raise_for_a(paired, t0 + timedelta(seconds=60), by="supervisor_a")
+
+    assert again.pk == first.pk and Alert.objects.count() == 1
+    assert again.request_count == 2
+    assert again.told == Told(again=2)
+    (repeated,) = AlertEvent.objects.filter(alert=first, kind=AlertEvent.Kind.REPEATED)
+    assert repeated.data["source"] == "web" and repeated.data["count"] == 1
+    rings = InAppEvent.objects.filter(user=paired.officer, kind="alert_repeated")
+    assert rings.count() == 1
+    # A different kind, or once the first is resolved, is a new alert.
+    other = raise_for_a(paired, t0 + timedelta(seconds=61), kind=Kind.INJURY)
+    assert other.pk != first.pk
+    services.alert_resolve(
+        actor=paired.officer, alert=first, resolution="safe", now=t0 + timedelta(seconds=90)
+    )
+    assert raise_for_a(paired, t0 + timedelta(seconds=120)).pk not in (first.pk, other.pk)
 
 
 @pytest.mark.django_db
@@ -332,7 +452,10 @@ def test_response_times_median_and_p90_per_township_and_officer(
 @pytest.mark.django_db
 def test_events_since_resume_after_the_last_event_id(paired: Personas, t0: datetime) -> None:
     first = raise_for_a(paired, t0)
-    second = raise_for_a(paired, t0 + timedelta(seconds=5))
+    child = another_child(paired)
+    second = services.alert_raise(
+        actor=paired.director_a, child=child, kind=Kind.DANGER, now=t0 + timedelta(seconds=5)
+    )
     services.alert_acknowledge(actor=paired.officer, alert=first, now=t0 + timedelta(seconds=6))
 
     events = selectors.events_for_user_since(paired.officer, 0)

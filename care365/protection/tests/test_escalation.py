@@ -18,9 +18,17 @@ from care365.protection.models import Alert, AlertEvent, DutyShift, Kind, Notifi
 from care365.protection.selectors import sweeper_healthy
 from conftest import Personas
 
+from .conftest import another_child
+
 
 def raise_for_a(p: Personas, at: datetime) -> Alert:
     child = child_get_for_user(p.director_a, p.child_a.pk, "view")
+    return services.alert_raise(actor=p.director_a, child=child, kind=Kind.DANGER, now=at)
+
+
+def raise_for_another(p: Personas, at: datetime) -> Alert:
+    """An alert for a new child of village A (paired with the officer)."""
+    child = another_child(p)
     return services.alert_raise(actor=p.director_a, child=child, kind=Kind.DANGER, now=at)
 
 
@@ -111,8 +119,8 @@ def test_a_storm_of_steps_costs_about_one_statement_per_alert(
     little more than a sweep of 10 (one conditional update per alert)."""
     on_duty(paired, t0)
     later = t0 + timedelta(seconds=10)
-    few = [raise_for_a(paired, t0) for _ in range(10)]
-    many = [raise_for_a(paired, later) for _ in range(40)]
+    few = [raise_for_another(paired, t0) for _ in range(10)]
+    many = [raise_for_another(paired, later) for _ in range(40)]
 
     with CaptureQueriesContext(connection) as sweep_few:
         assert services.escalation_sweep(now=t0 + timedelta(seconds=60)) == len(few)
@@ -128,7 +136,7 @@ def test_a_storm_of_steps_costs_about_one_statement_per_alert(
 
 @pytest.mark.django_db
 def test_resolved_and_acknowledged_alerts_never_escalate(paired: Personas, t0: datetime) -> None:
-    first, second = raise_for_a(paired, t0), raise_for_a(paired, t0)
+    first, second = raise_for_a(paired, t0), raise_for_another(paired, t0)
     services.alert_resolve(actor=paired.officer, alert=first, resolution="false_alarm", now=t0)
     services.alert_acknowledge(actor=paired.officer, alert=second, now=t0)
     assert services.escalation_sweep(now=t0 + timedelta(days=1)) == 0
@@ -164,7 +172,7 @@ def test_workers_racing_on_the_same_alerts_never_double_a_step(
     paired: Personas, t0: datetime
 ) -> None:
     on_duty(paired, t0)
-    alerts = [raise_for_a(paired, t0 + timedelta(milliseconds=i)) for i in range(40)]
+    alerts = [raise_for_another(paired, t0 + timedelta(milliseconds=i)) for i in range(40)]
 
     first = _race(4, t0 + timedelta(seconds=61))
     second = _race(4, t0 + timedelta(seconds=181))

@@ -15,7 +15,16 @@ from care365.protection.models import Alert, AlertEvent, Kind, Notification
 from care365.protection.tests.conftest import GATEWAY_SECRET, Gateway, SmtpServer
 from conftest import Personas
 
+from .conftest import another_child
+
 NState = Notification.State
+
+
+def raise_for_another(p: Personas, t0: datetime) -> Alert:
+    """An alert for a new child of village A (paired with the officer)."""
+    return services.alert_raise(
+        actor=p.director_a, child=another_child(p), kind=Kind.INJURY, now=t0
+    )
 
 
 def raise_for_a(p: Personas, t0: datetime) -> Alert:
@@ -153,14 +162,14 @@ def test_a_run_of_messages_shares_one_kept_alive_connection(
     paired.officer.email = ""
     paired.officer.save()
     for i in range(5):
-        raise_for_a(paired, t0 + timedelta(milliseconds=i))
+        raise_for_another(paired, t0 + timedelta(milliseconds=i))
 
     assert services.outbox_send(now=t0 + timedelta(seconds=1)).sent == 5
     assert len(gateway.delivered) == 5 and len(gateway.connections) == 1
 
     gateway.close_after_each = True
     for i in range(3):
-        raise_for_a(paired, t0 + timedelta(seconds=2, milliseconds=i))
+        raise_for_another(paired, t0 + timedelta(seconds=2, milliseconds=i))
     assert services.outbox_send(now=t0 + timedelta(seconds=3)).sent == 3
     assert len(gateway.delivered) == 8 and len(gateway.connections) == 1 + 3
     assert gateway.duplicates == 0

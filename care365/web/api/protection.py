@@ -164,7 +164,7 @@ def _render(user: User, alert: Alert, *, as_written: bool = False) -> dict[str, 
         "resolved_at": alert.resolved_at,
         "resolution": alert.resolution,
         "resolution_note": alert.resolution_note,
-        "can_respond": responder,
+        "can_respond": selectors.can_answer(user, alert, written=written),
         "safety_card": _card(selectors.safety_card(alert)) if responder else None,
         "events": [_event(e) for e in timeline.events],
         "notifications": [_notification(n) for n in timeline.notifications],
@@ -195,7 +195,10 @@ def alert_raise(request: HttpRequest, payload: AlertIn) -> Status[dict[str, Any]
     )
     # The raiser sees the alert (and the child, just read through the access layer): it is
     # answered as written, not read back.
-    return Status(201, _render(user, raised, as_written=True))
+    # A raise folded into the child's open alert ("raised again") is read back.
+    told = raised.told
+    body = _render(user, raised, as_written=raised.written is not None)
+    return Status(201, {**body, "told": told.message() if told is not None else None})
 
 
 @router.get(

@@ -148,7 +148,16 @@ class AlertOut(AlertRowOut):
     resolved_at: datetime | None
     resolution: str = Field(description="safe, referred, police_case or false_alarm; or empty")
     resolution_note: str
-    can_respond: bool = Field(description="Whether you may acknowledge and resolve it.")
+    told: str | None = Field(
+        None,
+        description="On a raise only: who is being told now, in your language (the paired "
+        "officer; the officers of the station covering the village; the county desk), or that "
+        "the raise was folded into the child's open alert of the same kind.",
+    )
+    can_respond: bool = Field(
+        description="Whether you may answer it now (acknowledge, on my way, with the child, "
+        "resolve): its responders; its raiser only once someone else has acknowledged it."
+    )
     safety_card: SafetyCardOut | None = Field(description="For those who may respond only.")
     events: list[AlertEventOut] = Field(description="Every step with its time, oldest first.")
     notifications: list[AlertNotificationOut]

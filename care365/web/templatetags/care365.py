@@ -12,7 +12,7 @@ from django.utils.translation import gettext, pgettext
 from care365.accounts.models import Role
 from care365.carers.models import BackgroundCheck, CarerRole, Organisation, Skill
 from care365.pairing.models import EndReason, Outcome, UnpairedReason
-from care365.protection.models import AlertEvent, Channel, Notification
+from care365.protection.models import AlertEvent, Channel, Notification, Resolution
 from care365.registry.models import (
     ConsentPurpose,
     ExitReason,
@@ -56,6 +56,7 @@ CHOICES: dict[str, type[TextChoices]] = {
     "pairing_end": EndReason,
     "consent_purpose": ConsentPurpose,
     "alert_event": AlertEvent.Kind,
+    "resolution": Resolution,
     "channel": Channel,
     "notification_state": Notification.State,
 }

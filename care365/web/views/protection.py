@@ -8,6 +8,7 @@ is one protection service. The help page needs no sign-in: its address is the se
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -29,6 +31,9 @@ from care365.protection.services import AlertStateError, HelpLinkNotFound
 from care365.web import forms, protection_forms
 
 from ._common import RAISE_ROLES, account, service_errors
+
+# The board lists the alerts resolved this long ago, with their outcome and note.
+RECENTLY_RESOLVED = timedelta(days=7)
 
 ACTIONS = {
     "acknowledge": services.alert_acknowledge,
@@ -62,7 +67,8 @@ def alert_raise(request: HttpRequest, child_id: int) -> HttpResponse:
     except ValidationError as exc:
         service_errors(request, exc)
         return redirect("web:child-detail", child_id=child.pk)
-    messages.success(request, _("The alert is raised: the assigned officer is being told now."))
+    if alert.told is not None:
+        messages.success(request, alert.told.message())
     return redirect("web:alert-detail", alert_id=alert.pk)
 
 
@@ -75,16 +81,19 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     user = account(request)
     alert = _alert(user, alert_id)
     responder = selectors.can_respond(user, alert)
+    answerer = selectors.can_answer(user, alert)
     return render(
         request,
         "web/protection/alert.html",
         {
             "alert": alert,
             "responder": responder,
+            "answerer": answerer,
+            "own": alert.raised_by_id == user.pk,
             "card": selectors.safety_card(alert) if responder else None,
             "timeline": selectors.alert_timeline(user, alert),
             "reporter": selectors.alert_reporter_for_user(user, alert),
-            "resolve_form": protection_forms.AlertResolveForm() if responder else None,
+            "resolve_form": protection_forms.AlertResolveForm() if answerer else None,
         },
     )
 
@@ -95,7 +104,7 @@ def alert_act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
     """Acknowledge, "on my way", "with the child" or resolve: each step is timestamped."""
     user = account(request)
     alert = _alert(user, alert_id)
-    if not selectors.can_respond(user, alert):
+    if not selectors.can_answer(user, alert):
         raise PermissionDenied
     try:
         if action == "resolve":
@@ -135,6 +144,11 @@ def alert_board(request: HttpRequest) -> HttpResponse:
             "sweeper_healthy": selectors.sweeper_healthy(),
             "sweeper_last_seen": selectors.sweeper_last_seen(),
             "tasks": list(selectors.follow_ups_for_user(user)[:50]),
+            "resolved": list(
+                selectors.alerts_resolved_for_user(user, since=timezone.now() - RECENTLY_RESOLVED)[
+                    :50
+                ]
+            ),
         },
     )
 

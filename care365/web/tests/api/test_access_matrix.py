@@ -304,7 +304,7 @@ def _pairing_targets(op: str, target: Targets) -> None:
 
 def _alert_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
     """For the alert operations: the carer's own child paired with them, then (but for raising
-    one) an alert on the target child raised by the child's county administrator."""
+    one) an alert on the target child raised by its family's help link."""
     if op not in ALERT_OPS:
         return
     user: User = getattr(p, persona)
@@ -318,10 +318,11 @@ def _alert_targets(op: str, target: Targets, p: Personas, persona: str, column: 
                 child=target.child, purpose=ConsentPurpose.VOLUNTEER, given_on=date(2025, 1, 1)
             )
     if op != "alert_raise":
+        # Raised by the family's help link (issued by the child's county administrator): the
+        # personas answer an alert none of them raised (a raiser does not answer their own).
         admin = p.other_admin if target.child.pk == p.child_other.pk else p.admin
-        target.alert = protection_services.alert_raise(
-            actor=admin, child=target.child, kind="danger"
-        )
+        _link, token = protection_services.help_link_issue(actor=admin, child=target.child)
+        target.alert = protection_services.alert_raise_from_help_link(token=token)
 
 
 def _token_targets(

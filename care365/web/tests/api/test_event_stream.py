@@ -161,9 +161,9 @@ def paired(personas: Personas) -> Personas:
     return personas
 
 
-def raise_for_a(p: Personas) -> Alert:
+def raise_for_a(p: Personas, kind: str = "danger") -> Alert:
     child = child_get_for_user(p.director_a, p.child_a.pk, "view")
-    return services.alert_raise(actor=p.director_a, child=child, kind="danger")
+    return services.alert_raise(actor=p.director_a, child=child, kind=kind)
 
 
 @pytest.fixture
@@ -203,8 +203,9 @@ def test_a_resumed_stream_gets_exactly_the_events_it_missed(
     first = raise_for_a(paired)
     assert stream.event()["id"] == "1"
     stream.close()
-    # While the officer is away: a second alert, and the first one acknowledged.
-    second = raise_for_a(paired)
+    # While the officer is away: a second alert (of another kind: a second of the same kind
+    # would be folded into the first), and the first one acknowledged.
+    second = raise_for_a(paired, kind="injury")
     services.alert_acknowledge(actor=paired.supervisor_a, alert=first)
 
     resumed = open_stream(server, {**headers, "Last-Event-ID": "1"})

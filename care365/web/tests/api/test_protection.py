@@ -126,6 +126,7 @@ def test_the_raise_answer_is_what_reading_the_alert_back_gives(
     record (steps, notifications, people, safety card) as the alert read afterwards."""
     raised = raise_alert(api, paired.director_a, paired.child_a, kind=kind, note="门口")
     read = api.get(f"/alerts/{raised['id']}", user=paired.director_a).json()
+    assert raised.pop("told") and read.pop("told") is None  # the raise alone says who is told
     assert raised == read
     assert raised["events"][0]["kind"] == "raised"
     assert len(raised["notifications"]) == 3
@@ -681,3 +682,56 @@ def test_the_published_schemas_are_these_models(openapi: dict[str, Any]) -> None
             continue  # a query's fields are published as parameters
         fields = {f.alias or name for name, f in model.model_fields.items()}
         assert set(published[model.__name__]["properties"]) == fields, model.__name__
+
+
+# ---- issue 14: who is told, who answers, repeats, outcomes -----------------------------------
+
+
+def test_the_raise_says_truthfully_who_is_being_told(api: Api, paired: Personas) -> None:
+    data = raise_alert(api, paired.director_a, paired.child_a)
+    officer = paired.officer.carer
+    assert officer is not None
+    assert data["told"] == f"The alert is raised: telling officer {officer.name} (paired) now."
+
+    # Child B (village B) has no officer, and no station covers village B: the desk hears now.
+    data = raise_alert(api, paired.admin, paired.child_b)
+    assert data["told"] == "No police station covers this village: telling the county desk now."
+    assert data["level"] == 3
+    assert {n["recipient"]["username"] for n in data["notifications"] if n["recipient"]} == {
+        "admin"
+    }
+
+
+def test_the_raiser_gets_403_answering_their_own_open_alert(api: Api, paired: Personas) -> None:
+    data = raise_alert(api, paired.director_a, paired.child_a)
+    assert data["can_respond"] is False
+    for action in ("acknowledge", "on-the-way", "with-child"):
+        assert act(api, data["id"], action, paired.director_a).status_code == 403
+    refused = act(api, data["id"], "resolve", paired.director_a, {"resolution": "false_alarm"})
+    assert refused.status_code == 403
+    assert Alert.objects.get(pk=data["id"]).state == "open"
+    assert act(api, data["id"], "acknowledge", paired.officer).status_code == 200
+    # Acknowledged by a responder, the raiser may go on (they may be the one with the child).
+    assert api.get(f"/alerts/{data['id']}", user=paired.director_a).json()["can_respond"] is True
+    assert act(api, data["id"], "with-child", paired.director_a).status_code == 200
+
+
+def test_a_second_raise_through_the_api_folds_into_the_open_alert(
+    api: Api, paired: Personas
+) -> None:
+    first = raise_alert(api, paired.director_a, paired.child_a, note="在校门口哭")
+    second = raise_alert(api, paired.director_a, paired.child_a, note="还在哭")
+    assert second["id"] == first["id"] and Alert.objects.count() == 1
+    assert second["requests"] == 2
+    assert second["told"] == (
+        "This child already has an open alert: it is raised again (asked 2 times)."
+    )
+    assert [e["kind"] for e in second["events"]].count("repeated") == 1
+
+
+def test_a_resolved_alert_gives_its_outcome_and_note(api: Api, paired: Personas) -> None:
+    data = raise_alert(api, paired.director_a, paired.child_a)
+    body = {"resolution": "safe", "note": "在同学家找到"}
+    assert act(api, data["id"], "resolve", paired.officer, body).status_code == 200
+    seen = api.get(f"/alerts/{data['id']}", user=paired.director_a).json()
+    assert (seen["resolution"], seen["resolution_note"]) == ("safe", "在同学家找到")

@@ -435,9 +435,14 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
                 return None
             child = LeftBehindChildFactory.create(village=getattr(personas, village))
         else:
-            child = getattr(personas, OUT_OF_SCOPE.get(who, "child_a"))
+            # Village A's alerts reach the officer's station (it covers village A): out of the
+            # officer's scope is a child of village B, which no station covers.
+            default = "child_b" if who == "officer" else "child_a"
+            child = getattr(personas, OUT_OF_SCOPE.get(who, default))
         admin = personas.other_admin if child.village.code.startswith("331126") else personas.admin
-        return Target(alert=alert_services.alert_raise(actor=admin, child=child, kind="danger"))
+        # Raised by the family's help link: nobody answers an alert they raised themselves.
+        _link, token = alert_services.help_link_issue(actor=admin, child=child)
+        return Target(alert=alert_services.alert_raise_from_help_link(token=token))
     if route.target == "help":
         child = LeftBehindChildFactory.create(village=personas.village_a)
         _link, token = alert_services.help_link_issue(actor=personas.admin, child=child)

@@ -161,3 +161,109 @@ def test_the_link_in_a_message_opens_the_alerts_page(
     assert link in render({"alert": alert.pk, "kind": "danger", "village": "x"}).text
     client.force_login(paired.officer)
     assert client.get(link.removeprefix(public_url)).status_code == 200
+
+
+def _raise(client: Client, child_id: int, kind: str = "danger", note: str = "") -> Any:
+    return client.post(
+        reverse("web:alert-raise", args=[child_id]),
+        {"alert-kind": kind, "alert-note": note},
+        follow=True,
+        headers={"Accept-Language": "en"},
+    )
+
+
+def _said(page: Any) -> list[str]:
+    return [str(m) for m in page.context["messages"]]
+
+
+def test_the_raise_says_truthfully_who_is_being_told(client: Client, paired: Personas) -> None:
+    client.force_login(paired.director_a)
+    officer = paired.carers["police"]
+    assert _said(_raise(client, paired.child_a.pk)) == [
+        f"The alert is raised: telling officer {officer.name} (paired) now."
+    ]
+    # Without the pairing, the officers of the station covering the village hear at once.
+    Pairing.objects.all().delete()
+    page = _raise(client, paired.child_a.pk, kind="missing")
+    station = officer.organisation.name
+    assert _said(page) == [f"No paired officer: telling the 1 officer of {station} now."]
+    alert = Alert.objects.get(kind="missing")
+    assert Notification.objects.filter(
+        alert=alert, recipient=paired.officer, channel="in_app", state="sent"
+    ).exists()
+
+
+def test_the_raiser_is_not_offered_acknowledge_on_their_own_alert(
+    client: Client, paired: Personas
+) -> None:
+    client.force_login(paired.director_a)
+    _raise(client, paired.child_a.pk)
+    alert = Alert.objects.get()
+    page = client.get(
+        reverse("web:alert-detail", args=[alert.pk]), headers={"Accept-Language": "en"}
+    )
+    html = page.content.decode()
+    assert 'id="acknowledge"' not in html and 'id="raised-by-you"' in html
+    assert client.post(reverse("web:alert-act", args=[alert.pk, "acknowledge"])).status_code == 403
+    alert.refresh_from_db()
+    assert alert.state == "open"
+
+    client.force_login(paired.officer)
+    page = client.get(reverse("web:alert-detail", args=[alert.pk]))
+    assert 'id="acknowledge"' in page.content.decode()
+
+
+def test_a_second_raise_from_the_page_folds_into_the_open_alert(
+    client: Client, paired: Personas
+) -> None:
+    client.force_login(paired.director_a)
+    _raise(client, paired.child_a.pk, note="在校门口哭")
+    page = _raise(client, paired.child_a.pk, note="还在哭")
+    alert = Alert.objects.get()
+    assert alert.request_count == 2
+    assert _said(page) == [
+        "This child already has an open alert: it is raised again (asked 2 times)."
+    ]
+    assert page.redirect_chain[-1][0] == reverse("web:alert-detail", args=[alert.pk])
+    html = page.content.decode()
+    assert 'id="alert-requests"' in html and "Asked 2 times" in html
+
+
+def test_a_resolved_alert_shows_its_outcome_and_note(client: Client, paired: Personas) -> None:
+    client.force_login(paired.director_a)
+    _raise(client, paired.child_a.pk)
+    alert = Alert.objects.get()
+    client.force_login(paired.officer)
+    client.post(
+        reverse("web:alert-act", args=[alert.pk, "resolve"]),
+        {"resolution": "safe", "note": "在同学家找到"},
+    )
+    client.force_login(paired.director_a)
+    page = client.get(
+        reverse("web:alert-detail", args=[alert.pk]), headers={"Accept-Language": "en"}
+    )
+    html = page.content.decode()
+    outcome = html[html.index('id="alert-outcome"') :]
+    assert "Safe" in outcome[:400] and "在同学家找到" in outcome[:600]
+
+
+def test_the_board_lists_recently_resolved_alerts_with_outcome_and_note(
+    client: Client, paired: Personas
+) -> None:
+    client.force_login(paired.director_a)
+    _raise(client, paired.child_a.pk)
+    alert = Alert.objects.get()
+    client.force_login(paired.officer)
+    client.post(
+        reverse("web:alert-act", args=[alert.pk, "resolve"]),
+        {"resolution": "false_alarm", "note": "孩子在奶奶家"},
+    )
+    client.force_login(paired.supervisor_a)
+    page = client.get(reverse("web:alert-board"), headers={"Accept-Language": "en"})
+    html = page.content.decode()
+    resolved = html[html.index('id="recently-resolved"') :]
+    assert "False alarm" in resolved and "孩子在奶奶家" in resolved
+    # Nobody out of scope sees it there.
+    client.force_login(paired.director_b)
+    page = client.get(reverse("web:alert-board"))
+    assert 'id="recently-resolved"' not in page.content.decode()
