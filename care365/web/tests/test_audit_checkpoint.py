@@ -93,3 +93,21 @@ def test_a_chain_that_does_not_hold_is_reported_not_checkpointed(
     broken = Notice.objects.get(kind=BROKEN_KIND, recipient=p.admin)
     assert broken.params["broken"][0]["chain"] == "access"
     assert broken.params["broken"][0]["seq"] == 4
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_pages_name_no_developer_command(client: Client, personas: Personas, language: str) -> None:
+    """A county administrator reads the access log and a broken-log notice in words: what to do
+    and whom to tell, never a command to type (that is the operator's, in docs/operations.md)."""
+    Notice.objects.create(
+        recipient=personas.admin,
+        kind=BROKEN_KIND,
+        params={"broken": [{"chain": "access", "seq": 3}]},
+        link="/access-log/",
+    )
+    client.force_login(personas.admin)
+    for url in ("/", "/access-log/"):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "verify_audit" not in html and "care365 " not in html, url
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert ("operator" in home) if language == "en" else ("运维人员" in home)
