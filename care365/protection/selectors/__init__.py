@@ -24,6 +24,7 @@ from .alerts import (
     can_answer,
     can_respond,
     follow_ups_for_user,
+    may_raise_alert,
     safety_card,
 )
 from .county import (
@@ -72,6 +73,7 @@ __all__ = [
     "help_link_find",
     "help_link_for_child",
     "help_link_requests",
+    "may_raise_alert",
     "next_escalation_at",
     "percentile",
     "response_times",

@@ -40,6 +40,16 @@ from care365.registry.models import Child, Guardian, Parent
 ALERT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE})
 # Roles that may acknowledge and resolve an alert of a child in their scope.
 RESPONDER_ROLES = ALERT_ROLES
+# Roles that may raise an alert for a child they see: everyone in the network around the child.
+RAISE_ROLES = frozenset(
+    {Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE, Role.DOCTOR, Role.VOLUNTEER}
+)
+
+
+def may_raise_alert(user: Any, child: Child | None = None) -> bool:
+    """Whether the user may raise an alert (for `child`, already read through the access
+    layer): pages and the API ask this one rule."""
+    return isinstance(user, User) and user.role in RAISE_ROLES
 
 
 # What a raising service wrote about an alert (`Alert.written`): its steps and notifications.

@@ -6,10 +6,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
-from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.accounts.models import REGISTRY_ROLES, User
 
 # Who may raise an alert for a child they see.
-RAISE_ROLES = frozenset({*REGISTRY_ROLES, Role.POLICE, Role.DOCTOR, Role.VOLUNTEER})
 
 
 def account(request: HttpRequest) -> User:

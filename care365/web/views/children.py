@@ -38,13 +38,14 @@ from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view, param_refused_message
 from care365.core import crypto
 from care365.pairing import selectors as pairing_selectors
+from care365.protection.selectors import may_raise_alert
 from care365.registry import idnumber, services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
 from care365.web import forms, protection_forms
 from care365.web.paginators import CappedPaginator
 from care365.web.records import child_record
 
-from ._common import RAISE_ROLES, account, registry_keeper
+from ._common import account, registry_keeper
 from .care import child_care_context
 
 # The search text (a name or an ID number) is kept in the session encrypted like the registry's
@@ -172,7 +173,7 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["open_kinds"] = open_kinds
         context["return_form"] = forms.ParentReturnForm(prefix="ret", auto_id="id_ret_%s")
     context["team"] = pairing_selectors.child_team(child)
-    if user.role in RAISE_ROLES and child.is_active:
+    if may_raise_alert(user, child) and child.is_active:
         context["alert_form"] = protection_forms.AlertRaiseForm(prefix="alert")
     if user.role in REGISTRY_ROLES:
         context["consents"] = pairing_selectors.child_consents(child)
@@ -183,7 +184,7 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["pair_rules"] = pairing_selectors.child_rules(child)
     if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()
-    if user.role == Role.COUNTY_ADMIN and "export_form" not in extra:
+    if may_export_record(user, child) and "export_form" not in extra:
         context["export_form"] = forms.ExportForm(prefix="export")
     if may_look_up_id_numbers(user) and "confirm_form" not in extra:
         context["confirm_form"] = forms.ConfirmIdForm(prefix="confirm")

@@ -30,7 +30,7 @@ from care365.protection.models import Alert
 from care365.protection.services import AlertStateError, HelpLinkNotFound
 from care365.web import forms, protection_forms
 
-from ._common import RAISE_ROLES, account, service_errors
+from ._common import account, service_errors
 
 # The board lists the alerts resolved this long ago, with their outcome and note.
 RECENTLY_RESOLVED = timedelta(days=7)
@@ -52,7 +52,7 @@ def alert_raise(request: HttpRequest, child_id: int) -> HttpResponse:
         child_id,
         AccessPurpose.VIEW,
         route="web:alert-raise",
-        allowed=lambda u, _c: u.role in RAISE_ROLES,
+        allowed=selectors.may_raise_alert,
     )
     form = protection_forms.AlertRaiseForm(request.POST, prefix="alert")
     if not form.is_valid():
