@@ -50,7 +50,8 @@ def test_docs_are_served_from_the_app_not_a_cdn(client: Client) -> None:
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources, html
     assert all(s.startswith("/static/") for s in sources), sources
-    assert "cdn" not in html.lower()
+    # The page's CSRF token is random text that can spell "cdn" by chance: look past it.
+    assert "cdn" not in re.sub(r'data-csrf-token="[^"]*"', "", html).lower()
     for source in sources:
         assert finders.find(source.removeprefix("/static/")), source
 
