@@ -82,7 +82,7 @@ def write_logs(entries: int) -> None:
             user=user,
             child_id=rng.choice(scope[user.pk]),
             purpose=purpose,
-            route="web:child-detail",
+            route="registry:child-detail",
             reason=REASON if purpose == AccessPurpose.EXPORT else "",
             outcome=AccessOutcome.REFUSED if rng.random() < 0.02 else AccessOutcome.ALLOWED,
         )
@@ -98,7 +98,7 @@ def write_logs(entries: int) -> None:
             number_hash=crypto.lookup_hash(str(rng.randrange(10**17, 10**18))),
             child_id=child,
             matched=int(child is not None),
-            route="web:child-search",
+            route="registry:child-search",
         )
 
     def change(at: Any) -> AuditEvent:

@@ -1,4 +1,5 @@
-"""The REST API under /api/v1 (django-ninja). The routers live in care365/web/api/.
+"""The REST API under /api/v1 (django-ninja): each app owns its router (`care365/<app>/api.py`),
+this module assembles them.
 
 Bearer tokens from `POST /api/v1/auth/token` (or the signed-in browser's session, with CSRF) on
 every operation; the OpenAPI schema at /api/v1/openapi.json; the interactive docs at /api/v1/docs,
@@ -7,17 +8,14 @@ served from the app's own static files (no CDN: a county may run Care365 on an i
 
 from ninja import NinjaAPI, Swagger
 
-from care365.web.api import (
-    access_log,
-    areas,
-    auth,
-    care,
-    carers,
-    children,
-    errors,
-    pairing,
-    protection,
-)
+from care365.accounts import api as accounts
+from care365.areas import api as areas
+from care365.care import api as care
+from care365.carers import api as carers
+from care365.core import api as errors
+from care365.pairing import api as pairing
+from care365.protection import api as protection
+from care365.registry import api as children
 
 api = NinjaAPI(
     title="Care365 API",
@@ -29,17 +27,17 @@ api = NinjaAPI(
         "Accept-Language."
     ),
     urls_namespace="api",
-    auth=[auth.BearerAuth(), auth.SessionAuth()],
+    auth=[accounts.BearerAuth(), accounts.SessionAuth()],
     docs=Swagger(settings={"persistAuthorization": False}),
 )
 errors.install(api)
-api.add_router("/auth", auth.router)
-api.add_router("/users", auth.users_router)
+api.add_router("/auth", accounts.router)
+api.add_router("/users", accounts.users_router)
 api.add_router("/children", children.router)
 api.add_router("/children", pairing.children_router)
 api.add_router("/pairing", pairing.router)
 api.add_router("/carers", carers.router)
 api.add_router("/areas", areas.router)
-api.add_router("/access-log", access_log.router)
+api.add_router("/access-log", accounts.access_log_router)
 api.add_router("", protection.router)
 api.add_router("", care.router)

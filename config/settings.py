@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "care365.protection",
     "care365.care",
     "care365.web",
+    "care365.seeding",
+    "care365.worker",
 ]
 
 MIDDLEWARE = [

@@ -88,9 +88,9 @@ class Message:
     text: str
 
 
-# The alert's page in the web app (web/urls.py, "web:alert-detail"; a test there keeps the two the
-# same). Written out rather than reversed: reversing would load every URL of the web app and its
-# API into a worker that only sends messages, and a restarted worker would be that much later.
+# The alert's page (protection/urls.py, "protection:alert-detail"; a test keeps the two the same).
+# Written out rather than reversed: reversing would load every URL of the web app and its API into
+# a worker that only sends messages, and a restarted worker would be that much later.
 ALERT_PATH = "alerts/{id}/"
 
 

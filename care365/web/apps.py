@@ -8,4 +8,4 @@ class WebConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the sign-in receiver and registers the settings check (web/security.py).
-        from . import security  # noqa: F401
+        from care365.web import security  # noqa: F401

@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 
 from care365.accounts import totp
 from care365.accounts.models import Role, User
+from care365.core.errors import too_large_message
 
 # No inline script or style anywhere, no plug-ins, no framing, forms and links only to the app.
 # `data:` images are the QR code's and Swagger UI's icons.
@@ -174,13 +175,6 @@ def check_totp_roles(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             id="care365.E001",
         )
     ]
-
-
-def too_large_message() -> str:
-    megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
-    return _("The request is too large: at most %(size)s MB can be sent at once.") % {
-        "size": f"{megabytes:.1f}".removesuffix(".0")
-    }
 
 
 def _too_large(request: HttpRequest) -> HttpResponse:

@@ -19,8 +19,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from care365.accounts.services import api_token_create
-from care365.web import care_forms, forms, protection_forms
-from care365.web.ids import MAX_ID, IdConverter
+from care365.care import forms as care_forms
+from care365.core.ids import MAX_ID, IdConverter
+from care365.protection import forms as protection_forms
+from care365.registry import forms
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db

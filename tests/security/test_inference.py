@@ -28,9 +28,11 @@ from django.urls import reverse
 from care365.accounts.models import User
 from care365.accounts.services import api_token_create
 from care365.accounts.visibility import LIST_PARAMS, PAGING, param_allowed
+from care365.care import forms as care_forms
 from care365.pairing.models import Pairing
+from care365.protection import forms as protection_forms
+from care365.registry import forms
 from care365.registry.models import Consent, ConsentPurpose
-from care365.web import care_forms, forms, protection_forms
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -288,13 +290,15 @@ def test_page_filter_on_an_unseen_field_is_refused_and_not_offered(
     value = SAMPLES[key](personas)
     allowed = param_allowed(user, "children", key)
     if key in ("name", "id_number"):
-        client.post(reverse("web:child-search"), {"q": value})
-        response = client.get(reverse("web:child-list"), HTTP_ACCEPT_LANGUAGE="en")
+        client.post(reverse("registry:child-search"), {"q": value})
+        response = client.get(reverse("registry:child-list"), HTTP_ACCEPT_LANGUAGE="en")
     else:
         form = forms.ChildSearchForm(user=user)
         assert (key in form.fields) == allowed  # a filter the role may not use is not offered
         query = urlencode({key: value})
-        response = client.get(f"{reverse('web:child-list')}?{query}", HTTP_ACCEPT_LANGUAGE="en")
+        response = client.get(
+            f"{reverse('registry:child-list')}?{query}", HTTP_ACCEPT_LANGUAGE="en"
+        )
     html = response.content.decode()
     if allowed:
         assert response.status_code == 200

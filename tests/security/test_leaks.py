@@ -56,7 +56,7 @@ def test_idor_probes_over_every_child_id(client: Client, personas: Personas) -> 
         client.force_login(user)
         headers = _bearer(user)
         for pk in [*every, max(every) + 1]:
-            page = client.get(reverse("web:child-detail", args=[pk])).status_code
+            page = client.get(reverse("registry:child-detail", args=[pk])).status_code
             api = client.get(f"{API}/children/{pk}", headers=headers).status_code
             want = 200 if pk in allowed else 404
             assert (page, api) == (want, want), (who, pk)
@@ -75,19 +75,19 @@ def test_nothing_about_a_child_reaches_the_logs_or_error_pages(
     client.force_login(personas.director_a)
     # Reads, a search, out-of-scope and missing children, a refused write, a bad form.
     for url in (
-        reverse("web:child-detail", args=[personas.child_a.pk]),
-        reverse("web:child-detail", args=[personas.child_b.pk]),
-        reverse("web:child-detail", args=[987654]),
-        reverse("web:child-edit", args=[personas.child_other.pk]),
-        reverse("web:child-list") + "?area=999999&age_min=abc",
+        reverse("registry:child-detail", args=[personas.child_a.pk]),
+        reverse("registry:child-detail", args=[personas.child_b.pk]),
+        reverse("registry:child-detail", args=[987654]),
+        reverse("registry:child-edit", args=[personas.child_other.pk]),
+        reverse("registry:child-list") + "?area=999999&age_min=abc",
     ):
         bodies.append(client.get(url).content.decode())
     # A search and a refused registration echo only what the user typed into their own form;
     # they are here for the logs.
-    client.post(reverse("web:child-search"), {"q": personas.child_b.name})
-    client.get(reverse("web:child-list"))
+    client.post(reverse("registry:child-search"), {"q": personas.child_b.name})
+    client.get(reverse("registry:child-list"))
     client.post(
-        reverse("web:child-register"),
+        reverse("registry:child-register"),
         {"name": personas.child_b.name, "id_number": personas.child_b.id_number},
     )
     headers = _bearer(personas.director_a)
@@ -144,11 +144,11 @@ def test_malformed_and_oversized_requests_are_refused_cleanly(
 
     client.force_login(personas.director_a)
     form = client.post(
-        reverse("web:child-search"), {"q": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)}
+        reverse("registry:child-search"), {"q": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)}
     )
     assert form.status_code == 413
     assert b"Traceback" not in form.content
 
     # A file where none is expected, and many fields at once, are refused too.
     many = {f"f{i}": "1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 5)}
-    assert client.post(reverse("web:child-search"), many).status_code == 400
+    assert client.post(reverse("registry:child-search"), many).status_code == 400

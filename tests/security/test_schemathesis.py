@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from care365.accounts.services import api_token_create
 from care365.core.models import WorkerHeartbeat
-from care365.web.api.schemas import REGISTRATION_EXAMPLE
+from care365.registry.schemas import REGISTRATION_EXAMPLE
 from conftest import Personas
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
@@ -88,7 +88,7 @@ def test_api_answers_every_request_within_its_schema(
 ) -> None:
     token = api_token_create(user=personas.admin)
     # A worker is sweeping, as in any running installation: the health check's 503 for a silent
-    # sweeper is tested on its own (care365/web/tests/api/test_protection.py).
+    # sweeper is tested on its own (care365/protection/tests/test_api.py).
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(
         name="schemathesis:1",

@@ -49,7 +49,7 @@ def test_out_of_scope_and_missing_look_the_same(personas: Personas) -> None:
 
 def test_every_single_child_read_is_logged(personas: Personas) -> None:
     child = child_get_for_user(
-        personas.director_a, personas.child_a.pk, AccessPurpose.VIEW, route="web:child-detail"
+        personas.director_a, personas.child_a.pk, AccessPurpose.VIEW, route="registry:child-detail"
     )
     assert child == personas.child_a
     log = AccessLog.objects.get()
@@ -57,7 +57,7 @@ def test_every_single_child_read_is_logged(personas: Personas) -> None:
         personas.director_a,
         personas.child_a,
         AccessPurpose.VIEW,
-        "web:child-detail",
+        "registry:child-detail",
     )
 
 

@@ -103,10 +103,10 @@ def test_the_access_log_page_counts_up_to_the_cap(
         )
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
     client.force_login(admin)
-    page = client.get(reverse("web:access-log"), {"outcome": "refused"})
+    page = client.get(reverse("accounts:access-log"), {"outcome": "refused"})
     assert page.context["page"].paginator.count_is_exact is False
     assert "超过 3 条记录" in page.content.decode()
     monkeypatch.setattr(selectors, "COUNT_CAP", 10)
-    page = client.get(reverse("web:access-log"), {"outcome": "refused"})
+    page = client.get(reverse("accounts:access-log"), {"outcome": "refused"})
     assert page.context["page"].paginator.count == 4
     assert "4 条记录" in page.content.decode()

@@ -26,6 +26,7 @@ from care365.areas.models import Area
 from care365.carers.models import Carer, CarerRole, Organisation
 from care365.core import crypto
 from care365.core.audit import audit
+from care365.core.errors import StateConflictError
 from care365.pairing.models import Pairing
 from care365.protection import policy
 from care365.protection.channels import mask_phone, normalise_phone
@@ -63,7 +64,7 @@ NOTE_MAX = 2000
 MAX_SHIFT = timedelta(hours=48)
 
 
-class AlertStateError(Exception):
+class AlertStateError(StateConflictError):
     """The alert is no longer in a state this action applies to (someone else answered first,
     or it is resolved). The API answers 409."""
 

@@ -19,7 +19,7 @@ from care365.core.checkpoints import checkpoints_read
 from care365.core.ledger import audit_key_current
 from care365.core.models import Notice
 from care365.core.tests.attacker import as_attacker
-from care365.web.worker import JOBS, job_run_if_due
+from care365.worker.loop import JOBS, job_run_if_due
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db

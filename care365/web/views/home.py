@@ -5,18 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from care365.accounts.access import decides_transfers
+from care365.accounts.http import account
 from care365.accounts.models import CARER_ROLES, Role
 from care365.accounts.selectors import ChildFilters, child_list, transfer_requests_for_county
 from care365.accounts.visibility import child_row
+from care365.care.views import home_care
 from care365.carers.models import Carer
-from care365.core.notices import notices_unread
+from care365.core.notices import notices_mark_read, notices_unread
 from care365.web import selectors
-
-from ._common import account
-from .care import home_care
 
 
 @login_required
@@ -77,3 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
             },
         )
     return render(request, "web/home_none.html", {"notices": notices})
+
+
+@login_required
+@require_POST
+def notices_read(request: HttpRequest) -> HttpResponse:
+    notices_mark_read(recipient=account(request))
+    return redirect(reverse("web:home"))

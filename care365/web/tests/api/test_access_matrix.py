@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from care365.accounts.models import User
+from care365.accounts.tests.api_client import Api, operations
 from care365.accounts.tests.factories import UserFactory
 from care365.areas.models import Area
 from care365.care.models import Wish
@@ -28,8 +29,6 @@ from care365.protection.models import Alert
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.registry.tests.factories import valid_id_number
 from conftest import Personas
-
-from .conftest import Api, operations
 
 pytestmark = pytest.mark.django_db
 

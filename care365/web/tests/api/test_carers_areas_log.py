@@ -8,11 +8,10 @@ import pytest
 
 from care365.accounts.access import child_get_for_user
 from care365.accounts.models import AccessPurpose
+from care365.accounts.tests.api_client import Api
 from care365.carers.models import CarerRole
 from care365.carers.tests.factories import CarerFactory
 from conftest import Personas
-
-from .conftest import Api
 
 pytestmark = pytest.mark.django_db
 

@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 
 from care365.accounts.models import AccessLog, AccessPurpose, IdLookup, User
+from care365.accounts.tests.api_client import Api
 from care365.core import crypto
 from care365.pairing.models import Pairing
 from care365.registry import idnumber
 from care365.registry.models import Consent, ConsentPurpose
 from care365.registry.tests.factories import LeftBehindChildFactory
 from conftest import Personas
-
-from .conftest import Api
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 
+from care365.accounts.tests.api_client import Api, operations
 from conftest import Personas
-
-from .conftest import Api, operations
 
 pytestmark = pytest.mark.django_db
 

@@ -11,14 +11,13 @@ import pytest
 from django.utils import timezone, translation
 
 from care365.accounts.models import AccessGrant, AccessLog, AccessPurpose
+from care365.accounts.tests.api_client import Api
 from care365.care.tests.factories import pair, team
 from care365.core.models import AuditEvent, Notice
 from care365.registry.models import Child, DuplicateFlag, Guardian, TransferRequest
 from care365.registry.services import BLANK_NAME, TAKEN
 from care365.registry.tests.factories import valid_id_number
 from conftest import Personas
-
-from .conftest import Api
 
 pytestmark = pytest.mark.django_db
 

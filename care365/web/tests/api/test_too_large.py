@@ -13,9 +13,8 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.test import Client
 
+from care365.accounts.tests.api_client import Api, operations
 from conftest import Personas
-
-from .conftest import Api, operations
 
 pytestmark = pytest.mark.django_db
 

@@ -36,7 +36,7 @@ def pair(user: User, child: Child) -> None:
 
 
 def children_page(client: Client, query: str = "") -> tuple[int, str]:
-    response = client.get(f"{reverse('web:child-list')}{query}", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(f"{reverse('registry:child-list')}{query}", HTTP_ACCEPT_LANGUAGE="en")
     return response.status_code, response.content.decode()
 
 
@@ -72,11 +72,11 @@ def test_volunteer_searches_given_names_only_and_never_id_numbers(
     pair(personas.volunteer, child)
     client.force_login(personas.volunteer)
     detail = f"/children/{child.pk}/"
-    client.post(reverse("web:child-search"), {"q": "张"})
+    client.post(reverse("registry:child-search"), {"q": "张"})
     assert detail not in children_page(client)[1]
-    client.post(reverse("web:child-search"), {"q": "小花"})
+    client.post(reverse("registry:child-search"), {"q": "小花"})
     assert detail in children_page(client)[1]
-    client.post(reverse("web:child-search"), {"q": child.id_number})
+    client.post(reverse("registry:child-search"), {"q": child.id_number})
     status, html = children_page(client)
     assert status == 400 and REFUSAL in html and detail not in html
     assert not IdLookup.objects.exists()
@@ -87,11 +87,11 @@ def test_director_searches_by_id_number_and_it_is_logged(
 ) -> None:
     child = personas.child_a
     client.force_login(personas.director_a)
-    client.post(reverse("web:child-search"), {"q": child.id_number})
+    client.post(reverse("registry:child-search"), {"q": child.id_number})
     status, html = children_page(client)
     assert status == 200 and f"/children/{child.pk}/" in html
     lookup = IdLookup.objects.get()
-    assert (lookup.kind, lookup.matched, lookup.route) == ("search", 1, "web:child-list")
+    assert (lookup.kind, lookup.matched, lookup.route) == ("search", 1, "registry:child-list")
     assert AccessLog.objects.filter(child=child, purpose=AccessPurpose.ID_SEARCH).exists()
 
 
@@ -100,10 +100,10 @@ def test_director_confirms_an_id_number_on_the_childs_page(
 ) -> None:
     child = personas.child_a
     client.force_login(personas.director_a)
-    page = client.get(reverse("web:child-detail", args=[child.pk])).content.decode()
+    page = client.get(reverse("registry:child-detail", args=[child.pk])).content.decode()
     assert child.id_number not in page and idnumber.mask(child.id_number) in page
-    assert reverse("web:child-confirm-id", args=[child.pk]) in page
-    url = reverse("web:child-confirm-id", args=[child.pk])
+    assert reverse("registry:child-confirm-id", args=[child.pk]) in page
+    url = reverse("registry:child-confirm-id", args=[child.pk])
 
     yes = client.post(
         url,
@@ -133,10 +133,10 @@ def test_carers_get_no_confirm_form_and_are_refused(client: Client, personas: Pe
     child = personas.child_a
     pair(personas.officer, child)
     client.force_login(personas.officer)
-    page = client.get(reverse("web:child-detail", args=[child.pk])).content.decode()
-    assert reverse("web:child-confirm-id", args=[child.pk]) not in page
+    page = client.get(reverse("registry:child-detail", args=[child.pk])).content.decode()
+    assert reverse("registry:child-confirm-id", args=[child.pk]) not in page
     response = client.post(
-        reverse("web:child-confirm-id", args=[child.pk]),
+        reverse("registry:child-confirm-id", args=[child.pk]),
         {"confirm-id_number": child.id_number, "confirm-reason": REASON},
     )
     assert response.status_code == 403
@@ -145,7 +145,7 @@ def test_carers_get_no_confirm_form_and_are_refused(client: Client, personas: Pe
 def test_export_asks_for_a_reason(client: Client, personas: Personas) -> None:
     child = personas.child_a
     client.force_login(personas.admin)
-    url = reverse("web:child-export", args=[child.pk])
+    url = reverse("registry:child-export", args=[child.pk])
     for reason in ("", "x", "导出"):
         response = client.post(url, {"export-reason": reason}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 400
@@ -162,7 +162,7 @@ def test_reveal_refuses_a_reason_that_is_not_a_sentence(
     client: Client, personas: Personas, reason: str
 ) -> None:
     client.force_login(personas.admin)
-    url = reverse("web:child-reveal-id", args=[personas.child_a.pk])
+    url = reverse("registry:child-reveal-id", args=[personas.child_a.pk])
     response = client.post(url, {"reason": reason}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert personas.child_a.id_number not in response.content.decode()
@@ -174,7 +174,7 @@ def test_break_the_glass_refuses_a_reason_that_is_not_a_sentence(
 ) -> None:
     client.force_login(personas.director_a)
     response = client.post(
-        reverse("web:child-break-glass"),
+        reverse("accounts:child-break-glass"),
         {"id_number": personas.child_b.id_number, "reason": "急急急急急急急急急急"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -185,16 +185,16 @@ def test_break_the_glass_refuses_a_reason_that_is_not_a_sentence(
 def test_county_admin_sees_look_ups_that_found_nobody(client: Client, personas: Personas) -> None:
     nobody = idnumber.make("331127", date(2016, 1, 1), 123)
     client.force_login(personas.director_a)
-    client.post(reverse("web:child-search"), {"q": nobody})
-    client.get(reverse("web:child-list"))
+    client.post(reverse("registry:child-search"), {"q": nobody})
+    client.get(reverse("registry:child-list"))
     client.force_login(personas.admin)
     html = client.get(
-        reverse("web:access-log") + "?log=lookups", HTTP_ACCEPT_LANGUAGE="en"
+        reverse("accounts:access-log") + "?log=lookups", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert 'id="lookups"' in html and "director" in html and "not found" in html
     assert nobody not in html
     client.force_login(personas.other_admin)
-    other = client.get(reverse("web:access-log") + "?log=lookups").content.decode()
+    other = client.get(reverse("accounts:access-log") + "?log=lookups").content.decode()
     assert "director" not in other.split('id="lookups"')[1]
 
 
@@ -204,20 +204,20 @@ def test_a_refused_reveal_shows_its_error_with_the_form_open(
     """The reason's error is inside the reveal form: the form is open, or the admin sees a page
     that looks as if nothing happened."""
     client.force_login(personas.admin)
-    url = reverse("web:child-reveal-id", args=[personas.child_a.pk])
+    url = reverse("registry:child-reveal-id", args=[personas.child_a.pk])
     response = client.post(url, {"reason": "x"}, HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
     assert response.status_code == 400
     assert '<details class="reveal" open>' in html
     assert 'id="id_reason_error"' in html
-    fresh = client.get(reverse("web:child-detail", args=[personas.child_a.pk]))
+    fresh = client.get(reverse("registry:child-detail", args=[personas.child_a.pk]))
     assert '<details class="reveal">' in fresh.content.decode()  # closed until asked for
 
 
 def test_help_text_carries_the_id_its_field_points_to(client: Client, personas: Personas) -> None:
     """A field with help text names it in aria-describedby: the element must exist."""
     client.force_login(personas.admin)
-    html = client.get(reverse("web:child-detail", args=[personas.child_a.pk])).content.decode()
+    html = client.get(reverse("registry:child-detail", args=[personas.child_a.pk])).content.decode()
     assert 'aria-describedby="id_reason_helptext"' in html
     assert 'id="id_reason_helptext"' in html
 
@@ -245,10 +245,10 @@ def test_a_carer_whose_search_finds_nobody_is_not_told_they_have_no_children(
         html = children_page(client, query)[1]
         assert "No children match." in html
         assert "No children are paired with you yet." not in html
-    client.post(reverse("web:child-search"), {"q": "无此名"})
+    client.post(reverse("registry:child-search"), {"q": "无此名"})
     html = children_page(client)[1]
     assert "No children match." in html and "paired with you yet" not in html
-    client.post(reverse("web:child-search"), {"clear": "1"})
+    client.post(reverse("registry:child-search"), {"clear": "1"})
     Pairing.objects.filter(carer=personas.volunteer.carer).delete()
     assert "No children are paired with you yet." in children_page(client)[1]
 
@@ -261,7 +261,7 @@ def test_an_id_number_search_is_one_look_up_however_often_the_list_is_shown(
     for each search typed, not once for each time the list is shown."""
     child = personas.child_a
     client.force_login(personas.director_a)
-    client.post(reverse("web:child-search"), {"q": child.id_number})
+    client.post(reverse("registry:child-search"), {"q": child.id_number})
     for query in ("", "", "?age_min=1", "?page=1"):
         status, html = children_page(client, query)
         assert status == 200 and f"/children/{child.pk}/" in html
@@ -269,10 +269,10 @@ def test_an_id_number_search_is_one_look_up_however_often_the_list_is_shown(
     assert AccessLog.objects.filter(child=child, purpose=AccessPurpose.ID_SEARCH).count() == 1
     # A filter still narrows the result; a new search is a new look-up.
     assert f"/children/{child.pk}/" not in children_page(client, "?age_min=17")[1]
-    client.post(reverse("web:child-search"), {"q": child.id_number})
+    client.post(reverse("registry:child-search"), {"q": child.id_number})
     children_page(client)
     assert IdLookup.objects.count() == 2
-    client.post(reverse("web:child-search"), {"clear": "1"})
+    client.post(reverse("registry:child-search"), {"clear": "1"})
     children_page(client)
     assert IdLookup.objects.count() == 2
 
@@ -287,7 +287,7 @@ def test_the_search_text_is_not_kept_in_clear_in_the_session(
     child = personas.child_a
     client.force_login(personas.director_a)
     for q in (child.id_number, child.name):
-        client.post(reverse("web:child-search"), {"q": q})
+        client.post(reverse("registry:child-search"), {"q": q})
         assert f"/children/{child.pk}/" in children_page(client)[1]
         stored = "".join(f"{s.session_data}{s.get_decoded()}" for s in Session.objects.all())
         assert q not in stored
@@ -301,7 +301,7 @@ def test_a_reason_field_states_its_rule_before_anyone_is_refused(
     from care365.accounts.reasons import MIN_REASON_CHARS
 
     client.force_login(personas.admin)
-    url = reverse("web:child-detail", args=[personas.child_a.pk])
+    url = reverse("registry:child-detail", args=[personas.child_a.pk])
     en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     rule_en = f"A sentence of at least {MIN_REASON_CHARS} characters"

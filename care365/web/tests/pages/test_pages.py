@@ -96,7 +96,7 @@ def test_director_home_lists_their_children(client: Client, personas: Personas) 
     html = client.get(reverse("web:home")).content.decode()
     assert personas.child_a.name in html
     assert personas.child_b.name not in html
-    assert reverse("web:child-register") in html
+    assert reverse("registry:child-register") in html
 
 
 def test_carer_home_shows_their_record_and_says_kindly_no_child_is_paired_yet(
@@ -123,9 +123,9 @@ def test_chinese_is_the_default_and_the_browser_can_ask_for_english(
     client: Client, personas: Personas
 ) -> None:
     client.force_login(personas.director_a)
-    chinese = client.get(reverse("web:child-list")).content.decode()
+    chinese = client.get(reverse("registry:child-list")).content.decode()
     assert '<html lang="zh-hans">' in chinese and "登记儿童" in chinese
-    english = client.get(reverse("web:child-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    english = client.get(reverse("registry:child-list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en">' in english and "Register a child" in english
 
 
@@ -133,7 +133,7 @@ def test_the_language_switch_on_every_page_changes_the_language(
     client: Client, personas: Personas
 ) -> None:
     client.force_login(personas.director_a)
-    url = reverse("web:child-detail", args=[personas.child_a.pk])
+    url = reverse("registry:child-detail", args=[personas.child_a.pk])
     html = client.get(url).content.decode()
     assert f'action="{reverse("set_language")}"' in html
     response = client.post(reverse("set_language"), {"language": "en", "next": url})
@@ -201,7 +201,7 @@ def test_a_carers_skills_read_in_the_users_language(client: Client, personas: Pe
         (officer, "防欺凌、急救", "Anti-bullying、First aid"),
         (doctor, "口腔保健、营养", "Dental care、Nutrition"),
     ):
-        url = reverse("web:carer-detail", args=[carer.pk])
+        url = reverse("carers:carer-detail", args=[carer.pk])
         zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert f"<dd>{zh_labels}</dd>" in zh
         assert not re.search(r"anti_bullying|first_aid|dental|nutrition", zh)
@@ -214,17 +214,17 @@ def test_carers_list_filters_by_role_and_shows_detail(client: Client, personas: 
     assert officer is not None
     elsewhere = CarerFactory.create(organisation__area=personas.other_village.parent)
     client.force_login(personas.admin)
-    html = client.get(reverse("web:carer-list"), {"role": "police"}).content.decode()
+    html = client.get(reverse("carers:carer-list"), {"role": "police"}).content.decode()
     assert officer.name in html and elsewhere.name not in html
     doctor = personas.doctor.carer
     assert doctor is not None and doctor.name not in html
-    detail = client.get(reverse("web:carer-detail", args=[officer.pk])).content.decode()
+    detail = client.get(reverse("carers:carer-detail", args=[officer.pk])).content.decode()
     assert officer.organisation.name in detail
 
 
 def test_a_carer_sees_only_their_own_carer_record(client: Client, personas: Personas) -> None:
     client.force_login(personas.doctor)
-    html = client.get(reverse("web:carer-list")).content.decode()
+    html = client.get(reverse("carers:carer-list")).content.decode()
     doctor, officer = personas.doctor.carer, personas.officer.carer
     assert doctor is not None and officer is not None
     assert doctor.name in html and officer.name not in html
@@ -232,19 +232,19 @@ def test_a_carer_sees_only_their_own_carer_record(client: Client, personas: Pers
 
 TITLED_PAGES = [
     "web:home",
-    "web:child-list",
-    "web:child-register",
-    "web:child-break-glass",
-    "web:carer-list",
-    "web:alert-board",
-    "web:pairing",
-    "web:access-log",
-    "web:transfer-list",
-    "web:care-due",
-    "web:care-exams-due",
-    "web:care-risk",
-    "web:care-wishes",
-    "web:care-events",
+    "registry:child-list",
+    "registry:child-register",
+    "accounts:child-break-glass",
+    "carers:carer-list",
+    "protection:alert-board",
+    "pairing:pairing",
+    "accounts:access-log",
+    "accounts:transfer-list",
+    "care:care-due",
+    "care:care-exams-due",
+    "care:care-risk",
+    "care:care-wishes",
+    "care:care-events",
     "web:two-factor",
     "web:api-tokens",
 ]

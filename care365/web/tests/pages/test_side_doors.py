@@ -13,9 +13,8 @@ from django.urls import reverse
 from care365.accounts.models import AccessGrant, AccessLog, AccessPurpose
 from care365.core.models import AuditEvent
 from care365.registry.models import Child, TransferRequest
+from care365.registry.tests.test_pages import error_beside, registration
 from conftest import Personas
-
-from .test_children import error_beside, registration
 
 if TYPE_CHECKING:  # the test client's response type exists only in django-stubs
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
@@ -32,7 +31,7 @@ def _probe(client: Client, personas: Personas, language: str = "en") -> Response
     child = personas.child_a
     client.force_login(personas.director_b)
     return client.post(
-        reverse("web:child-register"),
+        reverse("registry:child-register"),
         registration(
             personas.village_b,
             id_number=child.id_number,
@@ -51,11 +50,11 @@ def test_break_the_glass_is_neither_offered_nor_open_to_a_volunteer(
     client: Client, personas: Personas
 ) -> None:
     client.force_login(personas.volunteer)
-    assert EMERGENCY not in client.get(reverse("web:child-list")).content.decode()
-    assert client.get(reverse("web:child-break-glass")).status_code == 403
+    assert EMERGENCY not in client.get(reverse("registry:child-list")).content.decode()
+    assert client.get(reverse("accounts:child-break-glass")).status_code == 403
 
     posted = client.post(
-        reverse("web:child-break-glass"),
+        reverse("accounts:child-break-glass"),
         {"id_number": personas.child_b.id_number, "reason": REASON},
     )
 
@@ -74,8 +73,8 @@ def test_break_the_glass_is_offered_to_responders(
     client: Client, personas: Personas, who: str
 ) -> None:
     client.force_login(getattr(personas, who))
-    assert EMERGENCY in client.get(reverse("web:child-list")).content.decode()
-    assert client.get(reverse("web:child-break-glass")).status_code == 200
+    assert EMERGENCY in client.get(reverse("registry:child-list")).content.decode()
+    assert client.get(reverse("accounts:child-break-glass")).status_code == 200
 
 
 def test_break_the_glass_is_not_offered_to_a_county_administrator(
@@ -84,8 +83,8 @@ def test_break_the_glass_is_not_offered_to_a_county_administrator(
     """Break-the-glass opens only children of one's own county, all of which a county
     administrator sees already: the list offers no emergency access they would never need."""
     client.force_login(personas.admin)
-    html = client.get(reverse("web:child-list")).content.decode()
-    assert reverse("web:child-break-glass") not in html
+    html = client.get(reverse("registry:child-list")).content.decode()
+    assert reverse("accounts:child-break-glass") not in html
     assert EMERGENCY not in html
 
 
@@ -107,7 +106,7 @@ def test_a_registration_probe_says_nothing_of_where_and_is_kept(
         personas.director_b,
         AccessPurpose.PROBE,
         "refused",
-        "web:child-register",
+        "registry:child-register",
     )
     assert TransferRequest.objects.filter(
         child=personas.child_a, village=personas.village_b, status="open"
@@ -121,10 +120,10 @@ def test_the_county_admin_sees_the_probe_and_moves_the_child(
     child = personas.child_a
     client.force_login(personas.admin)
     home = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert reverse("web:transfer-list") in home
+    assert reverse("accounts:transfer-list") in home
     assert "a transfer request is waiting for you" in home
     log = client.get(
-        reverse("web:access-log"),
+        reverse("accounts:access-log"),
         {"purpose": "probe", "outcome": "refused"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -133,11 +132,11 @@ def test_the_county_admin_sees_the_probe_and_moves_the_child(
     ]
     assert "Refused" in log.content.decode()
 
-    listed = client.get(reverse("web:transfer-list"))
+    listed = client.get(reverse("accounts:transfer-list"))
     assert [t.child_id for t in listed.context["open"]] == [child.pk]
     assert child.name not in listed.content.decode()
     transfer = TransferRequest.objects.get()
-    moved = client.post(reverse("web:transfer-decide", args=[transfer.pk, "accept"]))
+    moved = client.post(reverse("accounts:transfer-decide", args=[transfer.pk, "accept"]))
 
     assert moved.status_code == 302
     child.refresh_from_db()
@@ -149,10 +148,12 @@ def test_the_county_admin_sees_the_probe_and_moves_the_child(
         "child_update",
         "transfer_request_decide",
     }
-    again = client.post(reverse("web:transfer-decide", args=[transfer.pk, "decline"]), follow=True)
+    again = client.post(
+        reverse("accounts:transfer-decide", args=[transfer.pk, "decline"]), follow=True
+    )
     assert again.status_code == 404  # no longer open
     client.force_login(personas.director_b)
-    assert client.get(reverse("web:child-detail", args=[child.pk])).status_code == 200
+    assert client.get(reverse("registry:child-detail", args=[child.pk])).status_code == 200
 
 
 def test_a_declined_transfer_leaves_the_child_where_it_is(
@@ -161,26 +162,26 @@ def test_a_declined_transfer_leaves_the_child_where_it_is(
     _probe(client, personas)
     transfer = TransferRequest.objects.get()
     client.force_login(personas.admin)
-    client.post(reverse("web:transfer-decide", args=[transfer.pk, "decline"]))
+    client.post(reverse("accounts:transfer-decide", args=[transfer.pk, "decline"]))
 
     transfer.refresh_from_db()
     assert transfer.status == "declined"
     assert Child.objects.get(pk=personas.child_a.pk).village == personas.village_a
-    decided = client.get(reverse("web:transfer-list"))
+    decided = client.get(reverse("accounts:transfer-list"))
     assert decided.context["open"] == [] and decided.context["decided"] == [transfer]
 
 
 def test_only_the_childs_county_admins_decide_transfers(client: Client, personas: Personas) -> None:
     _probe(client, personas)
     transfer = TransferRequest.objects.get()
-    url = reverse("web:transfer-decide", args=[transfer.pk, "accept"])
+    url = reverse("accounts:transfer-decide", args=[transfer.pk, "accept"])
     for who, listing, deciding in (
         ("director_a", 403, 403),
         ("supervisor_a", 403, 403),
         ("other_admin", 200, 404),
     ):
         client.force_login(getattr(personas, who))
-        assert client.get(reverse("web:transfer-list")).status_code == listing, who
+        assert client.get(reverse("accounts:transfer-list")).status_code == listing, who
         assert client.post(url).status_code == deciding, who
     assert TransferRequest.objects.get().status == "open"
 
@@ -190,7 +191,7 @@ def test_only_the_childs_county_admins_decide_transfers(client: Client, personas
 
 def test_a_refused_export_is_logged_as_a_refusal(client: Client, personas: Personas) -> None:
     client.force_login(personas.director_a)
-    response = client.post(reverse("web:child-export", args=[personas.child_a.pk]))
+    response = client.post(reverse("registry:child-export", args=[personas.child_a.pk]))
 
     assert response.status_code == 403
     entry = AccessLog.objects.get()
@@ -198,7 +199,7 @@ def test_a_refused_export_is_logged_as_a_refusal(client: Client, personas: Perso
     # The guardian's copy of the record lists the refusal as one.
     client.force_login(personas.admin)
     record = client.post(
-        reverse("web:child-export", args=[personas.child_a.pk]),
+        reverse("registry:child-export", args=[personas.child_a.pk]),
         {"export-reason": "监护人申请查阅孩子的全部记录"},
     ).json()
     assert [(r["purpose"], r["outcome"]) for r in record["reads"]] == [
@@ -214,11 +215,11 @@ def test_a_volunteers_refused_examination_page_is_logged_as_a_refusal(
 
     child = team(personas)
     client.force_login(personas.volunteer)
-    response = client.get(reverse("web:care-exam-record", args=[child.pk]))
+    response = client.get(reverse("care:care-exam-record", args=[child.pk]))
 
     assert response.status_code == 403
     assert list(AccessLog.objects.values_list("route", "outcome")) == [
-        ("web:care-exam-record", "refused")
+        ("care:care-exam-record", "refused")
     ]
 
 
@@ -233,7 +234,7 @@ def test_a_name_of_invisible_characters_is_refused_on_the_page(
 ) -> None:
     client.force_login(personas.director_a)
     response = client.post(
-        reverse("web:child-register"),
+        reverse("registry:child-register"),
         registration(personas.village_a, name="\u200b\u2060"),
         HTTP_ACCEPT_LANGUAGE=language,
     )
@@ -246,7 +247,8 @@ def test_a_name_of_invisible_characters_is_refused_on_the_page(
 def test_a_name_is_saved_normalised_from_the_page(client: Client, personas: Personas) -> None:
     client.force_login(personas.director_a)
     response = client.post(
-        reverse("web:child-register"), registration(personas.village_a, name="陈\ufeff小梅\u3000")
+        reverse("registry:child-register"),
+        registration(personas.village_a, name="陈\ufeff小梅\u3000"),
     )
 
     assert response.status_code == 302
@@ -259,7 +261,7 @@ def test_the_changes_tab_names_each_change_in_the_readers_language(
     """The access log's "Changes" tab shows what was done in words, not the audit's codes."""
     _probe(client, personas)
     client.force_login(personas.admin)
-    url = reverse("web:access-log")
+    url = reverse("accounts:access-log")
     english = client.get(url, {"log": "changes"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Transfer requested" in english and "transfer_request_open" not in english
     chinese = client.get(url, {"log": "changes"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()

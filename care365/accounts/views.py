@@ -1,0 +1,168 @@
+"""Privacy pages: break-the-glass (opening a child outside one's scope, with a reason), the
+county administrator's view of the access log, and the transfer requests an ID number typed in
+another village opens."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care365.accounts.access import child_get_for_user, decides_transfers, may_break_glass
+from care365.accounts.http import account, service_errors
+from care365.accounts.lookups import id_lookups_for_county
+from care365.accounts.models import AccessPurpose, Role
+from care365.accounts.paginators import CappedPaginator
+from care365.accounts.selectors import (
+    AccessLogFilters,
+    access_log_for_county,
+    audit_for_county,
+    transfer_requests_for_county,
+)
+from care365.accounts.services import access_grant_open
+from care365.registry import forms
+from care365.registry.services import transfer_request_decide
+
+TRANSFER_DECISIONS = ("accept", "decline")
+DECIDED_SHOWN = 50
+
+
+@login_required
+def child_break_glass(request: HttpRequest) -> HttpResponse:
+    """Open a child of the county outside one's scope in an emergency (responders only: the page
+    is neither offered nor shown to others). The ID number is posted, never put in a URL; the
+    child's page follows by its number only. A volunteer's (or anyone else's) posted attempt
+    still reaches the service, which keeps it in the access log before refusing it."""
+    user = account(request)
+    if request.method != "POST" and not may_break_glass(user):
+        raise PermissionDenied
+    form = forms.BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = access_grant_open(
+                user=user,
+                id_number=form.cleaned_data["id_number"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            until = formats.time_format(timezone.localtime(grant.expires_at), "H:i")
+            messages.warning(
+                request,
+                _(
+                    "Emergency access until %(until)s. It is in the access log and the county "
+                    "administrators have been told."
+                )
+                % {"until": until},
+            )
+            return redirect("registry:child-detail", child_id=grant.child_id)
+    if not may_break_glass(user):
+        raise PermissionDenied
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "accounts/break_glass.html",
+        {"form": form, "minutes": settings.BREAK_GLASS_MINUTES},
+        status=status,
+    )
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    user = account(request)
+    if user.role != Role.COUNTY_ADMIN:
+        raise PermissionDenied
+    form = forms.AccessLogFilterForm(request.GET)
+    chosen = form.values()
+    log = request.GET.get("log")
+    changes, lookups = log == "changes", log == "lookups"
+    filters = AccessLogFilters(**chosen)
+    entries: QuerySet[Any]
+    if lookups:
+        # Look-ups by ID number, found or not (a look-up that found nobody names no child).
+        entries = id_lookups_for_county(
+            user,
+            username=filters.username,
+            child=filters.child,
+            since=filters.since,
+            until=filters.until,
+        )
+    elif changes:
+        entries = audit_for_county(user, filters)
+    else:
+        entries = access_log_for_county(user, filters)
+    # Counted up to COUNT_CAP entries, as the children list is: a county's log grows by
+    # thousands of reads a week, and counting all of them (each checked against the county)
+    # cost more than the page.
+    page = CappedPaginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {k: str(v) for k, v in chosen.items()} | ({"log": log} if changes or lookups else {})
+    return render(
+        request,
+        "accounts/access_log.html",
+        {
+            "form": form,
+            "page": page,
+            "query": urlencode(query),
+            "changes": changes,
+            "lookups": lookups,
+        },
+    )
+
+
+@login_required
+def transfer_requests(request: HttpRequest) -> HttpResponse:
+    """Transfer requests of the county: a child's ID number was typed into a registration or an
+    edit in another village (most often, the child moved). Open ones first, to accept (the child
+    is moved there) or decline; then the latest decided."""
+    user = account(request)
+    if not decides_transfers(user):
+        raise PermissionDenied
+    return render(
+        request,
+        "accounts/transfers.html",
+        {
+            "open": list(transfer_requests_for_county(user)),
+            "decided": list(transfer_requests_for_county(user, decided=True)[:DECIDED_SHOWN]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transfer_decide(request: HttpRequest, transfer_id: int, decision: str) -> HttpResponse:
+    """Accept or decline one transfer request; the child's record is reached through the access
+    layer (an edit, logged) before it moves."""
+    user = account(request)
+    if not decides_transfers(user):
+        raise PermissionDenied
+    transfer = transfer_requests_for_county(user).filter(pk=transfer_id).first()
+    if decision not in TRANSFER_DECISIONS or transfer is None:
+        raise Http404
+    child_get_for_user(
+        user, transfer.child_id, AccessPurpose.EDIT, route="accounts:transfer-decide"
+    )
+    try:
+        transfer_request_decide(actor=user, transfer=transfer, accept=decision == "accept")
+    except ValidationError as exc:
+        service_errors(request, exc)
+    else:
+        if decision == "accept":
+            messages.success(
+                request,
+                _("Child #%(child)d is moved to %(village)s.")
+                % {"child": transfer.child_id, "village": transfer.village.name},
+            )
+        else:
+            messages.success(request, _("The transfer request is declined."))
+    return redirect("accounts:transfer-list")

@@ -1,0 +1,495 @@
+"""Daily care: log and list a child's contacts, the due list, examinations, screenings, the risk
+list, and small wishes from post to confirmation.
+
+Children are reached through the access layer (out of scope answers 404, like missing, and the
+read is written to the access log); health and screening data only through daily care's
+selectors, and officers and volunteers are refused them outright (403). Every write is one
+daily-care service: its ValidationErrors answer 422 by field, and a wish someone else moved
+first answers 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import P, PathEx, Query, Router, Status
+from ninja.errors import HttpError
+
+from care365.accounts.access import child_get_for_user, county_of_user
+from care365.accounts.api import account
+from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
+from care365.accounts.visibility import child_row
+from care365.care import selectors, services
+from care365.care.models import Contact, Examination, RiskScore, Screening, Wish
+from care365.care.schemas import (
+    ContactIn,
+    ContactListOut,
+    ContactOut,
+    DueListOut,
+    DueQuery,
+    ExaminationIn,
+    ExaminationListOut,
+    ExaminationOut,
+    RiskListOut,
+    RiskQuery,
+    ScreeningIn,
+    ScreeningListOut,
+    ScreeningOut,
+    WishBoardOut,
+    WishClaimIn,
+    WishConfirmIn,
+    WishIn,
+    WishOut,
+)
+from care365.care.selectors import pages as care_selectors
+from care365.care.selectors.plans import DueItem
+from care365.care.services import CareStateError
+from care365.core.api import CONFLICT, responses
+from care365.registry.models import Child
+from care365.registry.schemas import MAX_ID, Page
+
+router = Router(tags=["care"])
+
+ChildId = PathEx[int, P(ge=1, le=MAX_ID, description="The child's id in Care365.")]
+WishId = PathEx[int, P(ge=1, le=MAX_ID, description="The wish's id.")]
+T = TypeVar("T")
+
+
+def _route(operation_id: str) -> str:
+    return f"api:{operation_id}"
+
+
+def _child(
+    user: User,
+    child_id: int,
+    operation_id: str,
+    *,
+    allowed: Callable[[User, Child], bool] | None = None,
+) -> Child:
+    """The child through the access layer; an operation the user may not use for this child is
+    a refusal (403), written to the access log as one, never as a read."""
+    return child_get_for_user(
+        user, child_id, AccessPurpose.VIEW, route=_route(operation_id), allowed=allowed
+    )
+
+
+def _health(user: User, child: Child) -> bool:
+    """Examinations and screenings are for doctors and the registry's keepers only."""
+    return selectors.sees_health(user)
+
+
+def _examines(user: User, child: Child) -> bool:
+    """Examinations are entered by doctors only (the service checks it is the child's)."""
+    return services.enters_examinations(user)
+
+
+def _step(call: Callable[[], T]) -> T:
+    """A step on a wish: one that someone else took first answers 409 with the wish's state."""
+    try:
+        return call()
+    except CareStateError as exc:
+        raise HttpError(CONFLICT, str(exc)) from exc
+
+
+# ---- rendering ------------------------------------------------------------------------------
+
+
+def _user(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "username": user.username, "role": user.role}
+
+
+def _contact(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "child": c.child_id,
+        "kind": c.kind,
+        "occurred_at": c.occurred_at,
+        "occurred_on": c.occurred_on,
+        "duration_minutes": c.duration_minutes,
+        "what": c.what,
+        "mood": c.mood,
+        "activities": list(c.activities or []),
+        "channel": c.channel,
+        "parent": c.parent,
+        "follow_up_needed": c.follow_up_needed,
+        "follow_up_note": c.follow_up_note,
+        "logged_by": _user(c.logged_by),
+        "logged_by_role": c.logged_by_role,
+    }
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _examination(e: Examination) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "child": e.child_id,
+        "examined_on": e.examined_on,
+        "age_days": e.age_days,
+        "height_cm": _number(e.height_cm),
+        "weight_kg": _number(e.weight_kg),
+        "position": e.position,
+        "vision_left": _number(e.vision_left),
+        "vision_right": _number(e.vision_right),
+        "decayed_teeth": e.decayed_teeth,
+        "teeth_notes": e.teeth_notes,
+        "systolic": e.systolic,
+        "diastolic": e.diastolic,
+        "notes": e.notes,
+        "zhfa": e.zhfa,
+        "zwfa": e.zwfa,
+        "zbfa": e.zbfa,
+        "bmi": None if e.bmi is None else round(e.bmi, 2),
+        "growth_reference": e.growth_reference,
+        "growth_flags": list(e.growth_flags or []),
+        "growth_classes": list(e.growth_classes or []),
+    }
+
+
+def _screening(s: Screening) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "child": s.child_id,
+        "instrument": s.instrument,
+        "instrument_version": s.instrument_version,
+        "screened_on": s.screened_on,
+        "answers": list(s.answers or []),
+        "supplementary": dict(s.supplementary or {}),
+        "total": s.total,
+        "subscales": dict(s.subscales or {}),
+        "subscale_bands": dict(s.subscale_bands or {}),
+        "band": s.band,
+        "above_cutoff": s.above_cutoff,
+        "flags": list(s.flags or []),
+        "alert": s.alert_id,
+        "entered_by": _user(s.entered_by),
+    }
+
+
+def _due(user: User, item: DueItem) -> dict[str, Any]:
+    return {
+        "child": child_row(item.child, user),
+        "kind": item.kind,
+        "due_on": item.due_on,
+        "days_overdue": item.days_overdue,
+        "last_on": item.last_on,
+        "interval_days": item.interval_days,
+        "tightened": item.tightened,
+    }
+
+
+def _risk(user: User, r: RiskScore) -> dict[str, Any]:
+    return {
+        "child": child_row(r.child, user),
+        "score": r.score,
+        "on_list": r.on_list,
+        "computed_on": r.computed_on,
+        "reasons": list(r.reasons or []),
+    }
+
+
+def _wish(user: User, w: Wish) -> dict[str, Any]:
+    return {
+        "id": w.pk,
+        "what": w.what,
+        "cost_yuan": w.cost_yuan,
+        "state": w.state,
+        "posted_at": w.posted_at,
+        "claimed_at": w.claimed_at,
+        "delivered_at": w.delivered_at,
+        "confirmed_at": w.confirmed_at,
+        "claimed_by_you": w.claimed_by_id == user.pk,
+        "donor_name": w.donor_name,
+    }
+
+
+# ---- contacts -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/children/{child_id}/contacts",
+    response=responses(201, ContactOut),
+    operation_id="contact_log",
+    summary="Log a contact with a child",
+)
+def contact_log(request: HttpRequest, child_id: ChildId, payload: ContactIn) -> Status[Any]:
+    """A volunteer's visit, an officer's safety check, a doctor's consultation, a director's
+    home visit, or the parents' weekly contact: for a child paired with you (carers) or of your
+    area (directors, supervisors). A kind your role may not log, a time in the future or a
+    volunteer's visit without an activity is refused (422) and nothing is saved."""
+    user = account(request)
+    child = _child(user, child_id, "contact_log")
+    contact = services.contact_log(
+        actor=user,
+        child=child,
+        kind=payload.kind,
+        duration_minutes=payload.duration_minutes,
+        occurred_at=payload.occurred_at,
+        what=payload.what,
+        mood=payload.mood,
+        activities=list(payload.activities),
+        channel=payload.channel or "",
+        parent=payload.parent or "",
+        follow_up_needed=payload.follow_up_needed,
+        follow_up_note=payload.follow_up_note,
+    )
+    return Status(201, _contact(contact))
+
+
+@router.get(
+    "/children/{child_id}/contacts",
+    response=responses(200, ContactListOut),
+    operation_id="contact_list",
+    summary="A child's contacts",
+)
+def contact_list(request: HttpRequest, child_id: ChildId, page: Query[Page]) -> dict[str, Any]:
+    """Newest first, in the kinds your role may read: a volunteer the volunteers' visits only,
+    an officer everything but the doctor's consultations."""
+    user = account(request)
+    child = _child(user, child_id, "contact_list")
+    rows = selectors.contacts_for_child(user, child, limit=page.offset + page.limit)
+    return {
+        "items": [_contact(c) for c in list(rows)[page.offset :]],
+        "count": care_selectors.contacts_count_for_child(user, child),
+    }
+
+
+# ---- the due list ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/care/due",
+    response=responses(200, DueListOut),
+    operation_id="due_list",
+    summary="What is due and overdue for you",
+)
+def due_list(request: HttpRequest, query: Query[DueQuery]) -> dict[str, Any]:
+    """For every child you answer for, each planned contact (or examination) due by today plus
+    `within_days`, most overdue first. A volunteer answers for visits, an officer for safety
+    checks, a doctor for examinations, a director for home visits and the parents' contact;
+    supervisors and county administrators see every kind of their area."""
+    user = account(request)
+    kinds = None if query.kind is None else {str(query.kind)}
+    items = selectors.due_for_user(
+        user, timezone.localdate(), within_days=query.within_days, kinds=kinds
+    )
+    page = selectors.due_for_display(user, items[query.offset : query.offset + query.limit])
+    return {"items": [_due(user, item) for item in page], "count": len(items)}
+
+
+# ---- examinations ---------------------------------------------------------------------------
+
+
+@router.post(
+    "/children/{child_id}/examinations",
+    response=responses(201, ExaminationOut),
+    operation_id="examination_record",
+    summary="Enter a health examination",
+)
+def examination_record(
+    request: HttpRequest, child_id: ChildId, payload: ExaminationIn
+) -> Status[Any]:
+    """The child's doctor enters height, weight, vision, teeth and blood pressure; the WHO
+    z-scores, classes and flags are computed and kept with it. Other roles are refused (403)."""
+    user = account(request)
+    child = _child(user, child_id, "examination_record", allowed=_examines)
+    exam = services.examination_record(
+        actor=user,
+        child=child,
+        examined_on=payload.examined_on,
+        height_cm=payload.height_cm,
+        weight_kg=payload.weight_kg,
+        position=payload.position or "",
+        vision_left=payload.vision_left,
+        vision_right=payload.vision_right,
+        decayed_teeth=payload.decayed_teeth,
+        teeth_notes=payload.teeth_notes,
+        systolic=payload.systolic,
+        diastolic=payload.diastolic,
+        notes=payload.notes,
+    )
+    return Status(201, _examination(exam))
+
+
+@router.get(
+    "/children/{child_id}/examinations",
+    response=responses(200, ExaminationListOut),
+    operation_id="examination_list",
+    summary="A child's examinations",
+)
+def examination_list(request: HttpRequest, child_id: ChildId, page: Query[Page]) -> dict[str, Any]:
+    """Newest first, with the z-scores as computed when each was entered. Doctors and registry
+    staff only: officers and volunteers are refused (403)."""
+    user = account(request)
+    child = _child(user, child_id, "examination_list", allowed=_health)
+    exams = selectors.examinations_for_child(user, child)
+    return {
+        "items": [_examination(e) for e in exams[page.offset : page.offset + page.limit]],
+        "count": exams.count(),
+    }
+
+
+# ---- screenings -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/children/{child_id}/screenings",
+    response=responses(201, ScreeningOut),
+    operation_id="screening_record",
+    summary="Enter a wellbeing screening",
+)
+def screening_record(request: HttpRequest, child_id: ChildId, payload: ScreeningIn) -> Status[Any]:
+    """The child's doctor, or a children's director the county lists as trained, enters a
+    completed form; the total, subscales and band are computed with the instrument's version.
+    At or above the cut-off the doctor gets a referral task; any self-harm answer raises a
+    protection alert at once (`alert`). Needs the guardian's consent to screening (422 without);
+    officers and volunteers are refused (403)."""
+    user = account(request)
+    child = _child(user, child_id, "screening_record", allowed=_health)
+    row = services.screening_record(
+        actor=user,
+        child=child,
+        instrument=payload.instrument,
+        answers=list(payload.answers),
+        supplementary=dict(payload.supplementary),
+        screened_on=payload.screened_on,
+        source="api",
+    )
+    return Status(201, _screening(row))
+
+
+@router.get(
+    "/children/{child_id}/screenings",
+    response=responses(200, ScreeningListOut),
+    operation_id="screening_list",
+    summary="A child's screenings",
+)
+def screening_list(request: HttpRequest, child_id: ChildId, page: Query[Page]) -> dict[str, Any]:
+    """Newest first. Doctors and registry staff only: officers and volunteers are refused (403)."""
+    user = account(request)
+    child = _child(user, child_id, "screening_list", allowed=_health)
+    rows = selectors.screenings_for_child(user, child).select_related("entered_by")
+    return {
+        "items": [_screening(s) for s in rows[page.offset : page.offset + page.limit]],
+        "count": rows.count(),
+    }
+
+
+# ---- the risk list --------------------------------------------------------------------------
+
+
+@router.get(
+    "/care/risk",
+    response=responses(200, RiskListOut),
+    operation_id="risk_list",
+    summary="The risk list of your area",
+)
+def risk_list(request: HttpRequest, query: Query[RiskQuery]) -> dict[str, Any]:
+    """Children of your area on the risk list (score at or above the county's threshold),
+    highest first, each with its reasons as the daily job scored them. Directors, supervisors
+    and county administrators only (the reasons include health): others are refused (403)."""
+    user = account(request)
+    if user.role not in REGISTRY_ROLES:
+        raise PermissionDenied
+    rows = selectors.risk_list(user, on_list_only=not query.include_below)
+    return {
+        "items": [_risk(user, r) for r in rows[query.offset : query.offset + query.limit]],
+        "count": rows.count(),
+    }
+
+
+# ---- wishes ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/children/{child_id}/wishes",
+    response=responses(201, WishOut),
+    operation_id="wish_post",
+    summary="Post a child's small wish",
+)
+def wish_post(request: HttpRequest, child_id: ChildId, payload: WishIn) -> Status[Any]:
+    """By the child's director or supervisor, or the child's volunteer; the guardian must have
+    agreed to share with volunteers (422 otherwise), since the board shows the wish."""
+    user = account(request)
+    child = _child(user, child_id, "wish_post")
+    wish = services.wish_post(
+        actor=user, child=child, what=payload.what, cost_yuan=payload.cost_yuan, note=payload.note
+    )
+    return Status(201, _wish(user, wish))
+
+
+@router.get(
+    "/wishes/board",
+    response=responses(200, WishBoardOut),
+    operation_id="wish_board",
+    summary="Your county's wish board",
+)
+def wish_board(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    """Open and claimed wishes of your county, oldest first. Each shows only the child's given
+    name (or its initial), age and township: never a full name, village, school or address."""
+    user = account(request)
+    county = county_of_user(user) if user.role else None
+    cards = (
+        selectors.wish_board(county=county, today=timezone.localdate())
+        if county is not None
+        else []
+    )
+    return {
+        "items": [vars(c) for c in cards[page.offset : page.offset + page.limit]],
+        "count": len(cards),
+    }
+
+
+@router.post(
+    "/wishes/{wish_id}/claim",
+    response=responses(200, WishOut, CONFLICT),
+    operation_id="wish_claim",
+    summary="Claim a wish",
+)
+def wish_claim(
+    request: HttpRequest, wish_id: WishId, payload: WishClaimIn | None = None
+) -> dict[str, Any]:
+    """Anyone working in the child's county claims an open wish for themself; a director or
+    supervisor may claim it for a donor without an account. 409 if it was claimed first."""
+    user = account(request)
+    wish = care_selectors.wish_get_for_user(user, wish_id)
+    donor = payload.donor_name if payload is not None else ""
+    claimed = _step(lambda: services.wish_claim(actor=user, wish=wish, donor_name=donor))
+    return _wish(user, claimed)
+
+
+@router.post(
+    "/wishes/{wish_id}/deliver",
+    response=responses(200, WishOut, CONFLICT),
+    operation_id="wish_deliver",
+    summary="Mark a wish delivered",
+)
+def wish_deliver(request: HttpRequest, wish_id: WishId) -> dict[str, Any]:
+    """The gift reached the child: the claimer, or the child's volunteer, director or
+    supervisor. 409 unless the wish is claimed."""
+    user = account(request)
+    wish = care_selectors.wish_get_for_user(user, wish_id)
+    return _wish(user, _step(lambda: services.wish_deliver(actor=user, wish=wish)))
+
+
+@router.post(
+    "/wishes/{wish_id}/confirm",
+    response=responses(200, WishOut, CONFLICT),
+    operation_id="wish_confirm",
+    summary="Confirm a wish with the child",
+)
+def wish_confirm(
+    request: HttpRequest, wish_id: WishId, payload: WishConfirmIn | None = None
+) -> dict[str, Any]:
+    """The child's volunteer, director or supervisor confirms with the child that the wish came
+    true. 409 unless it was delivered."""
+    user = account(request)
+    wish = care_selectors.wish_get_for_user(user, wish_id)
+    note = payload.note if payload is not None else ""
+    return _wish(user, _step(lambda: services.wish_confirm(actor=user, wish=wish, note=note)))

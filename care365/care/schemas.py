@@ -1,0 +1,313 @@
+"""Input and output schemas of daily care's API: contacts, the due list, examinations,
+screenings, the risk list and small wishes.
+
+Inputs use daily care's own choices (kinds, activities, channels) so the OpenAPI schema lists the
+allowed values; the services still check everything that depends on the data (who may log what
+for which child, a time not in the future, answers that fit the instrument). Outputs carry ids,
+never a child's name: an integrator reads the child through `GET /children/{id}`, which the
+access layer logs and renders for the caller's role.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from care365.care import screening
+from care365.care.models import (
+    Activity,
+    ContactChannel,
+    ContactKind,
+    PlanKind,
+    Position,
+    WhichParent,
+)
+from care365.care.services.contacts import DURATION_MAX, FOLLOW_UP_MAX, WHAT_MAX
+from care365.care.services.wishes import COST_MAX, NOTE_MAX
+from care365.registry.schemas import LAX, Body, ChildRowOut, Day, InSchema, Page, Text, UserBrief
+
+_MOMENT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})"
+)
+
+
+def _iso_moment(value: Any) -> Any:
+    """A moment as JSON spells it, with its offset: "2026-06-01T09:30:00+08:00"."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _MOMENT.fullmatch(value):
+        raise PydanticCustomError(
+            "datetime_format", "Give the time as YYYY-MM-DDTHH:MM:SS with its offset."
+        )
+    return value
+
+
+Moment = Annotated[datetime, LAX, BeforeValidator(_iso_moment)]
+Minutes = Annotated[int, Field(ge=1, le=DURATION_MAX)]
+Decimal1 = Annotated[float, Field(allow_inf_nan=False)]
+
+
+# ---- contacts -------------------------------------------------------------------------------
+
+
+class ContactIn(Body):
+    kind: Annotated[ContactKind, LAX] = Field(
+        description="A volunteer logs volunteer_visit, an officer safety_check, a doctor "
+        "consultation, a director or supervisor home_visit; parent_contact (亲情视频) any of them."
+    )
+    duration_minutes: Minutes = Field(description="How long it took, 1-720 minutes.")
+    occurred_at: Moment | None = Field(
+        None, description="When, with its offset; now if left out. Up to 90 days back."
+    )
+    what: Text = Field("", max_length=WHAT_MAX, description="What was done.")
+    mood: int | None = Field(
+        None, ge=1, le=5, description="The child's mood, 1 very sad ... 5 very happy."
+    )
+    activities: list[Annotated[Activity, LAX]] = Field(
+        default_factory=list,
+        max_length=len(Activity),
+        description="For a volunteer's visit, at least one; for other kinds, none.",
+    )
+    channel: Annotated[ContactChannel, LAX] | None = Field(
+        None, description="For the parents' contact (required there): phone, video or in_person."
+    )
+    parent: Annotated[WhichParent, LAX] | None = Field(
+        None, description="For the parents' contact: father, mother or both."
+    )
+    follow_up_needed: bool = False
+    follow_up_note: Text = Field(
+        "", max_length=FOLLOW_UP_MAX, description="What needs following up (required with it)."
+    )
+
+
+class ContactOut(Schema):
+    id: int
+    child: int
+    kind: str
+    occurred_at: datetime
+    occurred_on: date = Field(description="The day in the county's time zone.")
+    duration_minutes: int
+    what: str
+    mood: int | None
+    activities: list[str]
+    channel: str
+    parent: str
+    follow_up_needed: bool
+    follow_up_note: str
+    logged_by: UserBrief
+    logged_by_role: str
+
+
+class ContactListOut(Schema):
+    items: list[ContactOut]
+    count: int = Field(description="How many contacts of the kinds your role may read.")
+
+
+# ---- the due list ---------------------------------------------------------------------------
+
+
+class DueQuery(InSchema):
+    within_days: int = Field(
+        0, ge=0, le=60, description="Also what falls due in this many days (0: due by today)."
+    )
+    kind: Annotated[PlanKind, LAX] | None = Field(None, description="Only this planned kind.")
+    limit: int = Field(100, ge=1, le=500, description="Items to return (most overdue first).")
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class DueOut(Schema):
+    child: ChildRowOut
+    kind: str = Field(
+        description="volunteer_visit, home_visit, safety_check, parent_contact or examination"
+    )
+    due_on: date
+    days_overdue: int = Field(description="Today minus the due date: 0 due today, below 0 not yet.")
+    last_on: date | None = Field(description="The last contact or examination of this kind.")
+    interval_days: int | None = Field(description="The expected interval; null for examinations.")
+    tightened: bool = Field(description="The interval is tightened: the child is on the risk list.")
+
+
+class DueListOut(Schema):
+    items: list[DueOut]
+    count: int
+
+
+# ---- examinations ---------------------------------------------------------------------------
+
+
+class ExaminationIn(Body):
+    examined_on: Day
+    height_cm: float | None = Field(None, ge=30, le=230, allow_inf_nan=False)
+    weight_kg: float | None = Field(None, ge=0.5, le=250, allow_inf_nan=False)
+    position: Annotated[Position, LAX] | None = Field(
+        None, description="How a child under 5 was measured: length (lying) or height (standing)."
+    )
+    vision_left: float | None = Field(
+        None, ge=3.0, le=5.3, allow_inf_nan=False, description="Five-point notation, 3.0-5.3."
+    )
+    vision_right: float | None = Field(None, ge=3.0, le=5.3, allow_inf_nan=False)
+    decayed_teeth: int | None = Field(None, ge=0, le=32)
+    teeth_notes: Text = Field("", max_length=500)
+    systolic: int | None = Field(None, ge=50, le=250)
+    diastolic: int | None = Field(None, ge=20, le=150)
+    notes: Text = Field("", max_length=5000)
+
+
+class ExaminationOut(Schema):
+    id: int
+    child: int
+    examined_on: date
+    age_days: int
+    height_cm: float | None
+    weight_kg: float | None
+    position: str
+    vision_left: float | None
+    vision_right: float | None
+    decayed_teeth: int | None
+    teeth_notes: str
+    systolic: int | None
+    diastolic: int | None
+    notes: str
+    zhfa: float | None = Field(description="Height-for-age z (WHO), 2 decimals.")
+    zwfa: float | None = Field(description="Weight-for-age z; null over 10 years.")
+    zbfa: float | None = Field(description="BMI-for-age z.")
+    bmi: float | None
+    growth_reference: str = Field(description="who2006 (0-5 years) or who2007 (5-19 years)")
+    growth_flags: list[str] = Field(description="Implausible values: measure again.")
+    growth_classes: list[str] = Field(description="stunting, thinness, overweight, obesity, ...")
+
+
+class ExaminationListOut(Schema):
+    items: list[ExaminationOut]
+    count: int
+
+
+# ---- screenings -----------------------------------------------------------------------------
+
+
+class ScreeningIn(Body):
+    instrument: Annotated[str, Field(pattern="^(" + "|".join(screening.BUILTIN) + ")$")] = Field(
+        description="phq9 (12+), gad7 (12+) or ces-dc (6-17)."
+    )
+    answers: list[Annotated[int, Field(ge=0, le=10)]] = Field(
+        min_length=1,
+        max_length=100,
+        description="The score of each answer as printed on the form, in item order.",
+    )
+    supplementary: dict[Annotated[str, Field(max_length=40)], int] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Answers to the form's supplementary questions, by code (not scored).",
+    )
+    screened_on: Day | None = Field(None, description="Today if left out; up to 90 days back.")
+
+
+class ScreeningOut(Schema):
+    id: int
+    child: int
+    instrument: str
+    instrument_version: str
+    screened_on: date
+    answers: list[int]
+    supplementary: dict[str, int]
+    total: int
+    subscales: dict[str, int]
+    subscale_bands: dict[str, str]
+    band: str
+    above_cutoff: bool
+    flags: list[str] = Field(description='"self_harm" raised a protection alert at once.')
+    alert: int | None = Field(description="The id of the self-harm alert raised, if any.")
+    entered_by: UserBrief
+
+
+class ScreeningListOut(Schema):
+    items: list[ScreeningOut]
+    count: int
+
+
+# ---- the risk list --------------------------------------------------------------------------
+
+
+class RiskQuery(Page):
+    include_below: bool = Field(
+        False, description="Also children with a score below the county's threshold."
+    )
+
+
+class RiskReasonOut(Schema):
+    reason: str = Field(
+        description="overdue_contact, self_harm, alone_under_16, ... (docs/care.md)"
+    )
+    points: int
+    params: dict[str, Any] = Field(description="The facts behind it: days, kinds, moods, classes.")
+
+
+class RiskOut(Schema):
+    child: ChildRowOut
+    score: int
+    on_list: bool
+    computed_on: date
+    reasons: list[RiskReasonOut] = Field(description="Highest first.")
+
+
+class RiskListOut(Schema):
+    items: list[RiskOut]
+    count: int
+
+
+# ---- wishes ---------------------------------------------------------------------------------
+
+
+class WishIn(Body):
+    what: Text = Field(min_length=1, max_length=200, description="What the child wishes for.")
+    cost_yuan: int = Field(ge=1, le=COST_MAX, description="A rough cost in yuan.")
+    note: Text = Field("", max_length=NOTE_MAX)
+
+
+class WishClaimIn(Body):
+    donor_name: Text = Field(
+        "",
+        max_length=100,
+        description="A director or supervisor claims for a donor without an account; empty: "
+        "you claim it yourself.",
+    )
+
+
+class WishConfirmIn(Body):
+    note: Text = Field("", max_length=NOTE_MAX, description="How the child received it.")
+
+
+class WishOut(Schema):
+    """A wish after a step. No child's name or id: the board and its steps identify nobody."""
+
+    id: int
+    what: str
+    cost_yuan: int
+    state: str = Field(description="open, claimed, delivered, confirmed or withdrawn")
+    posted_at: datetime
+    claimed_at: datetime | None
+    delivered_at: datetime | None
+    confirmed_at: datetime | None
+    claimed_by_you: bool
+    donor_name: str
+
+
+class WishCardOut(Schema):
+    id: int
+    name: str = Field(description="The child's given name, or its initial.")
+    age: int
+    township: str
+    what: str
+    cost_yuan: int
+    state: str = Field(description="open or claimed")
+
+
+class WishBoardOut(Schema):
+    items: list[WishCardOut]
+    count: int

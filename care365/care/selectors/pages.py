@@ -1,0 +1,149 @@
+"""Reads the daily-care pages and the API share, on top of daily care's own selectors: which
+kinds of contact a user may log for a child, a wish or a task as the user may reach it, and the
+care sections of a child's page. Every child comes from the access layer; health and screening
+data only through `care.selectors`, which give nothing to officers and volunteers. Who may do
+what is asked of the predicates beside daily care's services (`care.services`), never decided
+here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from care365.accounts.access import children_for_user, county_of_user
+from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, Role, User
+from care365.care import plans, selectors, services
+from care365.care.charts import Chart, growth_charts
+from care365.care.models import (
+    CareTask,
+    Contact,
+    ContactKind,
+    Examination,
+    HealthSession,
+    RiskScore,
+    Screening,
+    Wish,
+)
+from care365.registry.models import Child
+
+# The kind a role's log form starts on: what the role mainly logs.
+DEFAULT_KIND: dict[str, str] = {
+    Role.VOLUNTEER: ContactKind.VOLUNTEER_VISIT,
+    Role.POLICE: ContactKind.SAFETY_CHECK,
+    Role.DOCTOR: ContactKind.CONSULTATION,
+    Role.DIRECTOR: ContactKind.HOME_VISIT,
+    Role.SUPERVISOR: ContactKind.HOME_VISIT,
+}
+# Who may enter examinations' overdue list: the roles that answer for examinations.
+EXAM_LIST_ROLES = frozenset({Role.DOCTOR, Role.SUPERVISOR, Role.COUNTY_ADMIN})
+# Who records health education sessions.
+HEALTH_SESSION_ROLES = frozenset({Role.DOCTOR, *REGISTRY_ROLES})
+RECENT_CONTACTS = 10
+
+
+def loggable_kinds(user: User, child: Child) -> list[str]:
+    """The kinds of contact the user may log for this child (`services.contact_kinds_allowed`),
+    the role's own kind first."""
+    kinds = services.contact_kinds_allowed(user, child)
+    first = DEFAULT_KIND.get(user.role)
+    return sorted(kinds, key=lambda k: (k != first, ContactKind.values.index(k)))
+
+
+def kind_for(kinds: list[str], wanted: str | None) -> str:
+    """The kind the form opens on: the one asked for (a due list's row) if the user may log it."""
+    if wanted in kinds:
+        return str(wanted)
+    return kinds[0]
+
+
+def wish_get_for_user(user: User, wish_id: int) -> Wish:
+    """A wish the user may act on: one of the children they see, one they claimed, or one on
+    their county's board. Anything else is 404, like a missing wish."""
+    if user.role not in (*REGISTRY_ROLES, *CARER_ROLES):
+        raise Http404
+    reach = Q(child__in=children_for_user(user).values("pk")) | Q(claimed_by=user)
+    county = county_of_user(user)
+    if county is not None:
+        reach |= selectors.on_wish_board(county)
+    wish = (
+        Wish.objects.filter(reach, pk=wish_id)
+        .select_related("child", "child__village", "child__village__parent")
+        .first()
+    )
+    if wish is None:
+        raise Http404
+    return wish
+
+
+def task_get_for_user(user: User, task_id: int) -> CareTask:
+    """An open or done task the user holds, or (directors, supervisors) one of their area."""
+    task = selectors.care_tasks_for_user(user, open_only=False).filter(pk=task_id).first()
+    if task is None:
+        raise Http404
+    return task
+
+
+def contacts_count_for_child(user: User, child: Child) -> int:
+    return Contact.objects.filter(
+        child=child, kind__in=sorted(selectors.visible_contact_kinds(user))
+    ).count()
+
+
+def health_sessions_for_child(user: User, child: Child) -> QuerySet[HealthSession]:
+    """The health education sessions the child came to (health roles only)."""
+    if not selectors.sees_health(user):
+        return HealthSession.objects.none()
+    return (
+        HealthSession.objects.filter(children=child)
+        .select_related("area", "doctor")
+        .order_by("-held_on", "-pk")
+    )
+
+
+@dataclass
+class ChildCare:
+    """What the care sections of a child's page show to one user."""
+
+    kinds: list[str] = field(default_factory=list)  # what the user may log
+    contacts: list[Contact] = field(default_factory=list)
+    coverage: plans.PlanCoverage | None = None
+    due: list[selectors.DueItem] = field(default_factory=list)
+    sees_health: bool = False
+    examinations: list[Examination] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    sessions: list[HealthSession] = field(default_factory=list)
+    screenings: list[Screening] = field(default_factory=list)
+    may_screen: bool = False
+    may_examine: bool = False
+    risk: RiskScore | None = None
+    wishes: list[tuple[Wish, list[str]]] = field(default_factory=list)  # with the user's steps
+    may_post_wish: bool = False
+
+
+def child_care(user: User, child: Child, today: date) -> ChildCare:
+    """The care sections of the child's page, each within what the user's role may read: a
+    volunteer gets the volunteers' visits and their 365 figure, and nothing of health."""
+    care = ChildCare(kinds=loggable_kinds(user, child))
+    care.contacts = list(selectors.contacts_for_child(user, child, limit=RECENT_CONTACTS))
+    care.coverage = selectors.coverage_for_child(user, child, today)
+    mine = selectors.RESPONSIBLE.get(user.role, frozenset())
+    if child.is_active and mine:
+        care.due = selectors.plan_status(children_for_user(user).filter(pk=child.pk), mine, today)
+    care.sees_health = selectors.sees_health(user)
+    if care.sees_health:
+        care.examinations = list(selectors.examinations_for_child(user, child))
+        care.charts = growth_charts(child.sex, selectors.growth_points(user, child))
+        care.sessions = list(health_sessions_for_child(user, child)[:10])
+        care.screenings = list(selectors.screenings_for_child(user, child))
+        care.may_screen = child.is_active and services.may_screen(user, child)
+        care.may_examine = services.may_examine(user, child)
+    care.risk = selectors.risk_for_child(user, child)
+    care.wishes = [
+        (wish, services.wish_steps_allowed(user, wish))
+        for wish in selectors.wishes_for_child(user, child).exclude(state=Wish.State.WITHDRAWN)[:10]
+    ]
+    care.may_post_wish = services.may_post_wish(user, child)
+    return care

@@ -1,0 +1,30 @@
+"""The care pages. Every id in a route is an <id:...> (care365/core/ids.py)."""
+
+from django.urls import path
+
+from care365.care import views
+
+app_name = "care"
+
+urlpatterns = [
+    path("care/due/", views.due_list, name="care-due"),
+    path("care/tasks/<id:task_id>/done/", views.care_task_done, name="care-task-done"),
+    path("care/examinations/", views.examinations_due, name="care-exams-due"),
+    path("care/health-sessions/", views.health_sessions, name="care-health-sessions"),
+    path("care/risk/", views.risk_list, name="care-risk"),
+    path("care/wishes/", views.wishes, name="care-wishes"),
+    path("care/wishes/<id:wish_id>/<str:action>/", views.wish_act, name="care-wish-act"),
+    path("care/events/", views.care_events, name="care-events"),
+    path("children/<id:child_id>/contacts/new/", views.contact_log, name="care-contact-log"),
+    path(
+        "children/<id:child_id>/examinations/new/",
+        views.examination_record,
+        name="care-exam-record",
+    ),
+    path(
+        "children/<id:child_id>/screenings/new/",
+        views.screening_record,
+        name="care-screening-record",
+    ),
+    path("children/<id:child_id>/wishes/new/", views.wish_post, name="care-wish-post"),
+]

@@ -1,0 +1,582 @@
+"""Daily care pages: log a contact from a phone, the due and overdue list, examinations and the
+doctor's overdue list, screenings, health education sessions, the risk list, small wishes and
+care events; and the care sections of a child's page.
+
+Children come from the access layer; health and screening data only through daily care's
+selectors (nothing for officers and volunteers); every write is one daily-care service, whose
+errors are shown beside the fields they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from care365.accounts.access import areas_for_user, child_get_for_user, county_of_user
+from care365.accounts.http import account
+from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
+from care365.accounts.visibility import child_row
+from care365.areas.models import Area
+from care365.care import forms as care_forms
+from care365.care import screening, selectors, services
+from care365.care.models import LOGGED_BY, PlanKind, Wish
+from care365.care.selectors import pages as care_selectors
+from care365.care.services import CareStateError
+from care365.registry import forms
+from care365.registry.models import Child
+
+WISH_ACTIONS = ("claim", "release", "deliver", "confirm", "withdraw")
+DUE_AHEAD_DAYS = 7  # the due page shows what falls due in the next week too
+EXAMS_AHEAD_DAYS = 30
+HOME_ROWS = 8
+
+
+def _child(
+    user: User,
+    child_id: int,
+    route: str,
+    *,
+    allowed: Callable[[User, Child], bool] | None = None,
+) -> Child:
+    """The child through the access layer; a page the user may not use for this child is a
+    refusal (403), written to the access log as one."""
+    return child_get_for_user(
+        user, child_id, AccessPurpose.VIEW, route=f"web:{route}", allowed=allowed
+    )
+
+
+def _logs_contacts(user: User, child: Child) -> bool:
+    return bool(care_selectors.loggable_kinds(user, child))
+
+
+def _screens(user: User, child: Child) -> bool:
+    return child.is_active and services.may_screen(user, child)
+
+
+def _to_child(child_id: int) -> HttpResponseRedirect:
+    return redirect("registry:child-detail", child_id=child_id)
+
+
+def _service_errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# --- the child's page ------------------------------------------------------------------------
+
+
+def child_care_context(user: User, child: Child) -> dict[str, Any]:
+    """The care sections of a child's page (children.py's detail view adds them)."""
+    care = care_selectors.child_care(user, child, timezone.localdate())
+    context: dict[str, Any] = {"care": care}
+    if care.kinds:
+        context["contact_form"] = care_forms.ContactLogForm(
+            kinds=care.kinds, kind=care.kinds[0], auto_id="id_contact_%s"
+        )
+    return context
+
+
+# --- contacts --------------------------------------------------------------------------------
+
+
+@login_required
+def contact_log(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Log a contact: the form is short so that it takes under a minute on a phone. The kind
+    starts on the user's own (or the due list's row); nothing is saved unless all of it is."""
+    user = account(request)
+    child = _child(user, child_id, "care-contact-log", allowed=_logs_contacts)
+    kinds = care_selectors.loggable_kinds(user, child)
+    data = request.POST if request.method == "POST" else None
+    wanted = (data or request.GET).get("kind")
+    back = "due" if (data or request.GET).get("back") == "due" else "child"
+    form = care_forms.ContactLogForm(
+        data, kinds=kinds, kind=care_selectors.kind_for(kinds, wanted), auto_id="id_contact_%s"
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.contact_log(actor=user, child=child, **form.values())
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The contact is logged. Thank you."))
+            return redirect("care:care-due") if back == "due" else _to_child(child.pk)
+    return render(
+        request,
+        "care/contact_log.html",
+        {"form": form, "child": child_row(child, user), "back": back},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- due and overdue -------------------------------------------------------------------------
+
+
+def _due_row(user: User, item: selectors.DueItem) -> dict[str, Any]:
+    """One row of a due list, with the form it links to when the user can do it."""
+    kind = str(item.kind)
+    if kind == PlanKind.EXAMINATION:
+        can_do = user.role == Role.DOCTOR
+    else:
+        can_do = user.role in LOGGED_BY[kind]
+    return {
+        "child": child_row(item.child, user),
+        "kind": kind,
+        "due_on": item.due_on,
+        "days_overdue": item.days_overdue,
+        "overdue_days": max(item.days_overdue, 0),
+        "due_in": max(-item.days_overdue, 0),
+        "last_on": item.last_on,
+        "tightened": item.tightened,
+        "can_do": can_do,
+        "is_exam": kind == PlanKind.EXAMINATION,
+    }
+
+
+def _due_page(request: HttpRequest, user: User, items: list[selectors.DueItem]) -> Page[Any]:
+    """The requested page of due items as rows: only the page's children are read in full."""
+    page: Page[Any] = Paginator(items, settings.PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    shown = selectors.due_for_display(user, list(page.object_list))
+    page.object_list = [_due_row(user, item) for item in shown]
+    return page
+
+
+@login_required
+def due_list(request: HttpRequest) -> HttpResponse:
+    """Everything the user answers for that is due in the next week or overdue, most overdue
+    first, each row linking to the form for that child and kind; and their open tasks."""
+    user = account(request)
+    items = selectors.due_for_user(user, timezone.localdate(), within_days=DUE_AHEAD_DAYS)
+    page = _due_page(request, user, items)
+    return render(
+        request,
+        "care/due.html",
+        {
+            "page": page,
+            "overdue": sum(1 for i in items if i.days_overdue > 0),
+            "total": len(items),
+            "ahead": DUE_AHEAD_DAYS,
+            "tasks": list(selectors.care_tasks_for_user(user)[:50]),
+            "task_form": care_forms.TaskDoneForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def care_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = account(request)
+    task = care_selectors.task_get_for_user(user, task_id)
+    form = care_forms.TaskDoneForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.care_task_done(actor=user, task=task, note=note)
+    except CareStateError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        _service_errors(request, exc)
+    else:
+        messages.success(request, _("The task is done."))
+    return redirect("care:care-due")
+
+
+# --- health ----------------------------------------------------------------------------------
+
+
+@login_required
+def examinations_due(request: HttpRequest) -> HttpResponse:
+    """The doctor's overdue examinations (and those due within a month); supervisors and county
+    administrators see their area's."""
+    user = account(request)
+    if user.role not in care_selectors.EXAM_LIST_ROLES:
+        raise PermissionDenied
+    items = selectors.examinations_due(user, timezone.localdate(), within_days=EXAMS_AHEAD_DAYS)
+    return render(
+        request,
+        "care/exams_due.html",
+        {"page": _due_page(request, user, items), "total": len(items), "ahead": EXAMS_AHEAD_DAYS},
+    )
+
+
+@login_required
+def examination_record(request: HttpRequest, child_id: int) -> HttpResponse:
+    """The child's doctor enters an examination; the WHO z-scores are computed as it is saved."""
+    user = account(request)
+    child = _child(user, child_id, "care-exam-record", allowed=services.may_examine)
+    form = care_forms.ExaminationForm(request.POST or None)
+    if form.is_bound and form.is_valid():
+        try:
+            exam = services.examination_record(actor=user, child=child, **form.values())
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            if exam.growth_flags:
+                messages.warning(
+                    request,
+                    _("Saved. A value looks implausible: please check the measurement."),
+                )
+            else:
+                messages.success(request, _("The examination is saved."))
+            return _to_child(child.pk)
+    return render(
+        request,
+        "care/exam_form.html",
+        {"form": form, "child": child_row(child, user)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _area_children(
+    request: HttpRequest, user: User, areas: QuerySet[Area]
+) -> tuple[QuerySet[Child], Area | None, bool]:
+    """The children a session or event form offers, and whether an area must be chosen first.
+
+    A doctor's or a director's children are few: all of them. A supervisor's or a county
+    administrator's are many: the children of the area they choose first (a village or a
+    township), so the page never lists a whole county."""
+    children = selectors.responsible_children(user)
+    raw = (request.POST if request.method == "POST" else request.GET).get("area", "")
+    area = areas.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
+    if user.role in (Role.DOCTOR, Role.DIRECTOR):
+        return children, area, False
+    if area is None:
+        return children.none(), None, True
+    return children.filter(village__code__startswith=area.code), area, False
+
+
+def _session_areas(user: User) -> QuerySet[Area]:
+    if user.role == Role.DOCTOR:
+        county = county_of_user(user)
+        if county is None:
+            return Area.objects.none()
+        return Area.objects.filter(code__startswith=county.code).exclude(pk=county.pk)
+    return areas_for_user(user).exclude(level=Area.Level.COUNTY)
+
+
+@login_required
+def health_sessions(request: HttpRequest) -> HttpResponse:
+    """Health education sessions: record one (topic, day, place, the children present) and the
+    list of those the user led, recorded, or held in their area."""
+    user = account(request)
+    if user.role not in care_selectors.HEALTH_SESSION_ROLES:
+        raise PermissionDenied
+    areas = _session_areas(user)
+    children, area, pick_area = _area_children(request, user, areas)
+    form = care_forms.HealthSessionForm(
+        request.POST or None,
+        user=user,
+        areas=areas,
+        children=children,
+        initial={"area": area},
+    )
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.health_session_record(
+                actor=user,
+                topic=d["topic"],
+                held_on=d["held_on"],
+                area=d["area"],
+                children=form.chosen_children(),
+                place=d.get("place") or "",
+                notes=d.get("notes") or "",
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The session is recorded."))
+            return redirect("care:care-health-sessions")
+    sessions = selectors.health_sessions_for_user(user).prefetch_related("children")[:50]
+    return render(
+        request,
+        "care/health_sessions.html",
+        {"form": form, "sessions": sessions, "pick_area": pick_area, "areas": areas, "area": area},
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- screenings ------------------------------------------------------------------------------
+
+
+@login_required
+def screening_record(request: HttpRequest, child_id: int) -> HttpResponse:
+    """The child's doctor, or a director trained in screening, enters a completed form. A
+    self-harm answer raises a protection alert at once; a positive screen refers to the doctor."""
+    user = account(request)
+    child = _child(user, child_id, "care-screening-record", allowed=_screens)
+    age = child.age_on(timezone.localdate())
+    suited = [form for form in screening.builtin_all().values() if form.suits_age(age)]
+    consented = services.screening_consent_holds(child)
+    code = (request.POST if request.method == "POST" else request.GET).get("instrument", "")
+    instrument = next((f for f in suited if f.code == code), None)
+    context: dict[str, Any] = {
+        "child": child_row(child, user),
+        "suited": suited,
+        "consented": consented,
+        "instrument": instrument,
+        "language": get_language() or settings.LANGUAGE_CODE,
+    }
+    if instrument is None or not consented:
+        return render(request, "care/screening_form.html", context)
+    form = care_forms.ScreeningForm(
+        request.POST if request.method == "POST" else None,
+        instrument=instrument,
+        language=context["language"],
+    )
+    context["form"] = form
+    if form.is_bound and form.is_valid():
+        try:
+            row = services.screening_record(
+                actor=user,
+                child=child,
+                instrument=instrument.code,
+                answers=form.answers(),
+                supplementary=form.supplementary(),
+                screened_on=form.cleaned_data["screened_on"],
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            if row.alert_id is not None:
+                messages.error(
+                    request,
+                    _(
+                        "A self-harm answer: a protection alert is raised and the child's "
+                        "officer and doctor are being told now."
+                    ),
+                )
+            elif row.above_cutoff:
+                messages.warning(
+                    request, _("At or above the cut-off: the child's doctor has a referral task.")
+                )
+            else:
+                messages.success(request, _("The screening is saved."))
+            return _to_child(child.pk)
+    return render(
+        request,
+        "care/screening_form.html",
+        context,
+        status=400 if form.is_bound else 200,
+    )
+
+
+# --- the risk list ---------------------------------------------------------------------------
+
+
+@login_required
+def risk_list(request: HttpRequest) -> HttpResponse:
+    """The children of the user's area on the risk list, highest first, with their reasons."""
+    user = account(request)
+    if user.role not in REGISTRY_ROLES:
+        raise PermissionDenied
+    page = Paginator(selectors.risk_list(user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [{"child": child_row(r.child, user), "risk": r} for r in page.object_list]
+    return render(request, "care/risk.html", {"page": page, "rows": rows})
+
+
+def risk_rows(user: User, *, limit: int) -> list[dict[str, Any]]:
+    return [
+        {"child": child_row(r.child, user), "risk": r} for r in selectors.risk_list(user)[:limit]
+    ]
+
+
+# --- wishes ----------------------------------------------------------------------------------
+
+
+@login_required
+def wish_post(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Post a child's small wish (the child's director, supervisor or volunteer)."""
+    user = account(request)
+    child = _child(user, child_id, "care-wish-post", allowed=services.may_post_wish)
+    form = care_forms.WishForm(request.POST or None)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.wish_post(
+                actor=user,
+                child=child,
+                what=d["what"],
+                cost_yuan=d["cost_yuan"],
+                note=d.get("note") or "",
+            )
+        except ValidationError as exc:
+            forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The wish is on the board."))
+            return _to_child(child.pk)
+    return render(
+        request,
+        "care/wish_form.html",
+        {"form": form, "child": child_row(child, user)},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+def wishes(request: HttpRequest) -> HttpResponse:
+    """The county's wish board (a given name or initial, age and township only), the wishes the
+    user claimed, and the wishes of the children the user cares for."""
+    user = account(request)
+    county = county_of_user(user) if user.role else None
+    cards = (
+        selectors.wish_board(county=county, today=timezone.localdate())
+        if county is not None
+        else []
+    )
+    page = Paginator(cards, settings.PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    own = [
+        {
+            "wish": w,
+            "child": child_row(w.child, user),
+            "actions": services.wish_steps_allowed(user, w),
+        }
+        for w in selectors.wishes_for_user(user).exclude(state=Wish.State.WITHDRAWN)[:50]
+    ]
+    return render(
+        request,
+        "care/wishes.html",
+        {
+            "page": page,
+            "claimed": list(selectors.wishes_claimed_by(user)),
+            "own": own,
+            "for_donor": user.role in REGISTRY_ROLES,
+            "act_form": care_forms.WishActForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def wish_act(request: HttpRequest, wish_id: int, action: str) -> HttpResponse:
+    """Claim, give back, deliver, confirm with the child, or withdraw a wish."""
+    user = account(request)
+    if action not in WISH_ACTIONS:
+        raise PermissionDenied
+    wish = care_selectors.wish_get_for_user(user, wish_id)
+    form = care_forms.WishActForm(request.POST)
+    d = form.cleaned_data if form.is_valid() else {"donor_name": "", "note": ""}
+    try:
+        if action == "claim":
+            services.wish_claim(actor=user, wish=wish, donor_name=d.get("donor_name") or "")
+        elif action == "release":
+            services.wish_release(actor=user, wish=wish)
+        elif action == "deliver":
+            services.wish_deliver(actor=user, wish=wish)
+        elif action == "confirm":
+            services.wish_confirm(actor=user, wish=wish, note=d.get("note") or "")
+        else:
+            services.wish_withdraw(actor=user, wish=wish)
+    except CareStateError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        _service_errors(request, exc)
+    else:
+        done = {
+            "claim": _("The wish is yours: thank you."),
+            "release": _("The wish is back on the board."),
+            "deliver": _("Marked as delivered."),
+            "confirm": _("Confirmed with the child."),
+            "withdraw": _("The wish is withdrawn."),
+        }
+        messages.success(request, done[action])
+    if request.POST.get("back") == "child":
+        return _to_child(wish.child_id)
+    return redirect("care:care-wishes")
+
+
+# --- care events -----------------------------------------------------------------------------
+
+
+@login_required
+def care_events(request: HttpRequest) -> HttpResponse:
+    """Events such as the Children's Day gifts: who came, what was given. Directors, supervisors
+    and county administrators record them for their area."""
+    user = account(request)
+    keeper = user.role in REGISTRY_ROLES
+    if request.method == "POST" and not keeper:
+        raise PermissionDenied
+    form = None
+    areas = areas_for_user(user)
+    area, pick_area = None, False
+    if keeper:
+        children, area, pick_area = _area_children(request, user, areas)
+        form = care_forms.CareEventForm(
+            request.POST or None,
+            user=user,
+            areas=areas,
+            children=children,
+            initial={"area": area},
+        )
+        if form.is_bound and form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.care_event_record(
+                    actor=user,
+                    kind=d["kind"],
+                    title=d["title"],
+                    held_on=d["held_on"],
+                    area=d["area"],
+                    children=form.chosen_children(),
+                    given=d.get("given") or "",
+                    place=d.get("place") or "",
+                    notes=d.get("notes") or "",
+                )
+            except ValidationError as exc:
+                forms.add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The event is recorded."))
+                return redirect("care:care-events")
+    events = (
+        selectors.care_events_for_user(user)
+        .prefetch_related("children")
+        .select_related("area")[:50]
+    )
+    return render(
+        request,
+        "care/events.html",
+        {"form": form, "events": events, "pick_area": pick_area, "areas": areas, "area": area},
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+# --- the home pages --------------------------------------------------------------------------
+
+HOME_AHEAD_DAYS = 2  # as the daily digest: overdue, today, and the next two days
+
+
+def home_care(user: User) -> dict[str, Any]:
+    """The care sections of the user's home page: what is due and overdue, their tasks, the
+    risk list's top (directors, supervisors, administrators) and the area's 365 figure
+    (supervisors and administrators)."""
+    today = timezone.localdate()
+    items = selectors.due_for_user(user, today, within_days=HOME_AHEAD_DAYS)
+    care: dict[str, Any] = {
+        "due": [
+            _due_row(user, item) for item in selectors.due_for_display(user, items[:HOME_ROWS])
+        ],
+        "due_total": len(items),
+        "overdue": sum(1 for item in items if item.days_overdue > 0),
+        "tasks": list(selectors.care_tasks_for_user(user)[:10]),
+        "exams": user.role in care_selectors.EXAM_LIST_ROLES,
+        "sessions": user.role in care_selectors.HEALTH_SESSION_ROLES,
+        "keeper": user.role in REGISTRY_ROLES,
+    }
+    if user.role in REGISTRY_ROLES:
+        care["risk"] = risk_rows(user, limit=5)
+    if user.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR) and user.area is not None:
+        care["coverage"] = selectors.coverage_for_area(user, user.area, today, breakdown=True)
+    return care

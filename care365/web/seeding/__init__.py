@@ -1,5 +1,0 @@
-"""The synthetic county: areas, children with their families, and carers (`care365 seed`)."""
-
-from care365.web.seeding.run import SeedRefusedError, SeedResult, seed_county
-
-__all__ = ["SeedRefusedError", "SeedResult", "seed_county"]

@@ -1,0 +1,246 @@
+"""The `care365 worker` loop: escalation, the notification outbox and the periodic jobs that any
+number of worker processes share.
+
+Like healthchecks' `sendalerts`, a worker is a plain loop: every sweep it writes its heartbeat,
+fires the escalation steps that are due (care365.protection: each step exactly once however many
+workers sweep) and sends the queued notifications, and every `interval` it runs each periodic job
+that is due. A sweep comes every CARE365_SWEEP_INTERVAL_MS (1 s), sooner when an escalation
+deadline is nearer; in `run_forever` the outbox has a thread of its own, so a slow mail server
+never holds up an escalation. A job is due once per day. A worker claims the day's run with
+a conditional update of the job's row (`last_run_on < today`) inside the transaction that runs
+the job, so two workers never both run it the same day (PostgreSQL: the row is locked and a
+second worker skips it; SQLite: write transactions are serialised), and a job that fails rolls its
+claim back and is tried again on the next sweep. Every job is idempotent and works from what is in
+the tables, so a day the workers missed is caught up by the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from care365.accounts.jobs import audit_checkpoint
+from care365.care.digest import digest_send_all
+from care365.care.jobs import risk_recompute
+from care365.core.maintenance import db_analyze
+from care365.core.models import PeriodicJobRun, WorkerHeartbeat
+from care365.protection import selectors as protection_selectors
+from care365.protection import services as protection
+from care365.registry.services import children_anonymise_due, statuses_age_out
+
+logger = logging.getLogger("care365.worker")
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A daily job: `run(today)` does the work idempotently and returns a short summary."""
+
+    name: str
+    run: Callable[[date], str]
+
+
+def _age_out(today: date) -> str:
+    return f"{statuses_age_out(today=today)} statuses ended"
+
+
+def _retention(today: date) -> str:
+    return f"{children_anonymise_due(today=today)} children anonymised"
+
+
+def _risk(today: date) -> str:
+    return risk_recompute(today)
+
+
+# In this order: the risk list is recomputed before the digest, whose due dates it tightens.
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("statuses_age_out", _age_out),
+    PeriodicJob("retention", _retention),
+    PeriodicJob("risk_recompute", _risk),
+    PeriodicJob("care_digest", digest_send_all),
+    PeriodicJob("audit_checkpoint", audit_checkpoint),
+    PeriodicJob("db_analyze", lambda today: db_analyze()),
+)
+
+
+def job_run_if_due(job: PeriodicJob, *, today: date, now: datetime) -> str | None:
+    """Run `job` for `today` unless it already ran today (here or in another worker).
+
+    Returns the job's summary, or None when it was not due or another worker holds it.
+    """
+    PeriodicJobRun.objects.get_or_create(name=job.name)
+    due = Q(last_run_on__isnull=True) | Q(last_run_on__lt=today)
+    with transaction.atomic():
+        # skip_locked: a worker running this job right now holds the row; the others move on
+        # instead of waiting. (SQLite has no row locks; its write transactions are serialised.)
+        row = (
+            PeriodicJobRun.objects.select_for_update(skip_locked=True)
+            .filter(due, name=job.name)
+            .first()
+        )
+        if row is None:
+            return None
+        claimed = PeriodicJobRun.objects.filter(due, pk=row.pk).update(
+            last_run_on=today, last_run_at=now, runs=F("runs") + 1
+        )
+        if claimed != 1:
+            return None
+        result = job.run(today)
+        PeriodicJobRun.objects.filter(pk=row.pk).update(last_result=result[:255])
+    return result
+
+
+def heartbeat(*, name: str, host: str, pid: int, now: datetime) -> None:
+    updated = WorkerHeartbeat.objects.filter(name=name).update(
+        last_seen=now, sweeps=F("sweeps") + 1
+    )
+    if not updated:
+        WorkerHeartbeat.objects.create(
+            name=name, host=host, pid=pid, started_at=now, last_seen=now, sweeps=1
+        )
+
+
+def _sweep_interval() -> float:
+    return float(settings.SWEEP_INTERVAL_SECONDS)
+
+
+# The shortest pause between sweeps, and the outbox's pause after it has sent what was due:
+# deadlines and messages that fall due meanwhile are then handled together, in batches, rather
+# than one sweep each (a storm makes a deadline due every few milliseconds). A step fires at
+# most this much later than it would at once; a due alert another worker holds is left to it.
+MIN_PAUSE = 0.1
+
+
+@dataclass
+class Worker:
+    """One worker process. `stop` ends the loop after the current sweep.
+
+    `interval` is how often the periodic jobs are looked at; escalation and the outbox run every
+    `sweep_interval` (never less often than `interval`).
+    """
+
+    interval: float = 60.0
+    jobs: tuple[PeriodicJob, ...] = JOBS
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    stop: threading.Event = field(default_factory=threading.Event)
+    sweep_interval: float = field(default_factory=_sweep_interval)
+    outbox_in_thread: bool = False
+    jobs_checked_at: float | None = None  # time.monotonic() of the last look at the jobs
+
+    @property
+    def name(self) -> str:
+        return f"{self.host}:{self.pid}"[:150]
+
+    @property
+    def pause(self) -> float:
+        return max(min(self.sweep_interval, self.interval), MIN_PAUSE)
+
+    def protect(self, now: datetime) -> dict[str, str]:
+        """Fire due escalation steps and (unless the outbox has its own thread) send due
+        notifications; summaries of what happened, if anything."""
+        done: dict[str, str] = {}
+        try:
+            fired = protection.escalation_sweep(now=now)
+        except Exception:
+            # The deadlines stay in the table: the next sweep fires them.
+            logger.exception("escalation sweep failed")
+        else:
+            if fired:
+                done["escalation"] = f"{fired} steps fired"
+        if not self.outbox_in_thread:
+            result = self.send_outbox()
+            if result:
+                done["outbox"] = (
+                    f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
+                )
+        return done
+
+    def send_outbox(self) -> protection.OutboxResult:
+        try:
+            return protection.outbox_send()
+        except Exception:
+            logger.exception("outbox run failed")  # the rows are still queued: next run
+            return protection.OutboxResult()
+
+    def sweep(self, *, today: date | None = None) -> dict[str, str]:
+        """Fire due escalation steps, send due notifications, write the heartbeat and run every
+        due job; return the summaries of what was done."""
+        now = timezone.now()
+        today = today or timezone.localdate(now)
+        ran = self.protect(now)
+        heartbeat(name=self.name, host=self.host, pid=self.pid, now=timezone.now())
+        clock = time.monotonic()
+        if self.jobs_checked_at is not None and clock - self.jobs_checked_at < self.interval:
+            return ran
+        self.jobs_checked_at = clock
+        for job in self.jobs:
+            if self.stop.is_set():
+                break
+            try:
+                result = job_run_if_due(job, today=today, now=now)
+            except Exception:
+                # One failing job must not stop the others or the worker; it is retried next sweep.
+                logger.exception("periodic job %s failed", job.name)
+                continue
+            if result is not None:
+                logger.info("periodic job %s ran for %s: %s", job.name, today, result)
+                ran[job.name] = result
+        return ran
+
+    def next_pause(self) -> float:
+        """Until the next sweep: the sweep interval, or less when a deadline is nearer."""
+        try:
+            due = protection_selectors.next_escalation_at()
+        except Exception:
+            logger.exception("cannot read the next deadline")
+            return self.pause
+        if due is None:
+            return self.pause
+        until = (due - timezone.now()).total_seconds()
+        return min(self.pause, max(until, MIN_PAUSE))
+
+    def outbox_loop(self) -> None:
+        """The outbox thread: send, and when nothing was due, wait a sweep interval."""
+        try:
+            while not self.stop.is_set():
+                close_old_connections()
+                result = self.send_outbox()
+                if not result:
+                    self.stop.wait(self.pause)
+                elif result.sent + result.retrying + result.failed < protection.OUTBOX_LIMIT:
+                    self.stop.wait(MIN_PAUSE)  # all that was due is out; let more gather
+        finally:
+            connection.close()  # this thread's own connection
+
+    def run_forever(self) -> None:
+        logger.info(
+            "worker %s started: escalation and outbox every %ss, jobs every %ss",
+            self.name,
+            self.pause,
+            self.interval,
+        )
+        self.outbox_in_thread = True
+        outbox = threading.Thread(target=self.outbox_loop, name="outbox", daemon=True)
+        outbox.start()
+        try:
+            while not self.stop.is_set():
+                close_old_connections()  # as a request would: drop a broken or too old connection
+                self.sweep()
+                self.stop.wait(self.next_pause())
+        finally:
+            self.stop.set()
+            outbox.join(timeout=30)
+            self.outbox_in_thread = False
+        close_old_connections()
+        logger.info("worker %s stopped", self.name)
