@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from care365.accounts.models import Role, User
+from care365.accounts.tests.api_client import Api, published_schema
 from care365.accounts.tests.factories import PASSWORD, UserFactory
 from care365.areas.models import Area
 from care365.areas.tests.factories import CountyFactory, TownshipFactory, VillageFactory
@@ -131,3 +133,15 @@ def personas(db: None) -> Personas:
         child_b=LeftBehindChildFactory.create(village=village_b, name="李小龙", sex="M"),
         child_other=LeftBehindChildFactory.create(village=other_village, name="赵小雨", sex="F"),
     )
+
+
+@pytest.fixture
+def api(client: Client) -> Api:
+    """The API as each persona calls it (care365/accounts/tests/api_client.py)."""
+    return Api(client)
+
+
+@pytest.fixture(scope="session")
+def openapi() -> dict[str, Any]:
+    """The schema as published at /api/v1/openapi.json."""
+    return published_schema()

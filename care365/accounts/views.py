@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from care365.accounts import forms
 from care365.accounts.access import child_get_for_user, decides_transfers, may_break_glass
 from care365.accounts.http import account, service_errors
 from care365.accounts.lookups import id_lookups_for_county
@@ -30,7 +31,7 @@ from care365.accounts.selectors import (
     transfer_requests_for_county,
 )
 from care365.accounts.services import access_grant_open
-from care365.registry import forms
+from care365.core import forms as core_forms
 from care365.registry.services import transfer_request_decide
 
 TRANSFER_DECISIONS = ("accept", "decline")
@@ -55,7 +56,7 @@ def child_break_glass(request: HttpRequest) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             until = formats.time_format(timezone.localtime(grant.expires_at), "H:i")
             messages.warning(

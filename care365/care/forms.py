@@ -28,7 +28,7 @@ from care365.care.models import (
 )
 from care365.care.services.contacts import DURATION_MAX, FOLLOW_UP_MAX, WHAT_MAX
 from care365.care.services.wishes import COST_MAX, NOTE_MAX
-from care365.registry.forms import DATE_WIDGET
+from care365.core.forms import DATE_WIDGET
 from care365.registry.models import Child
 
 # Quick choices for how long a contact took, in minutes: one tap on a phone.

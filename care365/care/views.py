@@ -35,7 +35,7 @@ from care365.care import screening, selectors, services
 from care365.care.models import LOGGED_BY, PlanKind, Wish
 from care365.care.selectors import pages as care_selectors
 from care365.care.services import CareStateError
-from care365.registry import forms
+from care365.core import forms as core_forms
 from care365.registry.models import Child
 
 WISH_ACTIONS = ("claim", "release", "deliver", "confirm", "withdraw")
@@ -54,7 +54,7 @@ def _child(
     """The child through the access layer; a page the user may not use for this child is a
     refusal (403), written to the access log as one."""
     return child_get_for_user(
-        user, child_id, AccessPurpose.VIEW, route=f"web:{route}", allowed=allowed
+        user, child_id, AccessPurpose.VIEW, route=f"care:{route}", allowed=allowed
     )
 
 
@@ -109,7 +109,7 @@ def contact_log(request: HttpRequest, child_id: int) -> HttpResponse:
         try:
             services.contact_log(actor=user, child=child, **form.values())
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             messages.success(request, _("The contact is logged. Thank you."))
             return redirect("care:care-due") if back == "due" else _to_child(child.pk)
@@ -220,7 +220,7 @@ def examination_record(request: HttpRequest, child_id: int) -> HttpResponse:
         try:
             exam = services.examination_record(actor=user, child=child, **form.values())
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             if exam.growth_flags:
                 messages.warning(
@@ -294,7 +294,7 @@ def health_sessions(request: HttpRequest) -> HttpResponse:
                 notes=d.get("notes") or "",
             )
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             messages.success(request, _("The session is recorded."))
             return redirect("care:care-health-sessions")
@@ -347,7 +347,7 @@ def screening_record(request: HttpRequest, child_id: int) -> HttpResponse:
                 screened_on=form.cleaned_data["screened_on"],
             )
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             if row.alert_id is not None:
                 messages.error(
@@ -414,7 +414,7 @@ def wish_post(request: HttpRequest, child_id: int) -> HttpResponse:
                 note=d.get("note") or "",
             )
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             messages.success(request, _("The wish is on the board."))
             return _to_child(child.pk)
@@ -536,7 +536,7 @@ def care_events(request: HttpRequest) -> HttpResponse:
                     notes=d.get("notes") or "",
                 )
             except ValidationError as exc:
-                forms.add_service_errors(form, exc)
+                core_forms.add_service_errors(form, exc)
             else:
                 messages.success(request, _("The event is recorded."))
                 return redirect("care:care-events")

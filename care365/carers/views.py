@@ -12,7 +12,7 @@ from django.shortcuts import render
 
 from care365.accounts.http import account
 from care365.accounts.selectors import carer_get_for_user, carer_list
-from care365.registry import forms
+from care365.carers import forms
 
 
 @login_required

@@ -26,9 +26,8 @@ from care365.accounts.models import AccessPurpose, User
 from care365.accounts.selectors import carer_get_for_user
 from care365.accounts.visibility import child_row
 from care365.areas.models import Area
-from care365.pairing import selectors, services
+from care365.pairing import forms, selectors, services
 from care365.pairing.models import PairingRun, PairRule
-from care365.registry import forms
 from care365.registry import services as registry_services
 from care365.registry.models import Child, ConsentPurpose
 

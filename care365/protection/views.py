@@ -26,11 +26,11 @@ from care365.accounts.access import child_get_for_user, county_of_user
 from care365.accounts.http import account, service_errors
 from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
+from care365.core import forms as core_forms
 from care365.protection import forms as protection_forms
 from care365.protection import selectors, services
 from care365.protection.models import Alert
 from care365.protection.services import AlertStateError, HelpLinkNotFound
-from care365.registry import forms
 
 # The board lists the alerts resolved this long ago, with their outcome and note.
 RECENTLY_RESOLVED = timedelta(days=7)
@@ -185,7 +185,7 @@ def escalation_policy(request: HttpRequest) -> HttpResponse:
         try:
             services.escalation_policy_update(actor=user, county=county, **form.policy())
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             messages.success(request, _("The escalation policy is saved."))
             return redirect("protection:escalation-policy")

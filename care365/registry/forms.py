@@ -6,28 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.access import areas_for_user
-from care365.accounts.models import AccessOutcome, AccessPurpose, User
-from care365.accounts.reasons import MAX_REASON_CHARS, reason_field_validator, reason_hint
+from care365.accounts.forms import reason_field
+from care365.accounts.models import User
+from care365.accounts.reasons import reason_hint
 from care365.accounts.visibility import param_allowed, params_refused
 from care365.areas.models import Area
-from care365.carers.models import CarerRole
-from care365.core.ids import MAX_ID
+from care365.core.forms import DATE_WIDGET, MAX_SEARCH, blank_choice, given_values, label_of
 from care365.core.widgets import ListSelect
-from care365.pairing.models import Outcome, PairingSettings, PairRule
-from care365.pairing.solver import WEIGHT_NAMES, Weights
-from care365.pairing.solver.model import MAX_PER_KM, MAX_WEIGHT
 from care365.registry.models import (
     Child,
     ChildStatus,
-    ConsentPurpose,
     Ethnicity,
     ExitReason,
     Grade,
@@ -46,52 +39,7 @@ from care365.registry.models import (
 )
 from care365.registry.services import CHILD_FIELDS, GUARDIAN_FIELDS, PARENT_FIELDS, ChildInput
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PARENT_ROLES = (ParentRole.FATHER, ParentRole.MOTHER)
-MAX_SEARCH = 50
-
-
-def _label(model: type[models.Model], name: str) -> Any:
-    return model._meta.get_field(name).verbose_name  # type: ignore[union-attr]  # concrete fields
-
-
-def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
-    return [("", label), *choices]
-
-
-def _given(values: dict[str, Any]) -> dict[str, Any]:
-    """Leave out empty dates: the services store a missing value as "", which a date refuses."""
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError beside the fields it names; the rest on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for key, errors in exc.error_dict.items():
-        form.add_error(key if key in form.fields else None, ValidationError(errors))
-
-
-class LoginForm(AuthenticationForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update(
-            {"autocapitalize": "none", "autocomplete": "username"}
-        )
-        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
-
-
-class CodeForm(forms.Form):
-    """A code from the authenticator app (or, at sign-in, a recovery code)."""
-
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=32,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
 
 
 class VillageField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in the stubs
@@ -102,50 +50,50 @@ class VillageField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic
 class ChildForm(forms.Form):
     """Registration and edit of a child with parents and entrusted carer, in one page."""
 
-    name = forms.CharField(label=_label(Child, "name"), max_length=50)
+    name = forms.CharField(label=label_of(Child, "name"), max_length=50)
     sex = forms.ChoiceField(
-        label=_label(Child, "sex"), choices=Sex.choices, widget=forms.RadioSelect
+        label=label_of(Child, "sex"), choices=Sex.choices, widget=forms.RadioSelect
     )
-    birth_date = forms.DateField(label=_label(Child, "birth_date"), widget=DATE_WIDGET)
+    birth_date = forms.DateField(label=label_of(Child, "birth_date"), widget=DATE_WIDGET)
     ethnicity = forms.ChoiceField(
-        label=_label(Child, "ethnicity"), choices=Ethnicity.choices, initial=Ethnicity.HAN
+        label=label_of(Child, "ethnicity"), choices=Ethnicity.choices, initial=Ethnicity.HAN
     )
     id_number = forms.CharField(
-        label=_label(Child, "id_number"),
+        label=label_of(Child, "id_number"),
         max_length=18,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    hukou = forms.ChoiceField(label=_label(Child, "hukou"), choices=Hukou.choices)
-    village = VillageField(label=_label(Child, "village"), queryset=Area.objects.none())
-    address = forms.CharField(label=_label(Child, "address"), max_length=200, required=False)
-    school = forms.CharField(label=_label(Child, "school"), max_length=100, required=False)
-    grade = forms.ChoiceField(label=_label(Child, "grade"), choices=Grade.choices)
-    boarding = forms.BooleanField(label=_label(Child, "boarding"), required=False)
+    hukou = forms.ChoiceField(label=label_of(Child, "hukou"), choices=Hukou.choices)
+    village = VillageField(label=label_of(Child, "village"), queryset=Area.objects.none())
+    address = forms.CharField(label=label_of(Child, "address"), max_length=200, required=False)
+    school = forms.CharField(label=label_of(Child, "school"), max_length=100, required=False)
+    grade = forms.ChoiceField(label=label_of(Child, "grade"), choices=Grade.choices)
+    boarding = forms.BooleanField(label=label_of(Child, "boarding"), required=False)
     health_notes = forms.CharField(
-        label=_label(Child, "health_notes"),
+        label=label_of(Child, "health_notes"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     disability_notes = forms.CharField(
-        label=_label(Child, "disability_notes"),
+        label=label_of(Child, "disability_notes"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     interests = forms.MultipleChoiceField(
-        label=_label(Child, "interests"),
+        label=label_of(Child, "interests"),
         choices=Interest.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.MultipleChoiceField(
-        label=_label(Child, "languages"),
+        label=label_of(Child, "languages"),
         choices=Language.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     income_source = forms.ChoiceField(
-        label=_label(Child, "income_source"), choices=IncomeSource.choices
+        label=label_of(Child, "income_source"), choices=IncomeSource.choices
     )
     statuses = forms.MultipleChoiceField(
         label=_("statuses"),
@@ -190,24 +138,24 @@ class ChildForm(forms.Form):
     def _add_parent_fields(self, role: str) -> None:
         p = f"{role}_"
         self.fields[p + "name"] = forms.CharField(
-            label=_label(Parent, "name"), max_length=50, required=False
+            label=label_of(Parent, "name"), max_length=50, required=False
         )
         self.fields[p + "situation"] = forms.ChoiceField(
-            label=_label(Parent, "situation"),
-            choices=_blank(ParentSituation.choices, _("not recorded")),
+            label=label_of(Parent, "situation"),
+            choices=blank_choice(ParentSituation.choices, _("not recorded")),
             required=False,
         )
         self.fields[p + "work_place"] = forms.CharField(
-            label=_label(Parent, "work_place"), max_length=100, required=False
+            label=label_of(Parent, "work_place"), max_length=100, required=False
         )
         self.fields[p + "away_since"] = forms.DateField(
-            label=_label(Parent, "away_since"), required=False, widget=DATE_WIDGET
+            label=label_of(Parent, "away_since"), required=False, widget=DATE_WIDGET
         )
         self.fields[p + "unable_reason"] = forms.CharField(
-            label=_label(Parent, "unable_reason"), max_length=200, required=False
+            label=label_of(Parent, "unable_reason"), max_length=200, required=False
         )
         self.fields[p + "phone"] = forms.CharField(
-            label=_label(Parent, "phone"),
+            label=label_of(Parent, "phone"),
             max_length=20,
             required=False,
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
@@ -215,24 +163,24 @@ class ChildForm(forms.Form):
 
     def _add_guardian_fields(self) -> None:
         self.fields["guardian_name"] = forms.CharField(
-            label=_label(Guardian, "name"), max_length=50, required=False
+            label=label_of(Guardian, "name"), max_length=50, required=False
         )
         self.fields["guardian_relationship"] = forms.ChoiceField(
-            label=_label(Guardian, "relationship"),
-            choices=_blank(GuardianRelationship.choices),
+            label=label_of(Guardian, "relationship"),
+            choices=blank_choice(GuardianRelationship.choices),
             required=False,
         )
         self.fields["guardian_phone"] = forms.CharField(
-            label=_label(Guardian, "phone"),
+            label=label_of(Guardian, "phone"),
             max_length=20,
             required=False,
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         )
         self.fields["guardian_suitability_checked_on"] = forms.DateField(
-            label=_label(Guardian, "suitability_checked_on"), required=False, widget=DATE_WIDGET
+            label=label_of(Guardian, "suitability_checked_on"), required=False, widget=DATE_WIDGET
         )
         self.fields["guardian_parents_notified_village_on"] = forms.DateField(
-            label=_label(Guardian, "parents_notified_village_on"),
+            label=label_of(Guardian, "parents_notified_village_on"),
             required=False,
             widget=DATE_WIDGET,
         )
@@ -279,14 +227,14 @@ class ChildForm(forms.Form):
         data = self.cleaned_data
         result: dict[str, dict[str, Any]] = {}
         for role in PARENT_ROLES:
-            values = _given({n: data.get(f"{role}_{n}") for n in PARENT_FIELDS})
+            values = given_values({n: data.get(f"{role}_{n}") for n in PARENT_FIELDS})
             if values.get("situation"):
                 result[role.value] = values
         return result
 
     def guardian(self) -> dict[str, Any] | None:
         data = self.cleaned_data
-        values = _given({n: data.get(f"guardian_{n}") for n in GUARDIAN_FIELDS})
+        values = given_values({n: data.get(f"guardian_{n}") for n in GUARDIAN_FIELDS})
         return values if any(values.values()) else None
 
     def registration(self) -> ChildInput:
@@ -306,14 +254,17 @@ class ChildFilterForm(forms.Form):
     )
     status = forms.ChoiceField(
         label=_("status"),
-        choices=_blank(StatusKind.choices, _("any")),
+        choices=blank_choice(StatusKind.choices, _("any")),
         required=False,
         widget=ListSelect,
     )
     age_min = forms.IntegerField(label=_("age from"), min_value=0, max_value=17, required=False)
     age_max = forms.IntegerField(label=_("age to"), min_value=0, max_value=17, required=False)
     sex = forms.ChoiceField(
-        label=_("sex"), choices=_blank(Sex.choices, _("any")), required=False, widget=ListSelect
+        label=_("sex"),
+        choices=blank_choice(Sex.choices, _("any")),
+        required=False,
+        widget=ListSelect,
     )
     exited = forms.BooleanField(label=_("include children who left"), required=False)
 
@@ -331,7 +282,7 @@ class ChildFilterForm(forms.Form):
         areas = areas_for_user(user).order_by("code")
         area_field = self.fields["area"]
         assert isinstance(area_field, forms.TypedChoiceField)  # noqa: S101  # declared above
-        area_field.choices = _blank(
+        area_field.choices = blank_choice(
             [(a.pk, a.name if a.level != Area.Level.VILLAGE else f"· {a.name}") for a in areas],
             _("all my areas"),
         )
@@ -365,17 +316,6 @@ class ChildSearchForm(ChildFilterForm):
             self.fields["q"].label = _("name") if sees_names else _("given name")
 
 
-def reason_field(label: Any, help_text: Any = None) -> forms.CharField:
-    """A reason for reaching more of a child's data: the one rule of `reason_validate`."""
-    return forms.CharField(
-        label=label,
-        max_length=MAX_REASON_CHARS,
-        validators=[reason_field_validator],
-        help_text=help_text or reason_hint(),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-
-
 class RevealIdForm(forms.Form):
     reason = reason_field(_("reason for seeing the full ID number"))
 
@@ -407,22 +347,24 @@ class ExitForm(forms.Form):
 
 
 class StatusAddForm(forms.Form):
-    kind = forms.ChoiceField(label=_label(ChildStatus, "kind"), choices=StatusKind.choices)
+    kind = forms.ChoiceField(label=label_of(ChildStatus, "kind"), choices=StatusKind.choices)
     started_on = forms.DateField(
-        label=_label(ChildStatus, "started_on"), widget=DATE_WIDGET, required=False
+        label=label_of(ChildStatus, "started_on"), widget=DATE_WIDGET, required=False
     )
 
 
 class StatusEndForm(forms.Form):
     reason = forms.ChoiceField(
-        label=_label(ChildStatus, "end_reason"),
+        label=label_of(ChildStatus, "end_reason"),
         choices=[
             c
             for c in StatusEndReason.choices
             if c[0] not in (StatusEndReason.CHILD_EXITED, StatusEndReason.AGED_OUT)
         ],
     )
-    on = forms.DateField(label=_label(ChildStatus, "ended_on"), widget=DATE_WIDGET, required=False)
+    on = forms.DateField(
+        label=label_of(ChildStatus, "ended_on"), widget=DATE_WIDGET, required=False
+    )
 
 
 class ParentReturnForm(forms.Form):
@@ -436,143 +378,3 @@ class DuplicateResolveForm(forms.Form):
             ("merged", _("merged")),
         ]
     )
-
-
-class CarerFilterForm(forms.Form):
-    role = forms.ChoiceField(
-        label=_("role"), choices=_blank(CarerRole.choices, _("any")), required=False
-    )
-    area = forms.TypedChoiceField(label=_("area"), coerce=int, required=False, empty_value=None)
-    q = forms.CharField(label=_("name"), max_length=MAX_SEARCH, required=False)
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        area_field = self.fields["area"]
-        assert isinstance(area_field, forms.TypedChoiceField)  # noqa: S101  # declared above
-        county = user.area.code[:6] if user.area else None
-        areas = (
-            Area.objects.filter(code__startswith=county, level__in=["county", "township"])
-            if county
-            else Area.objects.none()
-        )
-        area_field.choices = _blank([(a.pk, a.name) for a in areas.order_by("code")], _("any"))
-
-    def values(self) -> dict[str, Any]:
-        self.is_valid()
-        return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v not in (None, "")}
-
-
-class ProposalFilterForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=_("outcome"), choices=_blank(Outcome.choices, _("changes")), required=False
-    )
-    role = forms.ChoiceField(
-        label=_("role"), choices=_blank(CarerRole.choices, _("any")), required=False
-    )
-
-    def values(self) -> dict[str, str]:
-        if not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v}
-
-
-class PairRuleForm(forms.Form):
-    carer = forms.IntegerField(min_value=1, max_value=MAX_ID)
-    kind = forms.ChoiceField(choices=PairRule.Kind.choices)
-
-
-class ConsentForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("purpose"), choices=ConsentPurpose.choices)
-    given_on = forms.DateField(
-        label=_("given on"), widget=DATE_WIDGET, required=False, initial=timezone.localdate
-    )
-    reference = forms.CharField(
-        label=_("reference of the signed paper"),
-        max_length=100,
-        required=False,
-        help_text=_("Where the signed paper is kept, e.g. its file number."),
-    )
-
-
-class ConsentWithdrawForm(forms.Form):
-    on = forms.DateField(label=_("withdrawn on"), widget=DATE_WIDGET, required=False)
-
-
-class PairingSettingsForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
-    """The county's pairing rules; each soft rule's weight is a field of its own."""
-
-    class Meta:
-        model = PairingSettings
-        fields = (
-            "police_max_km",
-            "doctor_max_km",
-            "volunteer_max_km",
-            "background_check_valid_days",
-        )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        defaults = Weights()
-        stored = self.instance.weights or {}
-        for name in WEIGHT_NAMES:
-            self.fields[f"weight_{name}"] = forms.IntegerField(
-                label=WEIGHT_LABELS[name],
-                min_value=0,
-                max_value=MAX_PER_KM if name == "per_km" else MAX_WEIGHT,
-                initial=stored.get(name, getattr(defaults, name)),
-                help_text=_("default %(n)s") % {"n": getattr(defaults, name)},
-            )
-
-    def save(self, commit: bool = True) -> PairingSettings:
-        settings_row: PairingSettings = super().save(commit=False)
-        settings_row.weights = {name: self.cleaned_data[f"weight_{name}"] for name in WEIGHT_NAMES}
-        if commit:
-            settings_row.save()
-        return settings_row
-
-
-WEIGHT_LABELS: dict[str, Any] = {
-    "per_km": _("cost of one kilometre of travel"),
-    "interest_mismatch": _("a volunteer who shares none of the child's interests"),
-    "language_mismatch": _("per language of the child the carer does not speak"),
-    "woman_volunteer_for_girl_over_ten": _("a volunteer who is not a woman, for a girl over ten"),
-    "change_penalty": _("changing a child's carer"),
-}
-
-
-class BreakGlassForm(forms.Form):
-    id_number = forms.CharField(
-        label=_("the child's resident ID number"),
-        max_length=18,
-        min_length=15,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
-    )
-    reason = forms.CharField(
-        label=_("why you need this child's record now"),
-        max_length=255,
-        validators=[reason_field_validator],
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=format_lazy(
-            "{} {}", reason_hint(), _("The county administrators are told at once.")
-        ),
-    )
-
-
-class AccessLogFilterForm(forms.Form):
-    username = forms.CharField(label=_("user name"), max_length=150, required=False)
-    child = forms.IntegerField(
-        label=_("child number"), min_value=1, max_value=MAX_ID, required=False
-    )
-    purpose = forms.ChoiceField(
-        label=_("purpose"), choices=_blank(AccessPurpose.choices, _("any")), required=False
-    )
-    since = forms.DateField(label=_("from"), widget=DATE_WIDGET, required=False)
-    until = forms.DateField(label=_("until"), widget=DATE_WIDGET, required=False)
-    outcome = forms.ChoiceField(
-        label=_("outcome"), choices=_blank(AccessOutcome.choices, _("any")), required=False
-    )
-
-    def values(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

@@ -41,6 +41,8 @@ from care365.accounts.visibility import child_row, child_view, param_refused_mes
 from care365.care.records import child_record
 from care365.care.views import child_care_context
 from care365.core import crypto
+from care365.core import forms as core_forms
+from care365.pairing import forms as pairing_forms
 from care365.pairing import selectors as pairing_selectors
 from care365.protection import forms as protection_forms
 from care365.protection.selectors import may_raise_alert
@@ -177,8 +179,8 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
     if user.role in REGISTRY_ROLES:
         context["consents"] = pairing_selectors.child_consents(child)
         if keeper:
-            context["consent_form"] = forms.ConsentForm(prefix="consent")
-            context["withdraw_form"] = forms.ConsentWithdrawForm(prefix="withdraw")
+            context["consent_form"] = pairing_forms.ConsentForm(prefix="consent")
+            context["withdraw_form"] = pairing_forms.ConsentWithdrawForm(prefix="withdraw")
     if pairing_selectors.county_for_admin(user) is not None:
         context["pair_rules"] = pairing_selectors.child_rules(child)
     if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
@@ -245,7 +247,7 @@ def child_confirm_id(request: HttpRequest, child_id: int) -> HttpResponse:
                 route="registry:child-confirm-id",
             )
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
     child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route="registry:child-detail")
     context = _detail_context(request, user, child, confirm_form=form, confirmed=match)
     if match is None:
@@ -275,7 +277,7 @@ def child_register(request: HttpRequest) -> HttpResponse:
                 ):
                     child = services.child_register(actor=user, data=registration)
             except ValidationError as exc:
-                forms.add_service_errors(form, exc)
+                core_forms.add_service_errors(form, exc)
             else:
                 messages.success(request, _("The child is registered."))
                 if child.duplicate_flags.filter(resolution=DuplicateFlag.Resolution.OPEN).exists():
@@ -315,7 +317,7 @@ def child_edit(request: HttpRequest, child_id: int) -> HttpResponse:
                         guardian=form.guardian(),
                     )
             except ValidationError as exc:
-                forms.add_service_errors(form, exc)
+                core_forms.add_service_errors(form, exc)
             else:
                 messages.success(request, _("The changes are saved."))
                 return _to_detail(child.pk)
@@ -344,7 +346,7 @@ def child_exit(request: HttpRequest, child_id: int) -> HttpResponse:
                 on=form.cleaned_data["on"],
             )
         except ValidationError as exc:
-            forms.add_service_errors(form, exc)
+            core_forms.add_service_errors(form, exc)
         else:
             messages.success(request, _("The child has left the registry."))
             return _to_detail(child.pk)

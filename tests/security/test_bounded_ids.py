@@ -18,11 +18,15 @@ from django import forms as django_forms
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from care365.accounts import forms as accounts_forms
 from care365.accounts.services import api_token_create
 from care365.care import forms as care_forms
+from care365.carers import forms as carers_forms
 from care365.core.ids import MAX_ID, IdConverter
+from care365.pairing import forms as pairing_forms
 from care365.protection import forms as protection_forms
-from care365.registry import forms
+from care365.registry import forms as registry_forms
+from care365.web import forms as web_forms
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +37,17 @@ API = "/api/v1"
 PERSONAS = ("admin", "director_a", "doctor", "volunteer")
 # Values for the routes' words (`<str:...>`): one the route knows, so the view is reached.
 WORDS = {"action": "acknowledge", "decision": "accept", "kind": "left_behind", "role": "father"}
+
+# Every app's page forms.
+FORM_MODULES = (
+    registry_forms,
+    accounts_forms,
+    carers_forms,
+    pairing_forms,
+    care_forms,
+    protection_forms,
+    web_forms,
+)
 
 
 def _web_routes() -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -65,7 +80,7 @@ def _url(route: str, ids: dict[str, str]) -> str:
 def _form_integer_fields() -> set[str]:
     """The names of every integer field of the pages' forms (declared on the class)."""
     names: set[str] = set()
-    for module in (forms, care_forms, protection_forms):
+    for module in FORM_MODULES:
         for _name, cls in inspect.getmembers(module, inspect.isclass):
             if not issubclass(cls, django_forms.BaseForm):
                 continue

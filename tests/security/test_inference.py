@@ -25,14 +25,18 @@ from django import forms as django_forms
 from django.test import Client
 from django.urls import reverse
 
+from care365.accounts import forms as accounts_forms
 from care365.accounts.models import User
 from care365.accounts.services import api_token_create
 from care365.accounts.visibility import LIST_PARAMS, PAGING, param_allowed
 from care365.care import forms as care_forms
+from care365.carers import forms as carers_forms
+from care365.pairing import forms as pairing_forms
 from care365.pairing.models import Pairing
 from care365.protection import forms as protection_forms
-from care365.registry import forms
+from care365.registry import forms as registry_forms
 from care365.registry.models import Consent, ConsentPurpose
+from care365.web import forms as web_forms
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +74,17 @@ PAGE_FORMS = {
     "ProposalFilterForm": "pairing",
     "AccessLogFilterForm": "access_log",
 }
+
+# Every app's page forms.
+FORM_MODULES = (
+    registry_forms,
+    accounts_forms,
+    carers_forms,
+    pairing_forms,
+    care_forms,
+    protection_forms,
+    web_forms,
+)
 
 
 def _param_keys(list_name: str, param: str) -> list[str]:
@@ -114,7 +129,7 @@ def _page_forms() -> dict[str, type[django_forms.Form]]:
     """Every filter or search form of the pages."""
     return {
         name: cls
-        for module in (forms, care_forms, protection_forms)
+        for module in FORM_MODULES
         for name, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, django_forms.Form)
         and cls.__module__ == module.__name__
@@ -216,7 +231,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         page_cases = [
             (key, persona)
             for key in LIST_PARAMS["children"]
-            if key in ("name", "id_number", *forms.ChildFilterForm.PARAMS)
+            if key in ("name", "id_number", *registry_forms.ChildFilterForm.PARAMS)
             for persona in PERSONAS
         ]
         metafunc.parametrize(
@@ -293,7 +308,7 @@ def test_page_filter_on_an_unseen_field_is_refused_and_not_offered(
         client.post(reverse("registry:child-search"), {"q": value})
         response = client.get(reverse("registry:child-list"), HTTP_ACCEPT_LANGUAGE="en")
     else:
-        form = forms.ChildSearchForm(user=user)
+        form = registry_forms.ChildSearchForm(user=user)
         assert (key in form.fields) == allowed  # a filter the role may not use is not offered
         query = urlencode({key: value})
         response = client.get(

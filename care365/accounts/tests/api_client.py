@@ -1,4 +1,6 @@
-"""Calling the API as each persona: a bearer token per user, English unless a test asks."""
+"""Calling the API as each persona: a bearer token per user, English unless a test asks.
+
+The `api` and `openapi` fixtures (conftest.py at the top of the repository) are built on it."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import pytest
 from django.test import Client
 
 from care365.accounts.models import User
@@ -65,13 +66,7 @@ class Api:
         return self.call("PATCH", path, **kwargs)
 
 
-@pytest.fixture
-def api(client: Client) -> Api:
-    return Api(client)
-
-
-@pytest.fixture(scope="session")
-def openapi() -> dict[str, Any]:
+def published_schema() -> dict[str, Any]:
     """The schema as published at /api/v1/openapi.json."""
     schema: dict[str, Any] = Client().get(f"{BASE}/openapi.json").json()
     return schema

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client
-from django.urls import URLPattern, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from care365.care import jobs, services
@@ -31,10 +31,10 @@ from care365.care.models import (
 )
 from care365.care.tests.factories import consent, contacts, pair, registered_on, team
 from care365.core.models import AuditEvent, Notice
+from care365.core.tests.routes import page_patterns
 from care365.protection.models import Alert, Kind
 from care365.registry.models import Child, ConsentPurpose, Guardian, Parent
 from care365.registry.tests.factories import LeftBehindChildFactory
-from care365.web import urls as web_urls
 from care365.worker.loop import JOBS
 from conftest import Personas
 
@@ -420,14 +420,12 @@ def test_the_director_sees_the_risk_reasons_and_the_365_figure(
 def page_urls(child: Child) -> list[str]:
     """Every page a signed-in user can GET, about this child where the page takes one."""
     urls = []
-    for pattern in web_urls.urlpatterns:
-        if not isinstance(pattern, URLPattern) or not pattern.name:
-            continue
+    for name, pattern in page_patterns().items():
         params = set(pattern.pattern.converters)
         if not params:
-            urls.append(reverse(f"web:{pattern.name}"))
+            urls.append(reverse(name))
         elif params == {"child_id"}:
-            urls.append(reverse(f"web:{pattern.name}", args=[child.pk]))
+            urls.append(reverse(name, args=[child.pk]))
     return urls
 
 
@@ -456,7 +454,7 @@ def test_volunteers_and_officers_never_see_health_or_screening_data_on_any_page(
         assert set(care.coverage.kinds) == {"volunteer_visit"}
         assert all(c.kind == "volunteer_visit" for c in care.contacts)
     for name in ("care-exam-record", "care-screening-record"):
-        assert client.get(reverse(f"web:{name}", args=[child.pk])).status_code == 403
+        assert client.get(reverse(f"care:{name}", args=[child.pk])).status_code == 403
 
 
 # --- health ----------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from care365.accounts import selectors, services, throttle, totp
 from care365.accounts.access import api_token_get_for_user, may_manage_users, user_get_for_user
 from care365.accounts.http import account
 from care365.accounts.models import ApiToken, TotpDevice, User
-from care365.registry.forms import CodeForm, LoginForm, add_service_errors
+from care365.core.forms import add_service_errors
+from care365.web.forms import CodeForm, LoginForm
 from care365.web.security import mark_second_step_done
 
 PENDING = "care365_pending_sign_in"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from care365.accounts.models import User
@@ -21,13 +21,13 @@ from care365.accounts.tests.factories import UserFactory
 from care365.care.models import CareTask, Wish
 from care365.carers.models import Carer
 from care365.carers.tests.factories import CarerFactory
+from care365.core.tests.routes import qualified_names
 from care365.pairing import services as pairing_services
 from care365.pairing.models import PairingRun, PairRule
 from care365.protection import services as alert_services
 from care365.protection.models import Alert
 from care365.registry.models import Child, Consent, ConsentPurpose, DuplicateFlag
 from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory
-from care365.web import urls as web_urls
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -405,7 +405,7 @@ MATRIX: dict[str, Route] = {
 
 
 def page_route_names() -> set[str]:
-    return {p.name for p in web_urls.urlpatterns if isinstance(p, URLPattern) and p.name}
+    return set(qualified_names())
 
 
 def test_every_page_route_has_a_matrix_entry() -> None:
@@ -492,7 +492,7 @@ def _request(client: Client, personas: Personas, who: str, name: str, target: Ta
     if who != "anonymous":
         client.force_login(getattr(personas, who))
     route = MATRIX[name]
-    url = reverse(f"web:{name}", kwargs=route.kwargs(target))
+    url = reverse(qualified_names()[name], kwargs=route.kwargs(target))
     data = route.data(target) if callable(route.data) else route.data
     response = client.post(url, data) if route.method == "post" else client.get(url)
     client.logout()
@@ -529,7 +529,7 @@ def test_missing_child_is_the_same_404_as_out_of_scope(
     route = MATRIX[name]
     kwargs = route.kwargs(Target(child=personas.child_a))
     kwargs["child_id"] = 987_654
-    url = reverse(f"web:{name}", kwargs=kwargs)
+    url = reverse(qualified_names()[name], kwargs=kwargs)
     data = route.data(Target(child=personas.child_a)) if callable(route.data) else route.data
     response = client.post(url, data) if route.method == "post" else client.get(url)
     assert response.status_code == 404

@@ -1,0 +1,35 @@
+"""What every app's forms share: the date widget, blank choices, labels from the model, and
+`add_service_errors`, which puts a service's ValidationErrors beside the matching fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MAX_SEARCH = 50  # characters of a name search
+
+
+def label_of(model: type[models.Model], name: str) -> Any:
+    return model._meta.get_field(name).verbose_name  # type: ignore[union-attr]  # concrete fields
+
+
+def blank_choice(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
+    return [("", label), *choices]
+
+
+def given_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Leave out empty dates: the services store a missing value as "", which a date refuses."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError beside the fields it names; the rest on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.error_dict.items():
+        form.add_error(key if key in form.fields else None, ValidationError(errors))
