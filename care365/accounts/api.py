@@ -27,11 +27,7 @@ from care365.accounts.access import (
     user_get_for_user,
 )
 from care365.accounts.models import AccessPurpose, ApiToken, Role, User
-from care365.accounts.selectors import access_log_for_child
-from care365.accounts.services import access_grant_open
-from care365.core.api import ErrorOut, responses, route
-from care365.registry.schemas import (
-    MAX_ID,
+from care365.accounts.schemas import (
     AccessGrantIn,
     AccessGrantOut,
     AccessLogListOut,
@@ -40,6 +36,10 @@ from care365.registry.schemas import (
     TokenIn,
     TokenOut,
 )
+from care365.accounts.selectors import access_log_for_child
+from care365.accounts.services import access_grant_open
+from care365.core.api import ErrorOut, responses, route
+from care365.core.schemas import MAX_ID
 
 TokenId = PathEx[int, P(ge=1, le=MAX_ID, description="The token's id (from the token list).")]
 UserId = PathEx[int, P(ge=1, le=MAX_ID, description="The user's id.")]

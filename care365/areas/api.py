@@ -9,8 +9,8 @@ from ninja import Router
 
 from care365.accounts.access import areas_for_user
 from care365.accounts.api import account
+from care365.areas.schemas import AreaListOut
 from care365.core.api import responses
-from care365.registry.schemas import AreaListOut
 
 router = Router(tags=["areas"])
 

@@ -49,8 +49,8 @@ from care365.care.selectors import pages as care_selectors
 from care365.care.selectors.plans import DueItem
 from care365.care.services import CareStateError
 from care365.core.api import CONFLICT, responses
+from care365.core.schemas import MAX_ID, Page
 from care365.registry.models import Child
-from care365.registry.schemas import MAX_ID, Page
 
 router = Router(tags=["care"])
 

@@ -29,7 +29,8 @@ from care365.care.models import (
 )
 from care365.care.services.contacts import DURATION_MAX, FOLLOW_UP_MAX, WHAT_MAX
 from care365.care.services.wishes import COST_MAX, NOTE_MAX
-from care365.registry.schemas import LAX, Body, ChildRowOut, Day, InSchema, Page, Text, UserBrief
+from care365.core.schemas import LAX, Body, Day, InSchema, Page, Text, UserBrief
+from care365.registry.schemas import ChildRowOut
 
 _MOMENT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
@@ -53,7 +54,7 @@ Minutes = Annotated[int, Field(ge=1, le=DURATION_MAX)]
 Decimal1 = Annotated[float, Field(allow_inf_nan=False)]
 
 
-# ---- contacts -------------------------------------------------------------------------------
+# ---- contacts --------------------------------------------------------------------------------
 
 
 class ContactIn(Body):
@@ -109,7 +110,7 @@ class ContactListOut(Schema):
     count: int = Field(description="How many contacts of the kinds your role may read.")
 
 
-# ---- the due list ---------------------------------------------------------------------------
+# ---- the due list ----------------------------------------------------------------------------
 
 
 class DueQuery(InSchema):
@@ -138,7 +139,7 @@ class DueListOut(Schema):
     count: int
 
 
-# ---- examinations ---------------------------------------------------------------------------
+# ---- examinations ----------------------------------------------------------------------------
 
 
 class ExaminationIn(Body):
@@ -188,7 +189,7 @@ class ExaminationListOut(Schema):
     count: int
 
 
-# ---- screenings -----------------------------------------------------------------------------
+# ---- screenings ------------------------------------------------------------------------------
 
 
 class ScreeningIn(Body):
@@ -231,7 +232,7 @@ class ScreeningListOut(Schema):
     count: int
 
 
-# ---- the risk list --------------------------------------------------------------------------
+# ---- the risk list ---------------------------------------------------------------------------
 
 
 class RiskQuery(Page):
@@ -261,7 +262,7 @@ class RiskListOut(Schema):
     count: int
 
 
-# ---- wishes ---------------------------------------------------------------------------------
+# ---- wishes ----------------------------------------------------------------------------------
 
 
 class WishIn(Body):

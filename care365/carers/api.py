@@ -10,8 +10,9 @@ from ninja import P, PathEx, Query, Router
 from care365.accounts.api import account
 from care365.accounts.selectors import carer_get_for_user, carer_list
 from care365.carers.models import Carer
+from care365.carers.schemas import CarerFilterQuery, CarerListOut, CarerOut
 from care365.core.api import responses
-from care365.registry.schemas import MAX_ID, CarerFilterQuery, CarerListOut, CarerOut
+from care365.core.schemas import MAX_ID
 
 router = Router(tags=["carers"])
 

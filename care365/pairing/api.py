@@ -19,12 +19,10 @@ from care365.accounts.selectors import carer_get_for_user
 from care365.areas.models import Area
 from care365.carers.models import Carer
 from care365.core.api import responses
+from care365.core.schemas import MAX_ID
 from care365.pairing import selectors, services
 from care365.pairing.models import Outcome, PairingRun, PairRule, ProposedPair
-from care365.registry import services as registry_services
-from care365.registry.models import Consent
-from care365.registry.schemas import (
-    MAX_ID,
+from care365.pairing.schemas import (
     ConsentIn,
     ConsentOut,
     ConsentWithdrawIn,
@@ -34,6 +32,8 @@ from care365.registry.schemas import (
     ProposalOut,
     TeamMemberOut,
 )
+from care365.registry import services as registry_services
+from care365.registry.models import Consent
 
 router = Router(tags=["pairing"])
 children_router = Router(tags=["pairing"])

@@ -26,6 +26,7 @@ from care365.accounts.api import account
 from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
 from care365.core.api import CONFLICT, responses
+from care365.core.schemas import MAX_ID
 from care365.protection import event_stream, selectors, services
 from care365.protection.models import Alert, Source
 from care365.protection.schemas import (
@@ -47,7 +48,6 @@ from care365.protection.selectors import (
     TimelineEvent,
     TimelineNotification,
 )
-from care365.registry.schemas import MAX_ID
 
 router = Router(tags=["alerts"])
 

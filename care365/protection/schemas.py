@@ -13,16 +13,16 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import Field
 
+from care365.core.schemas import LAX, MAX_ID, Body, CarerBrief, Id, Page, Text, UserBrief
 from care365.protection.models import Channel, Kind, Resolution, Who
 from care365.protection.policy import MAX_STEPS, MAX_WAIT_SECONDS, MIN_WAIT_SECONDS
 from care365.protection.services.alerts import NOTE_MAX
-from care365.registry.schemas import LAX, MAX_ID, Body, CarerBrief, Id, Page, Text, UserBrief
 
 Seconds = Annotated[int, Field(ge=MIN_WAIT_SECONDS, le=MAX_WAIT_SECONDS)]
 Note = Annotated[Text, Field(max_length=NOTE_MAX)]
 
 
-# ---- alerts: input --------------------------------------------------------------------------
+# ---- alerts: input ---------------------------------------------------------------------------
 
 
 class AlertIn(Body):
@@ -50,7 +50,7 @@ class AlertQuery(Page):
     )
 
 
-# ---- alerts: output -------------------------------------------------------------------------
+# ---- alerts: output --------------------------------------------------------------------------
 
 
 class AlertAreaOut(Schema):
@@ -162,7 +162,7 @@ class AlertOut(AlertRowOut):
     notifications: list[AlertNotificationOut]
 
 
-# ---- escalation policy ----------------------------------------------------------------------
+# ---- escalation policy -----------------------------------------------------------------------
 
 
 class PolicyStepIn(Body):
@@ -202,7 +202,7 @@ class EscalationPolicyOut(Schema):
     updated_at: datetime | None
 
 
-# ---- the SMS gateway's webhook --------------------------------------------------------------
+# ---- the SMS gateway's webhook ---------------------------------------------------------------
 
 
 class SmsIn(Body):
@@ -221,7 +221,7 @@ class SmsOut(Schema):
     alerts: int = Field(description="Alerts raised (or raised again) by the message.")
 
 
-# ---- health ---------------------------------------------------------------------------------
+# ---- health ----------------------------------------------------------------------------------
 
 
 class HealthCheckOut(Schema):

@@ -23,10 +23,10 @@ from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view
 from care365.areas.models import Area
 from care365.core.api import responses, route
+from care365.core.schemas import MAX_ID
 from care365.registry import services
 from care365.registry.models import Child, ParentRole
 from care365.registry.schemas import (
-    MAX_ID,
     ChildFilterQuery,
     ChildIn,
     ChildListOut,
