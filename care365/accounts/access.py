@@ -58,13 +58,13 @@ class ChildNotFound(Http404):  # it is an Http404, named for what the user sees
     """The child does not exist or is outside the user's scope; the two are indistinguishable."""
 
 
-def _as_user(user: Any) -> User | None:
+def _as_user(user: User) -> User | None:
     if not isinstance(user, User) or not user.is_active or not user.role:
         return None
     return user
 
 
-def scope_village_ids(user: Any) -> list[int] | None:
+def scope_village_ids(user: User) -> list[int] | None:
     """Villages an area-scoped user covers; None for users whose scope is not an area."""
     account = _as_user(user)
     if account is None or account.role not in REGISTRY_ROLES or account.area is None:
@@ -78,7 +78,7 @@ def scope_village_ids(user: Any) -> list[int] | None:
     return list(cached[1])
 
 
-def may_break_glass(user: Any) -> bool:
+def may_break_glass(user: User) -> bool:
     """Whether the user may open a child outside their scope in an emergency: responders only
     (police officers, doctors, directors, supervisors, county administrators). Pages, the API
     and the service (`access_grant_open`) all ask this; grants count only while it holds."""
@@ -86,7 +86,7 @@ def may_break_glass(user: Any) -> bool:
     return account is not None and account.role in BREAK_GLASS_ROLES
 
 
-def needs_break_glass(user: Any) -> bool:
+def needs_break_glass(user: User) -> bool:
     """Whether pages should offer the user the emergency access: those who may break the glass
     and whose own scope does not already hold every child it could open. Break-the-glass opens
     only children of the user's own county, so a user scoped to a whole county (the county
@@ -98,20 +98,20 @@ def needs_break_glass(user: Any) -> bool:
     return area is None or area.level != Area.Level.COUNTY
 
 
-def keeps_registry(user: Any) -> bool:
+def keeps_registry(user: User) -> bool:
     """County administrators, supervisors and directors: they register, change and export."""
     account = _as_user(user)
     return account is not None and account.role in REGISTRY_ROLES
 
 
-def may_export_record(user: Any, child: Child) -> bool:
+def may_export_record(user: User, child: Child) -> bool:
     """A child's whole record leaves Care365 (a guardian's access request) through the county
     administrators only."""
     account = _as_user(user)
     return account is not None and account.role == Role.COUNTY_ADMIN
 
 
-def decides_transfers(user: Any) -> bool:
+def decides_transfers(user: User) -> bool:
     """Transfer requests (a child's ID number typed in another village) are decided by the
     county administrators of the child's county."""
     account = _as_user(user)
@@ -165,7 +165,7 @@ def _in_scope(account: User) -> QuerySet[Child]:
     return Child.objects.none()
 
 
-def children_for_user(user: Any) -> QuerySet[Child]:
+def children_for_user(user: User) -> QuerySet[Child]:
     """All children (active and exited) the user may see; an empty queryset by default.
 
     Besides the user's scope: children opened by break-the-glass while the access lasts."""
@@ -179,7 +179,7 @@ def children_for_user(user: Any) -> QuerySet[Child]:
     return Child.objects.filter(Q(pk__in=scoped.values("pk")) | Q(pk__in=granted))
 
 
-def child_visible(user: Any, child: Child) -> bool:
+def child_visible(user: User, child: Child) -> bool:
     """Whether the user may see `child`, a child already loaded (through this layer): for an
     area-scoped user checked against their villages without a query; a carer's pairing is read.
     Not a read of the child's record: nothing is logged."""
@@ -195,7 +195,7 @@ def child_visible(user: Any, child: Child) -> bool:
 
 
 def child_get_for_user(
-    user: Any,
+    user: User,
     child_id: int | str,
     purpose: AccessPurpose | str,
     *,
@@ -338,13 +338,13 @@ def notify_county_admins(account: User, *, kind: str, params: dict[str, Any]) ->
     )
 
 
-def can_register_in(user: Any, village: Area) -> bool:
+def can_register_in(user: User, village: Area) -> bool:
     """Whether the user may register or move a child into this village."""
     villages = scope_village_ids(user)
     return villages is not None and village.level == Area.Level.VILLAGE and village.pk in villages
 
 
-def areas_for_user(user: Any) -> QuerySet[Area]:
+def areas_for_user(user: User) -> QuerySet[Area]:
     """The areas a user may filter by and register into: their own subtree."""
     account = _as_user(user)
     if account is None or account.area is None:
@@ -376,7 +376,7 @@ def users_of_county(county: Area) -> QuerySet[User]:
     )
 
 
-def may_manage_user(actor: Any, user: User) -> bool:
+def may_manage_user(actor: User, user: User) -> bool:
     """Whether `actor` may act on `user`'s account (list and revoke their API tokens): an active
     county administrator, for any user who works in the same county (themselves included)."""
     account = _as_user(actor)
@@ -386,13 +386,13 @@ def may_manage_user(actor: Any, user: User) -> bool:
     return county is not None and county.pk == account.area_id
 
 
-def may_manage_users(actor: Any) -> bool:
+def may_manage_users(actor: User) -> bool:
     """Whether `actor` manages the accounts of a county at all (a county administrator)."""
     account = _as_user(actor)
     return account is not None and account.role == Role.COUNTY_ADMIN and account.area is not None
 
 
-def managed_users_for_user(actor: Any) -> QuerySet[User]:
+def managed_users_for_user(actor: User) -> QuerySet[User]:
     """The users whose accounts `actor` may manage (`may_manage_user`), as a queryset."""
     account = _as_user(actor)
     if account is None or not may_manage_users(account) or account.area is None:
@@ -400,7 +400,7 @@ def managed_users_for_user(actor: Any) -> QuerySet[User]:
     return users_of_county(account.area)
 
 
-def user_get_for_user(actor: Any, user_id: int) -> User:
+def user_get_for_user(actor: User, user_id: int) -> User:
     """A user `actor` may manage; UserNotFound for a missing one and one of another county."""
     if not 0 < user_id <= _MAX_ID:
         raise UserNotFound
@@ -415,7 +415,7 @@ def user_get_for_user(actor: Any, user_id: int) -> User:
     return user
 
 
-def api_token_get_for_user(actor: Any, token_id: int) -> ApiToken:
+def api_token_get_for_user(actor: User, token_id: int) -> ApiToken:
     """One API token `actor` may revoke: their own, or (a county administrator) any of a user in
     their county. TokenNotFound for a missing one and anybody else's alike."""
     account = actor if isinstance(actor, User) and actor.is_active else None

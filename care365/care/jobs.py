@@ -10,12 +10,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from care365.accounts.models import User
 from care365.care import risk
 from care365.care.models import (
     CareTask,
@@ -251,7 +251,7 @@ class Digest:
         }
 
 
-def digest_build(user: Any, today: date) -> Digest:
+def digest_build(user: User, today: date) -> Digest:
     """The user's due and overdue items (most overdue first), their open care tasks and the
     wishes they claimed but have not delivered. Reads only what the user may see; an empty
     digest is not worth sending (`is_empty`)."""

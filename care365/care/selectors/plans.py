@@ -16,7 +16,7 @@ from django.db.models import Exists, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from care365.accounts.access import areas_for_user, children_for_user
-from care365.accounts.models import REGISTRY_ROLES
+from care365.accounts.models import REGISTRY_ROLES, User
 from care365.areas.models import Area
 from care365.care import plans
 from care365.care.models import (
@@ -174,7 +174,7 @@ def plan_status(
 
 
 def due_for_user(
-    user: Any, today: date, *, within_days: int = 0, kinds: Collection[str] | None = None
+    user: User, today: date, *, within_days: int = 0, kinds: Collection[str] | None = None
 ) -> list[DueItem]:
     """What the user should do: for each child they answer for, each planned kind that is due
     by `today + within_days` (overdue included), most overdue first.
@@ -202,7 +202,7 @@ def due_for_user(
 PLAN_FIELDS = ("village", "birth_date", "registered_at")
 
 
-def due_for_display(user: Any, items: Sequence[DueItem]) -> list[DueItem]:
+def due_for_display(user: User, items: Sequence[DueItem]) -> list[DueItem]:
     """`items` of `due_for_user` with their children read in full, in one query through the
     access layer: call it with the items a page or message shows, after slicing."""
     acc = account(user)
@@ -212,7 +212,7 @@ def due_for_display(user: Any, items: Sequence[DueItem]) -> list[DueItem]:
     return [replace(item, child=full[item.child.pk]) for item in items if item.child.pk in full]
 
 
-def examinations_due(user: Any, today: date, *, within_days: int = 0) -> list[DueItem]:
+def examinations_due(user: User, today: date, *, within_days: int = 0) -> list[DueItem]:
     """The doctor's list of examinations due or overdue (supervisors and administrators see
     their area's)."""
     return due_for_user(user, today, within_days=within_days, kinds={PlanKind.EXAMINATION})
@@ -319,11 +319,10 @@ def _coverage_batch(
     return results
 
 
-def coverage_for_child(user: Any, child: Child, today: date) -> plans.PlanCoverage:
+def coverage_for_child(user: User, child: Child, today: date) -> plans.PlanCoverage:
     """A child's 365 figure over the planned kinds the user's role may read (a volunteer: the
     volunteers' visits only). `child` must come from the access layer."""
-    acc = account(user)
-    kinds = [k for k in CONTACT_PLAN_KINDS if k in visible_contact_kinds(acc)]
+    kinds = [k for k in CONTACT_PLAN_KINDS if k in visible_contact_kinds(user)]
     rows = list(_with_plan_facts(Child.objects.filter(pk=child.pk), kinds))
     if not rows or not kinds:
         first, last = plans.window(today)
@@ -332,7 +331,7 @@ def coverage_for_child(user: Any, child: Child, today: date) -> plans.PlanCovera
 
 
 def coverage_for_area(
-    user: Any, area: Area, today: date, *, breakdown: bool = False, batch_size: int = 1000
+    user: User, area: Area, today: date, *, breakdown: bool = False, batch_size: int = 1000
 ) -> AreaCoverage | None:
     """The 365 figure of an area in the user's scope (directors, supervisors and county
     administrators), computed a batch of children at a time; with `breakdown`, also per

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from care365.accounts.access import areas_for_user, children_for_user
-from care365.accounts.models import REGISTRY_ROLES, Role
+from care365.accounts.models import REGISTRY_ROLES, Role, User
 from care365.care.growth import DAYS_PER_MONTH
 from care365.care.models import CareTask, Contact, Examination, HealthSession, RiskScore, Screening
 from care365.registry.models import Child
@@ -23,7 +22,7 @@ from .scope import account, sees_health, visible_contact_kinds
 # --- contacts --------------------------------------------------------------------------------
 
 
-def contacts_for_child(user: Any, child: Child, *, limit: int = 50) -> QuerySet[Contact]:
+def contacts_for_child(user: User, child: Child, *, limit: int = 50) -> QuerySet[Contact]:
     """A child's contact log, newest first, in the kinds the user's role may read."""
     kinds = visible_contact_kinds(user)
     return (
@@ -33,7 +32,7 @@ def contacts_for_child(user: Any, child: Child, *, limit: int = 50) -> QuerySet[
     )
 
 
-def contacts_logged_by(user: Any, *, since: date | None = None) -> QuerySet[Contact]:
+def contacts_logged_by(user: User, *, since: date | None = None) -> QuerySet[Contact]:
     """What the user logged (their own history), newest first."""
     acc = account(user)
     if acc is None:
@@ -44,7 +43,7 @@ def contacts_logged_by(user: Any, *, since: date | None = None) -> QuerySet[Cont
     return qs.select_related("child", "child__village").order_by("-occurred_at", "-pk")
 
 
-def contacts_needing_follow_up(user: Any, *, since: date | None = None) -> QuerySet[Contact]:
+def contacts_needing_follow_up(user: User, *, since: date | None = None) -> QuerySet[Contact]:
     """Contacts marked "follow-up needed" for children the user may see, in the kinds the user's
     role may read, newest first."""
     acc = account(user)
@@ -63,7 +62,7 @@ def contacts_needing_follow_up(user: Any, *, since: date | None = None) -> Query
 # --- health ----------------------------------------------------------------------------------
 
 
-def examinations_for_child(user: Any, child: Child) -> QuerySet[Examination]:
+def examinations_for_child(user: User, child: Child) -> QuerySet[Examination]:
     if not sees_health(user):
         return Examination.objects.none()
     return (
@@ -89,7 +88,7 @@ class GrowthPoint:
     classes: tuple[str, ...]
 
 
-def growth_points(user: Any, child: Child) -> list[GrowthPoint]:
+def growth_points(user: User, child: Child) -> list[GrowthPoint]:
     """The child's examinations, oldest first, as points for the growth chart."""
     return [
         GrowthPoint(
@@ -108,7 +107,7 @@ def growth_points(user: Any, child: Child) -> list[GrowthPoint]:
     ]
 
 
-def health_sessions_for_user(user: Any) -> QuerySet[HealthSession]:
+def health_sessions_for_user(user: User) -> QuerySet[HealthSession]:
     """Health education sessions the user led, recorded, or held in their area."""
     acc = account(user)
     if acc is None or not sees_health(acc):
@@ -128,13 +127,13 @@ def health_sessions_for_user(user: Any) -> QuerySet[HealthSession]:
 # --- screenings and tasks --------------------------------------------------------------------
 
 
-def screenings_for_child(user: Any, child: Child) -> QuerySet[Screening]:
+def screenings_for_child(user: User, child: Child) -> QuerySet[Screening]:
     if not sees_health(user):
         return Screening.objects.none()
     return Screening.objects.filter(child=child).order_by("-screened_on", "-pk")
 
 
-def care_tasks_for_user(user: Any, *, open_only: bool = True) -> QuerySet[CareTask]:
+def care_tasks_for_user(user: User, *, open_only: bool = True) -> QuerySet[CareTask]:
     """Tasks assigned to the user; for directors and supervisors also the unassigned tasks of
     their area's children (a child without a doctor)."""
     acc = account(user)
@@ -152,7 +151,7 @@ def care_tasks_for_user(user: Any, *, open_only: bool = True) -> QuerySet[CareTa
 # --- the risk list ---------------------------------------------------------------------------
 
 
-def risk_list(user: Any, *, on_list_only: bool = True) -> QuerySet[RiskScore]:
+def risk_list(user: User, *, on_list_only: bool = True) -> QuerySet[RiskScore]:
     """The risk list of the user's area, highest first, each with its reasons. For directors,
     supervisors and county administrators (the reasons include health and screening)."""
     acc = account(user)
@@ -165,7 +164,7 @@ def risk_list(user: Any, *, on_list_only: bool = True) -> QuerySet[RiskScore]:
     return qs.select_related("child", "child__village").order_by("-score", "child_id")
 
 
-def risk_for_child(user: Any, child: Child) -> RiskScore | None:
+def risk_for_child(user: User, child: Child) -> RiskScore | None:
     acc = account(user)
     if acc is None or acc.role not in REGISTRY_ROLES:
         return None

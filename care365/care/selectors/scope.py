@@ -8,7 +8,6 @@ user's role may read."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db.models import QuerySet
 
@@ -38,25 +37,25 @@ PLAN_CARER_ROLE: dict[str, str] = {
 }
 
 
-def account(user: Any) -> User | None:
+def account(user: User) -> User | None:
     if not isinstance(user, User) or not user.is_active or not user.role:
         return None
     return user
 
 
-def sees_health(user: Any) -> bool:
+def sees_health(user: User) -> bool:
     """Examinations, growth, screenings, referral tasks and the risk list's health reasons:
     doctors and the registry's keepers; never officers or volunteers."""
     acc = account(user)
     return acc is not None and FieldGroup.HEALTH in groups_for(acc)
 
 
-def visible_contact_kinds(user: Any) -> frozenset[str]:
+def visible_contact_kinds(user: User) -> frozenset[str]:
     acc = account(user)
     return VISIBLE_TO.get(acc.role, frozenset()) if acc is not None else frozenset()
 
 
-def responsible_children(user: Any) -> QuerySet[Child]:
+def responsible_children(user: User) -> QuerySet[Child]:
     """Active children the user answers for: from the access layer, without break-the-glass."""
     acc = account(user)
     if acc is None:

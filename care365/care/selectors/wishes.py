@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from care365.accounts.access import areas_for_user, child_visible, children_for_user
-from care365.accounts.models import REGISTRY_ROLES
+from care365.accounts.models import REGISTRY_ROLES, User
 from care365.accounts.visibility import given_name
 from care365.areas.models import Area
 from care365.care.models import CareEvent, Wish
@@ -84,7 +83,7 @@ def wish_board(*, county: Area, today: date, include_claimed: bool = True) -> li
     return cards
 
 
-def wishes_for_user(user: Any, *, states: list[str] | None = None) -> QuerySet[Wish]:
+def wishes_for_user(user: User, *, states: list[str] | None = None) -> QuerySet[Wish]:
     """Wishes of the children the user may see (a volunteer: their paired children), newest
     first."""
     acc = account(user)
@@ -96,7 +95,7 @@ def wishes_for_user(user: Any, *, states: list[str] | None = None) -> QuerySet[W
     return qs.select_related("child", "child__village").order_by("-posted_at", "-pk")
 
 
-def wishes_for_child(user: Any, child: Child) -> QuerySet[Wish]:
+def wishes_for_child(user: User, child: Child) -> QuerySet[Wish]:
     """One child's wishes, newest first, if the user may see the child (`child_visible`, the
     access layer's own rule). For a child's page: `wishes_for_user(...).filter(child=child)`
     built the list of every child the user sees (a county's 100,000) to find one child's wishes."""
@@ -110,7 +109,7 @@ def wishes_for_child(user: Any, child: Child) -> QuerySet[Wish]:
     )
 
 
-def wishes_claimed_by(user: Any) -> QuerySet[Wish]:
+def wishes_claimed_by(user: User) -> QuerySet[Wish]:
     """Wishes the user claimed and has not yet seen confirmed, oldest first."""
     acc = account(user)
     if acc is None:
@@ -120,7 +119,7 @@ def wishes_claimed_by(user: Any) -> QuerySet[Wish]:
     ).order_by("claimed_at", "pk")
 
 
-def care_events_for_user(user: Any) -> QuerySet[CareEvent]:
+def care_events_for_user(user: User) -> QuerySet[CareEvent]:
     """Events held in the user's area, or that children the user may see came to."""
     acc = account(user)
     if acc is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
@@ -19,7 +17,7 @@ class CareStateError(Exception):
     The API answers 409."""
 
 
-def active_user(actor: Any) -> User:
+def active_user(actor: User) -> User:
     user = account(actor)
     if user is None:
         raise PermissionDenied

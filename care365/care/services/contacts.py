@@ -43,7 +43,7 @@ def _logs_for(user: User, child: Child) -> bool:
     return in_area(user, child)
 
 
-def contact_kinds_allowed(user: Any, child: Child) -> list[str]:
+def contact_kinds_allowed(user: User, child: Child) -> list[str]:
     """The kinds of contact `contact_log` takes from this user for this child, in `ContactKind`
     order: the kinds the role logs (LOGGED_BY), for a child the user logs for; none for a child
     who has left the registry."""

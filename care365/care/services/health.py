@@ -50,14 +50,14 @@ def _examines(user: User, child: Child) -> bool:
     return user.role == Role.DOCTOR and is_paired(user, child)
 
 
-def enters_examinations(user: Any) -> bool:
+def enters_examinations(user: User) -> bool:
     """Whether the user's role enters examinations at all: doctors (`may_examine` says for
     which children)."""
     acc = account(user)
     return acc is not None and acc.role == Role.DOCTOR
 
 
-def may_examine(user: Any, child: Child) -> bool:
+def may_examine(user: User, child: Child) -> bool:
     """Whether `examination_record` takes an examination from this user for this child: the
     child's paired doctor, while the child is in the registry."""
     acc = account(user)

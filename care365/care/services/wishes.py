@@ -67,7 +67,7 @@ _STEPS: tuple[tuple[str, str, Callable[[User, Wish], bool]], ...] = (
 )
 
 
-def may_post_wish(user: Any, child: Child) -> bool:
+def may_post_wish(user: User, child: Child) -> bool:
     """Whether `wish_post` takes a wish from this user for this child: the child's director,
     supervisor or county administrator, or the child's volunteer, while the child is in the
     registry. (The guardian's consent to share is checked by the service, which says so.)"""
@@ -75,7 +75,7 @@ def may_post_wish(user: Any, child: Child) -> bool:
     return acc is not None and child.is_active and _cares_for(acc, child)
 
 
-def wish_steps_allowed(user: Any, wish: Wish) -> list[str]:
+def wish_steps_allowed(user: User, wish: Wish) -> list[str]:
     """The steps the user may take on the wish in its present state, among deliver, release,
     confirm and withdraw: exactly those `wish_deliver`, `wish_release`, `wish_confirm` and
     `wish_withdraw` allow (the claimer; the child's director, supervisor or volunteer; the

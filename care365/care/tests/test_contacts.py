@@ -228,7 +228,7 @@ def test_each_role_reads_only_the_contact_kinds_it_may(personas: Personas) -> No
 # --- due lists -----------------------------------------------------------------------------
 
 
-def due_map(user: Any, **kwargs: Any) -> dict[tuple[int, str], int]:
+def due_map(user: User, **kwargs: Any) -> dict[tuple[int, str], int]:
     return {
         (i.child.pk, i.kind): i.days_overdue for i in selectors.due_for_user(user, TODAY, **kwargs)
     }

@@ -46,7 +46,7 @@ RAISE_ROLES = frozenset(
 )
 
 
-def may_raise_alert(user: Any, child: Child | None = None) -> bool:
+def may_raise_alert(user: User, child: Child | None = None) -> bool:
     """Whether the user may raise an alert (for `child`, already read through the access
     layer): pages and the API ask this one rule."""
     return isinstance(user, User) and user.role in RAISE_ROLES
@@ -60,7 +60,7 @@ class AlertNotFound(Http404):
     """The alert does not exist or the user may not see it; the two look the same."""
 
 
-def active_account(user: Any) -> User | None:
+def active_account(user: User) -> User | None:
     """The user as an active account with a role, or None (anonymous, disabled, no role)."""
     if not isinstance(user, User) or not user.is_active or not user.role:
         return None
@@ -71,7 +71,7 @@ def _county_admin_of(user: User, county_id: int) -> bool:
     return user.role == Role.COUNTY_ADMIN and user.area_id == county_id
 
 
-def alerts_for_user(user: Any) -> QuerySet[Alert]:
+def alerts_for_user(user: User) -> QuerySet[Alert]:
     """Every alert (open and resolved) the user may see; none by default."""
     account = active_account(user)
     if account is None:
@@ -86,7 +86,7 @@ def alerts_for_user(user: Any) -> QuerySet[Alert]:
     return Alert.objects.filter(visible)
 
 
-def alerts_open_for_user(user: Any, *, area: Area | None = None) -> QuerySet[Alert]:
+def alerts_open_for_user(user: User, *, area: Area | None = None) -> QuerySet[Alert]:
     """The live board: unresolved alerts the user may see, newest first; `area` narrows it to
     a township's or village's children."""
     alerts = alerts_for_user(user).exclude(state=State.RESOLVED)
@@ -97,7 +97,7 @@ def alerts_open_for_user(user: Any, *, area: Area | None = None) -> QuerySet[Ale
     ).order_by("-raised_at", "-pk")
 
 
-def alerts_resolved_for_user(user: Any, *, since: datetime) -> QuerySet[Alert]:
+def alerts_resolved_for_user(user: User, *, since: datetime) -> QuerySet[Alert]:
     """Alerts the user may see that were resolved since `since`, newest first, with their
     outcome and note (the board's "recently resolved")."""
     return (
@@ -108,7 +108,7 @@ def alerts_resolved_for_user(user: Any, *, since: datetime) -> QuerySet[Alert]:
     )
 
 
-def alert_get_for_user(user: Any, alert_id: int | str, *, route: str = "") -> Alert:
+def alert_get_for_user(user: User, alert_id: int | str, *, route: str = "") -> Alert:
     """One alert the user may see; AlertNotFound (404) if missing or out of scope. Reading an
     alert is reading its child's record, so it is written to the access log."""
     try:
@@ -144,7 +144,7 @@ def alert_get_for_user(user: Any, alert_id: int | str, *, route: str = "") -> Al
     return alert
 
 
-def can_respond(user: Any, alert: Alert, *, written: Written | None = None) -> bool:
+def can_respond(user: User, alert: Alert, *, written: Written | None = None) -> bool:
     """Whether the user may acknowledge, say "on my way" / "with the child", and resolve: anyone
     the alert was sent to, the county's administrators, and the officers, supervisors and
     directors whose scope holds the child. `written`: as in `alert_timeline`."""
@@ -165,7 +165,7 @@ def can_respond(user: Any, alert: Alert, *, written: Written | None = None) -> b
     return children_for_user(account).filter(pk=alert.child_id).exists()
 
 
-def can_answer(user: Any, alert: Alert, *, written: Written | None = None) -> bool:
+def can_answer(user: User, alert: Alert, *, written: Written | None = None) -> bool:
     """Whether the user may answer the alert now (acknowledge, on my way, with the child,
     resolve): a responder (`can_respond`) who did not raise it, or its raiser once someone
     else has acknowledged it. Answering belongs to the responders: a raiser acknowledging their
@@ -175,7 +175,7 @@ def can_answer(user: Any, alert: Alert, *, written: Written | None = None) -> bo
     return not (alert.raised_by_id == user.pk and alert.state == State.OPEN)
 
 
-def alert_reporter_for_user(user: Any, alert: Alert) -> User | None:
+def alert_reporter_for_user(user: User, alert: Alert) -> User | None:
     """Who raised the alert, if the user may know: for a mandatory report only the county's
     administrators (and the reporter); for other alerts anyone who sees the alert."""
     account = active_account(user)
@@ -250,7 +250,7 @@ def _timeline_rows(alert: Alert, written: Written | None) -> Written:
     return events, notifications
 
 
-def alert_timeline(user: Any, alert: Alert, *, written: Written | None = None) -> AlertTimeline:
+def alert_timeline(user: User, alert: Alert, *, written: Written | None = None) -> AlertTimeline:
     """The incident record: every step with its time, and every notification with its state.
     Call with an alert from `alert_get_for_user`, or with one its raising service has just
     returned and `written=alert.written` (what it wrote: nothing is read back). The reporter of
@@ -354,7 +354,7 @@ def safety_card(alert: Alert, *, today: date | None = None) -> SafetyCard:
     )
 
 
-def follow_ups_for_user(user: Any, *, open_only: bool = True) -> QuerySet[FollowUpTask]:
+def follow_ups_for_user(user: User, *, open_only: bool = True) -> QuerySet[FollowUpTask]:
     """Follow-up tasks of mandatory reports: the user's own, and for a county administrator
     every task in the county (unassigned ones included)."""
     account = active_account(user)

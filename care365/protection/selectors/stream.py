@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import Min
 from django.utils import timezone
 
+from care365.accounts.models import User
 from care365.core.models import WorkerHeartbeat
 from care365.protection.models import (
     Alert,
@@ -19,7 +19,7 @@ from care365.protection.selectors.alerts import active_account
 SWEEPER_SILENT_AFTER = timedelta(seconds=30)
 
 
-def events_for_user_since(user: Any, last_id: int, *, limit: int = 100) -> list[InAppEvent]:
+def events_for_user_since(user: User, last_id: int, *, limit: int = 100) -> list[InAppEvent]:
     """The user's in-app events after event number `last_id` (an SSE Last-Event-ID), oldest
     first. Numbers are per user and consecutive, so nothing after `last_id` is skipped."""
     account = active_account(user)
@@ -30,7 +30,7 @@ def events_for_user_since(user: Any, last_id: int, *, limit: int = 100) -> list[
     )
 
 
-def events_last_id(user: Any) -> int:
+def events_last_id(user: User) -> int:
     """The number of the user's latest event (0 if none): where a fresh stream starts."""
     account = active_account(user)
     if account is None:

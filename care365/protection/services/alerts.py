@@ -73,7 +73,7 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _active_user(actor: Any) -> User:
+def _active_user(actor: User) -> User:
     if not isinstance(actor, User) or not actor.is_active or not actor.role:
         raise PermissionDenied
     return actor
@@ -299,7 +299,7 @@ def _open_alert_to_fold(account: User, child: Child, kind: str, now: datetime) -
 
 def _answer(
     *,
-    actor: Any,
+    actor: User,
     alert: Alert,
     target: str,
     now: datetime | None,
@@ -419,7 +419,7 @@ def follow_up_done(
     return task
 
 
-def _county_admin(actor: Any, county: Area) -> User:
+def _county_admin(actor: User, county: Area) -> User:
     account = _active_user(actor)
     if account.role != Role.COUNTY_ADMIN or account.area_id != county.pk:
         raise PermissionDenied
