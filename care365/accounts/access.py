@@ -2,7 +2,7 @@
 
 Every page, API operation and export gets children through `children_for_user` (lists) or
 `child_get_for_user` (one record). A child out of the user's scope and a child that does not exist
-look the same: `ChildNotFound`, a 404. Every single-child read is written to the access log.
+look the same: `NotFound`, a 404. Every single-child read is written to the access log.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
+from care365.core.errors import NotFound
 from care365.core.ledger import chain_append
 from care365.core.models import Notice
 from care365.registry.models import Child, ConsentPurpose
@@ -52,10 +52,6 @@ BREAK_GLASS_ROLES = frozenset(
 
 # Unusual access is counted over this window (`_watch_for_unusual_access`).
 _WATCH_WINDOW = timedelta(hours=1)
-
-
-class ChildNotFound(Http404):  # it is an Http404, named for what the user sees
-    """The child does not exist or is outside the user's scope; the two are indistinguishable."""
 
 
 def _as_user(user: User) -> User | None:
@@ -213,17 +209,17 @@ def child_get_for_user(
     try:
         pk = int(child_id)
     except (TypeError, ValueError) as exc:
-        raise ChildNotFound from exc
+        raise NotFound from exc
     account = _as_user(user)
     if account is None:
-        raise ChildNotFound
+        raise NotFound
     # The user's scope first: one query for the usual read. Break-the-glass grants are looked up
     # only for a child outside it.
     child = _child_read(_in_scope(account), pk)
     if child is None and pk in _granted_child_ids(account):
         child = _child_read(Child.objects.all(), pk)
     if child is None:
-        raise ChildNotFound
+        raise NotFound
     purpose = AccessPurpose(purpose)
     refused = (
         (purpose in WRITE_PURPOSES and account.role not in REGISTRY_ROLES)
@@ -360,14 +356,6 @@ def areas_for_user(user: User) -> QuerySet[Area]:
 _MAX_ID = 2**63 - 1  # beyond a 64-bit key nothing exists (and the database would refuse it)
 
 
-class TokenNotFound(Http404):
-    """The token does not exist, or is neither the user's own nor one they may revoke."""
-
-
-class UserNotFound(Http404):
-    """The user does not exist or is not one the caller may manage; the two look the same."""
-
-
 def users_of_county(county: Area) -> QuerySet[User]:
     """The users who work in a county: by their area, or their carer record's organisation's."""
     return User.objects.filter(
@@ -401,9 +389,9 @@ def managed_users_for_user(actor: User) -> QuerySet[User]:
 
 
 def user_get_for_user(actor: User, user_id: int) -> User:
-    """A user `actor` may manage; UserNotFound for a missing one and one of another county."""
+    """A user `actor` may manage; NotFound for a missing one and one of another county."""
     if not 0 < user_id <= _MAX_ID:
-        raise UserNotFound
+        raise NotFound
     user = (
         managed_users_for_user(actor)
         .select_related("area", "carer", "carer__organisation__area")
@@ -411,17 +399,17 @@ def user_get_for_user(actor: User, user_id: int) -> User:
         .first()
     )
     if user is None:
-        raise UserNotFound
+        raise NotFound
     return user
 
 
 def api_token_get_for_user(actor: User, token_id: int) -> ApiToken:
     """One API token `actor` may revoke: their own, or (a county administrator) any of a user in
-    their county. TokenNotFound for a missing one and anybody else's alike."""
+    their county. NotFound for a missing one and anybody else's alike."""
     account = actor if isinstance(actor, User) and actor.is_active else None
     if account is None or not 0 < token_id <= _MAX_ID:
-        raise TokenNotFound
+        raise NotFound
     token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
     if token is None or not (token.user_id == account.pk or may_manage_user(account, token.user)):
-        raise TokenNotFound
+        raise NotFound
     return token

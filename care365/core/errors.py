@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
 from django.utils.translation import gettext as _
+
+
+class NotFound(Http404):  # named for what the user sees: the page is not there
+    """The record does not exist or the user may not reach it: the two answer the same 404, so
+    a refusal never tells that a record exists. Every door (`<thing>_get_for_user`) raises it."""
 
 
 class StateConflictError(Exception):

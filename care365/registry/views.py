@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care365.accounts.access import (
-    ChildNotFound,
     can_register_in,
     child_get_for_user,
     children_for_user,
@@ -42,6 +41,8 @@ from care365.care.records import child_record
 from care365.care.views import child_care_context
 from care365.core import crypto
 from care365.core import forms as core_forms
+from care365.core.errors import NotFound
+from care365.core.forms import MAX_SEARCH
 from care365.pairing import forms as pairing_forms
 from care365.pairing import selectors as pairing_selectors
 from care365.protection import forms as protection_forms
@@ -151,7 +152,7 @@ def child_search(request: HttpRequest) -> HttpResponse:
     if "clear" in request.POST:
         request.session.pop(SEARCH_SESSION_KEY, None)
     else:
-        q = str(request.POST.get("q", "")).strip()[: forms.MAX_SEARCH]
+        q = str(request.POST.get("q", "")).strip()[:MAX_SEARCH]
         request.session[SEARCH_SESSION_KEY] = crypto.encrypt(q) if q else ""
     query = form.query()
     return redirect(reverse("registry:child-list") + (f"?{urlencode(query)}" if query else ""))
@@ -298,7 +299,7 @@ def child_edit(request: HttpRequest, child_id: int) -> HttpResponse:
     user = account(request)
     child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="registry:child-edit")
     if not child.is_active:
-        raise ChildNotFound
+        raise NotFound
     form = forms.ChildForm(request.POST or None, user=user, child=child)
     if request.method == "POST" and form.is_valid():
         values = form.child_values()
@@ -335,7 +336,7 @@ def child_exit(request: HttpRequest, child_id: int) -> HttpResponse:
     user = account(request)
     child = child_get_for_user(user, child_id, AccessPurpose.EXIT, route="registry:child-exit")
     if not child.is_active:
-        raise ChildNotFound
+        raise NotFound
     form = forms.ExitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

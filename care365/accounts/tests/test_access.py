@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from care365.accounts.access import ChildNotFound, child_get_for_user, children_for_user
+from care365.accounts.access import child_get_for_user, children_for_user
 from care365.accounts.models import AccessGrant, AccessLog, AccessPurpose, User
+from care365.core.errors import NotFound
 from care365.core.ledger import chain_append
 from care365.core.models import Notice
 from conftest import Personas
@@ -38,11 +39,11 @@ def test_carers_and_outsiders_see_no_children_before_pairing(personas: Personas,
 
 
 def test_out_of_scope_and_missing_look_the_same(personas: Personas) -> None:
-    with pytest.raises(ChildNotFound):
+    with pytest.raises(NotFound):
         child_get_for_user(personas.director_a, personas.child_b.pk, AccessPurpose.VIEW)
-    with pytest.raises(ChildNotFound):
+    with pytest.raises(NotFound):
         child_get_for_user(personas.director_a, 999_999, AccessPurpose.VIEW)
-    with pytest.raises(ChildNotFound):
+    with pytest.raises(NotFound):
         child_get_for_user(personas.director_a, "not-a-number", AccessPurpose.VIEW)
     assert not AccessLog.objects.exists()
 
@@ -108,7 +109,7 @@ def test_a_granted_child_outside_scope_opens_until_the_grant_expires(personas: P
     )
     AccessGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now())
     director = User.objects.get(pk=personas.director_a.pk)
-    with pytest.raises(ChildNotFound):
+    with pytest.raises(NotFound):
         child_get_for_user(director, personas.child_b.pk, AccessPurpose.VIEW)
     assert AccessLog.objects.filter(child=personas.child_b).count() == 1
 

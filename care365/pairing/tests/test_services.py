@@ -12,9 +12,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import override
 
-from care365.accounts.access import ChildNotFound, child_get_for_user, children_for_user
+from care365.accounts.access import child_get_for_user, children_for_user
 from care365.areas.tests.factories import CountyFactory, TownshipFactory, VillageFactory
 from care365.carers.models import BackgroundCheck, Carer, CarerRole
+from care365.core.errors import NotFound
 from care365.core.models import Notice
 from care365.pairing import selectors, services
 from care365.pairing.models import (
@@ -617,7 +618,7 @@ def test_a_carer_sees_exactly_the_children_of_their_open_pairings(small: County)
     assert set(children_for_user(p0)) == {c.c1}
     assert set(children_for_user(d1)) == {c.c1}
     assert not children_for_user(p1).exists() and not children_for_user(w1).exists()
-    with pytest.raises(ChildNotFound):
+    with pytest.raises(NotFound):
         child_get_for_user(p1, c.c2.pk, "view")
 
     services.pairing_approve(actor=c.admin, run=propose(c))
@@ -629,11 +630,11 @@ def test_a_carer_sees_exactly_the_children_of_their_open_pairings(small: County)
     assert child_get_for_user(w1, str(c.c2.pk), "view") == c.c2
     # No longer once the pairing ended: P0 was replaced.
     assert not children_for_user(p0).exists()
-    with pytest.raises(ChildNotFound):
+    with pytest.raises(NotFound):
         child_get_for_user(p0, c.c1.pk, "view")
     # Never a child the carer is not paired with, nor one of another role's pairings.
     for user, child in ((p1, c.c4), (d1, c.c2), (w1, c.c3), (w1, c.c4)):
-        with pytest.raises(ChildNotFound):
+        with pytest.raises(NotFound):
             child_get_for_user(user, child.pk, "view")
     # A carer reads but does not edit the registry.
     with pytest.raises(PermissionDenied):

@@ -10,7 +10,6 @@
 from .alerts import (
     ALERT_ROLES,
     RESPONDER_ROLES,
-    AlertNotFound,
     AlertTimeline,
     SafetyCard,
     TimelineEvent,
@@ -49,7 +48,6 @@ __all__ = [
     "ALERT_ROLES",
     "RESPONDER_ROLES",
     "SWEEPER_SILENT_AFTER",
-    "AlertNotFound",
     "AlertTimeline",
     "Figures",
     "PolicyView",

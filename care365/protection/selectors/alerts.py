@@ -18,12 +18,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from care365.accounts.access import access_log_write, child_visible, children_for_user
 from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
+from care365.core.errors import NotFound
 from care365.pairing.models import Pairing
 from care365.pairing.selectors import child_team
 from care365.protection.channels import mask_address
@@ -54,10 +54,6 @@ def may_raise_alert(user: User, child: Child | None = None) -> bool:
 
 # What a raising service wrote about an alert (`Alert.written`): its steps and notifications.
 Written = tuple[list[AlertEvent], list[Notification]]
-
-
-class AlertNotFound(Http404):
-    """The alert does not exist or the user may not see it; the two look the same."""
 
 
 def active_account(user: User) -> User | None:
@@ -109,15 +105,15 @@ def alerts_resolved_for_user(user: User, *, since: datetime) -> QuerySet[Alert]:
 
 
 def alert_get_for_user(user: User, alert_id: int | str, *, route: str = "") -> Alert:
-    """One alert the user may see; AlertNotFound (404) if missing or out of scope. Reading an
+    """One alert the user may see; NotFound (404) if missing or out of scope. Reading an
     alert is reading its child's record, so it is written to the access log."""
     try:
         pk = int(alert_id)
     except (TypeError, ValueError) as exc:
-        raise AlertNotFound from exc
+        raise NotFound from exc
     account = active_account(user)
     if account is None:
-        raise AlertNotFound
+        raise NotFound
     alert = (
         alerts_for_user(account)
         .select_related(
@@ -133,7 +129,7 @@ def alert_get_for_user(user: User, alert_id: int | str, *, route: str = "") -> A
         .first()
     )
     if alert is None:
-        raise AlertNotFound
+        raise NotFound
     if alert.child_id is not None:
         access_log_write(
             account,

@@ -24,12 +24,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.areas.models import Area
 from care365.core import crypto
+from care365.core.errors import NotFound
 from care365.protection.channels import mask_phone, normalise_phone, signature_valid
 from care365.protection.models import (
     MANY_SENDERS,
@@ -58,7 +58,7 @@ MANY_SENDERS_MAX = 500
 UNKNOWN_SENDERS_WINDOW = timedelta(hours=1)
 
 
-class HelpLinkNotFound(Http404):
+class HelpLinkNotFound(NotFound):
     """The token is unknown or revoked, or the child has left the registry: the page says the
     link does not work, and nothing else."""
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from care365.accounts.access import child_get_for_user
 from care365.accounts.models import AccessLog, Role
 from care365.accounts.tests.factories import UserFactory
+from care365.core.errors import NotFound
 from care365.core.ledger import chain_verify
 from care365.pairing.models import Pairing
 from care365.protection import policy, selectors, services
@@ -357,9 +358,9 @@ def test_who_sees_which_alerts(paired: Personas, t0: datetime) -> None:
             "pk", flat=True
         )
     ) == {alert_b.pk}
-    with pytest.raises(selectors.AlertNotFound):
+    with pytest.raises(NotFound):
         selectors.alert_get_for_user(paired.director_b, alert_a.pk)
-    with pytest.raises(selectors.AlertNotFound):
+    with pytest.raises(NotFound):
         selectors.alert_get_for_user(paired.officer, "not-a-number")
     # Reading an alert is reading the child's record: logged.
     before = AccessLog.objects.filter(user=paired.officer, child=paired.child_a).count()
