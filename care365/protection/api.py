@@ -27,7 +27,7 @@ from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
 from care365.core.api import CONFLICT, responses
 from care365.core.schemas import MAX_ID
-from care365.protection import event_stream, selectors, services
+from care365.protection import access, event_stream, selectors, services
 from care365.protection.models import Alert, Source
 from care365.protection.schemas import (
     AlertIn,
@@ -146,7 +146,7 @@ def _render(user: User, alert: Alert, *, as_written: bool = False) -> dict[str, 
     written = alert.written if as_written else None
     timeline: AlertTimeline = selectors.alert_timeline(user, alert, written=written)
     officer = alert.assigned_officer
-    responder = selectors.can_respond(user, alert, written=written)
+    responder = access.can_respond(user, alert, written=written)
     return {
         **_row(alert),
         "note": alert.note,
@@ -162,7 +162,7 @@ def _render(user: User, alert: Alert, *, as_written: bool = False) -> dict[str, 
         "resolved_at": alert.resolved_at,
         "resolution": alert.resolution,
         "resolution_note": alert.resolution_note,
-        "can_respond": selectors.can_answer(user, alert, written=written),
+        "can_respond": access.can_answer(user, alert, written=written),
         "safety_card": _card(selectors.safety_card(alert)) if responder else None,
         "events": [_event(e) for e in timeline.events],
         "notifications": [_notification(n) for n in timeline.notifications],
@@ -170,7 +170,7 @@ def _render(user: User, alert: Alert, *, as_written: bool = False) -> dict[str, 
 
 
 def _alert(user: User, alert_id: int, operation_id: str) -> Alert:
-    return selectors.alert_get_for_user(user, alert_id, route=_route(operation_id))
+    return access.alert_get_for_user(user, alert_id, route=_route(operation_id))
 
 
 # ---- alerts ---------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ from care365.accounts.http import account, service_errors
 from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
 from care365.core import forms as core_forms
+from care365.protection import access, selectors, services
 from care365.protection import forms as protection_forms
-from care365.protection import selectors, services
 from care365.protection.models import Alert
 from care365.protection.services import AlertStateError, HelpLinkNotFound
 
@@ -52,7 +52,7 @@ def alert_raise(request: HttpRequest, child_id: int) -> HttpResponse:
         child_id,
         AccessPurpose.VIEW,
         route="protection:alert-raise",
-        allowed=selectors.may_raise_alert,
+        allowed=access.may_raise_alert,
     )
     form = protection_forms.AlertRaiseForm(request.POST, prefix="alert")
     if not form.is_valid():
@@ -73,15 +73,15 @@ def alert_raise(request: HttpRequest, child_id: int) -> HttpResponse:
 
 
 def _alert(user: User, alert_id: int) -> Alert:
-    return selectors.alert_get_for_user(user, alert_id, route="protection:alert-detail")
+    return access.alert_get_for_user(user, alert_id, route="protection:alert-detail")
 
 
 @login_required
 def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
     user = account(request)
     alert = _alert(user, alert_id)
-    responder = selectors.can_respond(user, alert)
-    answerer = selectors.can_answer(user, alert)
+    responder = access.can_respond(user, alert)
+    answerer = access.can_answer(user, alert)
     return render(
         request,
         "protection/alert.html",
@@ -104,7 +104,7 @@ def alert_act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
     """Acknowledge, "on my way", "with the child" or resolve: each step is timestamped."""
     user = account(request)
     alert = _alert(user, alert_id)
-    if not selectors.can_answer(user, alert):
+    if not access.can_answer(user, alert):
         raise PermissionDenied
     try:
         if action == "resolve":
@@ -133,7 +133,7 @@ def alert_act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
 def alert_board(request: HttpRequest) -> HttpResponse:
     """Open alerts the user may see, newest first, and whether the worker is sweeping."""
     user = account(request)
-    if user.role not in selectors.ALERT_ROLES:
+    if user.role not in access.ALERT_ROLES:
         raise PermissionDenied
     alerts = list(selectors.alerts_open_for_user(user).select_related("village", "child")[:200])
     return render(

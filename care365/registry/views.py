@@ -46,7 +46,7 @@ from care365.core.forms import MAX_SEARCH
 from care365.pairing import forms as pairing_forms
 from care365.pairing import selectors as pairing_selectors
 from care365.protection import forms as protection_forms
-from care365.protection.selectors import may_raise_alert
+from care365.protection.access import may_raise_alert
 from care365.registry import forms, idnumber, services
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
 

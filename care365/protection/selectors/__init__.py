@@ -8,22 +8,15 @@
 """
 
 from .alerts import (
-    ALERT_ROLES,
-    RESPONDER_ROLES,
     AlertTimeline,
     SafetyCard,
     TimelineEvent,
     TimelineNotification,
-    alert_get_for_user,
     alert_reporter_for_user,
     alert_timeline,
-    alerts_for_user,
     alerts_open_for_user,
     alerts_resolved_for_user,
-    can_answer,
-    can_respond,
     follow_ups_for_user,
-    may_raise_alert,
     safety_card,
 )
 from .county import (
@@ -45,8 +38,6 @@ from .stream import (
 )
 
 __all__ = [
-    "ALERT_ROLES",
-    "RESPONDER_ROLES",
     "SWEEPER_SILENT_AFTER",
     "AlertTimeline",
     "Figures",
@@ -55,14 +46,10 @@ __all__ = [
     "SafetyCard",
     "TimelineEvent",
     "TimelineNotification",
-    "alert_get_for_user",
     "alert_reporter_for_user",
     "alert_timeline",
-    "alerts_for_user",
     "alerts_open_for_user",
     "alerts_resolved_for_user",
-    "can_answer",
-    "can_respond",
     "duty_shifts_now",
     "escalation_policy_get",
     "events_for_user_since",
@@ -71,7 +58,6 @@ __all__ = [
     "help_link_find",
     "help_link_for_child",
     "help_link_requests",
-    "may_raise_alert",
     "next_escalation_at",
     "percentile",
     "response_times",

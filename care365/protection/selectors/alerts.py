@@ -20,12 +20,16 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from care365.accounts.access import access_log_write, child_visible, children_for_user
-from care365.accounts.models import AccessPurpose, Role, User
+from care365.accounts.models import Role, User
 from care365.areas.models import Area
-from care365.core.errors import NotFound
 from care365.pairing.models import Pairing
 from care365.pairing.selectors import child_team
+from care365.protection.access import (
+    Written,
+    _county_admin_of,
+    active_account,
+    alerts_for_user,
+)
 from care365.protection.channels import mask_address
 from care365.protection.models import (
     Alert,
@@ -35,51 +39,6 @@ from care365.protection.models import (
     State,
 )
 from care365.registry.models import Child, Guardian, Parent
-
-# Roles whose job includes a child's safety record.
-ALERT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE})
-# Roles that may acknowledge and resolve an alert of a child in their scope.
-RESPONDER_ROLES = ALERT_ROLES
-# Roles that may raise an alert for a child they see: everyone in the network around the child.
-RAISE_ROLES = frozenset(
-    {Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE, Role.DOCTOR, Role.VOLUNTEER}
-)
-
-
-def may_raise_alert(user: User, child: Child | None = None) -> bool:
-    """Whether the user may raise an alert (for `child`, already read through the access
-    layer): pages and the API ask this one rule."""
-    return isinstance(user, User) and user.role in RAISE_ROLES
-
-
-# What a raising service wrote about an alert (`Alert.written`): its steps and notifications.
-Written = tuple[list[AlertEvent], list[Notification]]
-
-
-def active_account(user: User) -> User | None:
-    """The user as an active account with a role, or None (anonymous, disabled, no role)."""
-    if not isinstance(user, User) or not user.is_active or not user.role:
-        return None
-    return user
-
-
-def _county_admin_of(user: User, county_id: int) -> bool:
-    return user.role == Role.COUNTY_ADMIN and user.area_id == county_id
-
-
-def alerts_for_user(user: User) -> QuerySet[Alert]:
-    """Every alert (open and resolved) the user may see; none by default."""
-    account = active_account(user)
-    if account is None:
-        return Alert.objects.none()
-    visible = Q(raised_by=account) | Q(
-        pk__in=Notification.objects.filter(recipient=account).values("alert_id")
-    )
-    if account.role in ALERT_ROLES:
-        visible |= Q(child__in=children_for_user(account))
-    if account.role == Role.COUNTY_ADMIN and account.area_id is not None:
-        visible |= Q(county_id=account.area_id, child__isnull=True)
-    return Alert.objects.filter(visible)
 
 
 def alerts_open_for_user(user: User, *, area: Area | None = None) -> QuerySet[Alert]:
@@ -102,73 +61,6 @@ def alerts_resolved_for_user(user: User, *, since: datetime) -> QuerySet[Alert]:
         .select_related("village")
         .order_by("-resolved_at", "-pk")
     )
-
-
-def alert_get_for_user(user: User, alert_id: int | str, *, route: str = "") -> Alert:
-    """One alert the user may see; NotFound (404) if missing or out of scope. Reading an
-    alert is reading its child's record, so it is written to the access log."""
-    try:
-        pk = int(alert_id)
-    except (TypeError, ValueError) as exc:
-        raise NotFound from exc
-    account = active_account(user)
-    if account is None:
-        raise NotFound
-    alert = (
-        alerts_for_user(account)
-        .select_related(
-            "child",
-            "child__village",
-            "child__village__parent",
-            "village",
-            "village__parent",
-            "assigned_officer",
-            "assigned_officer__organisation",
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if alert is None:
-        raise NotFound
-    if alert.child_id is not None:
-        access_log_write(
-            account,
-            alert.child_id,
-            AccessPurpose.VIEW,
-            route=route or f"alert {alert.pk}",
-        )
-    return alert
-
-
-def can_respond(user: User, alert: Alert, *, written: Written | None = None) -> bool:
-    """Whether the user may acknowledge, say "on my way" / "with the child", and resolve: anyone
-    the alert was sent to, the county's administrators, and the officers, supervisors and
-    directors whose scope holds the child. `written`: as in `alert_timeline`."""
-    account = active_account(user)
-    if account is None:
-        return False
-    if _county_admin_of(account, alert.county_id):
-        return True
-    if written is not None:
-        if any(n.recipient_id == account.pk for n in written[1]):
-            return True
-    elif Notification.objects.filter(alert=alert, recipient=account).exists():
-        return True
-    if account.role not in RESPONDER_ROLES or alert.child_id is None:
-        return False
-    if Alert.child.is_cached(alert) and alert.child is not None:
-        return child_visible(account, alert.child)  # loaded with the alert: no query
-    return children_for_user(account).filter(pk=alert.child_id).exists()
-
-
-def can_answer(user: User, alert: Alert, *, written: Written | None = None) -> bool:
-    """Whether the user may answer the alert now (acknowledge, on my way, with the child,
-    resolve): a responder (`can_respond`) who did not raise it, or its raiser once someone
-    else has acknowledged it. Answering belongs to the responders: a raiser acknowledging their
-    own alert would stop its escalation before anyone else heard of it."""
-    if not can_respond(user, alert, written=written):
-        return False
-    return not (alert.raised_by_id == user.pk and alert.state == State.OPEN)
 
 
 def alert_reporter_for_user(user: User, alert: Alert) -> User | None:

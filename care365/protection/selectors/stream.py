@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from care365.accounts.models import User
 from care365.core.models import WorkerHeartbeat
+from care365.protection.access import active_account
 from care365.protection.models import (
     Alert,
     InAppEvent,
     InAppStream,
 )
-from care365.protection.selectors.alerts import active_account
 
 SWEEPER_SILENT_AFTER = timedelta(seconds=30)
 

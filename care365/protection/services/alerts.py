@@ -29,6 +29,7 @@ from care365.core.audit import audit
 from care365.core.errors import StateConflictError
 from care365.pairing.models import Pairing
 from care365.protection import policy
+from care365.protection.access import alerts_for_user, can_answer
 from care365.protection.channels import mask_phone, normalise_phone
 from care365.protection.models import (
     Alert,
@@ -45,7 +46,6 @@ from care365.protection.models import (
     Told,
 )
 from care365.protection.recipients import Recipients, stations_of
-from care365.protection.selectors import alerts_for_user, can_answer
 from care365.registry.models import Child
 
 from .steps import (

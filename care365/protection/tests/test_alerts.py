@@ -16,7 +16,7 @@ from care365.accounts.tests.factories import UserFactory
 from care365.core.errors import NotFound
 from care365.core.ledger import chain_verify
 from care365.pairing.models import Pairing
-from care365.protection import policy, selectors, services
+from care365.protection import access, policy, selectors, services
 from care365.protection.models import (
     Alert,
     AlertEvent,
@@ -178,8 +178,8 @@ def test_the_raiser_does_not_answer_their_own_open_alert(paired: Personas, t0: d
     acknowledge, say "on my way" or resolve it while it is open (that would stop the
     escalation); once the officer acknowledged it, the director may say they are with the child."""
     alert = raise_for_a(paired, t0)
-    assert selectors.can_respond(paired.director_a, alert)  # sees the safety card
-    assert not selectors.can_answer(paired.director_a, alert)
+    assert access.can_respond(paired.director_a, alert)  # sees the safety card
+    assert not access.can_answer(paired.director_a, alert)
     for answer in (services.alert_acknowledge, services.alert_on_the_way):
         with pytest.raises(PermissionDenied):
             answer(actor=paired.director_a, alert=alert, now=t0)
@@ -192,7 +192,7 @@ def test_the_raiser_does_not_answer_their_own_open_alert(paired: Personas, t0: d
     assert alert.next_step_at is not None
 
     services.alert_acknowledge(actor=paired.officer, alert=alert, now=t0 + timedelta(seconds=9))
-    assert selectors.can_answer(paired.director_a, alert)
+    assert access.can_answer(paired.director_a, alert)
     services.alert_with_child(actor=paired.director_a, alert=alert, now=t0 + timedelta(seconds=30))
     assert alert.state == State.WITH_CHILD
 
@@ -306,7 +306,7 @@ def test_a_mandatory_report_opens_follow_ups_and_hides_the_reporter(
     assert selectors.alert_reporter_for_user(paired.volunteer, alert) == paired.volunteer
     for who in ("officer", "director_a", "supervisor_a"):
         viewer = getattr(paired, who)
-        assert selectors.alert_get_for_user(viewer, alert.pk) == alert
+        assert access.alert_get_for_user(viewer, alert.pk) == alert
         assert selectors.alert_reporter_for_user(viewer, alert) is None
         raised = next(
             e for e in selectors.alert_timeline(viewer, alert).events if e.kind == "raised"
@@ -359,12 +359,12 @@ def test_who_sees_which_alerts(paired: Personas, t0: datetime) -> None:
         )
     ) == {alert_b.pk}
     with pytest.raises(NotFound):
-        selectors.alert_get_for_user(paired.director_b, alert_a.pk)
+        access.alert_get_for_user(paired.director_b, alert_a.pk)
     with pytest.raises(NotFound):
-        selectors.alert_get_for_user(paired.officer, "not-a-number")
+        access.alert_get_for_user(paired.officer, "not-a-number")
     # Reading an alert is reading the child's record: logged.
     before = AccessLog.objects.filter(user=paired.officer, child=paired.child_a).count()
-    selectors.alert_get_for_user(paired.officer, alert_a.pk)
+    access.alert_get_for_user(paired.officer, alert_a.pk)
     assert AccessLog.objects.filter(user=paired.officer, child=paired.child_a).count() == before + 1
     assert chain_verify(AccessLog)[1] is None  # the entry joined the access log's hash chain
 
@@ -391,7 +391,7 @@ def test_a_duty_officer_who_was_sent_the_alert_sees_and_may_answer_it(
     assert services.escalation_sweep(now=t0 + timedelta(seconds=60)) == 1
 
     assert list(selectors.alerts_open_for_user(duty_user)) == [alert]
-    assert selectors.can_respond(duty_user, alert)
+    assert access.can_respond(duty_user, alert)
     services.alert_acknowledge(actor=duty_user, alert=alert, now=t0 + timedelta(seconds=70))
 
 
@@ -399,7 +399,7 @@ def test_a_duty_officer_who_was_sent_the_alert_sees_and_may_answer_it(
 def test_safety_card_has_village_address_family_phones_and_team(
     paired: Personas, t0: datetime
 ) -> None:
-    alert = selectors.alert_get_for_user(paired.officer, raise_for_a(paired, t0).pk)
+    alert = access.alert_get_for_user(paired.officer, raise_for_a(paired, t0).pk)
     card = selectors.safety_card(alert)
 
     assert card.child_name == paired.child_a.name
@@ -586,7 +586,7 @@ def test_reading_children_through_alerts_counts_towards_unusual_access(
     )
     child_get_for_user(admin, personas.child_a.pk, "view")
     assert not Notice.objects.filter(kind="unusual_access").exists()
-    selectors.alert_get_for_user(admin, alert.pk)  # the alert's page opens child B: the second
+    access.alert_get_for_user(admin, alert.pk)  # the alert's page opens child B: the second
     assert Notice.objects.filter(kind="unusual_access").count() == 1
     child_get_for_user(admin, personas.child_b.pk, "view")  # B again: no second notice
     assert Notice.objects.filter(kind="unusual_access").count() == 1

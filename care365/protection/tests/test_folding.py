@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from care365.accounts.access import child_get_for_user
-from care365.protection import selectors, services
+from care365.protection import access, services
 from care365.protection.models import Alert, AlertEvent, InAppEvent, Notification
 from conftest import Personas
 
@@ -66,7 +66,7 @@ def test_the_count_shows_on_the_api_and_the_alert_page(
         services.alert_raise_from_help_link(token=token, now=t0 + timedelta(seconds=press))
     alert = Alert.objects.get()
 
-    card = selectors.alert_get_for_user(paired.officer, alert.pk)
+    card = access.alert_get_for_user(paired.officer, alert.pk)
     assert card.request_count == 3
     client.force_login(paired.officer)
     html = client.get(f"/alerts/{alert.pk}/", headers={"Accept-Language": "en"}).content.decode()

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 
 from care365.accounts.access import child_get_for_user
-from care365.protection import selectors, services
+from care365.protection import access, selectors, services
 from care365.protection.models import Alert, AlertEvent, HelpLink, InAppEvent, Notification
 from care365.registry.models import Guardian
 from care365.registry.tests.factories import LeftBehindChildFactory
@@ -134,7 +134,7 @@ def test_sms_from_an_unknown_number_goes_to_the_county_desk_with_the_number_mask
     assert list(selectors.alerts_open_for_user(paired.admin)) == [alert]
     assert selectors.alerts_open_for_user(paired.director_a).count() == 0
     assert selectors.alerts_open_for_user(paired.other_admin).count() == 0
-    card = selectors.safety_card(selectors.alert_get_for_user(paired.admin, alert.pk))
+    card = selectors.safety_card(access.alert_get_for_user(paired.admin, alert.pk))
     assert card.child_id is None and card.sender_phone == "13598765432"
     again = services.alert_raise_from_sms(
         phone="135-9876-5432", text="还在", now=t0 + timedelta(minutes=2)
