@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
+from care365.carers.models import Carer
 from care365.core.errors import NotFound
 from care365.core.ledger import chain_append
 from care365.core.models import Notice
@@ -413,3 +414,30 @@ def api_token_get_for_user(actor: User, token_id: int) -> ApiToken:
     if token is None or not (token.user_id == account.pk or may_manage_user(account, token.user)):
         raise NotFound
     return token
+
+
+def carer_get_for_user(user: User, carer_id: int) -> Carer:
+    """One carer the user may see (`carers_for_user`); NotFound for a missing one and one out of
+    reach alike."""
+    carer = (
+        carers_for_user(user)
+        .select_related("organisation", "organisation__area")
+        .prefetch_related("service_areas")
+        .filter(pk=carer_id)
+        .first()
+    )
+    if carer is None:
+        raise NotFound
+    return carer
+
+
+def carers_for_user(user: User) -> QuerySet[Carer]:
+    """Carers a user may see: registry staff see their county's carers; a carer sees themself."""
+    if not user.is_active or not user.role:
+        return Carer.objects.none()
+    if user.role in REGISTRY_ROLES and user.area is not None:
+        county_code = user.area.code[:6]
+        return Carer.objects.filter(organisation__area__code__startswith=county_code)
+    if user.role in CARER_ROLES and user.carer_id is not None:
+        return Carer.objects.filter(pk=user.carer_id)
+    return Carer.objects.none()

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from care365.accounts.access import carers_for_user
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
 from care365.carers.models import Carer
@@ -17,7 +18,7 @@ from care365.registry.models import STATUS_BIT, Child, TransferRequest, status_b
 
 from .access import areas_for_user, children_for_user, decides_transfers, managed_users_for_user
 from .lookups import day_starts, id_number_search, looks_like_id_number
-from .models import CARER_ROLES, REGISTRY_ROLES, AccessLog, ApiToken, Role, User
+from .models import AccessLog, ApiToken, Role, User
 from .visibility import FieldGroup, groups_for, name_matches, param_allowed, refuse_params
 
 M = TypeVar("M", bound=Model)
@@ -120,18 +121,6 @@ def child_list(
     return qs.select_related("village").order_by(*order)
 
 
-def carers_for_user(user: User) -> QuerySet[Carer]:
-    """Carers a user may see: registry staff see their county's carers; a carer sees themself."""
-    if not user.is_active or not user.role:
-        return Carer.objects.none()
-    if user.role in REGISTRY_ROLES and user.area is not None:
-        county_code = user.area.code[:6]
-        return Carer.objects.filter(organisation__area__code__startswith=county_code)
-    if user.role in CARER_ROLES and user.carer_id is not None:
-        return Carer.objects.filter(pk=user.carer_id)
-    return Carer.objects.none()
-
-
 def carer_list(
     user: User, *, role: str | None = None, area: int | None = None, q: str = ""
 ) -> QuerySet[Carer]:
@@ -149,16 +138,6 @@ def carer_list(
     if q.strip():
         qs = qs.filter(name__contains=q.strip())
     return qs.order_by("role", "name", "pk")
-
-
-def carer_get_for_user(user: User, carer_id: int) -> Carer | None:
-    return (
-        carers_for_user(user)
-        .select_related("organisation", "organisation__area")
-        .prefetch_related("service_areas")
-        .filter(pk=carer_id)
-        .first()
-    )
 
 
 def access_log_for_child(user: User, child: Child) -> QuerySet[AccessLog]:

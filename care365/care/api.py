@@ -23,7 +23,7 @@ from care365.accounts.access import child_get_for_user, county_of_user
 from care365.accounts.api import account
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
 from care365.accounts.visibility import child_row
-from care365.care import selectors, services
+from care365.care import access, selectors, services
 from care365.care.models import Contact, Examination, RiskScore, Screening, Wish
 from care365.care.schemas import (
     ContactIn,
@@ -458,7 +458,7 @@ def wish_claim(
     """Anyone working in the child's county claims an open wish for themself; a director or
     supervisor may claim it for a donor without an account. 409 if it was claimed first."""
     user = account(request)
-    wish = care_selectors.wish_get_for_user(user, wish_id)
+    wish = access.wish_get_for_user(user, wish_id)
     donor = payload.donor_name if payload is not None else ""
     claimed = _step(lambda: services.wish_claim(actor=user, wish=wish, donor_name=donor))
     return _wish(user, claimed)
@@ -474,7 +474,7 @@ def wish_deliver(request: HttpRequest, wish_id: WishId) -> dict[str, Any]:
     """The gift reached the child: the claimer, or the child's volunteer, director or
     supervisor. 409 unless the wish is claimed."""
     user = account(request)
-    wish = care_selectors.wish_get_for_user(user, wish_id)
+    wish = access.wish_get_for_user(user, wish_id)
     return _wish(user, _step(lambda: services.wish_deliver(actor=user, wish=wish)))
 
 
@@ -490,6 +490,6 @@ def wish_confirm(
     """The child's volunteer, director or supervisor confirms with the child that the wish came
     true. 409 unless it was delivered."""
     user = account(request)
-    wish = care_selectors.wish_get_for_user(user, wish_id)
+    wish = access.wish_get_for_user(user, wish_id)
     note = payload.note if payload is not None else ""
     return _wish(user, _step(lambda: services.wish_confirm(actor=user, wish=wish, note=note)))

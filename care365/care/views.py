@@ -30,8 +30,8 @@ from care365.accounts.http import account
 from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.visibility import child_row
 from care365.areas.models import Area
+from care365.care import access, screening, selectors, services
 from care365.care import forms as care_forms
-from care365.care import screening, selectors, services
 from care365.care.models import LOGGED_BY, PlanKind, Wish
 from care365.care.selectors import pages as care_selectors
 from care365.care.services import CareStateError
@@ -178,7 +178,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def care_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     user = account(request)
-    task = care_selectors.task_get_for_user(user, task_id)
+    task = access.task_get_for_user(user, task_id)
     form = care_forms.TaskDoneForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -466,7 +466,7 @@ def wish_act(request: HttpRequest, wish_id: int, action: str) -> HttpResponse:
     user = account(request)
     if action not in WISH_ACTIONS:
         raise PermissionDenied
-    wish = care_selectors.wish_get_for_user(user, wish_id)
+    wish = access.wish_get_for_user(user, wish_id)
     form = care_forms.WishActForm(request.POST)
     d = form.cleaned_data if form.is_valid() else {"donor_name": "", "note": ""}
     try:

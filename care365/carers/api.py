@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import P, PathEx, Query, Router
 
+from care365.accounts.access import carer_get_for_user
 from care365.accounts.api import account
-from care365.accounts.selectors import carer_get_for_user, carer_list
+from care365.accounts.selectors import carer_list
 from care365.carers.models import Carer
 from care365.carers.schemas import CarerFilterQuery, CarerListOut, CarerOut
 from care365.core.api import responses
@@ -42,6 +43,4 @@ def carer_list_op(request: HttpRequest, filters: Query[CarerFilterQuery]) -> dic
 def carer_get(request: HttpRequest, carer_id: CarerId) -> Carer:
     user = account(request)
     carer = carer_get_for_user(user, carer_id)
-    if carer is None:
-        raise Http404
     return carer

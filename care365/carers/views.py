@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from care365.accounts.access import carer_get_for_user
 from care365.accounts.http import account
-from care365.accounts.selectors import carer_get_for_user, carer_list
+from care365.accounts.selectors import carer_list
 from care365.carers import forms
 
 
@@ -31,6 +32,4 @@ def carer_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def carer_detail(request: HttpRequest, carer_id: int) -> HttpResponse:
     carer = carer_get_for_user(account(request), carer_id)
-    if carer is None:
-        raise Http404
     return render(request, "carers/detail.html", {"carer": carer})

@@ -12,15 +12,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import P, PathEx, Query, Router, Status
 
-from care365.accounts.access import child_get_for_user, keeps_registry
+from care365.accounts.access import carer_get_for_user, child_get_for_user, keeps_registry
 from care365.accounts.api import account
 from care365.accounts.models import AccessPurpose, User
-from care365.accounts.selectors import carer_get_for_user
 from care365.areas.models import Area
 from care365.carers.models import Carer
 from care365.core.api import responses
 from care365.core.schemas import MAX_ID
-from care365.pairing import selectors, services
+from care365.pairing import access, selectors, services
 from care365.pairing.models import Outcome, PairingRun, PairRule, ProposedPair
 from care365.pairing.schemas import (
     ConsentIn,
@@ -49,17 +48,14 @@ def _route(operation_id: str) -> str:
 
 def _admin(request: HttpRequest) -> tuple[User, Area]:
     user = account(request)
-    county = selectors.county_for_admin(user)
+    county = access.county_for_admin(user)
     if county is None:
         raise PermissionDenied
     return user, county
 
 
 def _run(user: User, run_id: int) -> PairingRun:
-    run = selectors.run_get_for_user(user, run_id)
-    if run is None:
-        raise Http404
-    return run
+    return access.run_get_for_user(user, run_id)
 
 
 def _carer(carer: Carer | None) -> dict[str, Any] | None:
@@ -170,8 +166,6 @@ def pair_rule_set(request: HttpRequest, payload: PairRuleIn) -> Status[dict[str,
         user, payload.child, AccessPurpose.EDIT, route=_route("pair_rule_set")
     )
     carer = carer_get_for_user(user, payload.carer)
-    if carer is None:
-        raise Http404
     rule = services.pair_rule_set(actor=user, child=child, carer=carer, kind=payload.kind)
     return Status(201, _rule(rule))
 

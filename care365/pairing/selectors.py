@@ -9,7 +9,7 @@ from statistics import median
 from django.db.models import Count, F, QuerySet
 
 from care365.accounts.access import children_for_user
-from care365.accounts.models import Role, User
+from care365.accounts.models import User
 from care365.areas.models import Area
 from care365.carers.models import Carer, CarerRole
 from care365.registry.models import Child, Consent
@@ -17,22 +17,8 @@ from care365.registry.models import Child, Consent
 from .models import Outcome, Pairing, PairingRun, PairRule, ProposedPair, UnpairedReason
 
 
-def county_for_admin(user: User) -> Area | None:
-    """The county a county administrator runs pairing for; None for everyone else."""
-    if user.role != Role.COUNTY_ADMIN or user.area is None:
-        return None
-    return user.area if user.area.level == Area.Level.COUNTY else None
-
-
 def run_latest(county: Area) -> PairingRun | None:
     return PairingRun.objects.filter(county=county).order_by("-created_at", "-pk").first()
-
-
-def run_get_for_user(user: User, run_id: int) -> PairingRun | None:
-    county = county_for_admin(user)
-    if county is None:
-        return None
-    return PairingRun.objects.filter(pk=run_id, county=county).first()
 
 
 def run_lines(

@@ -20,13 +20,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import child_get_for_user
+from care365.accounts.access import carer_get_for_user, child_get_for_user
 from care365.accounts.http import account, service_errors
 from care365.accounts.models import AccessPurpose, User
-from care365.accounts.selectors import carer_get_for_user
 from care365.accounts.visibility import child_row
 from care365.areas.models import Area
-from care365.pairing import forms, selectors, services
+from care365.pairing import access, forms, selectors, services
 from care365.pairing.models import PairingRun, PairRule
 from care365.registry import services as registry_services
 from care365.registry.models import Child, ConsentPurpose
@@ -35,7 +34,7 @@ from care365.registry.models import Child, ConsentPurpose
 def _county(request: HttpRequest) -> tuple[User, Area]:
     """The signed-in county administrator and their county; anyone else is refused."""
     user = account(request)
-    county = selectors.county_for_admin(user)
+    county = access.county_for_admin(user)
     if county is None:
         raise PermissionDenied
     return user, county
@@ -67,10 +66,7 @@ def pairing_propose(request: HttpRequest) -> HttpResponse:
 
 
 def _run(user: User, run_id: int) -> PairingRun:
-    run = selectors.run_get_for_user(user, run_id)
-    if run is None:
-        raise Http404
-    return run
+    return access.run_get_for_user(user, run_id)
 
 
 @login_required
@@ -145,7 +141,7 @@ def pairing_settings(request: HttpRequest) -> HttpResponse:
 
 def _sets_rules(user: User, child: Child) -> bool:
     """Locks and forbids are the county administrators' (of the child's county)."""
-    return selectors.county_for_admin(user) is not None
+    return access.county_for_admin(user) is not None
 
 
 def _back(request: HttpRequest, child_id: int) -> HttpResponseRedirect:
@@ -171,8 +167,6 @@ def pair_rule_set(request: HttpRequest, child_id: int) -> HttpResponse:
         messages.error(request, _("Choose a carer and lock or forbid."))
         return _back(request, child.pk)
     carer = carer_get_for_user(user, form.cleaned_data["carer"])
-    if carer is None:
-        raise Http404
     try:
         services.pair_rule_set(actor=user, child=child, carer=carer, kind=form.cleaned_data["kind"])
     except ValidationError as exc:
@@ -192,7 +186,7 @@ def pair_rule_remove(request: HttpRequest, child_id: int, rule_id: int) -> HttpR
     child = child_get_for_user(
         user, child_id, AccessPurpose.EDIT, route="pairing:pair-rule-remove", allowed=_sets_rules
     )
-    county = selectors.county_for_admin(user)
+    county = access.county_for_admin(user)
     if county is None:  # checked by the access layer above
         raise PermissionDenied
     rule = selectors.rule_get_for_admin(county, rule_id)

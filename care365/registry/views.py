@@ -43,6 +43,7 @@ from care365.core import crypto
 from care365.core import forms as core_forms
 from care365.core.errors import NotFound
 from care365.core.forms import MAX_SEARCH
+from care365.pairing import access
 from care365.pairing import forms as pairing_forms
 from care365.pairing import selectors as pairing_selectors
 from care365.protection import forms as protection_forms
@@ -182,7 +183,7 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         if keeper:
             context["consent_form"] = pairing_forms.ConsentForm(prefix="consent")
             context["withdraw_form"] = pairing_forms.ConsentWithdrawForm(prefix="withdraw")
-    if pairing_selectors.county_for_admin(user) is not None:
+    if access.county_for_admin(user) is not None:
         context["pair_rules"] = pairing_selectors.child_rules(child)
     if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 
-from care365.accounts.access import children_for_user
+from care365.accounts.access import carers_for_user, children_for_user
 from care365.accounts.models import User
-from care365.accounts.selectors import carers_for_user
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, StatusKind

@@ -26,7 +26,7 @@ from django.utils.translation import override
 
 from care365.accounts.models import User
 from care365.areas.models import Area
-from care365.pairing import selectors, services, solver
+from care365.pairing import access, services, solver
 from care365.pairing.models import Outcome, PairingRun, ProposedPair, UnpairedReason
 
 
@@ -201,7 +201,7 @@ class Command(BaseCommand):
     @staticmethod
     def find_user(username: str, county: Area) -> User:
         user = User.objects.filter(username=username, is_active=True).first()
-        if user is None or not (user.is_superuser or selectors.county_for_admin(user) == county):
+        if user is None or not (user.is_superuser or access.county_for_admin(user) == county):
             raise CommandError(f"{username!r} is not an active administrator of {county.code}")
         return user
 
