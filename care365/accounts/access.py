@@ -17,15 +17,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from care365.areas.models import Area
-from care365.areas.selectors import area_village_ids
-from care365.carers.models import Carer
-from care365.core.errors import NotFound
-from care365.core.ledger import chain_append
-from care365.core.models import Notice
-from care365.registry.models import Child, ConsentPurpose
-
-from .models import (
+from care365.accounts.models import (
     CARER_ROLES,
     REGISTRY_ROLES,
     AccessGrant,
@@ -36,7 +28,14 @@ from .models import (
     Role,
     User,
 )
-from .reasons import reason_validate
+from care365.accounts.reasons import reason_validate
+from care365.areas.models import Area
+from care365.areas.selectors import area_village_ids
+from care365.carers.models import Carer
+from care365.core.errors import NotFound
+from care365.core.ledger import chain_append
+from care365.core.models import Notice
+from care365.registry.models import Child, ConsentPurpose
 
 # Purposes that change the registry: only the registry's keepers may have them.
 WRITE_PURPOSES = frozenset({AccessPurpose.EDIT, AccessPurpose.EXIT, AccessPurpose.DUPLICATE})

@@ -5,9 +5,8 @@ them, so it is read on the app's own access-log page, scoped to the reader's cou
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from care365.accounts.models import User
 from care365.carers.admin import ONE_LINE
-
-from .models import User
 
 
 @admin.register(User)

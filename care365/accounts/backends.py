@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
-from . import throttle
+from care365.accounts import throttle
 
 
 class Care365Backend(ModelBackend):

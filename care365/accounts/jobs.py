@@ -23,11 +23,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from care365.accounts.models import Role, User
 from care365.core import chain
 from care365.core.checkpoints import CheckpointRun, checkpoint_take
 from care365.core.models import Notice
-
-from .models import Role, User
 
 logger = logging.getLogger("care365.audit")
 

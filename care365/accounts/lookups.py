@@ -22,15 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from care365.accounts.access import access_log_write, child_get_for_user, county_of_user
+from care365.accounts.models import AccessPurpose, IdLookup, Role, User
+from care365.accounts.reasons import reason_validate
+from care365.accounts.visibility import param_allowed, refuse_params
 from care365.core import crypto
 from care365.core.ledger import chain_append
 from care365.registry import idnumber
 from care365.registry.models import Child
-
-from .access import access_log_write, child_get_for_user, county_of_user
-from .models import AccessPurpose, IdLookup, Role, User
-from .reasons import reason_validate
-from .visibility import param_allowed, refuse_params
 
 WINDOW = timedelta(hours=1)
 

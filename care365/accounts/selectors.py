@@ -9,17 +9,27 @@ from typing import Any, TypeVar
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from care365.accounts.access import carers_for_user
+from care365.accounts.access import (
+    areas_for_user,
+    carers_for_user,
+    children_for_user,
+    decides_transfers,
+    managed_users_for_user,
+)
+from care365.accounts.lookups import day_starts, id_number_search, looks_like_id_number
+from care365.accounts.models import AccessLog, ApiToken, Role, User
+from care365.accounts.visibility import (
+    FieldGroup,
+    groups_for,
+    name_matches,
+    param_allowed,
+    refuse_params,
+)
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
 from care365.carers.models import Carer
 from care365.core.models import AuditEvent
 from care365.registry.models import STATUS_BIT, Child, TransferRequest, status_bits_with
-
-from .access import areas_for_user, children_for_user, decides_transfers, managed_users_for_user
-from .lookups import day_starts, id_number_search, looks_like_id_number
-from .models import AccessLog, ApiToken, Role, User
-from .visibility import FieldGroup, groups_for, name_matches, param_allowed, refuse_params
 
 M = TypeVar("M", bound=Model)
 

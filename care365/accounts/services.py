@@ -16,6 +16,20 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from care365.accounts.access import (
+    access_log_write,
+    county_of_user,
+    may_break_glass,
+    may_manage_user,
+    notify_county_admins,
+)
+from care365.accounts.lookups import (
+    break_glass_lookup_record,
+    registration_probe_record,
+    registration_probes_guard,
+)
+from care365.accounts.models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, Role, User
+from care365.accounts.reasons import reason_validate
 from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
@@ -23,21 +37,6 @@ from care365.core.models import Notice
 from care365.registry import idnumber
 from care365.registry.models import Child
 from care365.registry.services import IdNumberTaken, transfer_request_open
-
-from .access import (
-    access_log_write,
-    county_of_user,
-    may_break_glass,
-    may_manage_user,
-    notify_county_admins,
-)
-from .lookups import (
-    break_glass_lookup_record,
-    registration_probe_record,
-    registration_probes_guard,
-)
-from .models import AccessGrant, AccessOutcome, AccessPurpose, ApiToken, Role, User
-from .reasons import reason_validate
 
 
 def _digest(token: str) -> str:

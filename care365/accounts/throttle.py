@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import ngettext
 
-from .models import ApiToken, LoginAttempt, User
-from .services import api_tokens_revoke_all
+from care365.accounts.models import ApiToken, LoginAttempt, User
+from care365.accounts.services import api_tokens_revoke_all
 
 
 class SignInThrottledError(ValidationError):

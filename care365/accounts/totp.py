@@ -26,12 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from care365.accounts import throttle
+from care365.accounts.models import ApiToken, RecoveryCode, TotpDevice, User
+from care365.accounts.services import api_tokens_revoke_all
 from care365.core import crypto
 from care365.core.audit import audit
-
-from . import throttle
-from .models import ApiToken, RecoveryCode, TotpDevice, User
-from .services import api_tokens_revoke_all
 
 ISSUER = "Care365"
 RECOVERY_CODES = 10

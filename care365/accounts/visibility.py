@@ -16,10 +16,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from care365.accounts.models import Role, User
 from care365.registry import idnumber
 from care365.registry.models import Child
-
-from .models import Role, User
 
 
 class FieldGroup(StrEnum):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Area
+from care365.areas.models import Area
 
 
 @admin.register(Area)

@@ -1,41 +1,183 @@
-"""TODO docstring"""
+"""The doors to daily care and who may do what in it.
+
+Every list starts from the access layer (`children_for_user`); these narrow it to the children a
+user is *responsible* for (a carer's paired children, the children of a director's or
+supervisor's area; never a child opened by break-the-glass), say which kinds of record the user's
+role may read, and are the one door to a wish and to a care task. Reaching a wish or a task is
+reaching its child's record, so it is written to the access log."""
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from care365.accounts.access import children_for_user, county_of_user
-from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, User
-from care365.care import selectors
+from care365.accounts.access import (
+    access_log_write,
+    children_for_user,
+    county_of_user,
+    scope_village_ids,
+)
+from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, AccessPurpose, Role, User
+from care365.accounts.visibility import FieldGroup, groups_for
+from care365.areas.models import Area
 from care365.care.models import (
+    VISIBLE_TO,
     CareTask,
+    PlanKind,
     Wish,
 )
+from care365.core.errors import NotFound
+from care365.pairing.models import Pairing
+from care365.registry.models import Child, Consent, ConsentPurpose
 
 
-def wish_get_for_user(user: User, wish_id: int) -> Wish:
+def wish_get_for_user(
+    user: User, wish_id: int, purpose: AccessPurpose | str = AccessPurpose.VIEW, *, route: str = ""
+) -> Wish:
     """A wish the user may act on: one of the children they see, one they claimed, or one on
-    their county's board. Anything else is 404, like a missing wish."""
-    if user.role not in (*REGISTRY_ROLES, *CARER_ROLES):
-        raise Http404
-    reach = Q(child__in=children_for_user(user).values("pk")) | Q(claimed_by=user)
-    county = county_of_user(user)
+    their county's board. Anything else is NotFound, like a missing wish. Logged as a read of
+    the child's record."""
+    acc = account(user)
+    if acc is None or acc.role not in (*REGISTRY_ROLES, *CARER_ROLES):
+        raise NotFound
+    reach = Q(child__in=children_for_user(acc).values("pk")) | Q(claimed_by=acc)
+    county = county_of_user(acc)
     if county is not None:
-        reach |= selectors.on_wish_board(county)
+        reach |= on_wish_board(county)
     wish = (
         Wish.objects.filter(reach, pk=wish_id)
         .select_related("child", "child__village", "child__village__parent")
         .first()
     )
     if wish is None:
-        raise Http404
+        raise NotFound
+    access_log_write(acc, wish.child_id, purpose, route=route or f"wish {wish.pk}")
     return wish
 
 
-def task_get_for_user(user: User, task_id: int) -> CareTask:
-    """An open or done task the user holds, or (directors, supervisors) one of their area."""
-    task = selectors.care_tasks_for_user(user, open_only=False).filter(pk=task_id).first()
+def task_get_for_user(
+    user: User, task_id: int, purpose: AccessPurpose | str = AccessPurpose.VIEW, *, route: str = ""
+) -> CareTask:
+    """An open or done task the user holds, or (directors, supervisors) one of their area;
+    NotFound otherwise. Logged as a read of the child's record."""
+    acc = account(user)
+    if acc is None:
+        raise NotFound
+    task = care_tasks_for_user(acc, open_only=False).filter(pk=task_id).first()
     if task is None:
-        raise Http404
+        raise NotFound
+    access_log_write(acc, task.child_id, purpose, route=route or f"task {task.pk}")
     return task
+
+
+# The planned kinds each role answers for. Supervisors and county administrators oversee all.
+RESPONSIBLE: dict[str, frozenset[str]] = {
+    Role.VOLUNTEER: frozenset({PlanKind.VOLUNTEER_VISIT}),
+    Role.POLICE: frozenset({PlanKind.SAFETY_CHECK}),
+    Role.DOCTOR: frozenset({PlanKind.EXAMINATION}),
+    Role.DIRECTOR: frozenset({PlanKind.HOME_VISIT, PlanKind.PARENT_CONTACT}),
+    Role.SUPERVISOR: frozenset(PlanKind.values),
+    Role.COUNTY_ADMIN: frozenset(PlanKind.values),
+}
+
+# The carer role whose pairing starts each carer kind's plan.
+PLAN_CARER_ROLE: dict[str, str] = {
+    PlanKind.VOLUNTEER_VISIT: Role.VOLUNTEER,
+    PlanKind.SAFETY_CHECK: Role.POLICE,
+    PlanKind.EXAMINATION: Role.DOCTOR,
+}
+
+
+def account(user: User) -> User | None:
+    if not isinstance(user, User) or not user.is_active or not user.role:
+        return None
+    return user
+
+
+def sees_health(user: User) -> bool:
+    """Examinations, growth, screenings, referral tasks and the risk list's health reasons:
+    doctors and the registry's keepers; never officers or volunteers."""
+    acc = account(user)
+    return acc is not None and FieldGroup.HEALTH in groups_for(acc)
+
+
+def visible_contact_kinds(user: User) -> frozenset[str]:
+    acc = account(user)
+    return VISIBLE_TO.get(acc.role, frozenset()) if acc is not None else frozenset()
+
+
+def responsible_children(user: User) -> QuerySet[Child]:
+    """Active children the user answers for: from the access layer, without break-the-glass."""
+    acc = account(user)
+    if acc is None:
+        return Child.objects.none()
+    children = children_for_user(acc).filter(exited_on__isnull=True)
+    if acc.role in REGISTRY_ROLES:
+        return children.filter(village_id__in=scope_village_ids(acc) or [])
+    if acc.role in CARER_ROLES and acc.carer_id is not None:
+        return children.filter(
+            pk__in=Pairing.objects.filter(carer_id=acc.carer_id, until__isnull=True).values(
+                "child_id"
+            )
+        )
+    return Child.objects.none()
+
+
+def is_paired(user: User, child: Child) -> bool:
+    """Whether the user is the child's carer today (an open pairing in the user's role; for a
+    volunteer, while the guardian's consent holds)."""
+    if user.role not in CARER_ROLES or user.carer_id is None:
+        return False
+    paired = Pairing.objects.filter(
+        child=child, carer_id=user.carer_id, role=user.role, until__isnull=True
+    ).exists()
+    if paired and user.role == Role.VOLUNTEER:
+        return Consent.objects.filter(
+            child=child, purpose=ConsentPurpose.VOLUNTEER, withdrawn_on__isnull=True
+        ).exists()
+    return paired
+
+
+def in_area(user: User, child: Child) -> bool:
+    """Whether the child lives in a director's, supervisor's or county administrator's area."""
+    if user.role not in REGISTRY_ROLES:
+        return False
+    return child.village_id in (scope_village_ids(user) or [])
+
+
+# Guardian consents under which a child's wishes may be shown to volunteers and donors.
+WISH_CONSENTS = (ConsentPurpose.VOLUNTEER, ConsentPurpose.VOLUNTEER_GROUP)
+
+
+def shareable_consent() -> Exists:
+    return Exists(
+        Consent.objects.filter(
+            child=OuterRef("child_id"), purpose__in=WISH_CONSENTS, withdrawn_on__isnull=True
+        )
+    )
+
+
+def on_wish_board(county: Area, *, include_claimed: bool = True) -> Q:
+    """The wishes the county's board shows: open (and claimed) wishes of its active children
+    whose guardian agreed to share with volunteers."""
+    states = [Wish.State.OPEN] + ([Wish.State.CLAIMED] if include_claimed else [])
+    return Q(
+        shareable_consent(),
+        state__in=states,
+        child__exited_on__isnull=True,
+        child__village__code__startswith=county.code[:6],
+    )
+
+
+def care_tasks_for_user(user: User, *, open_only: bool = True) -> QuerySet[CareTask]:
+    """Tasks assigned to the user; for directors and supervisors also the unassigned tasks of
+    their area's children (a child without a doctor)."""
+    acc = account(user)
+    if acc is None or not sees_health(acc):
+        return CareTask.objects.none()
+    mine = Q(assignee=acc)
+    if acc.role in (Role.DIRECTOR, Role.SUPERVISOR, Role.COUNTY_ADMIN):
+        mine |= Q(assignee__isnull=True, child__in=children_for_user(acc).values("pk"))
+    qs = CareTask.objects.filter(mine)
+    if open_only:
+        qs = qs.filter(state=CareTask.State.OPEN)
+    return qs.select_related("child", "child__village", "screening").order_by("due_on", "pk")

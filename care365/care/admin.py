@@ -6,7 +6,7 @@ API (docs/privacy.md), and tests/security/test_admin.py keeps them out of the ad
 
 from django.contrib import admin
 
-from .models import CareSettings
+from care365.care.models import CareSettings
 
 
 @admin.register(CareSettings)

@@ -79,7 +79,7 @@ def _child(
 
 def _health(user: User, child: Child) -> bool:
     """Examinations and screenings are for doctors and the registry's keepers only."""
-    return selectors.sees_health(user)
+    return access.sees_health(user)
 
 
 def _examines(user: User, child: Child) -> bool:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from care365.accounts.models import User
 from care365.care import risk
+from care365.care.access import care_tasks_for_user
 from care365.care.models import (
     CareTask,
     Contact,
@@ -26,13 +27,7 @@ from care365.care.models import (
     Screening,
     Wish,
 )
-from care365.care.selectors import (
-    DueItem,
-    care_tasks_for_user,
-    due_for_user,
-    plan_status,
-    wishes_claimed_by,
-)
+from care365.care.selectors import DueItem, due_for_user, plan_status, wishes_claimed_by
 from care365.care.selectors.scope import care_settings_many
 from care365.protection.models import Alert, Resolution, State
 from care365.registry.models import Child, Guardian, Parent, ParentSituation

@@ -168,7 +168,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
             "overdue": sum(1 for i in items if i.days_overdue > 0),
             "total": len(items),
             "ahead": DUE_AHEAD_DAYS,
-            "tasks": list(selectors.care_tasks_for_user(user)[:50]),
+            "tasks": list(access.care_tasks_for_user(user)[:50]),
             "task_form": care_forms.TaskDoneForm(),
         },
     )
@@ -246,7 +246,7 @@ def _area_children(
     A doctor's or a director's children are few: all of them. A supervisor's or a county
     administrator's are many: the children of the area they choose first (a village or a
     township), so the page never lists a whole county."""
-    children = selectors.responsible_children(user)
+    children = access.responsible_children(user)
     raw = (request.POST if request.method == "POST" else request.GET).get("area", "")
     area = areas.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
     if user.role in (Role.DOCTOR, Role.DIRECTOR):
@@ -570,7 +570,7 @@ def home_care(user: User) -> dict[str, Any]:
         ],
         "due_total": len(items),
         "overdue": sum(1 for item in items if item.days_overdue > 0),
-        "tasks": list(selectors.care_tasks_for_user(user)[:10]),
+        "tasks": list(access.care_tasks_for_user(user)[:10]),
         "exams": user.role in care_selectors.EXAM_LIST_ROLES,
         "sessions": user.role in care_selectors.HEALTH_SESSION_ROLES,
         "keeper": user.role in REGISTRY_ROLES,

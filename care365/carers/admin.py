@@ -3,9 +3,8 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin import widgets
 
+from care365.carers.models import Carer, Organisation
 from care365.core.fields import EncryptedTextField
-
-from .models import Carer, Organisation
 
 # Phones are encrypted at rest (a TextField underneath): edited in a one-line input all the same.
 # Not searchable: the column holds tokens.

@@ -23,15 +23,15 @@ from pathlib import Path
 
 from django.conf import settings
 
-from . import chain
-from .ledger import (
+from care365.core import chain
+from care365.core.ledger import (
     audit_key_current,
     audit_keys,
     chain_macs_at,
     chain_verify_since,
     chained_models,
 )
-from .models import ChainedEntry, LedgerHead
+from care365.core.models import ChainedEntry, LedgerHead
 
 
 def checkpoint_path() -> Path:

@@ -21,8 +21,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 
-from . import chain
-from .models import AppendOnlyError, ChainedEntry, LedgerHead
+from care365.core import chain
+from care365.core.models import AppendOnlyError, ChainedEntry, LedgerHead
 
 E = TypeVar("E", bound=ChainedEntry)
 

@@ -6,7 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Notice
+from care365.core.models import Notice
 
 
 def notices_unread(recipient: AbstractBaseUser, *, limit: int = 20) -> QuerySet[Notice]:

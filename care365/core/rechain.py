@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from . import append_only, chain
+from care365.core import append_only, chain
 
 Link = Callable[[Any, str, dict[str, Any]], str]  # (row, previous link, payload) -> link
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.core.errors import NotFound
-
-from .models import PairingRun
+from care365.pairing.models import PairingRun
 
 
 def county_for_admin(user: User) -> Area | None:

@@ -12,9 +12,15 @@ from care365.accounts.access import children_for_user
 from care365.accounts.models import User
 from care365.areas.models import Area
 from care365.carers.models import Carer, CarerRole
+from care365.pairing.models import (
+    Outcome,
+    Pairing,
+    PairingRun,
+    PairRule,
+    ProposedPair,
+    UnpairedReason,
+)
 from care365.registry.models import Child, Consent
-
-from .models import Outcome, Pairing, PairingRun, PairRule, ProposedPair, UnpairedReason
 
 
 def run_latest(county: Area) -> PairingRun | None:

@@ -24,11 +24,8 @@ from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole
 from care365.core.audit import audit
 from care365.core.models import Notice
-from care365.registry import services as registry_services
-from care365.registry.models import Child, Consent, ConsentPurpose
-
-from . import solver
-from .models import (
+from care365.pairing import solver
+from care365.pairing.models import (
     EndReason,
     Outcome,
     Pairing,
@@ -37,6 +34,8 @@ from .models import (
     PairRule,
     ProposedPair,
 )
+from care365.registry import services as registry_services
+from care365.registry.models import Child, Consent, ConsentPurpose
 
 ROLES = tuple(CarerRole.values)
 

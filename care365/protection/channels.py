@@ -31,8 +31,7 @@ from django.utils.translation import gettext as _
 
 # Re-exported: protection's code has always found it here.
 from care365.core.phones import normalise_phone as normalise_phone
-
-from .models import Kind
+from care365.protection.models import Kind
 
 SMS_TIMEOUT_SECONDS = 5.0
 

@@ -22,9 +22,8 @@ from django.db.models import Q
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.carers.models import Carer, CarerRole, Organisation
-
-from . import policy
-from .models import Alert, DutyShift, EscalationPolicy, ResponderContact
+from care365.protection import policy
+from care365.protection.models import Alert, DutyShift, EscalationPolicy, ResponderContact
 
 
 @dataclass(frozen=True)

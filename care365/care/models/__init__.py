@@ -2,7 +2,7 @@
 contacts (contacts.py), examinations and health sessions (health.py), screenings, care tasks and
 the risk score (wellbeing.py), wishes and events (wishes.py)."""
 
-from .contacts import (
+from care365.care.models.contacts import (
     CONTACT_PLAN_KINDS,
     LOGGED_BY,
     VISIBLE_TO,
@@ -14,10 +14,10 @@ from .contacts import (
     PlanKind,
     WhichParent,
 )
-from .health import POOR_VISION_BELOW, Examination, HealthSession, Position
-from .settings import CareSettings
-from .wellbeing import CareTask, RiskScore, Screening
-from .wishes import CareEvent, Wish
+from care365.care.models.health import POOR_VISION_BELOW, Examination, HealthSession, Position
+from care365.care.models.settings import CareSettings
+from care365.care.models.wellbeing import CareTask, RiskScore, Screening
+from care365.care.models.wishes import CareEvent, Wish
 
 __all__ = [
     "CONTACT_PLAN_KINDS",

@@ -1,13 +1,14 @@
 """Every read of daily care, for pages, the API, reports and the daily jobs; always from the
 access layer (one module per concern, re-exported here):
 
-- scope: who answers for which children, who may read what;
+- scope: the county's care settings (who answers for which children, and who may read what,
+  is in `care365.care.access`);
 - plans: what is due for whom (`due_for_user`), the 365 figure per child and per area;
 - records: contacts, examinations and growth, screenings, care tasks, the risk list;
 - wishes: the public wish board, wishes and care events.
 """
 
-from .plans import (
+from care365.care.selectors.plans import (
     AreaCoverage,
     DueItem,
     KindFigure,
@@ -18,9 +19,8 @@ from .plans import (
     examinations_due,
     plan_status,
 )
-from .records import (
+from care365.care.selectors.records import (
     GrowthPoint,
-    care_tasks_for_user,
     contacts_for_child,
     contacts_logged_by,
     contacts_needing_follow_up,
@@ -31,18 +31,10 @@ from .records import (
     risk_list,
     screenings_for_child,
 )
-from .scope import (
-    RESPONSIBLE,
-    care_settings_get,
-    is_paired,
-    responsible_children,
-    sees_health,
-    visible_contact_kinds,
-)
-from .wishes import (
+from care365.care.selectors.scope import care_settings_get
+from care365.care.selectors.wishes import (
     WishCard,
     care_events_for_user,
-    on_wish_board,
     wish_board,
     wishes_claimed_by,
     wishes_for_child,
@@ -50,7 +42,6 @@ from .wishes import (
 )
 
 __all__ = [
-    "RESPONSIBLE",
     "AreaCoverage",
     "DueItem",
     "GrowthPoint",
@@ -58,7 +49,6 @@ __all__ = [
     "WishCard",
     "care_events_for_user",
     "care_settings_get",
-    "care_tasks_for_user",
     "contacts_for_child",
     "contacts_logged_by",
     "contacts_needing_follow_up",
@@ -70,15 +60,10 @@ __all__ = [
     "examinations_for_child",
     "growth_points",
     "health_sessions_for_user",
-    "is_paired",
-    "on_wish_board",
     "plan_status",
-    "responsible_children",
     "risk_for_child",
     "risk_list",
     "screenings_for_child",
-    "sees_health",
-    "visible_contact_kinds",
     "wish_board",
     "wishes_claimed_by",
     "wishes_for_child",

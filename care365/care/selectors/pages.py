@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from care365.accounts.access import children_for_user
 from care365.accounts.models import REGISTRY_ROLES, Role, User
-from care365.care import plans, selectors, services
+from care365.care import access, plans, selectors, services
 from care365.care.charts import Chart, growth_charts
 from care365.care.models import (
     Contact,
@@ -59,13 +59,13 @@ def kind_for(kinds: list[str], wanted: str | None) -> str:
 
 def contacts_count_for_child(user: User, child: Child) -> int:
     return Contact.objects.filter(
-        child=child, kind__in=sorted(selectors.visible_contact_kinds(user))
+        child=child, kind__in=sorted(access.visible_contact_kinds(user))
     ).count()
 
 
 def health_sessions_for_child(user: User, child: Child) -> QuerySet[HealthSession]:
     """The health education sessions the child came to (health roles only)."""
-    if not selectors.sees_health(user):
+    if not access.sees_health(user):
         return HealthSession.objects.none()
     return (
         HealthSession.objects.filter(children=child)
@@ -100,10 +100,10 @@ def child_care(user: User, child: Child, today: date) -> ChildCare:
     care = ChildCare(kinds=loggable_kinds(user, child))
     care.contacts = list(selectors.contacts_for_child(user, child, limit=RECENT_CONTACTS))
     care.coverage = selectors.coverage_for_child(user, child, today)
-    mine = selectors.RESPONSIBLE.get(user.role, frozenset())
+    mine = access.RESPONSIBLE.get(user.role, frozenset())
     if child.is_active and mine:
         care.due = selectors.plan_status(children_for_user(user).filter(pk=child.pk), mine, today)
-    care.sees_health = selectors.sees_health(user)
+    care.sees_health = access.sees_health(user)
     if care.sees_health:
         care.examinations = list(selectors.examinations_for_child(user, child))
         care.charts = growth_charts(child.sex, selectors.growth_points(user, child))

@@ -19,6 +19,13 @@ from care365.accounts.access import areas_for_user, children_for_user
 from care365.accounts.models import REGISTRY_ROLES, User
 from care365.areas.models import Area
 from care365.care import plans
+from care365.care.access import (
+    PLAN_CARER_ROLE,
+    RESPONSIBLE,
+    account,
+    responsible_children,
+    visible_contact_kinds,
+)
 from care365.care.models import (
     CONTACT_PLAN_KINDS,
     CareSettings,
@@ -27,17 +34,9 @@ from care365.care.models import (
     PlanKind,
     RiskScore,
 )
+from care365.care.selectors.scope import care_settings_many
 from care365.pairing.models import Pairing
 from care365.registry.models import Child, Consent, ConsentPurpose, Parent, ParentSituation
-
-from .scope import (
-    PLAN_CARER_ROLE,
-    RESPONSIBLE,
-    account,
-    care_settings_many,
-    responsible_children,
-    visible_contact_kinds,
-)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,11 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from care365.accounts.access import areas_for_user, children_for_user
-from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.accounts.models import REGISTRY_ROLES, User
+from care365.care.access import account, sees_health, visible_contact_kinds
 from care365.care.growth import DAYS_PER_MONTH
-from care365.care.models import CareTask, Contact, Examination, HealthSession, RiskScore, Screening
+from care365.care.models import Contact, Examination, HealthSession, RiskScore, Screening
 from care365.registry.models import Child
-
-from .scope import account, sees_health, visible_contact_kinds
 
 # --- contacts --------------------------------------------------------------------------------
 
@@ -131,21 +130,6 @@ def screenings_for_child(user: User, child: Child) -> QuerySet[Screening]:
     if not sees_health(user):
         return Screening.objects.none()
     return Screening.objects.filter(child=child).order_by("-screened_on", "-pk")
-
-
-def care_tasks_for_user(user: User, *, open_only: bool = True) -> QuerySet[CareTask]:
-    """Tasks assigned to the user; for directors and supervisors also the unassigned tasks of
-    their area's children (a child without a doctor)."""
-    acc = account(user)
-    if acc is None or not sees_health(acc):
-        return CareTask.objects.none()
-    mine = Q(assignee=acc)
-    if acc.role in (Role.DIRECTOR, Role.SUPERVISOR, Role.COUNTY_ADMIN):
-        mine |= Q(assignee__isnull=True, child__in=children_for_user(acc).values("pk"))
-    qs = CareTask.objects.filter(mine)
-    if open_only:
-        qs = qs.filter(state=CareTask.State.OPEN)
-    return qs.select_related("child", "child__village", "screening").order_by("due_on", "pk")
 
 
 # --- the risk list ---------------------------------------------------------------------------

@@ -7,19 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from care365.accounts.access import areas_for_user, child_visible, children_for_user
 from care365.accounts.models import REGISTRY_ROLES, User
 from care365.accounts.visibility import given_name
 from care365.areas.models import Area
+from care365.care.access import account, on_wish_board
 from care365.care.models import CareEvent, Wish
-from care365.registry.models import Child, Consent, ConsentPurpose
-
-from .scope import account, care_settings_get
-
-# Guardian consents under which a child's wishes may be shown to volunteers and donors.
-WISH_CONSENTS = (ConsentPurpose.VOLUNTEER, ConsentPurpose.VOLUNTEER_GROUP)
+from care365.care.selectors.scope import care_settings_get
+from care365.registry.models import Child
 
 
 @dataclass(frozen=True)
@@ -33,26 +30,6 @@ class WishCard:
     what: str
     cost_yuan: int
     state: str
-
-
-def shareable_consent() -> Exists:
-    return Exists(
-        Consent.objects.filter(
-            child=OuterRef("child_id"), purpose__in=WISH_CONSENTS, withdrawn_on__isnull=True
-        )
-    )
-
-
-def on_wish_board(county: Area, *, include_claimed: bool = True) -> Q:
-    """The wishes the county's board shows: open (and claimed) wishes of its active children
-    whose guardian agreed to share with volunteers."""
-    states = [Wish.State.OPEN] + ([Wish.State.CLAIMED] if include_claimed else [])
-    return Q(
-        shareable_consent(),
-        state__in=states,
-        child__exited_on__isnull=True,
-        child__village__code__startswith=county.code[:6],
-    )
 
 
 def wish_board(*, county: Area, today: date, include_claimed: bool = True) -> list[WishCard]:

@@ -13,23 +13,23 @@ drift apart.
 - settings: the county's visit plan and its list of directors trained in screening.
 """
 
-from .common import CareStateError
-from .contacts import contact_kinds_allowed, contact_log
-from .health import (
+from care365.care.services.common import CareStateError
+from care365.care.services.contacts import contact_kinds_allowed, contact_log
+from care365.care.services.health import (
     enters_examinations,
     examination_record,
     health_session_record,
     may_examine,
 )
-from .screenings import (
+from care365.care.services.screenings import (
     care_task_done,
     may_screen,
     raise_self_harm_alert,
     screening_consent_holds,
     screening_record,
 )
-from .settings import care_settings_update, screener_set
-from .wishes import (
+from care365.care.services.settings import care_settings_update, screener_set
+from care365.care.services.wishes import (
     care_event_record,
     may_post_wish,
     wish_claim,

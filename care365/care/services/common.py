@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from care365.accounts.models import User
-from care365.care.selectors.scope import account
+from care365.care.access import account
 from care365.carers.models import CarerRole
 from care365.pairing.models import Pairing
 from care365.registry.models import Child

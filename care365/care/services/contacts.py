@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.accounts.models import CARER_ROLES, User
+from care365.care.access import account, in_area, is_paired
 from care365.care.models import (
     LOGGED_BY,
     Activity,
@@ -22,11 +23,9 @@ from care365.care.models import (
     Mood,
     WhichParent,
 )
-from care365.care.selectors.scope import account, in_area, is_paired
+from care365.care.services.common import active_user, require_active_child
 from care365.core.audit import audit
 from care365.registry.models import Child
-
-from .common import active_user, require_active_child
 
 WHAT_MAX = 2000
 FOLLOW_UP_MAX = 500

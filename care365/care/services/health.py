@@ -17,13 +17,12 @@ from care365.accounts.access import areas_for_user
 from care365.accounts.models import REGISTRY_ROLES, Role, User
 from care365.areas.models import Area
 from care365.care import growth
+from care365.care.access import account, in_area, is_paired, responsible_children
 from care365.care.models import Examination, HealthSession
-from care365.care.selectors.scope import account, in_area, is_paired, responsible_children
+from care365.care.services.common import active_user, require_active_child
 from care365.carers.models import Carer, CarerRole
 from care365.core.audit import audit
 from care365.registry.models import Child
-
-from .common import active_user, require_active_child
 
 Number = Decimal | float | int | None
 MEASURES = (

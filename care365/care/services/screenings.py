@@ -21,15 +21,19 @@ from django.utils.translation import gettext as _
 
 from care365.accounts.models import Role, User
 from care365.care import screening
+from care365.care.access import in_area, is_paired
 from care365.care.models import CareSettings, CareTask, Screening
-from care365.care.selectors.scope import in_area, is_paired
+from care365.care.services.common import (
+    CareStateError,
+    active_user,
+    doctor_user_of,
+    require_active_child,
+)
 from care365.core.audit import audit
 from care365.core.models import Notice
 from care365.protection.models import Alert, Kind, Source
 from care365.protection.services import alert_raise
 from care365.registry.models import Child, Consent, ConsentPurpose
-
-from .common import CareStateError, active_user, doctor_user_of, require_active_child
 
 REFERRAL_DAYS = 14  # a positive screening is seen by the doctor within two weeks
 BACKDATE_DAYS = 90

@@ -13,9 +13,8 @@ from care365.accounts.access import county_of_user
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.care.models import CareSettings
+from care365.care.services.common import active_user
 from care365.core.audit import audit
-
-from .common import active_user
 
 SETTINGS_FIELDS = (
     "volunteer_visit_days",

@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from care365.accounts.access import areas_for_user, county_of_user
 from care365.accounts.models import REGISTRY_ROLES, Role, User
 from care365.areas.models import Area
+from care365.care.access import WISH_CONSENTS, account, in_area, is_paired
 from care365.care.models import CareEvent, Wish
-from care365.care.selectors.scope import account, county_of_village, in_area, is_paired
-from care365.care.selectors.wishes import WISH_CONSENTS
+from care365.care.selectors.scope import county_of_village
+from care365.care.services.common import CareStateError, active_user, require_active_child
 from care365.core.audit import audit
 from care365.registry.models import Child, Consent
-
-from .common import CareStateError, active_user, require_active_child
 
 WHAT_MAX = 200
 COST_MAX = 5000

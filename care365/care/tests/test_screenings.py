@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from care365.care import jobs, screening, selectors, services
+from care365.care import access, jobs, screening, selectors, services
 from care365.care.models import CareTask, ContactKind, Screening
 from care365.care.tests.factories import NOW, TODAY, consent, contacts, registered_on, team
 from care365.core.models import AuditEvent, Notice
@@ -168,14 +168,14 @@ def test_answers_must_fit_the_form(personas: Personas, teen: Child) -> None:
 @pytest.mark.django_db
 def test_a_task_is_done_once(personas: Personas, teen: Child) -> None:
     enter(personas, teen)
-    (task,) = selectors.care_tasks_for_user(personas.doctor)
+    (task,) = access.care_tasks_for_user(personas.doctor)
     with pytest.raises(ValidationError):
         services.care_task_done(actor=personas.volunteer, task=task)
     services.care_task_done(actor=personas.doctor, task=task, note="转介县医院心理门诊", now=NOW)
     with pytest.raises(services.CareStateError):
         services.care_task_done(actor=personas.doctor, task=task, now=NOW)
-    assert not selectors.care_tasks_for_user(personas.doctor).exists()
-    assert selectors.care_tasks_for_user(personas.doctor, open_only=False).get().done_by == (
+    assert not access.care_tasks_for_user(personas.doctor).exists()
+    assert access.care_tasks_for_user(personas.doctor, open_only=False).get().done_by == (
         personas.doctor
     )
 
@@ -187,10 +187,10 @@ def test_a_child_without_a_doctor_gets_a_task_the_director_sees(personas: Person
     consent(child, ConsentPurpose.HEALTH_SCREENING)
     services.screener_set(actor=personas.admin, director=personas.director_a, trained=True)
     enter(personas, child, "director_a")
-    (task,) = selectors.care_tasks_for_user(personas.director_a)
+    (task,) = access.care_tasks_for_user(personas.director_a)
     assert task.assignee is None
-    assert selectors.care_tasks_for_user(personas.supervisor_a).get() == task
-    assert not selectors.care_tasks_for_user(personas.director_b).exists()
+    assert access.care_tasks_for_user(personas.supervisor_a).get() == task
+    assert not access.care_tasks_for_user(personas.director_b).exists()
     services.care_task_done(actor=personas.director_a, task=task, now=NOW)
 
 
@@ -268,7 +268,7 @@ def test_volunteer_and_officer_never_get_health_or_screening_data(
         "growth_points": lambda: selectors.growth_points(user, teen),
         "health_sessions_for_user": lambda: selectors.health_sessions_for_user(user),
         "screenings_for_child": lambda: selectors.screenings_for_child(user, teen),
-        "care_tasks_for_user": lambda: selectors.care_tasks_for_user(user, open_only=False),
+        "care_tasks_for_user": lambda: access.care_tasks_for_user(user, open_only=False),
         "risk_list": lambda: selectors.risk_list(user, on_list_only=False),
         "risk_for_child": lambda: selectors.risk_for_child(user, teen),
         "examinations_due": lambda: selectors.examinations_due(user, TODAY, within_days=999),
@@ -280,7 +280,7 @@ def test_volunteer_and_officer_never_get_health_or_screening_data(
     doctor = personas.doctor
     assert selectors.screenings_for_child(doctor, teen).exists()
     assert selectors.growth_points(doctor, teen)
-    assert selectors.care_tasks_for_user(doctor).exists()
+    assert access.care_tasks_for_user(doctor).exists()
     assert selectors.risk_list(personas.director_a, on_list_only=False).exists()
     # Lists a volunteer or officer does get carry no health: no consultation in the contact log,
     # no examination in the due list or the digest, no tasks.

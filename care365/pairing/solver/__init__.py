@@ -9,8 +9,8 @@ The instance and result formats, the weights and the algorithm: docs/pairing.md.
 
 from __future__ import annotations
 
-from .greedy import greedy
-from .model import (
+from care365.pairing.solver.greedy import greedy
+from care365.pairing.solver.model import (
     DEFAULT_MAX_DISTANCE_KM,
     ROLES,
     UNPAIRED_REASONS,
@@ -28,7 +28,7 @@ from .model import (
     instance_to_dict,
     result_to_dict,
 )
-from .pipeline import solve
+from care365.pairing.solver.pipeline import solve
 
 __all__ = [
     "DEFAULT_MAX_DISTANCE_KM",

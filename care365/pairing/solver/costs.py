@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Params
+from care365.pairing.solver.model import Params
 
 
 @dataclass(frozen=True, slots=True)

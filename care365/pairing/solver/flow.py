@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]  # no stubs
 
-from . import arrays as ar
-from .components import component_labels
-from .network import LEVEL_CARER, RoleNetwork
-from .prepare import IntArray
+from care365.pairing.solver import arrays as ar
+from care365.pairing.solver.components import component_labels
+from care365.pairing.solver.network import LEVEL_CARER, RoleNetwork
+from care365.pairing.solver.prepare import IntArray
 
 # Networks with fewer arcs are solved whole; components smaller than this are put together.
 SPLIT_MIN_ARCS = 20_000

@@ -8,12 +8,17 @@ import time
 
 import numpy as np
 
-from . import arrays as ar
-from .model import ROLES, Instance, Result, paused_gc
-from .network import CAPACITY_EXHAUSTED, NO_CONSENT, NO_ELIGIBLE_IN_RANGE, _same_region
-from .pipeline import RoleOutcome, merge, role_part
-from .prepare import ROLE_CODE, IntArray, Prepared, prepare
-from .space import exact_km, metres, pairs_within
+from care365.pairing.solver import arrays as ar
+from care365.pairing.solver.model import ROLES, Instance, Result, paused_gc
+from care365.pairing.solver.network import (
+    CAPACITY_EXHAUSTED,
+    NO_CONSENT,
+    NO_ELIGIBLE_IN_RANGE,
+    _same_region,
+)
+from care365.pairing.solver.pipeline import RoleOutcome, merge, role_part
+from care365.pairing.solver.prepare import ROLE_CODE, IntArray, Prepared, prepare
+from care365.pairing.solver.space import exact_km, metres, pairs_within
 
 
 def greedy(instance: Instance) -> Result:

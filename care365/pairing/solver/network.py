@@ -35,9 +35,9 @@ from itertools import combinations
 
 import numpy as np
 
-from . import arrays as ar
-from .prepare import ROLE_CODE, BoolArray, IntArray, Prepared
-from .space import exact_km, metres, pairs_within
+from care365.pairing.solver import arrays as ar
+from care365.pairing.solver.prepare import ROLE_CODE, BoolArray, IntArray, Prepared
+from care365.pairing.solver.space import exact_km, metres, pairs_within
 
 LEVEL_GROUP = 0
 LEVEL_HUB = 1

@@ -12,12 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import arrays as ar
-from .flow import FlowRunner, decompose
-from .model import ROLES, Assignment, Instance, Result, Unpaired, paused_gc
-from .network import CAPACITY_EXHAUSTED, NO_CONSENT, NO_ELIGIBLE_IN_RANGE, RoleNetwork, build_role
-from .prepare import BoolArray, IntArray, Prepared, prepare
-from .space import exact_km, metres
+from care365.pairing.solver import arrays as ar
+from care365.pairing.solver.flow import FlowRunner, decompose
+from care365.pairing.solver.model import ROLES, Assignment, Instance, Result, Unpaired, paused_gc
+from care365.pairing.solver.network import (
+    CAPACITY_EXHAUSTED,
+    NO_CONSENT,
+    NO_ELIGIBLE_IN_RANGE,
+    RoleNetwork,
+    build_role,
+)
+from care365.pairing.solver.prepare import BoolArray, IntArray, Prepared, prepare
+from care365.pairing.solver.space import exact_km, metres
 
 # With fewer children than this, worker processes cost more than they save.
 PARALLEL_MIN_CHILDREN = 30_000

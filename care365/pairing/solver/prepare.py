@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .model import ROLES, Instance, Params
+from care365.pairing.solver.model import ROLES, Instance, Params
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]

@@ -1,7 +1,7 @@
 """Instant protection's models: alerts and their escalation (alerts.py), the notification outbox
 and the in-app event stream (outbox.py)."""
 
-from .alerts import (
+from care365.protection.models.alerts import (
     MANDATORY_REPORT_KINDS,
     MANY_SENDERS,
     Alert,
@@ -20,7 +20,7 @@ from .alerts import (
     Told,
     Who,
 )
-from .outbox import InAppEvent, InAppStream, Notification
+from care365.protection.models.outbox import InAppEvent, InAppStream, Notification
 
 __all__ = [
     "MANDATORY_REPORT_KINDS",

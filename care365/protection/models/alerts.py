@@ -23,7 +23,7 @@ from care365.protection import policy
 from care365.registry.models import Child
 
 if TYPE_CHECKING:
-    from .outbox import Notification
+    from care365.protection.models.outbox import Notification
 
 
 @dataclass(frozen=True)

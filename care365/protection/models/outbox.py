@@ -7,8 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care365.core.fields import EncryptedTextField
-
-from .alerts import Alert, Channel
+from care365.protection.models.alerts import Alert, Channel
 
 
 class Notification(models.Model):

@@ -7,7 +7,7 @@
 - stream: the in-app event stream, the next deadline, the workers' health.
 """
 
-from .alerts import (
+from care365.protection.selectors.alerts import (
     AlertTimeline,
     SafetyCard,
     TimelineEvent,
@@ -19,7 +19,7 @@ from .alerts import (
     follow_ups_for_user,
     safety_card,
 )
-from .county import (
+from care365.protection.selectors.county import (
     PolicyView,
     duty_shifts_now,
     escalation_policy_get,
@@ -27,8 +27,8 @@ from .county import (
     help_link_for_child,
     help_link_requests,
 )
-from .figures import Figures, ResponseTimes, percentile, response_times
-from .stream import (
+from care365.protection.selectors.figures import Figures, ResponseTimes, percentile, response_times
+from care365.protection.selectors.stream import (
     SWEEPER_SILENT_AFTER,
     events_for_user_since,
     events_last_id,

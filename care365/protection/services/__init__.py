@@ -7,7 +7,7 @@
 - outbox: sending queued notifications by email and SMS.
 """
 
-from .alerts import (
+from care365.protection.services.alerts import (
     AlertStateError,
     alert_acknowledge,
     alert_on_the_way,
@@ -21,17 +21,17 @@ from .alerts import (
     help_link_revoke,
     responder_contact_set,
 )
-from .escalation import escalation_sweep
-from .intake import (
+from care365.protection.services.escalation import escalation_sweep
+from care365.protection.services.intake import (
     HelpLinkNotFound,
     alert_raise_from_help_link,
     alert_raise_from_sms,
     children_with_guardian_phone,
     sms_signature_valid,
 )
-from .outbox import LIMIT as OUTBOX_LIMIT
-from .outbox import OutboxResult, backoff_seconds, outbox_send
-from .steps import PG_NOTIFY_CHANNEL
+from care365.protection.services.outbox import LIMIT as OUTBOX_LIMIT
+from care365.protection.services.outbox import OutboxResult, backoff_seconds, outbox_send
+from care365.protection.services.steps import PG_NOTIFY_CHANNEL
 
 __all__ = [
     "OUTBOX_LIMIT",

@@ -46,9 +46,7 @@ from care365.protection.models import (
     Told,
 )
 from care365.protection.recipients import Recipients, stations_of
-from care365.registry.models import Child
-
-from .steps import (
+from care365.protection.services.steps import (
     Emitter,
     Message,
     county_id_of,
@@ -58,6 +56,7 @@ from .steps import (
     queue_step,
     step_messages,
 )
+from care365.registry.models import Child
 
 EventKind = AlertEvent.Kind
 NOTE_MAX = 2000
@@ -263,7 +262,9 @@ def alert_raise(
         Child.objects.select_for_update().filter(pk=child.pk).first()
         existing = _open_alert_to_fold(account, child, kind, now)
         if existing is not None:
-            from .intake import fold_repeat  # intake raises through this module
+            from care365.protection.services.intake import (
+                fold_repeat,  # intake raises through this module
+            )
 
             folded = fold_repeat(existing, now=now, source=source, note=note)
             folded.told = Told(again=folded.request_count)
@@ -286,7 +287,7 @@ def _open_alert_to_fold(account: User, child: Child, kind: str, now: datetime) -
     """The child's open alert of the same kind, raised within the repeat window, that the
     raiser may see: a second raise is folded into it ("raised again") instead of starting a
     second escalation of the same thing."""
-    from .intake import REPEAT_WINDOW
+    from care365.protection.services.intake import REPEAT_WINDOW
 
     return (
         alerts_for_user(account)

@@ -26,8 +26,7 @@ from django.utils import timezone
 from care365.protection import policy
 from care365.protection.models import Alert, AlertEvent, EscalationPolicy, State
 from care365.protection.recipients import Recipients
-
-from .steps import Emitter, alert_policy, fire_step, logger
+from care365.protection.services.steps import Emitter, alert_policy, fire_step, logger
 
 # Alerts moved per transaction: enough to write a storm's steps in few statements, few enough
 # that a batch commits (and its notifications go out) within a fraction of a second.

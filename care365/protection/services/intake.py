@@ -42,10 +42,9 @@ from care365.protection.models import (
     State,
 )
 from care365.protection.selectors import help_link_find
+from care365.protection.services.alerts import raise_alert
+from care365.protection.services.steps import Emitter, county_id_of, logger, notify_state
 from care365.registry.models import Child
-
-from .alerts import raise_alert
-from .steps import Emitter, county_id_of, logger, notify_state
 
 REPEAT_WINDOW = timedelta(minutes=30)
 # Repeats this close to the last "raised again" step are folded into it and ring nobody.

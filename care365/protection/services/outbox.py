@@ -38,8 +38,7 @@ from care365.protection.channels import (
     sms_gateway,
 )
 from care365.protection.models import AlertEvent, InAppEvent, Notification
-
-from .steps import Emitter, logger
+from care365.protection.services.steps import Emitter, logger
 
 LEASE = timedelta(seconds=30)
 BATCH = 20

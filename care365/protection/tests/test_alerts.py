@@ -29,10 +29,9 @@ from care365.protection.models import (
     State,
     Told,
 )
+from care365.protection.tests.conftest import another_child
 from care365.registry.models import Consent
 from conftest import Personas
-
-from .conftest import another_child
 
 
 def raise_for_a(

@@ -16,9 +16,8 @@ from care365.core.models import WorkerHeartbeat
 from care365.protection import services
 from care365.protection.models import Alert, AlertEvent, DutyShift, Kind, Notification, State
 from care365.protection.selectors import sweeper_healthy
+from care365.protection.tests.conftest import another_child
 from conftest import Personas
-
-from .conftest import another_child
 
 
 def raise_for_a(p: Personas, at: datetime) -> Alert:

@@ -36,10 +36,8 @@ from care365.protection.models import (
     State,
 )
 from care365.protection.selectors import percentile
-from care365.protection.tests.conftest import GATEWAY_SECRET, Gateway, SmtpServer
+from care365.protection.tests.conftest import GATEWAY_SECRET, Gateway, SmtpServer, another_child
 from conftest import Personas
-
-from .conftest import another_child
 
 ROOT = Path(__file__).resolve().parents[3]
 ALERTS = 45

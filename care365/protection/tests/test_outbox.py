@@ -12,10 +12,8 @@ from care365.accounts.access import child_get_for_user
 from care365.protection import services
 from care365.protection.channels import sign
 from care365.protection.models import Alert, AlertEvent, Kind, Notification
-from care365.protection.tests.conftest import GATEWAY_SECRET, Gateway, SmtpServer
+from care365.protection.tests.conftest import GATEWAY_SECRET, Gateway, SmtpServer, another_child
 from conftest import Personas
-
-from .conftest import another_child
 
 NState = Notification.State
 
