@@ -8,6 +8,8 @@ reaching its child's record, so it is written to the access log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from care365.accounts.access import (
@@ -20,8 +22,11 @@ from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, AccessPurpose, 
 from care365.accounts.visibility import FieldGroup, groups_for
 from care365.areas.models import Area
 from care365.care.models import (
+    LOGGED_BY,
     VISIBLE_TO,
+    CareSettings,
     CareTask,
+    ContactKind,
     PlanKind,
     Wish,
 )
@@ -181,3 +186,109 @@ def care_tasks_for_user(user: User, *, open_only: bool = True) -> QuerySet[CareT
     if open_only:
         qs = qs.filter(state=CareTask.State.OPEN)
     return qs.select_related("child", "child__village", "screening").order_by("due_on", "pk")
+
+
+def _keeps(user: User, child: Child) -> bool:
+    """Directors, supervisors and county administrators of the child's area."""
+    return user.role in REGISTRY_ROLES and in_area(user, child)
+
+
+def _cares_for(user: User, child: Child) -> bool:
+    """Whoever keeps the child's record (`_keeps`), or the child's volunteer."""
+    return _keeps(user, child) or (user.role == Role.VOLUNTEER and is_paired(user, child))
+
+
+def _may_release(user: User, wish: Wish) -> bool:
+    return wish.claimed_by_id == user.pk or _keeps(user, wish.child)
+
+
+def _may_deliver(user: User, wish: Wish) -> bool:
+    return wish.claimed_by_id == user.pk or _cares_for(user, wish.child)
+
+
+def _may_confirm(user: User, wish: Wish) -> bool:
+    return _cares_for(user, wish.child)
+
+
+def _may_withdraw(user: User, wish: Wish) -> bool:
+    return wish.posted_by_id == user.pk or _keeps(user, wish.child)
+
+
+# The steps `wish_steps_allowed` lists, in this order: each step's name, the state it moves the
+# wish from, and who may take it. Claiming is left to the county's board.
+_STEPS: tuple[tuple[str, str, Callable[[User, Wish], bool]], ...] = (
+    ("deliver", Wish.State.CLAIMED, _may_deliver),
+    ("release", Wish.State.CLAIMED, _may_release),
+    ("confirm", Wish.State.DELIVERED, _may_confirm),
+    ("withdraw", Wish.State.OPEN, _may_withdraw),
+)
+
+
+def may_post_wish(user: User, child: Child) -> bool:
+    """Whether `wish_post` takes a wish from this user for this child: the child's director,
+    supervisor or county administrator, or the child's volunteer, while the child is in the
+    registry. (The guardian's consent to share is checked by the service, which says so.)"""
+    acc = account(user)
+    return acc is not None and child.is_active and _cares_for(acc, child)
+
+
+def wish_steps_allowed(user: User, wish: Wish) -> list[str]:
+    """The steps the user may take on the wish in its present state, among deliver, release,
+    confirm and withdraw: exactly those `wish_deliver`, `wish_release`, `wish_confirm` and
+    `wish_withdraw` allow (the claimer; the child's director, supervisor or volunteer; the
+    poster)."""
+    acc = account(user)
+    if acc is None:
+        return []
+    return [name for name, source, allowed in _STEPS if wish.state == source and allowed(acc, wish)]
+
+
+def may_screen(user: User, child: Child) -> bool:
+    """The child's paired doctor, or a director of the child's village whom the county lists as
+    trained in screening (CareSettings.trained_screeners)."""
+    if user.role == Role.DOCTOR:
+        return is_paired(user, child)
+    if user.role == Role.DIRECTOR and in_area(user, child):
+        county_id = child.village.parent.parent_id if child.village.parent else None
+        return CareSettings.objects.filter(county_id=county_id, trained_screeners=user).exists()
+    return False
+
+
+def _examines(user: User, child: Child) -> bool:
+    """The child's paired doctor."""
+    return user.role == Role.DOCTOR and is_paired(user, child)
+
+
+def enters_examinations(user: User) -> bool:
+    """Whether the user's role enters examinations at all: doctors (`may_examine` says for
+    which children)."""
+    acc = account(user)
+    return acc is not None and acc.role == Role.DOCTOR
+
+
+def may_examine(user: User, child: Child) -> bool:
+    """Whether `examination_record` takes an examination from this user for this child: the
+    child's paired doctor, while the child is in the registry."""
+    acc = account(user)
+    return acc is not None and child.is_active and _examines(acc, child)
+
+
+def _logs_for(user: User, child: Child) -> bool:
+    """Whether the user logs contacts for this child: a carer for the children paired with them
+    today, a director, supervisor or county administrator for the children of their area."""
+    if user.role in CARER_ROLES:
+        return is_paired(user, child)
+    return in_area(user, child)
+
+
+def contact_kinds_allowed(user: User, child: Child) -> list[str]:
+    """The kinds of contact `contact_log` takes from this user for this child, in `ContactKind`
+    order: the kinds the role logs (LOGGED_BY), for a child the user logs for; none for a child
+    who has left the registry."""
+    acc = account(user)
+    if acc is None or not child.is_active:
+        return []
+    kinds = [k for k in ContactKind.values if acc.role in LOGGED_BY[k]]
+    if not kinds or not _logs_for(acc, child):
+        return []
+    return kinds

@@ -84,7 +84,7 @@ def _health(user: User, child: Child) -> bool:
 
 def _examines(user: User, child: Child) -> bool:
     """Examinations are entered by doctors only (the service checks it is the child's)."""
-    return services.enters_examinations(user)
+    return access.enters_examinations(user)
 
 
 def _step(call: Callable[[], T]) -> T:

@@ -63,7 +63,7 @@ def _logs_contacts(user: User, child: Child) -> bool:
 
 
 def _screens(user: User, child: Child) -> bool:
-    return child.is_active and services.may_screen(user, child)
+    return child.is_active and access.may_screen(user, child)
 
 
 def _to_child(child_id: int) -> HttpResponseRedirect:
@@ -214,7 +214,7 @@ def examinations_due(request: HttpRequest) -> HttpResponse:
 def examination_record(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's doctor enters an examination; the WHO z-scores are computed as it is saved."""
     user = account(request)
-    child = _child(user, child_id, "care-exam-record", allowed=services.may_examine)
+    child = _child(user, child_id, "care-exam-record", allowed=access.may_examine)
     form = care_forms.ExaminationForm(request.POST or None)
     if form.is_bound and form.is_valid():
         try:
@@ -401,7 +401,7 @@ def risk_rows(user: User, *, limit: int) -> list[dict[str, Any]]:
 def wish_post(request: HttpRequest, child_id: int) -> HttpResponse:
     """Post a child's small wish (the child's director, supervisor or volunteer)."""
     user = account(request)
-    child = _child(user, child_id, "care-wish-post", allowed=services.may_post_wish)
+    child = _child(user, child_id, "care-wish-post", allowed=access.may_post_wish)
     form = care_forms.WishForm(request.POST or None)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
@@ -442,7 +442,7 @@ def wishes(request: HttpRequest) -> HttpResponse:
         {
             "wish": w,
             "child": child_row(w.child, user),
-            "actions": services.wish_steps_allowed(user, w),
+            "actions": access.wish_steps_allowed(user, w),
         }
         for w in selectors.wishes_for_user(user).exclude(state=Wish.State.WITHDRAWN)[:50]
     ]

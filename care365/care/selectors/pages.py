@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from care365.accounts.access import children_for_user
 from care365.accounts.models import REGISTRY_ROLES, Role, User
-from care365.care import access, plans, selectors, services
+from care365.care import access, plans, selectors
 from care365.care.charts import Chart, growth_charts
 from care365.care.models import (
     Contact,
@@ -43,9 +43,9 @@ RECENT_CONTACTS = 10
 
 
 def loggable_kinds(user: User, child: Child) -> list[str]:
-    """The kinds of contact the user may log for this child (`services.contact_kinds_allowed`),
+    """The kinds of contact the user may log for this child (`access.contact_kinds_allowed`),
     the role's own kind first."""
-    kinds = services.contact_kinds_allowed(user, child)
+    kinds = access.contact_kinds_allowed(user, child)
     first = DEFAULT_KIND.get(user.role)
     return sorted(kinds, key=lambda k: (k != first, ContactKind.values.index(k)))
 
@@ -109,12 +109,12 @@ def child_care(user: User, child: Child, today: date) -> ChildCare:
         care.charts = growth_charts(child.sex, selectors.growth_points(user, child))
         care.sessions = list(health_sessions_for_child(user, child)[:10])
         care.screenings = list(selectors.screenings_for_child(user, child))
-        care.may_screen = child.is_active and services.may_screen(user, child)
-        care.may_examine = services.may_examine(user, child)
+        care.may_screen = child.is_active and access.may_screen(user, child)
+        care.may_examine = access.may_examine(user, child)
     care.risk = selectors.risk_for_child(user, child)
     care.wishes = [
-        (wish, services.wish_steps_allowed(user, wish))
+        (wish, access.wish_steps_allowed(user, wish))
         for wish in selectors.wishes_for_child(user, child).exclude(state=Wish.State.WITHDRAWN)[:10]
     ]
-    care.may_post_wish = services.may_post_wish(user, child)
+    care.may_post_wish = access.may_post_wish(user, child)
     return care

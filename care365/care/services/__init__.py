@@ -13,17 +13,19 @@ drift apart.
 - settings: the county's visit plan and its list of directors trained in screening.
 """
 
-from care365.care.services.common import CareStateError
-from care365.care.services.contacts import contact_kinds_allowed, contact_log
-from care365.care.services.health import (
+from care365.care.access import (
+    contact_kinds_allowed,
     enters_examinations,
-    examination_record,
-    health_session_record,
     may_examine,
+    may_post_wish,
+    may_screen,
+    wish_steps_allowed,
 )
+from care365.care.services.common import CareStateError
+from care365.care.services.contacts import contact_log
+from care365.care.services.health import examination_record, health_session_record
 from care365.care.services.screenings import (
     care_task_done,
-    may_screen,
     raise_self_harm_alert,
     screening_consent_holds,
     screening_record,
@@ -31,13 +33,11 @@ from care365.care.services.screenings import (
 from care365.care.services.settings import care_settings_update, screener_set
 from care365.care.services.wishes import (
     care_event_record,
-    may_post_wish,
     wish_claim,
     wish_confirm,
     wish_deliver,
     wish_post,
     wish_release,
-    wish_steps_allowed,
     wish_withdraw,
 )
 

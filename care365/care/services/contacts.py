@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.accounts.models import CARER_ROLES, User
-from care365.care.access import account, in_area, is_paired
+from care365.care.access import _logs_for
 from care365.care.models import (
     LOGGED_BY,
     Activity,
@@ -32,27 +32,6 @@ FOLLOW_UP_MAX = 500
 DURATION_MAX = 720  # minutes
 BACKDATE_DAYS = 90  # a contact may be logged up to this many days after it happened
 FUTURE_SLACK = timedelta(minutes=10)  # a phone's clock running a little fast
-
-
-def _logs_for(user: User, child: Child) -> bool:
-    """Whether the user logs contacts for this child: a carer for the children paired with them
-    today, a director, supervisor or county administrator for the children of their area."""
-    if user.role in CARER_ROLES:
-        return is_paired(user, child)
-    return in_area(user, child)
-
-
-def contact_kinds_allowed(user: User, child: Child) -> list[str]:
-    """The kinds of contact `contact_log` takes from this user for this child, in `ContactKind`
-    order: the kinds the role logs (LOGGED_BY), for a child the user logs for; none for a child
-    who has left the registry."""
-    acc = account(user)
-    if acc is None or not child.is_active:
-        return []
-    kinds = [k for k in ContactKind.values if acc.role in LOGGED_BY[k]]
-    if not kinds or not _logs_for(acc, child):
-        return []
-    return kinds
 
 
 def _check_actor(user: User, child: Child, kind: str) -> None:

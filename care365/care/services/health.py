@@ -17,7 +17,7 @@ from care365.accounts.access import areas_for_user
 from care365.accounts.models import REGISTRY_ROLES, Role, User
 from care365.areas.models import Area
 from care365.care import growth
-from care365.care.access import account, in_area, is_paired, responsible_children
+from care365.care.access import _examines, in_area, responsible_children
 from care365.care.models import Examination, HealthSession
 from care365.care.services.common import active_user, require_active_child
 from care365.carers.models import Carer, CarerRole
@@ -42,25 +42,6 @@ def _decimal(value: Number) -> Any:
     if isinstance(value, float | int) and not isinstance(value, bool):
         return Decimal(str(value))
     return value
-
-
-def _examines(user: User, child: Child) -> bool:
-    """The child's paired doctor."""
-    return user.role == Role.DOCTOR and is_paired(user, child)
-
-
-def enters_examinations(user: User) -> bool:
-    """Whether the user's role enters examinations at all: doctors (`may_examine` says for
-    which children)."""
-    acc = account(user)
-    return acc is not None and acc.role == Role.DOCTOR
-
-
-def may_examine(user: User, child: Child) -> bool:
-    """Whether `examination_record` takes an examination from this user for this child: the
-    child's paired doctor, while the child is in the registry."""
-    acc = account(user)
-    return acc is not None and child.is_active and _examines(acc, child)
 
 
 @transaction.atomic

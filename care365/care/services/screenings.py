@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care365.accounts.models import Role, User
+from care365.accounts.models import User
 from care365.care import screening
-from care365.care.access import in_area, is_paired
-from care365.care.models import CareSettings, CareTask, Screening
+from care365.care.access import in_area, may_screen
+from care365.care.models import CareTask, Screening
 from care365.care.services.common import (
     CareStateError,
     active_user,
@@ -38,17 +38,6 @@ from care365.registry.models import Child, Consent, ConsentPurpose
 REFERRAL_DAYS = 14  # a positive screening is seen by the doctor within two weeks
 BACKDATE_DAYS = 90
 SELF_HARM = "self_harm"
-
-
-def may_screen(user: User, child: Child) -> bool:
-    """The child's paired doctor, or a director of the child's village whom the county lists as
-    trained in screening (CareSettings.trained_screeners)."""
-    if user.role == Role.DOCTOR:
-        return is_paired(user, child)
-    if user.role == Role.DIRECTOR and in_area(user, child):
-        county_id = child.village.parent.parent_id if child.village.parent else None
-        return CareSettings.objects.filter(county_id=county_id, trained_screeners=user).exists()
-    return False
 
 
 def screening_consent_holds(child: Child) -> bool:

@@ -6,7 +6,7 @@ two people claiming the same wish at once one gets it and the other is told it i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -16,9 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.accounts.access import areas_for_user, county_of_user
-from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.accounts.models import REGISTRY_ROLES, User
 from care365.areas.models import Area
-from care365.care.access import WISH_CONSENTS, account, in_area, is_paired
+from care365.care.access import (
+    WISH_CONSENTS,
+    _cares_for,
+    _keeps,
+    _may_confirm,
+    _may_deliver,
+    _may_release,
+    _may_withdraw,
+    in_area,
+)
 from care365.care.models import CareEvent, Wish
 from care365.care.selectors.scope import county_of_village
 from care365.care.services.common import CareStateError, active_user, require_active_child
@@ -28,61 +37,6 @@ from care365.registry.models import Child, Consent
 WHAT_MAX = 200
 COST_MAX = 5000
 NOTE_MAX = 500
-
-
-def _keeps(user: User, child: Child) -> bool:
-    """Directors, supervisors and county administrators of the child's area."""
-    return user.role in REGISTRY_ROLES and in_area(user, child)
-
-
-def _cares_for(user: User, child: Child) -> bool:
-    """Whoever keeps the child's record (`_keeps`), or the child's volunteer."""
-    return _keeps(user, child) or (user.role == Role.VOLUNTEER and is_paired(user, child))
-
-
-def _may_release(user: User, wish: Wish) -> bool:
-    return wish.claimed_by_id == user.pk or _keeps(user, wish.child)
-
-
-def _may_deliver(user: User, wish: Wish) -> bool:
-    return wish.claimed_by_id == user.pk or _cares_for(user, wish.child)
-
-
-def _may_confirm(user: User, wish: Wish) -> bool:
-    return _cares_for(user, wish.child)
-
-
-def _may_withdraw(user: User, wish: Wish) -> bool:
-    return wish.posted_by_id == user.pk or _keeps(user, wish.child)
-
-
-# The steps `wish_steps_allowed` lists, in this order: each step's name, the state it moves the
-# wish from, and who may take it. Claiming is left to the county's board.
-_STEPS: tuple[tuple[str, str, Callable[[User, Wish], bool]], ...] = (
-    ("deliver", Wish.State.CLAIMED, _may_deliver),
-    ("release", Wish.State.CLAIMED, _may_release),
-    ("confirm", Wish.State.DELIVERED, _may_confirm),
-    ("withdraw", Wish.State.OPEN, _may_withdraw),
-)
-
-
-def may_post_wish(user: User, child: Child) -> bool:
-    """Whether `wish_post` takes a wish from this user for this child: the child's director,
-    supervisor or county administrator, or the child's volunteer, while the child is in the
-    registry. (The guardian's consent to share is checked by the service, which says so.)"""
-    acc = account(user)
-    return acc is not None and child.is_active and _cares_for(acc, child)
-
-
-def wish_steps_allowed(user: User, wish: Wish) -> list[str]:
-    """The steps the user may take on the wish in its present state, among deliver, release,
-    confirm and withdraw: exactly those `wish_deliver`, `wish_release`, `wish_confirm` and
-    `wish_withdraw` allow (the claimer; the child's director, supervisor or volunteer; the
-    poster)."""
-    acc = account(user)
-    if acc is None:
-        return []
-    return [name for name, source, allowed in _STEPS if wish.state == source and allowed(acc, wish)]
 
 
 def _move(

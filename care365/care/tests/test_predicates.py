@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from care365.accounts.models import User
-from care365.care import services
+from care365.care import access, services
 from care365.care.models import ContactChannel, ContactKind, Wish
 from care365.care.services import CareStateError
 from care365.care.tests.factories import NOW, TODAY, consent, registered_on, team
@@ -82,7 +82,7 @@ def test_contact_kinds_allowed_are_the_kinds_contact_log_takes(personas: Persona
     for who in USERS:
         user: User = getattr(personas, who)
         for name, child in kids.items():
-            allowed = services.contact_kinds_allowed(user, child)
+            allowed = access.contact_kinds_allowed(user, child)
             taken = [
                 kind
                 for kind in ContactKind.values
@@ -91,8 +91,8 @@ def test_contact_kinds_allowed_are_the_kinds_contact_log_takes(personas: Persona
             assert allowed == taken, (who, name)
             taken_somewhere.update(taken)
     assert taken_somewhere == set(ContactKind.values)  # every kind is someone's
-    assert services.contact_kinds_allowed(personas.volunteer, kids["a"])
-    assert not services.contact_kinds_allowed(personas.volunteer, kids["left"])
+    assert access.contact_kinds_allowed(personas.volunteer, kids["a"])
+    assert not access.contact_kinds_allowed(personas.volunteer, kids["left"])
 
 
 @pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_may_examine_and_may_post_wish_agree_with_their_services(personas: Perso
         user: User = getattr(personas, who)
         for name, child in kids.items():
             examines = accepts(services.examination_record, actor=user, child=child, **exam)
-            assert services.may_examine(user, child) == examines, (who, name)
+            assert access.may_examine(user, child) == examines, (who, name)
             posts = accepts(
                 services.wish_post,
                 actor=user,
@@ -118,10 +118,10 @@ def test_may_examine_and_may_post_wish_agree_with_their_services(personas: Perso
                 cost_yuan=150,
                 now=NOW,
             )
-            assert services.may_post_wish(user, child) == posts, (who, name)
-    assert services.may_examine(personas.doctor, kids["a"])
-    assert services.may_post_wish(personas.volunteer, kids["a"])
-    assert services.may_post_wish(personas.director_a, kids["a"])
+            assert access.may_post_wish(user, child) == posts, (who, name)
+    assert access.may_examine(personas.doctor, kids["a"])
+    assert access.may_post_wish(personas.volunteer, kids["a"])
+    assert access.may_post_wish(personas.director_a, kids["a"])
 
 
 @pytest.mark.django_db
@@ -185,7 +185,7 @@ def test_wish_steps_allowed_are_the_steps_the_services_take(personas: Personas) 
     for who in USERS:
         user: User = getattr(p, who)
         for name, posted in wishes.items():
-            allowed = services.wish_steps_allowed(user, Wish.objects.get(pk=posted.pk))
+            allowed = access.wish_steps_allowed(user, Wish.objects.get(pk=posted.pk))
             taken = [
                 step
                 for step, service in STEPS.items()
