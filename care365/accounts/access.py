@@ -35,7 +35,7 @@ from care365.carers.models import Carer
 from care365.core.errors import NotFound
 from care365.core.ledger import chain_append
 from care365.core.models import Notice
-from care365.registry.models import Child, ConsentPurpose
+from care365.registry.models import Child, ConsentPurpose, DuplicateFlag
 
 # Purposes that change the registry: only the registry's keepers may have them.
 WRITE_PURPOSES = frozenset({AccessPurpose.EDIT, AccessPurpose.EXIT, AccessPurpose.DUPLICATE})
@@ -98,6 +98,45 @@ def keeps_registry(user: User) -> bool:
     """County administrators, supervisors and directors: they register, change and export."""
     account = _as_user(user)
     return account is not None and account.role in REGISTRY_ROLES
+
+
+def reads_access_log(user: User) -> bool:
+    """Who read which child, the changes and the ID look-ups: county administrators only."""
+    account = _as_user(user)
+    return account is not None and account.role == Role.COUNTY_ADMIN
+
+
+def may_reveal_id(user: User) -> bool:
+    """The full ID number is shown, with a logged reason, to county administrators only (the
+    others see it masked; DESIGN.md, "Who sees what")."""
+    account = _as_user(user)
+    return account is not None and account.role == Role.COUNTY_ADMIN
+
+
+def oversees_area(user: User) -> bool:
+    """County administrators and township supervisors: they watch figures for a whole area
+    (coverage, response times) rather than a village's children one by one."""
+    account = _as_user(user)
+    return (
+        account is not None
+        and account.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR)
+        and account.area is not None
+    )
+
+
+def home_kind(user: User) -> str:
+    """Which home page the user gets: "area" (county administrators, supervisors), "village"
+    (directors), "carer" (officers, doctors, volunteers) or "none" (no role yet)."""
+    account = _as_user(user)
+    if account is None:
+        return "none"
+    if account.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR):
+        return "area"
+    if account.role == Role.DIRECTOR:
+        return "village"
+    if account.role in CARER_ROLES:
+        return "carer"
+    return "none"
 
 
 def may_export_record(user: User, child: Child) -> bool:
@@ -440,3 +479,16 @@ def carers_for_user(user: User) -> QuerySet[Carer]:
     if user.role in CARER_ROLES and user.carer_id is not None:
         return Carer.objects.filter(pk=user.carer_id)
     return Carer.objects.none()
+
+
+def duplicate_flag_get_for_user(user: User, flag_id: int) -> DuplicateFlag:
+    """A possible duplicate whose first child the user may see; NotFound otherwise. Each child of
+    the pair is then opened with `child_get_for_user` (purpose "duplicate"), which logs it."""
+    flag = (
+        DuplicateFlag.objects.filter(pk=flag_id, child__in=children_for_user(user))
+        .select_related("child", "other")
+        .first()
+    )
+    if flag is None:
+        raise NotFound
+    return flag

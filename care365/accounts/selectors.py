@@ -286,3 +286,20 @@ def api_tokens_managed_by(actor: User) -> QuerySet[ApiToken]:
         .select_related("user")
         .order_by("user__username", "-created_at", "-pk")
     )
+
+
+def active_user_get(user_id: int) -> User | None:
+    """An active account by id (the sign-in's second step, which holds the id in the session)."""
+    return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def users_with_ids(ids: set[int]) -> list[User]:
+    """The accounts with these ids (the services check what each may be chosen for)."""
+    return list(User.objects.filter(pk__in=ids))
+
+
+def carer_of_user(user: User) -> Carer | None:
+    """The carer record a police officer's, doctor's or volunteer's account belongs to."""
+    return (
+        Carer.objects.select_related("organisation", "organisation__area").filter(user=user).first()
+    )

@@ -56,6 +56,11 @@ def required_for(user: User) -> bool:
     return bool(user.role) and user.role in settings.REQUIRE_TOTP_FOR
 
 
+def device_of(user: User) -> TotpDevice | None:
+    """The user's authenticator, confirmed or still being set up."""
+    return TotpDevice.objects.filter(user=user).first()
+
+
 def confirmed_device(user: User) -> TotpDevice | None:
     return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
 

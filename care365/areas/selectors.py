@@ -33,3 +33,12 @@ def area_tree(root: Area | None = None) -> list[Area]:
     if root is not None:
         qs = qs.filter(code__startswith=root.code)
     return list(qs)
+
+
+def area_get(area_id: int, *, level: str | None = None) -> Area | None:
+    """An area by id (and level), or None: areas are public administrative divisions, so a
+    filter naming one is not a read of anyone's data."""
+    areas = Area.objects.filter(pk=area_id)
+    if level is not None:
+        areas = areas.filter(level=level)
+    return areas.first()

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from care365.accounts.access import (
     access_log_write,
+    areas_for_user,
     children_for_user,
     county_of_user,
     scope_village_ids,
@@ -292,3 +293,65 @@ def contact_kinds_allowed(user: User, child: Child) -> list[str]:
     if not kinds or not _logs_for(acc, child):
         return []
     return kinds
+
+
+def health_session_areas_for_user(user: User) -> QuerySet[Area]:
+    """The townships and villages a user may record a health education session in: a doctor's
+    whole county (sessions are given where children gather), anyone else's own area."""
+    if user.role == Role.DOCTOR:
+        county = county_of_user(user)
+        if county is None:
+            return Area.objects.none()
+        return Area.objects.filter(code__startswith=county.code).exclude(pk=county.pk)
+    return areas_for_user(user).exclude(level=Area.Level.COUNTY)
+
+
+# Who sees the overdue examinations list: the roles that answer for examinations.
+EXAM_LIST_ROLES = frozenset({Role.DOCTOR, Role.SUPERVISOR, Role.COUNTY_ADMIN})
+# Who records health education sessions.
+HEALTH_SESSION_ROLES = frozenset({Role.DOCTOR, *REGISTRY_ROLES})
+
+
+def sees_exam_list(user: User) -> bool:
+    """The overdue examinations of one's children or area: doctors, supervisors, county
+    administrators."""
+    acc = account(user)
+    return acc is not None and acc.role in EXAM_LIST_ROLES
+
+
+def records_health_sessions(user: User) -> bool:
+    """Health education sessions are given by doctors and recorded by them or the registry's
+    keepers."""
+    acc = account(user)
+    return acc is not None and acc.role in HEALTH_SESSION_ROLES
+
+
+def takes_planned_kind(user: User, kind: str) -> bool:
+    """Whether the user's role does this planned kind of care at all (a due list's row links to
+    its form): examinations are the doctors'; contacts as LOGGED_BY says."""
+    acc = account(user)
+    if acc is None:
+        return False
+    if kind == PlanKind.EXAMINATION:
+        return acc.role == Role.DOCTOR
+    return acc.role in LOGGED_BY.get(kind, ())
+
+
+def picks_all_own_children(user: User) -> bool:
+    """A doctor's or a director's children are few enough to list at once on a session's or an
+    event's form; a supervisor or a county administrator picks an area first."""
+    acc = account(user)
+    return acc is not None and acc.role in (Role.DOCTOR, Role.DIRECTOR)
+
+
+def keeps_care_records(user: User) -> bool:
+    """Directors, supervisors and county administrators: the risk list, events, wishes for a
+    donor (the registry's keepers)."""
+    acc = account(user)
+    return acc is not None and acc.role in REGISTRY_ROLES
+
+
+def wish_board_county(user: User) -> Area | None:
+    """The county whose wish board the user sees: anyone with a role working in a county."""
+    acc = account(user)
+    return county_of_user(acc) if acc is not None else None

@@ -19,9 +19,9 @@ from django.utils import timezone
 from ninja import P, PathEx, Query, Router, Status
 from ninja.errors import HttpError
 
-from care365.accounts.access import child_get_for_user, county_of_user
+from care365.accounts.access import child_get_for_user
 from care365.accounts.api import account
-from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
+from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
 from care365.care import access, selectors, services
 from care365.care.models import Contact, Examination, RiskScore, Screening, Wish
@@ -395,7 +395,7 @@ def risk_list(request: HttpRequest, query: Query[RiskQuery]) -> dict[str, Any]:
     highest first, each with its reasons as the daily job scored them. Directors, supervisors
     and county administrators only (the reasons include health): others are refused (403)."""
     user = account(request)
-    if user.role not in REGISTRY_ROLES:
+    if not access.keeps_care_records(user):
         raise PermissionDenied
     rows = selectors.risk_list(user, on_list_only=not query.include_below)
     return {
@@ -434,7 +434,7 @@ def wish_board(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     """Open and claimed wishes of your county, oldest first. Each shows only the child's given
     name (or its initial), age and township: never a full name, village, school or address."""
     user = account(request)
-    county = county_of_user(user) if user.role else None
+    county = access.wish_board_county(user)
     cards = (
         selectors.wish_board(county=county, today=timezone.localdate())
         if county is not None

@@ -25,14 +25,18 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import areas_for_user, child_get_for_user, county_of_user
+from care365.accounts.access import (
+    areas_for_user,
+    child_get_for_user,
+    oversees_area,
+)
 from care365.accounts.http import account
-from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
+from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
 from care365.areas.models import Area
 from care365.care import access, screening, selectors, services
 from care365.care import forms as care_forms
-from care365.care.models import LOGGED_BY, PlanKind, Wish
+from care365.care.models import PlanKind, Wish
 from care365.care.selectors import pages as care_selectors
 from care365.care.services import CareStateError
 from care365.core import forms as core_forms
@@ -127,10 +131,7 @@ def contact_log(request: HttpRequest, child_id: int) -> HttpResponse:
 def _due_row(user: User, item: selectors.DueItem) -> dict[str, Any]:
     """One row of a due list, with the form it links to when the user can do it."""
     kind = str(item.kind)
-    if kind == PlanKind.EXAMINATION:
-        can_do = user.role == Role.DOCTOR
-    else:
-        can_do = user.role in LOGGED_BY[kind]
+    can_do = access.takes_planned_kind(user, kind)
     return {
         "child": child_row(item.child, user),
         "kind": kind,
@@ -200,7 +201,7 @@ def examinations_due(request: HttpRequest) -> HttpResponse:
     """The doctor's overdue examinations (and those due within a month); supervisors and county
     administrators see their area's."""
     user = account(request)
-    if user.role not in care_selectors.EXAM_LIST_ROLES:
+    if not access.sees_exam_list(user):
         raise PermissionDenied
     items = selectors.examinations_due(user, timezone.localdate(), within_days=EXAMS_AHEAD_DAYS)
     return render(
@@ -249,20 +250,11 @@ def _area_children(
     children = access.responsible_children(user)
     raw = (request.POST if request.method == "POST" else request.GET).get("area", "")
     area = areas.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
-    if user.role in (Role.DOCTOR, Role.DIRECTOR):
+    if access.picks_all_own_children(user):
         return children, area, False
     if area is None:
         return children.none(), None, True
     return children.filter(village__code__startswith=area.code), area, False
-
-
-def _session_areas(user: User) -> QuerySet[Area]:
-    if user.role == Role.DOCTOR:
-        county = county_of_user(user)
-        if county is None:
-            return Area.objects.none()
-        return Area.objects.filter(code__startswith=county.code).exclude(pk=county.pk)
-    return areas_for_user(user).exclude(level=Area.Level.COUNTY)
 
 
 @login_required
@@ -270,9 +262,9 @@ def health_sessions(request: HttpRequest) -> HttpResponse:
     """Health education sessions: record one (topic, day, place, the children present) and the
     list of those the user led, recorded, or held in their area."""
     user = account(request)
-    if user.role not in care_selectors.HEALTH_SESSION_ROLES:
+    if not access.records_health_sessions(user):
         raise PermissionDenied
-    areas = _session_areas(user)
+    areas = access.health_session_areas_for_user(user)
     children, area, pick_area = _area_children(request, user, areas)
     form = care_forms.HealthSessionForm(
         request.POST or None,
@@ -379,7 +371,7 @@ def screening_record(request: HttpRequest, child_id: int) -> HttpResponse:
 def risk_list(request: HttpRequest) -> HttpResponse:
     """The children of the user's area on the risk list, highest first, with their reasons."""
     user = account(request)
-    if user.role not in REGISTRY_ROLES:
+    if not access.keeps_care_records(user):
         raise PermissionDenied
     page = Paginator(selectors.risk_list(user), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -431,7 +423,7 @@ def wishes(request: HttpRequest) -> HttpResponse:
     """The county's wish board (a given name or initial, age and township only), the wishes the
     user claimed, and the wishes of the children the user cares for."""
     user = account(request)
-    county = county_of_user(user) if user.role else None
+    county = access.wish_board_county(user)
     cards = (
         selectors.wish_board(county=county, today=timezone.localdate())
         if county is not None
@@ -453,7 +445,7 @@ def wishes(request: HttpRequest) -> HttpResponse:
             "page": page,
             "claimed": list(selectors.wishes_claimed_by(user)),
             "own": own,
-            "for_donor": user.role in REGISTRY_ROLES,
+            "for_donor": access.keeps_care_records(user),
             "act_form": care_forms.WishActForm(),
         },
     )
@@ -506,7 +498,7 @@ def care_events(request: HttpRequest) -> HttpResponse:
     """Events such as the Children's Day gifts: who came, what was given. Directors, supervisors
     and county administrators record them for their area."""
     user = account(request)
-    keeper = user.role in REGISTRY_ROLES
+    keeper = access.keeps_care_records(user)
     if request.method == "POST" and not keeper:
         raise PermissionDenied
     form = None
@@ -571,12 +563,12 @@ def home_care(user: User) -> dict[str, Any]:
         "due_total": len(items),
         "overdue": sum(1 for item in items if item.days_overdue > 0),
         "tasks": list(access.care_tasks_for_user(user)[:10]),
-        "exams": user.role in care_selectors.EXAM_LIST_ROLES,
-        "sessions": user.role in care_selectors.HEALTH_SESSION_ROLES,
-        "keeper": user.role in REGISTRY_ROLES,
+        "exams": access.sees_exam_list(user),
+        "sessions": access.records_health_sessions(user),
+        "keeper": access.keeps_care_records(user),
     }
-    if user.role in REGISTRY_ROLES:
+    if access.keeps_care_records(user):
         care["risk"] = risk_rows(user, limit=5)
-    if user.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR) and user.area is not None:
+    if oversees_area(user) and user.area is not None:
         care["coverage"] = selectors.coverage_for_area(user, user.area, today, breakdown=True)
     return care

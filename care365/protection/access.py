@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from care365.accounts.access import access_log_write, child_visible, children_for_user
 from care365.accounts.models import AccessPurpose, Role, User
+from care365.areas.models import Area
 from care365.core.errors import NotFound
 from care365.protection.models import (
     Alert,
@@ -139,3 +140,18 @@ def can_answer(user: User, alert: Alert, *, written: Written | None = None) -> b
     if not can_respond(user, alert, written=written):
         return False
     return not (alert.raised_by_id == user.pk and alert.state == State.OPEN)
+
+
+def sees_alert_board(user: User) -> bool:
+    """The live board of open alerts: the roles whose job includes a child's safety record."""
+    account = active_account(user)
+    return account is not None and account.role in ALERT_ROLES
+
+
+def policy_county(user: User) -> Area | None:
+    """The county whose escalation policy the user sets: a county administrator's own county;
+    None for everyone else."""
+    account = active_account(user)
+    if account is None or account.role != Role.COUNTY_ADMIN or account.area is None:
+        return None
+    return account.area if account.area.level == Area.Level.COUNTY else None

@@ -23,8 +23,10 @@ from ninja.security import APIKeyHeader
 
 from care365.accounts.access import child_get_for_user
 from care365.accounts.api import account
-from care365.accounts.models import AccessPurpose, Role, User
+from care365.accounts.models import AccessPurpose, User
+from care365.accounts.selectors import users_with_ids
 from care365.areas.models import Area
+from care365.areas.selectors import area_get
 from care365.core.api import CONFLICT, responses
 from care365.core.schemas import MAX_ID
 from care365.protection import access, event_stream, selectors, services
@@ -211,7 +213,7 @@ def alert_list(request: HttpRequest, filters: Query[AlertQuery]) -> dict[str, An
     user = account(request)
     area = None
     if filters.area is not None:
-        area = Area.objects.filter(pk=filters.area).first()
+        area = area_get(filters.area)
         if area is None:
             return {"items": [], "count": 0}
     alerts = selectors.alerts_open_for_user(user, area=area)
@@ -393,9 +395,10 @@ async def event_stream_op(
 
 def _county(request: HttpRequest) -> tuple[User, Area]:
     user = account(request)
-    if user.role != Role.COUNTY_ADMIN or user.area is None or user.area.level != Area.Level.COUNTY:
+    county = access.policy_county(user)
+    if county is None:
         raise PermissionDenied
-    return user, user.area
+    return user, county
 
 
 def _policy(county: Area) -> dict[str, Any]:
@@ -436,7 +439,7 @@ def escalation_policy_update(request: HttpRequest, payload: EscalationPolicyIn) 
     policy that cannot be used is refused (422) with the reason."""
     user, county = _county(request)
     ids = set(payload.desk_users)
-    staff = list(User.objects.filter(pk__in=ids))
+    staff = users_with_ids(ids)
     if len(staff) != len(ids):
         raise ValidationError(
             {"desk_users": _("Duty desk staff must be active users of the county.")}

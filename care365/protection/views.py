@@ -22,10 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import child_get_for_user, county_of_user
+from care365.accounts.access import child_get_for_user, county_of_user, oversees_area
 from care365.accounts.http import account, service_errors
-from care365.accounts.models import AccessPurpose, Role, User
-from care365.areas.models import Area
+from care365.accounts.models import AccessPurpose, User
 from care365.core import forms as core_forms
 from care365.protection import access, selectors, services
 from care365.protection import forms as protection_forms
@@ -133,7 +132,7 @@ def alert_act(request: HttpRequest, alert_id: int, action: str) -> HttpResponse:
 def alert_board(request: HttpRequest) -> HttpResponse:
     """Open alerts the user may see, newest first, and whether the worker is sweeping."""
     user = account(request)
-    if user.role not in access.ALERT_ROLES:
+    if not access.sees_alert_board(user):
         raise PermissionDenied
     alerts = list(selectors.alerts_open_for_user(user).select_related("village", "child")[:200])
     return render(
@@ -157,7 +156,7 @@ def alert_board(request: HttpRequest) -> HttpResponse:
 def alert_response_times(request: HttpRequest) -> HttpResponse:
     user = account(request)
     county = county_of_user(user)
-    if user.role not in (Role.COUNTY_ADMIN, Role.SUPERVISOR) or county is None:
+    if not oversees_area(user) or county is None:
         raise PermissionDenied
     times = selectors.response_times(county)
     sections = [
@@ -176,8 +175,8 @@ def alert_response_times(request: HttpRequest) -> HttpResponse:
 def escalation_policy(request: HttpRequest) -> HttpResponse:
     """The county administrator edits who is told at each step, after how long, how."""
     user = account(request)
-    county = user.area if user.role == Role.COUNTY_ADMIN else None
-    if county is None or county.level != Area.Level.COUNTY:
+    county = access.policy_county(user)
+    if county is None:
         raise PermissionDenied
     current = selectors.escalation_policy_get(county)
     form = protection_forms.EscalationPolicyForm(request.POST or None, current=current)

@@ -14,14 +14,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, Router, Status
 
-from care365.accounts.access import can_register_in, child_get_for_user
+from care365.accounts.access import can_register_in, child_get_for_user, keeps_registry
 from care365.accounts.api import account
 from care365.accounts.lookups import child_confirm_id
-from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, User
+from care365.accounts.models import AccessPurpose, User
 from care365.accounts.selectors import ChildFilters, capped_count, child_list, rows_slice
 from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view
 from care365.areas.models import Area
+from care365.areas.selectors import area_get
 from care365.core.api import responses, route
 from care365.core.schemas import MAX_ID
 from care365.registry import services
@@ -51,11 +52,7 @@ def _render(child: Child, user: User, *, reveal_id: bool = False) -> dict[str, A
 
 def _village(user: User, village_id: int | None) -> Area:
     """The village a child is registered in or moved to, if the user may register there."""
-    village = (
-        Area.objects.filter(pk=village_id, level=Area.Level.VILLAGE).first()
-        if village_id is not None
-        else None
-    )
+    village = area_get(village_id, level=Area.Level.VILLAGE) if village_id is not None else None
     if village is None:
         raise ValidationError({"village": _("Choose a village.")})
     if not can_register_in(user, village):
@@ -150,7 +147,7 @@ def child_register(request: HttpRequest, payload: ChildIn) -> Status[dict[str, A
     characters, single spaces, trimmed); a name with nothing visible is refused. A record with
     the same name, birth date and village is accepted and flagged for the children's director."""
     user = account(request)
-    if user.role not in REGISTRY_ROLES:
+    if not keeps_registry(user):
         raise PermissionDenied
     fields = payload.model_dump(exclude={"village", "statuses", *PARENT_ROLES, "guardian"})
     # Parts leave out what was not given (None), so the services keep their own defaults.

@@ -26,13 +26,16 @@ from care365.accounts.access import (
     can_register_in,
     child_get_for_user,
     children_for_user,
+    duplicate_flag_get_for_user,
+    keeps_registry,
     may_export_record,
+    may_reveal_id,
     needs_break_glass,
 )
 from care365.accounts.http import account, registry_keeper
 from care365.accounts.lookups import child_confirm_id as child_confirm_id_service
 from care365.accounts.lookups import looks_like_id_number, may_look_up_id_numbers
-from care365.accounts.models import REGISTRY_ROLES, AccessPurpose, Role, User
+from care365.accounts.models import AccessPurpose, User
 from care365.accounts.paginators import CappedPaginator
 from care365.accounts.selectors import ChildFilters, child_list
 from care365.accounts.services import id_number_probes_recorded
@@ -49,7 +52,8 @@ from care365.pairing import selectors as pairing_selectors
 from care365.protection import forms as protection_forms
 from care365.protection.access import may_raise_alert
 from care365.registry import forms, idnumber, services
-from care365.registry.models import Child, ChildStatus, DuplicateFlag, ParentRole
+from care365.registry.models import Child, DuplicateFlag, ParentRole
+from care365.registry.selectors import status_open_get
 
 # The search text (a name or an ID number) is kept in the session encrypted like the registry's
 # fields (core.crypto): sessions are stored in the database, and a search is as sensitive as
@@ -92,13 +96,13 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
     if form.refused:
         # A hand-made URL with a filter the role may not use: refused, not quietly dropped.
         refusals.append(param_refused_message())
-        children = Child.objects.none()
+        children = children_for_user(user).none()
     else:
         try:
             children = _children_searched(request, user, filters)
         except ValidationError as exc:
             refusals.extend(exc.messages)
-            children = Child.objects.none()
+            children = children_for_user(user).none()
     paginator = CappedPaginator(children, settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = form.query()
@@ -111,7 +115,7 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [child_row(c, user) for c in page.object_list],
             "query": urlencode(query),
-            "can_register": user.role in REGISTRY_ROLES,
+            "can_register": keeps_registry(user),
             "can_break_glass": needs_break_glass(user),
             "refusals": refusals,
         },
@@ -161,11 +165,11 @@ def child_search(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any) -> dict[str, Any]:
     view = child_view(child, user, reveal_id=extra.pop("reveal_id", False))
-    keeper = user.role in REGISTRY_ROLES and child.is_active
+    keeper = keeps_registry(user) and child.is_active
     context: dict[str, Any] = {
         "child": view,
         "keeper": keeper,
-        "is_admin": user.role == Role.COUNTY_ADMIN,
+        "is_admin": may_reveal_id(user),
     }
     if keeper:
         open_kinds = {s["kind"] for s in view.data.get("statuses", []) if not s["ended_on"]}
@@ -178,14 +182,14 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
     context["team"] = pairing_selectors.child_team(child)
     if may_raise_alert(user, child) and child.is_active:
         context["alert_form"] = protection_forms.AlertRaiseForm(prefix="alert")
-    if user.role in REGISTRY_ROLES:
+    if keeps_registry(user):
         context["consents"] = pairing_selectors.child_consents(child)
         if keeper:
             context["consent_form"] = pairing_forms.ConsentForm(prefix="consent")
             context["withdraw_form"] = pairing_forms.ConsentWithdrawForm(prefix="withdraw")
     if access.county_for_admin(user) is not None:
         context["pair_rules"] = pairing_selectors.child_rules(child)
-    if user.role == Role.COUNTY_ADMIN and "reveal_form" not in extra:
+    if may_reveal_id(user) and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()
     if may_export_record(user, child) and "export_form" not in extra:
         context["export_form"] = forms.ExportForm(prefix="export")
@@ -394,9 +398,7 @@ def status_add(request: HttpRequest, child_id: int) -> HttpResponse:
 def status_end(request: HttpRequest, child_id: int, kind: str) -> HttpResponse:
     user = account(request)
     child = child_get_for_user(user, child_id, AccessPurpose.EDIT, route="registry:status-end")
-    status = ChildStatus.objects.filter(child=child, kind=kind, ended_on__isnull=True).first()
-    if status is None:
-        raise Http404
+    status = status_open_get(child, kind)
     form = forms.StatusEndForm(request.POST, prefix="end")
     if not form.is_valid():
         _action_failed(request, ValidationError(list(form.errors.values())))
@@ -438,13 +440,7 @@ def parent_return(request: HttpRequest, child_id: int, role: str) -> HttpRespons
 def duplicate_resolve(request: HttpRequest, flag_id: int) -> HttpResponse:
     """Confirm two flagged records are different children, or merge them."""
     user = account(request)
-    flag = (
-        DuplicateFlag.objects.filter(pk=flag_id, child__in=children_for_user(user))
-        .select_related("child", "other")
-        .first()
-    )
-    if flag is None:
-        raise Http404
+    flag = duplicate_flag_get_for_user(user, flag_id)
     for child_pk in (flag.child_id, flag.other_id):
         child_get_for_user(
             user, child_pk, AccessPurpose.DUPLICATE, route="registry:duplicate-resolve"

@@ -13,7 +13,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from care365.accounts.access import children_for_user
-from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.accounts.models import Role, User
 from care365.care import access, plans, selectors
 from care365.care.charts import Chart, growth_charts
 from care365.care.models import (
@@ -35,10 +35,6 @@ DEFAULT_KIND: dict[str, str] = {
     Role.DIRECTOR: ContactKind.HOME_VISIT,
     Role.SUPERVISOR: ContactKind.HOME_VISIT,
 }
-# Who may enter examinations' overdue list: the roles that answer for examinations.
-EXAM_LIST_ROLES = frozenset({Role.DOCTOR, Role.SUPERVISOR, Role.COUNTY_ADMIN})
-# Who records health education sessions.
-HEALTH_SESSION_ROLES = frozenset({Role.DOCTOR, *REGISTRY_ROLES})
 RECENT_CONTACTS = 10
 
 

@@ -16,7 +16,7 @@ def page_patterns() -> dict[str, URLPattern]:
     def walk(patterns: list[URLPattern | URLResolver], namespace: str) -> None:
         for item in patterns:
             if isinstance(item, URLResolver):
-                if str(item.pattern) in SKIPPED_PREFIXES:
+                if str(item.pattern).startswith(SKIPPED_PREFIXES):
                     continue
                 walk(item.url_patterns, item.namespace or namespace)
             elif item.name:

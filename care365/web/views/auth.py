@@ -52,7 +52,7 @@ def _pending(request: HttpRequest) -> tuple[User, str] | None:
     if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return None
-    user = User.objects.filter(pk=int(data.get("user") or 0), is_active=True).first()
+    user = selectors.active_user_get(int(data.get("user") or 0))
     if user is None:
         return None
     return user, str(data.get("next") or reverse("web:home"))
@@ -177,7 +177,7 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
 
 
 def _two_factor_page(request: HttpRequest, user: User, form: CodeForm) -> HttpResponse:
-    device = TotpDevice.objects.filter(user=user).first()
+    device = totp.device_of(user)
     context: dict[str, Any] = {
         "device": device,
         "required": totp.required_for(user),

@@ -9,13 +9,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import decides_transfers
+from care365.accounts.access import decides_transfers, home_kind
 from care365.accounts.http import account
-from care365.accounts.models import CARER_ROLES, Role
-from care365.accounts.selectors import ChildFilters, child_list, transfer_requests_for_county
+from care365.accounts.selectors import (
+    ChildFilters,
+    carer_of_user,
+    child_list,
+    transfer_requests_for_county,
+)
 from care365.accounts.visibility import child_row
 from care365.care.views import home_care
-from care365.carers.models import Carer
 from care365.core.notices import notices_mark_read, notices_unread
 from care365.web import selectors
 
@@ -24,7 +27,8 @@ from care365.web import selectors
 def home(request: HttpRequest) -> HttpResponse:
     user = account(request)
     notices = list(notices_unread(user))
-    if user.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR):
+    kind = home_kind(user)
+    if kind == "area":
         return render(
             request,
             "web/home_area.html",
@@ -38,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 ),
             },
         )
-    if user.role == Role.DIRECTOR:
+    if kind == "village":
         children = child_list(user, ChildFilters())[: settings.PAGE_SIZE]
         flags = list(selectors.open_duplicates(user))
         return render(
@@ -60,12 +64,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 ],
             },
         )
-    if user.role in CARER_ROLES:
-        carer = (
-            Carer.objects.select_related("organisation", "organisation__area")
-            .filter(user=user)
-            .first()
-        )
+    if kind == "carer":
+        carer = carer_of_user(user)
         children = child_list(user, ChildFilters())[: settings.PAGE_SIZE]
         return render(
             request,
