@@ -1,4 +1,5 @@
-"""What every page view shares: the signed-in account and the registry-keeper check."""
+"""What every app's pages share: the signed-in account, the registry-keeper check, and a
+service's refusal shown as messages."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
-from care365.accounts.models import REGISTRY_ROLES, User
-
-# Who may raise an alert for a child they see.
+from care365.accounts.access import keeps_registry
+from care365.accounts.models import User
 
 
 def account(request: HttpRequest) -> User:
@@ -22,7 +22,7 @@ def account(request: HttpRequest) -> User:
 def registry_keeper(request: HttpRequest) -> User:
     """The signed-in user if they keep the registry (county admin, supervisor, director)."""
     user = account(request)
-    if user.role not in REGISTRY_ROLES:
+    if not keeps_registry(user):
         raise PermissionDenied
     return user
 

@@ -1,6 +1,6 @@
 """The daily checkpoint of the audit chains, sent to the county administrators.
 
-`audit_checkpoint(today)` is a worker job (web/worker.py) and a command (`care365
+`audit_checkpoint(today)` is a worker job (care365/worker/loop.py) and a command (`care365
 audit_checkpoint`). It verifies each chain's entries since its last checkpoint, appends the signed
 checkpoint lines to the checkpoint file (core/checkpoints.py) and gives every county administrator
 the same lines: a notice in the app and, when they have an email address, an email sent after the
