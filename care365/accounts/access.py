@@ -200,6 +200,16 @@ def _in_scope(account: User) -> QuerySet[Child]:
     return Child.objects.none()
 
 
+def children_in_scope(user: User) -> QuerySet[Child]:
+    """The children the user answers for: those of their area, or those paired with them today
+    (for a volunteer, while the guardian's consent holds). Unlike `children_for_user`, never a
+    child opened by break-the-glass."""
+    account = _as_user(user)
+    if account is None:
+        return Child.objects.none()
+    return _in_scope(account)
+
+
 def children_for_user(user: User) -> QuerySet[Child]:
     """All children (active and exited) the user may see; an empty queryset by default.
 

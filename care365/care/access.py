@@ -16,6 +16,7 @@ from care365.accounts.access import (
     access_log_write,
     areas_for_user,
     children_for_user,
+    children_in_scope,
     county_of_user,
     scope_village_ids,
 )
@@ -32,7 +33,6 @@ from care365.care.models import (
     Wish,
 )
 from care365.core.errors import NotFound
-from care365.pairing.models import Pairing
 from care365.registry.models import Child, Consent, ConsentPurpose
 
 
@@ -112,35 +112,21 @@ def visible_contact_kinds(user: User) -> frozenset[str]:
 
 
 def responsible_children(user: User) -> QuerySet[Child]:
-    """Active children the user answers for: from the access layer, without break-the-glass."""
+    """Active children the user answers for (`children_in_scope`: their area's, or those paired
+    with them; never a child opened by break-the-glass)."""
     acc = account(user)
     if acc is None:
         return Child.objects.none()
-    children = children_for_user(acc).filter(exited_on__isnull=True)
-    if acc.role in REGISTRY_ROLES:
-        return children.filter(village_id__in=scope_village_ids(acc) or [])
-    if acc.role in CARER_ROLES and acc.carer_id is not None:
-        return children.filter(
-            pk__in=Pairing.objects.filter(carer_id=acc.carer_id, until__isnull=True).values(
-                "child_id"
-            )
-        )
-    return Child.objects.none()
+    return children_in_scope(acc).filter(exited_on__isnull=True)
 
 
 def is_paired(user: User, child: Child) -> bool:
-    """Whether the user is the child's carer today (an open pairing in the user's role; for a
-    volunteer, while the guardian's consent holds)."""
-    if user.role not in CARER_ROLES or user.carer_id is None:
+    """Whether the user is the child's carer today (an open pairing with them; for a volunteer,
+    while the guardian's consent holds): the carer's own scope, from the access layer."""
+    acc = account(user)
+    if acc is None or acc.role not in CARER_ROLES:
         return False
-    paired = Pairing.objects.filter(
-        child=child, carer_id=user.carer_id, role=user.role, until__isnull=True
-    ).exists()
-    if paired and user.role == Role.VOLUNTEER:
-        return Consent.objects.filter(
-            child=child, purpose=ConsentPurpose.VOLUNTEER, withdrawn_on__isnull=True
-        ).exists()
-    return paired
+    return children_in_scope(acc).filter(pk=child.pk).exists()
 
 
 def in_area(user: User, child: Child) -> bool:

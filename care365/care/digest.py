@@ -1,7 +1,8 @@
 """The daily digest: each morning every user with something due gets one reminder, in the app (a
 notice on their home page) and by email, never twice for the same day.
 
-`digest_send_all(today)` is a daily worker job (care365/worker/loop.py). It reads each user's digest with
+`digest_send_all(today)` is a daily worker job (care365/worker/loop.py). It reads each user's
+digest with
 daily care's `digest_build` (only what the user may see), writes the notice, and queues the email
 for after the job's transaction commits: a run that fails and is rolled back sends nothing, and
 the notice of the day is the mark that the user was reminded, so a second run the same day (or a

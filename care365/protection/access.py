@@ -75,7 +75,13 @@ def alerts_for_user(user: User) -> QuerySet[Alert]:
     return Alert.objects.filter(visible)
 
 
-def alert_get_for_user(user: User, alert_id: int | str, *, route: str = "") -> Alert:
+def alert_get_for_user(
+    user: User,
+    alert_id: int | str,
+    purpose: AccessPurpose | str = AccessPurpose.VIEW,
+    *,
+    route: str = "",
+) -> Alert:
     """One alert the user may see; NotFound (404) if missing or out of scope. Reading an
     alert is reading its child's record, so it is written to the access log."""
     try:
@@ -105,7 +111,7 @@ def alert_get_for_user(user: User, alert_id: int | str, *, route: str = "") -> A
         access_log_write(
             account,
             alert.child_id,
-            AccessPurpose.VIEW,
+            purpose,
             route=route or f"alert {alert.pk}",
         )
     return alert

@@ -218,11 +218,6 @@ OTHER_SELECTORS = {
     "contacts_needing_follow_up",
     "care_events_for_user",
     "care_settings_get",
-    "is_paired",
-    "on_wish_board",
-    "responsible_children",
-    "sees_health",
-    "visible_contact_kinds",
     "wish_board",
     "wishes_claimed_by",
     "wishes_for_user",
@@ -232,6 +227,8 @@ OTHER_SELECTORS = {
 
 def test_every_selector_is_classified() -> None:
     functions = {name for name in selectors.__all__ if inspect.isfunction(getattr(selectors, name))}
+    # The care tasks' list is a door (access.py) rather than a selector; it is checked here too.
+    functions |= {"care_tasks_for_user"}
     assert functions == HEALTH_SELECTORS | OTHER_SELECTORS
 
 
