@@ -433,9 +433,9 @@ class Consent(models.Model):
 class RetentionPolicy(models.Model):
     """How long a county keeps a child's identifying data after the child leaves the registry.
 
-    When the time is up the retention job anonymises the record (registry/services.py): what
-    identifies the child or the family is erased; what the county's statistics need (sex, birth
-    year, village, statuses, dates of care) stays."""
+    When the time is up the retention job anonymises the record
+    (registry/services/retention.py): what identifies the child or the family is erased; what the
+    county's statistics need (sex, birth year, village, statuses, dates of care) stays."""
 
     county = models.OneToOneField(
         Area,

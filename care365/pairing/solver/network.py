@@ -36,7 +36,7 @@ from itertools import combinations
 import numpy as np
 
 from care365.pairing.solver import arrays as ar
-from care365.pairing.solver.prepare import ROLE_CODE, BoolArray, IntArray, Prepared
+from care365.pairing.solver.prepare import ROLE_CODE, BoolArray, FloatArray, IntArray, Prepared
 from care365.pairing.solver.space import exact_km, metres, pairs_within
 
 LEVEL_GROUP = 0
@@ -132,19 +132,72 @@ class _Traits:
 
 
 def build_role(prep: Prepared, role: str) -> RoleNetwork:
-    p = prep.params
-    full = p.objective == "full"
-    vol = role == "volunteer"
-    max_km = float(p.max_distance_km[role])
-    w = p.weights
+    """The network of one role (see the module's docstring), built step by step.
 
-    # --- carers of the role ---------------------------------------------------------------
-    role_carers = np.flatnonzero((prep.carer_role == ROLE_CODE[role]) & prep.carer_eligible).astype(
-        np.int64
+    The steps add their nodes and arcs in this order, which fixes the node and arc numbering.
+    """
+    full = prep.params.objective == "full"
+    vol = role == "volunteer"
+
+    locks = _locks(prep, role)
+    carers = _role_carers(prep, role, locks.used)
+    flow = _flow_children(prep, role, vol=vol)
+    pairs = _pairs_in_range(prep, carers, flow, float(prep.params.max_distance_km[role]))
+    areas = _service_areas(prep, carers, pairs, full=full)
+    codes = _project_traits(prep, flow, carers, full=full, vol=vol)
+    current = _keepable_current(prep, role, flow, carers, pairs, areas)
+    continuity = bool((current.pos >= 0).any())
+    change = prep.params.weights.change_penalty if (full and continuity) else 0
+    groups = _groups(flow, codes, current)
+
+    b = _Builder(max(int(groups.size.sum()), 1))
+    hubs = _group_and_hub_nodes(b, groups, pairs.n_locs, continuity=continuity, change=change)
+    nodes = _carer_nodes(b, carers, codes, areas.code)
+    _distance_arcs(b, prep, codes.rules, pairs, carers.n_sites, hubs, nodes, full=full)
+    _service_area_arcs(b, prep, codes.rules, areas, carers, hubs, nodes)
+    direct = _direct_pairs(groups, carers, pairs, areas, current.forbidden_sets)
+    _direct_arcs(
+        b, prep, codes, carers, groups, hubs.group_node, nodes, direct, full=full, change=change
     )
+    return _assemble(b, role, locks, flow, carers, groups, hubs, nodes, direct, continuity)
+
+
+@dataclass(slots=True)
+class _Locks:
+    """Children whose pair for the role is locked: kept as it is, outside the flow."""
+
+    carer_of: IntArray  # per child: carer index of the lock, or -1
+    children: IntArray
+    used: IntArray  # per carer index: places taken by locks
+
+
+def _locks(prep: Prepared, role: str) -> _Locks:
+    """The role's locked pairs, and how many places of each carer they take."""
     locked = prep.locked[role]
     locked_children = np.flatnonzero(locked >= 0).astype(np.int64)
     used = np.bincount(locked[locked_children], minlength=len(prep.carer_ids))
+    return _Locks(carer_of=locked, children=locked_children, used=used)
+
+
+@dataclass(slots=True)
+class _Carers:
+    """The role's eligible carers, by role position, and the sites (place, region) they are at."""
+
+    index: IntArray  # role position -> carer index
+    position: IntArray  # carer index -> role position (-1 for other carers)
+    cap_left: IntArray  # capacity left after the locks
+    region: IntArray
+    site: IntArray  # role position -> site
+    site_xy: FloatArray  # per site: lat, lon, region
+    site_region: IntArray
+    n_sites: int
+
+
+def _role_carers(prep: Prepared, role: str, used: IntArray) -> _Carers:
+    """The carers of the role, their capacity left after the locks, and their sites."""
+    role_carers = np.flatnonzero((prep.carer_role == ROLE_CODE[role]) & prep.carer_eligible).astype(
+        np.int64
+    )
     cap_left = prep.carer_cap[role_carers] - used[role_carers]
     k_region = prep.carer_region[role_carers]
     site_keys = np.stack(
@@ -160,45 +213,111 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
     site_region = site_xy[:, 2].astype(np.int64)
     position = np.full(len(prep.carer_ids), -1, dtype=np.int64)  # carer index -> role position
     position[role_carers] = np.arange(len(role_carers), dtype=np.int64)
+    return _Carers(
+        index=role_carers,
+        position=position,
+        cap_left=cap_left,
+        region=k_region,
+        site=carer_site,
+        site_xy=site_xy,
+        site_region=site_region,
+        n_sites=n_sites,
+    )
 
-    # --- children of the role in the flow ---------------------------------------------------
-    in_flow = locked < 0
+
+@dataclass(slots=True)
+class _FlowChildren:
+    """The role's children in the flow (not locked; for a volunteer, with consent)."""
+
+    rows: IntArray  # child indices
+    loc: IntArray  # their places
+    no_consent: IntArray  # children left out for want of consent
+
+
+def _flow_children(prep: Prepared, role: str, *, vol: bool) -> _FlowChildren:
+    """The children the flow pairs: not locked, and for a volunteer, with consent."""
+    in_flow = prep.locked[role] < 0
     no_consent = np.zeros(0, dtype=np.int64)
     if vol:
         no_consent = np.flatnonzero(in_flow & ~prep.child_consent).astype(np.int64)
         in_flow &= prep.child_consent
     flow_children = np.flatnonzero(in_flow).astype(np.int64)
-    child_loc = prep.child_loc[flow_children]
+    return _FlowChildren(
+        rows=flow_children, loc=prep.child_loc[flow_children], no_consent=no_consent
+    )
 
-    # --- places within reach ------------------------------------------------------------------
-    places = np.unique(child_loc)
+
+@dataclass(slots=True)
+class _Pairs:
+    """The (children's place, carers' site) pairs within reach, in the same region."""
+
+    places: IntArray  # the children's places
+    loc: IntArray
+    site: IntArray
+    m: IntArray  # metres
+    n_locs: int
+    stride: int  # sites per place in a pair key
+    key_order: IntArray  # the pairs in the order of their keys
+    keys_sorted: IntArray
+
+    def index(self, loc: IntArray, site: IntArray) -> IntArray:
+        """Index of the in-range pair (loc, site), -1 if out of range."""
+        if len(self.keys_sorted) == 0:
+            return np.full(len(loc), -1, dtype=np.int64)
+        k = loc * self.stride + site
+        pos = np.minimum(np.searchsorted(self.keys_sorted, k), len(self.keys_sorted) - 1)
+        found: IntArray = np.where(self.keys_sorted[pos] == k, self.key_order[pos], -1)
+        return found
+
+
+def _pairs_in_range(prep: Prepared, carers: _Carers, flow: _FlowChildren, max_km: float) -> _Pairs:
+    """Candidate distance arcs: the children's places and the carers' sites within max_km of
+    each other that do not cross regions."""
+    places = np.unique(flow.loc)
+    site_xy = carers.site_xy
     pi, pm, pkm = pairs_within(
         prep.loc_lat[places], prep.loc_lon[places], site_xy[:, 0], site_xy[:, 1], max_km
     )
-    same = _same_region(prep.loc_region[places[pi]], site_region[pm])
+    same = _same_region(prep.loc_region[places[pi]], carers.site_region[pm])
     pair_loc = places[pi[same]]
     pair_site = pm[same]
     pair_m = metres(pkm[same])
-    n_locs = len(prep.loc_lat)
-    pair_key = pair_loc * max(n_sites, 1) + pair_site
+    stride = max(carers.n_sites, 1)
+    pair_key = pair_loc * stride + pair_site
     pair_order = np.argsort(pair_key, kind="stable")
-    pair_sorted = pair_key[pair_order]
+    return _Pairs(
+        places=places,
+        loc=pair_loc,
+        site=pair_site,
+        m=pair_m,
+        n_locs=len(prep.loc_lat),
+        stride=stride,
+        key_order=pair_order,
+        keys_sorted=pair_key[pair_order],
+    )
 
-    def pair_index(loc: IntArray, site: IntArray) -> IntArray:
-        """Index of the in-range pair (loc, site), -1 if out of range."""
-        if len(pair_sorted) == 0:
-            return np.full(len(loc), -1, dtype=np.int64)
-        k = loc * max(n_sites, 1) + site
-        pos = np.minimum(np.searchsorted(pair_sorted, k), len(pair_sorted) - 1)
-        found: IntArray = np.where(pair_sorted[pos] == k, pair_order[pos], -1)
-        return found
 
+@dataclass(slots=True)
+class _ServiceAreas:
+    """(carer, place) pairs beyond reach that the carer serves (the "full" objective only)."""
+
+    code: IntArray  # per role position: code in prep.sa_sets (0 with the "distance" objective)
+    pos: IntArray  # role position
+    loc: IntArray  # place
+    m: IntArray  # metres
+
+
+def _service_areas(prep: Prepared, carers: _Carers, pairs: _Pairs, *, full: bool) -> _ServiceAreas:
+    """Candidate arcs beyond reach: the places of the villages a carer serves (the "full"
+    objective only) that are not within reach of the carer's site, in the same region."""
+    role_carers = carers.index
     # service areas (the "full" objective only): carers that serve a place's village
     sa_code = prep.carer_sa[role_carers] if full else np.zeros(len(role_carers), dtype=np.int64)
     sa_rows: list[list[int]] = [sorted(s) for s in prep.sa_sets]
     sa_indptr, sa_values = ar.table(sa_rows)
     served_carer, served_area = ar.expand(sa_code, sa_indptr, sa_values)
     # (role position, area) -> places of that area
+    places = pairs.places
     loc_area = prep.loc_area
     used_places = places[loc_area[places] >= 0]
     area_indptr, area_places = ar.csr(loc_area[used_places], max(len(prep.areas), 1))
@@ -206,8 +325,8 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
     sj, sloc = ar.expand(served_area, area_indptr, area_places)
     sa_pos = served_carer[sj]  # role position
     sa_loc = sloc
-    beyond = pair_index(sa_loc, carer_site[sa_pos]) < 0
-    beyond &= _same_region(prep.loc_region[sa_loc], k_region[sa_pos])
+    beyond = pairs.index(sa_loc, carers.site[sa_pos]) < 0
+    beyond &= _same_region(prep.loc_region[sa_loc], carers.region[sa_pos])
     sa_pos, sa_loc = sa_pos[beyond], sa_loc[beyond]
     if len(sa_pos):
         sa_m = metres(
@@ -220,11 +339,31 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
         )
     else:
         sa_m = np.zeros(0, dtype=np.int64)
-    reach_place = np.zeros(n_locs, dtype=np.bool_)
-    reach_place[pair_loc] = True
-    reach_place[sa_loc] = True
+    return _ServiceAreas(code=sa_code, pos=sa_pos, loc=sa_loc, m=sa_m)
 
-    # --- traits, projected to what the role's costs look at --------------------------------
+
+@dataclass(slots=True)
+class _TraitCodes:
+    """The traits of the flow's children (c_*) and of the role's carers (k_*, by role position),
+    projected to what the role's costs look at, and the soft rules' weights and tables."""
+
+    c_int: IntArray
+    c_lang: IntArray
+    c_girl: BoolArray
+    k_skill: IntArray
+    k_lang: IntArray
+    k_fem: BoolArray
+    rules: _Traits
+
+
+def _project_traits(
+    prep: Prepared, flow: _FlowChildren, carers: _Carers, *, full: bool, vol: bool
+) -> _TraitCodes:
+    """Project the traits to what the role's costs look at: none with the "distance" objective;
+    languages for every role and interests and sex for a volunteer with the "full" one. A
+    carer's skills and languages are cut down to those some child of the flow has."""
+    flow_children, role_carers = flow.rows, carers.index
+    w = prep.params.weights
     words, langs = prep.words, prep.langs
     if full and vol:
         c_int = prep.child_int[flow_children]
@@ -254,7 +393,7 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
         if full and vol
         else np.zeros(len(role_carers), dtype=np.bool_)
     )
-    traits = _Traits(
+    rules = _Traits(
         vol=full and vol,
         w_int=w.interest_mismatch if full and vol else 0,
         w_lang=w.language_mismatch if full else 0,
@@ -263,8 +402,38 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
         n_langs=len(langs.sets),
         x_of_word={word: i + 1 for i, word in enumerate(sorted(union_words))},
     )
+    return _TraitCodes(
+        c_int=c_int,
+        c_lang=c_lang,
+        c_girl=c_girl,
+        k_skill=k_skill,
+        k_lang=k_lang,
+        k_fem=k_fem,
+        rules=rules,
+    )
 
-    # --- current carers that can be kept -------------------------------------------------
+
+@dataclass(slots=True)
+class _Current:
+    """Per child of the flow: the current carer that can be kept, and the forbidden carers."""
+
+    pos: IntArray  # role position of the current carer that can be kept, or -1
+    forbidden_code: IntArray  # index into forbidden_sets (0: none)
+    forbidden_sets: list[frozenset[int]]  # sets of role positions
+
+
+def _keepable_current(
+    prep: Prepared,
+    role: str,
+    flow: _FlowChildren,
+    carers: _Carers,
+    pairs: _Pairs,
+    areas: _ServiceAreas,
+) -> _Current:
+    """The current carers that can be kept (not forbidden, within reach or serving the child's
+    village, with capacity left), and each child's set of forbidden carers as a code."""
+    flow_children, child_loc, position = flow.rows, flow.loc, carers.position
+    n_locs = pairs.n_locs
     cur = prep.current[role][flow_children]
     cur_pos = np.full(len(cur), -1, dtype=np.int64)
     cur_pos[cur >= 0] = position[cur[cur >= 0]]
@@ -274,11 +443,11 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
     forb_index: dict[frozenset[int], int] = {frozenset(): 0}
     if forb_map:
         row_of = {int(c): i for i, c in enumerate(flow_children.tolist())}
-        for child, carers in forb_map.items():
+        for child, carer_set in forb_map.items():
             i = row_of.get(child)
             if i is None:
                 continue
-            ks = frozenset(int(position[k]) for k in carers if position[k] >= 0)
+            ks = frozenset(int(position[k]) for k in carer_set if position[k] >= 0)
             if not ks:
                 continue
             code = forb_index.get(ks)
@@ -292,59 +461,145 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
     if has_cur.any():
         idx = np.flatnonzero(has_cur)
         cp = cur_pos[idx]
-        reach = pair_index(child_loc[idx], carer_site[cp]) >= 0
-        if len(sa_pos):
-            sa_keys = sa_pos * n_locs + sa_loc
+        reach = pairs.index(child_loc[idx], carers.site[cp]) >= 0
+        if len(areas.pos):
+            sa_keys = areas.pos * n_locs + areas.loc
             reach |= ar.member(cp * n_locs + child_loc[idx], sa_keys)
-        reach &= cap_left[cp] > 0
+        reach &= carers.cap_left[cp] > 0
         cur_pos[idx[~reach]] = -1
-        has_cur = cur_pos >= 0
-    continuity = bool(has_cur.any())
-    change = w.change_penalty if (full and continuity) else 0
+    return _Current(pos=cur_pos, forbidden_code=forb_code, forbidden_sets=forb_sets)
 
-    # --- groups and hubs ---------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Groups:
+    """Interchangeable children (same place, traits, current carer, forbidden carers)."""
+
+    of: IntArray  # per child of the flow: its group
+    n: int
+    size: IntArray
+    loc: IntArray
+    int_: IntArray
+    lang: IntArray
+    girl: IntArray  # 0/1
+    cur: IntArray  # role position of the current carer kept, or -1
+    forb: IntArray  # forbidden-set code
+    hubkey: IntArray
+
+
+def _groups(flow: _FlowChildren, codes: _TraitCodes, current: _Current) -> _Groups:
+    """Group the children who are interchangeable for the role: one supply node per group."""
+    child_loc, c_int, c_lang, c_girl = flow.loc, codes.c_int, codes.c_lang, codes.c_girl
     hub_key = ar.keys(child_loc, c_int, c_lang, c_girl.astype(np.int64))
-    group_key = ar.keys(hub_key, cur_pos + 1, forb_code)
+    group_key = ar.keys(hub_key, current.pos + 1, current.forbidden_code)
     _, first, group_of = np.unique(group_key, return_index=True, return_inverse=True)
     group_of = group_of.reshape(-1)
     n_groups = len(first)
-    g_size = np.bincount(group_of, minlength=n_groups).astype(np.int64)
-    g_loc = child_loc[first]
-    g_int, g_lang, g_girl = c_int[first], c_lang[first], c_girl[first].astype(np.int64)
-    g_cur = cur_pos[first]
-    g_forb = forb_code[first]
-    g_hubkey = hub_key[first]
-    total_supply = int(g_size.sum())
-    inf = max(total_supply, 1)
+    return _Groups(
+        of=group_of,
+        n=n_groups,
+        size=np.bincount(group_of, minlength=n_groups).astype(np.int64),
+        loc=child_loc[first],
+        int_=c_int[first],
+        lang=c_lang[first],
+        girl=c_girl[first].astype(np.int64),
+        cur=current.pos[first],
+        forb=current.forbidden_code[first],
+        hubkey=hub_key[first],
+    )
 
-    b = _Builder(inf)
-    free = g_forb == 0  # groups that may use hubs
+
+@dataclass(slots=True)
+class _Hubs:
+    """The supply node of each group and the hubs (place, traits) the free groups go through."""
+
+    group_node: IntArray
+    node: IntArray
+    loc: IntArray
+    int_: IntArray
+    lang: IntArray
+    girl: IntArray
+    at_indptr: IntArray  # hubs by place (CSR)
+    at_rows: IntArray
+
+
+def _group_and_hub_nodes(
+    b: _Builder, groups: _Groups, n_locs: int, *, continuity: bool, change: int
+) -> _Hubs:
+    """Supply nodes for the groups and hub nodes for the free ones (no forbidden carer), with
+    the arcs group -> hub that carry the change penalty. Without current pairs a free group is
+    its own hub."""
+    free = groups.forb == 0  # groups that may use hubs
     if continuity:
-        group_node = b.nodes(LEVEL_GROUP, n_groups)
+        group_node = b.nodes(LEVEL_GROUP, groups.n)
         hub_keys, hub_first, hub_of_free = np.unique(
-            g_hubkey[free], return_index=True, return_inverse=True
+            groups.hubkey[free], return_index=True, return_inverse=True
         )
         free_idx = np.flatnonzero(free)
         hub_node = b.nodes(LEVEL_HUB, len(hub_keys))
-        b.arcs(group_node[free_idx], hub_node[hub_of_free.reshape(-1)], g_size[free_idx], change, 1)
+        b.arcs(
+            group_node[free_idx],
+            hub_node[hub_of_free.reshape(-1)],
+            groups.size[free_idx],
+            change,
+            1,
+        )
         h_group = free_idx[hub_first]
     else:
         # without current pairs a free group is its own hub
-        group_node = np.zeros(n_groups, dtype=np.int64)
+        group_node = np.zeros(groups.n, dtype=np.int64)
         free_idx = np.flatnonzero(free)
         hub_node = b.nodes(LEVEL_HUB, len(free_idx))
         group_node[free_idx] = hub_node
         forb_idx = np.flatnonzero(~free)
         group_node[forb_idx] = b.nodes(LEVEL_GROUP, len(forb_idx))
         h_group = free_idx
-    h_loc = g_loc[h_group]
-    h_int, h_lang, h_girl = g_int[h_group], g_lang[h_group], g_girl[h_group]
+    h_loc = groups.loc[h_group]
+    at_indptr, at_rows = ar.csr(h_loc, n_locs)
+    return _Hubs(
+        group_node=group_node,
+        node=hub_node,
+        loc=h_loc,
+        int_=groups.int_[h_group],
+        lang=groups.lang[h_group],
+        girl=groups.girl[h_group],
+        at_indptr=at_indptr,
+        at_rows=at_rows,
+    )
 
-    # --- carer nodes, classes, types ------------------------------------------------------------
-    # A class (place, traits, service areas) with a single carer is that carer's node; a type
-    # (place, traits) with a single class is that class's node.
+
+@dataclass(slots=True)
+class _CarerNodes:
+    """Carer nodes (those with capacity left), classes and types."""
+
+    open_pos: IntArray  # role positions with capacity left
+    carer_node: IntArray  # per role position, -1 without capacity
+    class_of: IntArray  # per open carer
+    class_node: IntArray
+    n_classes: int
+    cls_site: IntArray
+    cls_skill: IntArray
+    cls_lang: IntArray
+    cls_fem: IntArray
+    type_of_class: IntArray
+    t_site: IntArray
+    t_skill: IntArray
+    t_lang: IntArray
+    t_fem: IntArray
+    n_types: int
+    type_members: IntArray
+
+
+def _carer_nodes(
+    b: _Builder, carers: _Carers, codes: _TraitCodes, sa_code: IntArray
+) -> _CarerNodes:
+    """Capacities: one node per carer with capacity left (its demand); the carers of a class
+    (place, traits, service areas) share a class node with arcs of each carer's capacity, and
+    the classes of a type (place, traits) are grouped. A class with a single carer is that
+    carer's node; a type with a single class is that class's node (built where it is used)."""
+    cap_left, carer_site = carers.cap_left, carers.site
+    k_skill, k_lang, k_fem = codes.k_skill, codes.k_lang, codes.k_fem
     open_pos = np.flatnonzero(cap_left > 0).astype(np.int64)
-    carer_node = np.full(len(role_carers), -1, dtype=np.int64)
+    carer_node = np.full(len(carers.index), -1, dtype=np.int64)
     carer_node[open_pos] = b.nodes(LEVEL_CARER, len(open_pos))
     class_key = ar.keys(
         carer_site[open_pos],
@@ -377,65 +632,132 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
     type_key = ar.keys(cls_site, cls_skill, cls_lang, cls_fem)
     _, type_first, type_of_class = np.unique(type_key, return_index=True, return_inverse=True)
     type_of_class = type_of_class.reshape(-1)
-    t_site = cls_site[type_first]
-    t_skill, t_lang, t_fem = cls_skill[type_first], cls_lang[type_first], cls_fem[type_first]
     n_types = len(type_first)
-    type_members = np.bincount(type_of_class, minlength=n_types)
+    return _CarerNodes(
+        open_pos=open_pos,
+        carer_node=carer_node,
+        class_of=class_of,
+        class_node=class_node,
+        n_classes=n_classes,
+        cls_site=cls_site,
+        cls_skill=cls_skill,
+        cls_lang=cls_lang,
+        cls_fem=cls_fem,
+        type_of_class=type_of_class,
+        t_site=cls_site[type_first],
+        t_skill=cls_skill[type_first],
+        t_lang=cls_lang[type_first],
+        t_fem=cls_fem[type_first],
+        n_types=n_types,
+        type_members=np.bincount(type_of_class, minlength=n_types),
+    )
 
-    # --- distance arcs: carry the children's traits or the carers' ---------------------------
-    hubs_at = np.bincount(h_loc, minlength=n_locs)
-    classes_at = np.bincount(cls_site, minlength=max(n_sites, 1))
-    keep = (hubs_at[pair_loc] > 0) & (classes_at[pair_site] > 0)
-    carry_children = keep & (hubs_at[pair_loc] <= classes_at[pair_site])
+
+def _distance_arcs(
+    b: _Builder,
+    prep: Prepared,
+    rules: _Traits,
+    pairs: _Pairs,
+    n_sites: int,
+    hubs: _Hubs,
+    nodes: _CarerNodes,
+    *,
+    full: bool,
+) -> None:
+    """The arcs for the pairs of places within reach, with their distance cost: each pair
+    carries the children's traits or the carers', whichever needs fewer arcs."""
+    hubs_at = np.bincount(hubs.loc, minlength=pairs.n_locs)
+    classes_at = np.bincount(nodes.cls_site, minlength=max(n_sites, 1))
+    keep = (hubs_at[pairs.loc] > 0) & (classes_at[pairs.site] > 0)
+    carry_children = keep & (hubs_at[pairs.loc] <= classes_at[pairs.site])
     carry_carers = keep & ~carry_children
-    dcost_pair = distance_cost_vec(pair_m, w.per_km) if full else pair_m
+    per_km = prep.params.weights.per_km
+    dcost_pair = distance_cost_vec(pairs.m, per_km) if full else pairs.m
+    _carry_children_traits(
+        b, prep, rules, pairs, np.flatnonzero(carry_children), dcost_pair, hubs, nodes
+    )
+    _carry_carer_traits(
+        b, prep, rules, pairs, np.flatnonzero(carry_carers), dcost_pair, n_sites, hubs, nodes
+    )
 
-    hub_indptr, hub_rows = ar.csr(h_loc, n_locs)
-    # children's traits travel: hub -> arrival (carer place, traits)
-    pa = np.flatnonzero(carry_children)
-    ia, hub_a = ar.expand(pair_loc[pa], hub_indptr, hub_rows)
+
+def _carry_children_traits(
+    b: _Builder,
+    prep: Prepared,
+    rules: _Traits,
+    pairs: _Pairs,
+    pa: IntArray,
+    dcost_pair: IntArray,
+    hubs: _Hubs,
+    nodes: _CarerNodes,
+) -> None:
+    """Children's traits travel: hub -> arrival (carer's place, traits) at the distance cost,
+    then the chain at the carer's place from the arrivals to the carer types there."""
+    inf = b.inf
+    ia, hub_a = ar.expand(pairs.loc[pa], hubs.at_indptr, hubs.at_rows)
     pa = pa[ia]
-    arr_site = pair_site[pa]
-    arr_key = ar.keys(arr_site, h_int[hub_a], h_lang[hub_a], h_girl[hub_a])
+    arr_site = pairs.site[pa]
+    arr_key = ar.keys(arr_site, hubs.int_[hub_a], hubs.lang[hub_a], hubs.girl[hub_a])
     _, arr_first, arr_of = np.unique(arr_key, return_index=True, return_inverse=True)
     arr_of = arr_of.reshape(-1)
     arrival_node = b.nodes(LEVEL_ARRIVAL, len(arr_first))
-    b.arcs(hub_node[hub_a], arrival_node[arr_of], inf, dcost_pair[pa])
+    b.arcs(hubs.node[hub_a], arrival_node[arr_of], inf, dcost_pair[pa])
     arr_site_u = arr_site[arr_first]
     arr_hub = hub_a[arr_first]
     # the chain at carer places, from the arrivals to the types there
-    t_idx = np.flatnonzero(ar.member(t_site, arr_site_u))
+    n_types, type_of_class, class_node = nodes.n_types, nodes.type_of_class, nodes.class_node
+    t_idx = np.flatnonzero(ar.member(nodes.t_site, arr_site_u))
     m_type_node = np.full(n_types, -1, dtype=np.int64)
-    one = type_members[t_idx] == 1
+    one = nodes.type_members[t_idx] == 1
     class_of_type = np.empty(n_types, dtype=np.int64)
-    class_of_type[type_of_class] = np.arange(n_classes, dtype=np.int64)  # any member class
+    class_of_type[type_of_class] = np.arange(nodes.n_classes, dtype=np.int64)  # any member class
     m_type_node[t_idx[one]] = class_node[class_of_type[t_idx[one]]]
     m_type_node[t_idx[~one]] = b.nodes(LEVEL_CARER_TYPE, int((~one).sum()))
-    into = np.flatnonzero((m_type_node[type_of_class] >= 0) & (type_members[type_of_class] > 1))
+    into = np.flatnonzero(
+        (m_type_node[type_of_class] >= 0) & (nodes.type_members[type_of_class] > 1)
+    )
     b.arcs(m_type_node[type_of_class[into]], class_node[into], inf, 0)
     _chain(
         b,
-        traits,
+        rules,
         prep,
         LEVEL_ARRIVAL,
         a_node=arrival_node,
         a_site=arr_site_u,
-        a_int=h_int[arr_hub],
-        a_lang=h_lang[arr_hub],
-        a_girl=h_girl[arr_hub],
+        a_int=hubs.int_[arr_hub],
+        a_lang=hubs.lang[arr_hub],
+        a_girl=hubs.girl[arr_hub],
         t_node=m_type_node[t_idx],
-        t_site=t_site[t_idx],
-        t_skill=t_skill[t_idx],
-        t_lang=t_lang[t_idx],
-        t_fem=t_fem[t_idx],
+        t_site=nodes.t_site[t_idx],
+        t_skill=nodes.t_skill[t_idx],
+        t_lang=nodes.t_lang[t_idx],
+        t_fem=nodes.t_fem[t_idx],
     )
 
-    # carers' traits travel: (child place, carer type) -> class
-    pb = np.flatnonzero(carry_carers)
-    cls_indptr, cls_rows = ar.csr(cls_site, max(n_sites, 1))
-    ib, cls_b = ar.expand(pair_site[pb], cls_indptr, cls_rows)
+
+def _carry_carer_traits(
+    b: _Builder,
+    prep: Prepared,
+    rules: _Traits,
+    pairs: _Pairs,
+    pb: IntArray,
+    dcost_pair: IntArray,
+    n_sites: int,
+    hubs: _Hubs,
+    nodes: _CarerNodes,
+) -> None:
+    """Carers' traits travel: the chain at the child's place, from the hubs to nodes (child's
+    place, carer type), then (child's place, carer type) -> class at the distance cost."""
+    type_of_class, t_skill, t_lang, t_fem = (
+        nodes.type_of_class,
+        nodes.t_skill,
+        nodes.t_lang,
+        nodes.t_fem,
+    )
+    cls_indptr, cls_rows = ar.csr(nodes.cls_site, max(n_sites, 1))
+    ib, cls_b = ar.expand(pairs.site[pb], cls_indptr, cls_rows)
     pb = pb[ib]
-    lt_loc = pair_loc[pb]
+    lt_loc = pairs.loc[pb]
     lt_type = type_of_class[cls_b]
     lt_key = ar.keys(lt_loc, t_skill[lt_type], t_lang[lt_type], t_fem[lt_type])
     _, lt_first, lt_of = np.unique(lt_key, return_index=True, return_inverse=True)
@@ -444,48 +766,86 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
     lt_type_u = lt_type[lt_first]
     l_type_node = b.nodes(LEVEL_PLACE_TYPE, len(lt_first))
     # the chain at children's places, from the hubs to the carer types within reach
-    hub_needed = np.flatnonzero(ar.member(h_loc, lt_loc_u))
+    hub_needed = np.flatnonzero(ar.member(hubs.loc, lt_loc_u))
     _chain(
         b,
-        traits,
+        rules,
         prep,
         LEVEL_HUB,
-        a_node=hub_node[hub_needed],
-        a_site=h_loc[hub_needed],
-        a_int=h_int[hub_needed],
-        a_lang=h_lang[hub_needed],
-        a_girl=h_girl[hub_needed],
+        a_node=hubs.node[hub_needed],
+        a_site=hubs.loc[hub_needed],
+        a_int=hubs.int_[hub_needed],
+        a_lang=hubs.lang[hub_needed],
+        a_girl=hubs.girl[hub_needed],
         t_node=l_type_node,
         t_site=lt_loc_u,
         t_skill=t_skill[lt_type_u],
         t_lang=t_lang[lt_type_u],
         t_fem=t_fem[lt_type_u],
     )
-    b.arcs(l_type_node[lt_of], class_node[cls_b], inf, dcost_pair[pb])
+    b.arcs(l_type_node[lt_of], nodes.class_node[cls_b], b.inf, dcost_pair[pb])
 
-    # service areas beyond reach: hub -> class directly, with the whole cost
-    if len(sa_pos):
-        open_sa = cap_left[sa_pos] > 0
-        s_pos, s_loc, s_m = sa_pos[open_sa], sa_loc[open_sa], sa_m[open_sa]
-        s_class = class_of[np.searchsorted(open_pos, s_pos)]
-        s_key = ar.keys(s_loc, s_class)
-        _, s_first = np.unique(s_key, return_index=True)
-        s_loc, s_class, s_m = s_loc[s_first], s_class[s_first], s_m[s_first]
-        js, hub_s = ar.expand(s_loc, hub_indptr, hub_rows)
-        s_class, s_m = s_class[js], s_m[js]
-        cost = distance_cost_vec(s_m, w.per_km) + _traits_cost(
-            traits,
-            prep,
-            h_int[hub_s],
-            h_lang[hub_s],
-            h_girl[hub_s],
-            cls_skill[s_class],
-            cls_lang[s_class],
-            cls_fem[s_class],
-        )
-        b.arcs(hub_node[hub_s], class_node[s_class], inf, cost)
 
-    # --- continuity arcs and groups with forbidden carers: straight to carer nodes -----------
+def _service_area_arcs(
+    b: _Builder,
+    prep: Prepared,
+    rules: _Traits,
+    areas: _ServiceAreas,
+    carers: _Carers,
+    hubs: _Hubs,
+    nodes: _CarerNodes,
+) -> None:
+    """Service areas beyond reach: hub -> class directly, with the whole cost (distance and
+    soft rules), for the classes with capacity left."""
+    if not len(areas.pos):
+        return
+    open_sa = carers.cap_left[areas.pos] > 0
+    s_pos, s_loc, s_m = areas.pos[open_sa], areas.loc[open_sa], areas.m[open_sa]
+    s_class = nodes.class_of[np.searchsorted(nodes.open_pos, s_pos)]
+    s_key = ar.keys(s_loc, s_class)
+    _, s_first = np.unique(s_key, return_index=True)
+    s_loc, s_class, s_m = s_loc[s_first], s_class[s_first], s_m[s_first]
+    js, hub_s = ar.expand(s_loc, hubs.at_indptr, hubs.at_rows)
+    s_class, s_m = s_class[js], s_m[js]
+    cost = distance_cost_vec(s_m, prep.params.weights.per_km) + _traits_cost(
+        rules,
+        prep,
+        hubs.int_[hub_s],
+        hubs.lang[hub_s],
+        hubs.girl[hub_s],
+        nodes.cls_skill[s_class],
+        nodes.cls_lang[s_class],
+        nodes.cls_fem[s_class],
+    )
+    b.arcs(hubs.node[hub_s], nodes.class_node[s_class], b.inf, cost)
+
+
+@dataclass(slots=True)
+class _Direct:
+    """Arcs group -> carer node, and which groups reach any carer at all."""
+
+    group: IntArray
+    carer: IntArray  # role position
+    keep: IntArray  # 1 on the arc that keeps the current pair
+    reachable: BoolArray  # per group
+
+
+def _direct_pairs(
+    groups: _Groups,
+    carers: _Carers,
+    pairs: _Pairs,
+    areas: _ServiceAreas,
+    forb_sets: list[frozenset[int]],
+) -> _Direct:
+    """Candidate arcs straight from a group to a carer's node: the continuity arc of each group
+    with a current carer kept, and for a group with forbidden carers one arc per other carer
+    within reach or serving its village, with capacity left (such a group uses no hub). Also
+    which groups reach some carer."""
+    n_locs, n_sites = pairs.n_locs, carers.n_sites
+    g_loc, g_cur, g_forb = groups.loc, groups.cur, groups.forb
+    reach_place = np.zeros(n_locs, dtype=np.bool_)
+    reach_place[pairs.loc] = True
+    reach_place[areas.loc] = True
     direct_g: list[int] = []
     direct_k: list[int] = []
     direct_keep: list[int] = []
@@ -495,68 +855,106 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
         direct_k.append(int(g_cur[g]))
         direct_keep.append(1)
     if len(forb_sets) > 1:
-        site_indptr, site_rows = ar.csr(carer_site, max(n_sites, 1))
-        pair_by_loc = ar.csr(pair_loc, n_locs)
-        sa_by_loc = ar.csr(sa_loc, n_locs)
+        site_indptr, site_rows = ar.csr(carers.site, max(n_sites, 1))
+        pair_by_loc = ar.csr(pairs.loc, n_locs)
+        sa_by_loc = ar.csr(areas.loc, n_locs)
         for g in np.flatnonzero(g_forb > 0).tolist():
             loc = int(g_loc[g])
             banned = forb_sets[int(g_forb[g])]
             reachable: set[int] = set()
             for pair in pair_by_loc[1][pair_by_loc[0][loc] : pair_by_loc[0][loc + 1]].tolist():
-                site = int(pair_site[pair])
+                site = int(pairs.site[pair])
                 reachable.update(site_rows[site_indptr[site] : site_indptr[site + 1]].tolist())
             for row in sa_by_loc[1][sa_by_loc[0][loc] : sa_by_loc[0][loc + 1]].tolist():
-                reachable.add(int(sa_pos[row]))
+                reachable.add(int(areas.pos[row]))
             reachable -= banned
             g_reach[g] = bool(reachable)
             for k in sorted(reachable):
-                if cap_left[k] > 0 and k != g_cur[g]:
+                if carers.cap_left[k] > 0 and k != g_cur[g]:
                     direct_g.append(g)
                     direct_k.append(k)
                     direct_keep.append(0)
-    if direct_g:
-        dg = np.asarray(direct_g, dtype=np.int64)
-        dk = np.asarray(direct_k, dtype=np.int64)
-        keep_arc = np.asarray(direct_keep, dtype=np.int64)
-        km = exact_km(
-            prep.loc_lat[g_loc[dg]],
-            prep.loc_lon[g_loc[dg]],
-            prep.carer_lat[role_carers[dk]],
-            prep.carer_lon[role_carers[dk]],
-        )
-        dm = metres(km)
-        cost = (distance_cost_vec(dm, w.per_km) if full else dm) + _traits_cost(
-            traits,
-            prep,
-            g_int[dg],
-            g_lang[dg],
-            g_girl[dg],
-            k_skill[dk],
-            k_lang[dk],
-            k_fem[dk].astype(np.int64),
-        )
-        cost = cost + change * (1 - keep_arc)
-        for keep_flag in (1, 0):
-            sel = keep_arc == keep_flag
-            b.arcs(
-                group_node[dg[sel]],
-                carer_node[dk[sel]],
-                g_size[dg[sel]],
-                cost[sel],
-                0 if keep_flag else 1,
-            )
+    return _Direct(
+        group=np.asarray(direct_g, dtype=np.int64),
+        carer=np.asarray(direct_k, dtype=np.int64),
+        keep=np.asarray(direct_keep, dtype=np.int64),
+        reachable=g_reach,
+    )
 
-    # --- assemble --------------------------------------------------------------------------------
+
+def _direct_arcs(
+    b: _Builder,
+    prep: Prepared,
+    codes: _TraitCodes,
+    carers: _Carers,
+    groups: _Groups,
+    group_node: IntArray,
+    nodes: _CarerNodes,
+    direct: _Direct,
+    *,
+    full: bool,
+    change: int,
+) -> None:
+    """Add the direct arcs with their whole cost: distance, soft rules, and the change penalty
+    on the arcs that do not keep the current pair (the arcs that keep it first)."""
+    if not len(direct.group):
+        return
+    dg, dk, keep_arc = direct.group, direct.carer, direct.keep
+    role_carers, g_loc = carers.index, groups.loc
+    km = exact_km(
+        prep.loc_lat[g_loc[dg]],
+        prep.loc_lon[g_loc[dg]],
+        prep.carer_lat[role_carers[dk]],
+        prep.carer_lon[role_carers[dk]],
+    )
+    dm = metres(km)
+    cost = (distance_cost_vec(dm, prep.params.weights.per_km) if full else dm) + _traits_cost(
+        codes.rules,
+        prep,
+        groups.int_[dg],
+        groups.lang[dg],
+        groups.girl[dg],
+        codes.k_skill[dk],
+        codes.k_lang[dk],
+        codes.k_fem[dk].astype(np.int64),
+    )
+    cost = cost + change * (1 - keep_arc)
+    for keep_flag in (1, 0):
+        sel = keep_arc == keep_flag
+        b.arcs(
+            group_node[dg[sel]],
+            nodes.carer_node[dk[sel]],
+            groups.size[dg[sel]],
+            cost[sel],
+            0 if keep_flag else 1,
+        )
+
+
+def _assemble(
+    b: _Builder,
+    role: str,
+    locks: _Locks,
+    flow: _FlowChildren,
+    carers: _Carers,
+    groups: _Groups,
+    hubs: _Hubs,
+    nodes: _CarerNodes,
+    direct: _Direct,
+    continuity: bool,
+) -> RoleNetwork:
+    """The network's arrays: supplies (each group's size) and demands (each open carer's
+    capacity left), the arcs, the groups' children, and what stays outside the flow."""
+    group_node, open_pos, carer_node = hubs.group_node, nodes.open_pos, nodes.carer_node
     level = b.cat(b.levels)
     supply = np.zeros(b.n, dtype=np.int64)
-    np.add.at(supply, group_node, g_size)
-    supply[carer_node[open_pos]] = -cap_left[open_pos]
+    np.add.at(supply, group_node, groups.size)
+    supply[carer_node[open_pos]] = -carers.cap_left[open_pos]
     carer_node_of = np.full(b.n, -1, dtype=np.int64)
-    carer_node_of[carer_node[open_pos]] = role_carers[open_pos]
-    order = np.argsort(group_of, kind="stable").astype(np.int64)
-    indptr = np.zeros(n_groups + 1, dtype=np.int64)
-    np.cumsum(g_size, out=indptr[1:])
-    n_continuity = int((g_cur >= 0).sum())
+    carer_node_of[carer_node[open_pos]] = carers.index[open_pos]
+    order = np.argsort(groups.of, kind="stable").astype(np.int64)
+    indptr = np.zeros(groups.n + 1, dtype=np.int64)
+    np.cumsum(groups.size, out=indptr[1:])
+    n_continuity = int((groups.cur >= 0).sum())
     return RoleNetwork(
         role=role,
         level=level,
@@ -569,12 +967,12 @@ def build_role(prep: Prepared, role: str) -> RoleNetwork:
         multiplier=n_continuity + 2 if continuity else 1,
         group_node=group_node,
         group_indptr=indptr,
-        group_children=flow_children[order],
-        group_reachable=g_reach,
+        group_children=flow.rows[order],
+        group_reachable=direct.reachable,
         carer_node_of=carer_node_of,
-        locked_children=locked_children,
-        locked_carers=locked[locked_children],
-        no_consent=no_consent,
+        locked_children=locks.children,
+        locked_carers=locks.carer_of[locks.children],
+        no_consent=flow.no_consent,
     )
 
 

@@ -20,7 +20,7 @@ from care365.registry.models import (
     status_bits,
     status_bits_with,
 )
-from care365.registry.services import ChildInput
+from care365.registry.services import ChildInput, statuses
 from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory, status_open
 from care365.registry.tests.helpers import open_statuses_drift
 from conftest import Personas
@@ -133,7 +133,7 @@ def test_ageing_out_takes_each_kind_out_on_its_birthday(personas: Personas) -> N
 def test_ageing_out_many_children_syncs_them_once_in_chunks(
     personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "SYNC_CHUNK", 3)
+    monkeypatch.setattr(statuses, "SYNC_CHUNK", 3)
     turned_16 = LeftBehindChildFactory.create_batch(
         7, village=personas.village_a, birth_date=date(2010, 1, 1)
     )
@@ -154,7 +154,7 @@ def test_ageing_out_many_children_syncs_them_once_in_chunks(
 def test_sync_recomputes_the_copy_from_the_open_statuses(
     personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "SYNC_CHUNK", 2)
+    monkeypatch.setattr(statuses, "SYNC_CHUNK", 2)
     children = ChildFactory.create_batch(5, village=personas.village_a)
     ChildStatus.objects.create(child=children[0], kind=LEFT, started_on=date(2024, 1, 1))
     ChildStatus.objects.create(child=children[0], kind=POVERTY, started_on=date(2024, 1, 1))

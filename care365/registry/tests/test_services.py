@@ -21,6 +21,8 @@ from care365.registry.models import (
     StatusKind,
 )
 from care365.registry.services import ChildInput
+from care365.registry.services.children import _flag_duplicates
+from care365.registry.services.parents import _still_left_behind
 from care365.registry.tests.factories import LeftBehindChildFactory, status_open
 from conftest import Personas
 
@@ -190,7 +192,7 @@ def test_one_parent_away_and_the_other_unable_stays_left_behind(personas: Person
     )
     status = ChildStatus.objects.get(child=child)
     assert status.ended_on is None
-    assert services._still_left_behind(list(child.parents.all()))
+    assert _still_left_behind(list(child.parents.all()))
 
 
 def test_turning_16_ends_left_behind_on_the_birthday_and_18_ends_the_rest(
@@ -299,5 +301,5 @@ def test_duplicates_are_flagged_once(personas: Personas) -> None:
     }
     before = DuplicateFlag.objects.count()
     services.child_update(actor=personas.director_a, child=last, values={"name": "陈小梅"})
-    services._flag_duplicates(last)
+    _flag_duplicates(last)
     assert DuplicateFlag.objects.count() == before
