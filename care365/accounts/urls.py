@@ -9,8 +9,4 @@ app_name = "accounts"
 urlpatterns = [
     path("children/open/", views.child_break_glass, name="child-break-glass"),
     path("access-log/", views.access_log, name="access-log"),
-    path("transfers/", views.transfer_requests, name="transfer-list"),
-    path(
-        "transfers/<id:transfer_id>/<str:decision>/", views.transfer_decide, name="transfer-decide"
-    ),
 ]

@@ -1,6 +1,5 @@
-"""Privacy pages: break-the-glass (opening a child outside one's scope, with a reason), the
-county administrator's view of the access log, and the transfer requests an ID number typed in
-another village opens."""
+"""Privacy pages: break-the-glass (opening a child outside one's scope, with a reason) and the
+county administrator's view of the access log."""
 
 from __future__ import annotations
 
@@ -12,35 +11,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from care365.accounts import forms
 from care365.accounts.access import (
-    child_get_for_user,
-    decides_transfers,
     may_break_glass,
     reads_access_log,
 )
-from care365.accounts.http import account, service_errors
+from care365.accounts.http import account
 from care365.accounts.lookups import id_lookups_for_county
-from care365.accounts.models import AccessPurpose
 from care365.accounts.paginators import CappedPaginator
 from care365.accounts.selectors import (
     AccessLogFilters,
     access_log_for_county,
     audit_for_county,
-    transfer_requests_for_county,
 )
 from care365.accounts.services import access_grant_open
 from care365.core import forms as core_forms
-from care365.registry.services import transfer_request_decide
-
-TRANSFER_DECISIONS = ("accept", "decline")
-DECIDED_SHOWN = 50
 
 
 @login_required
@@ -124,51 +114,3 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "lookups": lookups,
         },
     )
-
-
-@login_required
-def transfer_requests(request: HttpRequest) -> HttpResponse:
-    """Transfer requests of the county: a child's ID number was typed into a registration or an
-    edit in another village (most often, the child moved). Open ones first, to accept (the child
-    is moved there) or decline; then the latest decided."""
-    user = account(request)
-    if not decides_transfers(user):
-        raise PermissionDenied
-    return render(
-        request,
-        "accounts/transfers.html",
-        {
-            "open": list(transfer_requests_for_county(user)),
-            "decided": list(transfer_requests_for_county(user, decided=True)[:DECIDED_SHOWN]),
-        },
-    )
-
-
-@login_required
-@require_POST
-def transfer_decide(request: HttpRequest, transfer_id: int, decision: str) -> HttpResponse:
-    """Accept or decline one transfer request; the child's record is reached through the access
-    layer (an edit, logged) before it moves."""
-    user = account(request)
-    if not decides_transfers(user):
-        raise PermissionDenied
-    transfer = transfer_requests_for_county(user).filter(pk=transfer_id).first()
-    if decision not in TRANSFER_DECISIONS or transfer is None:
-        raise Http404
-    child_get_for_user(
-        user, transfer.child_id, AccessPurpose.EDIT, route="accounts:transfer-decide"
-    )
-    try:
-        transfer_request_decide(actor=user, transfer=transfer, accept=decision == "accept")
-    except ValidationError as exc:
-        service_errors(request, exc)
-    else:
-        if decision == "accept":
-            messages.success(
-                request,
-                _("Child #%(child)d is moved to %(village)s.")
-                % {"child": transfer.child_id, "village": transfer.village.name},
-            )
-        else:
-            messages.success(request, _("The transfer request is declined."))
-    return redirect("accounts:transfer-list")

@@ -24,4 +24,10 @@ urlpatterns = [
         name="parent-return",
     ),
     path("duplicates/<id:flag_id>/resolve/", views.duplicate_resolve, name="duplicate-resolve"),
+    path("transfers/", views.transfer_requests, name="transfer-list"),
+    path(
+        "transfers/<id:transfer_id>/<str:decision>/",
+        views.transfer_decide,
+        name="transfer-decide",
+    ),
 ]

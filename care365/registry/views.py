@@ -26,18 +26,19 @@ from care365.accounts.access import (
     can_register_in,
     child_get_for_user,
     children_for_user,
+    decides_transfers,
     duplicate_flag_get_for_user,
     keeps_registry,
     may_export_record,
     may_reveal_id,
     needs_break_glass,
 )
-from care365.accounts.http import account, registry_keeper
+from care365.accounts.http import account, registry_keeper, service_errors
 from care365.accounts.lookups import child_confirm_id as child_confirm_id_service
 from care365.accounts.lookups import looks_like_id_number, may_look_up_id_numbers
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.paginators import CappedPaginator
-from care365.accounts.selectors import ChildFilters, child_list
+from care365.accounts.selectors import ChildFilters, child_list, transfer_requests_for_county
 from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view, param_refused_message
 from care365.care.records import child_record
@@ -54,6 +55,7 @@ from care365.protection.access import may_raise_alert
 from care365.registry import forms, idnumber, services
 from care365.registry.models import Child, DuplicateFlag, ParentRole
 from care365.registry.selectors import status_open_get
+from care365.registry.services import transfer_request_decide
 
 # The search text (a name or an ID number) is kept in the session encrypted like the registry's
 # fields (core.crypto): sessions are stored in the database, and a search is as sensitive as
@@ -490,3 +492,57 @@ def child_export(request: HttpRequest, child_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="care365-child-{child.pk}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- transfer requests ---------------------------------------------------------------------
+
+TRANSFER_DECISIONS = ("accept", "decline")
+DECIDED_SHOWN = 50
+
+
+@login_required
+def transfer_requests(request: HttpRequest) -> HttpResponse:
+    """Transfer requests of the county: a child's ID number was typed into a registration or an
+    edit in another village (most often, the child moved). Open ones first, to accept (the child
+    is moved there) or decline; then the latest decided."""
+    user = account(request)
+    if not decides_transfers(user):
+        raise PermissionDenied
+    return render(
+        request,
+        "registry/transfers.html",
+        {
+            "open": list(transfer_requests_for_county(user)),
+            "decided": list(transfer_requests_for_county(user, decided=True)[:DECIDED_SHOWN]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def transfer_decide(request: HttpRequest, transfer_id: int, decision: str) -> HttpResponse:
+    """Accept or decline one transfer request; the child's record is reached through the access
+    layer (an edit, logged) before it moves."""
+    user = account(request)
+    if not decides_transfers(user):
+        raise PermissionDenied
+    transfer = transfer_requests_for_county(user).filter(pk=transfer_id).first()
+    if decision not in TRANSFER_DECISIONS or transfer is None:
+        raise Http404
+    child_get_for_user(
+        user, transfer.child_id, AccessPurpose.EDIT, route="registry:transfer-decide"
+    )
+    try:
+        transfer_request_decide(actor=user, transfer=transfer, accept=decision == "accept")
+    except ValidationError as exc:
+        service_errors(request, exc)
+    else:
+        if decision == "accept":
+            messages.success(
+                request,
+                _("Child #%(child)d is moved to %(village)s.")
+                % {"child": transfer.child_id, "village": transfer.village.name},
+            )
+        else:
+            messages.success(request, _("The transfer request is declined."))
+    return redirect("registry:transfer-list")

@@ -120,7 +120,7 @@ def test_the_county_admin_sees_the_probe_and_moves_the_child(
     child = personas.child_a
     client.force_login(personas.admin)
     home = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert reverse("accounts:transfer-list") in home
+    assert reverse("registry:transfer-list") in home
     assert "a transfer request is waiting for you" in home
     log = client.get(
         reverse("accounts:access-log"),
@@ -132,11 +132,11 @@ def test_the_county_admin_sees_the_probe_and_moves_the_child(
     ]
     assert "Refused" in log.content.decode()
 
-    listed = client.get(reverse("accounts:transfer-list"))
+    listed = client.get(reverse("registry:transfer-list"))
     assert [t.child_id for t in listed.context["open"]] == [child.pk]
     assert child.name not in listed.content.decode()
     transfer = TransferRequest.objects.get()
-    moved = client.post(reverse("accounts:transfer-decide", args=[transfer.pk, "accept"]))
+    moved = client.post(reverse("registry:transfer-decide", args=[transfer.pk, "accept"]))
 
     assert moved.status_code == 302
     child.refresh_from_db()
@@ -149,7 +149,7 @@ def test_the_county_admin_sees_the_probe_and_moves_the_child(
         "transfer_request_decide",
     }
     again = client.post(
-        reverse("accounts:transfer-decide", args=[transfer.pk, "decline"]), follow=True
+        reverse("registry:transfer-decide", args=[transfer.pk, "decline"]), follow=True
     )
     assert again.status_code == 404  # no longer open
     client.force_login(personas.director_b)
@@ -162,26 +162,26 @@ def test_a_declined_transfer_leaves_the_child_where_it_is(
     _probe(client, personas)
     transfer = TransferRequest.objects.get()
     client.force_login(personas.admin)
-    client.post(reverse("accounts:transfer-decide", args=[transfer.pk, "decline"]))
+    client.post(reverse("registry:transfer-decide", args=[transfer.pk, "decline"]))
 
     transfer.refresh_from_db()
     assert transfer.status == "declined"
     assert Child.objects.get(pk=personas.child_a.pk).village == personas.village_a
-    decided = client.get(reverse("accounts:transfer-list"))
+    decided = client.get(reverse("registry:transfer-list"))
     assert decided.context["open"] == [] and decided.context["decided"] == [transfer]
 
 
 def test_only_the_childs_county_admins_decide_transfers(client: Client, personas: Personas) -> None:
     _probe(client, personas)
     transfer = TransferRequest.objects.get()
-    url = reverse("accounts:transfer-decide", args=[transfer.pk, "accept"])
+    url = reverse("registry:transfer-decide", args=[transfer.pk, "accept"])
     for who, listing, deciding in (
         ("director_a", 403, 403),
         ("supervisor_a", 403, 403),
         ("other_admin", 200, 404),
     ):
         client.force_login(getattr(personas, who))
-        assert client.get(reverse("accounts:transfer-list")).status_code == listing, who
+        assert client.get(reverse("registry:transfer-list")).status_code == listing, who
         assert client.post(url).status_code == deciding, who
     assert TransferRequest.objects.get().status == "open"
 

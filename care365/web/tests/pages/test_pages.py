@@ -239,7 +239,7 @@ TITLED_PAGES = [
     "protection:alert-board",
     "pairing:pairing",
     "accounts:access-log",
-    "accounts:transfer-list",
+    "registry:transfer-list",
     "care:care-due",
     "care:care-exams-due",
     "care:care-risk",
