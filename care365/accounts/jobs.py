@@ -1,13 +1,13 @@
 """The daily checkpoint of the audit chains, sent to the county administrators.
 
-`audit_checkpoint(today)` is a worker job (care365/worker/loop.py) and a command (`care365
-audit_checkpoint`). It verifies each chain's entries since its last checkpoint, appends the signed
-checkpoint lines to the checkpoint file (core/checkpoints.py) and gives every county administrator
-the same lines: a notice in the app and, when they have an email address, an email sent after the
-job's transaction commits. Copies held by people outside the database's machine are what a
-rewritten log is checked against. A chain that does not hold gets no checkpoint: the
-administrators are told where it breaks instead. Nothing in it names a child: a chain's name, an
-entry number, a MAC and a time.
+`audit_checkpoint(today)` is a daily worker job (in `JOBS`, which care365/worker/loop.py runs) and
+a command (`care365 audit_checkpoint`). It verifies each chain's entries since its last checkpoint,
+appends the signed checkpoint lines to the checkpoint file (core/checkpoints.py) and gives every
+county administrator the same lines: a notice in the app and, when they have an email address, an
+email sent after the job's transaction commits. Copies held by people outside the database's
+machine are what a rewritten log is checked against. A chain that does not hold gets no checkpoint:
+the administrators are told where it breaks instead. Nothing in it names a child: a chain's name,
+an entry number, a MAC and a time.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from care365.accounts.models import Role, User
 from care365.core import chain
 from care365.core.checkpoints import CheckpointRun, checkpoint_take
+from care365.core.jobs import PeriodicJob
 from care365.core.models import Notice
 
 logger = logging.getLogger("care365.audit")
@@ -111,3 +112,6 @@ def audit_checkpoint(today: date) -> str:
     """The daily worker job: checkpoint, tell the administrators, return a short summary."""
     run, told = checkpoint_send(today)
     return f"{run_summary(run)}; {told} administrators told"
+
+
+JOBS: tuple[PeriodicJob, ...] = (PeriodicJob("audit_checkpoint", audit_checkpoint),)

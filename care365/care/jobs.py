@@ -1,8 +1,19 @@
-"""Daily care's periodic work: the risk recompute (a daily job, idempotent: it rewrites each
-child's score from what is in the tables) and the daily digest each user is sent.
+"""Daily care's periodic work, run by the worker once a day (`JOBS`): the risk recompute and the
+daily digest each user is sent.
 
-`risk_recompute(today)` has the shape of a worker job (`PeriodicJob.run`): it returns a short
-summary. It works a batch of children at a time with a fixed number of queries per batch."""
+`risk_recompute(today)` is idempotent: it rewrites each child's score from what is in the tables.
+It works a batch of children at a time with a fixed number of queries per batch.
+
+`digest_send_all(today)` reminds each user with something due, once a day, in the app (a notice
+on their home page) and by email. It reads each user's digest with `digest_build` (only what the
+user may see), writes the notice, and queues the email in protection's notification outbox, in the
+job's transaction: a run that fails and is rolled back queues nothing, and the notice of the day is
+the mark that the user was reminded, so a second run the same day (or a catch-up run) skips them.
+The outbox row's idempotency key (`care-digest-<user id>-<day>`) is unique, so a user is never sent
+a day's digest twice; the outbox sends it (its Message-ID), retries a failed send with backoff and
+gives up visibly like any notification. Like protection's emails, the message names no child: it
+counts, and lists kinds, days and villages with the child's number, and links to the due list.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from care365.accounts.models import User
 from care365.care import risk
@@ -29,7 +44,10 @@ from care365.care.models import (
 )
 from care365.care.selectors import DueItem, due_for_user, plan_status, wishes_claimed_by
 from care365.care.selectors.scope import care_settings_many
-from care365.protection.models import Alert, Resolution, State
+from care365.core.jobs import PeriodicJob
+from care365.core.models import Notice
+from care365.protection.models import Alert, Notification, Resolution, State
+from care365.protection.services import notification_queue
 from care365.registry.models import Child, Guardian, Parent, ParentSituation
 
 MOOD_DAYS = 90  # moods older than this say nothing about today
@@ -260,3 +278,84 @@ def digest_build(user: User, today: date) -> Digest:
         tasks=list(care_tasks_for_user(user)),
         wishes_to_deliver=list(wishes_claimed_by(user).filter(state=Wish.State.CLAIMED)),
     )
+
+
+DIGEST_KIND = "care_digest"  # the kind of the day's notice
+MAX_LINES = 30  # an email lists at most this many items of each part; the due list has all
+
+
+def digest_key(user_id: int, day: date) -> str:
+    """The idempotency key of a user's digest of a day in the outbox (and its email's
+    Message-ID, which lets a mail server drop a duplicate): one digest per user per day."""
+    return f"care-digest-{user_id}-{day.isoformat()}"
+
+
+def _mail(digest: Digest) -> tuple[str, str]:
+    """The email's subject and text, in the installation's language (a worker has no reader's
+    language)."""
+    link = f"{settings.PUBLIC_URL}{reverse('care:care-due')}" if settings.PUBLIC_URL else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "digest": digest,
+            "counts": digest.counts,
+            "overdue": digest.overdue[:MAX_LINES],
+            "due_today": digest.due_today[:MAX_LINES],
+            "upcoming": digest.upcoming[:MAX_LINES],
+            "tasks": digest.tasks[:MAX_LINES],
+            "wishes": digest.wishes_to_deliver[:MAX_LINES],
+            "link": link,
+        }
+        subject = render_to_string("care/digest_subject.txt", context).strip()
+        body = render_to_string("care/digest_email.txt", context)
+    return subject[:200], body
+
+
+@transaction.atomic
+def digest_send_all(today: date) -> str:
+    """Remind every active user with a role of what is due, once per user per day: the notice,
+    and the email queued in the outbox (sent by the worker's outbox, after this commits)."""
+    day = today.isoformat()
+    reminded = set(
+        Notice.objects.filter(kind=DIGEST_KIND, params__day=day).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    users = (
+        User.objects.filter(is_active=True)
+        .exclude(role="")
+        .exclude(pk__in=reminded)
+        .select_related("area", "carer")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    notices = emails = 0
+    for user in users.iterator(chunk_size=200):
+        digest = digest_build(user, today)
+        if digest.is_empty:
+            continue
+        Notice.objects.create(
+            recipient=user,
+            kind=DIGEST_KIND,
+            params={"day": day, **digest.counts},
+            link=reverse("care:care-due"),
+        )
+        notices += 1
+        if user.email:
+            subject, text = _mail(digest)
+            emails += notification_queue(
+                kind=Notification.Kind.CARE_DIGEST,
+                recipient=user,
+                address=user.email,
+                key=digest_key(user.pk, today),
+                subject=subject,
+                text=text,
+                now=now,
+            )
+    return f"{notices} users reminded, {emails} by email"
+
+
+# In this order: the risk list is recomputed before the digest, whose due dates it tightens.
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("risk_recompute", risk_recompute),
+    PeriodicJob("care_digest", digest_send_all),
+)

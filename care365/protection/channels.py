@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 # Re-exported: protection's code has always found it here.
 from care365.core.phones import normalise_phone as normalise_phone
-from care365.protection.models import Kind
+from care365.protection.models import Kind, Notification
 
 SMS_TIMEOUT_SECONDS = 5.0
 
@@ -121,6 +121,14 @@ def render(payload: Mapping[str, Any]) -> Message:
         if link:
             lines.append(link)
     return Message(subject=subject, text="\n".join(lines))
+
+
+def render_notification(kind: str, payload: Mapping[str, Any]) -> Message:
+    """The words of a notification of any kind: an alert's are written from its payload when
+    sent; a message of another kind (the daily care digest) was written when it was queued."""
+    if kind == Notification.Kind.ALERT:
+        return render(payload)
+    return Message(subject=str(payload.get("subject", "")), text=str(payload.get("text", "")))
 
 
 class EmailChannel:

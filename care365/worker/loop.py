@@ -12,6 +12,9 @@ the job, so two workers never both run it the same day (PostgreSQL: the row is l
 second worker skips it; SQLite: write transactions are serialised), and a job that fails rolls its
 claim back and is tried again on the next sweep. Every job is idempotent and works from what is in
 the tables, so a day the workers missed is caught up by the next run.
+
+The jobs are the apps' own: each app declares its periodic work in its `jobs.py` (`JOBS`, a tuple
+of `care365.core.jobs.PeriodicJob`); this module only puts them in order and runs them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -30,47 +32,28 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from care365.accounts.jobs import audit_checkpoint
-from care365.care.digest import digest_send_all
-from care365.care.jobs import risk_recompute
-from care365.core.maintenance import db_analyze
+from care365.accounts import jobs as accounts_jobs
+from care365.care import jobs as care_jobs
+from care365.core import jobs as core_jobs
+from care365.core.jobs import PeriodicJob
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection
-from care365.registry.services import children_anonymise_due, statuses_age_out
+from care365.registry import jobs as registry_jobs
 
 logger = logging.getLogger("care365.worker")
 
-
-@dataclass(frozen=True)
-class PeriodicJob:
-    """A daily job: `run(today)` does the work idempotently and returns a short summary."""
-
-    name: str
-    run: Callable[[date], str]
-
-
-def _age_out(today: date) -> str:
-    return f"{statuses_age_out(today=today)} statuses ended"
-
-
-def _retention(today: date) -> str:
-    return f"{children_anonymise_due(today=today)} children anonymised"
-
-
-def _risk(today: date) -> str:
-    return risk_recompute(today)
-
-
-# In this order: the risk list is recomputed before the digest, whose due dates it tightens.
+# Every app's periodic jobs (its `jobs.py`), in the order they run. The order matters: the
+# registry's age-outs and retention first, so the risk list and the digest see today's registry;
+# within care, the risk list is recomputed before the digest, whose due dates it tightens.
 JOBS: tuple[PeriodicJob, ...] = (
-    PeriodicJob("statuses_age_out", _age_out),
-    PeriodicJob("retention", _retention),
-    PeriodicJob("risk_recompute", _risk),
-    PeriodicJob("care_digest", digest_send_all),
-    PeriodicJob("audit_checkpoint", audit_checkpoint),
-    PeriodicJob("db_analyze", lambda today: db_analyze()),
+    *registry_jobs.JOBS,
+    *care_jobs.JOBS,
+    *accounts_jobs.JOBS,
+    *core_jobs.JOBS,
 )
+
+__all__ = ["JOBS", "PeriodicJob", "Worker", "heartbeat", "job_run_if_due"]
 
 
 def job_run_if_due(job: PeriodicJob, *, today: date, now: datetime) -> str | None:

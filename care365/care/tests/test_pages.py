@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from care365.care import jobs, services
 from care365.care.charts import BMI_FOR_AGE, HEIGHT_FOR_AGE, sd_value
-from care365.care.digest import DIGEST_KIND, digest_send_all
+from care365.care.jobs import DIGEST_KIND, digest_send_all
 from care365.care.models import (
     CareEvent,
     CareTask,
@@ -32,10 +33,11 @@ from care365.care.models import (
 from care365.care.tests.factories import consent, contacts, pair, registered_on, team
 from care365.core.models import AuditEvent, Notice
 from care365.core.tests.routes import page_patterns
-from care365.protection.models import Alert, Kind
+from care365.protection.models import Alert, AlertEvent, Kind, Notification
+from care365.protection.services import outbox_send
 from care365.registry.models import Child, ConsentPurpose, Guardian, Parent
 from care365.registry.tests.factories import LeftBehindChildFactory
-from care365.worker.loop import JOBS
+from care365.worker.loop import JOBS, Worker
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -759,12 +761,11 @@ def test_the_worker_runs_the_risk_list_and_the_digest_daily() -> None:
 
 
 def test_the_digest_reminds_each_user_once_a_day_in_the_app_and_by_email(
-    personas: Personas, child: Child, django_capture_on_commit_callbacks: Any
+    personas: Personas, child: Child
 ) -> None:
     personas.volunteer.email = "volunteer@example.org"
     personas.volunteer.save(update_fields=["email"])
-    with django_capture_on_commit_callbacks(execute=True):
-        summary = digest_send_all(today())
+    summary = digest_send_all(today())
     reminded = set(Notice.objects.filter(kind=DIGEST_KIND).values_list("recipient", flat=True))
     # Everyone with something due in the next two days: child A's team and area. Child B was
     # registered today: nothing of director B's is due yet. No role, no digest.
@@ -779,28 +780,73 @@ def test_the_digest_reminds_each_user_once_a_day_in_the_app_and_by_email(
         "tasks": 0,
         "wishes_to_deliver": 0,
     }
+    assert summary == f"{len(reminded)} users reminded, 1 by email"
+    # The email is a row of the notification outbox, keyed by user and day; nothing is sent yet.
+    key = f"care-digest-{personas.volunteer.pk}-{today().isoformat()}"
+    row = Notification.objects.get(kind=Notification.Kind.CARE_DIGEST)
+    assert (row.idempotency_key, row.recipient, row.address, row.channel, row.alert) == (
+        key,
+        personas.volunteer,
+        "volunteer@example.org",
+        "email",
+        None,
+    )
+    assert row.state == Notification.State.PENDING and mail.outbox == []
+
+    # The same day again: nobody twice, nothing more in the outbox.
+    assert digest_send_all(today()) == "0 users reminded, 0 by email"
+    assert Notice.objects.filter(kind=DIGEST_KIND).count() == len(reminded)
+    # Even were the day's notice gone, the outbox's key keeps the email from being queued twice.
+    notice.delete()
+    assert digest_send_all(today()) == "1 users reminded, 0 by email"
+    assert Notification.objects.filter(kind=Notification.Kind.CARE_DIGEST).count() == 1
+
+    # The worker's outbox sends it, once.
+    assert Worker().protect(timezone.now()) == {"outbox": "1 sent, 0 to retry, 0 failed"}
     (email,) = mail.outbox
     assert email.to == ["volunteer@example.org"]
-    assert (
-        f"care-digest-{personas.volunteer.pk}-{today().isoformat()}"
-        in email.extra_headers["Message-ID"]
-    )
+    assert email.extra_headers["Message-ID"] == f"<{key}@care365>"
+    assert email.subject and "\n" not in email.subject
     assert f"#{child.pk}" in email.body and child.name not in email.body
-    assert summary == f"{len(reminded)} users reminded, 1 by email"
-
-    # The same day again: nobody twice.
-    with django_capture_on_commit_callbacks(execute=True):
-        assert digest_send_all(today()) == "0 users reminded, 0 by email"
-    assert Notice.objects.filter(kind=DIGEST_KIND).count() == len(reminded)
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (Notification.State.SENT, 1)
+    assert not AlertEvent.objects.exists()  # no alert's history to record it in
+    assert not Worker().protect(timezone.now())
     assert len(mail.outbox) == 1
 
 
-def test_a_digest_rolled_back_sends_no_email(personas: Personas, child: Child) -> None:
-    """The email waits for the job's commit (here the test's transaction never commits)."""
+def test_a_digest_rolled_back_queues_no_email(personas: Personas, child: Child) -> None:
+    """The email is queued in the job's transaction: a run that fails queues nothing."""
+    personas.volunteer.email = "volunteer@example.org"
+    personas.volunteer.save(update_fields=["email"])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        digest_send_all(today())
+        raise RuntimeError("the job failed")
+    assert not Notification.objects.exists() and not Notice.objects.exists()
+    assert not outbox_send()
+    assert mail.outbox == []
+
+
+def test_a_digest_email_that_fails_is_retried_by_the_outbox(
+    personas: Personas, child: Child, settings: Any
+) -> None:
     personas.volunteer.email = "volunteer@example.org"
     personas.volunteer.save(update_fields=["email"])
     digest_send_all(today())
-    assert mail.outbox == []
+    row = Notification.objects.get(kind=Notification.Kind.CARE_DIGEST)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # discard port: refused
+    now = timezone.now()
+    assert outbox_send(now=now).retrying == 1
+    row.refresh_from_db()
+    assert row.state == Notification.State.PENDING and "mail server" in row.last_error
+    assert row.next_attempt_at == now + timedelta(seconds=2)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert outbox_send(now=row.next_attempt_at).sent == 1
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.last_error) == (Notification.State.SENT, 2, "")
+    (email,) = mail.outbox
+    assert email.extra_headers["Message-ID"] == f"<{row.idempotency_key}@care365>"
 
 
 def test_the_digest_notice_is_shown_on_the_home_page(
@@ -853,7 +899,7 @@ def test_tiny_children_get_a_chart_in_months(client: Client, personas: Personas)
 
 
 def test_the_digest_email_goes_through_a_real_mail_server(
-    personas: Personas, child: Child, settings: Any, django_capture_on_commit_callbacks: Any
+    personas: Personas, child: Child, settings: Any
 ) -> None:
     from aiosmtpd.controller import Controller
 
@@ -870,8 +916,8 @@ def test_the_digest_email_goes_through_a_real_mail_server(
     personas.officer.email = "officer@police.example"
     personas.officer.save(update_fields=["email"])
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            digest_send_all(today())
+        digest_send_all(today())
+        assert outbox_send().sent == 1
     finally:
         controller.stop()
     (message,) = mailbox.messages

@@ -17,7 +17,15 @@ class Notification(models.Model):
     with the message (an SMS gateway's idempotency key, an email's Message-ID), so a message a
     retry or a second worker sends again is recognised by the receiver. `payload` holds what the
     message says; never the child's name or ID number.
+
+    Most notifications are an alert's (`kind` alert: a step of its escalation, recorded in the
+    alert's history). Other kinds are messages the outbox delivers for other apps, written
+    when they are queued (`payload`: subject and text) and with no alert: the daily care digest.
     """
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", _("alert")
+        CARE_DIGEST = "care_digest", _("daily care digest")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -25,9 +33,16 @@ class Notification(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ALERT)
     alert = models.ForeignKey(
-        Alert, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("alert")
+        Alert,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("alert"),
     )
+    # The alert's escalation level the message belongs to; 0 for a message of another kind.
     level = models.PositiveSmallIntegerField(_("escalation level"))
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     recipient = models.ForeignKey(
@@ -60,6 +75,12 @@ class Notification(models.Model):
             models.CheckConstraint(
                 condition=models.Q(recipient__isnull=False) | ~models.Q(address=""),
                 name="notification_has_recipient",
+            ),
+            # An alert's notification names its alert; a message of another kind has none.
+            models.CheckConstraint(
+                condition=(models.Q(kind="alert") & models.Q(alert__isnull=False))
+                | (~models.Q(kind="alert") & models.Q(alert__isnull=True)),
+                name="notification_alert_of_its_kind",
             ),
         ]
         indexes = [

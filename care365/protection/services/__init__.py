@@ -4,7 +4,7 @@
   follow-up tasks;
 - intake: alerts from the family's help link and from SMS;
 - escalation: the sweeper that fires due escalation steps;
-- outbox: sending queued notifications by email and SMS.
+- outbox: queueing other apps' messages, and sending queued notifications by email and SMS.
 """
 
 from care365.protection.services.alerts import (
@@ -30,7 +30,12 @@ from care365.protection.services.intake import (
     sms_signature_valid,
 )
 from care365.protection.services.outbox import LIMIT as OUTBOX_LIMIT
-from care365.protection.services.outbox import OutboxResult, backoff_seconds, outbox_send
+from care365.protection.services.outbox import (
+    OutboxResult,
+    backoff_seconds,
+    notification_queue,
+    outbox_send,
+)
 from care365.protection.services.steps import PG_NOTIFY_CHANNEL
 
 __all__ = [
@@ -54,6 +59,7 @@ __all__ = [
     "follow_up_done",
     "help_link_issue",
     "help_link_revoke",
+    "notification_queue",
     "outbox_send",
     "responder_contact_set",
     "sms_signature_valid",

@@ -1,5 +1,9 @@
 """The notification outbox: every queued email and SMS is sent, retried, and sent once.
 
+Alerts' notifications are queued by their escalation steps (steps.py); other apps queue their
+messages with `notification_queue` (the daily care digest), and they are sent, retried and
+de-duplicated the same way.
+
 A worker claims due rows (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL; serialised write
 transactions on SQLite) by marking them `sending` with a lease, commits, and only then talks to
 the mail server or the SMS gateway: no transaction stays open over the network. Outcomes are
@@ -7,11 +11,11 @@ written only for rows still (state = sending, attempts) as claimed, so a worker 
 out while it waited cannot overwrite the outcome of the worker that took the row over; the sent
 rows of a batch are recorded together, in one transaction, when the batch is done.
 
-- Success: `sent`, with a "notification sent" step in the alert's record.
+- Success: `sent`, with a "notification sent" step in the alert's record (an alert's).
 - Temporary failure (server unreachable, 5xx, 429): back to `pending`, retried after 2, 4, 8 ...
   seconds (at most 10 minutes), up to 8 attempts.
 - Permanent failure (address refused, 4xx, no gateway configured) or attempts used up: `failed`,
-  with a "notification failed" step in the alert's record.
+  with a "notification failed" step in the alert's record (an alert's; another kind's is logged).
 - A worker killed while sending leaves the row `sending`; when its lease (30 s) runs out another
   worker sends it again with the same idempotency key, which the gateway uses to drop the
   duplicate (an email carries it as its Message-ID).
@@ -28,13 +32,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from care365.accounts.models import User
 from care365.protection import policy
 from care365.protection.channels import (
     ChannelError,
     EmailChannel,
     SmsGateway,
     mask_address,
-    render,
+    render_notification,
     sms_gateway,
 )
 from care365.protection.models import AlertEvent, InAppEvent, Notification
@@ -64,6 +69,48 @@ class OutboxResult:
 
     def __bool__(self) -> bool:
         return bool(self.sent or self.retrying or self.failed)
+
+
+def notification_queue(
+    *,
+    kind: str,
+    recipient: User | None,
+    address: str,
+    key: str,
+    subject: str,
+    text: str,
+    channel: str = policy.EMAIL,
+    now: datetime | None = None,
+) -> bool:
+    """Queue a message of another kind than an alert's (an alert's are queued by its escalation
+    steps) for the outbox to send, retry and de-duplicate like every notification.
+
+    `key` is its idempotency key: a message whose key is already in the outbox is not queued
+    again (returns False), so a job run twice the same day, or catching up a day, sends each
+    message once. The words are written now, by the caller, and must not name a child. Email or
+    SMS only: in-app notices are the caller's own.
+    """
+    if kind == Notification.Kind.ALERT:
+        raise ValueError("an alert's notifications are queued by its escalation steps")
+    if channel not in (policy.EMAIL, policy.SMS):
+        raise ValueError(f"the outbox sends these messages by email or SMS, not {channel!r}")
+    if not address:
+        raise ValueError("a message needs an address")
+    at = now if now is not None else timezone.now()
+    _row, created = Notification.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "kind": kind,
+            "level": 0,
+            "channel": channel,
+            "recipient": recipient,
+            "address": address,
+            "created_at": at,
+            "next_attempt_at": at,
+            "payload": {"subject": subject, "text": text},
+        },
+    )
+    return created
 
 
 def _claim(now: datetime, limit: int) -> list[Notification]:
@@ -115,7 +162,7 @@ def _mark_sent(rows: list[Notification], at: datetime) -> int:
                     data={"channel": row.channel},
                 )
                 for row in rows
-                if row.pk in still_ours
+                if row.pk in still_ours and row.alert_id is not None
             ]
         )
     return len(still_ours)
@@ -130,7 +177,7 @@ def _mark_failed(row: Notification, error: ChannelError, at: datetime) -> str:
         done = Notification.objects.filter(
             pk=row.pk, state=NState.SENDING, attempts=row.attempts
         ).update(state=state, next_attempt_at=retry_at, last_error=str(error)[:255])
-        if done and final:
+        if done and final and row.alert_id is not None:
             AlertEvent.objects.create(
                 alert_id=row.alert_id,
                 kind=AlertEvent.Kind.NOTIFICATION_FAILED,
@@ -165,7 +212,7 @@ class _Channels:
         self.sms: SmsGateway | None = None
 
     def send(self, row: Notification) -> None:
-        message = render(row.payload)
+        message = render_notification(row.kind, row.payload)
         if row.channel == policy.EMAIL:
             if self.email is None:
                 self.email = EmailChannel()

@@ -191,6 +191,7 @@ class Emitter:
                 data={"channel": n.channel},
             )
             for n in delivered
+            if n.alert_id is not None  # in-app notifications are always an alert's
         ]
         if recorded:
             AlertEvent.objects.bulk_create(recorded)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from care365.accounts.access import child_get_for_user
 from care365.protection import services
@@ -237,3 +238,104 @@ def test_an_unreachable_mail_server_is_retried(
     row = Notification.objects.get(alert=alert, channel="email")
     assert row.state == NState.PENDING and row.next_attempt_at == t0 + timedelta(seconds=2)
     assert "mail server" in row.last_error
+
+
+# --- other apps' messages (the daily care digest) -----------------------------------------------
+
+DIGEST = Notification.Kind.CARE_DIGEST
+
+
+@pytest.mark.django_db
+def test_another_apps_message_is_queued_once_by_its_key_and_sent(
+    paired: Personas, t0: datetime, smtp_server: SmtpServer
+) -> None:
+    officer = paired.officer
+    message = {"subject": "Care365 today", "text": "Two visits are due.\n"}
+    assert services.notification_queue(
+        kind=DIGEST,
+        recipient=officer,
+        address=officer.email,
+        key="care-digest-7-x",
+        now=t0,
+        **message,
+    )
+    # The same key again (a job run twice): nothing more is queued.
+    assert not services.notification_queue(
+        kind=DIGEST,
+        recipient=officer,
+        address=officer.email,
+        key="care-digest-7-x",
+        now=t0,
+        **message,
+    )
+    row = Notification.objects.get(idempotency_key="care-digest-7-x")
+    assert (row.kind, row.alert, row.state, row.next_attempt_at) == (
+        DIGEST,
+        None,
+        NState.PENDING,
+        t0,
+    )
+
+    assert services.outbox_send(now=t0).sent == 1
+
+    (mail,) = smtp_server.mailbox.messages
+    assert mail["To"] == officer.email and mail["Subject"] == "Care365 today"
+    assert mail["Message-ID"] == "<care-digest-7-x@care365>"
+    assert "Two visits are due." in mail.get_payload()
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.sent_at) == (NState.SENT, 1, t0)
+    assert not AlertEvent.objects.exists()  # it belongs to no alert's history
+    assert not services.outbox_send(now=t0 + timedelta(hours=1))
+
+
+@pytest.mark.django_db
+def test_another_apps_message_that_fails_for_good_is_failed_without_an_alert(
+    paired: Personas, t0: datetime, settings: Any
+) -> None:
+    settings.SMS_GATEWAY_URL = ""  # a permanent failure
+    services.notification_queue(
+        kind=DIGEST,
+        recipient=None,
+        address="13700000001",
+        key="care-digest-7-y",
+        subject="",
+        text="Two visits are due.",
+        channel="sms",
+        now=t0,
+    )
+    assert services.outbox_send(now=t0).failed == 1
+    row = Notification.objects.get(idempotency_key="care-digest-7-y")
+    assert row.state == NState.FAILED and "CARE365_SMS_GATEWAY_URL" in row.last_error
+    assert not AlertEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_an_alert_has_alert_notifications_and_others_go_by_email_or_sms(
+    paired: Personas, t0: datetime
+) -> None:
+    officer = paired.officer
+    common: dict[str, Any] = {
+        "recipient": officer,
+        "key": "k",
+        "subject": "s",
+        "text": "t",
+        "now": t0,
+    }
+    with pytest.raises(ValueError, match="escalation steps"):
+        services.notification_queue(kind="alert", address=officer.email, **common)
+    with pytest.raises(ValueError, match="email or SMS"):
+        services.notification_queue(kind=DIGEST, address="", channel="in_app", **common)
+    with pytest.raises(ValueError, match="address"):
+        services.notification_queue(kind=DIGEST, address="", **common)
+    assert not Notification.objects.exists()
+    # The table holds it too: an alert's notification names its alert, another kind's none.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(
+            kind="alert",
+            level=0,
+            channel="email",
+            recipient=officer,
+            address=officer.email,
+            idempotency_key="x",
+            created_at=t0,
+        )

@@ -19,13 +19,17 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from care365.accounts import jobs as accounts_jobs
 from care365.accounts.access import child_get_for_user
+from care365.care import jobs as care_jobs
 from care365.carers.models import CarerRole
+from care365.core import jobs as core_jobs
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.pairing.models import Pairing
 from care365.protection import services as protection
 from care365.protection.models import Notification
 from care365.protection.selectors import sweeper_healthy
+from care365.registry import jobs as registry_jobs
 from care365.registry.models import ChildStatus, StatusEndReason, StatusKind
 from care365.registry.tests.factories import LeftBehindChildFactory
 from care365.worker.loop import JOBS, PeriodicJob, Worker, job_run_if_due
@@ -53,6 +57,19 @@ def years_ago(day: date, years: int) -> date:
 def left_behind_status(birth_date: date) -> ChildStatus:
     child = LeftBehindChildFactory.create(birth_date=birth_date)
     return child.statuses.get(kind=StatusKind.LEFT_BEHIND)
+
+
+def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
+    """Each app declares its jobs in its jobs.py; the names are the PeriodicJobRun rows'."""
+    assert (*registry_jobs.JOBS, *care_jobs.JOBS, *accounts_jobs.JOBS, *core_jobs.JOBS) == JOBS
+    assert [job.name for job in JOBS] == [
+        "statuses_age_out",
+        "retention",
+        "risk_recompute",  # before the digest, whose due dates it tightens
+        "care_digest",
+        "audit_checkpoint",
+        "db_analyze",
+    ]
 
 
 @pytest.mark.django_db
