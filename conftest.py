@@ -17,6 +17,7 @@ from care365.areas.models import Area
 from care365.areas.tests.factories import CountyFactory, TownshipFactory, VillageFactory
 from care365.carers.models import Carer, CarerRole
 from care365.carers.tests.factories import CarerFactory
+from care365.pairing.tests.factories import PairingFactory, volunteer_consent
 from care365.registry.models import Child
 from care365.registry.tests.factories import LeftBehindChildFactory
 
@@ -133,6 +134,16 @@ def personas(db: None) -> Personas:
         child_b=LeftBehindChildFactory.create(village=village_b, name="李小龙", sex="M"),
         child_other=LeftBehindChildFactory.create(village=other_village, name="赵小雨", sex="F"),
     )
+
+
+@pytest.fixture
+def paired_personas(personas: Personas) -> Personas:
+    """The personas once pairing has run: the officer, the doctor and the volunteer are paired
+    with child A, whose guardian consents to the volunteer; child B is still nobody's."""
+    volunteer_consent(personas.child_a)
+    for role, carer in personas.carers.items():
+        PairingFactory.create(child=personas.child_a, role=role, carer=carer)
+    return personas
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ exactly-once escalation while workers are killed with SIGKILL.
 
     .venv/bin/python bench/alerts.py [--seconds 60] [--rate 50] [--streams 100] [--kills 20]
                                      [--workers 3] [--web 2] [--ack 0.1] [--db sqlite,postgres]
-                                     [--policy default|short] [--drain SECONDS]
+                                     [--policy default|short|fault] [--drain SECONDS]
+                                     [--sweep-ms MS] [--fault] [--plain MEASURES]
 
 For each database: migrate a fresh database (a SQLite file in a temporary directory, or the
 PostgreSQL database `care365_bench_alerts`, dropped at the end), seed a county with enough
@@ -16,7 +17,14 @@ the day's periodic jobs once, as a running installation already has:
 - `default`, the county's default waits: assigned officer 60 s -> station duty officer 120 s
   -> township supervisor and director 180 s -> county duty desk, then the desk every 300 s;
 - `short`, a stress test in which every alert climbs the whole policy within the storm:
-  5 s -> 5 s -> 10 s -> desk, then the desk every 20 s (the supervisor's step in the app only).
+  5 s -> 5 s -> 10 s -> desk, then the desk every 20 s (the supervisor's step in the app only);
+- `fault`, the fault test's (care365/protection/tests/test_fault.py): 1 s -> 1 s -> 1 s -> desk,
+  then the desk every 2 s. `--fault` runs that test's storm at the rate it once ran at in the
+  test (45 alerts at 15/s, 2 SIGKILLs, 3 workers sweeping every 50 ms, `--sweep-ms`): the test
+  itself now raises its alerts on a clock of its own, so alerts per second are measured here.
+
+`--plain MEASURES` serves the app with those speed measures replaced by plain Django
+(bench/plain.py), to compare with a run without it.
 
 Then start uvicorn (`--web` processes) and `--workers` `care365 worker` processes (the default
 sweep interval, 1 s), open one server-sent event stream (`GET /api/v1/events`, bearer token) per
@@ -101,6 +109,17 @@ POLICIES: dict[str, dict[str, Any]] = {
             {"who": "county_duty_desk", "wait_seconds": 20, "channels": ["in_app", "sms"]},
         ],
         "repeat_seconds": 20,
+    },
+    # The fault test's (protection/tests/test_fault.py), whose storm runs on a clock of its own:
+    # here at a rate, as a storm comes, with its 3 workers sweeping every 50 ms (`--fault`).
+    "fault": {
+        "steps": [
+            {"who": "assigned_officer", "wait_seconds": 1, "channels": ["in_app", "sms"]},
+            {"who": "station_duty_officer", "wait_seconds": 1, "channels": ["sms"]},
+            {"who": "township_supervisor_and_director", "wait_seconds": 1, "channels": ["in_app"]},
+            {"who": "county_duty_desk", "wait_seconds": 2, "channels": ["in_app", "sms"]},
+        ],
+        "repeat_seconds": 2,
     },
 }
 RAISE_CONNECTIONS = 24
@@ -637,6 +656,10 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         psql(f"CREATE DATABASE {PG_BENCH_DB}")
         env["DATABASE_URL"] = PG_URL
     env["CARE365_DATA_DIR"] = str(tmp)
+    if args.sweep_ms is not None:
+        env["CARE365_SWEEP_INTERVAL_MS"] = str(args.sweep_ms)
+    if args.plain is not None:
+        env["CARE365_BENCH_PLAIN"] = args.plain  # the web processes serve bench.plain's app
     gateway = Gateway()
     env["CARE365_SMS_GATEWAY_URL"] = gateway.start()
     env["CARE365_SMS_GATEWAY_SECRET"] = GATEWAY_SECRET
@@ -700,7 +723,7 @@ def bench_database(kind: str, args: argparse.Namespace) -> dict[str, Any]:
                 PYTHON,
                 "-m",
                 "uvicorn",
-                "config.asgi:application",
+                "config.asgi:application" if args.plain is None else "bench.plain:application",
                 "--port",
                 str(port),
                 "--workers",
@@ -841,7 +864,24 @@ def main() -> None:
     parser.add_argument(
         "--drain", type=float, default=None, help="seconds to run on after the last alert"
     )
+    parser.add_argument("--sweep-ms", type=int, default=None, help="the workers' sweep interval")
+    parser.add_argument(
+        "--fault",
+        action="store_true",
+        help="the fault test's storm at its rate: 45 alerts at 15/s, 2 kills, 3 workers "
+        "sweeping every 50 ms, its policy (1 s, 1 s, 1 s, then the desk every 2 s), 10 streams",
+    )
+    parser.add_argument(
+        "--plain",
+        metavar="MEASURES",
+        default=None,
+        help="serve the app with these speed measures replaced by plain Django (bench/plain.py)",
+    )
     args = parser.parse_args()
+    if args.fault:
+        args.seconds, args.rate, args.kills, args.workers = 3.0, 15.0, 2, 3
+        args.streams, args.policy, args.sweep_ms = 10, "fault", 50
+        args.drain = 5.0 if args.drain is None else args.drain
     if args.drain is None:
         args.drain = 65.0 if args.policy == "default" else 5.0
     results: dict[str, dict[str, Any]] = {}
@@ -870,6 +910,8 @@ def main() -> None:
         f"--rate {args.rate:g} --streams {args.streams} --kills {args.kills} "
         f"--workers {args.workers} --web {args.web} --ack {args.ack:g} --db {args.db} "
         f"--policy {args.policy} --drain {args.drain:g}"
+        + (f" --sweep-ms {args.sweep_ms}" if args.sweep_ms is not None else "")
+        + (f" --plain {args.plain}" if args.plain is not None else "")
     )
 
 

@@ -1,12 +1,25 @@
 """Children list latency with 100,000 children: page and API, p50 and p95, SQLite and PostgreSQL.
 
     .venv/bin/python bench/children_list.py [--children N] [--requests N] [--db sqlite,postgres]
+                                            [--ab MEASURES [--rounds N]]
 
 For each database: migrate a fresh database, seed a synthetic county, create the demo logins,
 start the app under uvicorn on 127.0.0.1, and time requests over loopback (one client, requests
 in sequence, after a warm-up), as the county admin (the whole county in scope) and as a village
 director. Each request asks for a random page, and some add a filter. Prints medians and 95th
 percentiles per case and the PostgreSQL/SQLite ratio. The goal is p95 <= 50 ms.
+
+With --ab, an A/B run of the app's speed measures instead (bench/plain.py): the app as it is and,
+for each variant (`listselect/rows_by_id`: two variants), the app with those measures replaced
+by plain Django, served side by side from one database. --rounds times, every case is asked of
+every app request by request (the same requests, each app in turn), so that other work on the
+machine slows them alike; besides the list's cases, a child's page and API record and the
+director's home page. Prints, per variant and case, the median over the rounds of each round's
+p50 and p95 and the ratio plain/with. At 10,000 children, 30 requests and 5 rounds, a variant
+adds about 3 minutes:
+
+    .venv/bin/python bench/children_list.py --children 10000 --requests 30 --rounds 5 \
+        --ab listselect/rows_by_id --db sqlite
 
 On PostgreSQL the seeded tables are vacuumed and analysed before timing, as autovacuum does
 shortly after a bulk load: without statistics the planner misjudges the status filter by orders
@@ -119,7 +132,8 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18]
 
 
-def bench_database(kind: str, children: int, requests: int) -> dict[str, list[tuple[float, str]]]:
+def prepare_database(kind: str, children: int) -> tuple[dict[str, str], str]:
+    """A fresh database with `children` seeded and the demo logins: (environment, its temp dir)."""
     env = dict(os.environ, CARE365_DEMO="1")
     tmp = tempfile.mkdtemp(prefix="care365-bench-")
     if kind == "sqlite":
@@ -136,66 +150,195 @@ def bench_database(kind: str, children: int, requests: int) -> dict[str, list[tu
     run([*care365, "demo", "--no-serve"], env)
     if kind == "postgres":
         psql("VACUUM ANALYZE", PG_BENCH_DB)
+    return env, tmp
+
+
+def drop_database(kind: str, tmp: str) -> None:
+    if kind == "postgres":
+        psql(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def serve(env: dict[str, str], plain: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """uvicorn serving the app on a free port, once it answers; with `plain`, the app with those
+    speed measures replaced by plain Django (bench/plain.py)."""
     port = free_port()
+    app = "config.asgi:application"
+    if plain is not None:
+        env = dict(env, CARE365_BENCH_PLAIN=plain)
+        app = "bench.plain:application"
     server = subprocess.Popen(
         [
             PYTHON,
             "-m",
             "uvicorn",
-            "config.asgi:application",
+            app,
             "--port",
             str(port),
             "--log-level",
             "warning",
             "--no-access-log",
+            "--timeout-keep-alive",  # the A/B clients wait idle while the other app is timed
+            "600",
         ],
         cwd=ROOT,
         env=env,
     )
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, port
+
+
+def list_cases(
+    client: Client, username: str, auth: dict[str, str], children: int, rng: random.Random
+) -> dict[str, Callable[[], tuple[int, str]]]:
+    """The page and the API of the children list for one signed-in user."""
+    pages = max(1, min(200, children // 25 if username == "admin" else 20))
+
+    def page_request() -> tuple[int, str]:
+        params = {"page": rng.randint(1, pages)}
+        if rng.random() < 0.3:
+            params["sex"] = rng.choice(["M", "F"])
+        if rng.random() < 0.2:
+            params["status"] = "left_behind"
+        return client.request("GET", "/children/?" + urlencode(params))[0], filters(params)
+
+    def api_request() -> tuple[int, str]:
+        params = {"limit": 25, "offset": 25 * (rng.randint(1, pages) - 1)}
+        if rng.random() < 0.3:
+            params["sex"] = rng.choice(["M", "F"])
+        if rng.random() < 0.2:
+            params["status"] = "left_behind"
+        status = client.request("GET", "/api/v1/children?" + urlencode(params), None, auth)[0]
+        return status, filters(params)
+
+    return {f"page  {username}": page_request, f"api   {username}": api_request}
+
+
+def bench_database(kind: str, children: int, requests: int) -> dict[str, list[tuple[float, str]]]:
+    env, tmp = prepare_database(kind, children)
+    server, port = serve(env)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
         rng = random.Random(7)
         results: dict[str, list[tuple[float, str]]] = {}
         for username in ("admin", "director"):
             client = Client(port)
             client.sign_in(username)
-            token = client.api_token(username)
-            auth = {"Authorization": f"Bearer {token}"}
-            pages = max(1, min(200, children // 25 if username == "admin" else 20))
-
-            def page_request(c: Client = client, pages: int = pages) -> tuple[int, str]:
-                params = {"page": rng.randint(1, pages)}
-                if rng.random() < 0.3:
-                    params["sex"] = rng.choice(["M", "F"])
-                if rng.random() < 0.2:
-                    params["status"] = "left_behind"
-                return c.request("GET", "/children/?" + urlencode(params))[0], filters(params)
-
-            def api_request(
-                c: Client = client, pages: int = pages, auth: dict[str, str] = auth
-            ) -> tuple[int, str]:
-                params = {"limit": 25, "offset": 25 * (rng.randint(1, pages) - 1)}
-                if rng.random() < 0.3:
-                    params["sex"] = rng.choice(["M", "F"])
-                if rng.random() < 0.2:
-                    params["status"] = "left_behind"
-                status = c.request("GET", "/api/v1/children?" + urlencode(params), None, auth)[0]
-                return status, filters(params)
-
-            results[f"page  {username}"] = timed(page_request, requests)
-            results[f"api   {username}"] = timed(api_request, requests)
+            auth = {"Authorization": f"Bearer {client.api_token(username)}"}
+            for case, fn in list_cases(client, username, auth, children, rng).items():
+                results[case] = timed(fn, requests)
         return results
     finally:
         server.terminate()
         server.wait(timeout=30)
-        if kind == "postgres":
-            psql(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-        shutil.rmtree(tmp, ignore_errors=True)
+        drop_database(kind, tmp)
+
+
+def ab_cases(
+    port: int, children: int, rng: random.Random
+) -> dict[str, Callable[[], tuple[int, str]]]:
+    """The list's cases, and a child's page and API record (the access layer and the access
+    log's write and watch, for a child at random), and the director's home page."""
+    cases: dict[str, Callable[[], tuple[int, str]]] = {}
+    for username in ("admin", "director"):
+        client = Client(port)
+        client.sign_in(username)
+        auth = {"Authorization": f"Bearer {client.api_token(username)}"}
+        cases.update(list_cases(client, username, auth, children, rng))
+        status, data = client.request("GET", "/api/v1/children?limit=100&offset=0", None, auth)
+        assert status == 200, status
+        ids = [row["id"] for row in json.loads(data)["items"]]
+
+        def child_page(c: Client = client, ids: list[int] = ids) -> tuple[int, str]:
+            return c.request("GET", f"/children/{rng.choice(ids)}/")[0], "none"
+
+        def child_api(
+            c: Client = client, ids: list[int] = ids, auth: dict[str, str] = auth
+        ) -> tuple[int, str]:
+            return c.request("GET", f"/api/v1/children/{rng.choice(ids)}", None, auth)[0], "none"
+
+        cases[f"child {username}"] = child_page
+        cases[f"child api {username}"] = child_api
+        if username == "director":
+            cases["home  director"] = lambda c=client: (c.request("GET", "/")[0], "none")  # type: ignore[misc]
+    return cases
+
+
+def bench_ab(
+    kind: str, children: int, requests: int, variants: list[str], rounds: int
+) -> dict[str, dict[str, list[list[float]]]]:
+    """The app as it is ("with") and, for each variant, with those measures replaced by plain
+    Django, served side by side from one database; each round times every case on every app
+    in turn, the order rotating from round to round."""
+    env, tmp = prepare_database(kind, children)
+    servers = {"with": serve(env)} | {v: serve(env, v) for v in variants}
+    try:
+        cases = {
+            name: ab_cases(port, children, random.Random(7)) for name, (_, port) in servers.items()
+        }
+        names = list(servers)
+        results: dict[str, dict[str, list[list[float]]]] = {name: {} for name in names}
+        for case in cases["with"]:
+            for name in names:
+                timed(cases[name][case], 0)  # warm-up
+        for r in range(rounds):
+            # Request by request, each app in turn (the order rotating), each asked the same:
+            # a machine busy with other work slows the apps alike.
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for case in cases["with"]:
+                samples: dict[str, list[float]] = {name: [] for name in names}
+                for _ in range(requests):
+                    for name in order:
+                        start = time.perf_counter()
+                        status, _used = cases[name][case]()
+                        samples[name].append((time.perf_counter() - start) * 1000)
+                        assert status == 200, (name, case, status)
+                for name in names:
+                    results[name].setdefault(case, []).append(samples[name])
+            print(f"[{kind}] round {r + 1}/{rounds} done", file=sys.stderr)
+        return results
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
+        drop_database(kind, tmp)
+
+
+def report_ab(args: argparse.Namespace) -> None:
+    variants = args.ab.split("/")
+    for kind in args.db.split(","):
+        results = bench_ab(kind, args.children, args.requests, variants, args.rounds)
+        print(
+            f"\n[{kind}] A/B, {args.children:,} children, {args.rounds} rounds of "
+            f"{args.requests} requests per case and app, request by request: the app as it is "
+            "(with) and with each measure replaced by plain Django (bench/plain.py); the median "
+            "over the rounds "
+            "of each round's p50 and p95 (ms), and plain/with"
+        )
+        for variant in variants:
+            print(f"\nplain {variant!r}")
+            print(
+                f"{'case':<20}{'with p50':>10}{'plain p50':>10}{'ratio':>8}"
+                f"{'with p95':>10}{'plain p95':>10}{'ratio':>8}"
+            )
+            for case in results["with"]:
+                w, p = results["with"][case], results[variant][case]
+                w50 = statistics.median(statistics.median(x) for x in w)
+                p50 = statistics.median(statistics.median(x) for x in p)
+                w95 = statistics.median(p95(x) for x in w)
+                p95_ = statistics.median(p95(x) for x in p)
+                print(
+                    f"{case:<20}{w50:>10.1f}{p50:>10.1f}{p50 / w50:>8.2f}"
+                    f"{w95:>10.1f}{p95_:>10.1f}{p95_ / w95:>8.2f}"
+                )
+    print(
+        f"\nreproduce: .venv/bin/python bench/children_list.py --children {args.children} "
+        f"--requests {args.requests} --db {args.db} --ab {args.ab} --rounds {args.rounds}"
+    )
 
 
 def filters(params: Mapping[str, object]) -> str:
@@ -212,7 +355,18 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument(
+        "--ab",
+        metavar="MEASURES",
+        help="compare the app as it is with the app with these speed measures replaced by plain "
+        "Django (bench/plain.py): comma-separated measures replaced together, slash-separated "
+        "variants served side by side, e.g. listselect/rows_by_id",
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="A/B rounds (with --ab)")
     args = parser.parse_args()
+    if args.ab:
+        report_ab(args)
+        return
     all_results: dict[str, dict[str, list[float]]] = {}
     by_filter: dict[str, list[str]] = {}
     for kind in args.db.split(","):

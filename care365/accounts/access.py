@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -65,13 +64,7 @@ def scope_village_ids(user: User) -> list[int] | None:
     account = _as_user(user)
     if account is None or account.role not in REGISTRY_ROLES or account.area is None:
         return None
-    # Looked up once per user object (one request) and area: a page that asks for many children
-    # (a list of wishes, the home page's sections) reads the area tree once.
-    cached: tuple[int | None, list[int]] | None = getattr(account, "_scope_village_ids", None)
-    if cached is None or cached[0] != account.area_id:
-        cached = (account.area_id, area_village_ids(account.area))
-        account._scope_village_ids = cached  # type: ignore[attr-defined]
-    return list(cached[1])
+    return area_village_ids(account.area)
 
 
 def may_break_glass(user: User) -> bool:
@@ -159,23 +152,18 @@ def decides_transfers(user: User) -> bool:
 
 
 def _granted_child_ids(account: User) -> list[int]:
-    """Children the user opened by break-the-glass, while the access lasts. Looked up once per
-    user object (one request), so lists and single reads cost one small query more at most.
+    """Children the user opened by break-the-glass, while the access lasts.
 
     Nothing for a user who may not break the glass: whatever grant exists (one given before the
     rule, or before a change of role), a volunteer sees only children paired with them whose
     guardian consents."""
     if not may_break_glass(account):
         return []
-    cached: list[int] | None = getattr(account, "_granted_child_ids", None)
-    if cached is None:
-        cached = list(
-            AccessGrant.objects.filter(user=account, expires_at__gt=timezone.now()).values_list(
-                "child_id", flat=True
-            )
+    return list(
+        AccessGrant.objects.filter(user=account, expires_at__gt=timezone.now()).values_list(
+            "child_id", flat=True
         )
-        account._granted_child_ids = cached  # type: ignore[attr-defined]
-    return cached
+    )
 
 
 def _in_scope(account: User) -> QuerySet[Child]:
@@ -325,18 +313,6 @@ def _child_read(children: QuerySet[Child], pk: int) -> Child | None:
     return rows[0] if rows else None
 
 
-# How many distinct children the user opened within the window; NULL, and nothing counted, when
-# the child just read was opened before within it. Written in SQL: the ORM takes several times
-# longer to build this than the database to run it. Names from the model, values as parameters.
-_LOG = f'"{AccessLog._meta.db_table}"'  # both databases quote names this way
-_OPENED_SQL = (
-    f'SELECT CASE WHEN EXISTS (SELECT 1 FROM {_LOG} WHERE "user_id" = %s AND "child_id" = %s'  # noqa: S608  # see above
-    ' AND "at" >= %s AND "seq" < %s) THEN NULL'
-    f' ELSE (SELECT COUNT(DISTINCT "child_id") FROM {_LOG} WHERE "user_id" = %s AND "at" >= %s)'
-    " END"
-)
-
-
 def _watch_for_unusual_access(account: User, read: AccessLog) -> None:
     """One user opening many children within an hour is unusual: at the moment the count of
     distinct children reaches the threshold, the county administrators get a notice.
@@ -344,10 +320,10 @@ def _watch_for_unusual_access(account: User, read: AccessLog) -> None:
     A read of a child the user already opened within the hour leaves the count as it was, so it
     cannot be the read that reaches the threshold; then only that earlier read is looked for."""
     threshold = settings.UNUSUAL_ACCESS_PER_HOUR
-    since = connection.ops.adapt_datetimefield_value(timezone.now() - _WATCH_WINDOW)
-    with connection.cursor() as cursor:
-        cursor.execute(_OPENED_SQL, [account.pk, read.child_id, since, read.seq, account.pk, since])
-        opened = cursor.fetchone()[0]
+    within = AccessLog.objects.filter(user=account, at__gte=timezone.now() - _WATCH_WINDOW)
+    if within.filter(child_id=read.child_id, seq__lt=read.seq).exists():
+        return
+    opened = within.values("child_id").distinct().count()
     if opened != threshold:
         return
     notify_county_admins(

@@ -25,8 +25,8 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]  # generic only in t
     def count_is_exact(self) -> bool:
         return self._capped[1]
 
-    def _get_page(self, object_list: Any, number: int, paginator: Any) -> Page:  # type: ignore[type-arg]  # generic only in the stubs
-        """Django's hook for the page it cut from the list (both are QuerySets here): the
-        page's rows are read by id (accounts.selectors.rows_by_id)."""
-        rows: list[Any] = rows_by_id(self.object_list, object_list)  # type: ignore[arg-type]
-        return Page(rows, number, paginator)
+    def page(self, number: Any) -> Page:  # type: ignore[type-arg]  # generic only in the stubs
+        """Django's page, its rows read by id (accounts.selectors.rows_by_id, for speed)."""
+        page = super().page(number)
+        page.object_list = rows_by_id(self.object_list, page.object_list)  # type: ignore[arg-type]
+        return page

@@ -29,8 +29,11 @@ def _html_attrs(attrs: dict[str, Any]) -> str:
 class ListSelect(forms.Select):
     """forms.Select with the same HTML, written in Python instead of by a template per option.
 
-    A long list costs a fraction of the time: the children list's area filter has an option
-    for every area in the user's scope (about 170 for a county admin) on every page."""
+    For speed: the children list's area filter has an option for every area in the user's
+    scope (about 170 for a county admin) on every page. Measured (bench/children_list.py --ab
+    listselect, 10,000 children, SQLite, against forms.Select): the county admin's children list
+    page 1.33x faster at the median (1.45x at p95) with it; a village director's, with a few
+    options, the same either way."""
 
     def render(
         self,

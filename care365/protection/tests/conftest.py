@@ -35,17 +35,16 @@ def t0() -> datetime:
 
 
 @pytest.fixture
-def paired(personas: Personas) -> Personas:
-    """Child A is paired with the officer; the officer has a phone and an email."""
+def paired(paired_personas: Personas) -> Personas:
+    """Child A is paired (with the officer, the doctor and the volunteer); the officer has a phone
+    and an email."""
+    personas = paired_personas
     carer = personas.officer.carer
     assert carer is not None
     carer.phone = "13700000001"
     carer.save(update_fields=["phone"])
     personas.officer.email = "officer@police.example"
     personas.officer.save(update_fields=["email"])
-    Pairing.objects.create(
-        child=personas.child_a, role=CarerRole.POLICE, carer=carer, since=date(2026, 1, 1)
-    )
     personas.child_a.refresh_from_db()
     return personas
 

@@ -15,7 +15,6 @@ from care365.accounts.models import AccessLog, Role
 from care365.accounts.tests.factories import UserFactory
 from care365.core.errors import NotFound
 from care365.core.ledger import chain_verify
-from care365.pairing.models import Pairing
 from care365.protection import access, policy, selectors, services
 from care365.protection.models import (
     Alert,
@@ -30,7 +29,6 @@ from care365.protection.models import (
     Told,
 )
 from care365.protection.tests.conftest import another_child
-from care365.registry.models import Consent
 from conftest import Personas
 
 
@@ -290,10 +288,6 @@ def test_doctors_volunteers_and_strangers_cannot_answer_an_alert(
 def test_a_mandatory_report_opens_follow_ups_and_hides_the_reporter(
     paired: Personas, t0: datetime
 ) -> None:
-    Consent.objects.create(child=paired.child_a, purpose="volunteer", given_on=t0.date())
-    Pairing.objects.create(
-        child=paired.child_a, role="volunteer", carer=paired.carers["volunteer"], since=t0.date()
-    )
     alert = raise_for_a(paired, t0, kind=Kind.SUSPECTED_ABUSE, by="volunteer")
 
     tasks = FollowUpTask.objects.filter(alert=alert).order_by("role")
@@ -406,7 +400,11 @@ def test_safety_card_has_village_address_family_phones_and_team(
     assert card.address == paired.child_a.address
     assert card.guardian is not None and card.guardian.phone == "13900000000"
     assert [p.phone for p in card.parents] == ["13800000000", "13800000000"]
-    assert [(m.role, m.carer) for m in card.team] == [("police", paired.officer.carer)]
+    assert [(m.role, m.carer) for m in card.team] == [
+        ("police", paired.officer.carer),
+        ("doctor", paired.doctor.carer),
+        ("volunteer", paired.volunteer.carer),
+    ]
 
 
 @pytest.mark.django_db

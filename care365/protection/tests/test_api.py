@@ -5,7 +5,7 @@ for real by uvicorn in test_event_stream.py)."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +17,10 @@ from ninja import Schema
 from care365.accounts.models import AccessLog
 from care365.accounts.tests.api_client import Api
 from care365.core.models import WorkerHeartbeat
-from care365.pairing.models import Pairing
 from care365.protection import schemas as protection_schemas
 from care365.protection.channels import sign
 from care365.protection.models import Alert, AlertEvent, Channel, EscalationPolicy, Notification
-from care365.registry.models import Consent, ConsentPurpose, Guardian
+from care365.registry.models import Guardian
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -31,22 +30,16 @@ GUARDIAN_PHONE = "13612345678"
 
 
 @pytest.fixture
-def paired(personas: Personas) -> Personas:
+def paired(paired_personas: Personas) -> Personas:
     """Child A has the officer, the doctor and (with the guardian's consent) the volunteer; the
     officer has a phone and an email; child A's entrusted carer has a phone of her own."""
+    personas = paired_personas
     carer = personas.officer.carer
     assert carer is not None
     carer.phone = "13700000001"
     carer.save(update_fields=["phone"])
     personas.officer.email = "officer@police.example"
     personas.officer.save(update_fields=["email"])
-    Consent.objects.create(
-        child=personas.child_a, purpose=ConsentPurpose.VOLUNTEER, given_on=date(2025, 1, 1)
-    )
-    for role, paired_carer in personas.carers.items():
-        Pairing.objects.create(
-            child=personas.child_a, role=role, carer=paired_carer, since=date(2026, 1, 1)
-        )
     guardian = Guardian.objects.get(child=personas.child_a)
     guardian.phone = GUARDIAN_PHONE  # saved through the model: its keyed hash comes with it
     guardian.save()

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import pytest
@@ -28,8 +27,6 @@ from django.test import Client
 from care365.accounts.access import child_get_for_user
 from care365.accounts.models import User
 from care365.accounts.services import api_token_create
-from care365.carers.models import CarerRole
-from care365.pairing.models import Pairing
 from care365.protection import event_stream, services
 from care365.protection.models import Alert
 from conftest import Personas
@@ -151,13 +148,8 @@ def bearer(user: User) -> dict[str, str]:
 
 
 @pytest.fixture
-def paired(personas: Personas) -> Personas:
-    carer = personas.officer.carer
-    assert carer is not None
-    Pairing.objects.create(
-        child=personas.child_a, role=CarerRole.POLICE, carer=carer, since=date(2026, 1, 1)
-    )
-    return personas
+def paired(paired_personas: Personas) -> Personas:
+    return paired_personas
 
 
 def raise_for_a(p: Personas, kind: str = "danger") -> Alert:

@@ -1,10 +1,16 @@
 """Fault test: `care365 worker` processes are killed with SIGKILL during a storm of alerts.
 
-Three workers sweep (and a killed one is replaced) while alerts keep coming; two are killed with
-`kill -9` mid-storm. Afterwards every alert's steps are 0, 1, 2, ... each exactly once with no
-gap, every step due before the end fired, and every SMS and email reached its receiver once (the
-receivers recognise a resend by its idempotency key, as a real gateway does; resends happen only
-for the messages a killed worker was sending). Runs on SQLite and on PostgreSQL.
+Three workers sweep (and a killed one is replaced) while alerts keep coming, in three waves; two
+workers are killed with `kill -9`, each once the workers are firing the steps of a wave. The
+storm runs on a clock of its own: each wave is raised as if 10 seconds ago (`alert_raise(now=)`),
+so every step up to the county desk is due at once, whatever the machine's speed. Afterwards
+every alert's steps are 0, 1, 2, ... each exactly once with no gap, every step due before the
+end fired, and every SMS and email reached its receiver once (the receivers recognise a resend by
+its idempotency key, as a real gateway does; resends happen only for the messages a killed worker
+was sending). Runs on SQLite and on PostgreSQL.
+
+How fast the workers keep up with alerts raised at a rate (step lateness, alerts per second) is a
+benchmark's question: `bench/alerts.py --fault` runs this storm at 15 alerts a second.
 """
 
 from __future__ import annotations
@@ -35,13 +41,16 @@ from care365.protection.models import (
     Notification,
     State,
 )
-from care365.protection.selectors import percentile
+from care365.protection.services.outbox import BATCH as OUTBOX_BATCH
 from care365.protection.tests.conftest import GATEWAY_SECRET, Gateway, SmtpServer, another_child
 from conftest import Personas
 
 ROOT = Path(__file__).resolve().parents[3]
 ALERTS = 45
-ALERTS_PER_SECOND = 15
+WAVES = 3
+# Each wave is raised this long ago: the officer's step, the duty officer's, the supervisor's
+# and the desk's are due at once (1 + 1 + 1 s), and the desk's missed repeats are skipped.
+RAISED_AGO = timedelta(seconds=10)
 
 
 def database_url() -> str:
@@ -111,32 +120,39 @@ def test_workers_killed_mid_storm_lose_no_step_and_double_no_notification(
         while WorkerHeartbeat.objects.count() < len(workers) and time.monotonic() < up_by:
             time.sleep(0.05)
         assert WorkerHeartbeat.objects.count() == len(workers), "the workers did not start"
-        started = time.monotonic()
-        raised = 0
-        while raised < ALERTS:
-            if raised < (time.monotonic() - started) * ALERTS_PER_SECOND:
-                services.alert_raise(actor=p.director_a, child=children[raised], kind=Kind.DANGER)
-                raised += 1
-            else:
-                time.sleep(0.005)
-            # kill -9 a worker a third and two thirds into the storm; start a fresh one.
-            if len(killed) < 2 and raised >= ALERTS * (len(killed) + 1) / 3:
-                victim = workers.pop(0)
-                victim.send_signal(signal.SIGKILL)
-                victim.wait(timeout=10)
-                killed.append(victim)
-                workers.append(start_worker(env))
-        storm_end = timezone.now()
+        per_wave = ALERTS // WAVES
+        for wave in range(WAVES):
+            fired_before = AlertEvent.objects.filter(kind="escalated").count()
+            raised_at = timezone.now() - RAISED_AGO
+            for child in children[wave * per_wave : (wave + 1) * per_wave]:
+                services.alert_raise(
+                    actor=p.director_a, child=child, kind=Kind.DANGER, now=raised_at
+                )
+            if wave == WAVES - 1:
+                break
+            # kill -9 a worker once the workers are firing this wave's steps; start a fresh one.
+            busy_by = time.monotonic() + 30
+            while (
+                AlertEvent.objects.filter(kind="escalated").count() == fired_before
+                and time.monotonic() < busy_by
+            ):
+                time.sleep(0.01)
+            victim = workers.pop(0)
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(timeout=10)
+            killed.append(victim)
+            workers.append(start_worker(env))
 
-        # Let the surviving workers catch up: every alert past the desk's first step and no
-        # deadline overdue.
-        deadline = time.monotonic() + 30
+        # Let the workers catch up: every alert at the desk's step or past it, no deadline
+        # overdue, and every worker running (a fresh one stops on SIGTERM once it sweeps).
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             behind = Alert.objects.filter(
                 state=State.OPEN, next_step_at__lt=timezone.now() - timedelta(seconds=0.5)
             ).count()
             short = Alert.objects.filter(level__lt=3).count()
-            if behind == 0 and short == 0 and timezone.now() > storm_end + timedelta(seconds=4):
+            running = WorkerHeartbeat.objects.filter(pid__in=[w.pid for w in workers]).count()
+            if behind == 0 and short == 0 and running == len(workers):
                 break
             time.sleep(0.1)
         for alert in Alert.objects.filter(state=State.OPEN):
@@ -163,7 +179,6 @@ def test_workers_killed_mid_storm_lose_no_step_and_double_no_notification(
         AlertEvent.objects.filter(kind__in=["raised", "escalated"]).values_list("alert_id", "level")
     )
     assert set(steps.values()) == {1}, "a step fired twice"
-    lateness = []
     for alert in alerts:
         levels = sorted(
             lvl for (alert_id, lvl) in steps if alert_id == alert.pk and lvl is not None
@@ -172,7 +187,6 @@ def test_workers_killed_mid_storm_lose_no_step_and_double_no_notification(
         assert alert.level >= 3, f"alert {alert.pk} stopped at level {alert.level}"
     for event in AlertEvent.objects.filter(kind="escalated"):
         assert event.due_at is not None and event.at >= event.due_at
-        lateness.append((event.at - event.due_at).total_seconds())
 
     notifications = Notification.objects.all()
     assert not notifications.exclude(state=Notification.State.SENT).exists()
@@ -190,12 +204,12 @@ def test_workers_killed_mid_storm_lose_no_step_and_double_no_notification(
     )
     assert set(mail_ids) == {f"<{k}@care365>" for k in email_keys}
     resent = gateway.duplicates + sum(n - 1 for n in mail_ids.values())
-    assert resent <= 2 * 10, "only messages a killed worker had in hand may be sent again"
+    # A killed worker had at most one batch of the outbox in hand.
+    assert resent <= len(killed) * OUTBOX_BATCH, "only messages a killed worker had may go again"
     in_app = notifications.filter(channel="in_app").count()
     assert InAppEvent.objects.filter(notification__isnull=False).count() == in_app
     print(  # the figures of the run, shown with pytest -s
         f"\n{connection.vendor}: {len(alerts)} alerts, {sum(steps.values())} steps, "
         f"{notifications.count()} notifications, 2 workers killed, steps doubled 0, "
-        f"resent after a kill {resent} (dropped by idempotency key), "
-        f"step lateness p50 {percentile(lateness, 50):.3f}s p99 {percentile(lateness, 99):.3f}s"
+        f"resent after a kill {resent} (dropped by idempotency key)"
     )

@@ -4,7 +4,6 @@ the escalation policy, the family's help card and one-button page."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
@@ -19,15 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def paired(personas: Personas) -> Personas:
-    """Child A's officer is the persona `officer`."""
-    Pairing.objects.create(
-        child=personas.child_a,
-        role="police",
-        carer=personas.carers["police"],
-        since=date(2026, 1, 1),
-    )
-    return personas
+def paired(paired_personas: Personas) -> Personas:
+    """Child A's officer is the persona `officer` (its doctor and volunteer the personas' too)."""
+    return paired_personas
 
 
 def test_director_raises_and_the_officer_responds(client: Client, paired: Personas) -> None:
@@ -76,12 +69,6 @@ def test_director_raises_and_the_officer_responds(client: Client, paired: Person
 
 
 def test_a_volunteer_may_raise_but_sees_no_safety_card(client: Client, paired: Personas) -> None:
-    Pairing.objects.create(
-        child=paired.child_a,
-        role="doctor",
-        carer=paired.carers["doctor"],
-        since=date(2026, 1, 1),
-    )
     client.force_login(paired.doctor)
     client.post(
         reverse("protection:alert-raise", args=[paired.child_a.pk]),
