@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from care365.accounts.models import Role, User
 from care365.accounts.tests.api_client import Api, published_schema
@@ -20,6 +21,13 @@ from care365.carers.tests.factories import CarerFactory
 from care365.pairing.tests.factories import PairingFactory, volunteer_consent
 from care365.registry.models import Child
 from care365.registry.tests.factories import LeftBehindChildFactory
+
+
+# Property tests check what holds, not how fast: a per-example deadline fails them on a busy
+# machine (a CI runner, a laptop compiling) for reasons that are not theirs. Speed is measured in
+# bench/.
+hypothesis_settings.register_profile("care365", deadline=None)
+hypothesis_settings.load_profile("care365")
 
 
 @dataclass
