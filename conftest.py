@@ -22,7 +22,6 @@ from care365.pairing.tests.factories import PairingFactory, volunteer_consent
 from care365.registry.models import Child
 from care365.registry.tests.factories import LeftBehindChildFactory
 
-
 # Property tests check what holds, not how fast: a per-example deadline fails them on a busy
 # machine (a CI runner, a laptop compiling) for reasons that are not theirs. Speed is measured in
 # bench/.
