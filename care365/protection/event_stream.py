@@ -6,8 +6,11 @@ uvicorn process) wakes the streams of a user when that user has new events:
 - on PostgreSQL it holds one connection that LISTENs on protection's channel (`care365_events`,
   payload: the user's id), sent at the commit of every transaction that writes a user's in-app
   events;
-- on SQLite (or while the PostgreSQL listener is down) it reads, once a second, the event
-  counters (`InAppStream.last_seq`) of the users with an open stream: one query for all streams.
+- in the process that wrote the events, the commit itself wakes them (`wakeups.publish`, on
+  either database), so the streams a request's alert reaches in its own process hear it at once;
+- on SQLite (or while the PostgreSQL listener is down) it reads, every POLL_SECONDS (0.15 s), the
+  event counters (`InAppStream.last_seq`) of the users with an open stream: one query for all
+  streams, for the events other processes wrote.
 
 A woken stream reads its events after the last one it sent (`events_for_user_since`); events are
 numbered per user without gaps, so a stream resumed with `Last-Event-ID: n` gets exactly the events
@@ -32,7 +35,7 @@ from django.db import close_old_connections, connection, connections
 from django.utils import timezone, translation
 
 from care365.accounts.models import User
-from care365.protection import selectors
+from care365.protection import selectors, wakeups
 from care365.protection.models import InAppEvent, InAppStream, Kind
 from care365.protection.services import PG_NOTIFY_CHANNEL
 
@@ -41,8 +44,10 @@ logger = logging.getLogger("care365.events")
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# How often the hub reads the event counters when it cannot LISTEN (SQLite).
-POLL_SECONDS = 1.0
+# How often the hub reads the event counters when it cannot LISTEN (SQLite): one query for all
+# of the process's streams. Events written in this process wake their streams at commit
+# (wakeups.py); this is for those written by other processes (the worker's escalations).
+POLL_SECONDS = 0.15
 # A comment line this often keeps proxies and the browser from closing an idle stream.
 HEARTBEAT_SECONDS = 15.0
 # A stream ends after this long and the browser reconnects (EventSource does so by itself, with
@@ -127,11 +132,21 @@ def _counters(user_ids: list[int]) -> dict[int, int]:
 class Hub:
     """Wakes the open streams of a user when the user has new events (one per event loop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.waiters: dict[int, set[asyncio.Event]] = {}
         self.listening = False
         self.seen: dict[int, int] = {}
         self.task: asyncio.Task[None] | None = None
+        self.loop = loop
+
+    def committed(self, user_ids: frozenset[int]) -> None:
+        """Called (from any thread) when this process commits events of these users."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.wake_many, user_ids)
+
+    def wake_many(self, user_ids: frozenset[int]) -> None:
+        for user_id in user_ids:
+            self.wake(user_id)
 
     def subscribe(self, user_id: int) -> asyncio.Event:
         event = asyncio.Event()
@@ -217,10 +232,11 @@ def hub() -> Hub:
     """The hub of the running event loop."""
     loop = asyncio.get_running_loop()
     for other in [other for other in _hubs if other.is_closed()]:
-        del _hubs[other]
+        wakeups.unsubscribe(_hubs.pop(other).committed)
     found = _hubs.get(loop)
     if found is None:
-        found = _hubs[loop] = Hub()
+        found = _hubs[loop] = Hub(loop)
+        wakeups.subscribe(found.committed)
     return found
 
 

@@ -6,7 +6,8 @@ outbox rows), the alert's recorded steps (the child's incident record) and the i
 in-app notification is delivered in that same transaction (an in-app event is a row in the same
 database), so it is written as sent: the recipient's open page hears of the alert the moment the
 transaction commits, and on PostgreSQL a NOTIFY on channel `care365_events` (payload: the user's
-id) wakes the page's event stream at that commit. Email and SMS rows wait for the outbox.
+id) wakes the page's event stream at that commit (and, in the writing process itself, `wakeups`
+does at once). Email and SMS rows wait for the outbox.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 
 from care365.areas.models import Area
 from care365.core import crypto
-from care365.protection import policy
+from care365.protection import policy, wakeups
 from care365.protection.channels import normalise_phone
 from care365.protection.models import (
     Alert,
@@ -196,6 +197,10 @@ class Emitter:
         if recorded:
             AlertEvent.objects.bulk_create(recorded)
         self.written = (recorded, self.notifications)
+        if self.items:
+            # This process's open streams of these users wake at the commit (wakeups.py).
+            woken = frozenset(user_id for user_id, _k, _d, _n in self.items)
+            transaction.on_commit(lambda: wakeups.publish(woken))
         if self.items and connection.vendor == "postgresql":
             users = sorted({str(user_id) for user_id, _k, _d, _n in self.items})
             with connection.cursor() as cursor:
