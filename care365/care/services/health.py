@@ -22,6 +22,7 @@ from care365.care.models import Examination, HealthSession
 from care365.care.services.common import active_user, require_active_child
 from care365.carers.models import Carer, CarerRole
 from care365.core.audit import audit
+from care365.registry.hooks import child_changed
 from care365.registry.models import Child
 
 Number = Decimal | float | int | None
@@ -131,6 +132,7 @@ def examination_record(
         obj=exam,
         changes=[name for name in MEASURES if values[name] is not None],
     )
+    child_changed(child.pk, today)
     return exam
 
 

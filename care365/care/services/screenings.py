@@ -33,6 +33,7 @@ from care365.core.audit import audit
 from care365.core.models import Notice
 from care365.protection.models import Alert, Kind, Source
 from care365.protection.services import alert_raise
+from care365.registry.hooks import child_changed
 from care365.registry.models import Child, Consent, ConsentPurpose
 
 REFERRAL_DAYS = 14  # a positive screening is seen by the doctor within two weeks
@@ -194,6 +195,7 @@ def screening_record(
             now=now,
             actor=user,
         )
+    child_changed(child.pk, today)
     return row
 
 
