@@ -411,9 +411,12 @@ def test_a_rolled_back_write_rescores_nobody(
 ) -> None:
     teen = teen_looked_after(personas)
     jobs.risk_recompute(TODAY)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            protection.alert_raise(actor=personas.director_a, child=teen, kind="danger", now=NOW)
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        protection.alert_raise(actor=personas.director_a, child=teen, kind="danger", now=NOW)
+        raise RuntimeError
     assert callbacks == []
     assert scores()[teen.pk] == (0, False, [])
