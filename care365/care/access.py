@@ -230,6 +230,29 @@ def wish_steps_allowed(user: User, wish: Wish) -> list[str]:
     return [name for name, source, allowed in _STEPS if wish.state == source and allowed(acc, wish)]
 
 
+# The guardian's consent that both examinations and wellbeing screenings need: health information
+# is sensitive at every age, and a child's under 14 is handled only with the guardian's consent
+# (DOMAIN.md, "Privacy of minors"; docs/privacy.md). One purpose covers both.
+HEALTH_CONSENT = ConsentPurpose.HEALTH_SCREENING
+
+
+def health_consent_holds(child: Child) -> bool:
+    """Whether the guardian's consent to health examinations and wellbeing screening holds
+    (without it `examination_record` and `screening_record` refuse, and their pages say who
+    records it)."""
+    return Consent.objects.filter(
+        child=child, purpose=HEALTH_CONSENT, withdrawn_on__isnull=True
+    ).exists()
+
+
+def may_record_consent(user: User, child: Child) -> bool:
+    """Whether the user records (and withdraws) the guardian's consents for this child, on the
+    child's page: the registry's keepers of the child's area (director, supervisor, county
+    administrator), while the child is in the registry."""
+    acc = account(user)
+    return acc is not None and child.is_active and _keeps(acc, child)
+
+
 def may_screen(user: User, child: Child) -> bool:
     """The child's paired doctor, or a director of the child's village whom the county lists as
     trained in screening (CareSettings.trained_screeners)."""

@@ -296,7 +296,10 @@ def examination_record(
     request: HttpRequest, child_id: ChildId, payload: ExaminationIn
 ) -> Status[Any]:
     """The child's doctor enters height, weight, vision, teeth and blood pressure; the WHO
-    z-scores, classes and flags are computed and kept with it. Other roles are refused (403)."""
+    z-scores, classes and flags are computed and kept with it. Other roles are refused (403).
+    Without the guardian's consent to health examinations and screening, 422 (`child`). An
+    implausible height, weight or position is refused with 422 naming the field unless
+    `confirm_implausible` is true."""
     user = account(request)
     child = _child(user, child_id, "examination_record", allowed=_examines)
     exam = services.examination_record(
@@ -313,6 +316,7 @@ def examination_record(
         systolic=payload.systolic,
         diastolic=payload.diastolic,
         notes=payload.notes,
+        confirm_implausible=payload.confirm_implausible,
     )
     return Status(201, _examination(exam))
 

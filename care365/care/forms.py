@@ -179,6 +179,10 @@ class ExaminationForm(forms.Form):
     notes = forms.CharField(
         label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Offered (by the page) once a value was refused as implausible: the doctor checked it.
+    confirm_implausible = forms.BooleanField(
+        label=_("I checked: the values are right. Save them."), required=False
+    )
 
     MEASURES = (
         "height_cm",
@@ -202,6 +206,7 @@ class ExaminationForm(forms.Form):
             "position": d.get("position") or "",
             "teeth_notes": d.get("teeth_notes") or "",
             "notes": d.get("notes") or "",
+            "confirm_implausible": bool(d.get("confirm_implausible")),
             **{name: d.get(name) for name in self.MEASURES},
         }
 

@@ -158,6 +158,16 @@ class ExaminationIn(Body):
     systolic: int | None = Field(None, ge=50, le=250)
     diastolic: int | None = Field(None, ge=20, le=150)
     notes: Text = Field("", max_length=5000)
+    confirm_implausible: bool = Field(
+        False,
+        description=(
+            "A height, weight or position the WHO growth calculator finds implausible for the "
+            "child's age and sex (height-for-age |z| > 6, weight-for-age z < -6 or > 5, "
+            "BMI-for-age |z| > 5, a standing height under 9 months) is refused with 422 naming "
+            "the field (height_cm, weight_kg or position), unless this is true: the doctor "
+            "checked the measurement and it is right. It is then saved, with growth_flags."
+        ),
+    )
 
 
 class ExaminationOut(Schema):

@@ -216,12 +216,16 @@ def examination_record(request: HttpRequest, child_id: int) -> HttpResponse:
     """The child's doctor enters an examination; the WHO z-scores are computed as it is saved."""
     user = account(request)
     child = _child(user, child_id, "care-exam-record", allowed=access.may_examine)
+    consent = care_selectors.health_consent_help(user, child)
     form = care_forms.ExaminationForm(request.POST or None)
+    # An implausible value is asked about before it is saved: the checkbox appears with it.
+    confirm = form.is_bound and bool(request.POST.get("confirm_implausible"))
     if form.is_bound and form.is_valid():
         try:
             exam = services.examination_record(actor=user, child=child, **form.values())
         except ValidationError as exc:
             core_forms.add_service_errors(form, exc)
+            confirm = confirm or core_forms.has_error_code(exc, "implausible")
         else:
             if exam.growth_flags:
                 messages.warning(
@@ -234,7 +238,7 @@ def examination_record(request: HttpRequest, child_id: int) -> HttpResponse:
     return render(
         request,
         "care/exam_form.html",
-        {"form": form, "child": child_row(child, user)},
+        {"form": form, "child": child_row(child, user), "consent": consent, "confirm": confirm},
         status=400 if form.is_bound else 200,
     )
 
@@ -310,17 +314,17 @@ def screening_record(request: HttpRequest, child_id: int) -> HttpResponse:
     child = _child(user, child_id, "care-screening-record", allowed=_screens)
     age = child.age_on(timezone.localdate())
     suited = [form for form in screening.builtin_all().values() if form.suits_age(age)]
-    consented = services.screening_consent_holds(child)
+    consent = care_selectors.health_consent_help(user, child)
     code = (request.POST if request.method == "POST" else request.GET).get("instrument", "")
     instrument = next((f for f in suited if f.code == code), None)
     context: dict[str, Any] = {
         "child": child_row(child, user),
         "suited": suited,
-        "consented": consented,
+        "consent": consent,
         "instrument": instrument,
         "language": get_language() or settings.LANGUAGE_CODE,
     }
-    if instrument is None or not consented:
+    if instrument is None or not consent.holds:
         return render(request, "care/screening_form.html", context)
     form = care_forms.ScreeningForm(
         request.POST if request.method == "POST" else None,

@@ -33,3 +33,11 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         return
     for key, errors in exc.error_dict.items():
         form.add_error(key if key in form.fields else None, ValidationError(errors))
+
+
+def has_error_code(exc: ValidationError, code: str) -> bool:
+    """Whether any of a service's errors carries `code` (e.g. `implausible`: the page then
+    offers to confirm the value)."""
+    if hasattr(exc, "error_dict"):
+        return any(e.code == code for errors in exc.error_dict.values() for e in errors)
+    return any(e.code == code for e in exc.error_list)

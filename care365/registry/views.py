@@ -53,7 +53,7 @@ from care365.pairing import selectors as pairing_selectors
 from care365.protection import forms as protection_forms
 from care365.protection.access import may_raise_alert
 from care365.registry import forms, idnumber, services
-from care365.registry.models import Child, DuplicateFlag, ParentRole
+from care365.registry.models import Child, ConsentPurpose, DuplicateFlag, ParentRole
 from care365.registry.selectors import status_open_get
 from care365.registry.services import transfer_request_decide
 
@@ -187,7 +187,14 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
     if keeps_registry(user):
         context["consents"] = pairing_selectors.child_consents(child)
         if keeper:
-            context["consent_form"] = pairing_forms.ConsentForm(prefix="consent")
+            # `?consent=<purpose>` (the link of a page that needs that consent) opens the form
+            # on that purpose.
+            wanted = request.GET.get("consent", "")
+            context["consent_open"] = wanted in ConsentPurpose.values
+            context["consent_form"] = pairing_forms.ConsentForm(
+                prefix="consent",
+                initial={"purpose": wanted} if context["consent_open"] else None,
+            )
             context["withdraw_form"] = pairing_forms.ConsentWithdrawForm(prefix="withdraw")
     if access.county_for_admin(user) is not None:
         context["pair_rules"] = pairing_selectors.child_rules(child)

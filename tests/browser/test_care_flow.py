@@ -75,9 +75,11 @@ def test_a_volunteer_logs_a_visit_from_a_phone_in_a_few_taps(
     page.wait_for_url(f"{live_server.url}/care/due/")
     assert "The contact is logged" in page.locator(".messages").inner_text()
     assert taps <= 5
-    # No longer overdue: due again in a week.
+    # No longer overdue: due again within a week (sooner, as the logged visit rescored the child
+    # at once and its other overdue contacts keep it on the risk list: seen more often).
     again = page.locator(f'tr[data-child="{paired["child_id"]}"][data-kind="volunteer_visit"]')
-    assert "due in 7 days" in again.inner_text()
+    text = again.inner_text()
+    assert "overdue" not in text and re.search(r"due in [1-7] days", text), text
     _shot(page, "3-due")
 
     page.goto(f"{live_server.url}/children/{paired['child_id']}/")

@@ -70,6 +70,36 @@ def health_sessions_for_child(user: User, child: Child) -> QuerySet[HealthSessio
     )
 
 
+@dataclass(frozen=True)
+class ConsentHelp:
+    """Whether the guardian's consent to health examinations and screening holds, and if not,
+    the way forward for this user: the consent form on the child's page (`may_record`), or the
+    names of those who record it (the village's children's director; the township supervisor
+    when the village has none)."""
+
+    holds: bool
+    may_record: bool = False
+    keepers: tuple[str, ...] = ()
+
+
+def health_consent_help(user: User, child: Child) -> ConsentHelp:
+    if access.health_consent_holds(child):
+        return ConsentHelp(holds=True)
+    if access.may_record_consent(user, child):
+        return ConsentHelp(holds=False, may_record=True)
+    keepers: list[User] = []
+    for role, area_id in (
+        (Role.DIRECTOR, child.village_id),
+        (Role.SUPERVISOR, child.village.parent_id),
+    ):
+        if area_id is not None:
+            keepers = list(User.objects.filter(is_active=True, role=role, area_id=area_id))
+        if keepers:
+            break
+    names = tuple(n for n in (u.get_full_name().strip() for u in keepers) if n)
+    return ConsentHelp(holds=False, keepers=names)
+
+
 @dataclass
 class ChildCare:
     """What the care sections of a child's page show to one user."""
@@ -85,6 +115,7 @@ class ChildCare:
     screenings: list[Screening] = field(default_factory=list)
     may_screen: bool = False
     may_examine: bool = False
+    consent: ConsentHelp | None = None  # for whoever enters examinations or screenings
     risk: RiskScore | None = None
     wishes: list[tuple[Wish, list[str]]] = field(default_factory=list)  # with the user's steps
     may_post_wish: bool = False
@@ -107,6 +138,8 @@ def child_care(user: User, child: Child, today: date) -> ChildCare:
         care.screenings = list(selectors.screenings_for_child(user, child))
         care.may_screen = child.is_active and access.may_screen(user, child)
         care.may_examine = access.may_examine(user, child)
+        if care.may_examine or care.may_screen:
+            care.consent = health_consent_help(user, child)
     care.risk = selectors.risk_for_child(user, child)
     care.wishes = [
         (wish, access.wish_steps_allowed(user, wish))

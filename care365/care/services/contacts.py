@@ -25,6 +25,7 @@ from care365.care.models import (
 )
 from care365.care.services.common import active_user, require_active_child
 from care365.core.audit import audit
+from care365.registry.hooks import child_changed
 from care365.registry.models import Child
 
 WHAT_MAX = 2000
@@ -158,4 +159,5 @@ def contact_log(
         if value
     ]
     audit(actor=user, action="contact_log", obj=contact, changes=filled)
+    child_changed(child.pk, timezone.localdate(now))
     return contact

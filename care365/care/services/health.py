@@ -19,9 +19,14 @@ from care365.areas.models import Area
 from care365.care import growth
 from care365.care.access import _examines, in_area, responsible_children
 from care365.care.models import Examination, HealthSession
-from care365.care.services.common import active_user, require_active_child
+from care365.care.services.common import (
+    active_user,
+    require_active_child,
+    require_health_consent,
+)
 from care365.carers.models import Carer, CarerRole
 from care365.core.audit import audit
+from care365.registry.hooks import child_changed
 from care365.registry.models import Child
 
 Number = Decimal | float | int | None
@@ -44,6 +49,56 @@ def _decimal(value: Number) -> Any:
     return value
 
 
+def implausible_errors(result: growth.Assessment) -> dict[str, list[ValidationError]]:
+    """The calculator's flags as errors beside the fields they come from (code `implausible`),
+    each saying what to check; the z-score is the one the calculator gives."""
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(name: str, message: str, **params: Any) -> None:
+        errors.setdefault(name, []).append(
+            ValidationError(message, code="implausible", params=params or None)
+        )
+
+    for flag in result.flags:
+        if flag is growth.Flag.IMPLAUSIBLE_ZHFA:
+            add(
+                "height_cm",
+                _(
+                    "This height is beyond what is plausible for the child's age and sex "
+                    "(height-for-age z = %(z).1f). Measure again, or confirm that it is right."
+                ),
+                z=result.zhfa,
+            )
+        elif flag is growth.Flag.IMPLAUSIBLE_ZWFA:
+            add(
+                "weight_kg",
+                _(
+                    "This weight is beyond what is plausible for the child's age and sex "
+                    "(weight-for-age z = %(z).1f). Weigh again, or confirm that it is right."
+                ),
+                z=result.zwfa,
+            )
+        elif flag is growth.Flag.IMPLAUSIBLE_ZBFA:
+            add(
+                "weight_kg",
+                _(
+                    "With this height, this weight gives a BMI beyond what is plausible for the "
+                    "child's age and sex (BMI-for-age z = %(z).1f). Check both, or confirm that "
+                    "they are right."
+                ),
+                z=result.zbfa,
+            )
+        elif flag is growth.Flag.POSITION_IMPLAUSIBLE:
+            add(
+                "position",
+                _(
+                    "A baby under 9 months is measured lying down, not standing. Check how the "
+                    "child was measured, or confirm that it is right."
+                ),
+            )
+    return errors
+
+
 @transaction.atomic
 def examination_record(
     *,
@@ -60,17 +115,24 @@ def examination_record(
     systolic: int | None = None,
     diastolic: int | None = None,
     notes: str = "",
+    confirm_implausible: bool = False,
     today: date | None = None,
 ) -> Examination:
-    """Enter a health examination by the child's paired doctor.
+    """Enter a health examination by the child's paired doctor, with the guardian's consent to
+    health examinations and screening.
 
     The z-scores, flags and classes the WHO growth calculator gives for the child's sex and age
     on the day are stored with it, so a later change to the calculator never rewrites what the
-    doctor saw when entering it."""
+    doctor saw when entering it. A value the calculator flags as implausible (WHO's cut-offs:
+    height-for-age |z| > 6, weight-for-age z < -6 or > 5, BMI-for-age |z| > 5; a standing
+    height under 9 months) is refused beside its field, with the code `implausible`, unless
+    `confirm_implausible` says the doctor checked it: a slip of the pen is caught before it is
+    saved, and a real extreme value is kept (and flagged, for the risk list)."""
     user = active_user(actor)
     if not _examines(user, child):
         raise ValidationError({"child": _("Only the child's doctor can enter an examination.")})
     require_active_child(child)
+    require_health_consent(child)
     today = today or timezone.localdate()
     errors: dict[str, Any] = {}
     if examined_on > today:
@@ -120,6 +182,8 @@ def examination_record(
         )
     except growth.GrowthInputError as exc:
         raise ValidationError({NON_FIELD_ERRORS: str(exc)}) from exc
+    if result.flags and not confirm_implausible:
+        raise ValidationError(implausible_errors(result))
     exam.zhfa, exam.zwfa, exam.zbfa, exam.bmi = result.zhfa, result.zwfa, result.zbfa, result.bmi
     exam.growth_reference = result.reference.value if result.reference else ""
     exam.growth_flags = [flag.value for flag in result.flags]
@@ -131,6 +195,7 @@ def examination_record(
         obj=exam,
         changes=[name for name in MEASURES if values[name] is not None],
     )
+    child_changed(child.pk, today)
     return exam
 
 

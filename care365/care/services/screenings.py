@@ -21,19 +21,21 @@ from django.utils.translation import gettext as _
 
 from care365.accounts.models import User
 from care365.care import screening
-from care365.care.access import in_area, may_screen
+from care365.care.access import health_consent_holds, in_area, may_screen
 from care365.care.models import CareTask, Screening
 from care365.care.services.common import (
     CareStateError,
     active_user,
     doctor_user_of,
     require_active_child,
+    require_health_consent,
 )
 from care365.core.audit import audit
 from care365.core.models import Notice
 from care365.protection.models import Alert, Kind, Source
 from care365.protection.services import alert_raise
-from care365.registry.models import Child, Consent, ConsentPurpose
+from care365.registry.hooks import child_changed
+from care365.registry.models import Child
 
 REFERRAL_DAYS = 14  # a positive screening is seen by the doctor within two weeks
 BACKDATE_DAYS = 90
@@ -42,10 +44,8 @@ SELF_HARM = "self_harm"
 
 def screening_consent_holds(child: Child) -> bool:
     """Whether the guardian's consent to health and wellbeing screening holds (without it
-    `screening_record` refuses the form)."""
-    return Consent.objects.filter(
-        child=child, purpose=ConsentPurpose.HEALTH_SCREENING, withdrawn_on__isnull=True
-    ).exists()
+    `screening_record` refuses the form): the one consent examinations need too."""
+    return health_consent_holds(child)
 
 
 def raise_self_harm_alert(*, actor: User, child: Child, source: str, now: datetime) -> Alert:
@@ -124,10 +124,7 @@ def screening_record(
             }
         )
     require_active_child(child)
-    if not screening_consent_holds(child):
-        raise ValidationError(
-            {"child": _("The guardian has not consented to health and wellbeing screening.")}
-        )
+    require_health_consent(child)
     now = now or timezone.now()
     today = timezone.localdate(now)
     day = screened_on or today
@@ -194,6 +191,7 @@ def screening_record(
             now=now,
             actor=user,
         )
+    child_changed(child.pk, today)
     return row
 
 

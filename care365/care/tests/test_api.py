@@ -137,6 +137,32 @@ def test_the_doctor_records_an_examination_with_who_z_scores(
     assert bad.status_code == 422 and set(bad.json()["errors"]) == {"diastolic"}
 
 
+def test_an_implausible_value_through_the_api_needs_confirming(
+    api: Api, personas: Personas, child: Child
+) -> None:
+    url = f"/children/{child.pk}/examinations"
+    body = {"examined_on": today().isoformat(), "height_cm": 120, "weight_kg": 2}
+    asked = api.post(url, user=personas.doctor, body=body)
+    assert asked.status_code == 422 and set(asked.json()["errors"]) == {"weight_kg"}
+    assert not Examination.objects.exists()
+    saved = api.post(url, user=personas.doctor, body={**body, "confirm_implausible": True})
+    assert saved.status_code == 201 and saved.json()["growth_flags"] == ["implausible_zbfa"]
+    tall = api.post(
+        url, user=personas.doctor, body={**body, "height_cm": 310, "confirm_implausible": True}
+    )
+    assert tall.status_code == 422 and set(tall.json()["errors"]) == {"height_cm"}
+
+
+def test_without_the_guardians_consent_no_examination_through_the_api(
+    api: Api, personas: Personas, child: Child
+) -> None:
+    child.consents.filter(purpose="health_screening").update(withdrawn_on=today())
+    body = {"examined_on": today().isoformat(), "height_cm": 140.2, "weight_kg": 33.1}
+    refused = api.post(f"/children/{child.pk}/examinations", user=personas.doctor, body=body)
+    assert refused.status_code == 422 and set(refused.json()["errors"]) == {"child"}
+    assert not Examination.objects.exists()
+
+
 def test_a_self_harm_answer_through_the_api_raises_an_alert(
     api: Api, personas: Personas, teen: Child
 ) -> None:

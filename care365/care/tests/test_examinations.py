@@ -14,6 +14,7 @@ from care365.care import growth, plans, selectors, services
 from care365.care.models import Examination
 from care365.care.tests.factories import REGISTERED, TODAY, team
 from care365.core.models import AuditEvent
+from care365.registry.models import ConsentPurpose
 from conftest import Personas
 
 D = timedelta(days=1)
@@ -107,8 +108,66 @@ def test_growth_classes_are_kept_as_they_were_at_entry(personas: Personas) -> No
     )
     assert "severe_stunting" in exam.growth_classes
     assert exam.growth_classes == [c.value for c in expected.classes]
-    absurd = record(personas, height_cm=60.0, weight_kg=80.0, vision_left=None, vision_right=None)
+    absurd = record(
+        personas,
+        height_cm=60.0,
+        weight_kg=80.0,
+        vision_left=None,
+        vision_right=None,
+        confirm_implausible=True,
+    )
     assert "implausible_zhfa" in absurd.growth_flags
+
+
+def codes(exc: ValidationError) -> dict[str, list[str | None]]:
+    return {name: [e.code for e in errors] for name, errors in exc.error_dict.items()}
+
+
+@pytest.mark.django_db
+def test_an_implausible_value_is_refused_beside_its_field_until_confirmed(
+    personas: Personas,
+) -> None:
+    team(personas)
+    # 120 cm and 2 kg at 11: a BMI no child has (BMI-for-age z about -13).
+    with pytest.raises(ValidationError) as exc:
+        record(personas, height_cm=120.0, weight_kg=2.0)
+    assert codes(exc.value) == {"weight_kg": ["implausible"]}
+    assert "BMI-for-age z = -1" in exc.value.message_dict["weight_kg"][0]
+    with pytest.raises(ValidationError) as exc:
+        record(personas, height_cm=60.0, weight_kg=None)
+    assert codes(exc.value) == {"height_cm": ["implausible"]}
+    assert not Examination.objects.exists()
+    kept = record(personas, height_cm=120.0, weight_kg=2.0, confirm_implausible=True)
+    assert kept.growth_flags == ["implausible_zbfa"]
+    # Beyond any child: refused by the field's own range, confirmed or not.
+    with pytest.raises(ValidationError) as exc:
+        record(personas, height_cm=310.0, confirm_implausible=True)
+    assert set(exc.value.message_dict) == {"height_cm"}
+    assert Examination.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_baby_measured_standing_is_asked_about(personas: Personas) -> None:
+    baby = personas.child_a
+    baby.birth_date = TODAY - timedelta(days=120)
+    baby.save()
+    team(personas)
+    with pytest.raises(ValidationError) as exc:
+        record(personas, height_cm=62.0, weight_kg=6.0, position="height")
+    assert codes(exc.value) == {"position": ["implausible"]}
+
+
+@pytest.mark.django_db
+def test_an_examination_needs_the_guardians_consent_like_a_screening(
+    personas: Personas,
+) -> None:
+    child = team(personas)
+    child.consents.filter(purpose=ConsentPurpose.HEALTH_SCREENING).update(withdrawn_on=TODAY)
+    with pytest.raises(ValidationError) as exc:
+        record(personas)
+    assert codes(exc.value) == {"child": ["no_consent"]}
+    assert "children's director or township supervisor" in exc.value.message_dict["child"][0]
+    assert not Examination.objects.exists()
 
 
 @pytest.mark.django_db

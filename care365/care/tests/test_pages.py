@@ -487,6 +487,34 @@ def test_the_doctor_enters_an_examination_and_sees_it_scored(
     assert (exam.systolic, exam.diastolic) == (110, 70)
 
 
+def test_an_implausible_value_is_asked_about_before_it_is_saved(
+    client: Client, personas: Personas, child: Child
+) -> None:
+    """120 cm and 2 kg at 11: asked beside the weight, with a box to confirm; saved only when
+    it is ticked. 310 cm is refused beside the height, ticked or not."""
+    client.force_login(personas.doctor)
+    url = reverse("care:care-exam-record", args=[child.pk])
+    values = {"examined_on": today().isoformat(), "height_cm": "120", "weight_kg": "2"}
+    asked = client.post(url, values, headers=EN)
+    assert asked.status_code == 400 and not Examination.objects.exists()
+    assert asked.context["confirm"] is True
+    errors = asked.context["form"].errors
+    assert set(errors) == {"weight_kg"}
+    assert "beyond what is plausible" in errors["weight_kg"][0]
+    html = asked.content.decode()
+    assert 'name="confirm_implausible"' in html
+    assert 'id="id_weight_kg_error"' in html
+    first = client.get(url, headers=EN).content.decode()
+    assert 'name="confirm_implausible"' not in first  # only once a value was questioned
+    saved = client.post(url, {**values, "confirm_implausible": "on"}, headers=EN)
+    assert saved.status_code == 302
+    exam = Examination.objects.get()
+    assert "implausible_zbfa" in exam.growth_flags
+    tall = client.post(url, {**values, "height_cm": "310", "confirm_implausible": "on"}, headers=EN)
+    assert tall.status_code == 400 and "height_cm" in tall.context["form"].errors
+    assert Examination.objects.count() == 1
+
+
 def test_the_doctors_overdue_examinations(client: Client, personas: Personas, child: Child) -> None:
     client.force_login(personas.doctor)
     rows = client.get(reverse("care:care-exams-due")).context["page"].object_list
@@ -611,9 +639,62 @@ def test_no_consent_no_form(client: Client, personas: Personas, teen: Child) -> 
     client.force_login(personas.doctor)
     url = reverse("care:care-screening-record", args=[teen.pk])
     page = client.get(url + "?instrument=phq9")
-    assert page.context["consented"] is False and "form" not in page.context
+    assert page.context["consent"].holds is False and "form" not in page.context
     client.post(url, _phq9([0] * 9))
     assert not Screening.objects.exists()
+
+
+def test_without_consent_the_doctor_is_told_who_records_it(
+    client: Client, personas: Personas, teen: Child
+) -> None:
+    """The doctor may not record a consent: the pages name the village's children's director,
+    who does, and offer no form (for an examination as for a screening)."""
+    teen.consents.filter(purpose=ConsentPurpose.HEALTH_SCREENING).update(withdrawn_on=today())
+    personas.director_a.last_name, personas.director_a.first_name = "雷", "海建"
+    personas.director_a.save()
+    client.force_login(personas.doctor)
+    for name in ("care-screening-record", "care-exam-record"):
+        page = client.get(reverse(f"care:{name}", args=[teen.pk]), headers=EN)
+        html = page.content.decode()
+        assert "The guardian has not consented to health examinations and screening." in html
+        assert "children's director or township supervisor records it" in html
+        assert "Ask " + personas.director_a.get_full_name() + "." in html
+        assert "?consent=health_screening" not in html  # not theirs to record
+        assert 'name="height_cm"' not in html and 'name="item_1"' not in html
+    child_page = client.get(reverse("registry:child-detail", args=[teen.pk]), headers=EN)
+    html = child_page.content.decode()
+    assert reverse("care:care-exam-record", args=[teen.pk]) not in html
+    assert reverse("care:care-screening-record", args=[teen.pk]) not in html
+    assert "The guardian has not consented to health examinations and screening." in html
+    # The examination is refused as the screening is.
+    posted = client.post(
+        reverse("care:care-exam-record", args=[teen.pk]),
+        {"examined_on": today().isoformat(), "height_cm": "160", "weight_kg": "50"},
+    )
+    assert posted.status_code == 400 and not Examination.objects.exists()
+
+
+def test_without_consent_a_director_is_linked_to_the_consent_form(
+    client: Client, personas: Personas, teen: Child
+) -> None:
+    teen.consents.filter(purpose=ConsentPurpose.HEALTH_SCREENING).update(withdrawn_on=today())
+    services.screener_set(actor=personas.admin, director=personas.director_a, trained=True)
+    client.force_login(personas.director_a)
+    page = client.get(reverse("care:care-screening-record", args=[teen.pk]), headers=EN)
+    link = reverse("registry:child-detail", args=[teen.pk]) + "?consent=health_screening#consent"
+    assert link in page.content.decode()
+    # The link opens the consent form on the purpose.
+    detail = client.get(link.split("#")[0], headers=EN)
+    assert detail.context["consent_open"] is True
+    assert detail.context["consent_form"]["purpose"].value() == "health_screening"
+    assert 'id="consent"' in detail.content.decode()
+    recorded = client.post(
+        reverse("pairing:consent-record", args=[teen.pk]),
+        {"consent-purpose": "health_screening", "consent-reference": "JN-7"},
+    )
+    assert recorded.status_code == 302
+    page = client.get(reverse("care:care-screening-record", args=[teen.pk]), headers=EN)
+    assert page.context["consent"].holds and "?consent=" not in page.content.decode()
 
 
 # --- the risk list ---------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from care365.care import jobs, selectors, services
@@ -314,3 +315,108 @@ def test_the_job_costs_the_same_queries_for_many_children(personas: Personas) ->
         looked_after(personas, LeftBehindChildFactory.create(village=personas.village_a))
     assert count() == few
     assert RiskScore.objects.count() == 15 + 3  # the personas' own children too
+
+
+# --- rescoring a child when something happens to them ----------------------------------------
+
+
+def teen_looked_after(personas: Personas) -> Child:
+    return looked_after(
+        personas,
+        team(
+            personas,
+            LeftBehindChildFactory.create(village=personas.village_a, birth_date=date(2012, 5, 1)),
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_a_self_harm_answer_puts_the_child_on_the_list_at_once(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    teen = teen_looked_after(personas)
+    jobs.risk_recompute(TODAY)
+    assert scores()[teen.pk] == (0, False, [])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.screening_record(
+            actor=personas.doctor,
+            child=teen,
+            instrument="phq9",
+            answers=[0, 0, 0, 0, 0, 0, 0, 0, 1],
+            now=NOW,
+        )
+    # Not tomorrow: the moment the screening (and the alert it raises) is committed.
+    assert scores()[teen.pk] == (40 + 30, True, ["self_harm", "alert_open"])
+
+
+@pytest.mark.django_db
+def test_open_alerts_raise_the_score_at_once_and_resolving_lowers_it(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    teen = teen_looked_after(personas)
+    jobs.risk_recompute(TODAY)
+    alerts = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for kind in ("danger", "injury", "missing"):
+            alerts.append(
+                protection.alert_raise(actor=personas.director_a, child=teen, kind=kind, now=NOW)
+            )
+    assert scores()[teen.pk] == (30, True, ["alert_open"])
+    assert RiskScore.objects.get(child=teen).reasons[0]["params"] == {"alerts": 3}
+    with django_capture_on_commit_callbacks(execute=True):
+        for alert in alerts:
+            protection.alert_resolve(
+                actor=personas.officer, alert=alert, resolution="safe", now=NOW + D
+            )
+    assert scores()[teen.pk] == (15, False, ["alert_recent"])
+
+
+@pytest.mark.django_db
+def test_an_examination_a_contact_and_a_status_change_rescore_the_child(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    from care365.registry.services import child_exit
+
+    teen = teen_looked_after(personas)
+    jobs.risk_recompute(TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.examination_record(
+            actor=personas.doctor,
+            child=teen,
+            examined_on=TODAY,
+            height_cm=135,
+            weight_kg=25,
+            today=TODAY,
+        )
+    assert "growth_severe" in scores()[teen.pk][2]
+    with django_capture_on_commit_callbacks(execute=True):  # moods falling over three visits
+        for mood in (5, 3, 1):
+            services.contact_log(
+                actor=personas.director_a,
+                child=teen,
+                kind=ContactKind.HOME_VISIT,
+                duration_minutes=20,
+                mood=mood,
+                now=NOW,
+            )
+    assert "falling_mood" in scores()[teen.pk][2]
+    with django_capture_on_commit_callbacks(execute=True):
+        child_exit(actor=personas.director_a, child=teen, reason=ExitReason.MOVED_TO_PARENTS)
+    assert teen.pk not in scores()
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_write_rescores_nobody(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    teen = teen_looked_after(personas)
+    jobs.risk_recompute(TODAY)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        protection.alert_raise(actor=personas.director_a, child=teen, kind="danger", now=NOW)
+        raise RuntimeError
+    assert callbacks == []
+    assert scores()[teen.pk] == (0, False, [])

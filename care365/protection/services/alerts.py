@@ -56,6 +56,7 @@ from care365.protection.services.steps import (
     queue_step,
     step_messages,
 )
+from care365.registry.hooks import child_changed
 from care365.registry.models import Child
 
 EventKind = AlertEvent.Kind
@@ -225,6 +226,8 @@ def raise_alert(
     emitter.flush()
     alert.written = emitter.written
     audit(actor=raised_by, action="alert_raise", obj=alert, note=f"{kind} via {source}")
+    if child is not None:
+        child_changed(child.pk, timezone.localdate(now))  # the child's risk score, for one
     logger.info("alert #%s raised: %s via %s, level %s", alert.pk, kind, source, alert.level)
     return alert
 
@@ -352,6 +355,8 @@ def _answer(
         notify_state(alert, emitter)
         emitter.flush()
         audit(actor=account, action=f"alert_{target}", obj=alert)
+        if target == State.RESOLVED and alert.child_id is not None:
+            child_changed(alert.child_id, timezone.localdate(now))
     logger.info("alert #%s %s", alert.pk, target)
     return alert
 

@@ -18,6 +18,7 @@ from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
 from care365.registry import idnumber
+from care365.registry.hooks import child_changed
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -212,6 +213,8 @@ def child_update(
     if {"name", "birth_date", "village"} & set(changed):
         _flag_duplicates(child)
     audit(actor=actor, action="child_update", obj=child, changes=changed)
+    if changed:
+        child_changed(child.pk)
     return child
 
 
@@ -235,4 +238,5 @@ def child_exit(
     )
     _open_statuses_sync_child(child)
     audit(actor=actor, action="child_exit", obj=child, changes=["exited_on"], note=reason)
+    child_changed(child.pk)
     return child

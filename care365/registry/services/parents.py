@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.core.audit import audit
+from care365.registry.hooks import child_changed
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -110,4 +111,5 @@ def parent_return(
         ).update(ended_on=on, end_reason=StatusEndReason.PARENT_RETURNED)
         _open_statuses_sync_child(child)
     audit(actor=actor, action="parent_return", obj=child, changes=[role], note=role)
+    child_changed(child.pk)
     return child

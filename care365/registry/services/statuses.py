@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.core.audit import audit
+from care365.registry.hooks import child_changed
 from care365.registry.models import (
     STATUS_AGE_LIMIT,
     STATUS_BIT,
@@ -89,6 +90,7 @@ def status_add(
     status = ChildStatus.objects.create(child=child, kind=kind, started_on=started)
     _open_statuses_sync_child(child)
     audit(actor=actor, action="status_add", obj=child, changes=["statuses"], note=kind)
+    child_changed(child.pk)
     return status
 
 
@@ -107,6 +109,7 @@ def status_end(
     status.refresh_from_db()
     _open_statuses_sync_child(status.child)
     audit(actor=actor, action="status_end", obj=status.child, changes=["statuses"], note=reason)
+    child_changed(status.child_id)
     return status
 
 

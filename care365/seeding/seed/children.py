@@ -97,6 +97,9 @@ class ChildRow:
     parents: list[ParentRow] = field(default_factory=list)
     guardian: GuardianRow | None = None
     volunteer_consent_on: date | None = None  # the guardian's written consent to a volunteer
+    # ... and to health examinations and screening, signed with it (the demo's doctor can then
+    # examine and screen most children, and sees the way forward for the others).
+    health_consent_on: date | None = None
 
 
 # Share of guardians who have consented in writing to a volunteer visiting their child.
@@ -332,6 +335,7 @@ class ChildGenerator:
             row.disability_notes = rng.choice(names.DISABILITY_NOTES)
         if rng.random() < VOLUNTEER_CONSENT_SHARE:
             row.volunteer_consent_on = self._since(row.birth_date, 2)
+            row.health_consent_on = row.volunteer_consent_on
         return row
 
     def _since(self, born: date, years: int = 5) -> date:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -76,6 +76,15 @@ GUARDIAN_COLUMNS = (
 )
 
 CONSENT_COLUMNS = ("child", "purpose", "given_on", "reference")
+
+
+def _consents(row: ChildRow) -> list[tuple[str, date]]:
+    """The guardian's written consents of a seeded child: (purpose, given on)."""
+    given = (
+        (ConsentPurpose.VOLUNTEER, row.volunteer_consent_on),
+        (ConsentPurpose.HEALTH_SCREENING, row.health_consent_on),
+    )
+    return [(purpose, day) for purpose, day in given if day is not None]
 
 
 def _copy_sql(model: type[Any], fields: Sequence[str]) -> str:
@@ -168,11 +177,7 @@ def _postgres_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: da
     copy_rows(
         Consent,
         CONSENT_COLUMNS,
-        (
-            (pk, ConsentPurpose.VOLUNTEER, row.volunteer_consent_on, "")
-            for pk, row in pairs
-            if row.volunteer_consent_on is not None
-        ),
+        ((pk, purpose, day, "") for pk, row in pairs for purpose, day in _consents(row)),
     )
 
 
@@ -243,10 +248,8 @@ def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:
     )
     Consent.objects.bulk_create(
         [
-            Consent(
-                child=child, purpose=ConsentPurpose.VOLUNTEER, given_on=row.volunteer_consent_on
-            )
+            Consent(child=child, purpose=purpose, given_on=day)
             for child, row in pairs
-            if row.volunteer_consent_on is not None
+            for purpose, day in _consents(row)
         ]
     )
