@@ -88,8 +88,8 @@ def child_filters_used(filters: ChildFilters) -> dict[str, str]:
 def child_list(
     user: User, filters: ChildFilters, *, today: date | None = None, route: str = ""
 ) -> QuerySet[Child]:
-    """The children a user may see, filtered, in a stable order (village, then name for roles
-    that see names).
+    """The children a user may see, filtered, in a stable order (village, then the name's pinyin
+    (Child.name_sort) for roles that see names).
 
     A filter or search on a field the user's role does not see is refused (ValidationError, one
     message per parameter: DESIGN.md "No oracles"); a search by ID number is throttled and
@@ -125,7 +125,7 @@ def child_list(
         # matched here, so the surname they are never shown cannot be searched for.
         rows = qs.filter(name__contains=q).values_list("pk", "name")
         qs = qs.filter(pk__in=[pk for pk, name in rows if name_matches(user, name, q)])
-    order: tuple[str, ...] = ("village__code", "name", "pk")
+    order: tuple[str, ...] = ("village__code", "name_sort", "pk")
     if not param_allowed(user, "children", "sort_name"):
         order = ("village__code", "pk")  # by name would tell the order of hidden surnames
     return qs.select_related("village").order_by(*order)
@@ -254,7 +254,7 @@ def rows_by_id(qs: QuerySet[M], page: QuerySet[M]) -> list[M]:
     """The rows of `page`, a slice of `qs` not yet read, in two steps: the slice's ids, then
     those rows.
 
-    The children list's ids come from its index alone (child_village_name_idx holds every column
+    The children list's ids come from its index alone (child_village_sort_idx holds every column
     its filters and order need), so a deep page skips thousands of index entries instead of
     thousands of whole rows; then only the rows shown are read, by id. The second query keeps
     the list's filters, so a row that changed in between is left out, never shown wrongly."""
