@@ -173,9 +173,9 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["village", "exited_on"], name="child_village_active_idx"),
             # The children list (accounts.selectors.child_list): a village's active children come
-            # out in the list's order (by the name's pinyin), and a page's ids and the count, with the sex and status
-            # filters, are read from the index alone ("id" too, for PostgreSQL's index-only scans;
-            # SQLite has the rowid in every index anyway).
+            # out in the list's order (by the name's pinyin), and a page's ids and the count, with
+            # the sex and status filters, are read from the index alone ("id" too, for
+            # PostgreSQL's index-only scans; SQLite has the rowid in every index anyway).
             models.Index(
                 fields=["village", "exited_on", "name_sort", "sex", "open_statuses", "id"],
                 name="child_village_sort_idx",
