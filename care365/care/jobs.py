@@ -275,8 +275,8 @@ class Digest:
 
 def digest_build(user: User, today: date) -> Digest:
     """The user's due and overdue items (most overdue first), their open care tasks and
-    follow-ups of mandatory reports, and the wishes they claimed but have not delivered. Reads only what the user may see; an empty
-    digest is not worth sending (`is_empty`)."""
+    follow-ups of mandatory reports, and the wishes they claimed but have not delivered. Reads
+    only what the user may see; an empty digest is not worth sending (`is_empty`)."""
     items = due_for_user(user, today, within_days=DIGEST_AHEAD_DAYS)
     return Digest(
         user_id=getattr(user, "pk", 0) or 0,
