@@ -76,9 +76,11 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     "risk": {"include_below": EVERYONE},
     # County administrators only: a proposal's lines show their outcome and carer role.
     "pairing": {"outcome": EVERYONE, "role": EVERYONE},
-    # County administrators only: the log names a child by number, never by a field.
+    # County administrators only (who see every group): the log names each child, and a child
+    # is picked by name (its search goes through the access layer) or, from a link, by number.
     "access_log": {
         "child": EVERYONE,
+        "child_name": frozenset({FieldGroup.IDENTITY}),
         "username": EVERYONE,
         "purpose": EVERYONE,
         "outcome": EVERYONE,  # allowed or refused, on every row of the log
