@@ -97,7 +97,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
     # thousands of reads a week, and counting all of them (each checked against the county)
     # cost more than the page.
     page = CappedPaginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    child_of = (lambda e: e.object_id) if changes else (lambda e: e.child_id)
+
+    def child_of(entry: Any) -> int | None:
+        return int(entry.object_id) if changes else entry.child_id
+
     # Each row names its child (one query for the page), as the administrator sees names.
     names = child_names(user, [*map(child_of, page.object_list), filters.child])
     query = {k: str(v) for k, v in chosen.items()} | ({"log": log} if changes or lookups else {})
@@ -108,7 +111,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [(e, names.get(child_of(e), "")) for e in page.object_list],
+            "rows": [(e, names.get(child_of(e) or 0, "")) for e in page.object_list],
             "query": urlencode(query),
             "changes": changes,
             "lookups": lookups,

@@ -81,7 +81,7 @@ def test_a_link_by_number_still_filters_and_names_the_child(
     client.force_login(p.admin)
     page = client.get(
         reverse("accounts:access-log"),
-        {"child": p.child_b.pk, "username": "director_b"},
+        {"child": str(p.child_b.pk), "username": "director_b"},
         headers=EN,
     )
     assert {e.child_id for e in page.context["page"].object_list} == {p.child_b.pk}
