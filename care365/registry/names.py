@@ -14,6 +14,7 @@ looks a name up, not in the order of the characters' code points (which puts 严
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -64,6 +65,7 @@ SURNAME_READINGS: dict[str, tuple[str, ...]] = {
 SORT_KEY_LENGTH = 120  # Child.name_sort's max_length: far more than any name needs
 
 
+@lru_cache(maxsize=65536)  # seeding and the data migration meet the same names many times
 def sort_key(name: str) -> str:
     """The name's pinyin, each character's syllable with its tone (1-4, 5 for the neutral one),
     space-separated, lower case: "严明" is "yan2 ming2" and "任飞" "ren4 fei1", so names sort
