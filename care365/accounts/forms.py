@@ -45,8 +45,15 @@ class BreakGlassForm(forms.Form):
 
 class AccessLogFilterForm(forms.Form):
     username = forms.CharField(label=_("user name"), max_length=150, required=False)
+    # A child is picked by name; the number is the filter of a link to one child's entries
+    # (a notice, a child's page), kept in the form as a hidden field.
+    child_name = forms.CharField(label=_("child's name"), max_length=50, required=False)
     child = forms.IntegerField(
-        label=_("child number"), min_value=1, max_value=MAX_ID, required=False
+        label=_("child number"),
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        widget=forms.HiddenInput,
     )
     purpose = forms.ChoiceField(
         label=_("purpose"), choices=blank_choice(AccessPurpose.choices, _("any")), required=False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -16,8 +17,13 @@ from care365.accounts.access import (
     decides_transfers,
     managed_users_for_user,
 )
-from care365.accounts.lookups import day_starts, id_number_search, looks_like_id_number
-from care365.accounts.models import AccessLog, ApiToken, Role, User
+from care365.accounts.lookups import (
+    day_starts,
+    id_lookups_for_county,
+    id_number_search,
+    looks_like_id_number,
+)
+from care365.accounts.models import AccessLog, ApiToken, IdLookup, Role, User
 from care365.accounts.visibility import (
     FieldGroup,
     groups_for,
@@ -88,8 +94,8 @@ def child_filters_used(filters: ChildFilters) -> dict[str, str]:
 def child_list(
     user: User, filters: ChildFilters, *, today: date | None = None, route: str = ""
 ) -> QuerySet[Child]:
-    """The children a user may see, filtered, in a stable order (village, then name for roles
-    that see names).
+    """The children a user may see, filtered, in a stable order (village, then the name's pinyin
+    (Child.name_sort) for roles that see names).
 
     A filter or search on a field the user's role does not see is refused (ValidationError, one
     message per parameter: DESIGN.md "No oracles"); a search by ID number is throttled and
@@ -125,7 +131,7 @@ def child_list(
         # matched here, so the surname they are never shown cannot be searched for.
         rows = qs.filter(name__contains=q).values_list("pk", "name")
         qs = qs.filter(pk__in=[pk for pk, name in rows if name_matches(user, name, q)])
-    order: tuple[str, ...] = ("village__code", "name", "pk")
+    order: tuple[str, ...] = ("village__code", "name_sort", "pk")
     if not param_allowed(user, "children", "sort_name"):
         order = ("village__code", "pk")  # by name would tell the order of hidden surnames
     return qs.select_related("village").order_by(*order)
@@ -150,6 +156,24 @@ def carer_list(
     return qs.order_by("role", "name", "pk")
 
 
+def children_named(user: User, text: str) -> QuerySet[Child]:
+    """The children (active or not) the user may see whose name contains `text`, for roles that
+    see names (a search of the access log by a child's name); none for any other role."""
+    text = text.strip()
+    if not text or not param_allowed(user, "access_log", "child_name"):
+        return Child.objects.none()
+    return children_for_user(user).filter(name__contains=text)
+
+
+def child_names(user: User, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of these children, by id, for those of them the user may see by name (one
+    query): the access log's rows name each child to a county administrator."""
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted or FieldGroup.IDENTITY not in groups_for(user):
+        return {}
+    return dict(children_for_user(user).filter(pk__in=wanted).values_list("pk", "name"))
+
+
 def access_log_for_child(user: User, child: Child) -> QuerySet[AccessLog]:
     """Who read a child's record, newest first. Only county administrators may look; the child
     must already have been reached through the access layer (which logs this look too)."""
@@ -162,6 +186,7 @@ def access_log_for_child(user: User, child: Child) -> QuerySet[AccessLog]:
 class AccessLogFilters:
     username: str = ""
     child: int | None = None
+    child_name: str = ""  # a name, or part of one, of children the user may see
     purpose: str = ""
     since: date | None = None
     until: date | None = None
@@ -170,7 +195,8 @@ class AccessLogFilters:
 
 def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AccessLog]:
     """The access log of the administrator's county (reads of its children), filtered, newest
-    first. Only county administrators; lists ids, never children's names."""
+    first. Only county administrators; the rows carry children's ids, whose names the page
+    reads with `child_names`."""
     county = user.area if user.role == Role.COUNTY_ADMIN else None
     if county is None or county.level != Area.Level.COUNTY:
         return AccessLog.objects.none()
@@ -179,12 +205,29 @@ def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[Acc
         entries = entries.filter(user__username=filters.username)
     if filters.child is not None:
         entries = entries.filter(child_id=filters.child)
+    if filters.child_name:
+        entries = entries.filter(child__in=children_named(user, filters.child_name))
     if filters.purpose:
         entries = entries.filter(purpose=filters.purpose)
     if filters.outcome:
         entries = entries.filter(outcome=filters.outcome)
     entries = entries.filter(**day_starts(filters.since, filters.until))
     return entries.select_related("user").order_by("-at", "-pk")
+
+
+def id_lookups_for_county_filtered(user: User, filters: AccessLogFilters) -> QuerySet[IdLookup]:
+    """The look-ups by ID number of the administrator's county (`lookups.id_lookups_for_county`)
+    with the access log's filters, a child's name among them."""
+    entries = id_lookups_for_county(
+        user,
+        username=filters.username,
+        child=filters.child,
+        since=filters.since,
+        until=filters.until,
+    )
+    if filters.child_name:
+        entries = entries.filter(child__in=children_named(user, filters.child_name))
+    return entries
 
 
 def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEvent]:
@@ -206,6 +249,9 @@ def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEve
         events = events.filter(actor__username=filters.username)
     if filters.child is not None:
         events = events.filter(object_id=filters.child)
+    if filters.child_name:
+        named = children_named(user, filters.child_name).filter(pk=OuterRef("object_id"))
+        events = events.filter(Exists(named))
     if filters.purpose:
         events = events.filter(action=filters.purpose)
     events = events.filter(**day_starts(filters.since, filters.until))
@@ -254,7 +300,7 @@ def rows_by_id(qs: QuerySet[M], page: QuerySet[M]) -> list[M]:
     """The rows of `page`, a slice of `qs` not yet read, in two steps: the slice's ids, then
     those rows.
 
-    The children list's ids come from its index alone (child_village_name_idx holds every column
+    The children list's ids come from its index alone (child_village_sort_idx holds every column
     its filters and order need), so a deep page skips thousands of index entries instead of
     thousands of whole rows; then only the rows shown are read, by id. The second query keeps
     the list's filters, so a row that changed in between is left out, never shown wrongly.

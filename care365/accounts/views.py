@@ -22,12 +22,13 @@ from care365.accounts.access import (
     reads_access_log,
 )
 from care365.accounts.http import account
-from care365.accounts.lookups import id_lookups_for_county
 from care365.accounts.paginators import CappedPaginator
 from care365.accounts.selectors import (
     AccessLogFilters,
     access_log_for_county,
     audit_for_county,
+    child_names,
+    id_lookups_for_county_filtered,
 )
 from care365.accounts.services import access_grant_open
 from care365.core import forms as core_forms
@@ -87,13 +88,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     entries: QuerySet[Any]
     if lookups:
         # Look-ups by ID number, found or not (a look-up that found nobody names no child).
-        entries = id_lookups_for_county(
-            user,
-            username=filters.username,
-            child=filters.child,
-            since=filters.since,
-            until=filters.until,
-        )
+        entries = id_lookups_for_county_filtered(user, filters)
     elif changes:
         entries = audit_for_county(user, filters)
     else:
@@ -102,15 +97,30 @@ def access_log(request: HttpRequest) -> HttpResponse:
     # thousands of reads a week, and counting all of them (each checked against the county)
     # cost more than the page.
     page = CappedPaginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+    def child_of(entry: Any) -> int | None:
+        return int(entry.object_id) if changes else entry.child_id
+
+    # Each row names its child (one query for the page), as the administrator sees names.
+    names = child_names(user, [*map(child_of, page.object_list), filters.child])
     query = {k: str(v) for k, v in chosen.items()} | ({"log": log} if changes or lookups else {})
+    unpicked = {k: v for k, v in query.items() if k != "child"}
     return render(
         request,
         "accounts/access_log.html",
         {
             "form": form,
             "page": page,
+            "rows": [(e, names.get(child_of(e) or 0, "")) for e in page.object_list],
             "query": urlencode(query),
             "changes": changes,
             "lookups": lookups,
+            # A link's filter by one child: named, with a way back to every child's entries.
+            "picked": (
+                {"id": filters.child, "name": names.get(filters.child, "")}
+                if filters.child is not None
+                else None
+            ),
+            "unpicked_query": urlencode(unpicked),
         },
     )

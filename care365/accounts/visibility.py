@@ -76,9 +76,11 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     "risk": {"include_below": EVERYONE},
     # County administrators only: a proposal's lines show their outcome and carer role.
     "pairing": {"outcome": EVERYONE, "role": EVERYONE},
-    # County administrators only: the log names a child by number, never by a field.
+    # County administrators only (who see every group): the log names each child, and a child
+    # is picked by name (its search goes through the access layer) or, from a link, by number.
     "access_log": {
         "child": EVERYONE,
+        "child_name": frozenset({FieldGroup.IDENTITY}),
         "username": EVERYONE,
         "purpose": EVERYONE,
         "outcome": EVERYONE,  # allowed or refused, on every row of the log
@@ -260,8 +262,27 @@ def child_view(
     return view
 
 
-def child_row(child: Child, user: User, *, today: date | None = None) -> dict[str, Any]:
-    """One line of a children list: the least a list needs, within what the role may see."""
+@dataclass(frozen=True)
+class TeamMember:
+    """One carer of a child's team as a list shows it: their role and name."""
+
+    role: str
+    name: str
+
+
+def child_row(
+    child: Child,
+    user: User,
+    *,
+    today: date | None = None,
+    team: Iterable[TeamMember] | None = None,
+) -> dict[str, Any]:
+    """One line of a children list: the least a list needs, within what the role may see.
+
+    The kinds of the child's open statuses (read from the row's copy, Child.open_statuses) for
+    the roles that see statuses. `team`, the child's carers now (pairing.selectors.teams_of,
+    read once for a page), is shown to whoever sees the child, as the child's page shows it
+    (DESIGN.md); a list that does not read it passes None and gets no team."""
     today = today or timezone.localdate()
     groups = groups_for(user)
     row: dict[str, Any] = {
@@ -275,4 +296,8 @@ def child_row(child: Child, user: User, *, today: date | None = None) -> dict[st
         row["sex"] = child.sex
     elif FieldGroup.VOLUNTEER_CARD in groups:
         row["name"] = given_name(child.name)
+    if FieldGroup.STATUS in groups:
+        row["statuses"] = [kind.value for kind in child.open_status_kinds]
+    if team is not None and groups:
+        row["team"] = list(team)
     return row

@@ -37,7 +37,8 @@ from care365.care.selectors import DueItem, due_for_user, wishes_claimed_by
 from care365.care.services.risk import risk_children, risk_scores_write
 from care365.core.jobs import PeriodicJob
 from care365.core.models import Notice
-from care365.protection.models import Notification
+from care365.protection.models import FollowUpTask, Notification
+from care365.protection.selectors import follow_ups_for_user
 from care365.protection.services import notification_queue
 
 BATCH = 1000
@@ -78,11 +79,19 @@ class Digest:
     upcoming: list[DueItem] = field(default_factory=list)  # due within DIGEST_AHEAD_DAYS
     tasks: list[CareTask] = field(default_factory=list)  # open referral and self-harm tasks
     wishes_to_deliver: list[Wish] = field(default_factory=list)  # claimed, not yet delivered
+    # Open follow-ups of mandatory reports (protection): tasks of the user's too, counted with
+    # the care tasks.
+    follow_ups: list[FollowUpTask] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not (
-            self.overdue or self.due_today or self.upcoming or self.tasks or self.wishes_to_deliver
+            self.overdue
+            or self.due_today
+            or self.upcoming
+            or self.tasks
+            or self.follow_ups
+            or self.wishes_to_deliver
         )
 
     @property
@@ -91,15 +100,15 @@ class Digest:
             "overdue": len(self.overdue),
             "due_today": len(self.due_today),
             "upcoming": len(self.upcoming),
-            "tasks": len(self.tasks),
+            "tasks": len(self.tasks) + len(self.follow_ups),
             "wishes_to_deliver": len(self.wishes_to_deliver),
         }
 
 
 def digest_build(user: User, today: date) -> Digest:
-    """The user's due and overdue items (most overdue first), their open care tasks and the
-    wishes they claimed but have not delivered. Reads only what the user may see; an empty
-    digest is not worth sending (`is_empty`)."""
+    """The user's due and overdue items (most overdue first), their open care tasks and
+    follow-ups of mandatory reports, and the wishes they claimed but have not delivered. Reads
+    only what the user may see; an empty digest is not worth sending (`is_empty`)."""
     items = due_for_user(user, today, within_days=DIGEST_AHEAD_DAYS)
     return Digest(
         user_id=getattr(user, "pk", 0) or 0,
@@ -109,6 +118,7 @@ def digest_build(user: User, today: date) -> Digest:
         upcoming=[i for i in items if i.days_overdue < 0],
         tasks=list(care_tasks_for_user(user)),
         wishes_to_deliver=list(wishes_claimed_by(user).filter(state=Wish.State.CLAIMED)),
+        follow_ups=list(follow_ups_for_user(user)),
     )
 
 
@@ -134,6 +144,7 @@ def _mail(digest: Digest) -> tuple[str, str]:
             "due_today": digest.due_today[:MAX_LINES],
             "upcoming": digest.upcoming[:MAX_LINES],
             "tasks": digest.tasks[:MAX_LINES],
+            "follow_ups": digest.follow_ups[:MAX_LINES],
             "wishes": digest.wishes_to_deliver[:MAX_LINES],
             "link": link,
         }

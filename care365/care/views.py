@@ -40,6 +40,7 @@ from care365.care.models import PlanKind, Wish
 from care365.care.selectors import pages as care_selectors
 from care365.care.services import CareStateError
 from care365.core import forms as core_forms
+from care365.protection import selectors as protection_selectors
 from care365.registry.models import Child
 
 WISH_ACTIONS = ("claim", "release", "deliver", "confirm", "withdraw")
@@ -560,6 +561,7 @@ def home_care(user: User) -> dict[str, Any]:
     (supervisors and administrators)."""
     today = timezone.localdate()
     items = selectors.due_for_user(user, today, within_days=HOME_AHEAD_DAYS)
+    follow_ups = protection_selectors.follow_ups_for_user(user)
     care: dict[str, Any] = {
         "due": [
             _due_row(user, item) for item in selectors.due_for_display(user, items[:HOME_ROWS])
@@ -567,6 +569,12 @@ def home_care(user: User) -> dict[str, Any]:
         "due_total": len(items),
         "overdue": sum(1 for item in items if item.days_overdue > 0),
         "tasks": list(access.care_tasks_for_user(user)[:10]),
+        # The follow-ups of mandatory reports (protection) are the user's tasks too: listed
+        # with the care tasks, and counted with them.
+        "follow_ups": [
+            {"task": task, "child": child_row(task.child, user)} for task in follow_ups[:10]
+        ],
+        "task_count": access.care_tasks_for_user(user).count() + follow_ups.count(),
         "exams": access.sees_exam_list(user),
         "sessions": access.records_health_sessions(user),
         "keeper": access.keeps_care_records(user),

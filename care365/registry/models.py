@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
 from care365.core.fields import EncryptedTextField, PhoneHashField
+from care365.registry import names
 
 
 class Sex(models.TextChoices):
@@ -106,6 +107,9 @@ class Child(models.Model):
     KEYED_HASHES: ClassVar[dict[str, str]] = {"id_number_hash": "id_number"}
 
     name = models.CharField(_("name"), max_length=50)
+    # The name's pinyin (registry.names.sort_key), which lists sort by: kept by the registry's
+    # services whenever they write the name, and by seeding's bulk writer.
+    name_sort = models.CharField(max_length=names.SORT_KEY_LENGTH, blank=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     ethnicity = models.CharField(
@@ -169,12 +173,12 @@ class Child(models.Model):
         indexes = [
             models.Index(fields=["village", "exited_on"], name="child_village_active_idx"),
             # The children list (accounts.selectors.child_list): a village's active children come
-            # out in the list's order, and a page's ids and the count, with the sex and status
-            # filters, are read from the index alone ("id" too, for PostgreSQL's index-only scans;
-            # SQLite has the rowid in every index anyway).
+            # out in the list's order (by the name's pinyin), and a page's ids and the count, with
+            # the sex and status filters, are read from the index alone ("id" too, for
+            # PostgreSQL's index-only scans; SQLite has the rowid in every index anyway).
             models.Index(
-                fields=["village", "exited_on", "name", "sex", "open_statuses", "id"],
-                name="child_village_name_idx",
+                fields=["village", "exited_on", "name_sort", "sex", "open_statuses", "id"],
+                name="child_village_sort_idx",
             ),
             models.Index(fields=["name", "birth_date"], name="child_name_birth_idx"),
             models.Index(fields=["birth_date"], name="child_birth_idx"),

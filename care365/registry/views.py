@@ -108,6 +108,7 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
     paginator = CappedPaginator(children, settings.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = form.query()
+    teams = pairing_selectors.teams_of(page.object_list)  # one query for the page
     return render(
         request,
         "registry/list.html",
@@ -115,7 +116,7 @@ def child_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "q": q,
             "page": page,
-            "rows": [child_row(c, user) for c in page.object_list],
+            "rows": [child_row(c, user, team=teams[c.pk]) for c in page.object_list],
             "query": urlencode(query),
             "can_register": keeps_registry(user),
             "can_break_glass": needs_break_glass(user),

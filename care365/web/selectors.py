@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from care365.accounts.access import carers_for_user, children_for_user
 from care365.accounts.models import User
@@ -76,15 +76,28 @@ def overview(user: User) -> Overview:
     elif area.level == Area.Level.TOWNSHIP:
         villages = list(Area.objects.filter(parent=area).order_by("code"))
         result.by_area = area_counts(user, villages, level=Area.Level.VILLAGE)
-    roles = dict(
-        carers_for_user(user)
-        .filter(active=True)
-        .values_list("role")
-        .annotate(n=Count("id"))
-        .values_list("role", "n")
-    )
-    result.carers_by_role = [
-        Figure(r.value, str(r.label), roles.get(r.value, 0)) for r in CarerRole
-    ]
+    result.carers_by_role = carer_counts(user, area)
     result.open_duplicates = open_duplicates(user).count()
     return result
+
+
+def carer_counts(user: User, area: Area) -> list[Figure]:
+    """Active carers per role: the county's for a county, a township's (of an organisation in
+    the township, or serving an area in it: as the carers list's area filter finds them) for a
+    township. Each figure carries the area its count is of, for the link to the list."""
+    carers = carers_for_user(user).filter(active=True)
+    if area.level != Area.Level.COUNTY:
+        carers = carers.filter(
+            Q(organisation__area__code__startswith=area.code)
+            | Q(service_areas__code__startswith=area.code)
+        )
+    roles = dict(
+        carers.order_by()
+        .values_list("role")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("role", "n")
+    )
+    area_id = None if area.level == Area.Level.COUNTY else area.pk
+    return [
+        Figure(r.value, str(r.label), roles.get(r.value, 0), area_id=area_id) for r in CarerRole
+    ]

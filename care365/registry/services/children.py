@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
-from care365.registry import idnumber
+from care365.registry import idnumber, names
 from care365.registry.hooks import child_changed
 from care365.registry.models import (
     Child,
@@ -152,6 +152,7 @@ def child_register(*, actor: AbstractBaseUser, data: ChildInput) -> Child:
     values["name"] = _name(values.get("name"), "name", required=True)
     number = _validate_id_number(values)
     child = Child(**values)
+    child.name_sort = names.sort_key(child.name)
     child.id_number = number or ""
     child.id_number_hash = crypto.lookup_hash(number) if number else None
     _validate_child(child)
@@ -197,6 +198,8 @@ def child_update(
         if getattr(child, name if name != "village" else "village") != value:
             changed.append(name)
             setattr(child, name, value)
+    if "name" in changed:
+        child.name_sort = names.sort_key(child.name)
     if {"id_number", "birth_date", "sex"} & set(changed):
         check = {"id_number": child.id_number, "birth_date": child.birth_date, "sex": child.sex}
         number = _validate_id_number(check, exclude_pk=child.pk)

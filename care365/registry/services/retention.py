@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from care365.areas.models import Area
 from care365.core.audit import audit
+from care365.registry import names
 from care365.registry.models import Child, Consent, DuplicateFlag, Guardian, Parent, RetentionPolicy
 from care365.registry.services.common import _birthday
 
@@ -39,6 +40,7 @@ def child_anonymise(
         return child
     Child.objects.filter(pk=child.pk).update(
         name=ANONYMOUS_NAME,
+        name_sort=names.sort_key(ANONYMOUS_NAME),
         birth_date=child.birth_date.replace(month=7, day=1),
         id_number="",
         id_number_hash=None,

@@ -7,7 +7,7 @@ import factory
 
 from care365.areas.tests.factories import VillageFactory
 from care365.core import crypto
-from care365.registry import idnumber, services
+from care365.registry import idnumber, names, services
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -55,6 +55,7 @@ class ChildFactory(factory.django.DjangoModelFactory[Child]):
     def _create(cls, model_class: type[Child], *args: Any, **kwargs: Any) -> Child:
         number = kwargs.get("id_number") or ""
         kwargs.setdefault("id_number_hash", crypto.lookup_hash(number) if number else None)
+        kwargs.setdefault("name_sort", names.sort_key(kwargs.get("name") or ""))
         return super()._create(model_class, *args, **kwargs)  # type: ignore[no-any-return]
 
 

@@ -2,8 +2,9 @@
 
 Both write the same rows the models and the registry's services would: the ID number encrypted
 and its keyed hash beside it, address and phones encrypted (the entrusted carer's phone with its
-keyed hash), and the copy of the kinds of the child's open statuses (Child.open_statuses) set with
-the row, since every generated status is open. On PostgreSQL the rows bypass the ORM, so this
+keyed hash), the name's pinyin sort key (Child.name_sort), and the copy of the kinds of the
+child's open statuses (Child.open_statuses) set with the row, since every generated status is
+open. On PostgreSQL the rows bypass the ORM, so this
 module encrypts and hashes them itself with care365.core.crypto, and takes child ids from the
 table's own sequence so statuses, parents and entrusted carers can point at them in the same
 chunk.
@@ -19,6 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from care365.core import crypto
+from care365.registry import names
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -33,6 +35,7 @@ from care365.seeding.seed.children import ChildRow
 CHILD_COLUMNS = (
     "id",
     "name",
+    "name_sort",
     "sex",
     "birth_date",
     "ethnicity",
@@ -136,7 +139,7 @@ def _postgres_write(rows: list[ChildRow], village_ids: Sequence[int], *, now: da
         CHILD_COLUMNS,
         (
             (
-                pk, row.name, row.sex, row.birth_date, row.ethnicity,
+                pk, row.name, names.sort_key(row.name), row.sex, row.birth_date, row.ethnicity,
                 crypto.encrypt(row.id_number), crypto.lookup_hash(row.id_number), row.hukou,
                 village_ids[row.village], _encrypt(row.address), row.school, row.grade,
                 row.boarding, row.health_notes, row.disability_notes, json.dumps(row.interests),
@@ -187,6 +190,7 @@ def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:
         [
             Child(
                 name=row.name,
+                name_sort=names.sort_key(row.name),
                 sex=row.sex,
                 birth_date=row.birth_date,
                 ethnicity=row.ethnicity,

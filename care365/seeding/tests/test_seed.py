@@ -17,7 +17,7 @@ from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole, Organisation
 from care365.core import crypto
 from care365.core.models import AuditEvent
-from care365.registry import idnumber
+from care365.registry import idnumber, names
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -270,3 +270,12 @@ def test_every_seeded_skill_has_a_label() -> None:
 
     seeded = {skill for pool in SKILLS.values() for skill in pool}
     assert seeded - set(Skill.values) == set()
+
+
+@pytest.mark.django_db
+def test_every_seeded_child_carries_the_pinyin_of_its_name() -> None:
+    """Seeding writes Child.name_sort with the row, as the registry's services keep it."""
+    quiet_seed("--children", "200", "--seed", "5")
+    rows = list(Child.objects.values_list("name", "name_sort"))
+    assert len(rows) >= 200
+    assert all(key == names.sort_key(name) and key for name, key in rows)
