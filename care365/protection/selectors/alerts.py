@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.models import Role, User
@@ -331,7 +332,7 @@ def safety_card(alert: Alert, *, today: date | None = None) -> SafetyCard:
 
 # What a follow-up task asks of whom (a mandatory report opens one for the child's village
 # director and one for the township supervisor).
-FOLLOW_UP_WHAT = {
+FOLLOW_UP_WHAT: dict[str, Promise] = {
     Role.DIRECTOR: _(
         "Visit the child and the entrusted carer after the report, see that the child is safe "
         "and cared for, and record the visit."
@@ -370,7 +371,7 @@ def follow_up_rows(user: User, tasks: list[FollowUpTask]) -> list[FollowUpRow]:
             role=str(Role(t.role).label) if t.role in Role.values else t.role,
             assigned=t.assignee is not None,
             name=t.assignee.personal_name if t.assignee is not None else "",
-            what=str(FOLLOW_UP_WHAT.get(t.role, "")),
+            what=str(FOLLOW_UP_WHAT[t.role]) if t.role in FOLLOW_UP_WHAT else "",
         )
         for t in tasks
     ]
