@@ -73,6 +73,33 @@ class User(AbstractUser):
             ),
         ]
 
+    @property
+    def personal_name(self) -> str:
+        """The person's name: the name on their carer record, else their own name (family name
+        first when it is written in Chinese); "" when Care365 has none."""
+        if self.carer_id is not None and self.carer is not None and self.carer.name:
+            return self.carer.name
+        family, given = self.last_name.strip(), self.first_name.strip()
+        if (family + given).isascii():
+            return f"{given} {family}".strip()
+        return family + given
+
+    @property
+    def display_name(self) -> str:
+        """How pages name the person: `personal_name`, else their role and area ("township
+        supervisor (鹤溪街道)"). Never the username: that is a sign-in, not a name. Lists load
+        `carer` and `area` with the user."""
+        if name := self.personal_name:
+            return name
+        if self.role and self.area_id is not None and self.area is not None:
+            return _("%(role)s (%(area)s)") % {
+                "role": self.get_role_display(),
+                "area": self.area.name,
+            }
+        if self.role:
+            return str(self.get_role_display())
+        return self.username
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 

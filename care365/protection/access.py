@@ -13,7 +13,7 @@ Who sees an alert:
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from care365.accounts.access import access_log_write, child_visible, children_for_user
 from care365.accounts.models import AccessPurpose, Role, User
@@ -26,6 +26,11 @@ from care365.protection.models import (
     State,
 )
 from care365.registry.models import Child
+
+# An alert not yet resolved (the board's, the navigation's count, the child's page): its
+# `resolved_at` is null exactly then (a constraint holds it), which the partial index
+# `alert_open_idx` reads, so the few open alerts are found without reading the resolved ones.
+OPEN = Q(resolved_at__isnull=True)
 
 # Roles whose job includes a child's safety record.
 ALERT_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE})
@@ -61,15 +66,19 @@ def _county_admin_of(user: User, county_id: int) -> bool:
 
 
 def alerts_for_user(user: User) -> QuerySet[Alert]:
-    """Every alert (open and resolved) the user may see; none by default."""
+    """Every alert (open and resolved) the user may see; none by default.
+
+    Each condition is asked of each alert (correlated EXISTS, by primary key and index), never
+    by listing the user's children or notifications first: a county administrator's scope is
+    the whole county, and the open alerts (`OPEN`, indexed) are a handful."""
     account = active_account(user)
     if account is None:
         return Alert.objects.none()
     visible = Q(raised_by=account) | Q(
-        pk__in=Notification.objects.filter(recipient=account).values("alert_id")
+        Exists(Notification.objects.filter(alert_id=OuterRef("pk"), recipient=account))
     )
     if account.role in ALERT_ROLES:
-        visible |= Q(child__in=children_for_user(account))
+        visible |= Q(Exists(children_for_user(account).filter(pk=OuterRef("child_id"))))
     if account.role == Role.COUNTY_ADMIN and account.area_id is not None:
         visible |= Q(county_id=account.area_id, child__isnull=True)
     return Alert.objects.filter(visible)
@@ -101,6 +110,9 @@ def alert_get_for_user(
             "village__parent",
             "assigned_officer",
             "assigned_officer__organisation",
+            "raised_by",
+            "raised_by__carer",
+            "raised_by__area",
         )
         .filter(pk=pk)
         .first()

@@ -45,6 +45,7 @@ from care365.protection.schemas import (
     SmsOut,
 )
 from care365.protection.selectors import (
+    AlertRow,
     AlertTimeline,
     SafetyCard,
     TimelineEvent,
@@ -77,11 +78,14 @@ def _area(area: Area | None) -> dict[str, Any] | None:
     return None if area is None else {"id": area.pk, "name": area.name}
 
 
-def _row(alert: Alert) -> dict[str, Any]:
+def _row(row: AlertRow) -> dict[str, Any]:
+    alert = row.alert
     village = alert.village
+    officer = alert.assigned_officer
     return {
         "id": alert.pk,
         "child": alert.child_id,
+        "child_name": row.child.get("name") if row.child is not None else None,
         "kind": alert.kind,
         "source": alert.source,
         "state": alert.state,
@@ -93,6 +97,12 @@ def _row(alert: Alert) -> dict[str, Any]:
         "acknowledged_at": alert.acknowledged_at,
         "sender": alert.sender_masked,
         "requests": alert.request_count,
+        "assigned_officer": (
+            None
+            if officer is None
+            else {"id": officer.pk, "role": officer.role, "name": officer.name}
+        ),
+        "answered_by": row.answered_by or None,
     }
 
 
@@ -147,18 +157,12 @@ def _render(user: User, alert: Alert, *, as_written: bool = False) -> dict[str, 
     the request has just raised (its record is what the service wrote, not read back)."""
     written = alert.written if as_written else None
     timeline: AlertTimeline = selectors.alert_timeline(user, alert, written=written)
-    officer = alert.assigned_officer
     responder = access.can_respond(user, alert, written=written)
     return {
-        **_row(alert),
+        **_row(selectors.alert_rows(user, [alert])[0]),
         "note": alert.note,
         "mandatory_report": alert.is_mandatory_report,
         "raised_by": _user(selectors.alert_reporter_for_user(user, alert)),
-        "assigned_officer": (
-            None
-            if officer is None
-            else {"id": officer.pk, "role": officer.role, "name": officer.name}
-        ),
         "on_the_way_at": alert.on_the_way_at,
         "with_child_at": alert.with_child_at,
         "resolved_at": alert.resolved_at,
@@ -218,8 +222,8 @@ def alert_list(request: HttpRequest, filters: Query[AlertQuery]) -> dict[str, An
             return {"items": [], "count": 0}
     alerts = selectors.alerts_open_for_user(user, area=area)
     count = alerts.count()
-    page = alerts[filters.offset : filters.offset + filters.limit]
-    return {"items": [_row(alert) for alert in page], "count": count}
+    page = list(alerts[filters.offset : filters.offset + filters.limit])
+    return {"items": [_row(row) for row in selectors.alert_rows(user, page)], "count": count}
 
 
 @router.get(

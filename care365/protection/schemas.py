@@ -61,6 +61,10 @@ class AlertAreaOut(Schema):
 class AlertRowOut(Schema):
     id: int
     child: int | None = Field(description="The child's id; null for an SMS from an unknown number.")
+    child_name: str | None = Field(
+        description="The child's name as your role sees it (a volunteer: the given name only); "
+        "null when your role sees no name, or for an SMS from an unknown number."
+    )
     kind: str
     source: str = Field(description="web, api, help_link or sms")
     state: str = Field(description="open, acknowledged, on_the_way, with_child or resolved")
@@ -74,6 +78,11 @@ class AlertRowOut(Schema):
     requests: int = Field(
         description="How many times help was asked: the request that raised the alert and every "
         "repeat folded into it (presses of the help button, messages)."
+    )
+    assigned_officer: CarerBrief | None = Field(description="The child's officer when raised.")
+    answered_by: str | None = Field(
+        description="Who has it: the person who answered it last (acknowledged, on the way, with "
+        "the child), by name; null while nobody has answered."
     )
 
 
@@ -141,7 +150,6 @@ class AlertOut(AlertRowOut):
         description="Null when raised from outside (help link, SMS), and for a mandatory report "
         "unless you are a county administrator (or the reporter)."
     )
-    assigned_officer: CarerBrief | None = Field(description="The child's officer when raised.")
     on_the_way_at: datetime | None
     with_child_at: datetime | None
     resolved_at: datetime | None

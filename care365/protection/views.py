@@ -134,20 +134,19 @@ def alert_board(request: HttpRequest) -> HttpResponse:
     user = account(request)
     if not access.sees_alert_board(user):
         raise PermissionDenied
-    alerts = list(selectors.alerts_open_for_user(user).select_related("village", "child")[:200])
+    alerts = list(selectors.alerts_open_for_user(user)[:200])
+    resolved = list(
+        selectors.alerts_resolved_for_user(user, since=timezone.now() - RECENTLY_RESOLVED)[:50]
+    )
     return render(
         request,
         "protection/board.html",
         {
-            "alerts": alerts,
+            "alerts": selectors.alert_rows(user, alerts),
             "sweeper_healthy": selectors.sweeper_healthy(),
             "sweeper_last_seen": selectors.sweeper_last_seen(),
-            "tasks": list(selectors.follow_ups_for_user(user)[:50]),
-            "resolved": list(
-                selectors.alerts_resolved_for_user(user, since=timezone.now() - RECENTLY_RESOLVED)[
-                    :50
-                ]
-            ),
+            "tasks": selectors.follow_up_rows(user, list(selectors.follow_ups_for_user(user)[:50])),
+            "resolved": selectors.alert_rows(user, resolved),
         },
     )
 

@@ -51,6 +51,7 @@ from care365.pairing import access
 from care365.pairing import forms as pairing_forms
 from care365.pairing import selectors as pairing_selectors
 from care365.protection import forms as protection_forms
+from care365.protection import selectors as protection_selectors
 from care365.protection.access import may_raise_alert
 from care365.registry import forms, idnumber, services
 from care365.registry.models import Child, ConsentPurpose, DuplicateFlag, ParentRole
@@ -183,6 +184,7 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["open_kinds"] = open_kinds
         context["return_form"] = forms.ParentReturnForm(prefix="ret", auto_id="id_ret_%s")
     context["team"] = pairing_selectors.child_team(child)
+    context["open_alerts"] = protection_selectors.child_open_alerts(user, child)
     if may_raise_alert(user, child) and child.is_active:
         context["alert_form"] = protection_forms.AlertRaiseForm(prefix="alert")
     if keeps_registry(user):

@@ -4,20 +4,30 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
-from care365.accounts.models import REGISTRY_ROLES, Role
-
-ALERT_BOARD_ROLES = frozenset({*REGISTRY_ROLES, Role.POLICE})
+from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.protection.access import sees_alert_board
+from care365.protection.selectors import alerts_open_count_for_user
 
 
 def care365(request: HttpRequest) -> dict[str, Any]:
-    """What the base layout needs on every page: the demo ribbon and the navigation."""
+    """What the base layout needs on every page: the demo ribbon and the navigation, whose
+    Alerts item carries the count of open alerts the user may see (one COUNT, made only when a
+    page renders the navigation)."""
     user = getattr(request, "user", None)
-    role = getattr(user, "role", "") if user is not None and user.is_authenticated else ""
+    account = user if isinstance(user, User) and user.is_authenticated else None
+    role = account.role if account is not None else ""
+    board = account is not None and sees_alert_board(account)
     return {
         "DEMO": settings.DEMO,
         "nav_registry": role in REGISTRY_ROLES,
         "nav_pairing": role == Role.COUNTY_ADMIN,
-        "nav_alerts": role in ALERT_BOARD_ROLES,
-        "nav_signed_in": bool(user is not None and user.is_authenticated),
+        "nav_alerts": board,
+        "nav_alerts_open": (
+            SimpleLazyObject(lambda: alerts_open_count_for_user(account))
+            if account is not None and board
+            else 0
+        ),
+        "nav_signed_in": account is not None,
     }

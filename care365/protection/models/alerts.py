@@ -365,6 +365,12 @@ class Alert(models.Model):
                 condition=models.Q(child__isnull=False) | models.Q(source="sms"),
                 name="alert_without_child_only_from_sms",
             ),
+            # With the constraint above: resolved exactly when `resolved_at` is set (the open
+            # alerts' index reads `resolved_at`).
+            models.CheckConstraint(
+                condition=models.Q(state=policy.RESOLVED) | models.Q(resolved_at__isnull=True),
+                name="alert_open_has_no_resolved_at",
+            ),
         ]
         indexes = [
             # The deadline rows the sweeper claims from: only open alerts have one.
@@ -375,6 +381,13 @@ class Alert(models.Model):
             ),
             models.Index(fields=["county", "state"], name="alert_county_state_idx"),
             models.Index(fields=["child", "raised_at"], name="alert_child_idx"),
+            # The open alerts (the board, the navigation's count on every page, a child's page),
+            # a handful among years of resolved ones: `resolved_at` is null exactly while open.
+            models.Index(
+                fields=["raised_at"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="alert_open_idx",
+            ),
         ]
 
     # Set by the service that has just created the alert, in this process: every step and

@@ -92,7 +92,7 @@ def test_board_lists_open_alerts_and_warns_without_a_worker(
     )
     client.force_login(paired.supervisor_a)
     board = client.get(reverse("protection:alert-board"))
-    assert [a.child_id for a in board.context["alerts"]] == [paired.child_a.pk]
+    assert [r.alert.child_id for r in board.context["alerts"]] == [paired.child_a.pk]
     assert board.context["sweeper_healthy"] is False
     client.force_login(paired.director_b)
     assert client.get(reverse("protection:alert-board")).context["alerts"] == []

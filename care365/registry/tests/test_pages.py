@@ -404,8 +404,8 @@ def test_list_query_count_is_fixed(client: Client, personas: Personas) -> None:
         )
     many = _list_queries(client)
     # session, user, user's area, villages in scope, emergency accesses, count, the page's ids,
-    # its rows, their teams, area choices
-    assert few == many == 10
+    # its rows, their teams, area choices, and the navigation's count of open alerts
+    assert few == many == 11
 
 
 # Writes ---------------------------------------------------------------------------------------

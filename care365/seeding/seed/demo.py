@@ -26,6 +26,14 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("volunteer", Role.VOLUNTEER, "志愿者"),
 )
 
+# The names of the logins that have no carer record (family name, given name): pages name people,
+# never their usernames. The carers' logins are named by their carer records.
+DEMO_NAMES: dict[str, tuple[str, str]] = {
+    "admin": ("吴", "建华"),
+    "supervisor": ("蓝", "晓燕"),
+    "director": ("雷", "秀芳"),
+}
+
 
 @dataclass(frozen=True)
 class DemoLogin:
@@ -154,6 +162,7 @@ def _login_ensure(
 ) -> User:
     user = User.objects.filter(username=username).first() or User(username=username)
     user.role, user.area, user.carer = role, area, carer
+    user.last_name, user.first_name = DEMO_NAMES.get(username, ("", ""))
     user.is_staff = user.is_superuser = role == Role.COUNTY_ADMIN
     user.is_active = True
     user.set_password(settings.DEMO_PASSWORD)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from care365.accounts.access import decides_transfers, home_kind
 from care365.accounts.http import account
+from care365.accounts.models import User
 from care365.accounts.selectors import (
     ChildFilters,
     carer_of_user,
@@ -20,7 +23,21 @@ from care365.accounts.selectors import (
 from care365.accounts.visibility import child_row
 from care365.care.views import home_care
 from care365.core.notices import notices_mark_read, notices_unread
+from care365.protection import selectors as protection_selectors
+from care365.protection.access import sees_alert_board
 from care365.web import selectors
+
+# Open alerts listed first on every home (the board has them all).
+HOME_ALERTS = 10
+
+
+def _open_alerts(user: User) -> dict[str, Any]:
+    """The user's open alerts, newest first, for the top of their home."""
+    alerts = list(protection_selectors.alerts_open_for_user(user)[:HOME_ALERTS])
+    return {
+        "open_alerts": protection_selectors.alert_rows(user, alerts),
+        "alert_board": sees_alert_board(user),
+    }
 
 
 @login_required
@@ -37,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "area": user.area,
                 "notices": notices,
                 "care": home_care(user),
+                **_open_alerts(user),
                 "transfers_open": (
                     transfer_requests_for_county(user).count() if decides_transfers(user) else None
                 ),
@@ -53,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "notices": notices,
                 "by_status": selectors.status_counts(user),
                 "care": home_care(user),
+                **_open_alerts(user),
                 "rows": [child_row(c, user) for c in children],
                 "duplicates": [
                     {
@@ -75,6 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "rows": [child_row(c, user) for c in children],
                 "notices": notices,
                 "care": home_care(user),
+                **_open_alerts(user),
             },
         )
     return render(request, "web/home_none.html", {"notices": notices})
