@@ -191,6 +191,7 @@ def access_grant_open(*, user: User, id_number: str, reason: str) -> AccessGrant
                 "minutes": settings.BREAK_GLASS_MINUTES,
             },
         )
+    user.__dict__.pop("_granted_child_ids", None)  # the access layer's per-request copy
     return grant
 
 
