@@ -191,7 +191,8 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
 
 
 # The page's title and visible text, the elements that stick out of the window when the page
-# is wider than it, and the table cells, labels and badges squeezed to a character or two a line.
+# is wider than it, the table cells, labels and badges squeezed to a character or two a line,
+# and the rows of phone cards with a label beside nothing.
 LOOK = """() => {
   const width = window.innerWidth;
   const name = (el) => {
@@ -204,7 +205,7 @@ LOOK = """() => {
       : "";
     return `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${cls}${within}`;
   };
-  const look = {title: document.title, text: "", wide: null, squeezed: []};
+  const look = {title: document.title, text: "", wide: null, squeezed: [], empty: []};
   if (document.documentElement.lang.startsWith("zh")) look.text = document.body.innerText;
   if (document.documentElement.scrollWidth > width) {
     const out = [];
@@ -230,6 +231,15 @@ LOOK = """() => {
     const line = parseFloat(style.lineHeight) || 1.5 * em;
     if (inner < 2.2 * em && el.clientHeight >= 2.5 * line) {
       look.squeezed.push(`${name(el)} "${text.slice(0, 12)}" ${Math.round(inner)}px wide`);
+    }
+  }
+  // A card row (a table cell shown as a block) whose label stands beside nothing.
+  for (const el of document.querySelectorAll("main td[data-label]")) {
+    if (getComputedStyle(el).display === "table-cell" || el.offsetParent === null) continue;
+    const label = getComputedStyle(el, "::before").content;
+    const shown = [...el.querySelectorAll("*")].some((c) => c.getBoundingClientRect().width > 1);
+    if (label !== "none" && label !== '""' && !el.innerText.trim() && !shown) {
+      look.empty.push(`${name(el)} "${el.dataset.label}"`);
     }
   }
   return look;
@@ -273,6 +283,8 @@ def _check(page: Any, name: str, who: str, crawl: Crawl, known: set[tuple[str, s
             problems.append(f"{who} at {width}px: wider than the window {look['wide']}")
         if look["squeezed"]:
             problems.append(f"{who} at {width}px: squeezed {look['squeezed'][:4]}")
+        if look["empty"]:
+            problems.append(f"{who} at {width}px: labels beside nothing {look['empty'][:4]}")
         if SHOTS and width == WIDTHS[0]:
             shot = re.sub(r"\W+", "-", who).strip("-")
             page.screenshot(path=os.path.join(SHOTS, f"{shot}.png"), full_page=True)
