@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -288,6 +289,14 @@ SMS_WEBHOOK_SECRET = env_secret("CARE365_SMS_WEBHOOK_SECRET", "")
 # folded into one "many unknown senders" alert (docs/protection.md).
 SMS_UNKNOWN_SENDERS_PER_HOUR = env_int("CARE365_SMS_UNKNOWN_SENDERS_PER_HOUR", 5)
 
+LOG_LEVEL = env_str("CARE365_LOG_LEVEL", "INFO").upper()
+# WhiteNoise (static files when no proxy serves them) hands uvicorn a file iterator that Django
+# reads in a thread, and Django warns about it on every file: expected, and harmless.
+warnings.filterwarnings(
+    "ignore",
+    message="StreamingHttpResponse must consume synchronous iterators",
+    module="django.core.handlers.asgi",
+)
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -298,10 +307,14 @@ LOGGING: dict[str, Any] = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secrets"]}
     },
-    "root": {"handlers": ["console"], "level": env_str("CARE365_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Request logs carry URLs only; no child's name, ID, phone or address is ever in a URL.
         "django.db.backends": {"level": "INFO"},
+        # A refusal (403), a form with errors (400) or a missing page (404) is an answer, not a
+        # fault: Django logs each as a warning, with a traceback for a 403, shown only at DEBUG.
+        # Server errors (5xx) are always logged.
+        "django.request": {"level": "DEBUG" if LOG_LEVEL == "DEBUG" else "ERROR"},
         # Django's own handlers (its console in DEBUG, mail to ADMINS, runserver's request log)
         # would write unfiltered: its records go through ours instead.
         "django": {"handlers": [], "propagate": True},

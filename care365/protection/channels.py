@@ -38,11 +38,15 @@ SMS_TIMEOUT_SECONDS = 5.0
 
 class ChannelError(Exception):
     """A message was not delivered. `permanent` errors are not retried (a refused address, a
-    gateway that says the request is wrong); the others are retried with backoff."""
+    gateway that says the request is wrong); the others are retried with backoff. `unconfigured`:
+    the channel is not set up at all (said once when the worker starts, not for every message)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, unconfigured: bool = False
+    ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or unconfigured
+        self.unconfigured = unconfigured
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -272,10 +276,22 @@ class GenericJsonGateway(SmsGateway):
         )
 
 
+SMS_OFF = (
+    "SMS is off: no SMS gateway is configured (CARE365_SMS_GATEWAY_URL, docs/settings.md); "
+    "alerts reach people in the app and by email, and their SMS are recorded as failed"
+)
+
+
+def sms_configured() -> bool:
+    return bool(settings.SMS_GATEWAY_URL)
+
+
 def sms_gateway() -> SmsGateway:
     """The configured gateway; a permanent ChannelError when SMS is not configured."""
-    if not settings.SMS_GATEWAY_URL:
-        raise ChannelError("no SMS gateway is configured (CARE365_SMS_GATEWAY_URL)", permanent=True)
+    if not sms_configured():
+        raise ChannelError(
+            "no SMS gateway is configured (CARE365_SMS_GATEWAY_URL)", unconfigured=True
+        )
     provider = SMS_PROVIDERS.get(settings.SMS_PROVIDER)
     if provider is None:
         raise ChannelError(f"unknown SMS provider {settings.SMS_PROVIDER!r}", permanent=True)

@@ -206,13 +206,20 @@ class Worker:
         finally:
             connection.close()  # this thread's own connection
 
-    def run_forever(self) -> None:
+    def say_started(self) -> None:
+        """The worker's first lines: how often it works, and any channel it cannot send by (said
+        once here rather than for every message)."""
         logger.info(
             "worker %s started: escalation and outbox every %ss, jobs every %ss",
             self.name,
             self.pause,
             self.interval,
         )
+        for sentence in protection.channels_off():
+            logger.warning("%s", sentence)
+
+    def run_forever(self) -> None:
+        self.say_started()
         self.outbox_in_thread = True
         outbox = threading.Thread(target=self.outbox_loop, name="outbox", daemon=True)
         outbox.start()

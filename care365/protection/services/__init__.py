@@ -33,6 +33,7 @@ from care365.protection.services.outbox import LIMIT as OUTBOX_LIMIT
 from care365.protection.services.outbox import (
     OutboxResult,
     backoff_seconds,
+    channels_off,
     notification_queue,
     outbox_send,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "alert_resolve",
     "alert_with_child",
     "backoff_seconds",
+    "channels_off",
     "children_with_guardian_phone",
     "duty_shift_add",
     "escalation_policy_update",

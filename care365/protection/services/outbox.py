@@ -23,6 +23,7 @@ rows of a batch are recorded together, in one transaction, when the batch is don
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,11 +36,13 @@ from django.utils import timezone
 from care365.accounts.models import User
 from care365.protection import policy
 from care365.protection.channels import (
+    SMS_OFF,
     ChannelError,
     EmailChannel,
     SmsGateway,
     mask_address,
     render_notification,
+    sms_configured,
     sms_gateway,
 )
 from care365.protection.models import AlertEvent, InAppEvent, Notification
@@ -54,6 +57,12 @@ BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
 
 NState = Notification.State
+
+
+def channels_off() -> list[str]:
+    """What the outbox cannot send with today's settings, one sentence each (the worker says it
+    once as it starts; the notifications themselves are then recorded as failed quietly)."""
+    return [] if sms_configured() else [SMS_OFF]
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -261,7 +270,11 @@ def _send_one(
         return "sent"
     state = _mark_failed(row, error, at())
     if state == NState.FAILED:
-        logger.warning("notification #%s by %s to %s failed: %s", row.pk, row.channel, where, error)
+        # A channel that is not set up was said once, when the worker started.
+        level = logging.DEBUG if error.unconfigured else logging.WARNING
+        logger.log(
+            level, "notification #%s by %s to %s failed: %s", row.pk, row.channel, where, error
+        )
         return "failed"
     logger.info("notification #%s by %s to %s: retry (%s)", row.pk, row.channel, where, error)
     return "retrying"

@@ -107,3 +107,16 @@ def test_every_model_label_reads_in_chinese(language: str) -> None:
     with translation.override(language):
         english_only = [where for where, label in _model_labels() if not CJK.search(str(label))]
     assert english_only == []
+
+
+def test_no_template_comment_spans_lines() -> None:
+    """Django's {# #} comment ends at the end of its line: one left open shows on the page (as
+    a line of English on a Chinese page). A comment of several lines is {% comment %}."""
+    root = Path(settings.BASE_DIR) / "care365"
+    open_comments = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.glob("*/templates/**/*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert open_comments == []
