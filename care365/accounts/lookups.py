@@ -244,4 +244,4 @@ def id_lookups_for_county(
     if child is not None:
         entries = entries.filter(child_id=child)
     entries = entries.filter(**day_starts(since, until))
-    return entries.select_related("user").order_by("-at", "-pk")
+    return entries.select_related("user", "user__carer", "user__area").order_by("-at", "-pk")

@@ -212,7 +212,7 @@ def access_log_for_county(user: User, filters: AccessLogFilters) -> QuerySet[Acc
     if filters.outcome:
         entries = entries.filter(outcome=filters.outcome)
     entries = entries.filter(**day_starts(filters.since, filters.until))
-    return entries.select_related("user").order_by("-at", "-pk")
+    return entries.select_related("user", "user__carer", "user__area").order_by("-at", "-pk")
 
 
 def id_lookups_for_county_filtered(user: User, filters: AccessLogFilters) -> QuerySet[IdLookup]:
@@ -255,7 +255,7 @@ def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEve
     if filters.purpose:
         events = events.filter(action=filters.purpose)
     events = events.filter(**day_starts(filters.since, filters.until))
-    return events.select_related("actor").order_by("-seq")
+    return events.select_related("actor", "actor__carer", "actor__area").order_by("-seq")
 
 
 def transfer_requests_for_county(user: User, *, decided: bool = False) -> QuerySet[TransferRequest]:
