@@ -48,19 +48,14 @@ from care365.care.schemas import (
 from care365.care.selectors import pages as care_selectors
 from care365.care.selectors.plans import DueItem
 from care365.care.services import CareStateError
-from care365.core.api import CONFLICT, responses
-from care365.core.schemas import MAX_ID, Page
+from care365.core.api import CONFLICT, responses, route
+from care365.core.schemas import MAX_ID, ChildId, Page
 from care365.registry.models import Child
 
 router = Router(tags=["care"])
 
-ChildId = PathEx[int, P(ge=1, le=MAX_ID, description="The child's id in Care365.")]
 WishId = PathEx[int, P(ge=1, le=MAX_ID, description="The wish's id.")]
 T = TypeVar("T")
-
-
-def _route(operation_id: str) -> str:
-    return f"api:{operation_id}"
 
 
 def _child(
@@ -73,7 +68,7 @@ def _child(
     """The child through the access layer; an operation the user may not use for this child is
     a refusal (403), written to the access log as one, never as a read."""
     return child_get_for_user(
-        user, child_id, AccessPurpose.VIEW, route=_route(operation_id), allowed=allowed
+        user, child_id, AccessPurpose.VIEW, route=route(operation_id), allowed=allowed
     )
 
 

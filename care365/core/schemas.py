@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from django.conf import settings
-from ninja import Schema
+from ninja import P, PathEx, Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
     AfterValidator,
@@ -137,3 +137,7 @@ class CarerBrief(Schema):
     id: int
     role: str
     name: str
+
+
+# A child's id in an API path, bounded like every id.
+ChildId = PathEx[int, P(ge=1, le=MAX_ID, description="The child's id in Care365.")]

@@ -17,8 +17,8 @@ from care365.accounts.api import account
 from care365.accounts.models import AccessPurpose, User
 from care365.areas.models import Area
 from care365.carers.models import Carer
-from care365.core.api import responses
-from care365.core.schemas import MAX_ID
+from care365.core.api import responses, route
+from care365.core.schemas import MAX_ID, ChildId
 from care365.pairing import access, selectors, services
 from care365.pairing.models import Outcome, PairingRun, PairRule, ProposedPair
 from care365.pairing.schemas import (
@@ -39,11 +39,6 @@ children_router = Router(tags=["pairing"])
 
 RunId = PathEx[int, P(ge=1, le=MAX_ID, description="The proposal's id.")]
 RuleId = PathEx[int, P(ge=1, le=MAX_ID, description="The pair rule's id.")]
-ChildId = PathEx[int, P(ge=1, le=MAX_ID, description="The child's id in Care365.")]
-
-
-def _route(operation_id: str) -> str:
-    return f"api:{operation_id}"
 
 
 def _admin(request: HttpRequest) -> tuple[User, Area]:
@@ -163,7 +158,7 @@ def pair_rule_set(request: HttpRequest, payload: PairRuleIn) -> Status[dict[str,
     forbidden pair is never made. A new rule for the same pair replaces the old one."""
     user, _county = _admin(request)
     child = child_get_for_user(
-        user, payload.child, AccessPurpose.EDIT, route=_route("pair_rule_set")
+        user, payload.child, AccessPurpose.EDIT, route=route("pair_rule_set")
     )
     carer = carer_get_for_user(user, payload.carer)
     rule = services.pair_rule_set(actor=user, child=child, carer=carer, kind=payload.kind)
@@ -191,7 +186,7 @@ def pair_rule_remove(request: HttpRequest, rule_id: RuleId) -> Status[None]:
     rule = selectors.rule_get_for_admin(county, rule_id)
     if rule is None:
         raise Http404
-    child_get_for_user(user, rule.child_id, AccessPurpose.EDIT, route=_route("pair_rule_remove"))
+    child_get_for_user(user, rule.child_id, AccessPurpose.EDIT, route=route("pair_rule_remove"))
     services.pair_rule_remove(actor=user, rule=rule)
     return Status(204, None)
 
@@ -205,7 +200,7 @@ def pair_rule_remove(request: HttpRequest, rule_id: RuleId) -> Status[None]:
 def child_team(request: HttpRequest, child_id: ChildId) -> list[dict[str, Any]]:
     """The child's police officer, doctor and volunteer today, and why each was chosen."""
     user = account(request)
-    child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route=_route("child_team"))
+    child = child_get_for_user(user, child_id, AccessPurpose.VIEW, route=route("child_team"))
     return [
         {
             "role": p.role,
@@ -231,7 +226,7 @@ def _consent(consent: Consent) -> dict[str, Any]:
 def _registry_child(request: HttpRequest, child_id: int, purpose: AccessPurpose, op: str) -> Any:
     user = account(request)
     child = child_get_for_user(
-        user, child_id, purpose, route=_route(op), allowed=lambda u, _c: keeps_registry(u)
+        user, child_id, purpose, route=route(op), allowed=lambda u, _c: keeps_registry(u)
     )
     return user, child
 

@@ -27,7 +27,7 @@ from care365.accounts.models import AccessPurpose, User
 from care365.accounts.selectors import users_with_ids
 from care365.areas.models import Area
 from care365.areas.selectors import area_get
-from care365.core.api import CONFLICT, responses
+from care365.core.api import CONFLICT, responses, route
 from care365.core.schemas import MAX_ID
 from care365.protection import access, event_stream, selectors, services
 from care365.protection.models import Alert, Source
@@ -61,10 +61,6 @@ LastEventId = QueryEx[
 ]
 
 SIGNATURE_HEADER = "X-Signature"
-
-
-def _route(operation_id: str) -> str:
-    return f"api:{operation_id}"
 
 
 # ---- rendering ------------------------------------------------------------------------------
@@ -176,7 +172,7 @@ def _render(user: User, alert: Alert, *, as_written: bool = False) -> dict[str, 
 
 
 def _alert(user: User, alert_id: int, operation_id: str) -> Alert:
-    return access.alert_get_for_user(user, alert_id, route=_route(operation_id))
+    return access.alert_get_for_user(user, alert_id, route=route(operation_id))
 
 
 # ---- alerts ---------------------------------------------------------------------------------
@@ -193,7 +189,7 @@ def alert_raise(request: HttpRequest, payload: AlertIn) -> Status[dict[str, Any]
     app, by SMS and by email, as the county's policy says) and the alert climbs the policy until
     somebody answers. A child who has left the registry is refused (422)."""
     user = account(request)
-    child = child_get_for_user(user, payload.child, AccessPurpose.VIEW, route=_route("alert_raise"))
+    child = child_get_for_user(user, payload.child, AccessPurpose.VIEW, route=route("alert_raise"))
     raised = services.alert_raise(
         actor=user, child=child, kind=payload.kind, note=payload.note, source=Source.API
     )

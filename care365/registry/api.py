@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import P, PathEx, Query, Router, Status
+from ninja import Query, Router, Status
 
 from care365.accounts.access import can_register_in, child_get_for_user, keeps_registry
 from care365.accounts.api import account
@@ -24,7 +24,7 @@ from care365.accounts.visibility import child_row, child_view
 from care365.areas.models import Area
 from care365.areas.selectors import area_get
 from care365.core.api import responses, route
-from care365.core.schemas import MAX_ID
+from care365.core.schemas import ChildId
 from care365.registry import services
 from care365.registry.models import Child, ParentRole
 from care365.registry.schemas import (
@@ -42,7 +42,6 @@ from care365.registry.schemas import (
 
 router = Router(tags=["children"])
 
-ChildId = PathEx[int, P(ge=1, le=MAX_ID, description="The child's id in Care365.")]
 PARENT_ROLES = (ParentRole.FATHER.value, ParentRole.MOTHER.value)
 
 

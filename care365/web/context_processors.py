@@ -6,7 +6,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from care365.accounts.models import REGISTRY_ROLES, Role, User
+from care365.accounts.access import keeps_registry
+from care365.accounts.models import User
+from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
 from care365.protection.selectors import alerts_open_count_for_user
 
@@ -17,12 +19,11 @@ def care365(request: HttpRequest) -> dict[str, Any]:
     page renders the navigation)."""
     user = getattr(request, "user", None)
     account = user if isinstance(user, User) and user.is_authenticated else None
-    role = account.role if account is not None else ""
     board = account is not None and sees_alert_board(account)
     return {
         "DEMO": settings.DEMO,
-        "nav_registry": role in REGISTRY_ROLES,
-        "nav_pairing": role == Role.COUNTY_ADMIN,
+        "nav_registry": account is not None and keeps_registry(account),
+        "nav_pairing": account is not None and county_for_admin(account) is not None,
         "nav_alerts": board,
         "nav_alerts_open": (
             SimpleLazyObject(lambda: alerts_open_count_for_user(account))
