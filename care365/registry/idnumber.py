@@ -8,6 +8,7 @@ whose parity gives the sex (odd: male, even: female), and an ISO 7064 MOD 11-2 c
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -25,6 +26,7 @@ class IdNumberError(StrEnum):
     SHAPE = "shape"
     DATE = "date"
     CHECK = "check"
+    REGION = "region"
 
 
 class InvalidIdNumber(ValueError):  # noqa: N818  # reads as a domain term: "invalid ID number"
@@ -51,8 +53,12 @@ def check_character(first17: str) -> str:
     return _CHECK[total % 11]
 
 
-def parse(raw: str) -> IdNumber:
-    """Validate and decode a number; raise InvalidIdNumber with the reason if it is not valid."""
+def parse(raw: str, *, known_region: Callable[[str], bool] | None = None) -> IdNumber:
+    """Validate and decode a number; raise InvalidIdNumber with the reason if it is not valid.
+
+    `known_region` says whether a 6-digit address code is a real division code (GB/T 2260,
+    historic codes included: `areas.regions.is_known`); without it the code is only checked for
+    shape, and 000000 passes."""
     number = normalise(raw)
     if not _SHAPE.fullmatch(number):
         raise InvalidIdNumber(IdNumberError.SHAPE)
@@ -64,6 +70,8 @@ def parse(raw: str) -> IdNumber:
         raise InvalidIdNumber(IdNumberError.DATE)
     if check_character(number[:17]) != number[17]:
         raise InvalidIdNumber(IdNumberError.CHECK)
+    if known_region is not None and not known_region(number[:6]):
+        raise InvalidIdNumber(IdNumberError.REGION)
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumber(number=number, region=number[:6], birth_date=born, sex=sex)
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from care365.areas import regions
 from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
@@ -68,7 +69,7 @@ def _validate_id_number(data: Mapping[str, Any], *, exclude_pk: int | None = Non
     if not raw:
         return None
     try:
-        parsed = idnumber.parse(raw)
+        parsed = idnumber.parse(raw, known_region=regions.is_known)
     except idnumber.InvalidIdNumber as exc:
         raise ValidationError({"id_number": ID_ERRORS[exc.reason]}, code=exc.reason) from exc
     errors: dict[str, str] = {}

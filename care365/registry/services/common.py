@@ -21,6 +21,9 @@ ID_ERRORS = {
     idnumber.IdNumberError.CHECK: gettext_lazy(
         "The last character does not match: check the number again."
     ),
+    idnumber.IdNumberError.REGION: gettext_lazy(
+        "The first six digits are not a region code that has ever existed: check the number again."
+    ),
 }
 
 

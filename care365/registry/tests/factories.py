@@ -19,11 +19,14 @@ from care365.registry.models import (
     StatusKind,
 )
 
+# Real division codes (GB/T 2260): an ID number with a code that never existed is refused.
+_REGIONS = ("331127", "331126", "331121", "331122", "331123", "331124", "331125", "331181")
+
 
 def valid_id_number(birth_date: date, sex: str, n: int) -> str:
     """A valid number for this birth date and sex; n makes it unique."""
     sequence = (n * 2) % 1000 + (1 if sex == "M" else 0)
-    region = f"{331127 + (n // 500) % 50:06d}"
+    region = _REGIONS[(n // 500) % len(_REGIONS)]
     return idnumber.make(region, birth_date, sequence % 1000)
 
 
