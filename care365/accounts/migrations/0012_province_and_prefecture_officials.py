@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def officials_lose_their_role(apps, schema_editor):
+    """Going back: the older schema has no province or prefecture officials; such users keep
+    their account without a role (the old rule would refuse them)."""
+    user = apps.get_model("accounts", "User")
+    user.objects.filter(role__in=["province", "prefecture"]).update(role="")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,6 +24,7 @@ class Migration(migrations.Migration):
             model_name='user',
             name='user_role_has_scope',
         ),
+        migrations.RunPython(migrations.RunPython.noop, officials_lose_their_role),
         migrations.AlterField(
             model_name='user',
             name='role',

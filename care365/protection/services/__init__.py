@@ -27,6 +27,7 @@ from care365.protection.services.intake import (
     alert_raise_from_help_link,
     alert_raise_from_sms,
     children_with_guardian_phone,
+    sms_intake_county,
     sms_signature_valid,
 )
 from care365.protection.services.outbox import LIMIT as OUTBOX_LIMIT
@@ -55,6 +56,7 @@ __all__ = [
     "backoff_seconds",
     "channels_off",
     "children_with_guardian_phone",
+    "sms_intake_county",
     "duty_shift_add",
     "escalation_policy_update",
     "escalation_sweep",
