@@ -116,7 +116,8 @@ def personas(db: None) -> Personas:
     )
     prefecture = Area.objects.get(code="331100")  # 丽水市, made with the counties
     province = Area.objects.get(code="330000")  # 浙江省
-    assert county.parent == other_county.parent == prefecture
+    if not county.parent == other_county.parent == prefecture:
+        raise AssertionError("景宁 and 庆元 sit under 丽水市")
     other_village = VillageFactory.create(
         parent=TownshipFactory.create(parent=other_county, code="331126101"), code="331126101201"
     )

@@ -398,22 +398,20 @@ def county_figures(user: User) -> AreaFigures | None:
         .select_related("parent")
         .order_by("code")
     )
-    rows = {
-        row["village__parent__parent"]: row
-        for row in Child.objects.filter(
-            exited_on__isnull=True, village__code__startswith=area.code_prefix
-        )
+    rows = (
+        Child.objects.filter(exited_on__isnull=True, village__code__startswith=area.code_prefix)
         .order_by()
-        .values("village__parent__parent")
+        .values_list("village__parent__parent")
         .annotate(
             children=Count("id"),
             left_behind=Count(
                 "id", filter=Q(open_statuses__in=status_bits_with(StatusKind.LEFT_BEHIND))
             ),
         )
-    }
-    children = [rows.get(c.pk, {}).get("children", 0) for c in counties]
-    left_behind = [rows.get(c.pk, {}).get("left_behind", 0) for c in counties]
+    )
+    counts: dict[int, tuple[int, int]] = {county_id: (n, left) for county_id, n, left in rows}
+    children = [counts.get(c.pk, (0, 0))[0] for c in counties]
+    left_behind = [counts.get(c.pk, (0, 0))[1] for c in counties]
     children_cells, children_total = cells_with_total(children)
     left_cells, left_total = cells_with_total(left_behind)
     return AreaFigures(

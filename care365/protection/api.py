@@ -488,8 +488,9 @@ def sms_inbound(request: HttpRequest, payload: SmsIn) -> dict[str, Any]:
     """From a registered entrusted carer's phone: an alert for each of their children, in each
     child's county (or a "raised again" step on one still open from the last 30 minutes). From an
     unknown number: an alert for the duty desk of the county whose SMS help number `to` is (the
-    installation's one county when it has one), which keeps the number to call back. A message the gateway
-    delivers again (the same `id`) changes nothing and gets the first delivery's answer."""
+    installation's one county when it has one), which keeps the number to call back. A message
+    the gateway delivers again (the same `id`) changes nothing and gets the first delivery's
+    answer."""
     alerts = services.alert_raise_from_sms(
         phone=payload.sender, text=payload.text, message_id=payload.id, to=payload.to
     )

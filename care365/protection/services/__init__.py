@@ -56,7 +56,6 @@ __all__ = [
     "backoff_seconds",
     "channels_off",
     "children_with_guardian_phone",
-    "sms_intake_county",
     "duty_shift_add",
     "escalation_policy_update",
     "escalation_sweep",
@@ -66,5 +65,6 @@ __all__ = [
     "notification_queue",
     "outbox_send",
     "responder_contact_set",
+    "sms_intake_county",
     "sms_signature_valid",
 ]

@@ -20,8 +20,8 @@ from care365.core.models import WorkerHeartbeat
 from care365.protection import schemas as protection_schemas
 from care365.protection.channels import sign
 from care365.protection.models import Alert, AlertEvent, Channel, EscalationPolicy, Notification
-from care365.registry.models import Guardian
 from care365.protection.tests.conftest import HELP_NUMBER, help_number_set
+from care365.registry.models import Guardian
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db

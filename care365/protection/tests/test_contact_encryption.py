@@ -25,10 +25,10 @@ from care365.carers.models import Carer, Organisation
 from care365.core import crypto
 from care365.protection import services
 from care365.protection.models import MANY_SENDERS, Alert, EscalationPolicy, Notification
+from care365.protection.tests.conftest import HELP_NUMBER
 from care365.registry import services as registry_services
 from care365.registry.models import Guardian
 from care365.registry.tests.factories import LeftBehindChildFactory
-from care365.protection.tests.conftest import HELP_NUMBER
 from conftest import Personas
 
 OFFICER_PHONE = "13700000001"  # the paired officer's (conftest)

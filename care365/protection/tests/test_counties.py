@@ -15,7 +15,7 @@ from care365.areas.models import Area
 from care365.areas.tests.factories import CountyFactory
 from care365.protection import policy, services
 from care365.protection.models import Alert, Notification
-from care365.protection.tests.conftest import HELP_NUMBER, help_number_set
+from care365.protection.tests.conftest import HELP_NUMBER
 from care365.registry.models import Guardian
 from conftest import Personas
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from care365.accounts.models import AccessLog
 from care365.registry.tests.factories import LeftBehindChildFactory
@@ -21,8 +21,9 @@ def _rows(html: str) -> dict[str, list[str]]:
     """County name -> its cells, from the figures table."""
     rows: dict[str, list[str]] = {}
     for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
-        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
-        if cells and not row.lstrip().startswith("<th scope=\"col\""):
+        found = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in found]
+        if cells and not row.lstrip().startswith('<th scope="col"'):
             rows[cells[0]] = cells[1:]
     return rows
 
