@@ -1,6 +1,7 @@
 """Standing personas every test can use (STYLE.md): a county with two townships, directors of two
 villages, a supervisor, an officer, a doctor and a volunteer, and outsiders, so that "someone
-else's child" is tested everywhere."""
+else's child" is tested everywhere; above the county and its neighbour, their prefecture and
+province with an official each."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ class Personas:
     volunteer: User
     outsider: User
     other_admin: User
+    # Above the two counties: 丽水市 (331100) in 浙江省 (330000), and their officials, who see
+    # figures and never a child.
+    prefecture: Area
+    province: Area
+    prefecture_official: User
+    province_official: User
     child_a: Child
     child_b: Child
     child_other: Child
@@ -107,6 +114,10 @@ def personas(db: None) -> Personas:
     other_county = CountyFactory.create(
         code="331126", name="庆元县", latitude=27.6, longitude=119.06
     )
+    prefecture = Area.objects.get(code="331100")  # 丽水市, made with the counties
+    province = Area.objects.get(code="330000")  # 浙江省
+    if not county.parent == other_county.parent == prefecture:
+        raise AssertionError("景宁 and 庆元 sit under 丽水市")
     other_village = VillageFactory.create(
         parent=TownshipFactory.create(parent=other_county, code="331126101"), code="331126101201"
     )
@@ -136,6 +147,14 @@ def personas(db: None) -> Personas:
         outsider=UserFactory.create(username="outsider", role=""),
         other_admin=UserFactory.create(
             username="other_admin", role=Role.COUNTY_ADMIN, area=other_county
+        ),
+        prefecture=prefecture,
+        province=province,
+        prefecture_official=UserFactory.create(
+            username="prefecture", role=Role.PREFECTURE_OFFICIAL, area=prefecture
+        ),
+        province_official=UserFactory.create(
+            username="province", role=Role.PROVINCE_OFFICIAL, area=province
         ),
         child_a=LeftBehindChildFactory.create(village=village_a, name="张小花", sex="F"),
         child_b=LeftBehindChildFactory.create(village=village_b, name="李小龙", sex="M"),

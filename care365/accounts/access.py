@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from care365.accounts.models import (
     CARER_ROLES,
+    FIGURES_ROLES,
     REGISTRY_ROLES,
     AccessGrant,
     AccessLog,
@@ -127,10 +128,13 @@ def oversees_area(user: User) -> bool:
 
 def home_kind(user: User) -> str:
     """Which home page the user gets: "area" (county administrators, supervisors), "village"
-    (directors), "carer" (officers, doctors, volunteers) or "none" (no role yet)."""
+    (directors), "carer" (officers, doctors, volunteers), "figures" (province and prefecture
+    officials) or "none" (no role yet)."""
     account = _as_user(user)
     if account is None:
         return "none"
+    if figures_area(account) is not None:
+        return "figures"
     if account.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR):
         return "area"
     if account.role == Role.DIRECTOR:
@@ -138,6 +142,16 @@ def home_kind(user: User) -> str:
     if account.role in CARER_ROLES:
         return "carer"
     return "none"
+
+
+def figures_area(user: User) -> Area | None:
+    """The province or prefecture whose figures a province or prefecture official sees; None for
+    everyone else. Figures only: such an official has no child in scope (`children_in_scope` is
+    empty for them), and every figure they see goes through `care365.core.figures`."""
+    account = _as_user(user)
+    if account is None or account.role not in FIGURES_ROLES or account.area is None:
+        return None
+    return account.area if account.area.level in Area.ABOVE_COUNTY else None
 
 
 def may_export_record(user: User, child: Child) -> bool:
@@ -181,6 +195,8 @@ def _granted_child_ids(account: User) -> list[int]:
 
 
 def _in_scope(account: User) -> QuerySet[Child]:
+    # Default deny: province and prefecture officials (FIGURES_ROLES), like a user without a
+    # role, fall through to no child at all.
     if account.role in REGISTRY_ROLES:
         villages = scope_village_ids(account)
         return Child.objects.filter(village_id__in=villages or [])
@@ -380,9 +396,11 @@ def can_register_in(user: User, village: Area) -> bool:
 
 
 def areas_for_user(user: User) -> QuerySet[Area]:
-    """The areas a user may filter by and register into: their own subtree."""
+    """The areas a user may filter by and register into: their own subtree. None for province
+    and prefecture officials: they filter no child's record (their figures come per county,
+    `county_figures`)."""
     account = _as_user(user)
-    if account is None or account.area is None:
+    if account is None or account.area is None or account.role in FIGURES_ROLES:
         return Area.objects.none()
     if account.area.level == Area.Level.VILLAGE:
         return Area.objects.filter(pk=account.area.pk)

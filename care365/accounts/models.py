@@ -25,16 +25,25 @@ class Role(models.TextChoices):
     POLICE = "police", _("police officer")
     DOCTOR = "doctor", _("doctor")
     VOLUNTEER = "volunteer", _("volunteer")
+    # Staff of the levels above the county: figures only, never a child (DESIGN.md).
+    PROVINCE_OFFICIAL = "province", _("province official")
+    PREFECTURE_OFFICIAL = "prefecture", _("prefecture official")
 
 
 # The level of area each area-scoped role is tied to.
 ROLE_AREA_LEVEL: dict[str, str] = {
+    Role.PROVINCE_OFFICIAL: Area.Level.PROVINCE,
+    Role.PREFECTURE_OFFICIAL: Area.Level.PREFECTURE,
     Role.COUNTY_ADMIN: Area.Level.COUNTY,
     Role.SUPERVISOR: Area.Level.TOWNSHIP,
     Role.DIRECTOR: Area.Level.VILLAGE,
 }
 CARER_ROLES = frozenset({Role.POLICE, Role.DOCTOR, Role.VOLUNTEER})
 REGISTRY_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR})
+# Province and prefecture officials: an area above the county, figures of the counties below it,
+# no child's record anywhere (`children_in_scope` is empty for them).
+FIGURES_ROLES = frozenset({Role.PROVINCE_OFFICIAL, Role.PREFECTURE_OFFICIAL})
+AREA_ROLES = REGISTRY_ROLES | FIGURES_ROLES
 
 
 class User(AbstractUser):
@@ -67,7 +76,7 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role="")
-                | models.Q(role__in=sorted(REGISTRY_ROLES), area__isnull=False, carer__isnull=True)
+                | models.Q(role__in=sorted(AREA_ROLES), area__isnull=False, carer__isnull=True)
                 | models.Q(role__in=sorted(CARER_ROLES), carer__isnull=False),
                 name="user_role_has_scope",
             ),
@@ -104,12 +113,17 @@ class User(AbstractUser):
         from django.core.exceptions import ValidationError
 
         super().clean()
-        if self.role in REGISTRY_ROLES:
+        if self.role in AREA_ROLES:
             want = ROLE_AREA_LEVEL[self.role]
             if self.area is None or self.area.level != want:
                 raise ValidationError(
-                    {"area": _("This role needs an area of level %(level)s.") % {"level": want}}
+                    {
+                        "area": _("This role needs an area of level %(level)s.")
+                        % {"level": Area.Level(want).label}
+                    }
                 )
+            if self.carer_id is not None:
+                raise ValidationError({"carer": _("This role has no carer record.")})
         if self.role in CARER_ROLES and (self.carer is None or self.carer.role != self.role):
             raise ValidationError({"carer": _("Link a carer record of the same role.")})
 

@@ -13,25 +13,25 @@ def area_village_ids(area: Area) -> list[int]:
         return [area.pk]
     if area.level == Area.Level.TOWNSHIP:
         return list(Area.objects.filter(parent=area).values_list("pk", flat=True))
-    return list(
-        Area.objects.filter(level=Area.Level.VILLAGE, parent__parent=area).values_list(
-            "pk", flat=True
-        )
-    )
+    if area.level in Area.ABOVE_COUNTY:
+        villages = Area.objects.filter(level=Area.Level.VILLAGE, code__startswith=area.code_prefix)
+    else:
+        villages = Area.objects.filter(level=Area.Level.VILLAGE, parent__parent=area)
+    return list(villages.values_list("pk", flat=True))
 
 
 def area_subtree(area: Area) -> QuerySet[Area]:
     """The area and every area below it."""
     if area.level == Area.Level.VILLAGE:
         return Area.objects.filter(pk=area.pk)
-    return Area.objects.filter(code__startswith=area.code)
+    return Area.objects.filter(code__startswith=area.code_prefix)
 
 
 def area_tree(root: Area | None = None) -> list[Area]:
-    """Areas in code order (county, its townships, their villages), from `root` if given."""
+    """Areas in code order (a parent before its children), from `root` if given."""
     qs = Area.objects.select_related("parent").order_by("code")
     if root is not None:
-        qs = qs.filter(code__startswith=root.code)
+        qs = qs.filter(code__startswith=root.code_prefix)
     return list(qs)
 
 

@@ -409,6 +409,7 @@ def _policy(county: Area) -> dict[str, Any]:
         "repeat_seconds": view.repeat_seconds,
         "desk_phone": view.desk_phone,
         "desk_email": view.desk_email,
+        "sms_number": view.sms_number,
         "desk_users": [_user(u) for u in view.desk_users],
         "saved": view.saved,
         "updated_at": view.updated_at,
@@ -452,6 +453,7 @@ def escalation_policy_update(request: HttpRequest, payload: EscalationPolicyIn) 
         desk_phone=payload.desk_phone,
         desk_email=payload.desk_email,
         desk_users=staff,
+        sms_number=payload.sms_number,
     )
     return _policy(county)
 
@@ -483,12 +485,14 @@ class SmsSignature(APIKeyHeader):
     summary="An SMS to the county's number (the gateway's webhook)",
 )
 def sms_inbound(request: HttpRequest, payload: SmsIn) -> dict[str, Any]:
-    """From a registered entrusted carer's phone: an alert for each of their children (or a
-    "raised again" step on one still open from the last 30 minutes). From an unknown number: an
-    alert for the county duty desk, which keeps the number to call back. A message the gateway
-    delivers again (the same `id`) changes nothing and gets the first delivery's answer."""
+    """From a registered entrusted carer's phone: an alert for each of their children, in each
+    child's county (or a "raised again" step on one still open from the last 30 minutes). From an
+    unknown number: an alert for the duty desk of the county whose SMS help number `to` is (the
+    installation's one county when it has one), which keeps the number to call back. A message
+    the gateway delivers again (the same `id`) changes nothing and gets the first delivery's
+    answer."""
     alerts = services.alert_raise_from_sms(
-        phone=payload.sender, text=payload.text, message_id=payload.id
+        phone=payload.sender, text=payload.text, message_id=payload.id, to=payload.to
     )
     return {"received": payload.id, "alerts": len(alerts)}
 

@@ -40,12 +40,19 @@ class EscalationPolicyForm(forms.Form):
     )
     desk_phone = forms.CharField(label=_("duty desk phone"), max_length=20, required=False)
     desk_email = forms.EmailField(label=_("duty desk email"), required=False)
+    sms_number = forms.CharField(
+        label=_("SMS help number"),
+        max_length=20,
+        required=False,
+        help_text=_("The number families text for help in this county, as the SMS gateway has it."),
+    )
 
     def __init__(self, *args: Any, current: PolicyView, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["repeat_seconds"].initial = current.repeat_seconds
         self.fields["desk_phone"].initial = current.desk_phone
         self.fields["desk_email"].initial = current.desk_email
+        self.fields["sms_number"].initial = current.sms_number
         for i in range(MAX_STEPS):
             step = current.steps[i] if i < len(current.steps) else {}
             self.fields[f"step{i}_who"] = forms.ChoiceField(
@@ -100,4 +107,5 @@ class EscalationPolicyForm(forms.Form):
             "repeat_seconds": self.cleaned_data["repeat_seconds"],
             "desk_phone": self.cleaned_data["desk_phone"],
             "desk_email": self.cleaned_data["desk_email"],
+            "sms_number": self.cleaned_data["sms_number"],
         }

@@ -186,6 +186,12 @@ class EscalationPolicyIn(Body):
     repeat_seconds: Seconds = Field(description="The wait between repeats of the last step.")
     desk_phone: Text = Field("", max_length=20, description="The county duty desk's phone (SMS).")
     desk_email: Text = Field("", max_length=254, description="The county duty desk's email.")
+    sms_number: Text = Field(
+        "",
+        max_length=20,
+        description="The county's SMS help number: a message to it from an unknown number goes "
+        "to this county's duty desk.",
+    )
     desk_users: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
         default_factory=list,
         max_length=100,
@@ -205,6 +211,7 @@ class EscalationPolicyOut(Schema):
     repeat_seconds: int
     desk_phone: str
     desk_email: str
+    sms_number: str
     desk_users: list[UserBrief]
     saved: bool = Field(description="False while the county runs on the default policy.")
     updated_at: datetime | None
@@ -222,6 +229,12 @@ class SmsIn(Body):
     )
     text: Text = Field("", max_length=2000, description="The message.")
     id: Text = Field("", max_length=100, description="The gateway's id of the message.")
+    to: Text = Field(
+        "",
+        max_length=32,
+        description="The number the message was sent to: a county's SMS help number (set on its "
+        "escalation policy). Needed when the installation runs more than one county.",
+    )
 
 
 class SmsOut(Schema):

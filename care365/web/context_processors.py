@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from care365.accounts.access import keeps_registry
+from care365.accounts.access import figures_area, keeps_registry
 from care365.accounts.models import User
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
@@ -23,6 +23,8 @@ def care365(request: HttpRequest) -> dict[str, Any]:
     return {
         "DEMO": settings.DEMO,
         "nav_registry": account is not None and keeps_registry(account),
+        # Province and prefecture officials see figures, not lists of children or carers.
+        "nav_records": account is not None and figures_area(account) is None,
         "nav_pairing": account is not None and county_for_admin(account) is not None,
         "nav_alerts": board,
         "nav_alerts_open": (

@@ -1,5 +1,5 @@
 """Every page every role can reach, in a real Chromium, at phone and desktop width, in both
-languages: a small demo county (the six demo logins, paired, with an open alert and a wish), and
+languages: a small demo county (the demo logins, paired, with an open alert and a wish), and
 each page of the one URLconf that answers a GET, its ids filled with records the login may reach.
 
 On every page: no server error, no horizontal overflow at 360 px or 1366 px, no raw HTML in the

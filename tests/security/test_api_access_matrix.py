@@ -263,6 +263,22 @@ LISTS = {
     "area_list": AREAS_LISTED,
     "alert_list": ALERTS_LISTED,
 }
+
+# Province and prefecture officials: both children of their column lie in their province and
+# prefecture (景宁 and 庆元 are both in 丽水市, 浙江省), and they reach neither, nor any other
+# record: they answer as a user without a role does (figures only, DESIGN.md), but for the few
+# differences below, which are about the officials themselves, not a child.
+FIGURES = ("province_official", "prefecture_official")
+FIGURES_DIFFER: dict[str, tuple[int, int]] = {}
+for _op, _table in MATRIX.items():
+    for _who in FIGURES:
+        _table[_who] = FIGURES_DIFFER.get(_op, _table["outsider"])
+for _lists in LISTS.values():
+    for _who in FIGURES:
+        _lists[_who] = (False, False)
+PERSONAS = (*PERSONAS, *FIGURES)
+OWN_CHILD |= dict.fromkeys(FIGURES, "child_a")
+OTHER_CHILD |= dict.fromkeys(FIGURES, "child_other")
 # The operations without a token, each tested on its own: test_auth.py, and test_protection.py
 # for the SMS gateway's signed webhook and the health check.
 PUBLIC = {"auth_token_create", "sms_inbound", "health_check"}

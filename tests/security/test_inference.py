@@ -49,6 +49,7 @@ PERSONAS = (
     "officer",
     "doctor",
     "volunteer",
+    "prefecture_official",
     "outsider",
 )
 # Which list each API operation's parameters filter, search or sort.

@@ -50,6 +50,9 @@ def test_idor_probes_over_every_child_id(client: Client, personas: Personas) -> 
         "director_a": {personas.child_a.pk},
         "officer": set(),
         "outsider": set(),
+        # Above the county: every child here is in their province and prefecture, none opens.
+        "prefecture_official": set(),
+        "province_official": set(),
     }
     for who, allowed in expected_scope.items():
         user = getattr(personas, who)

@@ -34,7 +34,11 @@ pytestmark = pytest.mark.django_db
 
 REGISTRY = ("admin", "supervisor_a", "director_a", "director_b", "other_admin")
 CARERS = ("officer", "doctor", "volunteer")
-PERSONAS = (*REGISTRY, *CARERS, "outsider", "anonymous")
+# Province and prefecture officials: figures only. Every child, alert, wish and carer route
+# refuses them (404 for a record, 403 for a page of records), whatever child it is about: every
+# child of the personas lies in their province and prefecture.
+FIGURES = ("province_official", "prefecture_official")
+PERSONAS = (*REGISTRY, *CARERS, *FIGURES, "outsider", "anonymous")
 
 # Each persona's village in scope (a fresh child is registered there for each request, so one
 # persona's change never meets the next) and a child out of scope. Carers see no child before
@@ -353,7 +357,11 @@ MATRIX: dict[str, Route] = {
     "child-break-glass": Route(
         "get",
         in_scope=lambda who: (
-            302 if who == "anonymous" else 403 if who in ("outsider", "volunteer") else 200
+            302
+            if who == "anonymous"
+            else 403
+            if who in ("outsider", "volunteer", *FIGURES)
+            else 200
         ),
     ),
     "transfer-list": Route("get", in_scope=admin_only(200)),
@@ -368,7 +376,9 @@ MATRIX: dict[str, Route] = {
         "get",
         lambda t: {"carer_id": t.carer.pk if t.carer else 0},
         target="carer",
-        in_scope=lambda who: None if who in ("outsider", "anonymous") else 200,
+        in_scope=lambda who: (
+            None if who in ("outsider", "anonymous") else 404 if who in FIGURES else 200
+        ),
         out_of_scope=anonymous_redirect(),
     ),
     "care-due": Route("get", in_scope=signed_in(200)),

@@ -148,3 +148,70 @@ def test_a_read_counts_again_once_the_earlier_read_is_over_an_hour_old(
     )
     child_get_for_user(personas.admin, personas.child_a.pk, AccessPurpose.VIEW)
     assert Notice.objects.get(kind="unusual_access").params["children"] == 1
+
+
+# Province and prefecture officials: figures, never a child. ------------------------------------
+
+
+@pytest.mark.parametrize("who", ["province_official", "prefecture_official"])
+def test_officials_above_the_county_have_no_child_in_scope(personas: Personas, who: str) -> None:
+    from care365.accounts.access import (
+        areas_for_user,
+        carers_for_user,
+        children_for_user,
+        children_in_scope,
+        figures_area,
+        home_kind,
+        may_break_glass,
+        scope_village_ids,
+    )
+    from care365.core.errors import NotFound
+
+    official = getattr(personas, who)
+    assert not children_in_scope(official).exists()
+    assert not children_for_user(official).exists()
+    assert not areas_for_user(official).exists()
+    assert not carers_for_user(official).exists()
+    assert scope_village_ids(official) is None
+    assert not may_break_glass(official)
+    assert home_kind(official) == "figures"
+    assert figures_area(official) == official.area
+    for child in (personas.child_a, personas.child_other):
+        with pytest.raises(NotFound):
+            child_get_for_user(official, child.pk, "view")
+
+
+def test_only_officials_above_the_county_have_a_figures_area(personas: Personas) -> None:
+    from care365.accounts.access import figures_area
+
+    assert figures_area(personas.province_official) == personas.province
+    assert figures_area(personas.prefecture_official) == personas.prefecture
+    for user in (personas.admin, personas.director_a, personas.officer, personas.outsider):
+        assert figures_area(user) is None
+
+
+def test_an_official_needs_an_area_of_their_level(personas: Personas) -> None:
+    from django.core.exceptions import ValidationError
+
+    from care365.accounts.models import Role
+
+    official = personas.province_official
+    official.full_clean()
+    official.area = personas.prefecture
+    with pytest.raises(ValidationError) as info:
+        official.full_clean()
+    assert "area" in info.value.message_dict
+    official.role, official.area = Role.PREFECTURE_OFFICIAL, personas.county
+    with pytest.raises(ValidationError):
+        official.full_clean()
+    official.area = personas.prefecture
+    official.full_clean()
+
+
+def test_the_database_refuses_an_official_without_an_area(personas: Personas) -> None:
+    from django.db import IntegrityError, transaction
+
+    from care365.accounts.models import Role, User
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="no-area", role=Role.PROVINCE_OFFICIAL)

@@ -96,6 +96,11 @@ class EscalationPolicy(models.Model):
     `steps` is the JSON form `policy.parse` reads; the county duty desk is reached at
     `desk_phone` (SMS), `desk_email` and, in the app, `desk_users` (the county's administrators
     when none are named).
+
+    `sms_number` is the number families text for help in this county: the gateway says which of
+    an installation's numbers a message was sent to, and a message from a number the registry
+    does not know goes to the duty desk of the county whose number it was (docs/protection.md,
+    "The SMS webhook"). A public service number, kept in its normal form (digits only).
     """
 
     county = models.OneToOneField(
@@ -116,6 +121,7 @@ class EscalationPolicy(models.Model):
         related_name="+",
         verbose_name=_("duty desk staff"),
     )
+    sms_number = models.CharField(_("SMS help number"), max_length=20, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -129,6 +135,14 @@ class EscalationPolicy(models.Model):
     class Meta:
         verbose_name = _("escalation policy")
         verbose_name_plural = _("escalation policies")
+        constraints = [
+            # One county per number: the webhook finds the county by it.
+            models.UniqueConstraint(
+                fields=["sms_number"],
+                condition=~models.Q(sms_number=""),
+                name="escalation_policy_sms_number_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Escalation policy of {self.county}"

@@ -33,6 +33,7 @@ class PolicyView:
     repeat_seconds: int
     desk_phone: str
     desk_email: str
+    sms_number: str
     desk_users: list[User]
     saved: bool
     updated_at: datetime | None
@@ -49,6 +50,7 @@ def escalation_policy_get(county: Area) -> PolicyView:
             repeat_seconds=default["repeat_seconds"],
             desk_phone="",
             desk_email="",
+            sms_number="",
             desk_users=[],
             saved=False,
             updated_at=None,
@@ -59,6 +61,7 @@ def escalation_policy_get(county: Area) -> PolicyView:
         repeat_seconds=row.repeat_seconds,
         desk_phone=row.desk_phone,
         desk_email=row.desk_email,
+        sms_number=row.sms_number,
         desk_users=list(row.desk_users.order_by("username")),
         saved=True,
         updated_at=row.updated_at,

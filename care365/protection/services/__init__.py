@@ -27,6 +27,7 @@ from care365.protection.services.intake import (
     alert_raise_from_help_link,
     alert_raise_from_sms,
     children_with_guardian_phone,
+    sms_intake_county,
     sms_signature_valid,
 )
 from care365.protection.services.outbox import LIMIT as OUTBOX_LIMIT
@@ -64,5 +65,6 @@ __all__ = [
     "notification_queue",
     "outbox_send",
     "responder_contact_set",
+    "sms_intake_county",
     "sms_signature_valid",
 ]

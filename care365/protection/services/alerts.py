@@ -442,12 +442,14 @@ def escalation_policy_update(
     desk_phone: str = "",
     desk_email: str = "",
     desk_users: Iterable[User] = (),
+    sms_number: str = "",
 ) -> EscalationPolicy:
     """Replace the county's escalation policy (county administrators of that county only).
 
     `steps` and `repeat_seconds` are the policy's JSON form (docs/protection.md); a policy that
     cannot be used is refused with a ValidationError naming the problem. Alerts already under way
-    keep the policy they were raised under.
+    keep the policy they were raised under. `sms_number` is the county's SMS help number (the
+    webhook routes a message from an unknown number by it); one county per number.
     """
     account = _county_admin(actor, county)
     try:
@@ -458,6 +460,14 @@ def escalation_policy_update(
     if desk_phone.strip() and not 5 <= len(number) <= 15:
         raise ValidationError({"desk_phone": _("Enter a phone number.")})
     desk_phone = number
+    help_number = normalise_phone(sms_number)
+    if sms_number.strip() and not 5 <= len(help_number) <= 15:
+        raise ValidationError({"sms_number": _("Enter a phone number.")})
+    if (
+        help_number
+        and EscalationPolicy.objects.filter(sms_number=help_number).exclude(county=county).exists()
+    ):
+        raise ValidationError({"sms_number": _("This number is another county's SMS help number.")})
     desk_email = desk_email.strip()
     if desk_email:
         try:
@@ -481,6 +491,7 @@ def escalation_policy_update(
             "repeat_seconds": document["repeat_seconds"],
             "desk_phone": desk_phone,
             "desk_email": desk_email,
+            "sms_number": help_number,
             "updated_by": account,
         },
     )

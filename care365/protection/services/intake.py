@@ -6,7 +6,9 @@ request (`Alert.request_count`), and repeats within REPEAT_FOLD of each other sh
 again" step, which rings the responders' pages once. Fifteen presses in a minute are one alert
 asked 15 times, one step, one ring.
 
-Unknown numbers reach the county duty desk: one alert per number (its repeats folded the same
+A registered entrusted carer's message is an alert for each of their children, in the child's
+county. Unknown numbers reach the duty desk of the county whose SMS help number was texted
+(`sms_intake_county`): one alert per number (its repeats folded the same
 way), and at most SMS_UNKNOWN_SENDERS_PER_HOUR such alerts per county an hour. Beyond that,
 messages from further unknown numbers are folded into the county's one open "many unknown
 senders" alert, which keeps every number (encrypted) for calling back: a flood (a spam run, a
@@ -35,6 +37,7 @@ from care365.protection.models import (
     MANY_SENDERS,
     Alert,
     AlertEvent,
+    EscalationPolicy,
     HelpLink,
     InboundSms,
     Kind,
@@ -153,8 +156,10 @@ def sms_signature_valid(*, body: bytes, signature: str, secret: str | None = Non
     )
 
 
-def children_with_guardian_phone(county: Area, phone: str) -> list[Child]:
-    """The county's active children whose entrusted carer has this phone number.
+def children_with_guardian_phone(county: Area | None, phone: str) -> list[Child]:
+    """The active children whose entrusted carer has this phone number: in `county`, or in every
+    county of the installation when it is None (an SMS's sender belongs to their children's
+    counties, whichever number they texted).
 
     Phones are encrypted at rest; each entrusted carer's phone has a keyed hash of its normal
     form beside it (Guardian.phone_hash), so this is one indexed look-up, whatever the format the
@@ -163,24 +168,41 @@ def children_with_guardian_phone(county: Area, phone: str) -> list[Child]:
     digest = crypto.phone_hash(phone)
     if digest is None:
         return []
+    children = Child.objects.filter(guardian__phone_hash=digest, exited_on__isnull=True)
+    if county is not None:
+        children = children.filter(village__code__startswith=county.code)
     return list(
-        Child.objects.filter(
-            guardian__phone_hash=digest,
-            exited_on__isnull=True,
-            village__code__startswith=county.code,
+        children.select_related("village", "village__parent", "village__parent__parent").order_by(
+            "pk"
         )
-        .select_related("village", "village__parent", "village__parent__parent")
-        .order_by("pk")
     )
 
 
+def sms_intake_county(to: str) -> Area | None:
+    """The county an SMS to the number `to` was sent to: the county whose SMS help number it is
+    (EscalationPolicy.sms_number); else, when the installation runs a single county, that county
+    (CARE365_COUNTY_CODE); else None: with several counties a number none of them has names no
+    duty desk, and guessing one would send a family's call to the wrong county."""
+    number = normalise_phone(to)
+    if number:
+        row = EscalationPolicy.objects.select_related("county").filter(sms_number=number).first()
+        if row is not None:
+            return row.county
+    counties = list(Area.objects.filter(level=Area.Level.COUNTY).order_by("pk")[:2])
+    if len(counties) == 1 and counties[0].code == settings.COUNTY_CODE:
+        return counties[0]
+    return None
+
+
 def alert_raise_from_sms(
-    *, phone: str, text: str, message_id: str = "", now: datetime | None = None
+    *, phone: str, text: str, message_id: str = "", to: str = "", now: datetime | None = None
 ) -> list[Alert]:
-    """An SMS to the county's number, delivered by the gateway's webhook (check the signature
-    with `sms_signature_valid` first). From a registered entrusted carer's phone: an alert for
-    each of that carer's children. From an unknown number: one alert for the county duty desk,
-    which keeps the number encrypted for calling back and shows it masked everywhere else.
+    """An SMS to a county's help number `to`, delivered by the gateway's webhook (check the
+    signature with `sms_signature_valid` first). From a registered entrusted carer's phone: an
+    alert for each of that carer's children, each in its own child's county (its officers, its
+    desk), whichever number was texted. From an unknown number: one alert for the duty desk of
+    the county `to` belongs to (`sms_intake_county`), which keeps the number encrypted for
+    calling back and shows it masked everywhere else; a ValidationError when no county's it is.
 
     With the gateway's `message_id`, a message delivered again returns the alerts of its first
     delivery and changes nothing (a delivery racing with the first waits for it to commit)."""
@@ -189,11 +211,17 @@ def alert_raise_from_sms(
     number = normalise_phone(phone)
     if not 5 <= len(number) <= 15:
         raise ValidationError({"phone": _("Not a phone number.")})
-    county = Area.objects.filter(level=Area.Level.COUNTY, code=settings.COUNTY_CODE).first()
-    if county is None:
-        raise ValidationError(_("The county of this installation is not in the area tree."))
     note = text.strip()[:SMS_TEXT_MAX]
-    children = children_with_guardian_phone(county, number)
+    children = children_with_guardian_phone(None, number)
+    county = None if children else sms_intake_county(to)
+    if not children and county is None:
+        logger.error(
+            "SMS from an unregistered number to %s: no county has this SMS help number",
+            mask_phone(normalise_phone(to)) if to.strip() else "(no number given)",
+        )
+        raise ValidationError(
+            {"to": _("This number is no county's SMS help number: set it on the county's policy.")}
+        )
     with transaction.atomic():
         inbound = None
         if message_id:
@@ -210,11 +238,13 @@ def alert_raise_from_sms(
 
 
 def _raise_for_sms(
-    county: Area, children: list[Child], *, number: str, note: str, now: datetime
+    county: Area | None, children: list[Child], *, number: str, note: str, now: datetime
 ) -> list[Alert]:
     """Inside the caller's transaction: a repeat of each open family alert, or a new alert."""
     alerts: list[Alert] = []
     if not children:
+        if county is None:  # unreachable: alert_raise_from_sms refuses such a message first
+            raise ValidationError({"to": _("No county's SMS help number.")})
         alerts.append(_unknown_sender(county, number=number, note=note, now=now))
         logger.info("SMS from unregistered %s routed to the county desk", mask_phone(number))
         return alerts

@@ -26,6 +26,29 @@ from care365.registry.tests.factories import LeftBehindChildFactory
 from conftest import Personas
 
 GATEWAY_SECRET = "gateway-test-secret"  # a test's shared secret
+# 景宁's SMS help number in the tests: the personas' installation runs two counties (景宁 and
+# 庆元), so a message from an unknown number needs the number it was sent to.
+HELP_NUMBER = "12349"
+
+
+def help_number_set(p: Personas, *, number: str = HELP_NUMBER) -> None:
+    """Set 景宁's SMS help number on its escalation policy (with the default steps)."""
+    from care365.protection import policy, services
+
+    document = policy.to_dict(policy.DEFAULT_POLICY)
+    services.escalation_policy_update(
+        actor=p.admin,
+        county=p.county,
+        steps=document["steps"],
+        repeat_seconds=document["repeat_seconds"],
+        sms_number=number,
+    )
+
+
+@pytest.fixture
+def help_number(paired: Personas) -> str:
+    help_number_set(paired)
+    return HELP_NUMBER
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from care365.carers.models import Carer, Organisation
 from care365.core import crypto
 from care365.protection import services
 from care365.protection.models import MANY_SENDERS, Alert, EscalationPolicy, Notification
+from care365.protection.tests.conftest import HELP_NUMBER
 from care365.registry import services as registry_services
 from care365.registry.models import Guardian
 from care365.registry.tests.factories import LeftBehindChildFactory
@@ -81,13 +82,16 @@ def contacts(paired: Personas, t0: datetime, settings: Any) -> dict[str, Any]:
         repeat_seconds=600,
         desk_phone=DESK_PHONE,
         desk_email=DESK_EMAIL,
+        sms_number=HELP_NUMBER,
     )
     guardian = Guardian.objects.get(child=paired.child_a)
     guardian.phone = GUARDIAN_PHONE
     guardian.save()
     child = child_get_for_user(paired.director_a, paired.child_a.pk, "view")
     alert = services.alert_raise(actor=paired.director_a, child=child, kind="danger", now=t0)
-    (stranger,) = services.alert_raise_from_sms(phone=STRANGER_PHONE, text="救命", now=t0)
+    (stranger,) = services.alert_raise_from_sms(
+        phone=STRANGER_PHONE, text="救命", to=HELP_NUMBER, now=t0
+    )
     return {
         "carer": carer,
         "station": station,
@@ -183,7 +187,9 @@ def test_rotation_re_encrypts_contacts_and_recomputes_their_hashes(
     paired: Personas, contacts: dict[str, Any], settings: Any, fresh_keys: None, t0: datetime
 ) -> None:
     # The county's alert folding many unknown senders lists their numbers and keeps its mark.
-    (many,) = services.alert_raise_from_sms(phone="13611112222", text="救命", now=t0)
+    (many,) = services.alert_raise_from_sms(
+        phone="13611112222", text="救命", to=HELP_NUMBER, now=t0
+    )
     many.sender_phone = "13611112222\n13633334444"
     many.sender_hash = MANY_SENDERS
     many.save(update_fields=["sender_phone", "sender_hash"])

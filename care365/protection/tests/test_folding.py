@@ -76,14 +76,14 @@ def test_the_count_shows_on_the_api_and_the_alert_page(
 
 
 def test_twenty_unknown_numbers_make_a_bounded_number_of_alerts(
-    paired: Personas, t0: datetime, settings: Any
+    paired: Personas, t0: datetime, settings: Any, help_number: str
 ) -> None:
     limit = settings.SMS_UNKNOWN_SENDERS_PER_HOUR
     numbers = [f"135000000{n:02d}" for n in range(20)]
 
     for n, number in enumerate(numbers):
         services.alert_raise_from_sms(
-            phone=number, text=f"第{n}条", now=t0 + timedelta(seconds=10 * n)
+            phone=number, text=f"第{n}条", to=help_number, now=t0 + timedelta(seconds=10 * n)
         )
 
     alerts = list(Alert.objects.order_by("pk"))
@@ -101,11 +101,11 @@ def test_twenty_unknown_numbers_make_a_bounded_number_of_alerts(
 
 
 def test_a_repeat_from_an_unknown_number_folds_into_its_own_alert(
-    paired: Personas, t0: datetime
+    paired: Personas, t0: datetime, help_number: str
 ) -> None:
     for n in range(6):
         services.alert_raise_from_sms(
-            phone="13598765432", text="救命", now=t0 + timedelta(seconds=n)
+            phone="13598765432", text="救命", to=help_number, now=t0 + timedelta(seconds=n)
         )
 
     alert = Alert.objects.get()
@@ -114,14 +114,16 @@ def test_a_repeat_from_an_unknown_number_folds_into_its_own_alert(
 
 
 def test_after_the_hour_unknown_numbers_get_their_own_alerts_again(
-    paired: Personas, t0: datetime, settings: Any
+    paired: Personas, t0: datetime, settings: Any, help_number: str
 ) -> None:
     settings.SMS_UNKNOWN_SENDERS_PER_HOUR = 2
     for n in range(4):
-        services.alert_raise_from_sms(phone=f"1350000010{n}", text="x", now=t0)
+        services.alert_raise_from_sms(phone=f"1350000010{n}", text="x", to=help_number, now=t0)
     assert Alert.objects.count() == 3  # two, and one for the rest
 
     later = t0 + timedelta(hours=1, minutes=1)
-    (alert,) = services.alert_raise_from_sms(phone="13500000200", text="y", now=later)
+    (alert,) = services.alert_raise_from_sms(
+        phone="13500000200", text="y", to=help_number, now=later
+    )
 
     assert not alert.is_many_senders and alert.sender_phone == "13500000200"

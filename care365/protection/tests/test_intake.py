@@ -113,11 +113,13 @@ def test_sms_from_a_registered_guardian_raises_an_alert_for_each_of_their_childr
 
 @pytest.mark.django_db
 def test_sms_from_an_unknown_number_goes_to_the_county_desk_with_the_number_masked(
-    paired: Personas, t0: datetime, caplog: pytest.LogCaptureFixture
+    paired: Personas, t0: datetime, caplog: pytest.LogCaptureFixture, help_number: str
 ) -> None:
     caplog.set_level(logging.INFO, logger="care365.protection")
 
-    (alert,) = services.alert_raise_from_sms(phone="13598765432", text="村口有孩子受伤", now=t0)
+    (alert,) = services.alert_raise_from_sms(
+        phone="13598765432", text="村口有孩子受伤", to=help_number, now=t0
+    )
 
     assert alert.child is None and alert.county == paired.county
     assert alert.sender_masked == "135****5432"
@@ -137,6 +139,6 @@ def test_sms_from_an_unknown_number_goes_to_the_county_desk_with_the_number_mask
     card = selectors.safety_card(access.alert_get_for_user(paired.admin, alert.pk))
     assert card.child_id is None and card.sender_phone == "13598765432"
     again = services.alert_raise_from_sms(
-        phone="135-9876-5432", text="还在", now=t0 + timedelta(minutes=2)
+        phone="135-9876-5432", text="还在", to=help_number, now=t0 + timedelta(minutes=2)
     )
     assert [a.pk for a in again] == [alert.pk]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from care365.areas import regions
+from care365.areas.ancestors import county_parents_ensure
 from care365.areas.models import Area
 from care365.seeding.seed import names
 
@@ -100,17 +102,21 @@ def county_plan(rng: random.Random, county_code: str = JINGNING_CODE) -> CountyP
                     she_share=she,
                 )
             )
-    name = "景宁畲族自治县" if county_code == JINGNING_CODE else f"{county_code}县"
+    region = regions.get(county_code)
+    name = region.name if region is not None else f"{county_code}县"
     return CountyPlan(county_code, name, lat0, lon0, tuple(townships), tuple(villages))
 
 
 @transaction.atomic
 def county_write(plan: CountyPlan) -> dict[str, Area]:
-    """Create the areas that do not exist yet; return every area of the plan by code."""
+    """Create the areas that do not exist yet (the county's prefecture and province too); return
+    every area of the plan by code."""
+    parent = county_parents_ensure(Area, [(plan.code, plan.latitude, plan.longitude)])[plan.code]
     county, _ = Area.objects.get_or_create(
         code=plan.code,
         defaults={
             "level": Area.Level.COUNTY,
+            "parent": parent,
             "name": plan.name,
             "latitude": plan.latitude,
             "longitude": plan.longitude,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from care365.accounts.models import Role, User
+from care365.accounts.models import AREA_ROLES, Role, User
 from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole
 from care365.pairing.models import Pairing, PairingRun
@@ -24,6 +24,9 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("police", Role.POLICE, "民警"),
     ("doctor", Role.DOCTOR, "医生"),
     ("volunteer", Role.VOLUNTEER, "志愿者"),
+    # Above the county: figures of the counties below them, never a child.
+    ("prefecture", Role.PREFECTURE_OFFICIAL, "市民政局工作人员"),
+    ("province", Role.PROVINCE_OFFICIAL, "省民政厅工作人员"),
 )
 
 # The names of the logins that have no carer record (family name, given name): pages name people,
@@ -32,6 +35,8 @@ DEMO_NAMES: dict[str, tuple[str, str]] = {
     "admin": ("吴", "建华"),
     "supervisor": ("蓝", "晓燕"),
     "director": ("雷", "秀芳"),
+    "prefecture": ("周", "文斌"),
+    "province": ("钟", "丽萍"),
 }
 
 
@@ -95,7 +100,8 @@ def demo_pairing_ensure(county: Area, *, actor: User | None) -> PairingRun | Non
 
 @transaction.atomic
 def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
-    """Create or refresh the six demo logins with the password settings.DEMO_PASSWORD.
+    """Create or refresh the demo logins with the password settings.DEMO_PASSWORD: six in the
+    county, and a prefecture and a province official above it.
 
     The supervisor gets the township with the most children, the director the village with the
     most children in it, and the police officer, doctor and volunteer a carer record of their
@@ -141,20 +147,29 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
         Role.SUPERVISOR: township,
         Role.DIRECTOR: village,
     }
+    # The county's prefecture and province (a municipality's district has no prefecture: then
+    # there is no prefecture login).
+    above = county.parent
+    while above is not None:
+        scope[Role.PROVINCE_OFFICIAL if above.parent is None else Role.PREFECTURE_OFFICIAL] = above
+        above = above.parent
+    logins = tuple(
+        login for login in DEMO_LOGINS if login[1] in scope or login[1] not in AREA_ROLES
+    )
     users: dict[str, User] = {}  # by role
     where: dict[str, str] = {}
-    for username, role, _role_zh in DEMO_LOGINS:
+    for username, role, _role_zh in logins:
         if role in scope:
             users[role] = _login_ensure(username, role, area=scope[role])
             where[role] = scope[role].name
     # Paired before the carers' logins are linked, so that each gets a carer with children.
     demo_pairing_ensure(county, actor=users[Role.COUNTY_ADMIN])
-    for username, role, _role_zh in DEMO_LOGINS:
+    for username, role, _role_zh in logins:
         if role not in scope:
             carer = _carer_for(role, county, township, village, username)
             users[role] = _login_ensure(username, role, carer=carer)
             where[role] = carer.organisation.name
-    return [DemoLogin(username, role, zh, where[role]) for username, role, zh in DEMO_LOGINS]
+    return [DemoLogin(username, role, zh, where[role]) for username, role, zh in logins]
 
 
 def _login_ensure(

@@ -18,6 +18,7 @@ from care365.accounts.selectors import (
     ChildFilters,
     carer_of_user,
     child_list,
+    county_figures,
     transfer_requests_for_county,
 )
 from care365.accounts.visibility import child_row
@@ -96,6 +97,14 @@ def home(request: HttpRequest) -> HttpResponse:
                 "care": home_care(user),
                 **_open_alerts(user),
             },
+        )
+    if kind == "figures":
+        # A province or prefecture official: counts per county, small cells hidden; no child,
+        # no alert, no list (the insights pages build on these figures).
+        return render(
+            request,
+            "web/home_figures.html",
+            {"area": user.area, "figures": county_figures(user), "notices": notices},
         )
     return render(request, "web/home_none.html", {"notices": notices})
 

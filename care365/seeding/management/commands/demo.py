@@ -31,7 +31,7 @@ DEMO_SEED = 365
 class Command(BaseCommand):
     help = (
         "Demo mode only: migrate, seed a synthetic county if the registry is empty, pair its "
-        "children if nobody is paired yet, create the six demo logins (password 'demo'), then "
+        "children if nobody is paired yet, create the demo logins (password 'demo'), then "
         "run the app and one worker until Ctrl-C."
     )
 

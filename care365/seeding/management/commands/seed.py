@@ -45,6 +45,9 @@ class Command(BaseCommand):
             raise CommandError("--children must be zero or more")
         if not re.fullmatch(r"[0-9]{6}", options["county_code"]):
             raise CommandError("--county-code must be 6 digits")
+        if options["county_code"].endswith("00"):
+            # xxxx00 is a prefecture's (or a province's) code in GB/T 2260, never a county's.
+            raise CommandError("--county-code is a prefecture's or province's code, not a county's")
         try:
             result = seed_county(
                 children=options["children"],
