@@ -288,10 +288,15 @@ class CareWriter:
                 )
         if kid.parents_away and director is not None:
             habit = _habit(rng, PARENT_HABITS)
-            volunteer = (kid.spells.get(CarerRole.VOLUNTEER) or [None])[-1]
+            spells = kid.spells.get(CarerRole.VOLUNTEER)
+            volunteer = spells[-1] if spells else None
             for day in _series(rng, first, last, iv[ContactKind.PARENT_CONTACT], habit):
                 if volunteer is not None and volunteer.holds(day) and rng.random() < 0.2:
-                    by = (volunteer.user, Role.VOLUNTEER, volunteer.carer)
+                    by: tuple[int, str, int | None] = (
+                        volunteer.user,
+                        Role.VOLUNTEER,
+                        volunteer.carer,
+                    )
                 else:
                     by = (director, Role.DIRECTOR, None)
                 yield self.contact(kid, ContactKind.PARENT_CONTACT, day, *by, mood)
@@ -359,7 +364,8 @@ class CareWriter:
         self.wrote.months[f"contact_{kind}"].add((day.year, day.month))
         return (
             kid.pk, kind, at, day, minutes, rng.choice(notes) if what is None else what,
-            json.dumps(activities) if activities else NO_ACTIVITIES, channel, parent, felt, follow_up,
+            json.dumps(activities) if activities else NO_ACTIVITIES, channel, parent, felt,
+            follow_up,
             rng.choice(texts.FOLLOW_UPS) if follow_up else "", user, role, carer, self.later(at),
         )  # fmt: skip
 
@@ -416,7 +422,7 @@ class CareWriter:
         if result.flags:  # a doctor would measure again: the history keeps plausible values
             return None
         age = kid.age_on(day)
-        vision = [None, None]
+        vision: list[float | None] = [None, None]
         teeth = bp = None
         if age >= 4:
             poor = rng.random() < min(0.7, 0.08 + 0.045 * max(0, age - 6))

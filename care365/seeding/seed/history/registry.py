@@ -306,7 +306,7 @@ def _pairings(
             withdrawn_on__isnull=True,
         ).values_list("child_id", "given_on")
     )
-    updates = []
+    updates: list[tuple[int, date, date | None, str]] = []
     extra: list[Pairing] = []
     by_village: dict[tuple[int, str], list[int]] = defaultdict(list)
     pairings = list(
