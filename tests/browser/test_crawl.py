@@ -1,5 +1,6 @@
 """Every page every role can reach, in a real Chromium, at phone and desktop width, in both
-languages: a small demo county (the demo logins, paired, with an open alert and a wish), and
+languages: a small demo county (the demo logins, paired, with the demo's year of history:
+visits, examinations, screenings, wishes, events and alerts, some still open), and
 each page of the one URLconf that answers a GET, its ids filled with records the login may reach.
 
 On every page: no server error, no horizontal overflow at 360 px or 1366 px, no raw HTML in the
@@ -29,6 +30,7 @@ from care365.protection.services.alerts import alert_raise, help_link_issue
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.seeding.seed import seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, demo_users_ensure
+from care365.seeding.seed.history import history_seed
 
 pytestmark = pytest.mark.browser
 
@@ -135,10 +137,12 @@ def _msgids() -> frozenset[str]:
 
 @pytest.fixture
 def crawl(transactional_db: None, settings: Any) -> Crawl:
-    """A small demo county with an open alert, a help link and a wish, and each login's paths.
+    """A small demo county with its year, an open alert, a help link and a wish, and each
+    login's paths.
     Everything is read and written here, before the browser's loop runs."""
     seed_county(children=CHILDREN, seed=365, progress=False)
     demo_users_ensure()
+    history_seed(days=365, seed=365)
     users = {u.username: u for u in User.objects.filter(username__in=[n for n, *_ in DEMO_LOGINS])}
     admin, director = users["admin"], users["director"]
 
@@ -164,7 +168,8 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
     for username, user in users.items():
         own = _best_child(user)
         alert = alerts_for_user(user).order_by("-pk").first()
-        carers = list(carers_for_user(user).filter(user__isnull=False).order_by("pk"))
+        # Every carer of the history has a login: a few carers' pages are enough to look at.
+        carers = list(carers_for_user(user).filter(user__isnull=False).order_by("pk")[:3])
         ids: dict[str, list[int]] = {
             "child_id": [own.pk] if own else [],
             "alert_id": [alert.pk] if alert else [],

@@ -13,8 +13,14 @@ from django.utils import timezone
 from care365.accounts.models import AREA_ROLES, Role, User
 from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole
-from care365.pairing.models import Pairing, PairingRun
-from care365.pairing.services import pairing_approve, pairing_propose, pairing_settings_for
+from care365.pairing.models import Pairing, PairingRun, PairRule
+from care365.pairing.services import (
+    pair_rule_set,
+    pairing_approve,
+    pairing_propose,
+    pairing_settings_for,
+)
+from care365.registry.models import Child, Consent, ConsentPurpose
 
 # (username, role, Chinese role name from docs/architecture.md's glossary)
 DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
@@ -55,7 +61,8 @@ class DemoSetupError(Exception):
 def _carer_for(role: str, county: Area, township: Area, village: Area, username: str) -> Carer:
     """A carer of `role` working in the township who can be paired (a volunteer vetted within the
     county's validity period and trained), preferring, in order: the one already linked to the
-    login while they have children, one with children, one who serves the village."""
+    login while they have children, the one with the most children of the director's village,
+    one with children, one who serves the village, the one who can take the most children."""
     carers = (
         Carer.objects.filter(role=role, active=True)
         .filter(Q(organisation__area=township) | Q(organisation__area__parent=township))
@@ -69,7 +76,13 @@ def _carer_for(role: str, county: Area, township: Area, village: Area, username:
             trained_on__isnull=False,
         )
     candidates = list(
-        carers.annotate(children=Count("pairings", filter=Q(pairings__until__isnull=True)))
+        carers.annotate(
+            children=Count("pairings", filter=Q(pairings__until__isnull=True)),
+            of_village=Count(
+                "pairings",
+                filter=Q(pairings__until__isnull=True, pairings__child__village=village),
+            ),
+        )
     )
     if not candidates:
         raise DemoSetupError(f"no {role} works in {township.code}: seed the county first")
@@ -79,23 +92,50 @@ def _carer_for(role: str, county: Area, township: Area, village: Area, username:
         candidates,
         key=lambda c: (
             not (c.pk == linked and c.children),
+            -c.of_village,
             not c.children,
             c.pk not in serving,
+            -c.capacity,
             c.pk,
         ),
     )
+
+
+def _county_paired(county: Area) -> bool:
+    return Pairing.objects.filter(
+        until__isnull=True, child__village__code__startswith=county.code[:6]
+    ).exists()
 
 
 def demo_pairing_ensure(county: Area, *, actor: User | None) -> PairingRun | None:
     """Pair the county's children, proposing and approving at once, unless some of them are
     paired already (then the pairing is the county admin's to change). Returns the approved
     proposal, or None when there was nothing to do."""
-    if Pairing.objects.filter(
-        until__isnull=True, child__village__code__startswith=county.code[:6]
-    ).exists():
+    if _county_paired(county):
         return None
     run = pairing_propose(actor=actor, county=county)
     return pairing_approve(actor=actor, run=run)
+
+
+def demo_village_lock(village: Area, carers: dict[str, Carer], *, actor: User) -> int:
+    """Lock the village's children to the demo's officer, doctor and volunteer (as many as each
+    can take; the volunteer only where the guardian consented), the first children of the
+    village for all three: the six demo logins meet on the same children. Returns the locks."""
+    children = list(Child.objects.filter(village=village, exited_on__isnull=True).order_by("pk"))
+    consented = set(
+        Consent.objects.filter(
+            child__in=children, purpose=ConsentPurpose.VOLUNTEER, withdrawn_on__isnull=True
+        ).values_list("child_id", flat=True)
+    )
+    # Children the volunteer may visit first, so that the three carers share them.
+    children.sort(key=lambda c: c.pk not in consented)
+    locks = 0
+    for role, carer in carers.items():
+        mine = [c for c in children if role != CarerRole.VOLUNTEER or c.pk in consented]
+        for child in mine[: carer.capacity]:
+            pair_rule_set(actor=actor, child=child, carer=carer, kind=PairRule.Kind.LOCK)
+            locks += 1
+    return locks
 
 
 @transaction.atomic
@@ -108,9 +148,10 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
     role in that township (the volunteer one who is vetted and trained). The admin is a county
     administrator who is also staff and superuser, so the Django admin works.
 
-    The demo comes paired: unless some of its children are paired already, the county's pairing
-    is proposed and approved in the admin's name before the carers' logins are linked, so each
-    of them is linked to a carer with children.
+    The demo comes paired: unless some of its children are paired already, the director's
+    village's children are locked to the demo's officer, doctor and volunteer (as many as each
+    can take), and the county's pairing is proposed and approved in the admin's name before the
+    carers' logins are linked, so the six logins meet on the same children.
     """
     code = county_code or settings.COUNTY_CODE
     county = Area.objects.filter(level=Area.Level.COUNTY, code=code).first()
@@ -162,11 +203,19 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
         if role in scope:
             users[role] = _login_ensure(username, role, area=scope[role])
             where[role] = scope[role].name
-    # Paired before the carers' logins are linked, so that each gets a carer with children.
+    carers = {
+        role: _carer_for(role, county, township, village, username)
+        for username, role, _role_zh in DEMO_LOGINS
+        if role not in scope
+    }
+    # Paired before the carers' logins are linked: on a county not paired yet, the director's
+    # village's children are locked to the demo's carers first, so the six logins meet on them.
+    if not _county_paired(county):
+        demo_village_lock(village, carers, actor=users[Role.COUNTY_ADMIN])
     demo_pairing_ensure(county, actor=users[Role.COUNTY_ADMIN])
     for username, role, _role_zh in logins:
         if role not in scope:
-            carer = _carer_for(role, county, township, village, username)
+            carer = carers[role]
             users[role] = _login_ensure(username, role, carer=carer)
             where[role] = carer.organisation.name
     return [DemoLogin(username, role, zh, where[role]) for username, role, zh in logins]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -257,3 +257,81 @@ def _orm_write(rows: list[ChildRow], village_ids: Sequence[int]) -> None:
             for purpose, day in _consents(row)
         ]
     )
+
+
+# --- bulk rows for the history (seed/history) --------------------------------------------------
+
+
+def _utc_text(value: datetime) -> str:
+    """An aware datetime as Django's SQLite backend stores it: naive UTC text."""
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _adapted(model: type[Any], fields: Sequence[str]) -> list[Any]:
+    """Per field, how a Python value becomes what the driver takes: on SQLite, dates and aware
+    datetimes as Django writes them (ISO text, datetimes in UTC); everything else as it is."""
+    adapters: list[Any] = []
+    for name in fields:
+        internal = model._meta.get_field(name).get_internal_type()
+        if connection.vendor != "sqlite":
+            adapters.append(None)
+        elif internal == "DateTimeField":
+            adapters.append(_utc_text)
+        elif internal == "DateField":
+            adapters.append(date.isoformat)
+        else:
+            adapters.append(None)
+    return adapters
+
+
+def rows_insert(model: type[Any], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert plain rows (values in `fields` order; JSON as text, decimals as text) into the
+    model's table: COPY on PostgreSQL, one prepared INSERT run over all rows on SQLite. The
+    history's big tables (contacts, examinations) go this way, beside the model's save()."""
+    if connection.vendor == "postgresql":
+        count = 0
+
+        def counted() -> Iterable[Sequence[Any]]:
+            nonlocal count
+            for row in rows:
+                count += 1
+                yield row
+
+        copy_rows(model, fields, counted())
+        return count
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(f).column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608  # names from the model
+    adapters = _adapted(model, fields)
+    batch = [
+        tuple(v if a is None or v is None else a(v) for a, v in zip(adapters, row, strict=True))
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, batch)
+    return len(batch)
+
+
+def rows_update(model: type[Any], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Set `fields` of many rows by primary key: each row is (pk, *values in `fields` order)."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  # names from the model
+    adapters = _adapted(model, fields)
+    batch = [
+        (
+            *(
+                v if a is None or v is None else a(v)
+                for a, v in zip(adapters, row[1:], strict=True)
+            ),
+            row[0],
+        )
+        for row in rows
+    ]
+    if batch:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
+    return len(batch)

@@ -32,9 +32,10 @@ ROLES = {
 }
 
 
-def run_demo() -> str:
+def run_demo(history: int = 0) -> str:
+    """The demo's setup; without its year of history unless asked (test_history.py has it)."""
     out = StringIO()
-    call_command("demo", "--no-serve", stdout=out, stderr=StringIO())
+    call_command("demo", "--no-serve", "--history", str(history), stdout=out, stderr=StringIO())
     return out.getvalue()
 
 

@@ -18,21 +18,24 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import override
 
 from care365.accounts.models import Role, User
+from care365.core.maintenance import db_analyze
 from care365.pairing.selectors import coverage as pairing_coverage
 from care365.registry.models import Child
 from care365.seeding.seed import SeedRefusedError, seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, DemoLogin, DemoSetupError, demo_users_ensure
+from care365.seeding.seed.history import HistoryRefusedError, history_seed
 from config.env import env_int
 
 DEMO_CHILDREN = 3000
 DEMO_SEED = 365
+DEMO_HISTORY_DAYS = 365
 
 
 class Command(BaseCommand):
     help = (
-        "Demo mode only: migrate, seed a synthetic county if the registry is empty, pair its "
-        "children if nobody is paired yet, create the demo logins (password 'demo'), then "
-        "run the app and one worker until Ctrl-C."
+        "Demo mode only: migrate, seed a synthetic county with a year of history if the "
+        "registry is empty, pair its children if nobody is paired yet, create the demo "
+        "logins (password 'demo'), then run the app and one worker until Ctrl-C."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +44,14 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--no-serve", action="store_true", help="set up only; do not run the app and worker"
+        )
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=DEMO_HISTORY_DAYS,
+            metavar="DAYS",
+            help=f"days of history a newly seeded county gets (default {DEMO_HISTORY_DAYS}; "
+            "0 for none)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -61,7 +72,10 @@ class Command(BaseCommand):
         # Static files come from the apps (WhiteNoise finders in demo mode); an empty STATIC_ROOT
         # keeps WhiteNoise from warning that it is missing.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-        if not Child.objects.exists():
+        if options["history"] < 0:
+            raise CommandError("--history must be zero or more")
+        seeded = not Child.objects.exists()
+        if seeded:
             if verbose:
                 self.stdout.write(f"Seeding a synthetic county with {DEMO_CHILDREN:,} children...")
             try:
@@ -72,6 +86,17 @@ class Command(BaseCommand):
             logins = demo_users_ensure()  # and pairs the county's children if nobody is yet
         except DemoSetupError as exc:
             raise CommandError(str(exc)) from exc
+        if seeded and options["history"]:
+            # Only onto the county just seeded: an existing registry keeps what it has.
+            if verbose:
+                self.stdout.write(f"Writing {options['history']} days of history...")
+            try:
+                history = history_seed(days=options["history"], seed=DEMO_SEED)
+            except HistoryRefusedError as exc:
+                raise CommandError(str(exc)) from exc
+            db_analyze(full=True)
+            if verbose:
+                self.stdout.write(history.summary())
         if options["no_serve"]:
             if verbose:
                 self.stdout.write(self.pairing_text() + "\n" + self.logins_text(logins))

@@ -1,4 +1,5 @@
-"""`care365 seed --children N --seed S`: build a synthetic county (care365.seeding.seed)."""
+"""`care365 seed --children N --seed S [--history DAYS]`: build a synthetic county
+(care365.seeding.seed), and with --history pair it and write DAYS days of its history."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from care365.areas.models import Area
 from care365.core.maintenance import db_analyze
 from care365.seeding.seed import SeedRefusedError, seed_county
+from care365.seeding.seed.demo import demo_pairing_ensure
+from care365.seeding.seed.history import HistoryRefusedError, history_seed
 
 
 class Command(BaseCommand):
@@ -39,6 +43,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="generate and count, write nothing"
         )
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=0,
+            metavar="DAYS",
+            help="also pair the county (if nobody is paired yet) and write DAYS days of history "
+            "up to today: contacts, examinations, screenings, wishes, events, alerts, entries "
+            "and exits (default 0: the registry and carers only; `care365 demo` writes 365)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["children"] < 0:
@@ -48,6 +61,10 @@ class Command(BaseCommand):
         if options["county_code"].endswith("00"):
             # xxxx00 is a prefecture's (or a province's) code in GB/T 2260, never a county's.
             raise CommandError("--county-code is a prefecture's or province's code, not a county's")
+        if options["history"] < 0:
+            raise CommandError("--history must be zero or more")
+        if options["history"] and (options["dry_run"] or options["as_of"]):
+            raise CommandError("--history writes up to today: not with --dry-run or --as-of")
         try:
             result = seed_county(
                 children=options["children"],
@@ -60,7 +77,19 @@ class Command(BaseCommand):
             )
         except SeedRefusedError as exc:
             raise CommandError(str(exc)) from exc
+        history = None
+        if options["history"]:
+            county = Area.objects.get(level=Area.Level.COUNTY, code=options["county_code"])
+            demo_pairing_ensure(county, actor=None)
+            try:
+                history = history_seed(
+                    days=options["history"], seed=options["seed"], county_code=county.code
+                )
+            except HistoryRefusedError as exc:
+                raise CommandError(str(exc)) from exc
         if not options["dry_run"]:
             db_analyze(full=True)  # the planner learns about the new rows at once
         if options["verbosity"] > 0:
             self.stdout.write(result.summary())
+            if history is not None:
+                self.stdout.write(history.summary())
