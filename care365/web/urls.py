@@ -23,6 +23,11 @@ urlpatterns = [
         auth.user_tokens_revoke,
         name="user-tokens-revoke",
     ),
+    path(
+        "account/set-password/<str:uidb64>/<str:token>/",
+        auth.PasswordSetView.as_view(),
+        name="password-set",
+    ),
     path("logout/", auth.SignOutView.as_view(), name="logout"),
     path("notices/read/", home.notices_read, name="notices-read"),
 ]
