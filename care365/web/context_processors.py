@@ -24,6 +24,7 @@ def care365(request: HttpRequest) -> dict[str, Any]:
         "DEMO": settings.DEMO,
         "nav_registry": account is not None and keeps_registry(account),
         "nav_pairing": account is not None and county_for_admin(account) is not None,
+        "nav_county": account is not None and county_for_admin(account) is not None,
         "nav_alerts": board,
         "nav_alerts_open": (
             SimpleLazyObject(lambda: alerts_open_count_for_user(account))

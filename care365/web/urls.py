@@ -8,6 +8,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("county/", home.county, name="county"),
     path("login/", auth.SignInView.as_view(), name="login"),
     path("login/code/", auth.login_code, name="login-code"),
     path("login/set-up/", auth.login_enrol, name="login-enrol"),

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -308,6 +309,9 @@ def user_tokens_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
         )
         % {"count": revoked, "user": user.get_username()},
     )
+    back = str(request.POST.get("next", ""))
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("web:api-tokens")
 
 
