@@ -30,7 +30,7 @@ from care365.accounts.models import (
 from care365.accounts.reasons import reason_validate
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
-from care365.carers.models import Carer, Organisation
+from care365.carers.models import Carer, CarerRole, Organisation
 from care365.core.errors import NotFound
 from care365.core.ledger import chain_append
 from care365.core.models import Notice
@@ -594,3 +594,19 @@ def area_get_for_admin(user: User, area_id: int) -> Area:
     if area is None:
         raise NotFound
     return area
+
+
+def managed_areas(user: User) -> QuerySet[Area]:
+    """The areas a county administrator may give a user of their county: the county and every
+    township and village in it."""
+    county = county_for_admin(user)
+    if county is None:
+        return Area.objects.none()
+    return Area.objects.filter(code__startswith=county.code)
+
+
+def may_add_carer(user: User, role: str) -> bool:
+    """County administrators add any carer; supervisors and directors propose volunteers."""
+    if county_for_admin(user) is not None:
+        return True
+    return may_propose_volunteers(user) and role == CarerRole.VOLUNTEER

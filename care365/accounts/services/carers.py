@@ -23,7 +23,7 @@ from care365.accounts.access import (
     carer_areas_for_user,
     county_for_admin,
     in_county,
-    may_propose_volunteers,
+    may_add_carer,
 )
 from care365.accounts.models import User
 from care365.areas.models import Area
@@ -177,7 +177,7 @@ def carer_create(*, actor: User, role: str, values: Mapping[str, Any]) -> Carer:
     admin = county_for_admin(actor) is not None
     if role not in CarerRole.values:
         raise ValidationError({"role": _("Choose a role.")})
-    if not admin and not (may_propose_volunteers(actor) and role == CarerRole.VOLUNTEER):
+    if not may_add_carer(actor, role):
         raise PermissionDenied
     carer = Carer(role=role)  # no place yet: `_apply` takes the organisation's if none is given
     given = {k: v for k, v in values.items() if k in (*CARER_FIELDS, "service_areas")}
