@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("care365.web.urls")),
     path("", include("care365.registry.urls")),
     path("", include("care365.accounts.urls")),
+    path("", include("care365.areas.urls")),
     path("", include("care365.carers.urls")),
     path("", include("care365.pairing.urls")),
     path("", include("care365.protection.urls")),

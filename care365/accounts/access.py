@@ -31,7 +31,7 @@ from care365.accounts.models import (
 from care365.accounts.reasons import reason_validate
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
-from care365.carers.models import Carer
+from care365.carers.models import Carer, CarerRole, Organisation
 from care365.core.errors import NotFound
 from care365.core.ledger import chain_append
 from care365.core.models import Notice
@@ -510,3 +510,121 @@ def duplicate_flag_get_for_user(user: User, flag_id: int) -> DuplicateFlag:
     if flag is None:
         raise NotFound
     return flag
+
+
+# The county's own people and places: what a county administrator (and, for volunteers, a
+# supervisor or a director) may change. ----------------------------------------------------------
+
+
+def county_for_admin(user: User) -> Area | None:
+    """The county an active county administrator runs (carers, organisations, users, areas,
+    settings, pairing); None for everyone else."""
+    account = _as_user(user)
+    if account is None or account.role != Role.COUNTY_ADMIN or account.area is None:
+        return None
+    return account.area if account.area.level == Area.Level.COUNTY else None
+
+
+def administers_county(user: User) -> bool:
+    """Whether the user runs a county's people and places (the "County" pages)."""
+    return county_for_admin(user) is not None
+
+
+def in_county(county: Area, area: Area) -> bool:
+    """Whether `area` is the county or lies below it (codes nest: GB/T 2260)."""
+    return area.pk == county.pk or (
+        area.level != Area.Level.COUNTY and area.code.startswith(county.code)
+    )
+
+
+def may_propose_volunteers(user: User) -> bool:
+    """Who may add a volunteer: county administrators (who add every kind of carer), and a
+    supervisor or a director for their own township or village, who knows the people willing to
+    help. Such a volunteer cannot be paired until a county administrator records the background
+    check and the training (`carer_vet`)."""
+    return keeps_registry(user)
+
+
+def carer_areas_for_user(user: User) -> QuerySet[Area]:
+    """The townships and villages a user may name as a carer's service area: the county
+    administrator's county; a supervisor's township and its villages; a director's village."""
+    account = _as_user(user)
+    if account is None or account.role not in REGISTRY_ROLES or account.area is None:
+        return Area.objects.none()
+    below = ~Q(level=Area.Level.COUNTY)
+    if account.area.level == Area.Level.VILLAGE:
+        return Area.objects.filter(pk=account.area.pk)
+    return Area.objects.filter(below, code__startswith=account.area.code)
+
+
+def carer_get_for_admin(user: User, carer_id: int) -> Carer:
+    """A carer of the county the user administers; NotFound for a missing one, one of another
+    county and for anyone but a county administrator alike."""
+    county = county_for_admin(user)
+    if county is None or not 0 < carer_id <= _MAX_ID:
+        raise NotFound
+    carer = (
+        Carer.objects.select_related("organisation", "organisation__area")
+        .prefetch_related("service_areas")
+        .filter(pk=carer_id, organisation__area__code__startswith=county.code)
+        .first()
+    )
+    if carer is None:
+        raise NotFound
+    return carer
+
+
+def organisations_for_user(user: User) -> QuerySet[Organisation]:
+    """The organisations (stations, health centres, clinics, volunteer groups) of the user's
+    county, for registry staff (who name one when they add a volunteer); none for others."""
+    account = _as_user(user)
+    if account is None or account.role not in REGISTRY_ROLES or account.area is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(area__code__startswith=account.area.code[:6])
+
+
+def organisation_get_for_admin(user: User, organisation_id: int) -> Organisation:
+    """An organisation of the county the user administers; NotFound otherwise."""
+    county = county_for_admin(user)
+    if county is None or not 0 < organisation_id <= _MAX_ID:
+        raise NotFound
+    organisation = (
+        Organisation.objects.select_related("area")
+        .filter(pk=organisation_id, area__code__startswith=county.code)
+        .first()
+    )
+    if organisation is None:
+        raise NotFound
+    return organisation
+
+
+def area_get_for_admin(user: User, area_id: int) -> Area:
+    """A township or village of the county the user administers; NotFound otherwise."""
+    county = county_for_admin(user)
+    if county is None or not 0 < area_id <= _MAX_ID:
+        raise NotFound
+    area = (
+        Area.objects.select_related("parent")
+        .filter(pk=area_id, code__startswith=county.code)
+        .exclude(level=Area.Level.COUNTY)
+        .first()
+    )
+    if area is None:
+        raise NotFound
+    return area
+
+
+def managed_areas(user: User) -> QuerySet[Area]:
+    """The areas a county administrator may give a user of their county: the county and every
+    township and village in it."""
+    county = county_for_admin(user)
+    if county is None:
+        return Area.objects.none()
+    return Area.objects.filter(code__startswith=county.code)
+
+
+def may_add_carer(user: User, role: str) -> bool:
+    """County administrators add any carer; supervisors and directors propose volunteers."""
+    if county_for_admin(user) is not None:
+        return True
+    return may_propose_volunteers(user) and role == CarerRole.VOLUNTEER

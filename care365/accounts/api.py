@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, Router, Status
@@ -22,7 +22,10 @@ from ninja.security import APIKeyCookie, HttpBearer
 from care365.accounts import selectors, services, throttle, totp
 from care365.accounts.access import (
     api_token_get_for_user,
+    carers_for_user,
     child_get_for_user,
+    managed_areas,
+    managed_users_for_user,
     may_manage_users,
     reads_access_log,
     user_get_for_user,
@@ -34,13 +37,18 @@ from care365.accounts.schemas import (
     AccessLogListOut,
     AccessLogQuery,
     ApiTokenOut,
+    ManagedUserListOut,
+    ManagedUserOut,
     TokenIn,
     TokenOut,
+    UserCreatedOut,
+    UserCreateIn,
+    UserFieldsIn,
 )
 from care365.accounts.selectors import access_log_for_child
 from care365.accounts.services import access_grant_open
 from care365.core.api import ErrorOut, responses, route
-from care365.core.schemas import MAX_ID
+from care365.core.schemas import MAX_ID, Page
 
 TokenId = PathEx[int, P(ge=1, le=MAX_ID, description="The token's id (from the token list).")]
 UserId = PathEx[int, P(ge=1, le=MAX_ID, description="The user's id.")]
@@ -217,6 +225,95 @@ def user_tokens_revoke(request: HttpRequest, user_id: UserId) -> Status[None]:
     actor, user = _managed_user(request, user_id)
     services.api_tokens_revoke_all(actor=actor, user=user, why=ApiToken.Revoked.ADMIN)
     return Status(204, None)
+
+
+def _user_values(actor: User, values: dict[str, Any]) -> dict[str, Any]:
+    """Ids become the records the actor may name: an area of their county, a carer of it (a
+    missing one and another county's are refused alike, beside their field)."""
+    if values.get("area") is not None:
+        values["area"] = managed_areas(actor).filter(pk=values["area"]).first()
+        if values["area"] is None:
+            raise ValidationError({"area": _("Choose an area of your county.")})
+    if values.get("carer") is not None:
+        values["carer"] = carers_for_user(actor).filter(pk=values["carer"]).first()
+        if values["carer"] is None:
+            raise ValidationError({"carer": _("Choose a carer of your county.")})
+    return values
+
+
+def _managed_user_out(user: User) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "role": user.role,
+        "area": user.area,
+        "carer": user.carer,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_active": user.is_active,
+    }
+
+
+@users_router.get(
+    "",
+    response=responses(200, ManagedUserListOut),
+    operation_id="user_list",
+    summary="The county's users (county administrators)",
+)
+def user_list(request: HttpRequest, filters: Query[Page]) -> dict[str, Any]:
+    """Everyone who works in your county, deactivated users included (403 for anyone but a
+    county administrator)."""
+    actor = account(request)
+    if not may_manage_users(actor):
+        raise PermissionDenied
+    users = managed_users_for_user(actor).select_related("area", "carer").order_by("pk")
+    page = users[filters.offset : filters.offset + filters.limit]
+    return {"items": [_managed_user_out(u) for u in page], "count": users.count()}
+
+
+@users_router.post(
+    "",
+    response=responses(201, UserCreatedOut),
+    operation_id="user_create",
+    summary="Add a user (county administrators)",
+)
+def user_create(request: HttpRequest, payload: UserCreateIn) -> Status[dict[str, Any]]:
+    """A user of your county with a role and its scope (User's rule: an area of the role's
+    level, or a carer record of the same role). The answer carries the one-time link at which
+    they set their password; it is not kept anywhere."""
+    actor = account(request)
+    if not may_manage_users(actor):
+        raise PermissionDenied
+    values = _user_values(actor, payload.model_dump(exclude={"username"}))
+    user = services.user_create(actor=actor, username=payload.username, values=values)
+    link = request.build_absolute_uri(services.user_invite_link(actor=actor, user=user))
+    return Status(201, {**_managed_user_out(user), "password_link": link})
+
+
+@users_router.patch(
+    "/{user_id}",
+    response=responses(200, ManagedUserOut),
+    operation_id="user_update",
+    summary="Change a user's role, area or carer (county administrators)",
+)
+def user_update(request: HttpRequest, user_id: UserId, payload: UserFieldsIn) -> dict[str, Any]:
+    """Only the fields sent change; a user of another county answers 404."""
+    actor, user = _managed_user(request, user_id)
+    values = _user_values(actor, payload.model_dump(exclude_unset=True))
+    return _managed_user_out(services.user_update(actor=actor, user=user, values=values))
+
+
+@users_router.post(
+    "/{user_id}/deactivate",
+    response=responses(200, ManagedUserOut),
+    operation_id="user_deactivate",
+    summary="Deactivate a user (county administrators)",
+)
+def user_deactivate(request: HttpRequest, user_id: UserId) -> dict[str, Any]:
+    """They can no longer sign in; their API tokens are revoked. Not your own account (422)."""
+    actor, user = _managed_user(request, user_id)
+    services.user_deactivate(actor=actor, user=user)
+    return _managed_user_out(user)
 
 
 # Who read a child's record: the access log, for county administrators.

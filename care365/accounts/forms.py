@@ -1,4 +1,4 @@
-"""Reasons, break-the-glass and the access log's filter."""
+"""Reasons, break-the-glass, the access log's filter, and the county's users."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from care365.accounts.models import AccessOutcome, AccessPurpose
+from care365.accounts.access import carers_for_user, county_for_admin
+from care365.accounts.models import AccessOutcome, AccessPurpose, Role, User
 from care365.accounts.reasons import MAX_REASON_CHARS, reason_field_validator, reason_hint
-from care365.core.forms import DATE_WIDGET, blank_choice
+from care365.areas.models import Area
+from care365.carers.models import Carer
+from care365.core.forms import DATE_WIDGET, BoundedModelChoiceField, blank_choice
 from care365.core.ids import MAX_ID
 
 
@@ -68,3 +71,50 @@ class AccessLogFilterForm(forms.Form):
         if not self.is_valid():
             return {}
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class UserForm(forms.Form):
+    """A user of the county: their role and its scope (an area of the role's level, or the
+    carer record of an officer, a doctor or a volunteer), their name and email."""
+
+    username = forms.CharField(
+        label=_("username"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "autocomplete": "off"}),
+        help_text=_("What they type to sign in: letters, digits and @ . + - _ only."),
+    )
+    role = forms.ChoiceField(label=_("role"), choices=blank_choice(Role.choices))
+    area = BoundedModelChoiceField(
+        label=_("area of responsibility"),
+        queryset=Area.objects.none(),
+        required=False,
+        help_text=_(
+            "For a county administrator the county, for a supervisor a township, for a "
+            "director a village."
+        ),
+    )
+    carer = BoundedModelChoiceField(
+        label=_("carer record"),
+        queryset=Carer.objects.none(),
+        required=False,
+        help_text=_("For a police officer, a doctor or a volunteer: their record as a carer."),
+    )
+    last_name = forms.CharField(label=_("family name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("given name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("email address"), max_length=254, required=False)
+
+    def __init__(self, *args: Any, actor: User, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["username"]
+        county = county_for_admin(actor)
+        area = self.fields["area"]
+        carer = self.fields["carer"]
+        assert isinstance(area, forms.ModelChoiceField)  # noqa: S101  # declared above
+        assert isinstance(carer, forms.ModelChoiceField)  # noqa: S101
+        if county is not None:
+            area.queryset = Area.objects.filter(code__startswith=county.code).order_by("code")
+            carer.queryset = carers_for_user(actor).filter(active=True).order_by("role", "name")
+
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "username"}

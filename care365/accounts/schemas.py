@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import (
     Field,
 )
 
-from care365.core.schemas import Body, Id, Page, Text, UserBrief
+from care365.accounts.models import Role
+from care365.core.schemas import (
+    LAX,
+    AreaRef,
+    Body,
+    CarerBrief,
+    Id,
+    Page,
+    Patch,
+    Text,
+    UserBrief,
+)
 from care365.registry.schemas import REASON_RULE
 
 # ---- auth ------------------------------------------------------------------------------------
@@ -91,3 +103,54 @@ class AccessGrantIn(Body):
 class AccessGrantOut(Schema):
     child: int = Field(description="The child's id: `GET /children/{child}` now answers.")
     expires_at: datetime
+
+
+# ---- the county's users ----------------------------------------------------------------------
+
+
+class UserFieldsIn(Patch):
+    """A change to a user of your county: only the fields sent change."""
+
+    role: Annotated[Role, LAX] | None = None
+    area: Id | None = Field(
+        None, description="For a county administrator, supervisor or director: their area."
+    )
+    carer: Id | None = Field(
+        None, description="For a police officer, doctor or volunteer: their carer record."
+    )
+    first_name: Text | None = Field(None, max_length=150)
+    last_name: Text | None = Field(None, max_length=150)
+    email: Text | None = Field(None, max_length=254)
+
+
+class UserCreateIn(Body):
+    username: Text = Field(min_length=1, max_length=150)
+    role: Annotated[Role, LAX]
+    area: Id | None = Field(None, description="For area roles: the county, a township, a village.")
+    carer: Id | None = Field(None, description="For carer roles: their carer record.")
+    first_name: Text = Field("", max_length=150)
+    last_name: Text = Field("", max_length=150)
+    email: Text = Field("", max_length=254)
+
+
+class ManagedUserOut(Schema):
+    id: int
+    username: str
+    role: str
+    area: AreaRef | None
+    carer: CarerBrief | None
+    first_name: str
+    last_name: str
+    is_active: bool
+
+
+class ManagedUserListOut(Schema):
+    items: list[ManagedUserOut]
+    count: int
+
+
+class UserCreatedOut(ManagedUserOut):
+    password_link: str = Field(
+        description="The one-time link at which the user sets their password: hand it over; "
+        "it is not kept."
+    )

@@ -10,18 +10,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from care365.accounts import forms
+from care365.accounts import forms, selectors, totp
 from care365.accounts.access import (
+    managed_users_for_user,
     may_break_glass,
+    may_manage_users,
     reads_access_log,
+    user_get_for_user,
 )
-from care365.accounts.http import account
+from care365.accounts.http import account, service_errors
+from care365.accounts.models import User
 from care365.accounts.paginators import CappedPaginator
 from care365.accounts.selectors import (
     AccessLogFilters,
@@ -30,7 +38,8 @@ from care365.accounts.selectors import (
     child_names,
     id_lookups_for_county_filtered,
 )
-from care365.accounts.services import access_grant_open
+from care365.accounts.services import access_grant_open, user_invite_link
+from care365.accounts.services import users as users_services
 from care365.core import forms as core_forms
 
 
@@ -124,3 +133,118 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "unpicked_query": urlencode(unpicked),
         },
     )
+
+
+# The county's users, kept by its county administrator. -----------------------------------------
+
+
+def _manager(request: HttpRequest) -> User:
+    user = account(request)
+    if not may_manage_users(user):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    actor = _manager(request)
+    users = (
+        managed_users_for_user(actor)
+        .select_related("area", "carer")
+        .order_by("-is_active", "role", "username")
+    )
+    page = Paginator(users, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/users.html", {"page": page, "county": actor.area})
+
+
+def _invite_page(request: HttpRequest, actor: User, user: User, *, new: bool) -> HttpResponse:
+    link = request.build_absolute_uri(user_invite_link(actor=actor, user=user))
+    return render(request, "accounts/user_link.html", {"person": user, "link": link, "new": new})
+
+
+@login_required
+@never_cache
+def user_add(request: HttpRequest) -> HttpResponse:
+    """Add a user; the page that follows shows the one-time link to set their password."""
+    actor = _manager(request)
+    form = forms.UserForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = users_services.user_create(
+                actor=actor, username=form.cleaned_data["username"], values=form.values()
+            )
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            return _invite_page(request, actor, user, new=True)
+    context = {
+        "form": form,
+        "title": _("Add a user"),
+        "lead": _(
+            "The new user gets a one-time link to set their password: you hand it to them "
+            "after this step."
+        ),
+        "submit": _("Add"),
+        "cancel": reverse("accounts:user-list"),
+    }
+    return render(request, "web/form_page.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor = _manager(request)
+    user = user_get_for_user(actor, user_id)
+    initial = {
+        "role": user.role,
+        "area": user.area_id,
+        "carer": user.carer_id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+    }
+    form = forms.UserForm(request.POST or None, initial=initial, actor=actor, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            users_services.user_update(actor=actor, user=user, values=form.values())
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The user is saved."))
+            return redirect("accounts:user-edit", user_id=user.pk)
+    context = {
+        "form": form,
+        "person": user,
+        "is_self": user.pk == actor.pk,
+        "two_step": totp.confirmed_device(user) is not None,
+        "tokens": selectors.api_tokens_of(user).count(),
+    }
+    return render(request, "accounts/user.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def user_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
+    """One button on a user's page: deactivate, reactivate, reset two-step sign-in, or make a
+    new one-time link (shown on the page that follows, never kept)."""
+    actor = _manager(request)
+    user = user_get_for_user(actor, user_id)
+    try:
+        if action == "link":
+            return _invite_page(request, actor, user, new=False)
+        if action == "deactivate":
+            users_services.user_deactivate(actor=actor, user=user)
+            messages.success(request, _("The user is deactivated: they can no longer sign in."))
+        elif action == "reactivate":
+            users_services.user_reactivate(actor=actor, user=user)
+            messages.success(request, _("The user can sign in again."))
+        elif action == "two-step":
+            if users_services.user_two_step_reset(actor=actor, user=user):
+                messages.success(
+                    request,
+                    _("Two-step sign-in is reset: they set up their app at their next sign-in."),
+                )
+        else:
+            raise Http404
+    except ValidationError as exc:
+        service_errors(request, exc)
+    return redirect("accounts:user-edit", user_id=user.pk)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import ForeignObjectRel, QuerySet
 
 from care365.areas.models import Area
 
@@ -42,3 +42,21 @@ def area_get(area_id: int, *, level: str | None = None) -> Area | None:
     if level is not None:
         areas = areas.filter(level=level)
     return areas.first()
+
+
+def area_references(area: Area) -> dict[str, int]:
+    """What names an area, by kind of record ("child", "carer", "user", ...): counts only, for
+    the merge's confirmation page."""
+    counts: dict[str, int] = {}
+    for relation in area._meta.get_fields(include_hidden=True):
+        if not isinstance(relation, ForeignObjectRel) or relation.related_model is Area:
+            continue
+        model = relation.related_model
+        if model._meta.auto_created:  # a many-to-many table: counted through its relation
+            continue
+        field = relation.field
+        count = model._default_manager.filter(**{field.name: area}).count()
+        if count:
+            name = str(model._meta.verbose_name_plural)
+            counts[name] = counts.get(name, 0) + count
+    return counts

@@ -20,6 +20,7 @@ from care365.care import screening
 from care365.care.models import (
     Activity,
     CareEvent,
+    CareSettings,
     ContactChannel,
     ContactKind,
     Mood,
@@ -27,6 +28,7 @@ from care365.care.models import (
     WhichParent,
 )
 from care365.care.services.contacts import DURATION_MAX, FOLLOW_UP_MAX, WHAT_MAX
+from care365.care.services.settings import SETTINGS_FIELDS
 from care365.care.services.wishes import COST_MAX, NOTE_MAX
 from care365.core.forms import DATE_WIDGET
 from care365.registry.models import Child
@@ -357,3 +359,11 @@ class CareEventForm(_AreaChildrenForm):
         super().__init__(*args, **kwargs)
         self.fields["area"].label = _("county, township or village")
         self.fields["children"].label = _("children who came")
+
+
+class CareSettingsForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs
+    """The county's visit intervals and risk list (care_settings_update validates again)."""
+
+    class Meta:
+        model = CareSettings
+        fields = SETTINGS_FIELDS

@@ -15,6 +15,7 @@ urlpatterns = [
     path("care/wishes/", views.wishes, name="care-wishes"),
     path("care/wishes/<id:wish_id>/<str:action>/", views.wish_act, name="care-wish-act"),
     path("care/events/", views.care_events, name="care-events"),
+    path("care/settings/", views.care_settings, name="care-settings"),
     path("children/<id:child_id>/contacts/new/", views.contact_log, name="care-contact-log"),
     path(
         "children/<id:child_id>/examinations/new/",

@@ -20,6 +20,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from django.views.decorators.http import require_POST
 from care365.accounts.access import (
     areas_for_user,
     child_get_for_user,
+    county_for_admin,
     oversees_area,
 )
 from care365.accounts.http import account
@@ -38,6 +40,7 @@ from care365.care import access, screening, selectors, services
 from care365.care import forms as care_forms
 from care365.care.models import PlanKind, Wish
 from care365.care.selectors import pages as care_selectors
+from care365.care.selectors.scope import care_settings_get
 from care365.care.services import CareStateError
 from care365.core import forms as core_forms
 from care365.protection import selectors as protection_selectors
@@ -584,3 +587,33 @@ def home_care(user: User) -> dict[str, Any]:
     if oversees_area(user) and user.area is not None:
         care["coverage"] = selectors.coverage_for_area(user, user.area, today, breakdown=True)
     return care
+
+
+@login_required
+def care_settings(request: HttpRequest) -> HttpResponse:
+    """The county's visit intervals and risk list, changed by its county administrator."""
+    user = account(request)
+    county = county_for_admin(user)
+    if county is None:
+        raise PermissionDenied
+    current = care_settings_get(county.pk)
+    form = care_forms.CareSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.care_settings_update(actor=user, county=county, values=form.cleaned_data)
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The visit plan is saved."))
+            return redirect("care:care-settings")
+    context = {
+        "form": form,
+        "title": _("Visit plan") + " · " + county.name,
+        "lead": _(
+            "How often each kind of contact is due, how much sooner for children on the risk "
+            "list, and from which score a child is on it."
+        ),
+        "submit": _("Save"),
+        "cancel": reverse("web:county"),
+    }
+    return render(request, "web/form_page.html", context, status=400 if form.errors else 200)

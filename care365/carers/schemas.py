@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import (
     Field,
 )
 
-from care365.carers.models import CarerRole
-from care365.core.schemas import AreaRef, Id, Page, Text
+from care365.carers.models import BackgroundCheck, CarerRole, Organisation, Skill
+from care365.core.schemas import LAX, AreaRef, Body, Day, Id, Page, Patch, Text
+from care365.registry.models import Language
 
 # ---- carers ----------------------------------------------------------------------------------
 
@@ -53,3 +55,85 @@ class CarerOut(CarerRowOut):
     background_check: str
     background_checked_on: date | None
     trained_on: date | None
+
+
+# ---- the county administrator's writes -------------------------------------------------------
+
+PHONE_DESCRIPTION = (
+    "A mainland mobile number, or a landline with its area code (0578-5081234); checked, 422 "
+    "otherwise."
+)
+
+
+class CarerFields(Patch):
+    """A change to a carer: only the fields sent change."""
+
+    name: Text | None = Field(None, min_length=1, max_length=50)
+    sex: Literal["M", "F"] | None = None
+    phone: Text | None = Field(None, max_length=20, description=PHONE_DESCRIPTION)
+    organisation: Id | None = Field(
+        None, description="Id of an organisation of your county of the role's kind."
+    )
+    capacity: int | None = Field(None, ge=1, le=500, description="Children the carer can take.")
+    service_areas: list[Id] | None = Field(
+        None, max_length=500, description="Ids of townships or villages of your county (or area)."
+    )
+    skills: list[Annotated[Skill, LAX]] | None = Field(None, max_length=30)
+    languages: list[Annotated[Language, LAX]] | None = Field(None, max_length=10)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class CarerCreateIn(Body):
+    """A new carer; without a place (latitude, longitude), their organisation's."""
+
+    role: Annotated[CarerRole, LAX]
+    name: Text = Field(min_length=1, max_length=50)
+    sex: Literal["M", "F"]
+    phone: Text = Field("", max_length=20, description=PHONE_DESCRIPTION)
+    organisation: Id = Field(description="Id of an organisation of your county of the role's kind.")
+    capacity: int = Field(ge=1, le=500, description="How many children the carer can take.")
+    service_areas: list[Id] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Ids of townships or villages of your county (or area).",
+    )
+    skills: list[Annotated[Skill, LAX]] = Field(default_factory=list, max_length=30)
+    languages: list[Annotated[Language, LAX]] = Field(default_factory=list, max_length=10)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class CarerVetIn(Body):
+    background_check: Annotated[BackgroundCheck, LAX]
+    background_checked_on: Day | None = None
+    trained_on: Day | None = None
+
+
+class CarerDeactivateOut(Schema):
+    id: int
+    active: bool
+    pairings_ended: int
+
+
+class OrganisationIn(Body):
+    kind: Annotated[Organisation.Kind, LAX]
+    name: Text = Field(min_length=1, max_length=100)
+    area: Id = Field(description="Id of an area of your county.")
+    phone: Text = Field("", max_length=20, description=PHONE_DESCRIPTION)
+
+
+class OrganisationPatch(Patch):
+    kind: Annotated[Organisation.Kind, LAX] | None = None
+    name: Text | None = Field(None, min_length=1, max_length=100)
+    area: Id | None = None
+    phone: Text | None = Field(None, max_length=20, description=PHONE_DESCRIPTION)
+
+
+class OrganisationFullOut(OrganisationOut):
+    phone: str
+
+
+class OrganisationListOut(Schema):
+    items: list[OrganisationFullOut]
+    count: int

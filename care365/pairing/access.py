@@ -3,17 +3,12 @@ reached only through `run_get_for_user`."""
 
 from __future__ import annotations
 
-from care365.accounts.models import Role, User
-from care365.areas.models import Area
+from care365.accounts.access import county_for_admin
+from care365.accounts.models import User
 from care365.core.errors import NotFound
 from care365.pairing.models import PairingRun
 
-
-def county_for_admin(user: User) -> Area | None:
-    """The county a county administrator runs pairing for; None for everyone else."""
-    if user.role != Role.COUNTY_ADMIN or user.area is None:
-        return None
-    return user.area if user.area.level == Area.Level.COUNTY else None
+__all__ = ["county_for_admin", "run_get_for_user"]
 
 
 def run_get_for_user(user: User, run_id: int) -> PairingRun:

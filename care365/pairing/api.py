@@ -22,6 +22,8 @@ from care365.core.schemas import MAX_ID, ChildId
 from care365.pairing import access, selectors, services
 from care365.pairing.models import Outcome, PairingRun, PairRule, ProposedPair
 from care365.pairing.schemas import (
+    AssignmentIn,
+    AssignmentOut,
     ConsentIn,
     ConsentOut,
     ConsentWithdrawIn,
@@ -163,6 +165,35 @@ def pair_rule_set(request: HttpRequest, payload: PairRuleIn) -> Status[dict[str,
     carer = carer_get_for_user(user, payload.carer)
     rule = services.pair_rule_set(actor=user, child=child, carer=carer, kind=payload.kind)
     return Status(201, _rule(rule))
+
+
+@router.post(
+    "/assignments",
+    response=responses(201, AssignmentOut),
+    operation_id="pairing_assign",
+    summary="Assign a carer to a child by hand",
+)
+def pairing_assign(request: HttpRequest, payload: AssignmentIn) -> Status[dict[str, Any]]:
+    """The pair starts today (replacing the child's carer of that role) and is locked, so later
+    proposals keep it; the open proposal is kept in step. 422 naming `carer` when the carer is
+    full (raise their capacity with PATCH /carers/{id}), not vetted, forbidden for the child,
+    or (a volunteer) without the guardian's consent."""
+    user, _county = _admin(request)
+    child = child_get_for_user(
+        user, payload.child, AccessPurpose.EDIT, route=route("pairing_assign")
+    )
+    carer = carer_get_for_user(user, payload.carer)
+    pairing = services.pairing_assign(actor=user, child=child, carer=carer)
+    return Status(
+        201,
+        {
+            "child": child.pk,
+            "role": pairing.role,
+            "carer": carer.pk,
+            "since": pairing.since,
+            "locked": True,
+        },
+    )
 
 
 def _rule(rule: PairRule) -> dict[str, Any]:

@@ -95,3 +95,11 @@ WEIGHT_LABELS: dict[str, Any] = {
     "woman_volunteer_for_girl_over_ten": _("a volunteer who is not a woman, for a girl over ten"),
     "change_penalty": _("changing a child's carer"),
 }
+
+
+class AssignForm(forms.Form):
+    carer = forms.IntegerField(label=_("carer"), min_value=1, max_value=MAX_ID)
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(label=_("capacity (children)"), min_value=1, max_value=500)

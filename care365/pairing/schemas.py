@@ -114,3 +114,16 @@ class ConsentOut(Schema):
     given_on: date
     reference: str
     withdrawn_on: date | None
+
+
+class AssignmentIn(Body):
+    child: Id
+    carer: Id = Field(description="A carer of your county; the pair is of the carer's role.")
+
+
+class AssignmentOut(Schema):
+    child: int
+    role: str
+    carer: int
+    since: date
+    locked: bool = Field(description="Always true: later proposals keep the pair.")

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from math import ceil
 from statistics import median
 
 from django.db.models import Count, F, QuerySet
+from django.utils import timezone
 
 from care365.accounts.access import children_for_user
 from care365.accounts.models import User
 from care365.accounts.visibility import TeamMember
+from care365.areas.geo import haversine_km
 from care365.areas.models import Area
-from care365.carers.models import Carer, CarerRole
+from care365.carers.models import BackgroundCheck, Carer, CarerRole
 from care365.pairing.models import (
     Outcome,
     Pairing,
     PairingRun,
+    PairingSettings,
     PairRule,
     ProposedPair,
     UnpairedReason,
@@ -176,4 +180,106 @@ def rule_get_for_admin(county: Area, rule_id: int) -> PairRule | None:
         PairRule.objects.filter(pk=rule_id, child__village__code__startswith=county.code[:6])
         .select_related("carer")
         .first()
+    )
+
+
+def carer_load(carer: Carer) -> int:
+    """How many children the carer has today (open pairings); call with a carer from the
+    access layer."""
+    return Pairing.objects.filter(carer=carer, until__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A carer who could be assigned to a child by hand, as the assignment page lists them."""
+
+    carer: Carer
+    km: float
+    load: int  # children today
+    in_reach: bool  # within the county's farthest distance for the role
+    eligible: bool  # active (and, for a volunteer, vetted and trained)
+    serves_village: bool
+
+    @property
+    def full(self) -> bool:
+        return self.load >= self.carer.capacity
+
+
+def assign_candidates(county: Area, child: Child, role: str, *, limit: int = 15) -> list[Candidate]:
+    """The county's active carers of `role`, nearest to the child's village first, with how
+    many children each has today and whether they are full: for assigning one by hand and, for
+    a full one, raising their capacity. Call with a child from the access layer."""
+    settings = PairingSettings.objects.filter(county=county).first() or PairingSettings()
+    today = timezone.localdate()
+    valid_since = today - timedelta(days=settings.background_check_valid_days)
+    village = child.village
+    carers = list(
+        Carer.objects.filter(
+            role=role, active=True, organisation__area__code__startswith=county.code
+        ).select_related("organisation")
+    )
+    near = sorted(
+        carers,
+        key=lambda c: haversine_km(village.latitude, village.longitude, c.latitude, c.longitude),
+    )[:limit]
+    ids = [c.pk for c in near]
+    loads = dict(
+        Pairing.objects.filter(carer_id__in=ids, until__isnull=True)
+        .values_list("carer_id")
+        .annotate(n=Count("pk"))
+        .values_list("carer_id", "n")
+    )
+    serving = set(
+        Carer.service_areas.through.objects.filter(
+            carer_id__in=ids, area_id__in=[village.pk, village.parent_id]
+        ).values_list("carer_id", flat=True)
+    )
+    rows = []
+    for carer in near:
+        km = haversine_km(village.latitude, village.longitude, carer.latitude, carer.longitude)
+        vetted = role != CarerRole.VOLUNTEER or (
+            carer.background_check == BackgroundCheck.PASSED
+            and carer.background_checked_on is not None
+            and carer.background_checked_on >= valid_since
+            and carer.trained_on is not None
+        )
+        rows.append(
+            Candidate(
+                carer=carer,
+                km=round(km, 1),
+                load=loads.get(carer.pk, 0),
+                in_reach=km <= settings.max_km(role),
+                eligible=vetted,
+                serves_village=carer.pk in serving,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ApprovalSummary:
+    """What approving a proposal changes, for its confirmation page."""
+
+    new_pairs: int  # pairs that start (new and changed lines)
+    ended_pairs: int  # today's pairs that end (changed, and unpaired lines with a carer today)
+    children_unpaired: int  # children left without a carer of at least one role
+    lines_unpaired: int
+    carers_told: int
+
+
+def approval_summary(run: PairingRun) -> ApprovalSummary:
+    """Counts of what an approval would do, by the proposal's lines (a few aggregate queries)."""
+    lines = ProposedPair.objects.filter(run=run, child__exited_on__isnull=True)
+    starting = lines.filter(outcome__in=[Outcome.NEW, Outcome.CHANGED])
+    ending = lines.filter(outcome__in=[Outcome.CHANGED, Outcome.UNPAIRED], previous__isnull=False)
+    unpaired = lines.filter(outcome=Outcome.UNPAIRED)
+    told = set(starting.values_list("carer_id", flat=True)) | set(
+        ending.values_list("previous_id", flat=True)
+    )
+    return ApprovalSummary(
+        new_pairs=starting.count(),
+        ended_pairs=ending.count(),
+        children_unpaired=unpaired.values("child_id").distinct().count(),
+        lines_unpaired=unpaired.count(),
+        carers_told=len(told - {None}),
     )

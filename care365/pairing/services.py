@@ -15,11 +15,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from care365.accounts.access import county_for_admin, in_county
+from care365.accounts.models import User
+from care365.areas.geo import haversine_m
 from care365.areas.models import Area
 from care365.carers.models import BackgroundCheck, Carer, CarerRole
 from care365.core.audit import audit
@@ -433,7 +437,174 @@ def consent_withdraw(
     if purpose != ConsentPurpose.VOLUNTEER:
         return 0
     ending = Pairing.objects.filter(child=child, role=CarerRole.VOLUNTEER, until__isnull=True)
-    lost = Counter(ending.values_list("carer_id", flat=True))
-    ended = ending.update(until=timezone.localdate(), end_reason=EndReason.CONSENT_WITHDRAWN)
+    return _pairings_end(ending, EndReason.CONSENT_WITHDRAWN)
+
+
+# A county administrator's hand on pairing: a carer assigned by hand, and a carer who stops. ----
+
+
+def _county_admin(actor: User, area: Area) -> Area:
+    """The actor's county if `area` lies in it and the actor administers it; else refused."""
+    county = county_for_admin(actor)
+    if county is None or not in_county(county, area):
+        raise PermissionDenied
+    return county
+
+
+def _volunteer_eligible(carer: Carer, county: Area, today: date) -> bool:
+    days = pairing_settings_for(county).background_check_valid_days
+    return (
+        carer.background_check == BackgroundCheck.PASSED
+        and carer.background_checked_on is not None
+        and carer.background_checked_on >= today - timedelta(days=days)
+        and carer.trained_on is not None
+    )
+
+
+@transaction.atomic
+def pairing_assign(*, actor: User, child: Child, carer: Carer) -> Pairing:
+    """Assign a named carer to a child by hand, now, and keep the pair like a lock: the pair
+    starts today (replacing the child's carer of that role, whose pairing ends as replaced), a
+    lock rule makes every later proposal keep it, and the county's open proposal, if any, is
+    brought up to date for that line (so it can still be approved).
+
+    Refused by field ("carer") when the carer is not active, of another county, not vetted (a
+    volunteer), forbidden for this child, or full — counting the children they have today and
+    those the open proposal gives them — or when a volunteer lacks the guardian's consent:
+    raise the carer's capacity first (`carer_update`)."""
+    county = _county_admin(actor, child.village)
+    today = timezone.localdate()
+    if not child.is_active:
+        raise ValidationError(_("This child has left the registry."), code="exited")
+    locked = Carer.objects.select_for_update().filter(pk=carer.pk).first()
+    if locked is None or not in_county(county, carer.organisation.area):
+        raise ValidationError({"carer": _("Choose a carer of your county.")})
+    carer = locked
+    role = carer.role
+    if not carer.active:
+        raise ValidationError({"carer": _("This carer is not active.")})
+    if role == CarerRole.VOLUNTEER:
+        if not _volunteer_eligible(carer, county, today):
+            raise ValidationError(
+                {"carer": _("This volunteer's background check or training is not recorded.")}
+            )
+        if not Consent.objects.filter(
+            child=child, purpose=ConsentPurpose.VOLUNTEER, withdrawn_on__isnull=True
+        ).exists():
+            message = _("The guardian has not consented to a volunteer.")
+            raise ValidationError({"carer": ValidationError(message, code="consent")})
+    if PairRule.objects.filter(
+        child=child, role=role, carer=carer, kind=PairRule.Kind.FORBID
+    ).exists():
+        raise ValidationError(
+            {"carer": _("This pair is forbidden: remove the rule on the child's page first.")}
+        )
+    current = Pairing.objects.select_for_update().filter(child=child, role=role, until=None).first()
+    run = (
+        PairingRun.objects.select_for_update()
+        .filter(county=county, state=PairingRun.State.PROPOSED)
+        .first()
+    )
+    if current is None or current.carer_id != carer.pk:
+        load = Pairing.objects.filter(carer=carer, until=None).exclude(child=child).count()
+        planned = (
+            ProposedPair.objects.filter(run=run, carer=carer).exclude(child=child).count()
+            if run is not None
+            else 0
+        )
+        if max(load, planned) >= carer.capacity:
+            message = _(
+                "%(name)s is full (%(count)d of %(capacity)d children): raise their capacity first."
+            ) % {"name": carer.name, "count": max(load, planned), "capacity": carer.capacity}
+            raise ValidationError({"carer": ValidationError(message, code="capacity")})
+    PairRule.objects.filter(child=child, role=role, carer=carer).delete()
+    PairRule.objects.filter(child=child, role=role, kind=PairRule.Kind.LOCK).delete()
+    PairRule.objects.create(
+        child=child, role=role, carer=carer, kind=PairRule.Kind.LOCK, created_by_id=actor.pk
+    )
+    gained: Counter[int] = Counter()
+    lost: Counter[int] = Counter()
+    if current is not None and current.carer_id == carer.pk:
+        pairing = current
+    else:
+        if current is not None:
+            current.until, current.end_reason = today, EndReason.REPLACED
+            current.save(update_fields=["until", "end_reason"])
+            lost[current.carer_id] += 1
+        pairing = Pairing.objects.create(
+            child=child, role=role, carer=carer, since=today, reasons=["locked", "manual"]
+        )
+        gained[carer.pk] += 1
+    if run is not None:
+        _proposal_line_assigned(run, child, carer)
+    _tell_carers(gained, lost)
+    audit(actor=actor, action="pairing_assign", obj=child, note=f"{role} {carer.pk}")
+    return pairing
+
+
+def _proposal_line_assigned(run: PairingRun, child: Child, carer: Carer) -> None:
+    """The open proposal's line for this child and role now keeps the carer assigned by hand
+    (its figures follow), so that approving it neither undoes the assignment nor is refused
+    as out of date."""
+    line = ProposedPair.objects.filter(run=run, child=child, role=carer.role).first()
+    outcomes = run.figures.get("outcomes", {}).get(carer.role)
+    if line is None:
+        return
+    if isinstance(outcomes, dict) and outcomes.get(line.outcome):
+        outcomes[line.outcome] -= 1
+        outcomes[Outcome.KEPT] = outcomes.get(Outcome.KEPT, 0) + 1
+    village = child.village
+    line.carer, line.previous, line.outcome = carer, carer, Outcome.KEPT
+    line.unpaired_reason, line.cost, line.reasons = "", 0, ["locked", "manual"]
+    line.distance_m = haversine_m(
+        village.latitude, village.longitude, carer.latitude, carer.longitude
+    )
+    line.save()
+    run.save(update_fields=["figures"])
+
+
+@transaction.atomic
+def carer_deactivate(*, actor: User, carer: Carer) -> int:
+    """A carer stops serving (moved away, retired, left the group): the carer is made inactive,
+    each of their pairings ends today ("the carer stopped serving"), so their children show as
+    gaps for the next pairing run, and their locks go (their forbids stay). The county's open
+    proposal is withdrawn, since it may pair children with them: propose again. The carer, and
+    every child whose carer they were, is told. Their sign-in, if any, stays until deactivated
+    on the users page. Returns the number of pairings ended."""
+    county = _county_admin(actor, carer.organisation.area)
+    Carer.objects.select_for_update().filter(pk=carer.pk).first()
+    if not carer.active:
+        return 0
+    ended = _pairings_end(
+        Pairing.objects.filter(carer=carer, until__isnull=True), EndReason.CARER_LEFT
+    )
+    PairRule.objects.filter(carer=carer, kind=PairRule.Kind.LOCK).delete()
+    PairingRun.objects.filter(county=county, state=PairingRun.State.PROPOSED).update(
+        state=PairingRun.State.SUPERSEDED
+    )
+    carer.active = False
+    carer.save(update_fields=["active"])
+    audit(actor=actor, action="carer_deactivate", obj=carer, note=f"{ended} pairing(s) ended")
+    return ended
+
+
+@transaction.atomic
+def carer_reactivate(*, actor: User, carer: Carer) -> bool:
+    """A carer serves again: the next pairing run may pair them (their old pairings stay
+    ended). Returns False if they were active already."""
+    _county_admin(actor, carer.organisation.area)
+    if carer.active:
+        return False
+    carer.active = True
+    carer.save(update_fields=["active"])
+    audit(actor=actor, action="carer_reactivate", obj=carer)
+    return True
+
+
+def _pairings_end(pairings: QuerySet[Pairing], reason: str) -> int:
+    """End these open pairings today with `reason` and tell their carers: the one way pairings
+    end outside an approval (a carer who stops, a consent withdrawn)."""
+    lost = Counter(pairings.values_list("carer_id", flat=True))
+    ended = pairings.update(until=timezone.localdate(), end_reason=reason)
     _tell_carers(Counter(), lost)
     return ended

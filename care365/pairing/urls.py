@@ -24,4 +24,10 @@ urlpatterns = [
     path("pairing/settings/", views.pairing_settings, name="pairing-settings"),
     path("pairing/runs/<id:run_id>/", views.pairing_run, name="pairing-run"),
     path("pairing/runs/<id:run_id>/approve/", views.pairing_approve, name="pairing-approve"),
+    path(
+        "pairing/children/<id:child_id>/assign/<str:role>/",
+        views.pairing_assign,
+        name="pairing-assign",
+    ),
+    path("pairing/carers/<id:carer_id>/capacity/", views.carer_capacity, name="carer-capacity"),
 ]

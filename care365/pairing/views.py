@@ -16,15 +16,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import carer_get_for_user, child_get_for_user
+from care365.accounts import services as accounts_services
+from care365.accounts.access import carer_get_for_admin, carer_get_for_user, child_get_for_user
 from care365.accounts.http import account, service_errors
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
 from care365.areas.models import Area
+from care365.carers.models import CarerRole
+from care365.core.forms import add_service_errors
 from care365.pairing import access, forms, selectors, services
 from care365.pairing.models import PairingRun, PairRule
 from care365.registry import services as registry_services
@@ -107,10 +111,16 @@ def pairing_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def pairing_approve(request: HttpRequest, run_id: int) -> HttpResponse:
+    """A county-wide plan is approved after a confirmation: GET shows what changes (pairs that
+    start and end, children left without a carer), POST approves."""
     user, _county_area = _county(request)
     run = _run(user, run_id)
+    if request.method != "POST":
+        if run.state != PairingRun.State.PROPOSED:
+            return redirect("pairing:pairing-run", run_id=run.pk)
+        summary = selectors.approval_summary(run)
+        return render(request, "pairing/approve.html", {"run": run, "summary": summary})
     try:
         services.pairing_approve(actor=user, run=run)
     except ValidationError as exc:
@@ -123,6 +133,80 @@ def pairing_approve(request: HttpRequest, run_id: int) -> HttpResponse:
         % {"started": applied.get("started", 0), "ended": applied.get("ended", 0)},
     )
     return redirect("pairing:pairing")
+
+
+def _next(request: HttpRequest, fallback: str) -> str:
+    target = str(request.POST.get("next") or request.GET.get("next") or "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+@login_required
+def pairing_assign(request: HttpRequest, child_id: int, role: str) -> HttpResponse:
+    """Assign a named carer of one role to a child by hand (kept like a lock): the nearest
+    carers of the county with their load, and, where they are full, a way to raise their
+    capacity."""
+    user, county = _county(request)
+    if role not in CarerRole.values:
+        raise Http404
+    child = child_get_for_user(
+        user, child_id, AccessPurpose.EDIT, route="pairing:pairing-assign", allowed=_sets_rules
+    )
+    back = _next(request, reverse("registry:child-detail", kwargs={"child_id": child.pk}))
+    form = forms.AssignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        carer = carer_get_for_user(user, form.cleaned_data["carer"])
+        try:
+            services.pairing_assign(actor=user, child=child, carer=carer)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is assigned by hand: later proposals keep the pair.")
+                % {"name": carer.name},
+            )
+            return HttpResponseRedirect(back)
+    context = {
+        "child": child_row(child, user),
+        "role": role,
+        "form": form,
+        "candidates": selectors.assign_candidates(county, child, role),
+        "today": next((p for p in selectors.child_team(child) if p.role == role), None),
+        "back": back,
+        "here": request.get_full_path(),
+    }
+    return render(request, "pairing/assign.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def carer_capacity(request: HttpRequest, carer_id: int) -> HttpResponse:
+    """Raise (or set) a carer's capacity from the pairing pages, then back."""
+    user, _county_area = _county(request)
+    carer = carer_get_for_admin(user, carer_id)
+    form = forms.CapacityForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    else:
+        try:
+            accounts_services.carer_update(
+                actor=user, carer=carer, values={"capacity": form.cleaned_data["capacity"]}
+            )
+        except ValidationError as exc:
+            service_errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s can now take %(n)d children.")
+                % {"name": carer.name, "n": carer.capacity},
+            )
+    return HttpResponseRedirect(_next(request, reverse("pairing:pairing")))
 
 
 @login_required

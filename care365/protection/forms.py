@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from care365.core.validators import validate_phone
 from care365.protection.models import Channel, Kind, Resolution, Who
 from care365.protection.selectors import PolicyView
 
@@ -38,7 +39,13 @@ class EscalationPolicyForm(forms.Form):
     repeat_seconds = forms.IntegerField(
         label=_("repeat the last step every (seconds)"), min_value=30, max_value=86_400
     )
-    desk_phone = forms.CharField(label=_("duty desk phone"), max_length=20, required=False)
+    desk_phone = forms.CharField(
+        label=_("duty desk phone"),
+        max_length=20,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
     desk_email = forms.EmailField(label=_("duty desk email"), required=False)
     sms_number = forms.CharField(
         label=_("SMS help number"),

@@ -17,6 +17,7 @@ from care365.accounts.reasons import reason_hint
 from care365.accounts.visibility import param_allowed, params_refused
 from care365.areas.models import Area
 from care365.core.forms import DATE_WIDGET, MAX_SEARCH, blank_choice, given_values, label_of
+from care365.core.validators import validate_phone
 from care365.core.widgets import ListSelect
 from care365.registry.models import (
     Child,
@@ -158,6 +159,7 @@ class ChildForm(forms.Form):
             label=label_of(Parent, "phone"),
             max_length=20,
             required=False,
+            validators=[validate_phone],
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         )
 
@@ -174,6 +176,7 @@ class ChildForm(forms.Form):
             label=label_of(Guardian, "phone"),
             max_length=20,
             required=False,
+            validators=[validate_phone],
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         )
         self.fields["guardian_suitability_checked_on"] = forms.DateField(

@@ -43,6 +43,7 @@ from care365.accounts.services import id_number_probes_recorded
 from care365.accounts.visibility import child_row, child_view, param_refused_message
 from care365.care.records import child_record
 from care365.care.views import child_care_context
+from care365.carers.models import CarerRole
 from care365.core import crypto
 from care365.core import forms as core_forms
 from care365.core.errors import NotFound
@@ -201,6 +202,7 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
             context["withdraw_form"] = pairing_forms.ConsentWithdrawForm(prefix="withdraw")
     if access.county_for_admin(user) is not None:
         context["pair_rules"] = pairing_selectors.child_rules(child)
+        context["assign_roles"] = CarerRole.choices
     if may_reveal_id(user) and "reveal_form" not in extra:
         context["reveal_form"] = forms.RevealIdForm()
     if may_export_record(user, child) and "export_form" not in extra:

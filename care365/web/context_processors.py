@@ -26,6 +26,7 @@ def care365(request: HttpRequest) -> dict[str, Any]:
         # Province and prefecture officials see figures, not lists of children or carers.
         "nav_records": account is not None and figures_area(account) is None,
         "nav_pairing": account is not None and county_for_admin(account) is not None,
+        "nav_county": account is not None and county_for_admin(account) is not None,
         "nav_alerts": board,
         "nav_alerts_open": (
             SimpleLazyObject(lambda: alerts_open_count_for_user(account))

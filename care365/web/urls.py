@@ -8,6 +8,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("county/", home.county, name="county"),
     path("login/", auth.SignInView.as_view(), name="login"),
     path("login/code/", auth.login_code, name="login-code"),
     path("login/set-up/", auth.login_enrol, name="login-enrol"),
@@ -22,6 +23,11 @@ urlpatterns = [
         "account/users/<id:user_id>/tokens/revoke/",
         auth.user_tokens_revoke,
         name="user-tokens-revoke",
+    ),
+    path(
+        "account/set-password/<str:uidb64>/<str:token>/",
+        auth.PasswordSetView.as_view(),
+        name="password-set",
     ),
     path("logout/", auth.SignOutView.as_view(), name="logout"),
     path("notices/read/", home.notices_read, name="notices-read"),

@@ -21,7 +21,7 @@ from care365.accounts.tests.factories import UserFactory
 from care365.areas.models import Area
 from care365.care.models import Wish
 from care365.carers.models import Carer, CarerRole
-from care365.carers.tests.factories import CarerFactory
+from care365.carers.tests.factories import CarerFactory, OrganisationFactory
 from care365.pairing import services as pairing_services
 from care365.pairing.models import Pairing, PairingRun, PairRule
 from care365.protection import services as protection_services
@@ -254,8 +254,31 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "auth_token_revoke": dict.fromkeys(PERSONAS, (204, 404)),
     "user_token_list": _admins((200, 404)),
     "user_tokens_revoke": _admins((204, 404)),
+    # The county's own people (docs/county-admin.md): county administrators; a supervisor or a
+    # director may propose a volunteer (test_county_api.py), not a police officer. A body naming
+    # another county's organisation, area or village is refused beside the field (422); another
+    # county's carer, organisation or user is not found (404).
+    "carer_create": _admins((201, 422)),
+    "carer_update": _admins((200, 404)),
+    "carer_vet": _admins((200, 404)),
+    "carer_deactivate": _admins((200, 404)),
+    "organisation_list": _admins((200, 200)),
+    "organisation_create": _admins((201, 422)),
+    "organisation_update": _admins((200, 404)),
+    "user_list": _admins((200, 200)),
+    "user_create": _admins((201, 422)),
+    "user_update": _admins((200, 404)),
+    # One's own account may not be deactivated (422).
+    "user_deactivate": _admins((422, 404)),
+    "pairing_assign": _admins((201, 404)),
 }
-TOKEN_OPS = {"auth_token_revoke", "user_token_list", "user_tokens_revoke"}
+TOKEN_OPS = {
+    "auth_token_revoke",
+    "user_token_list",
+    "user_tokens_revoke",
+    "user_update",
+    "user_deactivate",
+}
 LISTS = {
     "child_list": CHILDREN_LISTED,
     "child_search": CHILDREN_LISTED,
@@ -435,6 +458,7 @@ def _request(
     path = path.replace("{wish_id}", str(target.wish.pk if target.wish else 1))
     path = path.replace("{token_id}", str(target.token_id or 1))
     path = path.replace("{user_id}", str(target.user_id or 1))
+    path = path.replace("{organisation_id}", str(target.carer.organisation_id))
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
         "child_exit": {"reason": "moved_away"},
@@ -451,6 +475,30 @@ def _request(
             "id_number": target.child.id_number,
             "reason": "代同事值班处理紧急情况",
         },
+        "carer_create": {
+            "role": "police",
+            "name": "王警官",
+            "sex": "M",
+            "phone": "13700001111",
+            "organisation": OrganisationFactory.create(area=target.village.parent).pk,
+            "capacity": 10,
+        },
+        "carer_update": {"capacity": 12, "phone": "0578-5081234"},
+        "carer_vet": {
+            "background_check": "passed",
+            "background_checked_on": "2025-06-01",
+            "trained_on": "2025-06-20",
+        },
+        "organisation_create": {
+            "kind": "station",
+            "name": "东坑派出所",
+            "area": target.village.parent_id,
+            "phone": "0578-5081110",
+        },
+        "organisation_update": {"name": "东坑镇派出所"},
+        "user_create": {"username": "lixiaomei", "role": "director", "area": target.village.pk},
+        "user_update": {"first_name": "小梅"},
+        "pairing_assign": {"child": target.child.pk, "carer": target.carer.pk},
         "pair_rule_set": {
             "child": target.child.pk,
             "carer": CarerFactory.create(organisation__area=target.child.village.parent).pk,
@@ -478,6 +526,8 @@ def _request(
         "carer_list": {"limit": 100},
         "access_log_list": {"child": target.child.pk},
         "alert_list": {"limit": 100},
+        "organisation_list": {"limit": 100},
+        "user_list": {"limit": 100},
     }
     query = queries.get(op)
     return path, body, query

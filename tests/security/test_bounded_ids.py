@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from care365.accounts import forms as accounts_forms
 from care365.accounts.services import api_token_create
+from care365.areas import forms as areas_forms
 from care365.care import forms as care_forms
 from care365.carers import forms as carers_forms
 from care365.core.ids import MAX_ID, IdConverter
@@ -40,6 +41,7 @@ WORDS = {"action": "acknowledge", "decision": "accept", "kind": "left_behind", "
 
 # Every app's page forms.
 FORM_MODULES = (
+    areas_forms,
     registry_forms,
     accounts_forms,
     carers_forms,

@@ -18,9 +18,10 @@ from django.utils import timezone
 from care365.accounts.models import User
 from care365.accounts.services import api_token_create
 from care365.accounts.tests.factories import UserFactory
+from care365.areas.models import Area
 from care365.care.models import CareTask, Wish
-from care365.carers.models import Carer
-from care365.carers.tests.factories import CarerFactory
+from care365.carers.models import Carer, Organisation
+from care365.carers.tests.factories import CarerFactory, OrganisationFactory
 from care365.core.tests.routes import qualified_names
 from care365.pairing import services as pairing_services
 from care365.pairing.models import PairingRun, PairRule
@@ -72,6 +73,8 @@ class Target:
     token: str = ""
     api_token: int = 0
     user: int = 0
+    organisation: Organisation | None = None
+    area: Area | None = None
 
 
 @dataclass
@@ -80,7 +83,7 @@ class Route:
     kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
     data: dict[str, Any] | Callable[[Target], dict[str, Any]] = field(default_factory=dict)
     # "child", "child_object" (a wish or task of the child), "flag", "carer", "run", "alert",
-    # "help", "api_token", "user" or "none"
+    # "help", "api_token", "user", "organisation", "area" or "none"
     target: str = "none"
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
@@ -239,6 +242,39 @@ HEALTH_SESSIONS = (*REGISTRY, "doctor")
 # A wish on the board reaches everyone working in its county: a claim of a wish of a child out of
 # the persona's scope but in their county goes through.
 SAME_COUNTY = ("supervisor_a", "director_a", "director_b", "officer", "doctor", "volunteer")
+
+
+def county_route(
+    method: str, ok: int, kwargs: Callable[[Target], dict[str, Any]], target: str
+) -> Route:
+    """A carer, organisation or area the county administrator keeps (the county's pages): in
+    scope for the administrator of its county; another county's, or anyone else, is not found
+    (the lookup answers only to an administrator of the county)."""
+    return Route(
+        method,
+        kwargs,
+        target=target,
+        in_scope=lambda who: 302 if who == "anonymous" else ok if who in ADMINS else 404,
+        out_of_scope=anonymous_redirect(),
+    )
+
+
+def admin_then_lookup(
+    method: str, ok: int, kwargs: Callable[[Target], dict[str, Any]], target: str
+) -> Route:
+    """A county administrator's page about one record: anyone else is refused (403) before the
+    record is looked up; another county's record is not found (404) for an administrator."""
+    return Route(
+        method,
+        kwargs,
+        target=target,
+        in_scope=admin_only(ok),
+        out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in ADMINS else 403,
+    )
+
+
+def _carer_id(t: Target) -> dict[str, Any]:
+    return {"carer_id": t.carer.pk if t.carer else 0}
 
 
 MATRIX: dict[str, Route] = {
@@ -411,6 +447,47 @@ MATRIX: dict[str, Route] = {
     "care-exam-record": child_route("get", 403),
     "care-screening-record": child_route("get", 403),
     "care-wish-post": child_route("get", 200),
+    # The county's own pages (docs/county-admin.md).
+    "county": Route("get", in_scope=admin_only(200)),
+    # A one-time link that is not valid shows its page (saying so) to anyone.
+    "password-set": Route(
+        "get", lambda t: {"uidb64": "MQ", "token": "bad-token"}, in_scope=lambda who: 200
+    ),
+    "user-list": Route("get", in_scope=admin_only(200)),
+    "user-add": Route("get", in_scope=admin_only(200)),
+    "user-edit": admin_then_lookup("get", 200, lambda t: {"user_id": t.user}, "user"),
+    "user-action": admin_then_lookup(
+        "post", 302, lambda t: {"user_id": t.user, "action": "two-step"}, "user"
+    ),
+    # Registry staff may propose a volunteer; carers and outsiders add nobody.
+    "carer-add": Route("get", in_scope=registry_only(200)),
+    "carer-edit": county_route("get", 200, _carer_id, "carer"),
+    "carer-vet": county_route("get", 200, _carer_id, "carer"),
+    "carer-deactivate": county_route("get", 200, _carer_id, "carer"),
+    "carer-reactivate": county_route("post", 302, _carer_id, "carer"),
+    "carer-capacity": admin_then_lookup("post", 302, _carer_id, "carer"),
+    "organisation-list": Route("get", in_scope=admin_only(200)),
+    "organisation-add": Route("get", in_scope=admin_only(200)),
+    "organisation-edit": admin_then_lookup(
+        "get",
+        200,
+        lambda t: {"organisation_id": t.organisation.pk if t.organisation else 0},
+        "organisation",
+    ),
+    "area-list": Route("get", in_scope=admin_only(200)),
+    "area-add": Route("get", in_scope=admin_only(200)),
+    "area-merge": Route("get", in_scope=admin_only(200)),
+    "area-edit": admin_then_lookup(
+        "get", 200, lambda t: {"area_id": t.area.pk if t.area else 0}, "area"
+    ),
+    "care-settings": Route("get", in_scope=admin_only(200)),
+    "pairing-assign": Route(
+        "get",
+        lambda t: {"child_id": t.child.pk if t.child else 0, "role": "police"},
+        target="child",
+        in_scope=lambda who: None if who not in REGISTRY else 200 if who in ADMINS else 403,
+        out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in ADMINS else 403,
+    ),
 }
 
 
@@ -464,6 +541,18 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
             return Target(user=owner.pk)
         api_token_create(user=owner)
         return Target(api_token=owner.api_tokens.latest("pk").pk)
+    if route.target in ("organisation", "area"):
+        # Admins: their own county's in scope, the other county's out of scope; everyone else
+        # is shown their own county's.
+        user_county = "other" if who == "other_admin" else "own"
+        if not in_scope and who in ADMINS:
+            user_county = "own" if who == "other_admin" else "other"
+        township = (personas.other_village if user_county == "other" else personas.village_a).parent
+        if route.target == "area":
+            return Target(
+                area=personas.other_village if user_county == "other" else personas.village_a
+            )
+        return Target(organisation=OrganisationFactory.create(area=township))
     if route.target == "run":
         # Admins: their own county's proposal in scope, the other county's out of scope; everyone
         # else is shown the county's proposal and refused.

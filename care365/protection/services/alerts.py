@@ -27,6 +27,7 @@ from care365.carers.models import Carer, CarerRole, Organisation
 from care365.core import crypto
 from care365.core.audit import audit
 from care365.core.errors import StateConflictError
+from care365.core.validators import validate_phone
 from care365.pairing.models import Pairing
 from care365.protection import policy
 from care365.protection.access import alerts_for_user, can_answer
@@ -456,10 +457,11 @@ def escalation_policy_update(
         parsed = policy.parse({"steps": steps, "repeat_seconds": repeat_seconds})
     except policy.PolicyError as exc:
         raise ValidationError({"steps": str(exc)}) from exc
-    number = normalise_phone(desk_phone)
-    if desk_phone.strip() and not 5 <= len(number) <= 15:
-        raise ValidationError({"desk_phone": _("Enter a phone number.")})
-    desk_phone = number
+    try:
+        validate_phone(desk_phone)
+    except ValidationError as exc:
+        raise ValidationError({"desk_phone": exc.messages}) from exc
+    desk_phone = normalise_phone(desk_phone)
     help_number = normalise_phone(sms_number)
     if sms_number.strip() and not 5 <= len(help_number) <= 15:
         raise ValidationError({"sms_number": _("Enter a phone number.")})

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.core.audit import audit
+from care365.core.validators import validate_phone
 from care365.registry.hooks import child_changed
 from care365.registry.models import (
     Child,
@@ -46,6 +47,16 @@ def _blank_for(model: type[Parent] | type[Guardian], name: str, value: Any) -> A
     return None if model._meta.get_field(name).null else ""
 
 
+def _phone_errors(phone: str) -> dict[str, list[str]]:
+    """A parent's or the entrusted carer's phone as entered: a mainland mobile number or a
+    landline with its area code (core.validators.validate_phone), else its error."""
+    try:
+        validate_phone(phone)
+    except ValidationError as exc:
+        return {"phone": exc.messages}
+    return {}
+
+
 def _parent_save(child: Child, role: str, values: Mapping[str, Any]) -> Parent:
     parent = Parent.objects.filter(child=child, role=role).first() or Parent(child=child, role=role)
     for name in PARENT_FIELDS:
@@ -54,10 +65,13 @@ def _parent_save(child: Child, role: str, values: Mapping[str, Any]) -> Parent:
     parent.name = _name(parent.name, f"{role}_name", required=False)
     if parent.situation != ParentSituation.AWAY_FOR_WORK:
         parent.work_place, parent.away_since = "", None
+    errors = _phone_errors(parent.phone)
     try:
         parent.full_clean(exclude=["child"])
     except ValidationError as exc:
-        raise ValidationError({f"{role}_{k}": v for k, v in exc.message_dict.items()}) from exc
+        errors = {**exc.message_dict, **errors}
+    if errors:
+        raise ValidationError({f"{role}_{k}": v for k, v in errors.items()})
     parent.save()
     return parent
 
@@ -68,13 +82,15 @@ def _guardian_save(child: Child, values: Mapping[str, Any]) -> Guardian:
         if name in values:
             setattr(guardian, name, _blank_for(Guardian, name, values[name]))
     guardian.name = _name(guardian.name, "guardian_name", required=False)
+    errors = _phone_errors(guardian.phone)
     try:
         guardian.full_clean(exclude=["child"])
     except ValidationError as exc:
-        errors = exc.message_dict
+        errors = {**exc.message_dict, **errors}
         if not guardian.name:  # required: the same message as for the child's own name
             errors["name"] = [str(BLANK_NAME)]
-        raise ValidationError({f"guardian_{k}": v for k, v in errors.items()}) from exc
+    if errors:
+        raise ValidationError({f"guardian_{k}": v for k, v in errors.items()})
     guardian.save()
     return guardian
 

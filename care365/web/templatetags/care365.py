@@ -98,6 +98,7 @@ def reason(code: str) -> str:
         "continuity": gettext("already this child's carer"),
         "service_area": gettext("serves the child's village"),
         "woman_volunteer": gettext("a woman volunteer for a girl over ten"),
+        "manual": gettext("assigned by hand by the county"),
     }
     return fixed.get(code, code)
 

@@ -21,8 +21,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -308,4 +309,23 @@ def user_tokens_revoke(request: HttpRequest, user_id: int) -> HttpResponse:
         )
         % {"count": revoked, "user": user.get_username()},
     )
+    back = str(request.POST.get("next", ""))
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("web:api-tokens")
+
+
+@method_decorator(sensitive_post_parameters("new_password1", "new_password2"), name="dispatch")
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The one-time link a county administrator hands a new user (or one who forgot their
+    password; `accounts.services.user_invite_link`): Django's password reset tokens, so the link
+    stops working once a password is set. The token leaves the address bar at once (Django
+    keeps it in the session), so it is not sent on as a Referer."""
+
+    template_name = "web/password_set.html"
+    success_url = reverse_lazy("web:login")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is set: sign in with it."))
+        return response

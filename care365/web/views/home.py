@@ -6,12 +6,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from care365.accounts.access import decides_transfers, home_kind
+from care365.accounts.access import county_for_admin, decides_transfers, home_kind
 from care365.accounts.http import account
 from care365.accounts.models import User
 from care365.accounts.selectors import (
@@ -114,3 +115,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def notices_read(request: HttpRequest) -> HttpResponse:
     notices_mark_read(recipient=account(request))
     return redirect(reverse("web:home"))
+
+
+@login_required
+def county(request: HttpRequest) -> HttpResponse:
+    """The county administrator's own pages in one place: people (carers, organisations,
+    users), places (townships and villages) and the county's settings (visit plan, pairing,
+    escalation)."""
+    user = account(request)
+    area = county_for_admin(user)
+    if area is None:
+        raise PermissionDenied
+    return render(request, "web/county.html", {"county": area})

@@ -1,4 +1,5 @@
-"""Writes about users: API tokens, demo accounts."""
+"""Writes about users: API tokens, break-the-glass, ID-number probes; and (modules of this
+package) the county administrator's writes about users, carers, organisations and areas."""
 
 from __future__ import annotations
 
@@ -268,3 +269,52 @@ def id_number_probes_recorded(actor: User, *, village: Area | None, route: str) 
     except IdNumberTaken as exc:
         id_number_probe_record(actor=actor, child_id=exc.child_id, village=village, route=route)
         raise
+
+
+# The county administrator's writes about the county's people and places, one module per kind
+# (re-exported here; imported last because users.py uses the token services above).
+from care365.accounts.services.areas import (  # noqa: E402  # see above
+    area_create,
+    area_merge,
+    area_update,
+)
+from care365.accounts.services.carers import (  # noqa: E402
+    carer_create,
+    carer_update,
+    carer_vet,
+    organisation_create,
+    organisation_update,
+)
+from care365.accounts.services.users import (  # noqa: E402
+    user_create,
+    user_deactivate,
+    user_invite_link,
+    user_reactivate,
+    user_two_step_reset,
+    user_update,
+)
+
+__all__ = [
+    "access_grant_open",
+    "api_token_create",
+    "api_token_find",
+    "api_token_revoke",
+    "api_token_user",
+    "api_tokens_revoke_all",
+    "area_create",
+    "area_merge",
+    "area_update",
+    "carer_create",
+    "carer_update",
+    "carer_vet",
+    "id_number_probe_record",
+    "id_number_probes_recorded",
+    "organisation_create",
+    "organisation_update",
+    "user_create",
+    "user_deactivate",
+    "user_invite_link",
+    "user_reactivate",
+    "user_two_step_reset",
+    "user_update",
+]
