@@ -327,6 +327,7 @@ def test_home_pages_show_the_due_list_tasks_and_the_area_figures(
         "safety_check",
         "parent_contact",
         "volunteer_visit",
+        "examination",
     }
     assert coverage.kinds["home_visit"].covered > 0
     assert {part.area.name for part in coverage.parts.values()} == {"鹤溪街道", "红星街道"}
@@ -408,6 +409,7 @@ def test_the_director_sees_the_risk_reasons_and_the_365_figure(
         "home_visit",
         "safety_check",
         "parent_contact",
+        "examination",
     }
     assert "Longest stretch off the plan" in html
     # A director who is not trained may read screenings but not enter one.
