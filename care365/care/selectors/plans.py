@@ -373,6 +373,27 @@ def _coverage_batch(
     return results
 
 
+def coverage_of_children(
+    children: QuerySet[Child], today: date
+) -> list[tuple[Child, plans.PlanCoverage]]:
+    """The 365 figure of each of `children` who was in the registry at some point of the window
+    (insights' roll-ups count every child of a village; pages go through `coverage_for_area`)."""
+    first, _last = plans.window(today)
+    rows = list(
+        _with_plan_facts(
+            children.exclude(exited_on__lt=first)
+            .select_related("village")
+            .only("exited_on", "registered_at", "birth_date", "village__parent"),
+            PlanKind.values,
+        ).order_by("pk")
+    )
+    return [
+        (child, result)
+        for child, result in _coverage_batch(rows, PlanKind.values, today)
+        if _registered_on(child) <= today
+    ]
+
+
 def coverage_for_child(user: User, child: Child, today: date) -> plans.PlanCoverage:
     """A child's 365 figure over the planned kinds the user's role may read (a volunteer: the
     volunteers' visits only). `child` must come from the access layer."""
