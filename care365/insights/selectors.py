@@ -494,3 +494,52 @@ def trend(user: User, area: Area, metric: str, months: list[str]) -> list[tuple[
     ):
         totals[period] += int(n)
     return [(m, cell(totals.get(m, 0), small)) for m in months]
+
+
+@dataclass
+class Dashboard:
+    """Everything an area's dashboard shows, in a fixed number of queries."""
+
+    area: Area
+    period: Period
+    trail: list[Area]  # from the user's own area down to this one
+    overview: Overview
+    children: ChildrenFigures
+    pairing: PairingFigures
+    care: CareFigures
+    alerts: AlertFigures
+    parts: list[PartLine]
+    trend_months: list[str]
+    entries_trend: list[tuple[str, Cell]]
+    exits_trend: list[tuple[str, Cell]]
+    contacts_trend: list[tuple[str, Cell]]
+    alerts_trend: list[tuple[str, Cell]]
+
+
+def dashboard(user: User, area: Area, period: Period, today: date | None = None) -> Dashboard:
+    today = today or timezone.localdate()
+    root = user.area
+    trail: list[Area] = []
+    node: Area | None = area
+    while node is not None:
+        trail.append(node)
+        if root is not None and node.pk == root.pk:
+            break
+        node = node.parent
+    months = months_back(today, 12)
+    return Dashboard(
+        area=area,
+        period=period,
+        trail=trail[::-1],
+        overview=overview(user, area, period),
+        children=children(user, area, period),
+        pairing=pairing(user, area),
+        care=care(user, area, period),
+        alerts=alerts(user, area, period),
+        parts=parts(user, area, period),
+        trend_months=months,
+        entries_trend=trend(user, area, "entries", months),
+        exits_trend=trend(user, area, "exits", months),
+        contacts_trend=trend(user, area, "contacts", months),
+        alerts_trend=trend(user, area, "alerts", months),
+    )
