@@ -255,6 +255,11 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "user_token_list": _admins((200, 404)),
     "user_tokens_revoke": _admins((204, 404)),
 }
+# The statistics of an area: registry staff reach their own child's village and no other (404,
+# as a missing area); carers and users without a role have no area's figures at all (403).
+STATS = {p: (200, 404) if p in REGISTRY else (403, 403) for p in PERSONAS}
+STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
+MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
 TOKEN_OPS = {"auth_token_revoke", "user_token_list", "user_tokens_revoke"}
 LISTS = {
     "child_list": CHILDREN_LISTED,
@@ -462,6 +467,7 @@ def _request(
         "carer_list": {"limit": 100},
         "access_log_list": {"child": target.child.pk},
         "alert_list": {"limit": 100},
+        **{op: {"area": target.village.pk, "period": "2026-05"} for op in STATS_OPS},
     }
     query = queries.get(op)
     return path, body, query
