@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "care365.pairing",
     "care365.protection",
     "care365.care",
+    "care365.insights",
     "care365.web",
     "care365.seeding",
     "care365.worker",

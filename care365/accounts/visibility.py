@@ -70,6 +70,9 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     "carers": {"role": EVERYONE, "area": EVERYONE, "q": EVERYONE},
     # An alert's area: its village and township are on every alert row its viewer sees.
     "alerts": {"area": EVERYONE},
+    # The statistics (insights): an area of the user's own subtree and a period; no child's
+    # field (small cells are "<5" where the children behind them are not the user's to see).
+    "stats": {"area": EVERYONE, "period": EVERYONE},
     # The planned kind and due date: on every row of the due list.
     "due": {"kind": EVERYONE, "within_days": EVERYONE},
     # Registry staff only (who see every group); a score is on every row.

@@ -7,7 +7,8 @@ docs/care.md defines each figure; the functions here are those definitions, writ
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -178,6 +179,86 @@ def plan_coverage(
         kind: coverage(contacts.get(kind, ()), interval=n, start=start, first=first, last=last)
         for kind, n in intervals.items()
     }
+    lo_day = max(first, start).toordinal()
+    hi_day = last.toordinal()
+    if lo_day > hi_day or not kinds:
+        return PlanCoverage(kinds=kinds, days=0, covered=0, longest_uncovered=0)
+    spans: list[tuple[int, int]] = [(lo_day, hi_day)]
+    for result in kinds.values():
+        spans = _intersect(spans, result.spans)
+    covered = sum(hi - lo + 1 for lo, hi in spans)
+    longest = 0
+    cursor = lo_day
+    for lo, hi in spans:
+        longest = max(longest, lo - cursor)
+        cursor = hi + 1
+    longest = max(longest, hi_day + 1 - cursor)
+    return PlanCoverage(
+        kinds=kinds, days=hi_day - lo_day + 1, covered=covered, longest_uncovered=longest
+    )
+
+
+def due_coverage(
+    points: Iterable[date],
+    *,
+    due_after: Callable[[date | None], date],
+    start: date,
+    first: date,
+    last: date,
+) -> Coverage:
+    """How well one planned kind kept to its plan from `first` to `last` (inclusive), by the
+    due list's own rule, so that a day is covered exactly when the due list would not have shown
+    the kind overdue that day.
+
+    - `points` are the days of the contacts (or examinations) of the kind, any of them, also
+      before the window; on day t the last of them on or before t is L(t).
+    - `due_after(L)` is the due date after a last contact L (None when there was none yet):
+      `contact_next_due` or `exam_next_due` with the child's plan start bound in.
+    - Day t is covered when t <= due_after(L(t)) (the due list: days_overdue = t - due <= 0).
+    - Days are counted from max(first, start) (`start` is the child's registration).
+    - The longest gap is the most days from one point (or the plan's start) to the next,
+      today closing the last one, counted from the day before the window at most.
+    """
+    lo_day = max(first, start).toordinal()
+    hi_day = last.toordinal()
+    if lo_day > hi_day:
+        return Coverage(days=0, covered=0, longest_gap=0)
+    days = sorted({d.toordinal() for d in points if d.toordinal() <= hi_day})
+    before = [d for d in days if d < lo_day]
+    inside = [d for d in days if d >= lo_day]
+    # Segments of days with the same last point: (first day, last day, last point or None).
+    segments: list[tuple[int, int, int | None]] = []
+    cursor = lo_day
+    previous: int | None = before[-1] if before else None
+    for p in inside:
+        if p > cursor:
+            segments.append((cursor, p - 1, previous))
+        cursor, previous = p, p
+    segments.append((cursor, hi_day, previous))
+    covered = 0
+    spans: list[tuple[int, int]] = []
+    for lo, hi, point in segments:
+        if lo > hi:
+            continue
+        due = due_after(date.fromordinal(point) if point is not None else None).toordinal()
+        top = min(hi, due)
+        if top >= lo:
+            covered += top - lo + 1
+            if spans and spans[-1][1] == lo - 1:
+                spans[-1] = (spans[-1][0], top)
+            else:
+                spans.append((lo, top))
+    anchors = [before[-1] if before else start.toordinal(), *inside, hi_day]
+    longest = 0
+    for a, b in itertools.pairwise(anchors):
+        longest = max(longest, b - max(a, lo_day - 1))
+    return Coverage(
+        days=hi_day - lo_day + 1, covered=covered, longest_gap=longest, spans=tuple(spans)
+    )
+
+
+def combine(kinds: Mapping[str, Coverage], *, start: date, first: date, last: date) -> PlanCoverage:
+    """A child's whole plan from each kind's coverage: the days every kind was covered."""
     lo_day = max(first, start).toordinal()
     hi_day = last.toordinal()
     if lo_day > hi_day or not kinds:

@@ -30,7 +30,6 @@ from care365.accounts.access import (
     areas_for_user,
     child_get_for_user,
     county_for_admin,
-    oversees_area,
 )
 from care365.accounts.http import account
 from care365.accounts.models import AccessPurpose, User
@@ -558,19 +557,28 @@ def care_events(request: HttpRequest) -> HttpResponse:
 HOME_AHEAD_DAYS = 2  # as the daily digest: overdue, today, and the next two days
 
 
-def home_care(user: User) -> dict[str, Any]:
-    """The care sections of the user's home page: what is due and overdue, their tasks, the
-    risk list's top (directors, supervisors, administrators) and the area's 365 figure
-    (supervisors and administrators)."""
+def home_care(user: User, *, due: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The care sections of the user's home page: what is due and overdue, their tasks and the
+    risk list's top (directors, supervisors, administrators).
+
+    `due` (items due, of which overdue) are given for a whole area's overseers, read from the
+    insights' roll-ups: their home then counts what is due rather than working out every
+    child's plan (the due list has the rows); their 365 figure is on the same page, from the
+    roll-ups too."""
     today = timezone.localdate()
-    items = selectors.due_for_user(user, today, within_days=HOME_AHEAD_DAYS)
     follow_ups = protection_selectors.follow_ups_for_user(user)
-    care: dict[str, Any] = {
-        "due": [
+    if due is None:
+        items = selectors.due_for_user(user, today, within_days=HOME_AHEAD_DAYS)
+        rows: list[dict[str, Any]] | None = [
             _due_row(user, item) for item in selectors.due_for_display(user, items[:HOME_ROWS])
-        ],
-        "due_total": len(items),
-        "overdue": sum(1 for item in items if item.days_overdue > 0),
+        ]
+        due = (len(items), sum(1 for item in items if item.days_overdue > 0))
+    else:
+        rows = None
+    care: dict[str, Any] = {
+        "due": rows,
+        "due_total": due[0],
+        "overdue": due[1],
         "tasks": list(access.care_tasks_for_user(user)[:10]),
         # The follow-ups of mandatory reports (protection) are the user's tasks too: listed
         # with the care tasks, and counted with them.
@@ -584,8 +592,6 @@ def home_care(user: User) -> dict[str, Any]:
     }
     if access.keeps_care_records(user):
         care["risk"] = risk_rows(user, limit=5)
-    if oversees_area(user) and user.area is not None:
-        care["coverage"] = selectors.coverage_for_area(user, user.area, today, breakdown=True)
     return care
 
 

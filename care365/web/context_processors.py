@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 
 from care365.accounts.access import figures_area, keeps_registry
 from care365.accounts.models import User
+from care365.insights.access import sees_figures
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
 from care365.protection.selectors import alerts_open_count_for_user
@@ -34,4 +35,5 @@ def care365(request: HttpRequest) -> dict[str, Any]:
             else 0
         ),
         "nav_signed_in": account is not None,
+        "nav_insights": account is not None and sees_figures(account),
     }

@@ -11,6 +11,7 @@ from care365.accounts.access import carers_for_user, children_for_user
 from care365.accounts.models import User
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
+from care365.insights import selectors as insights
 from care365.registry.models import Child, ChildStatus, DuplicateFlag, StatusKind
 
 
@@ -65,17 +66,25 @@ def open_duplicates(user: User) -> QuerySet[DuplicateFlag]:
 
 
 def overview(user: User) -> Overview:
-    """The figures a county administrator or a township supervisor starts the day with."""
+    """The figures a county administrator or a township supervisor starts the day with: the
+    active children counted from the registry's index (as the children list counts them), their
+    statuses and the areas one level down from the insights' roll-ups (never a count over every
+    child: docs/insights.md), the carers and the open duplicates."""
     area = user.area
-    result = Overview(active=_active(user).count(), by_status=status_counts(user))
     if area is None:
-        return result
-    if area.level == Area.Level.COUNTY:
-        townships = list(Area.objects.filter(parent=area).order_by("code"))
-        result.by_area = area_counts(user, townships, level=Area.Level.TOWNSHIP)
-    elif area.level == Area.Level.TOWNSHIP:
-        villages = list(Area.objects.filter(parent=area).order_by("code"))
-        result.by_area = area_counts(user, villages, level=Area.Level.VILLAGE)
+        return Overview(active=_active(user).count(), by_status=status_counts(user))
+    figures = insights.read(area)
+    result = Overview(
+        active=insights.live_children(area),
+        by_status=[
+            Figure(kind.value, str(kind.label), figures.get("status", kind.value))
+            for kind in StatusKind
+        ],
+    )
+    result.by_area = [
+        Figure(part.code, part.name, f.get("children"), area_id=part.pk)
+        for part, f in insights.read_parts(area)
+    ]
     result.carers_by_role = carer_counts(user, area)
     result.open_duplicates = open_duplicates(user).count()
     return result

@@ -37,6 +37,7 @@ from care365.care import jobs as care_jobs
 from care365.core import jobs as core_jobs
 from care365.core.jobs import PeriodicJob
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
+from care365.insights import jobs as insights_jobs
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection
 from care365.registry import jobs as registry_jobs
@@ -45,10 +46,12 @@ logger = logging.getLogger("care365.worker")
 
 # Every app's periodic jobs (its `jobs.py`), in the order they run. The order matters: the
 # registry's age-outs and retention first, so the risk list and the digest see today's registry;
-# within care, the risk list is recomputed before the digest, whose due dates it tightens.
+# within care, the risk list is recomputed before the digest, whose due dates it tightens; the
+# insights' daily recount after both.
 JOBS: tuple[PeriodicJob, ...] = (
     *registry_jobs.JOBS,
     *care_jobs.JOBS,
+    *insights_jobs.JOBS,
     *accounts_jobs.JOBS,
     *core_jobs.JOBS,
 )
@@ -102,6 +105,9 @@ def _sweep_interval() -> float:
 # than one sweep each (a storm makes a deadline due every few milliseconds). A step fires at
 # most this much later than it would at once; a due alert another worker holds is left to it.
 MIN_PAUSE = 0.1
+# How often a worker brings the insights' roll-ups up to date with what was written meanwhile
+# (insights.services.rollups_catch_up): figures trail the writes by about this much.
+ROLLUP_INTERVAL = 5.0
 
 
 @dataclass
@@ -120,6 +126,7 @@ class Worker:
     sweep_interval: float = field(default_factory=_sweep_interval)
     outbox_in_thread: bool = False
     jobs_checked_at: float | None = None  # time.monotonic() of the last look at the jobs
+    rollups_at: float | None = None  # time.monotonic() of the last roll-up catch-up
 
     @property
     def name(self) -> str:
@@ -164,6 +171,18 @@ class Worker:
         ran = self.protect(now)
         heartbeat(name=self.name, host=self.host, pid=self.pid, now=timezone.now())
         clock = time.monotonic()
+        if self.rollups_at is None or clock - self.rollups_at >= ROLLUP_INTERVAL:
+            self.rollups_at = clock
+            try:
+                refreshed = insights_jobs.rollups_catch_up(today)
+            except Exception:
+                # The watermark has not moved: the next catch-up takes the same changes.
+                logger.exception("roll-up catch-up failed")
+            else:
+                if refreshed:
+                    ran["rollups"] = (
+                        "rebuilt" if refreshed < 0 else f"{refreshed} villages refreshed"
+                    )
         if self.jobs_checked_at is not None and clock - self.jobs_checked_at < self.interval:
             return ran
         self.jobs_checked_at = clock

@@ -279,6 +279,11 @@ TOKEN_OPS = {
     "user_update",
     "user_deactivate",
 }
+# The statistics of an area: registry staff reach their own child's village and no other (404,
+# as a missing area); carers and users without a role have no area's figures at all (403).
+STATS = {p: (200, 404) if p in REGISTRY else (403, 403) for p in PERSONAS}
+STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
+MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
 LISTS = {
     "child_list": CHILDREN_LISTED,
     "child_search": CHILDREN_LISTED,
@@ -528,6 +533,7 @@ def _request(
         "alert_list": {"limit": 100},
         "organisation_list": {"limit": 100},
         "user_list": {"limit": 100},
+        **{op: {"area": target.village.pk, "period": "2026-05"} for op in STATS_OPS},
     }
     query = queries.get(op)
     return path, body, query

@@ -54,6 +54,12 @@ PERSONAS = (
 )
 # Which list each API operation's parameters filter, search or sort.
 API_LISTS = {
+    # The statistics: an area and a period, no field of any child.
+    "stats_overview": "stats",
+    "stats_children": "stats",
+    "stats_pairing": "stats",
+    "stats_care": "stats",
+    "stats_alerts": "stats",
     "child_list": "children",
     "child_search": "children",
     "carer_list": "carers",
@@ -191,6 +197,7 @@ SAMPLES: dict[str, Value] = {
     "since": lambda p: "2026-01-01",
     "until": lambda p: "2026-12-31",
     "log": lambda p: "changes",
+    "period": lambda p: "2026-05",
 }
 
 

@@ -428,6 +428,18 @@ MATRIX: dict[str, Route] = {
         in_scope=lambda who: 302 if who == "anonymous" else 200 if who in HEALTH_SESSIONS else 403,
     ),
     "care-risk": Route("get", in_scope=registry_only(200)),
+    # Figures: registry staff see their own area and every area below it (the child's village
+    # in scope), and no other (404, as a missing area); carers and the outsider have no area's
+    # figures (403).
+    "dashboard": Route("get", in_scope=registry_only(200)),
+    "area-dashboard": Route(
+        "get",
+        lambda t: {"area_id": t.child.village_id if t.child else 1},
+        # The child's village (a missing area is tested in care365/insights/tests).
+        target="child_object",
+        in_scope=lambda who: 200 if who in REGISTRY else None,
+        out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in REGISTRY else 403,
+    ),
     "care-wishes": Route("get", in_scope=signed_in(200)),
     "care-wish-act": Route(
         "post",

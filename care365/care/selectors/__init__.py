@@ -9,11 +9,13 @@ access layer (one module per concern, re-exported here):
 """
 
 from care365.care.selectors.plans import (
+    PLAN_FIELDS,
     AreaCoverage,
     DueItem,
     KindFigure,
     coverage_for_area,
     coverage_for_child,
+    coverage_of_children,
     due_for_display,
     due_for_user,
     examinations_due,
@@ -42,6 +44,7 @@ from care365.care.selectors.wishes import (
 )
 
 __all__ = [
+    "PLAN_FIELDS",
     "AreaCoverage",
     "DueItem",
     "GrowthPoint",
@@ -54,6 +57,7 @@ __all__ = [
     "contacts_needing_follow_up",
     "coverage_for_area",
     "coverage_for_child",
+    "coverage_of_children",
     "due_for_display",
     "due_for_user",
     "examinations_due",

@@ -7,7 +7,7 @@ arithmetic is the pure code in care/plans.py."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from care365.care.access import (
     RESPONSIBLE,
     account,
     responsible_children,
+    sees_health,
     visible_contact_kinds,
 )
 from care365.care.models import (
@@ -295,33 +296,110 @@ def _contacts_for_window(
     return found
 
 
+def _exams_for_window(child_ids: list[int], first: date, today: date) -> dict[int, list[date]]:
+    """Per child: the days of examination in the window, and the last one before it."""
+    found: dict[int, list[date]] = defaultdict(list)
+    inside = (
+        Examination.objects.filter(
+            child_id__in=child_ids, examined_on__gte=first, examined_on__lte=today
+        )
+        .order_by()
+        .values_list("child_id", "examined_on")
+        .distinct()
+    )
+    for child_id, day in inside:
+        found[child_id].append(day)
+    before = (
+        Examination.objects.filter(child_id__in=child_ids, examined_on__lt=first)
+        .order_by()
+        .values("child_id")
+        .annotate(last=Max("examined_on"))
+        .values_list("child_id", "last")
+    )
+    for child_id, day in before:
+        found[child_id].append(day)
+    return found
+
+
+def _due_rule(child: Any, kind: str, settings: CareSettings) -> Callable[[date | None], date]:
+    """The due date after a last contact (or examination) of `kind`, exactly as `plan_status`
+    works it out for the due lists: the same plan start (the carer's pairing, else the
+    registration), the same interval (tightened while the child is on the risk list)."""
+    role = PLAN_CARER_ROLE.get(kind)
+    since = getattr(child, f"plan_since_{role}", None) if role else None
+    start = since or _registered_on(child)
+    if kind == PlanKind.EXAMINATION:
+        birth = child.birth_date
+        return lambda last: plans.exam_next_due(birth=birth, last=last, start=start)
+    interval = settings.interval(kind, on_risk_list=bool(child.plan_on_risk_list))
+    return lambda last: plans.contact_next_due(last=last, start=start, interval=interval)
+
+
 def _coverage_batch(
     rows: list[Child], kinds: Collection[str], today: date
 ) -> list[tuple[Child, plans.PlanCoverage]]:
+    """The 365 figure of each child in `rows` (from `_with_plan_facts`) over the planned kinds
+    in `kinds`, examinations included: a day counts as kept to the plan when no planned kind
+    was overdue that day by the due list's own rule (`_due_rule`)."""
     first, _last = plans.window(today)
+    kinds = [k for k in PlanKind.values if k in kinds]
     contact_kinds = [k for k in CONTACT_PLAN_KINDS if k in kinds]
-    contacts = _contacts_for_window([c.pk for c in rows], contact_kinds, first, today)
+    ids = [c.pk for c in rows]
+    contacts = _contacts_for_window(ids, contact_kinds, first, today) if contact_kinds else {}
+    exams = _exams_for_window(ids, first, today) if PlanKind.EXAMINATION in kinds else {}
     county_settings = care_settings_many(getattr(c, "plan_county", None) for c in rows)
     results = []
     for child in rows:
         settings = county_settings[child.plan_county]  # type: ignore[attr-defined]
-        intervals = {k: settings.interval(k) for k in contact_kinds if planned(child, k)}
+        registered = _registered_on(child)
         last = min(today, child.exited_on) if child.exited_on else today
-        result = plans.plan_coverage(
-            contacts.get(child.pk, {}),
-            intervals=intervals,
-            start=_registered_on(child),
-            first=first,
-            last=last,
-        )
-        results.append((child, result))
+        per_kind: dict[str, plans.Coverage] = {}
+        for kind in kinds:
+            if not planned(child, kind):
+                continue
+            points = (
+                exams.get(child.pk, [])
+                if kind == PlanKind.EXAMINATION
+                else contacts.get(child.pk, {}).get(kind, [])
+            )
+            per_kind[kind] = plans.due_coverage(
+                points,
+                due_after=_due_rule(child, kind, settings),
+                start=registered,
+                first=first,
+                last=last,
+            )
+        results.append((child, plans.combine(per_kind, start=registered, first=first, last=last)))
     return results
+
+
+def coverage_of_children(
+    children: QuerySet[Child], today: date
+) -> list[tuple[Child, plans.PlanCoverage]]:
+    """The 365 figure of each of `children` who was in the registry at some point of the window
+    (insights' roll-ups count every child of a village; pages go through `coverage_for_area`)."""
+    first, _last = plans.window(today)
+    rows = list(
+        _with_plan_facts(
+            children.exclude(exited_on__lt=first)
+            .select_related("village")
+            .only("exited_on", "registered_at", "birth_date", "village__parent"),
+            PlanKind.values,
+        ).order_by("pk")
+    )
+    return [
+        (child, result)
+        for child, result in _coverage_batch(rows, PlanKind.values, today)
+        if _registered_on(child) <= today
+    ]
 
 
 def coverage_for_child(user: User, child: Child, today: date) -> plans.PlanCoverage:
     """A child's 365 figure over the planned kinds the user's role may read (a volunteer: the
     volunteers' visits only). `child` must come from the access layer."""
     kinds = [k for k in CONTACT_PLAN_KINDS if k in visible_contact_kinds(user)]
+    if sees_health(user):
+        kinds.append(PlanKind.EXAMINATION)
     rows = list(_with_plan_facts(Child.objects.filter(pk=child.pk), kinds))
     if not rows or not kinds:
         first, last = plans.window(today)
@@ -348,7 +426,7 @@ def coverage_for_area(
         .filter(village__code__startswith=area.code)
         .exclude(exited_on__lt=first)
         .select_related("village")
-        .only("exited_on", "registered_at", "village__parent")
+        .only("exited_on", "registered_at", "birth_date", "village__parent")
     )
     total = AreaCoverage(area=area)
     parts_level = {"county": "parent_id", "township": "pk"}.get(str(area.level))
@@ -359,14 +437,14 @@ def coverage_for_area(
     last_pk = 0
     while True:
         batch = list(
-            _with_plan_facts(children.filter(pk__gt=last_pk), CONTACT_PLAN_KINDS).order_by("pk")[
+            _with_plan_facts(children.filter(pk__gt=last_pk), PlanKind.values).order_by("pk")[
                 :batch_size
             ]
         )
         if not batch:
             break
         last_pk = batch[-1].pk
-        for child, result in _coverage_batch(batch, CONTACT_PLAN_KINDS, today):
+        for child, result in _coverage_batch(batch, PlanKind.values, today):
             if child.registered_at and _registered_on(child) > today:
                 continue
             total.add(result)

@@ -21,6 +21,7 @@ from care365.care.tests.factories import (
     NOW,
     REGISTERED,
     TODAY,
+    ExaminationFactory,
     at,
     consent,
     contacts,
@@ -468,6 +469,8 @@ def history(personas: Personas) -> Personas:
     )
     contacts(a, personas.director_a, "home_visit", [REGISTERED + k * D for k in range(0, days, 30)])
     contacts(a, personas.officer, "safety_check", [TODAY - 50 * D])
+    # One examination 100 days ago: overdue (never examined) until then, due a year later.
+    ExaminationFactory.create(child=a, examined_on=TODAY - 100 * D, entered_by=personas.doctor)
     registered_on(personas.child_b)
     return personas
 
@@ -475,7 +478,17 @@ def history(personas: Personas) -> Personas:
 @pytest.mark.django_db
 def test_child_figure(history: Personas) -> None:
     result = selectors.coverage_for_child(history.director_a, history.child_a, TODAY)
-    assert set(result.kinds) == {"volunteer_visit", "parent_contact", "home_visit", "safety_check"}
+    assert set(result.kinds) == {
+        "volunteer_visit",
+        "parent_contact",
+        "home_visit",
+        "safety_check",
+        "examination",
+    }
+    assert (result.kinds["examination"].covered, result.kinds["examination"].longest_gap) == (
+        101,
+        265,
+    )
     assert result.kinds["volunteer_visit"].share == 1.0
     assert result.kinds["home_visit"].share == 1.0
     assert (result.kinds["safety_check"].covered, result.kinds["safety_check"].longest_gap) == (
@@ -519,3 +532,38 @@ def test_area_figure_counts_a_child_who_left_until_they_left(history: Personas) 
     b.save()
     whole = selectors.coverage_for_area(history.admin, history.county, TODAY)
     assert whole is not None and whole.children == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    offsets=st.lists(st.integers(min_value=-500, max_value=400), max_size=30),
+    interval=st.integers(min_value=1, max_value=100),
+    start_offset=st.integers(min_value=-600, max_value=360),
+    plan_offset=st.integers(min_value=-600, max_value=360),
+)
+def test_due_coverage_covers_exactly_the_days_the_due_list_shows_nothing_overdue(
+    offsets: list[int], interval: int, start_offset: int, plan_offset: int
+) -> None:
+    """Day by day: the last contact on or before the day (any, also before the registration),
+    the due date the due list works out from it, and covered when the day is not past it."""
+    days = [TODAY - o * D for o in offsets]
+    registered = TODAY - start_offset * D
+    plan_start = TODAY - plan_offset * D
+
+    def due_after(last: date | None) -> date:
+        return plans.contact_next_due(last=last, start=plan_start, interval=interval)
+
+    result = plans.due_coverage(days, due_after=due_after, start=registered, first=FIRST, last=LAST)
+    expected = 0
+    day = max(FIRST, registered)
+    while day <= LAST:
+        last = max((d for d in days if d <= day), default=None)
+        expected += (day - due_after(last)).days <= 0
+        day += D
+    assert result.covered == expected
+    assert sum(hi - lo + 1 for lo, hi in result.spans) == result.covered
+    # Today is covered exactly when the due list does not show the kind overdue today.
+    if result.days:
+        today_due = due_after(max((d for d in days if d <= TODAY), default=None))
+        covered_today = bool(result.spans) and result.spans[-1][1] == LAST.toordinal()
+        assert covered_today == (today_due >= TODAY)

@@ -34,6 +34,7 @@ from care365.care.models import (
 from care365.care.tests.factories import consent, contacts, pair, registered_on, team
 from care365.core.models import AuditEvent, Notice
 from care365.core.tests.routes import page_patterns
+from care365.insights.services import rollups_catch_up
 from care365.protection.models import Alert, AlertEvent, Kind, Notification
 from care365.protection.services import outbox_send
 from care365.registry.models import Child, ConsentPurpose, Guardian, Parent
@@ -318,18 +319,22 @@ def test_home_pages_show_the_due_list_tasks_and_the_area_figures(
     assert [r["child"]["id"] for r in care["risk"]] == [child.pk]  # overdue, no parents' call
 
     contacts(child, personas.director_a, ContactKind.HOME_VISIT, [today() - timedelta(days=3)])
+    rollups_catch_up()  # the area's figures come from the insights' roll-ups
     client.force_login(personas.admin)
     response = client.get(reverse("web:home"), headers=EN)
-    coverage = response.context["care"]["coverage"]
-    assert coverage.area == personas.county and coverage.children == 2
-    assert set(coverage.kinds) == {
+    figures = response.context["figures"]
+    assert figures.children_365 == 2
+    assert {line.kind for line in figures.kinds} == {
         "home_visit",
         "safety_check",
         "parent_contact",
         "volunteer_visit",
+        "examination",
     }
-    assert coverage.kinds["home_visit"].covered > 0
-    assert {part.area.name for part in coverage.parts.values()} == {"鹤溪街道", "红星街道"}
+    assert figures.share_365 is not None and figures.share_365 > 0
+    # The overseer's home counts what is due (from the roll-ups) instead of listing every row.
+    assert response.context["care"]["due"] is None
+    assert response.context["care"]["overdue"] == figures.overdue
     assert "The 365 figure" in response.content.decode()
 
 
@@ -408,6 +413,7 @@ def test_the_director_sees_the_risk_reasons_and_the_365_figure(
         "home_visit",
         "safety_check",
         "parent_contact",
+        "examination",
     }
     assert "Longest stretch off the plan" in html
     # A director who is not trained may read screenings but not enter one.

@@ -25,6 +25,7 @@ from care365.accounts.selectors import (
 from care365.accounts.visibility import child_row
 from care365.care.views import home_care
 from care365.core.notices import notices_mark_read, notices_unread
+from care365.insights import selectors as insights
 from care365.protection import selectors as protection_selectors
 from care365.protection.access import sees_alert_board
 from care365.web import selectors
@@ -48,14 +49,22 @@ def home(request: HttpRequest) -> HttpResponse:
     notices = list(notices_unread(user))
     kind = home_kind(user)
     if kind == "area":
+        area = user.area
+        figures = insights.care(user, area, insights.period_parse(None)) if area else None
+        due = (
+            (int(figures.due), int(figures.overdue))
+            if figures is not None and not figures.small
+            else None
+        )
         return render(
             request,
             "web/home_area.html",
             {
                 "overview": selectors.overview(user),
-                "area": user.area,
+                "area": area,
                 "notices": notices,
-                "care": home_care(user),
+                "care": home_care(user, due=due),
+                "figures": figures,
                 **_open_alerts(user),
                 "transfers_open": (
                     transfer_requests_for_county(user).count() if decides_transfers(user) else None

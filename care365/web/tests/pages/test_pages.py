@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from care365.carers.tests.factories import CarerFactory
+from care365.insights.services import rollups_catch_up
 from care365.registry.models import StatusKind
 from care365.registry.tests.factories import LeftBehindChildFactory, status_open
 from conftest import Personas
@@ -52,6 +53,7 @@ def test_county_admin_home_counts_children_by_status_and_township(
 ) -> None:
     LeftBehindChildFactory.create(village=personas.village_a)
     status_open(personas.child_b, StatusKind.DIFFICULTY_POVERTY, started_on=date(2025, 1, 1))
+    rollups_catch_up()  # as the worker does every few seconds: the figures come from roll-ups
     client.force_login(personas.admin)
     response = client.get(reverse("web:home"))
     overview = response.context["overview"]
@@ -87,6 +89,7 @@ def test_home_query_count_does_not_grow_with_children(
 
 
 def test_supervisor_home_lists_their_townships_villages(client: Client, personas: Personas) -> None:
+    rollups_catch_up()
     client.force_login(personas.supervisor_a)
     overview = client.get(reverse("web:home")).context["overview"]
     assert [(f.label, f.count) for f in overview.by_area] == [("东弄村", 1)]
