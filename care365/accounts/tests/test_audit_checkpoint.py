@@ -51,7 +51,7 @@ def test_the_daily_checkpoint_writes_signed_lines_and_tells_the_county_admins(
     access = found.last("access")
     assert access is not None and access.seq == 3
     assert access.key_id == audit_key_current()[0]
-    assert {pt.chain for pt in found.points} == {"access", "audit", "id_lookup"}
+    assert {pt.chain for pt in found.points} == {"access", "audit", "id_lookup", "list_export"}
 
     told = Notice.objects.filter(kind=CHECKPOINT_KIND)
     assert sorted(n.recipient_id for n in told) == sorted([p.admin.pk, p.other_admin.pk])

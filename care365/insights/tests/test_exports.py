@@ -76,7 +76,9 @@ def test_export_honours_the_pages_filters(client: Client, personas: Personas) ->
     ChildFactory.create(village=personas.village_b, name="陈小文", sex="M")
     page = client
     page.force_login(personas.admin)
-    listed = page.get(reverse("registry:child-list"), {"area": personas.township_b.pk, "sex": "M"})
+    listed = page.get(
+        reverse("registry:child-list"), {"area": str(personas.township_b.pk), "sex": "M"}
+    )
     assert listed.status_code == 200
     shown = {row["id"] for row in listed.context["rows"]}
     query = f"area={personas.township_b.pk}&sex=M"

@@ -280,7 +280,7 @@ def test_the_page_asks_shows_progress_and_downloads(client: Client, county: dict
     try:
         services.report_build(claimed)
     finally:
-        services._progress = original  # type: ignore[assignment]
+        services._progress = original
     assert seen == sorted(seen) and len(seen) >= 7 and 0 < seen[0] < seen[-1] < 100
     fragment = client.get(progress_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "hx-get" not in fragment  # done: the polling stops
