@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export CARE365_DEMO ?= 1
 
-.PHONY: demo test lint types migrations-check check browser clean bench messages
+.PHONY: demo test lint types migrations-check check browser report-tools clean bench messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) report-tools
 	PORT=$(PORT) $(BIN)/care365 demo
 
 browser:
 	@scripts/ensure-chromium
 
-test: $(STAMP) browser
+# The Chinese font report PDFs embed, and poppler-utils for the tests that read them back.
+report-tools:
+	@scripts/ensure-report-tools
+
+test: $(STAMP) browser report-tools
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -271,6 +271,12 @@ UNUSUAL_ACCESS_PER_HOUR = env_int("CARE365_UNUSUAL_ACCESS_PER_HOUR", 50)
 # Look-ups by a full ID number (a search or a confirm-id) one user may make within an hour.
 ID_LOOKUPS_PER_HOUR = env_int("CARE365_ID_LOOKUPS_PER_HOUR", 20)
 
+# Reports (docs/insights.md): the TrueType font with Chinese glyphs the PDF embeds (Debian's
+# fonts-wqy-microhei, which scripts/ensure-report-tools installs), and how long a worker holds a
+# report it builds before another may take it over.
+REPORT_FONT = env_str("CARE365_REPORT_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+REPORT_LEASE_SECONDS = env_int("CARE365_REPORT_LEASE_SECONDS", 600)
+
 # Instant protection (docs/protection.md): how often a worker sweeps for due escalation steps,
 # the address links in alert messages start with, email over SMTP and the SMS gateway.
 SWEEP_INTERVAL_SECONDS = env_int("CARE365_SWEEP_INTERVAL_MS", 1000) / 1000

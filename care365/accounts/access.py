@@ -25,6 +25,7 @@ from care365.accounts.models import (
     AccessOutcome,
     AccessPurpose,
     ApiToken,
+    ListExport,
     Role,
     User,
 )
@@ -330,6 +331,37 @@ def access_log_write(
     )
     _watch_for_unusual_access(account, read)
     return read
+
+
+def may_export_lists(user: User) -> bool:
+    """Whether the user may take a list (children, carers, due, risk, alerts) away as a file:
+    the registry's keepers (county administrators, supervisors, directors), for the lists they
+    see. Carers work from the pages; a file of children leaves no trace of who reads it later."""
+    return keeps_registry(user)
+
+
+def list_export_record(
+    account: User,
+    list_name: str,
+    file_format: str,
+    *,
+    filters: dict[str, str],
+    rows: int,
+    route: str = "",
+) -> ListExport:
+    """Write one export of a list to the log of exports (one entry per export, with the filters
+    and the number of rows: docs/privacy.md, "Exports"), before any row leaves."""
+    return chain_append(
+        ListExport(
+            user=account,
+            county=county_of_user(account),
+            list_name=list_name,
+            file_format=file_format,
+            filters={str(k): str(v)[:100] for k, v in filters.items()},
+            rows=rows,
+            route=route[:100],
+        )
+    )
 
 
 def _child_read(children: QuerySet[Child], pk: int) -> Child | None:

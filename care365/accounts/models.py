@@ -345,6 +345,65 @@ class IdLookup(ChainedEntry):
         }
 
 
+class ListExport(ChainedEntry):
+    """One export of a list (children, carers, due, risk, alerts) as a file: who, when, which
+    list, which format, the filters it was made with and how many rows it held
+    (docs/privacy.md, "Exports"). One entry per export, not one per child: the rows' children
+    are whoever the same filters show on the list's page, which the filters and the time tell.
+
+    Kept by the county of the user who exported, whose administrators read it on the access-log
+    page. Append-only and hash-chained like the access log."""
+
+    CHAIN = "list_export"
+
+    class ListName(models.TextChoices):
+        CHILDREN = "children", _("children")
+        CARERS = "carers", _("carers")
+        DUE = "due", _("due and overdue")
+        RISK = "risk", _("risk list")
+        ALERTS = "alerts", _("alerts")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="list_exports", verbose_name=_("user")
+    )
+    county = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("county of the user"),
+    )
+    list_name = models.CharField(_("list"), max_length=16, choices=ListName.choices)
+    file_format = models.CharField(_("format"), max_length=8)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    route = models.CharField(_("route"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("list export")
+        verbose_name_plural = _("list exports")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["county", "at"], name="listexport_county_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.list_name}.{self.file_format} at {self.at:%Y-%m-%d %H:%M}"
+
+    def chain_payload(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.astimezone(UTC).isoformat(),
+            "user": self.user_id,
+            "county": self.county_id,
+            "list": self.list_name,
+            "format": self.file_format,
+            "filters": {str(k): str(v) for k, v in sorted(self.filters.items())},
+            "rows": self.rows,
+            "route": self.route,
+        }
+
+
 # Sign-in security (docs/settings.md "Sign-in"): throttling and two-step sign-in. ----------------
 
 

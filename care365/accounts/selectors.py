@@ -24,7 +24,7 @@ from care365.accounts.lookups import (
     id_number_search,
     looks_like_id_number,
 )
-from care365.accounts.models import AccessLog, ApiToken, IdLookup, Role, User
+from care365.accounts.models import AccessLog, ApiToken, IdLookup, ListExport, Role, User
 from care365.accounts.visibility import (
     FieldGroup,
     groups_for,
@@ -236,6 +236,19 @@ def id_lookups_for_county_filtered(user: User, filters: AccessLogFilters) -> Que
     if filters.child_name:
         entries = entries.filter(child__in=children_named(user, filters.child_name))
     return entries
+
+
+def list_exports_for_county(user: User, filters: AccessLogFilters) -> QuerySet[ListExport]:
+    """The lists exported by the administrator's county's users (one entry per file, with its
+    filters and number of rows), newest first; county administrators only."""
+    county = user.area if user.role == Role.COUNTY_ADMIN else None
+    if county is None:
+        return ListExport.objects.none()
+    entries = ListExport.objects.filter(county=county)
+    if filters.username:
+        entries = entries.filter(user__username=filters.username)
+    entries = entries.filter(**day_starts(filters.since, filters.until))
+    return entries.select_related("user", "user__carer", "user__area").order_by("-at", "-pk")
 
 
 def audit_for_county(user: User, filters: AccessLogFilters) -> QuerySet[AuditEvent]:

@@ -37,6 +37,7 @@ from care365.accounts.selectors import (
     audit_for_county,
     child_names,
     id_lookups_for_county_filtered,
+    list_exports_for_county,
 )
 from care365.accounts.services import access_grant_open, user_invite_link
 from care365.accounts.services import users as users_services
@@ -92,10 +93,13 @@ def access_log(request: HttpRequest) -> HttpResponse:
     form = forms.AccessLogFilterForm(request.GET)
     chosen = form.values()
     log = request.GET.get("log")
-    changes, lookups = log == "changes", log == "lookups"
+    changes, lookups, exports = log == "changes", log == "lookups", log == "exports"
     filters = AccessLogFilters(**chosen)
     entries: QuerySet[Any]
-    if lookups:
+    if exports:
+        # Lists taken away as files: one entry per file, with its filters and rows.
+        entries = list_exports_for_county(user, filters)
+    elif lookups:
         # Look-ups by ID number, found or not (a look-up that found nobody names no child).
         entries = id_lookups_for_county_filtered(user, filters)
     elif changes:
@@ -108,11 +112,15 @@ def access_log(request: HttpRequest) -> HttpResponse:
     page = CappedPaginator(entries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
     def child_of(entry: Any) -> int | None:
+        if exports:
+            return None
         return int(entry.object_id) if changes else entry.child_id
 
     # Each row names its child (one query for the page), as the administrator sees names.
     names = child_names(user, [*map(child_of, page.object_list), filters.child])
-    query = {k: str(v) for k, v in chosen.items()} | ({"log": log} if changes or lookups else {})
+    query = {k: str(v) for k, v in chosen.items()} | (
+        {"log": log} if changes or lookups or exports else {}
+    )
     unpicked = {k: v for k, v in query.items() if k != "child"}
     return render(
         request,
@@ -124,6 +132,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "query": urlencode(query),
             "changes": changes,
             "lookups": lookups,
+            "exports": exports,
             # A link's filter by one child: named, with a way back to every child's entries.
             "picked": (
                 {"id": filters.child, "name": names.get(filters.child, "")}

@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-# The log tables: the audit trail, the access log and the log of look-ups by ID number.
-LOG_TABLES = ("core_auditevent", "accounts_accesslog", "accounts_idlookup")
+# The log tables: the audit trail, the access log, the log of look-ups by ID number and the log
+# of list exports.
+LOG_TABLES = (
+    "core_auditevent",
+    "accounts_accesslog",
+    "accounts_idlookup",
+    "accounts_listexport",
+)
 
 
 def sqlite_create(table: str) -> list[str]:

@@ -15,6 +15,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
+from care365.insights.reports.models import Report
+
+__all__ = ["ChildPlace", "PendingVillage", "Report", "RollupState", "Tally"]
 
 
 class Tally(models.Model):

@@ -38,6 +38,7 @@ from care365.core import jobs as core_jobs
 from care365.core.jobs import PeriodicJob
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.insights import jobs as insights_jobs
+from care365.insights.reports import services as reports
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection
 from care365.registry import jobs as registry_jobs
@@ -225,6 +226,23 @@ class Worker:
         finally:
             connection.close()  # this thread's own connection
 
+    def reports_loop(self) -> None:
+        """The reports thread: build the reports waiting (each claimed by one worker), and when
+        none is, wait a sweep interval. A report takes seconds to a minute, so it has a thread
+        of its own: escalation never waits for one."""
+        try:
+            while not self.stop.is_set():
+                close_old_connections()
+                try:
+                    built = reports.reports_build_pending(limit=1)
+                except Exception:
+                    logger.exception("report run failed")  # the report stays queued: next run
+                    built = 0
+                if not built:
+                    self.stop.wait(self.pause)
+        finally:
+            connection.close()  # this thread's own connection
+
     def say_started(self) -> None:
         """The worker's first lines: how often it works, and any channel it cannot send by (said
         once here rather than for every message)."""
@@ -242,6 +260,8 @@ class Worker:
         self.outbox_in_thread = True
         outbox = threading.Thread(target=self.outbox_loop, name="outbox", daemon=True)
         outbox.start()
+        builder = threading.Thread(target=self.reports_loop, name="reports", daemon=True)
+        builder.start()
         try:
             while not self.stop.is_set():
                 close_old_connections()  # as a request would: drop a broken or too old connection
@@ -250,6 +270,7 @@ class Worker:
         finally:
             self.stop.set()
             outbox.join(timeout=30)
+            builder.join(timeout=30)
             self.outbox_in_thread = False
         close_old_connections()
         logger.info("worker %s stopped", self.name)

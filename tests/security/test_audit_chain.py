@@ -114,7 +114,7 @@ def test_a_changed_checkpoint_line_is_reported(personas: Personas, settings: Any
     call_command("audit_checkpoint", stdout=StringIO())
     path = Path(settings.AUDIT_CHECKPOINT_FILE)
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == 3  # one per chain: the audit trail, the access log, ID look-ups
+    assert len(lines) == 4  # one per chain: the audit trail, access log, ID look-ups, exports
     access = next(i for i, line in enumerate(lines) if '"chain":"access"' in line)
     forged = json.loads(lines[access])
     forged["seq"] = 1  # pretend the log was shorter when it was checkpointed

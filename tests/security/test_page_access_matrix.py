@@ -23,6 +23,7 @@ from care365.care.models import CareTask, Wish
 from care365.carers.models import Carer, Organisation
 from care365.carers.tests.factories import CarerFactory, OrganisationFactory
 from care365.core.tests.routes import qualified_names
+from care365.insights.models import Report
 from care365.pairing import services as pairing_services
 from care365.pairing.models import PairingRun, PairRule
 from care365.protection import services as alert_services
@@ -75,6 +76,7 @@ class Target:
     user: int = 0
     organisation: Organisation | None = None
     area: Area | None = None
+    report: int = 0
 
 
 @dataclass
@@ -83,7 +85,7 @@ class Route:
     kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
     data: dict[str, Any] | Callable[[Target], dict[str, Any]] = field(default_factory=dict)
     # "child", "child_object" (a wish or task of the child), "flag", "carer", "run", "alert",
-    # "help", "api_token", "user", "organisation", "area" or "none"
+    # "help", "api_token", "user", "organisation", "area", "report" or "none"
     target: str = "none"
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
@@ -147,6 +149,26 @@ def run_route(method: str, ok: int) -> Route:
         in_scope=admin_only(ok),
         out_of_scope=admin_only(404),
     )
+
+
+REPORT_READERS = ("admin", "other_admin", "supervisor_a")
+
+
+def report_route(ok: int, **extra: str) -> Route:
+    """A report of the persona's own area (county administrators: their county; the
+    supervisor: their township), or one of another county; nobody else reads reports."""
+    return Route(
+        "get",
+        lambda t: {"report_id": t.report or 987_654, **extra},
+        target="report",
+        in_scope=lambda who: 302 if who == "anonymous" else ok if who in REPORT_READERS else 404,
+        out_of_scope=anonymous_redirect(),
+    )
+
+
+def export_route() -> Route:
+    """A list as a file: the registry's keepers only (with their own lists' rows)."""
+    return Route("get", lambda t: {"fmt": "csv"}, in_scope=registry_only(200))
 
 
 def alert_route(method: str, ok: int, *, action: str = "") -> Route:
@@ -500,6 +522,18 @@ MATRIX: dict[str, Route] = {
         in_scope=lambda who: None if who not in REGISTRY else 200 if who in ADMINS else 403,
         out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in ADMINS else 403,
     ),
+    "export-children": export_route(),
+    "export-carers": export_route(),
+    "export-due": export_route(),
+    "export-risk": export_route(),
+    "export-alerts": export_route(),
+    "report-list": Route(
+        "get",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in REPORT_READERS else 403,
+    ),
+    "report-detail": report_route(200),
+    "report-progress": report_route(200),
+    "report-download": report_route(200, fmt="pdf"),
 }
 
 
@@ -542,6 +576,16 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
         # Raised by the family's help link: nobody answers an alert they raised themselves.
         _link, token = alert_services.help_link_issue(actor=admin, child=child)
         return Target(alert=alert_services.alert_raise_from_help_link(token=token))
+    if route.target == "report":
+        me = getattr(personas, who, None)
+        if in_scope:
+            area = me.area if me is not None and me.area is not None else personas.county
+        else:
+            area = personas.county if who == "other_admin" else personas.other_county
+        report = Report.objects.create(
+            kind="monthly", period="2025-06", area=area, state="done", pdf=b"%PDF-1.4"
+        )
+        return Target(report=report.pk)
     if route.target == "help":
         child = LeftBehindChildFactory.create(village=personas.village_a)
         _link, token = alert_services.help_link_issue(actor=personas.admin, child=child)

@@ -51,7 +51,7 @@ def test_the_daily_checkpoint_writes_signed_lines_and_tells_the_county_admins(
     access = found.last("access")
     assert access is not None and access.seq == 3
     assert access.key_id == audit_key_current()[0]
-    assert {pt.chain for pt in found.points} == {"access", "audit", "id_lookup"}
+    assert {pt.chain for pt in found.points} == {"access", "audit", "id_lookup", "list_export"}
 
     told = Notice.objects.filter(kind=CHECKPOINT_KIND)
     assert sorted(n.recipient_id for n in told) == sorted([p.admin.pk, p.other_admin.pk])
@@ -71,8 +71,8 @@ def test_the_daily_checkpoint_writes_signed_lines_and_tells_the_county_admins(
 
     _run(day_offset=1)  # the next day: one more line per chain
     assert (
-        len(checkpoints_read(Path(settings.AUDIT_CHECKPOINT_FILE)).points) == 6
-    )  # 2 days x 3 chains
+        len(checkpoints_read(Path(settings.AUDIT_CHECKPOINT_FILE)).points) == 8
+    )  # 2 days x 4 chains
 
 
 def test_a_chain_that_does_not_hold_is_reported_not_checkpointed(

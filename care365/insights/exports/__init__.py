@@ -1,0 +1,1 @@
+"""Lists exported as .csv and .xlsx (children, carers, due, risk, alerts)."""
