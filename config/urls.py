@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("care365.pairing.urls")),
     path("", include("care365.protection.urls")),
     path("", include("care365.care.urls")),
+    path("", include("care365.imports.urls")),
 ]

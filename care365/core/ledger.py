@@ -164,3 +164,34 @@ def chain_macs_at(model: type[ChainedEntry], seqs: Iterable[int]) -> dict[int, s
             if seq is not None:
                 found[seq] = mac
     return found
+
+
+def chain_append_many(entries: list[E]) -> list[E]:
+    """Number, hash and insert many entries of one chain at once, inside the caller's
+    transaction: the head moves on by len(entries) in one statement (locking it as one append
+    does), the MACs are computed in order, and the entries are inserted together. An import
+    writes one audit row per record this way without one round trip per row."""
+    if not entries:
+        return entries
+    model = type(entries[0])
+    key_id, key = audit_key_current()
+    count = len(entries)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        last_seq, prev = _next(cursor, model.CHAIN)  # seq + 1, locked
+        if count > 1:
+            cursor.execute(
+                f'UPDATE {_HEAD} SET "seq" = "seq" + %s WHERE "chain" = %s',  # noqa: S608  # see _NEXT
+                [count - 1, model.CHAIN],
+            )
+        seq = last_seq
+        for entry in entries:
+            if not entry._state.adding or type(entry) is not model:
+                raise AppendOnlyError(f"{entry._meta.label} entries are never changed")
+            entry.key_id = key_id
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = chain.entry_mac(key, prev, entry.chain_payload())
+            prev = entry.hash
+            seq += 1
+        model._default_manager.bulk_create(entries, batch_size=BATCH)
+        cursor.execute(_MOVE, [prev, model.CHAIN])
+    return entries

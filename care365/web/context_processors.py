@@ -8,6 +8,7 @@ from django.utils.functional import SimpleLazyObject
 
 from care365.accounts.access import keeps_registry
 from care365.accounts.models import User
+from care365.imports.access import kinds_for_user
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
 from care365.protection.selectors import alerts_open_count_for_user
@@ -24,6 +25,7 @@ def care365(request: HttpRequest) -> dict[str, Any]:
         "DEMO": settings.DEMO,
         "nav_registry": account is not None and keeps_registry(account),
         "nav_pairing": account is not None and county_for_admin(account) is not None,
+        "nav_imports": account is not None and bool(kinds_for_user(account)),
         "nav_alerts": board,
         "nav_alerts_open": (
             SimpleLazyObject(lambda: alerts_open_count_for_user(account))
