@@ -98,8 +98,12 @@ def parse_row(
     for column in columns:
         index = mapping.get(column.key)
         cell = cells[index] if index is not None and index < width else None
-        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
-            blank = False
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            values[column.key] = None
+            if column.required:
+                row.refuse(column.key, ErrorCode.MISSING)
+            continue
+        blank = False
         value, code, detail = column.read(cell)
         values[column.key] = value
         if code:

@@ -38,6 +38,9 @@ TEMPLATE_TITLES = {"children": "儿童花名册", "carers": "结对人员", "use
 
 class Command(BaseCommand):
     help = "Import children, carers or users from an .xlsx or .csv file (or write a template)."
+    # The system checks load every URLconf and API module: seconds at every start, for nothing
+    # this command uses (`care365 check` runs them).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", choices=[*ImportKind.values, "template"])
