@@ -120,11 +120,15 @@ class ImportFileChunk(models.Model):
     """The uploaded file, encrypted at rest in pieces (any worker on any machine can read it);
     deleted when the import is applied or discarded."""
 
-    record = models.ForeignKey(ImportRecord, on_delete=models.CASCADE, related_name="chunks")
-    seq = models.PositiveIntegerField()
-    data = models.BinaryField()
+    record = models.ForeignKey(
+        ImportRecord, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("import")
+    )
+    seq = models.PositiveIntegerField(_("piece"))
+    data = models.BinaryField(_("data"))
 
     class Meta:
+        verbose_name = _("piece of an imported file")
+        verbose_name_plural = _("pieces of imported files")
         constraints = [
             models.UniqueConstraint(fields=["record", "seq"], name="importfile_chunk_once")
         ]
@@ -141,14 +145,18 @@ class ImportRowError(models.Model):
         CHECK = "check", _("check")
         APPLY = "apply", _("apply")
 
-    record = models.ForeignKey(ImportRecord, on_delete=models.CASCADE, related_name="errors")
-    phase = models.CharField(max_length=5, choices=Phase.choices)
+    record = models.ForeignKey(
+        ImportRecord, on_delete=models.CASCADE, related_name="errors", verbose_name=_("import")
+    )
+    phase = models.CharField(_("phase"), max_length=5, choices=Phase.choices)
     row = models.PositiveIntegerField(_("row"))
     column = models.CharField(_("column"), max_length=40)
     code = models.CharField(_("error"), max_length=20)
-    detail = models.CharField(max_length=40, blank=True)
+    detail = models.CharField(_("detail"), max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("row error")
+        verbose_name_plural = _("row errors")
         indexes = [models.Index(fields=["record", "phase", "row"], name="importerror_row_idx")]
 
     def __str__(self) -> str:
@@ -159,12 +167,16 @@ class ImportMapping(models.Model):
     """The columns of a county's own layouts, remembered once mapped: {header as compared
     (core.imports.columns.header_key): column key}."""
 
-    county = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=ImportKind.choices)
-    headers = models.JSONField(default=dict)
-    updated_at = models.DateTimeField(auto_now=True)
+    county = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("county")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    headers = models.JSONField(_("headers"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("remembered columns")
+        verbose_name_plural = _("remembered columns")
         constraints = [
             models.UniqueConstraint(fields=["county", "kind"], name="importmapping_once")
         ]

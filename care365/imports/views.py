@@ -46,7 +46,7 @@ def _kinds(request: HttpRequest) -> list[str]:
 def _big_upload(view: Any) -> Any:
     """The upload takes files up to CARE365_IMPORT_MAX_MB (web.security.RequestSizeMiddleware
     reads this mark; every other request keeps the small limit)."""
-    view.max_request_body = settings.IMPORT_MAX_BYTES + 64 * 1024
+    view.max_request_body_setting = "IMPORT_MAX_BYTES"
     return view
 
 

@@ -64,12 +64,16 @@ class Command(BaseCommand):
             raise CommandError(f"no such file: {path}", returncode=2)
         county = Area.objects.filter(code=options["county"] or "", level=Area.Level.COUNTY).first()
         if county is None:
-            raise CommandError("--county: give the code of a county of this installation", 2)
+            raise CommandError(
+                "--county: give the code of a county of this installation", returncode=2
+            )
         actor = self._actor(options["user"])
         if actor is not None:
             home = imports_county(actor)
             if home is None or home.pk != county.pk or not may_import(actor, kind):
-                raise CommandError("--user: this user does not import this into this county", 2)
+                raise CommandError(
+                    "--user: this user does not import this into this county", returncode=2
+                )
         record = self._record(kind, county, actor, path, options)
         if options["mapping"]:
             self._map(record, Path(options["mapping"]))
@@ -169,7 +173,7 @@ class Command(BaseCommand):
         for column, title in given.items():
             key = by_name.get(header_key(str(column)))
             if key is None or header_key(str(title)) not in header:
-                raise CommandError(f"--mapping: cannot match {column!r} to {title!r}", 2)
+                raise CommandError(f"--mapping: cannot match {column!r} to {title!r}", returncode=2)
             mapping[key] = header.index(header_key(str(title)))
         try:
             services.import_map(actor=record.actor, record=record, mapping=mapping)
