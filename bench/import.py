@@ -105,6 +105,7 @@ def env() -> dict[str, str]:
 
 
 CPU: dict[str, float] = {}
+RUNNING: list[subprocess.Popen[bytes]] = []  # the process being timed, killed if we are stopped
 
 
 def timed(args: list[str], timeout: float) -> tuple[float, float, str]:
@@ -112,6 +113,7 @@ def timed(args: list[str], timeout: float) -> tuple[float, float, str]:
     start = time.perf_counter()
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115  # closed below
     proc = subprocess.Popen(args, cwd=ROOT, env=env(), stdout=out, stderr=err)
+    RUNNING[:] = [proc]
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -251,8 +253,12 @@ def main() -> None:
         print(f"  csv apply rate / raw COPY rate {rate['csv apply'] / rate['csv raw COPY']:.3f}")
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     finally:
+        for proc in RUNNING:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         shutil.rmtree(folder, ignore_errors=True)
-        psql(f"DROP DATABASE IF EXISTS {DB}")
+        psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,9 @@ gets an audit row naming the import.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from typing import Any, ClassVar
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,8 +28,7 @@ from care365.core import crypto
 from care365.core.imports import bulk
 from care365.core.imports.columns import Column, DateValue, ErrorCode, add_messages, header_key
 from care365.core.imports.engine import Applied, Importer, Row
-from care365.core.ledger import chain_append_many
-from care365.core.models import AuditEvent
+from care365.core.ledger import audit_append_rows
 from care365.registry import idnumber, names
 from care365.registry.hooks import child_changed
 from care365.registry.models import (
@@ -365,6 +362,10 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+# The fields of a parent's and an entrusted carer's row, in the order of the importer's tuples.
+PARENT_ROW = ("child_id", "role", "name", "situation", "work_place", "phone")
+GUARDIAN_ROW = ("child_id", "name", "relationship", "phone")
+
 CHILD_VALUES = (
     "name",
     "sex",
@@ -504,9 +505,9 @@ class ChildImporter(Importer):
         hashes = {row.found["hash"]: row for row in rows if "hash" in row.found}
         if not hashes:
             return
-        existing = Child.objects.filter(id_number_hash__in=list(hashes)).values_list(
-            "pk", "id_number_hash", "village_id", "exited_on"
-        )
+        existing = Child.objects.filter(
+            bulk.values_in("id_number_hash", hashes, "text")
+        ).values_list("pk", "id_number_hash", "village_id", "exited_on")
         for pk, number_hash, village_id, exited_on in existing:
             row = hashes[number_hash]
             if village_id not in self.scope.village_ids:
@@ -524,21 +525,19 @@ class ChildImporter(Importer):
         now = timezone.now()
         created = self._create(new, now) if new else []
         changed = self._update(old) if old else {}
-        events = [
-            AuditEvent(
-                actor_id=getattr(self.actor, "pk", None),
-                action="child_import",
-                object_type=Child._meta.label_lower,
-                object_id=pk,
-                changes=sorted(fields),
-                note=f"import #{self.import_id}",
-                at=now,
-            )
-            for pk, fields in [*created, *changed.items()]
-            if fields
-        ]
-        chain_append_many(events)
-        self._flag_duplicates([pk for pk, _f in created])
+        audit_append_rows(
+            actor_id=getattr(self.actor, "pk", None),
+            action="child_import",
+            object_type=Child._meta.label_lower,
+            note=f"import #{self.import_id}",
+            at=now,
+            items=[
+                (pk, sorted(set(fields)))
+                for pk, fields in [*((pk, f) for pk, f, _key in created), *changed.items()]
+                if fields
+            ],
+        )
+        self._flag_duplicates(created)
         for pk in changed:
             child_changed(pk)
         return Applied(created=len(created), updated=len(old))
@@ -576,11 +575,14 @@ class ChildImporter(Importer):
         }
         return data if data["name"] else None
 
-    def _create(self, rows: list[Row], now: Any) -> list[tuple[int, list[str]]]:
-        """New children with their statuses, parents and entrusted carers: [(id, fields)]."""
-        children = []
+    def _create(
+        self, rows: list[Row], now: Any
+    ) -> list[tuple[int, list[str], tuple[str, date, int]]]:
+        """New children with their statuses, parents and entrusted carers:
+        [(id, fields, (name, birth date, village id))]."""
+        children: list[dict[str, Any]] = []
         for row in rows:
-            values = {
+            values: dict[str, Any] = {
                 k: v if v is not None else DEFAULTS.get(k)
                 for k, v in self._child_values(row).items()
             }
@@ -597,46 +599,67 @@ class ChildImporter(Importer):
         else:
             made = Child.objects.bulk_create([Child(**values) for values in children])
             ids = [child.pk for child in made]
-        statuses, parents, guardians = [], [], []
+        statuses: list[tuple[Any, ...]] = []
+        parents: list[tuple[Any, ...]] = []
+        guardians: list[tuple[Any, ...]] = []
         for pk, row in zip(ids, rows, strict=True):
             for kind in row.values.get("statuses") or []:
-                statuses.append(ChildStatus(child_id=pk, kind=kind, started_on=self.today))
+                statuses.append((pk, kind, self.today))
             for data in self._parents(row):
-                parents.append(self._parent(pk, data))
+                parents.append(self._parent_values(pk, data))
             if (g := self._guardian(row)) is not None:
-                guardians.append(self._guardian_row(pk, g))
+                guardians.append(self._guardian_values(pk, g))
         if bulk.is_postgres():
             self._copy_attached(statuses, parents, guardians)
         else:
-            ChildStatus.objects.bulk_create(statuses)
-            Parent.objects.bulk_create(parents)
-            Guardian.objects.bulk_create(guardians)
-        return [(pk, fields) for pk in ids]
+            ChildStatus.objects.bulk_create(
+                [ChildStatus(child_id=s[0], kind=s[1], started_on=s[2]) for s in statuses]
+            )
+            Parent.objects.bulk_create(
+                [Parent(**dict(zip(PARENT_ROW, p, strict=True))) for p in parents]
+            )
+            Guardian.objects.bulk_create(
+                [Guardian(**dict(zip(GUARDIAN_ROW, g, strict=True))) for g in guardians]
+            )
+        result: list[tuple[int, list[str], tuple[str, date, int]]] = [
+            (pk, fields, (str(c["name"]), c["birth_date"], int(c["village_id"])))
+            for pk, c in zip(ids, children, strict=True)
+        ]
+        return result
 
     @staticmethod
-    def _parent(pk: int, data: dict[str, Any]) -> Parent:
+    def _parent_values(pk: int, data: dict[str, Any]) -> tuple[Any, ...]:
+        """A parent's row as PARENT_ROW lists its fields."""
         situation = data.get("situation") or (
             ParentSituation.AWAY_FOR_WORK if data.get("work_place") else ParentSituation.AT_HOME
         )
-        return Parent(
-            child_id=pk,
-            role=data["role"],
-            name=names.normalise(data.get("name") or ""),
-            situation=situation,
-            work_place=(data.get("work_place") or "")
-            if situation == ParentSituation.AWAY_FOR_WORK
-            else "",
-            phone=data.get("phone") or "",
+        away = situation == ParentSituation.AWAY_FOR_WORK
+        return (
+            pk,
+            data["role"],
+            names.normalise(data.get("name") or ""),
+            situation,
+            (data.get("work_place") or "") if away else "",
+            data.get("phone") or "",
         )
 
+    @classmethod
+    def _parent(cls, pk: int, data: dict[str, Any]) -> Parent:
+        return Parent(**dict(zip(PARENT_ROW, cls._parent_values(pk, data), strict=True)))
+
     @staticmethod
-    def _guardian_row(pk: int, data: dict[str, Any]) -> Guardian:
-        return Guardian(
-            child_id=pk,
-            name=names.normalise(data["name"]),
-            relationship=data.get("relationship") or GuardianRelationship.OTHER,
-            phone=data.get("phone") or "",
+    def _guardian_values(pk: int, data: dict[str, Any]) -> tuple[Any, ...]:
+        """An entrusted carer's row as GUARDIAN_ROW lists its fields."""
+        return (
+            pk,
+            names.normalise(data["name"]),
+            data.get("relationship") or GuardianRelationship.OTHER,
+            data.get("phone") or "",
         )
+
+    @classmethod
+    def _guardian_row(cls, pk: int, data: dict[str, Any]) -> Guardian:
+        return Guardian(**dict(zip(GUARDIAN_ROW, cls._guardian_values(pk, data), strict=True)))
 
     def _copy_children(
         self, rows: list[Row], children: list[dict[str, Any]], now: Any
@@ -666,30 +689,31 @@ class ChildImporter(Importer):
 
     @staticmethod
     def _copy_attached(
-        statuses: list[ChildStatus], parents: list[Parent], guardians: list[Guardian]
+        statuses: list[tuple[Any, ...]],
+        parents: list[tuple[Any, ...]],
+        guardians: list[tuple[Any, ...]],
     ) -> None:
         enc = crypto.encrypt
         bulk.copy_rows(
             ChildStatus,
             ("child", "kind", "started_on", "end_reason"),
-            ((s.child_id, s.kind, s.started_on, "") for s in statuses),
+            ((pk, kind, started, "") for pk, kind, started in statuses),
         )
         bulk.copy_rows(
             Parent,
             ("child", "role", "name", "situation", "work_place", "unable_reason", "phone"),
             (
-                (p.child_id, p.role, p.name, p.situation, p.work_place, "",
-                 enc(p.phone) if p.phone else "")
-                for p in parents
+                (pk, role, name, situation, work_place, "", enc(phone) if phone else "")
+                for pk, role, name, situation, work_place, phone in parents
             ),
-        )  # fmt: skip
+        )
         bulk.copy_rows(
             Guardian,
             ("child", "name", "relationship", "phone", "phone_hash"),
             (
-                (g.child_id, g.name, g.relationship, enc(g.phone) if g.phone else "",
-                 crypto.phone_hash(g.phone) if g.phone else None)
-                for g in guardians
+                (pk, name, relationship, enc(phone) if phone else "",
+                 crypto.phone_hash(phone) if phone else None)
+                for pk, name, relationship, phone in guardians
             ),
         )  # fmt: skip
 
@@ -776,20 +800,17 @@ class ChildImporter(Importer):
                     have_g.save()
                     changed[pk].append("guardian")
 
-    def _flag_duplicates(self, created: Iterable[int]) -> None:
+    def _flag_duplicates(self, created: list[tuple[int, list[str], tuple[str, date, int]]]) -> None:
         """Possible duplicates of the new children (same name, birth date and village, another
         record), for the director to decide, as a registration by hand flags them."""
-        ids = list(created)
-        if not ids:
+        if not created:
             return
-        new = list(
-            Child.objects.filter(pk__in=ids).values_list("pk", "name", "birth_date", "village_id")
-        )
-        wanted = {(n, b, v) for _pk, n, b, v in new}
+        new = [(pk, *key) for pk, _fields, key in created]
+        wanted = {key for _pk, _fields, key in created}
         others = Child.objects.filter(
-            Q(birth_date__in={b for _n, b, _v in wanted}),
-            name__in={n for n, _b, _v in wanted},
-            village_id__in={v for _n, _b, v in wanted},
+            bulk.values_in("name", {n for n, _b, _v in wanted}, "text"),
+            bulk.values_in("birth_date", {b for _n, b, _v in wanted}, "date"),
+            bulk.values_in("village_id", {v for _n, _b, v in wanted}, "bigint"),
             exited_on__isnull=True,
         ).values_list("pk", "name", "birth_date", "village_id")
         by_key: dict[tuple[str, date, int], list[int]] = {}

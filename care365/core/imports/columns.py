@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from django.utils import translation
@@ -82,8 +82,10 @@ class RowError:
     detail: str = ""
 
 
+@lru_cache(maxsize=8192)
 def header_key(text: str) -> str:
-    """A header as it is compared: no spaces, brackets, colons or required-marks; lower case."""
+    """A header (or a coded cell) as it is compared: no spaces, brackets, colons or
+    required-marks; lower case. Cached: a register repeats its coded values on every row."""
     return re.sub(r"[\s\u3000()（）【】\[\]*＊:：\-_/]", "", text).lower()
 
 
