@@ -110,7 +110,7 @@ class ImportRecord(models.Model):
         """How far the running job is, 0-100."""
         total = self.rows_total
         if self.state == self.State.CHECKING:
-            return min(100, self.rows_checked * 100 // total) if total else 0
+            return min(99, self.rows_checked * 100 // total) if total else 0
         if self.state == self.State.APPLYING:
             return min(100, self.rows_done * 100 // total) if total else 0
         return 100 if self.state in (self.State.DONE, self.State.CHECKED) else 0

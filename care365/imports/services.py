@@ -39,7 +39,13 @@ from care365.core.imports.columns import (
     recognise,
 )
 from care365.core.imports.engine import Importer, KeySeen, Row, chunked, rows_of
-from care365.core.imports.tabular import Table, UnreadableFile, file_format, open_table
+from care365.core.imports.tabular import (
+    Table,
+    UnreadableFile,
+    estimate_rows,
+    file_format,
+    open_table,
+)
 from care365.imports.access import IMPORTERS, may_import, scope_for
 from care365.imports.models import (
     ImportFileChunk,
@@ -144,6 +150,8 @@ def import_start(
         header=table.header,
         mapping=mapping,
         chunk_size=settings.IMPORT_CHUNK_ROWS,
+        # An estimate for the check's progress bar; the check counts the rows.
+        rows_total=estimate_rows(path, table.header_row) if keep_file else None,
     )
     if keep_file:
         with path.open("rb") as handle:

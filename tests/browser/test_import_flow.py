@@ -78,7 +78,7 @@ def test_clerk_fixes_the_reported_row_and_applies_the_register(
     page.wait_for_selector("#summary")
     assert "1 row has errors." in page.locator("#summary").inner_text()
     errors = page.locator("#errors").inner_text()
-    assert "6" in errors and "id_checksum" in errors
+    assert "6" in errors and "Resident ID number" in errors
     assert "The last character does not match" in errors
 
     with page.expect_download() as info:

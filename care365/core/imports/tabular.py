@@ -178,3 +178,19 @@ def open_table(path: Path, *, is_header: Callable[[list[Cell]], bool] | None = N
             yield number, cells
 
     return Table(header_row=at + 1, header=[header_text(c) for c in top[at]], rows=body())
+
+
+def estimate_rows(path: Path, header_row: int) -> int:
+    """About how many data rows the file has (lines or the sheet's height, less the header and
+    what is above it): a progress bar's total before the check has counted them."""
+    if file_format(path) == "xlsx":
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+        return max(0, sheet.height - header_row)
+    lines = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+    return max(0, lines - header_row)

@@ -98,7 +98,7 @@ def test_a_clerk_maps_columns_on_the_page_and_downloads_the_report(
     assert jobs.imports_run_due("t") == 1
     url = reverse("imports:import-detail", args=[record.pk])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "1 row has errors." in page and "duplicate_in_file" in page
+    assert "1 row has errors." in page and "The same as an earlier row of this file." in page
     assert "王小" not in page, "the report names rows, not children"
     response = client.get(
         reverse("imports:import-report", args=[record.pk]), HTTP_ACCEPT_LANGUAGE="en"
