@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "care365.protection",
     "care365.care",
     "care365.insights",
+    "care365.imports",
     "care365.web",
     "care365.seeding",
     "care365.worker",
@@ -276,6 +277,11 @@ ID_LOOKUPS_PER_HOUR = env_int("CARE365_ID_LOOKUPS_PER_HOUR", 20)
 # report it builds before another may take it over.
 REPORT_FONT = env_str("CARE365_REPORT_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 REPORT_LEASE_SECONDS = env_int("CARE365_REPORT_LEASE_SECONDS", 600)
+# Imports (docs/imports.md): the largest file a page takes, rows per chunk (one transaction
+# each), and how long a new user's link to set a password works.
+IMPORT_MAX_BYTES = env_int("CARE365_IMPORT_MAX_MB", 50) * 1024 * 1024
+IMPORT_CHUNK_ROWS = env_int("CARE365_IMPORT_CHUNK_ROWS", 2000)
+PASSWORD_RESET_TIMEOUT = env_int("CARE365_SET_PASSWORD_LINK_HOURS", 72) * 3600
 
 # Instant protection (docs/protection.md): how often a worker sweeps for due escalation steps,
 # the address links in alert messages start with, email over SMTP and the SMS gateway.

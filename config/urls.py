@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("care365.protection.urls")),
     path("", include("care365.care.urls")),
     path("", include("care365.insights.urls")),
+    path("", include("care365.imports.urls")),
 ]

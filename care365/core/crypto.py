@@ -42,6 +42,18 @@ def decrypt(token: str) -> str:
         raise DecryptionError("value cannot be decrypted with the configured keys") from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """A Fernet token of binary data (an uploaded file's piece, kept while it is imported)."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet().decrypt(token)
+    except InvalidToken as exc:
+        raise DecryptionError("value cannot be decrypted with the configured keys") from exc
+
+
 def rotate(token: str) -> str:
     """Re-encrypt a token under the current (first) key."""
     return _fernet().rotate(token.encode("ascii")).decode("ascii")

@@ -10,6 +10,7 @@ from care365.accounts.access import figures_area, keeps_registry
 from care365.accounts.models import User
 from care365.insights.access import sees_figures
 from care365.insights.reports.access import reads_reports
+from care365.imports.access import kinds_for_user
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
 from care365.protection.selectors import alerts_open_count_for_user
@@ -29,6 +30,7 @@ def care365(request: HttpRequest) -> dict[str, Any]:
         "nav_records": account is not None and figures_area(account) is None,
         "nav_pairing": account is not None and county_for_admin(account) is not None,
         "nav_county": account is not None and county_for_admin(account) is not None,
+        "nav_imports": account is not None and bool(kinds_for_user(account)),
         "nav_alerts": board,
         "nav_reports": account is not None and reads_reports(account),
         "nav_alerts_open": (

@@ -184,7 +184,8 @@ def _too_large(request: HttpRequest) -> HttpResponse:
 
 
 class RequestSizeMiddleware(MiddlewareMixin):
-    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB; Care365 takes no file uploads)
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), or over the size whose setting
+    a view names in `max_request_body_setting` (the import upload: CARE365_IMPORT_MAX_MB),
     answers 413: on the API in its error shape, on a page with an error page in the user's
     language. Without this Django would answer its bare English 400 page.
 
@@ -194,7 +195,13 @@ class RequestSizeMiddleware(MiddlewareMixin):
     def process_view(
         self, request: HttpRequest, view: Any, args: Any, kwargs: Any
     ) -> HttpResponse | None:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        # A view that takes file uploads (an import) names the setting of the size it accepts.
+        larger = getattr(view, "max_request_body_setting", None)
+        limit = (
+            getattr(settings, larger) + 64 * 1024
+            if larger
+            else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -39,6 +39,7 @@ from care365.core.jobs import PeriodicJob
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.insights import jobs as insights_jobs
 from care365.insights.reports import services as reports
+from care365.imports import jobs as imports_jobs
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection
 from care365.registry import jobs as registry_jobs
@@ -242,6 +243,24 @@ class Worker:
                     self.stop.wait(self.pause)
         finally:
             connection.close()  # this thread's own connection
+    def run_imports(self) -> int:
+        """Run the imports waiting for a worker (docs/imports.md); how many ran."""
+        try:
+            return imports_jobs.imports_run_due(self.name)
+        except Exception:
+            logger.exception("import run failed")  # the record's lease runs out: next time
+            return 0
+
+    def imports_loop(self) -> None:
+        """The imports thread: an import may run for minutes, so it has a thread of its own and
+        never holds up escalation or the outbox."""
+        try:
+            while not self.stop.is_set():
+                close_old_connections()
+                if not self.run_imports():
+                    self.stop.wait(self.pause)
+        finally:
+            connection.close()
 
     def say_started(self) -> None:
         """The worker's first lines: how often it works, and any channel it cannot send by (said
@@ -262,6 +281,8 @@ class Worker:
         outbox.start()
         builder = threading.Thread(target=self.reports_loop, name="reports", daemon=True)
         builder.start()
+        imports = threading.Thread(target=self.imports_loop, name="imports", daemon=True)
+        imports.start()
         try:
             while not self.stop.is_set():
                 close_old_connections()  # as a request would: drop a broken or too old connection
@@ -271,6 +292,7 @@ class Worker:
             self.stop.set()
             outbox.join(timeout=30)
             builder.join(timeout=30)
+            imports.join(timeout=30)
             self.outbox_in_thread = False
         close_old_connections()
         logger.info("worker %s stopped", self.name)

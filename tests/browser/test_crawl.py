@@ -135,6 +135,38 @@ def _msgids() -> frozenset[str]:
     return frozenset(found)
 
 
+# Routes that answer with a file to download (an .xlsx), not a page.
+DOWNLOADS = frozenset({"imports:import-report", "imports:import-template"})
+
+
+def _checked_import(director: User) -> Any:
+    """A checked import of the director's, one of its rows with an error (its report shows)."""
+    import tempfile
+    from datetime import date
+    from pathlib import Path
+
+    from care365.accounts.access import county_of_user
+    from care365.imports import services as imports
+    from care365.imports.tests.helpers import CHILD_HEADER, child_row, write_csv
+
+    assert director.area is not None
+    village = director.area.name
+    rows = [
+        child_row("导入甲", "女", date(2015, 3, 9), 2, **{"所在村（社区）": village}),
+        child_row(
+            "导入乙", "女", date(2015, 3, 9), 4, **{"所在村（社区）": village, "出生日期": "x"}
+        ),
+    ]
+    path = write_csv(Path(tempfile.mkdtemp()) / "register.csv", CHILD_HEADER, rows)
+    county = county_of_user(director)
+    assert county is not None
+    record = imports.import_start(
+        actor=director, kind="children", county=county, path=path, file_name="register.csv",
+        source="page", keep_file=True,
+    )  # fmt: skip
+    return imports.import_check(record, path)
+
+
 @pytest.fixture
 def crawl(transactional_db: None, settings: Any) -> Crawl:
     """A small demo county with its year, an open alert, a help link and a wish, and each
@@ -161,6 +193,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
     wish_post(actor=director, child=child, what="一套画笔", cost_yuan=40, note="")
     _link, token = help_link_issue(actor=admin, child=child)
     run = PairingRun.objects.order_by("-pk").first()
+    imported = _checked_import(director)
 
     routes = get_routes()
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
@@ -175,9 +208,12 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "alert_id": [alert.pk] if alert else [],
             "carer_id": [c.pk for c in carers],
             "run_id": [run.pk] if run else [],
+            "import_id": [imported.pk] if username == "director" else [],
         }
         paths = []
         for name, pattern in routes.items():
+            if name in DOWNLOADS:
+                continue
             params = re.findall(r"<(?:\w+:)?(\w+)>", str(pattern.pattern))
             if not params:
                 paths.append((name, reverse(name)))
@@ -186,12 +222,15 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
                 filled |= {name} if ids[params[0]] else set()
         result.paths[username] = paths
     help_page = "protection:help-page"
+    welcome = "imports:welcome"
     result.paths[""] = [
         ("web:login", reverse("web:login")),
         (help_page, reverse(help_page, args=[token])),
+        (welcome, reverse(welcome, args=["MQ", "no-such-token"])),
     ]
-    # Every page with an id in its address is visited by someone.
-    assert {n for n, p in routes.items() if "<" in str(p.pattern)} - filled == {help_page}
+    # Every page with an id in its address is visited by someone (files to download aside).
+    with_ids = {n for n, p in routes.items() if "<" in str(p.pattern)} - DOWNLOADS
+    assert with_ids - filled == {help_page, welcome}
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -77,6 +78,7 @@ class Target:
     organisation: Organisation | None = None
     area: Area | None = None
     report: int = 0
+    import_id: int = 0
 
 
 @dataclass
@@ -90,6 +92,17 @@ class Route:
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
     out_of_scope: Callable[[str], int] = lambda who: 404
+
+
+def import_route(method: str, ok: int) -> Route:
+    """One of the persona's own imports (registry staff import), or somebody else's: 404."""
+    return Route(
+        method,
+        lambda t: {"import_id": t.import_id},
+        target="import",
+        in_scope=lambda who: ok if who in REGISTRY else None,
+        out_of_scope=anonymous_redirect(),
+    )
 
 
 def signed_in(ok: int) -> Callable[[str], int]:
@@ -534,7 +547,37 @@ MATRIX: dict[str, Route] = {
     "report-detail": report_route(200),
     "report-progress": report_route(200),
     "report-download": report_route(200, fmt="pdf"),
+    "import-index": Route("get", in_scope=registry_only(200)),
+    "import-template": Route("get", lambda t: {"kind": "children"}, in_scope=registry_only(200)),
+    "import-detail": import_route("get", 200),
+    "import-progress": import_route("get", 200),
+    "import-columns": import_route("get", 200),
+    "import-report": import_route("get", 200),
+    "import-check": import_route("post", 302),
+    "import-apply": import_route("post", 302),
+    "import-discard": import_route("post", 302),
+    # A link that is not one: the page says so, to anyone.
+    "welcome": Route("get", lambda t: {"uidb64": "MQ", "token": "x-y"}, in_scope=lambda who: 200),
 }
+
+
+def _import_by(personas: Personas, who: str) -> int:
+    """A small import of children by `who` (checked, with its file stored)."""
+    import tempfile
+    from pathlib import Path
+
+    from care365.imports import services as import_services
+    from care365.imports.tests.helpers import CHILD_HEADER, child_row, write_csv
+
+    user: User = getattr(personas, who)
+    county = personas.other_county if who == "other_admin" else personas.county
+    folder = Path(tempfile.mkdtemp())
+    path = write_csv(folder / "f.csv", CHILD_HEADER, [child_row("甲", "女", date(2015, 3, 9), 2)])
+    record = import_services.import_start(
+        actor=user, kind="children", county=county, path=path, file_name="f.csv",
+        source="page", keep_file=True,
+    )  # fmt: skip
+    return record.pk
 
 
 def page_route_names() -> set[str]:
@@ -609,6 +652,12 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
                 area=personas.other_village if user_county == "other" else personas.village_a
             )
         return Target(organisation=OrganisationFactory.create(area=township))
+    if route.target == "import":
+        if in_scope:
+            return Target(import_id=_import_by(personas, who)) if who in REGISTRY else None
+        return Target(
+            import_id=_import_by(personas, "admin" if who == "other_admin" else "other_admin")
+        )
     if route.target == "run":
         # Admins: their own county's proposal in scope, the other county's out of scope; everyone
         # else is shown the county's proposal and refused.

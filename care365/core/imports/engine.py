@@ -1,0 +1,161 @@
+"""The shared import engine: rows read, parsed and checked a chunk at a time by an importer.
+
+An importer (`Importer`) belongs to the app that owns the records (registry: children; carers:
+carers; accounts: users). It names its columns, reads a chunk's database facts in a few queries
+(`check`), and writes a chunk (`apply`, called inside the chunk's transaction). The engine reads
+the file, maps its columns, reads each cell (columns.Column.read), finds rows that repeat an
+earlier row's key, and hands the importer chunks. Where the chunks' progress is recorded and how
+a stopped import resumes is the imports app's business (care365/imports/services.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from care365.core.imports.columns import Column, ErrorCode, RowError
+from care365.core.imports.tabular import Cell, Table
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an import may write: the county, and the areas of the importing user's scope
+    (`village_ids` for children; `area_ids`, the whole subtree, for carers and users)."""
+
+    county_id: int
+    county_code: str
+    village_ids: frozenset[int]
+    area_ids: frozenset[int]
+
+
+@dataclass
+class Row:
+    """One data row: its number in the file, the values read, its errors, and what the
+    importer found out about it (`found`: the existing record's id, and so on)."""
+
+    number: int
+    values: dict[str, Any]
+    errors: list[RowError] = field(default_factory=list)
+    found: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def refuse(self, column: str, code: str, detail: str = "") -> None:
+        self.errors.append(RowError(self.number, column, code, detail))
+
+
+@dataclass
+class Applied:
+    created: int = 0
+    updated: int = 0
+
+
+class Importer:
+    """Base of the apps' importers. Subclasses set `kind`, `columns` and `key_column`, and
+    implement `check` (database facts for a chunk; refuse rows) and `apply` (write a chunk's
+    good rows; runs inside the chunk's transaction and writes the audit rows)."""
+
+    kind: ClassVar[str] = ""
+    columns: ClassVar[tuple[Column, ...]] = ()
+    # The column whose value may appear once in a file (the ID number, a username), if any.
+    key_column: ClassVar[str | None] = None
+
+    def __init__(
+        self, *, scope: Scope, actor: AbstractBaseUser, import_id: int, today: date
+    ) -> None:
+        self.scope = scope
+        self.actor = actor
+        self.import_id = import_id
+        self.today = today
+
+    def key(self, row: Row) -> Any:
+        """The row's in-file key (compared across the whole file), or None."""
+        if self.key_column is None:
+            return None
+        return row.values.get(self.key_column)
+
+    def check(self, rows: list[Row]) -> None:
+        raise NotImplementedError
+
+    def apply(self, rows: list[Row]) -> Applied:
+        raise NotImplementedError
+
+
+def parse_row(
+    number: int, cells: list[Cell], mapping: Mapping[str, int], columns: tuple[Column, ...]
+) -> Row | None:
+    """Read a row's mapped cells; None for a row whose mapped cells are all blank."""
+    values: dict[str, Any] = {}
+    row = Row(number, values)
+    blank = True
+    width = len(cells)
+    for column in columns:
+        index = mapping.get(column.key)
+        cell = cells[index] if index is not None and index < width else None
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            values[column.key] = None
+            if column.required:
+                row.refuse(column.key, ErrorCode.MISSING)
+            continue
+        blank = False
+        value, code, detail = column.read(cell)
+        values[column.key] = value
+        if code:
+            row.refuse(column.key, code, detail)
+    return None if blank else row
+
+
+class KeySeen:
+    """The keys of the rows read so far, with the first row that had each: the in-file
+    duplicate check across a whole file. Kept compact (a key is usually an ID number)."""
+
+    def __init__(self) -> None:
+        self.first: dict[Any, int] = {}
+
+    def see(self, key: Any, number: int) -> int | None:
+        """Record the key; the number of an earlier row with the same key, if any."""
+        earlier = self.first.get(key)
+        if earlier is None:
+            self.first[key] = number
+        return earlier
+
+
+def rows_of(
+    table: Table,
+    importer: Importer,
+    mapping: Mapping[str, int],
+    *,
+    seen: KeySeen,
+    start_after: int = 0,
+) -> Iterator[Row]:
+    """The file's non-blank rows, read and checked for repeats; rows up to `start_after` (a row
+    number) are only read for their keys, so that a resumed import still finds repeats of rows
+    applied before it stopped."""
+    for number, cells in table.rows:
+        row = parse_row(number, cells, mapping, importer.columns)
+        if row is None:
+            continue
+        key = importer.key(row)
+        if key is not None and importer.key_column is not None:
+            earlier = seen.see(key, number)
+            if earlier is not None and number > start_after:
+                row.refuse(importer.key_column, ErrorCode.DUPLICATE_IN_FILE)
+        if number > start_after:
+            yield row
+
+
+def chunked(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,411 @@
+"""Every write of an import: starting one from a file, matching its columns, checking it (the
+dry run) and applying it in chunks that resume after a stop.
+
+"All or nothing" across chunks: the whole file is checked first, and nothing is written unless
+every row passes. The rows are then written a chunk at a time, each chunk one transaction that
+also moves the record's progress on; a stop (a killed process, a lost database connection) leaves
+the chunks before it applied and nothing of the chunk it was in, and the import resumes after the
+last applied row. A row that turns bad between the check and its chunk (somebody registered the
+same child meanwhile) stops the import as refused at that chunk, with the chunks before it
+applied; since importing updates rather than duplicates, importing the corrected file again
+completes it. "Skip the rows with errors" writes each chunk's good rows and records the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care365.accounts.models import User
+from care365.areas.models import Area
+from care365.core import crypto
+from care365.core.audit import audit
+from care365.core.imports.columns import (
+    header_key,
+    looks_like_header,
+    missing_required,
+    recognise,
+)
+from care365.core.imports.engine import Importer, KeySeen, Row, chunked, rows_of
+from care365.core.imports.tabular import (
+    Table,
+    UnreadableFile,
+    estimate_rows,
+    file_format,
+    open_table,
+)
+from care365.imports.access import IMPORTERS, may_import, scope_for
+from care365.imports.models import (
+    ImportFileChunk,
+    ImportMapping,
+    ImportMode,
+    ImportRecord,
+    ImportRowError,
+)
+
+FILE_PIECE = 1 << 20  # bytes per stored piece of an uploaded file
+
+Progress = Callable[[int], object]
+AfterChunk = Callable[[ImportRecord], None]
+
+
+def unreadable_message(reason: str) -> str:
+    if reason == "xls":
+        return _("This is an old .xls file: save it as .xlsx (Excel 2007 or later) and upload it.")
+    if reason == "empty":
+        return _("The file has no rows.")
+    return _("This file cannot be read: upload an .xlsx file or a .csv (UTF-8 or GB18030).")
+
+
+def importer_for(record: ImportRecord) -> Importer:
+    cls = IMPORTERS[record.kind]
+    return cls(
+        scope=scope_for(record.actor, record.county),
+        actor=record.actor,  # type: ignore[arg-type]  # None: the operator's command
+        import_id=record.pk,
+        today=timezone.localdate(),
+    )
+
+
+def _table(record: ImportRecord, path: Path) -> Table:
+    columns = IMPORTERS[record.kind].columns
+    try:
+        return open_table(path, is_header=looks_like_header(columns))
+    except UnreadableFile as exc:
+        raise ValidationError(unreadable_message(exc.reason), code="unreadable") from exc
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(FILE_PIECE), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def remembered_mapping(county: Area, kind: str) -> dict[str, str]:
+    found = ImportMapping.objects.filter(county=county, kind=kind).first()
+    return dict(found.headers) if found else {}
+
+
+@transaction.atomic
+def import_start(
+    *,
+    actor: User | None,
+    kind: str,
+    county: Area,
+    path: Path,
+    file_name: str,
+    source: str,
+    mode: str = ImportMode.ALL_OR_NOTHING,
+    keep_file: bool = False,
+) -> ImportRecord:
+    """A new import of `path`: its header found and its columns recognised (the template's
+    headers, their variants, and the county's remembered mapping). `keep_file` stores the file,
+    encrypted, with the record (uploads: a worker elsewhere reads it from there).
+
+    State "mapping" when a required column was not recognised, else "checking"."""
+    if kind not in IMPORTERS:
+        raise ValidationError({"kind": _("Choose what to import.")})
+    if actor is not None and not may_import(actor, kind):
+        raise PermissionDenied
+    if county.level != Area.Level.COUNTY:
+        raise ValidationError({"county": _("Choose a county.")})
+    try:
+        fmt = file_format(path)
+    except UnreadableFile as exc:
+        raise ValidationError({"file": unreadable_message(exc.reason)}, code="unreadable") from exc
+    columns = IMPORTERS[kind].columns
+    try:
+        table = open_table(path, is_header=looks_like_header(columns))
+    except UnreadableFile as exc:
+        raise ValidationError({"file": unreadable_message(exc.reason)}, code="unreadable") from exc
+    table.close()
+    mapping = recognise(table.header, columns, remembered_mapping(county, kind))
+    missing = missing_required(mapping, columns)
+    record = ImportRecord.objects.create(
+        kind=kind,
+        county=county,
+        actor=actor,
+        source=source,
+        mode=mode,
+        state=ImportRecord.State.MAPPING if missing else ImportRecord.State.CHECKING,
+        file_name=file_name[-255:],
+        file_size=path.stat().st_size,
+        file_sha256=_digest(path),
+        file_format=fmt,
+        header_row=table.header_row,
+        header=table.header,
+        mapping=mapping,
+        chunk_size=settings.IMPORT_CHUNK_ROWS,
+        # An estimate for the check's progress bar; the check counts the rows.
+        rows_total=estimate_rows(path, table.header_row) if keep_file else None,
+    )
+    if keep_file:
+        with path.open("rb") as handle:
+            pieces = [
+                ImportFileChunk(record=record, seq=seq, data=crypto.encrypt_bytes(block))
+                for seq, block in enumerate(iter(lambda: handle.read(FILE_PIECE), b""))
+            ]
+        ImportFileChunk.objects.bulk_create(pieces, batch_size=8)
+    audit(actor=actor, action="import_start", obj=record, note=f"{kind} {fmt}")
+    return record
+
+
+@transaction.atomic
+def import_map(*, actor: User | None, record: ImportRecord, mapping: dict[str, int]) -> None:
+    """Match the file's columns by hand ({column key: index in the header}); remembered for the
+    county, so that its next file of the same layout needs no matching."""
+    columns = IMPORTERS[record.kind].columns
+    keys = {c.key for c in columns}
+    width = len(record.header)
+    clean = {k: i for k, i in mapping.items() if k in keys and 0 <= i < width}
+    if len(set(clean.values())) != len(clean):
+        raise ValidationError(_("Each column of the file can be matched once."), code="twice")
+    missing = missing_required(clean, columns)
+    if missing:
+        raise ValidationError(
+            _("Match the required columns: %(columns)s.")
+            % {"columns": ", ".join(str(c.label) for c in missing)},
+            code="missing",
+        )
+    record.mapping = clean
+    record.state = ImportRecord.State.CHECKING
+    record.save(update_fields=["mapping", "state"])
+    remembered, _made = ImportMapping.objects.get_or_create(county=record.county, kind=record.kind)
+    builtin = recognise(record.header, columns)
+    for key, index in clean.items():
+        if builtin.get(key) != index and record.header[index]:
+            remembered.headers[header_key(record.header[index])] = key
+    remembered.save()
+    audit(actor=actor, action="import_map", obj=record, changes=sorted(clean))
+
+
+def _clear(record: ImportRecord, phase: str) -> None:
+    ImportRowError.objects.filter(record=record, phase=phase).delete()
+
+
+def _errors_of(record: ImportRecord, rows: list[Row], phase: str) -> list[ImportRowError]:
+    return [
+        ImportRowError(
+            record=record, phase=phase, row=e.row, column=e.column, code=e.code, detail=e.detail
+        )
+        for row in rows
+        for e in row.errors
+    ]
+
+
+def import_check(
+    record: ImportRecord, path: Path, *, progress: Progress | None = None
+) -> ImportRecord:
+    """The dry run: every row read and checked as applying would, nothing written but the
+    record's counts and the rows' errors."""
+    importer = importer_for(record)
+    table = _table(record, path)
+    _clear(record, ImportRowError.Phase.CHECK)
+    ImportRecord.objects.filter(pk=record.pk).update(
+        state=ImportRecord.State.CHECKING, rows_checked=0, rows_refused_check=0
+    )
+    seen = KeySeen()
+    checked = refused = 0
+    try:
+        for chunk in chunked(
+            rows_of(table, importer, record.mapping, seen=seen), record.chunk_size
+        ):
+            importer.check(chunk)
+            bad = _errors_of(record, chunk, ImportRowError.Phase.CHECK)
+            ImportRowError.objects.bulk_create(bad, batch_size=2000)
+            checked += len(chunk)
+            refused += sum(1 for row in chunk if not row.ok)
+            ImportRecord.objects.filter(pk=record.pk).update(
+                rows_checked=checked, rows_refused_check=refused
+            )
+            if progress is not None:
+                progress(len(chunk))
+    finally:
+        table.close()
+    ImportRecord.objects.filter(pk=record.pk).update(
+        state=ImportRecord.State.CHECKED, rows_total=checked, rows_checked=checked
+    )
+    record.refresh_from_db()
+    return record
+
+
+def import_apply(
+    record: ImportRecord,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    after_chunk: AfterChunk | None = None,
+) -> ImportRecord:
+    """Apply the file in chunks, from where the import stopped if it did (module docstring).
+    All or nothing: a check of the whole file comes first unless the import is resuming."""
+    if record.state in (ImportRecord.State.DONE, ImportRecord.State.DISCARDED):
+        return record
+    resuming = record.resume_after_row > 0
+    if record.mode == ImportMode.ALL_OR_NOTHING and not resuming:
+        record = import_check(record, path)
+        if record.rows_refused_check:
+            ImportRecord.objects.filter(pk=record.pk).update(
+                state=ImportRecord.State.REFUSED, finished_at=timezone.now()
+            )
+            record.refresh_from_db()
+            return record
+    importer = importer_for(record)
+    table = _table(record, path)
+    ImportRecord.objects.filter(pk=record.pk).update(
+        state=ImportRecord.State.APPLYING, started_at=record.started_at or timezone.now()
+    )
+    seen = KeySeen()
+    stopped = False
+    try:
+        rows = rows_of(
+            table, importer, record.mapping, seen=seen, start_after=record.resume_after_row
+        )
+        for chunk in chunked(rows, record.chunk_size):
+            importer.check(chunk)
+            good = [row for row in chunk if row.ok]
+            bad = len(chunk) - len(good)
+            if bad and record.mode == ImportMode.ALL_OR_NOTHING:
+                with transaction.atomic():
+                    ImportRowError.objects.bulk_create(
+                        _errors_of(record, chunk, ImportRowError.Phase.APPLY)
+                    )
+                    ImportRecord.objects.filter(pk=record.pk).update(
+                        state=ImportRecord.State.REFUSED, finished_at=timezone.now()
+                    )
+                stopped = True
+                break
+            _apply_chunk(record, importer, chunk, good, bad)
+            if progress is not None:
+                progress(len(chunk))
+            if after_chunk is not None:
+                record.refresh_from_db()
+                after_chunk(record)
+    finally:
+        table.close()
+    if not stopped:
+        _finish(record)
+    record.refresh_from_db()
+    return record
+
+
+def _apply_chunk(
+    record: ImportRecord, importer: Importer, chunk: list[Row], good: list[Row], bad: int
+) -> None:
+    """One chunk, one transaction: its good rows, its errors and the progress together."""
+    with transaction.atomic():
+        applied = importer.apply(good) if good else None
+        ImportRowError.objects.bulk_create(
+            _errors_of(record, chunk, ImportRowError.Phase.APPLY), batch_size=2000
+        )
+        ImportRecord.objects.filter(pk=record.pk).update(
+            resume_after_row=chunk[-1].number,
+            rows_done=F("rows_done") + len(chunk),
+            chunks_done=F("chunks_done") + 1,
+            created=F("created") + (applied.created if applied else 0),
+            updated=F("updated") + (applied.updated if applied else 0),
+            refused=F("refused") + bad,
+        )
+
+
+@transaction.atomic
+def _finish(record: ImportRecord) -> None:
+    record = ImportRecord.objects.select_for_update().get(pk=record.pk)
+    record.state = ImportRecord.State.DONE
+    record.finished_at = timezone.now()
+    record.rows_total = record.rows_done
+    record.save(update_fields=["state", "finished_at", "rows_total"])
+    if not record.refused:  # else kept for the error report, until the import is discarded
+        ImportFileChunk.objects.filter(record=record).delete()
+    audit(
+        actor=record.actor,
+        action="import_apply",
+        obj=record,
+        note=f"{record.kind}: {record.created} created, {record.updated} updated, "
+        f"{record.refused} refused",
+    )
+
+
+@transaction.atomic
+def import_queue(*, actor: User, record: ImportRecord, job: str, mode: str | None = None) -> None:
+    """Ask a worker to check or apply the import (the page's buttons)."""
+    record = ImportRecord.objects.select_for_update().get(pk=record.pk)
+    if record.job:
+        return  # already queued or running
+    allowed = {
+        ImportRecord.Job.CHECK: {ImportRecord.State.CHECKING, ImportRecord.State.CHECKED},
+        ImportRecord.Job.APPLY: {
+            ImportRecord.State.CHECKED,
+            ImportRecord.State.FAILED,
+            ImportRecord.State.APPLYING,
+        },
+    }
+    if record.state not in allowed.get(ImportRecord.Job(job), set()):
+        raise ValidationError(_("This import cannot do that now."), code="state")
+    if mode is not None:
+        if mode not in ImportMode.values:
+            raise ValidationError({"mode": _("Choose how to apply.")})
+        if record.resume_after_row == 0:
+            record.mode = mode
+    record.job = job
+    record.lease_until = None
+    record.failure = ""
+    if job == ImportRecord.Job.APPLY:
+        record.state = ImportRecord.State.APPLYING
+    record.save(update_fields=["job", "lease_until", "failure", "mode", "state"])
+    audit(actor=actor, action=f"import_{job}_queue", obj=record, note=record.mode)
+
+
+@transaction.atomic
+def import_discard(*, actor: User, record: ImportRecord) -> None:
+    """Drop an import that was not applied (its stored file and errors go with it)."""
+    record = ImportRecord.objects.select_for_update().get(pk=record.pk)
+    if record.state == ImportRecord.State.APPLYING or record.job:
+        raise ValidationError(_("This import cannot be discarded now."), code="state")
+    if record.state != ImportRecord.State.DONE:  # an applied import stays applied
+        record.state = ImportRecord.State.DISCARDED
+    record.save(update_fields=["state"])
+    ImportFileChunk.objects.filter(record=record).delete()
+    ImportRowError.objects.filter(record=record).delete()
+    audit(actor=actor, action="import_discard", obj=record)
+
+
+@contextmanager
+def stored_file(record: ImportRecord) -> Iterator[Path]:
+    """The uploaded file, decrypted into a private temporary directory for as long as needed."""
+    folder = Path(tempfile.mkdtemp(prefix="care365-import-"))
+    path = folder / f"import.{record.file_format or 'bin'}"
+    try:
+        with path.open("wb") as handle:
+            pieces = ImportFileChunk.objects.filter(record=record).order_by("seq")
+            for data in pieces.values_list("data", flat=True).iterator(chunk_size=4):
+                handle.write(crypto.decrypt_bytes(bytes(data)))
+        path.chmod(0o600)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def errors_by_row(record: ImportRecord, phase: str) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    for error in ImportRowError.objects.filter(record=record, phase=phase).order_by("row", "pk"):
+        found.setdefault(error.row, []).append(error)
+    return found
+
+
+def open_stored_table(record: ImportRecord, path: Path) -> Table:
+    """The table of an import's file (for its error report)."""
+    return _table(record, path)
