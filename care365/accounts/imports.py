@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.contrib.auth.tokens import default_token_generator
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
 from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, ROLE_AREA_LEVEL, Role, User
+from care365.accounts.services.users import password_set_path
 from care365.areas.models import Area
 from care365.carers.models import Carer
 from care365.core.imports.columns import Column, ErrorCode, add_messages, header_key
@@ -92,10 +89,9 @@ COLUMNS: tuple[Column, ...] = (
 
 def set_password_link(user: User) -> str:
     """The path of the user's one-time link to set a password (valid until the password is
-    set, or for CARE365_SET_PASSWORD_LINK_HOURS). Never log or store it."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return reverse("imports:welcome", kwargs={"uidb64": uid, "token": token})
+    set, or for CARE365_SET_PASSWORD_LINK_HOURS): the same page as a county administrator's
+    invitation link. Never log or store it."""
+    return password_set_path(user)
 
 
 def _split_name(name: str) -> tuple[str, str]:

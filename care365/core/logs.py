@@ -15,8 +15,8 @@ from typing import Any
 
 # A help link's path, wherever it appears (a path, a full URL, a quoted request line): the token
 # is everything after /h/ up to the next slash, query, quote or space.
-# A new user's link to set a password (`/welcome/<uid>/<token>/`) the same way.
-SECRET_IN_PATH = re.compile(r"(/h/|/welcome/[^/?#\s\"'<>]+/)[^/?#\s\"'<>]+")
+# A new user's link to set a password (`/account/set-password/<uid>/<token>/`) the same way.
+SECRET_IN_PATH = re.compile(r"(/h/|/account/set-password/[^/?#\s\"'<>]+/)[^/?#\s\"'<>]+")
 REDACTED = r"\1[redacted]"
 
 

@@ -16,5 +16,4 @@ urlpatterns = [
     path("imports/<id:import_id>/apply/", views.import_apply, name="import-apply"),
     path("imports/<id:import_id>/discard/", views.import_discard, name="import-discard"),
     path("imports/<id:import_id>/report/", views.import_report, name="import-report"),
-    path("welcome/<str:uidb64>/<str:token>/", views.WelcomeView.as_view(), name="welcome"),
 ]

@@ -15,13 +15,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -257,18 +255,3 @@ def import_report(request: HttpRequest, import_id: int) -> FileResponse:
         filename=f"care365-import-{record.pk}-errors.xlsx",
         content_type=XLSX,
     )
-
-
-class WelcomeView(auth_views.PasswordResetConfirmView):
-    """A new user sets their password from the one-time link an import gave them. Django's
-    view: the token moves from the address into the session at once, and dies when the
-    password is set."""
-
-    template_name = "imports/welcome.html"
-    success_url = reverse_lazy("web:login")
-    reset_url_token = "set-password"  # noqa: S105  # the placeholder in the address, not a secret
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        messages.success(self.request, _("Your password is set: sign in with it."))
-        return response

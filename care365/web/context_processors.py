@@ -8,9 +8,9 @@ from django.utils.functional import SimpleLazyObject
 
 from care365.accounts.access import figures_area, keeps_registry
 from care365.accounts.models import User
+from care365.imports.access import kinds_for_user
 from care365.insights.access import sees_figures
 from care365.insights.reports.access import reads_reports
-from care365.imports.access import kinds_for_user
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
 from care365.protection.selectors import alerts_open_count_for_user

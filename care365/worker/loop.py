@@ -37,9 +37,9 @@ from care365.care import jobs as care_jobs
 from care365.core import jobs as core_jobs
 from care365.core.jobs import PeriodicJob
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
+from care365.imports import jobs as imports_jobs
 from care365.insights import jobs as insights_jobs
 from care365.insights.reports import services as reports
-from care365.imports import jobs as imports_jobs
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection
 from care365.registry import jobs as registry_jobs
@@ -243,6 +243,7 @@ class Worker:
                     self.stop.wait(self.pause)
         finally:
             connection.close()  # this thread's own connection
+
     def run_imports(self) -> int:
         """Run the imports waiting for a worker (docs/imports.md); how many ran."""
         try:

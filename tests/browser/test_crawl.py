@@ -222,7 +222,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
                 filled |= {name} if ids[params[0]] else set()
         result.paths[username] = paths
     help_page = "protection:help-page"
-    welcome = "imports:welcome"
+    welcome = "web:password-set"
     result.paths[""] = [
         ("web:login", reverse("web:login")),
         (help_page, reverse(help_page, args=[token])),

@@ -557,7 +557,6 @@ MATRIX: dict[str, Route] = {
     "import-apply": import_route("post", 302),
     "import-discard": import_route("post", 302),
     # A link that is not one: the page says so, to anyone.
-    "welcome": Route("get", lambda t: {"uidb64": "MQ", "token": "x-y"}, in_scope=lambda who: 200),
 }
 
 

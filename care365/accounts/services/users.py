@@ -187,7 +187,13 @@ def user_invite_link(*, actor: User | None, user: User) -> str:
         raise ValidationError(
             _("This user is deactivated: reactivate them first."), code="inactive"
         )
+    audit(actor=actor, action="user_invite_link", obj=user)
+    return password_set_path(user)
+
+
+def password_set_path(user: User) -> str:
+    """The path of `user`'s one-time link to set a password (Django's password reset token).
+    Never log or store it."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    audit(actor=actor, action="user_invite_link", obj=user)
     return reverse("web:password-set", kwargs={"uidb64": uid, "token": token})

@@ -150,7 +150,7 @@ def test_new_users_links_are_shown_to_the_importing_administrator(
     client.post(reverse("imports:import-apply", args=[record.pk]), {"mode": "all"})
     jobs.imports_run_due("t")
     page = client.get(reverse("imports:import-detail", args=[record.pk])).content.decode()
-    assert "zhuren2" in page and "/welcome/" in page
+    assert "zhuren2" in page and "/account/set-password/" in page
     # A director may not import users.
     client.force_login(personas.director_a)
     response = client.post(
