@@ -170,6 +170,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "alert_id": [alert.pk] if alert else [],
             "carer_id": [c.pk for c in carers],
             "run_id": [run.pk] if run else [],
+            "area_id": [user.area_id] if user.area_id else [],
         }
         paths = []
         for name, pattern in routes.items():
