@@ -173,19 +173,8 @@ class Worker:
         ran = self.protect(now)
         heartbeat(name=self.name, host=self.host, pid=self.pid, now=timezone.now())
         clock = time.monotonic()
-        if self.rollups_at is None or clock - self.rollups_at >= ROLLUP_INTERVAL:
-            self.rollups_at = clock
-            try:
-                refreshed = insights_jobs.rollups_catch_up(today)
-            except Exception:
-                # The watermark has not moved: the next catch-up takes the same changes.
-                logger.exception("roll-up catch-up failed")
-            else:
-                if refreshed:
-                    ran["rollups"] = (
-                        "rebuilt" if refreshed < 0 else f"{refreshed} villages refreshed"
-                    )
         if self.jobs_checked_at is not None and clock - self.jobs_checked_at < self.interval:
+            self.catch_up(today, ran)
             return ran
         self.jobs_checked_at = clock
         for job in self.jobs:
@@ -200,7 +189,26 @@ class Worker:
             if result is not None:
                 logger.info("periodic job %s ran for %s: %s", job.name, today, result)
                 ran[job.name] = result
+        self.catch_up(today, ran)
         return ran
+
+    def catch_up(self, today: date, ran: dict[str, str]) -> None:
+        """Every ROLLUP_INTERVAL, bring the insights' roll-ups up to date (after the day's jobs,
+        which come first)."""
+        clock = time.monotonic()
+        if self.stop.is_set() or (
+            self.rollups_at is not None and clock - self.rollups_at < ROLLUP_INTERVAL
+        ):
+            return
+        self.rollups_at = clock
+        try:
+            refreshed = insights_jobs.rollups_catch_up(today)
+        except Exception:
+            # The watermark has not moved: the next catch-up takes the same changes.
+            logger.exception("roll-up catch-up failed")
+            return
+        if refreshed:
+            ran["rollups"] = "rebuilt" if refreshed < 0 else f"{refreshed} villages refreshed"
 
     def next_pause(self) -> float:
         """Until the next sweep: the sweep interval, or less when a deadline is nearer."""

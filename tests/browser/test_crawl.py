@@ -209,6 +209,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "carer_id": [c.pk for c in carers],
             "run_id": [run.pk] if run else [],
             "import_id": [imported.pk] if username == "director" else [],
+            "area_id": [user.area_id] if user.area_id else [],
         }
         paths = []
         for name, pattern in routes.items():
