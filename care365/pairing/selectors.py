@@ -123,6 +123,15 @@ def child_team(child: Child) -> list[Pairing]:
     return sorted(team, key=lambda p: order[p.role])
 
 
+def child_pairing_of_role(child: Child, role: str) -> Pairing | None:
+    """The child's open pairing of one role, if any; call with a child from the access layer."""
+    return (
+        Pairing.objects.filter(child=child, role=role, until__isnull=True)
+        .select_related("carer")
+        .first()
+    )
+
+
 def teams_of(children: Iterable[Child]) -> dict[int, list[TeamMember]]:
     """The carers of each of these children now (children from the access layer, a page of a
     list), by child id, in the order of the roles: one query for all of them."""

@@ -173,9 +173,10 @@ def pairing_assign(request: HttpRequest, child_id: int, role: str) -> HttpRespon
     context = {
         "child": child_row(child, user),
         "role": role,
+        "role_label": CarerRole(role).label,
         "form": form,
         "candidates": selectors.assign_candidates(county, child, role),
-        "today": next((p for p in selectors.child_team(child) if p.role == role), None),
+        "today": selectors.child_pairing_of_role(child, role),
         "back": back,
         "here": request.get_full_path(),
     }

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import translation
 
 from care365.accounts import services
 from care365.accounts.models import ApiToken, Role, TotpDevice, User
@@ -78,7 +79,7 @@ def test_user_scope_follows_user_clean(personas: Personas) -> None:
             values={"role": Role.DOCTOR, "carer": CarerFactory.create(role=CarerRole.POLICE)},
         )
     assert "carer" in other_role.value.message_dict
-    with pytest.raises(ValidationError) as taken:
+    with pytest.raises(ValidationError) as taken, translation.override("en"):
         services.user_create(
             actor=personas.admin,
             username="x3",
