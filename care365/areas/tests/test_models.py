@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
@@ -86,7 +87,8 @@ def test_a_county_sits_under_its_province_only_where_it_has_no_prefecture(
     personas: Personas,
 ) -> None:
     # GB/T 2260 has 丽水市 for 331121: directly under the province is refused and named.
-    errors = _errors(_area("county", "331121", personas.province))
+    with translation.override("en"):
+        errors = _errors(_area("county", "331121", personas.province))
     assert errors["parent"] == ["This county lies in the prefecture 丽水市 (331100): put it there."]
     beijing = Area.objects.create(
         level="province", code="110000", name="北京市", latitude=39.9, longitude=116.4
