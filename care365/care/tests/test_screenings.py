@@ -213,6 +213,8 @@ OTHER_SELECTORS = {
     "plan_status",
     "coverage_for_area",
     "coverage_for_child",
+    # Counts for insights' roll-ups: a figure per child that never leaves the aggregate (no user).
+    "coverage_of_children",
     "contacts_for_child",
     "contacts_logged_by",
     "contacts_needing_follow_up",
