@@ -19,8 +19,15 @@ import pytest
 from django.db import models
 from django.urls import URLPattern, reverse
 
-from care365.accounts.access import carers_for_user, children_for_user
+from care365.accounts.access import (
+    areas_for_user,
+    carers_for_user,
+    children_for_user,
+    managed_users_for_user,
+    organisations_for_user,
+)
 from care365.accounts.models import User
+from care365.accounts.services import user_invite_link
 from care365.care.services.wishes import wish_post
 from care365.core.tests.routes import page_patterns
 from care365.pairing.models import PairingRun
@@ -165,11 +172,17 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         own = _best_child(user)
         alert = alerts_for_user(user).order_by("-pk").first()
         carers = list(carers_for_user(user).filter(user__isnull=False).order_by("pk"))
+        organisation = organisations_for_user(user).order_by("pk").first()
+        village = areas_for_user(user).filter(level="village").order_by("code").first()
+        managed = managed_users_for_user(user).exclude(pk=user.pk).order_by("pk").first()
         ids: dict[str, list[int]] = {
             "child_id": [own.pk] if own else [],
             "alert_id": [alert.pk] if alert else [],
             "carer_id": [c.pk for c in carers],
             "run_id": [run.pk] if run else [],
+            "organisation_id": [organisation.pk] if organisation else [],
+            "area_id": [village.pk] if village else [],
+            "user_id": [managed.pk] if managed else [user.pk],
         }
         paths = []
         for name, pattern in routes.items():
@@ -179,12 +192,20 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             elif len(params) == 1 and params[0] in ids:
                 paths += [(name, reverse(name, kwargs={params[0]: pk})) for pk in ids[params[0]]]
                 filled |= {name} if ids[params[0]] else set()
+            elif params == ["child_id", "role"] and own is not None:
+                # Assigning a carer of one role by hand (county administrators).
+                paths.append((name, reverse(name, kwargs={"child_id": own.pk, "role": "police"})))
+                filled.add(name)
         result.paths[username] = paths
     help_page = "protection:help-page"
+    # A new user's one-time link to set a password, as they open it, signed out.
+    newcomer = User.objects.create(username="newcomer", role="director", area=director.area)
     result.paths[""] = [
         ("web:login", reverse("web:login")),
         (help_page, reverse(help_page, args=[token])),
+        ("web:password-set", user_invite_link(actor=admin, user=newcomer)),
     ]
+    filled.add("web:password-set")
     # Every page with an id in its address is visited by someone.
     assert {n for n, p in routes.items() if "<" in str(p.pattern)} - filled == {help_page}
     return result
@@ -247,7 +268,10 @@ LOOK = """() => {
 
 # What a Chinese page shows in English on purpose: the sign-in page names the demo logins, which
 # are typed as they are.
-TYPED_AS_THEY_ARE = {"web:login": {username for username, *_ in DEMO_LOGINS}}
+TYPED_AS_THEY_ARE = {
+    name: {username for username, *_ in DEMO_LOGINS}
+    for name in ("web:login", "accounts:user-list", "accounts:user-edit")
+}
 # English still shown on Chinese pages, by page, until the pages name people rather than their
 # logins. Each entry must still show: one that no longer does is to be removed from here.
 KNOWN: dict[str, set[str]] = {}

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from care365.core.phones import InvalidPhone, check_phone
 from care365.core.validators import validate_phone
@@ -48,4 +49,5 @@ def test_validator_says_what_to_type_and_lets_blank_through() -> None:
     with pytest.raises(ValidationError) as exc:
         validate_phone("5081234")
     assert exc.value.code == "phone"
-    assert "area code" in str(exc.value.messages[0])
+    with translation.override("en"):  # the message is read in the language active then
+        assert "area code" in str(exc.value.messages[0])
