@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "care365.care",
     "care365.insights",
     "care365.imports",
+    "care365.network",
     "care365.web",
     "care365.seeding",
     "care365.worker",
@@ -301,6 +302,14 @@ SMS_WEBHOOK_SECRET = env_secret("CARE365_SMS_WEBHOOK_SECRET", "")
 # Alerts for SMS from unknown numbers per county and hour; beyond, further unknown numbers are
 # folded into one "many unknown senders" alert (docs/protection.md).
 SMS_UNKNOWN_SENDERS_PER_HOUR = env_int("CARE365_SMS_UNKNOWN_SENDERS_PER_HOUR", 5)
+# The public mandatory-report page (docs/network.md): reports accepted per hour from one
+# address and for one reporter's phone, and status look-ups per hour from one address. Counted
+# in the database, so every app process shares the count.
+REPORTS_PER_HOUR_PER_IP = env_int("CARE365_REPORTS_PER_HOUR_PER_IP", 5)
+REPORTS_PER_HOUR_PER_PHONE = env_int("CARE365_REPORTS_PER_HOUR_PER_PHONE", 5)
+REPORT_LOOKUPS_PER_HOUR_PER_IP = env_int("CARE365_REPORT_LOOKUPS_PER_HOUR_PER_IP", 30)
+# Days the village director has to find and register a reported child the registry lacks.
+REGISTRATION_TASK_DAYS = env_int("CARE365_REGISTRATION_TASK_DAYS", 7)
 
 LOG_LEVEL = env_str("CARE365_LOG_LEVEL", "INFO").upper()
 # WhiteNoise (static files when no proxy serves them) hands uvicorn a file iterator that Django

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("care365.care.urls")),
     path("", include("care365.insights.urls")),
     path("", include("care365.imports.urls")),
+    path("", include("care365.network.urls")),
 ]

@@ -3,7 +3,9 @@
 Who sees an alert:
 - county administrators, township supervisors, village directors and police officers: the alerts
   of the children in their scope (`children_for_user`); county administrators also the alerts in
-  their county that have no child (an SMS from an unknown number, for the duty desk);
+  their county that have no child (an SMS from an unknown number, for the duty desk), and
+  supervisors and directors those without a child about a village of theirs (a public mandatory
+  report of a child the registry does not know yet);
 - anyone an alert was sent to (the station's duty officer, the desk): that alert;
 - anyone who raised an alert: that alert and its status. Doctors and volunteers see no other
   alerts: their role does not include the child's safety record.
@@ -15,7 +17,12 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from care365.accounts.access import access_log_write, child_visible, children_for_user
+from care365.accounts.access import (
+    access_log_write,
+    child_visible,
+    children_for_user,
+    scope_village_ids,
+)
 from care365.accounts.models import AccessPurpose, Role, User
 from care365.areas.models import Area
 from care365.core.errors import NotFound
@@ -81,6 +88,11 @@ def alerts_for_user(user: User) -> QuerySet[Alert]:
         visible |= Q(Exists(children_for_user(account).filter(pk=OuterRef("child_id"))))
     if account.role == Role.COUNTY_ADMIN and account.area_id is not None:
         visible |= Q(county_id=account.area_id, child__isnull=True)
+    elif account.role in (Role.SUPERVISOR, Role.DIRECTOR):
+        # A public report of a child the registry does not know yet: the village's own people.
+        villages = scope_village_ids(account)
+        if villages:
+            visible |= Q(child__isnull=True, village_id__in=villages)
     return Alert.objects.filter(visible)
 
 

@@ -236,6 +236,9 @@ class Source(models.TextChoices):
     HELP_LINK = "help_link", _("the family's help link")
     SMS = "sms", _("SMS")
     API = "api", _("API")
+    # The public mandatory-report page (care365/network): anyone who finds a child harmed, for a
+    # registered child or one the registry does not know yet.
+    REPORT = "report", _("the public mandatory-report page")
 
 
 class State(models.TextChoices):
@@ -375,9 +378,11 @@ class Alert(models.Model):
                 | ~models.Q(state=policy.RESOLVED) & models.Q(resolution=""),
                 name="alert_resolved_has_resolution",
             ),
+            # Without a child: an SMS from an unknown number (for the county desk), or a public
+            # mandatory report of a child the registry does not know (for the village's police).
             models.CheckConstraint(
-                condition=models.Q(child__isnull=False) | models.Q(source="sms"),
-                name="alert_without_child_only_from_sms",
+                condition=models.Q(child__isnull=False) | models.Q(source__in=["sms", "report"]),
+                name="alert_without_child_only_from_sms_or_report",
             ),
             # With the constraint above: resolved exactly when `resolved_at` is set (the open
             # alerts' index reads `resolved_at`).
@@ -422,7 +427,8 @@ class Alert(models.Model):
 
     @property
     def is_mandatory_report(self) -> bool:
-        return self.kind in MANDATORY_REPORT_KINDS
+        """A mandatory-report kind, or anything reported through the public report page."""
+        return self.kind in MANDATORY_REPORT_KINDS or self.source == Source.REPORT
 
     @property
     def is_open(self) -> bool:

@@ -301,13 +301,15 @@ def safety_card(alert: Alert, *, today: date | None = None) -> SafetyCard:
     carer's and the parents' phones, the pairing team."""
     child = alert.child
     if child is None:
+        # A public report of a child the registry does not know names the village it is about.
+        place = alert.village
         return SafetyCard(
             alert_id=alert.pk,
             child_id=None,
             child_name="",
             age=None,
-            village="",
-            township="",
+            village=place.name if place is not None else "",
+            township=place.parent.name if place is not None and place.parent else "",
             address="",
             guardian=None,
             parents=[],

@@ -150,11 +150,17 @@ def raise_alert(
     raised_by: User | None,
     now: datetime,
     sender_phone: str = "",
+    village: Area | None = None,
 ) -> Alert:
     """Create an alert, fire its first step and set its first deadline (inside the caller's
     transaction). A step nobody can be reached at (a child without an officer) passes straight
-    on to the next one, so the first person who can answer hears of it at once."""
+    on to the next one, so the first person who can answer hears of it at once.
+
+    Without a child, `village` (a public report of a child the registry does not know) makes
+    the alert start where a child's does: at the police covering that village; without either
+    (an SMS from an unknown number) it starts at the county duty desk."""
     pol, desk = policy_for(county_id)
+    place = child.village if child is not None else village
     officer = None
     if child is not None:
         pairing = (
@@ -163,11 +169,11 @@ def raise_alert(
             .first()
         )
         officer = pairing.carer if pairing is not None else None
-    start = 0 if child is not None else pol.start_level(policy.COUNTY_DUTY_DESK)
+    start = 0 if place is not None else pol.start_level(policy.COUNTY_DUTY_DESK)
     alert = Alert(
         child=child,
         county_id=county_id,
-        village=child.village if child is not None else None,
+        village=place,
         kind=kind,
         note=note,
         source=source,
@@ -192,7 +198,7 @@ def raise_alert(
     while level <= pol.last:
         step = pol.step_at(level)
         if (
-            child is not None
+            place is not None
             and step.who not in POLICE_STEPS
             and level < desk_level
             and not any(pol.step_at(i).who in POLICE_STEPS for i in range(level, desk_level))

@@ -1,0 +1,231 @@
+"""Open mandatory reporting (强制报告, Minors Protection Law art. 11): reports made on the public
+page by anyone who finds a child harmed or in danger, the registration tasks a report of a child
+the registry does not know opens, and the attempts the page's rate limit counts.
+
+A report's reporter is protected: their name and phone are encrypted at rest and shown only to
+the county's administrators (docs/network.md). What the reporter says about the child is
+encrypted too; the child is named nowhere but on the report's page and in its alert's note.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from care365.areas.models import Area
+from care365.core.fields import EncryptedTextField, PhoneHashField
+from care365.protection.models import Alert, Kind
+from care365.registry.models import Child
+
+NAME_MAX = 50
+WHERE_MAX = 200
+SEEN_MAX = 2000
+
+
+class ReporterRole(models.TextChoices):
+    """Who the reporter is (the 2020 opinion names schools, hospitals and village committees
+    among those who must report; anyone else may)."""
+
+    TEACHER = "teacher", _("teacher")
+    DOCTOR = "doctor", _("doctor or nurse")
+    VILLAGE_COMMITTEE = "village_committee", _("village or residents' committee")
+    NEIGHBOUR = "neighbour", _("neighbour")
+    OTHER = "other", _("other")
+
+
+class Situation(models.TextChoices):
+    """The nine situations of the 2020 opinion on mandatory reporting (DOMAIN.md)."""
+
+    PRIVATE_INJURY = "private_injury", _("Abnormal injury to the genitals or private parts")
+    GIRL_UNDER_14 = (
+        "girl_under_14",
+        _("A girl under 14 sexually assaulted (or suspected), pregnant or miscarrying"),
+    )
+    GIRL_14_PLUS = (
+        "girl_14_plus",
+        _("A girl of 14 or over pregnant or miscarrying, suspected from sexual assault"),
+    )
+    ABUSE_INJURIES = (
+        "abuse_injuries",
+        _(
+            "Many injuries, severe malnutrition or impaired consciousness, suggesting domestic "
+            "violence, bullying, abuse, beating or drugging"
+        ),
+    )
+    HARM_DISABILITY_DEATH = (
+        "harm_disability_death",
+        _("Disabled or dead from suicide, self-harm, work injury, poisoning, drugging or beating"),
+    )
+    ABANDONED = "abandoned", _("Abandoned, or long left unattended")
+    MISSING = "missing", _("Of unknown origin, missing, trafficked or bought")
+    BEGGING = "begging", _("Made to beg by others")
+    OTHER_HARM = (
+        "other_harm",
+        _("Other serious harm to body or mind, or facing unlawful harm now"),
+    )
+
+
+# The kind of alert each situation raises (protection.models.Kind): what the officer's page,
+# list and messages say it is.
+ALERT_KIND: dict[str, str] = {
+    Situation.PRIVATE_INJURY: Kind.SUSPECTED_ABUSE,
+    Situation.GIRL_UNDER_14: Kind.SUSPECTED_ABUSE,
+    Situation.GIRL_14_PLUS: Kind.SUSPECTED_ABUSE,
+    Situation.ABUSE_INJURIES: Kind.SUSPECTED_ABUSE,
+    Situation.HARM_DISABILITY_DEATH: Kind.SELF_HARM,
+    Situation.ABANDONED: Kind.ABANDONMENT,
+    Situation.MISSING: Kind.MISSING,
+    Situation.BEGGING: Kind.DANGER,
+    Situation.OTHER_HARM: Kind.DANGER,
+}
+
+
+class MandatoryReport(models.Model):
+    """One report from the public page. It raised `alert` (the police covering the village are
+    told at once, through the county's escalation) in the transaction that wrote it; `child` is
+    the registered child it was matched to, if exactly one matched.
+
+    `receipt` is the reporter's number for looking up the status (with their phone): random,
+    never sequential, so one receipt tells nothing of another."""
+
+    receipt = models.CharField(_("receipt number"), max_length=12, unique=True)
+    county = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("county")
+    )
+    village = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    # The reporter: encrypted, for the county's administrators only.
+    reporter_name = EncryptedTextField(_("reporter's name"), max_length=NAME_MAX)
+    reporter_phone = EncryptedTextField(_("reporter's phone"), max_length=20)
+    reporter_phone_hash = PhoneHashField(source="reporter_phone")
+    reporter_role = models.CharField(
+        _("reporter is a"), max_length=20, choices=ReporterRole.choices
+    )
+    # The child as the reporter knows them.
+    child_name = EncryptedTextField(_("child's name"), max_length=NAME_MAX, blank=True)
+    child_age = models.PositiveSmallIntegerField(
+        _("child's approximate age"), null=True, blank=True
+    )
+    child_where = EncryptedTextField(_("where the child is"), max_length=WHERE_MAX, blank=True)
+    situation = models.CharField(_("situation"), max_length=24, choices=Situation.choices)
+    what_seen = EncryptedTextField(_("what the reporter saw"), max_length=SEEN_MAX)
+    child = models.ForeignKey(
+        Child,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered child"),
+    )
+    alert = models.OneToOneField(
+        Alert, on_delete=models.PROTECT, related_name="+", verbose_name=_("alert")
+    )
+    created_at = models.DateTimeField(_("reported at"))
+
+    class Meta:
+        verbose_name = _("mandatory report")
+        verbose_name_plural = _("mandatory reports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["county", "created_at"], name="report_county_idx"),
+            models.Index(fields=["village", "created_at"], name="report_village_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Mandatory report #{self.pk}"
+
+
+class RegistrationTask(models.Model):
+    """A report of a child the registry does not know opens a task for the village's children's
+    director: find the child, and register them (or record why not). `kind` says whether no
+    registered child matched (register) or several might be the one (identify)."""
+
+    class Kind(models.TextChoices):
+        REGISTER = "register", _("register the reported child")
+        IDENTIFY = "identify", _("find which registered child was reported")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+
+    report = models.OneToOneField(
+        MandatoryReport,
+        on_delete=models.CASCADE,
+        related_name="registration_task",
+        verbose_name=_("report"),
+    )
+    village = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registration_tasks",
+        verbose_name=_("assigned to"),
+    )
+    state = models.CharField(_("state"), max_length=6, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(_("opened at"))
+    due_on = models.DateField(_("due on"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("registration task")
+        verbose_name_plural = _("registration tasks")
+        ordering = ["state", "due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="open", done_at__isnull=True)
+                | models.Q(state="done", done_at__isnull=False),
+                name="registration_task_done_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "state"], name="registration_task_village_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Registration task #{self.pk} ({self.state})"
+
+
+class ReportAttempt(models.Model):
+    """One submission (or status look-up) of the public pages, for their rate limit: by the
+    caller's address and the phone given, kept as keyed hashes for an hour. The count lives in
+    the database, so every app process shares it (Django's cache here is per process)."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("report")
+        LOOKUP = "lookup", _("status look-up")
+
+    # `ip_key` and `phone_key` are keyed hashes under the secret key (`services.throttle_key`),
+    # not crypto's hash key: they live an hour, and a new secret key simply starts the count
+    # again, so `care365 rotate_keys` has nothing to recompute here.
+
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+    ip_key = models.CharField(max_length=64)
+    phone_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("public page attempt")
+        verbose_name_plural = _("public page attempts")
+        indexes = [
+            models.Index(fields=["kind", "ip_key", "at"], name="report_attempt_ip_idx"),
+            models.Index(fields=["kind", "phone_key", "at"], name="report_attempt_phone_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} attempt #{self.pk}"

@@ -1,0 +1,135 @@
+"""Reads for the public report page (the area tree, public knowledge) and for the staff's
+lists of reports, always from the access layer (`network.access`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from care365.accounts.access import child_visible
+from care365.accounts.models import User
+from care365.areas.models import Area
+from care365.network.access import (
+    mandatory_reports_for_user,
+    registration_tasks_for_user,
+    sees_reporter,
+)
+from care365.network.models import MandatoryReport, RegistrationTask
+from care365.network.services import STATUS_OF_STATE
+
+LIST_MAX = 200
+
+
+@dataclass(frozen=True)
+class Places:
+    """The choices of the report page's place: the counties; once a county is chosen, its
+    townships and its villages grouped by township; what is preselected."""
+
+    counties: list[tuple[int, str]]
+    townships: list[tuple[int, str]]
+    villages: list[tuple[str, list[tuple[int, str]]]]
+    village_parent: dict[int, int]
+    county: Area | None
+    township: Area | None
+    village: Area | None
+
+
+def report_places(*, area_id: str | int | None, county_id: str | int | None) -> Places:
+    """What the public page offers to choose from. `area_id` (the poster's parameter) is a
+    village, township or county to preselect; `county_id` the county chosen on the page. An
+    installation of one county starts in it."""
+    counties = list(Area.objects.filter(level=Area.Level.COUNTY).order_by("code"))
+    chosen: Area | None = None
+    for raw in (area_id, county_id):
+        try:
+            pk = int(str(raw))
+        except (TypeError, ValueError):
+            continue
+        chosen = Area.objects.select_related("parent", "parent__parent").filter(pk=pk).first()
+        if chosen is not None:
+            break
+    village = chosen if chosen is not None and chosen.level == Area.Level.VILLAGE else None
+    township = village.parent if village is not None else None
+    if chosen is not None and chosen.level == Area.Level.TOWNSHIP:
+        township = chosen
+    county = township.parent if township is not None else None
+    if chosen is not None and chosen.level == Area.Level.COUNTY:
+        county = chosen
+    if county is None and len(counties) == 1:
+        county = counties[0]
+    townships: list[Area] = []
+    villages: list[tuple[str, list[tuple[int, str]]]] = []
+    parent: dict[int, int] = {}
+    if county is not None:
+        townships = list(
+            Area.objects.filter(level=Area.Level.TOWNSHIP, parent=county).order_by("code")
+        )
+        by_township: dict[int, list[tuple[int, str]]] = {t.pk: [] for t in townships}
+        for v in Area.objects.filter(level=Area.Level.VILLAGE, parent__parent=county).order_by(
+            "code"
+        ):
+            if v.parent_id in by_township:
+                by_township[v.parent_id].append((v.pk, v.name))
+                parent[v.pk] = v.parent_id
+        villages = [(t.name, by_township[t.pk]) for t in townships if by_township[t.pk]]
+    return Places(
+        counties=[(c.pk, c.name) for c in counties],
+        townships=[(t.pk, t.name) for t in townships],
+        villages=villages,
+        village_parent=parent,
+        county=county,
+        township=township,
+        village=village,
+    )
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A report as the viewer may see it: never who reported, except to the county's
+    administrators (`reporter`); the registered child only to those who see the child."""
+
+    report: MandatoryReport
+    status: str
+    child_visible: bool
+    reporter: bool
+    task: RegistrationTask | None
+
+
+def report_status(report: MandatoryReport) -> str:
+    return STATUS_OF_STATE.get(report.alert.state, "received")
+
+
+def report_row(user: User, report: MandatoryReport) -> ReportRow:
+    task = getattr(report, "registration_task", None) if _has_task(report) else None
+    return ReportRow(
+        report=report,
+        status=report_status(report),
+        child_visible=report.child is not None and child_visible(user, report.child),
+        reporter=sees_reporter(user, report),
+        task=task,
+    )
+
+
+def _has_task(report: MandatoryReport) -> bool:
+    try:
+        return report.registration_task is not None
+    except RegistrationTask.DoesNotExist:
+        return False
+
+
+def reports_for_list(user: User) -> list[ReportRow]:
+    """The newest reports the user may see, with their alert's state and task (fixed query
+    count: one for the reports, with their rows joined)."""
+    reports: QuerySet[MandatoryReport] = mandatory_reports_for_user(user).select_related(
+        "village", "village__parent", "alert", "child", "registration_task"
+    )
+    return [report_row(user, r) for r in reports[:LIST_MAX]]
+
+
+def open_registration_tasks(user: User) -> QuerySet[RegistrationTask]:
+    return (
+        registration_tasks_for_user(user)
+        .filter(state=RegistrationTask.State.OPEN)
+        .select_related("village", "report")
+    )

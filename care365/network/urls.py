@@ -1,0 +1,25 @@
+"""The network's pages (namespace "network"). The public report pages carry no id at all; the
+poster an area's id (an area is not a child); staff pages numeric ids only (<id:...>)."""
+
+from django.urls import path
+
+from care365.network import views
+
+app_name = "network"
+
+urlpatterns = [
+    path("report/", views.report_page, name="report-page"),
+    path("report/status/", views.report_status, name="report-status"),
+    path("report/poster/<id:area_id>/", views.report_poster, name="report-poster"),
+    path("mandatory-reports/", views.report_list, name="mandatory-report-list"),
+    path(
+        "mandatory-reports/<id:report_id>/",
+        views.report_detail,
+        name="mandatory-report-detail",
+    ),
+    path(
+        "mandatory-reports/tasks/<id:task_id>/done/",
+        views.registration_task_done,
+        name="registration-task-done",
+    ),
+]

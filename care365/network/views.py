@@ -1,0 +1,182 @@
+"""Open mandatory reporting pages (docs/network.md).
+
+Public, without signing in: the report page (`/report/`, an area preselected by the poster's
+`?area=<id>`: an area is not a child), the receipt shown after it, and the status look-up.
+For staff: the printable QR poster of a village or county, the list of reports and a report's
+page (the reporter only for the county's administrators), and closing a registration task.
+
+No child's name or number is ever in an address here, and nothing the reporter typed is logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from care365.accounts.http import account, service_errors
+from care365.accounts.throttle import client_ip
+from care365.core import forms as core_forms
+from care365.core.errors import StateConflictError
+from care365.network import access, selectors, services
+from care365.network.forms import LookupForm, ReportForm, TaskDoneForm
+
+
+def _report_form(request: HttpRequest, data: Any = None) -> tuple[ReportForm, selectors.Places]:
+    source = request.POST if data is not None else request.GET
+    places = selectors.report_places(
+        area_id=request.GET.get("area") if data is None else source.get("village"),
+        county_id=source.get("county"),
+    )
+    initial = {
+        "county": places.county.pk if places.county else "",
+        "township": places.township.pk if places.township else "",
+        "village": places.village.pk if places.village else "",
+    }
+    form = ReportForm(
+        data,
+        initial=initial,
+        counties=places.counties,
+        townships=places.townships,
+        villages=places.villages,
+    )
+    return form, places
+
+
+@csrf_exempt
+@never_cache
+def report_page(request: HttpRequest) -> HttpResponse:
+    """The public report page: anyone who finds a child harmed or in danger reports it here.
+
+    Exempt from Django's CSRF check, as the family's help page is: the form carries no cookie's
+    authority (the reporter gives their own name and phone, nothing is signed in), so a forged
+    post could do nothing a direct one cannot, while the check would refuse a phone that blocks
+    cookies. Abuse is held by the service's rate limits instead."""
+    if request.method != "POST":
+        form, places = _report_form(request)
+        return render(request, "network/report.html", {"form": form, "places": places})
+    form, places = _report_form(request, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            report = services.mandatory_report_submit(
+                village_id=data["village"] or None,
+                reporter_name=data["reporter_name"],
+                reporter_phone=data["reporter_phone"],
+                reporter_role=data["reporter_role"],
+                child_name=data["child_name"],
+                child_age=data["child_age"],
+                child_where=data["child_where"],
+                situation=data["situation"],
+                what_seen=data["what_seen"],
+                client_ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            # The receipt is shown on this answer, never put in an address.
+            return render(request, "network/report_sent.html", {"receipt": report.receipt})
+    return render(request, "network/report.html", {"form": form, "places": places}, status=400)
+
+
+@csrf_exempt
+@never_cache
+def report_status(request: HttpRequest) -> HttpResponse:
+    """The reporter's look-up: receipt number and the phone given with it show the status and
+    nothing else (exempt from the CSRF check for the report page's reason)."""
+    form = LookupForm(request.POST or None)
+    status = ""
+    looked = False
+    code = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            status = services.receipt_lookup(
+                receipt=form.cleaned_data["receipt"],
+                phone=form.cleaned_data["phone"],
+                client_ip=client_ip(request),
+            )
+            looked = True
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+            code = 429
+    elif request.method == "POST":
+        code = 400
+    return render(
+        request,
+        "network/report_status.html",
+        {"form": form, "status": status, "looked": looked},
+        status=code,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    import segno
+
+    return str(segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111"))
+
+
+@login_required
+def report_poster(request: HttpRequest, area_id: int) -> HttpResponse:
+    """A printable poster for a village's or county's walls: a QR code of the public report
+    page with the area preselected (by its id: an area is not a child)."""
+    user = account(request)
+    area = access.poster_area_get_for_user(user, area_id)
+    url = request.build_absolute_uri(reverse("network:report-page")) + f"?area={area.pk}"
+    return render(request, "network/poster.html", {"area": area, "url": url, "qr": _qr_svg(url)})
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = account(request)
+    if not access.reads_mandatory_reports(user):
+        raise PermissionDenied
+    return render(
+        request,
+        "network/report_list.html",
+        {
+            "rows": selectors.reports_for_list(user),
+            "tasks": list(selectors.open_registration_tasks(user)[:50]),
+            "poster_area": access.own_poster_area(user),
+        },
+    )
+
+
+@login_required
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    user = account(request)
+    report = access.mandatory_report_get_for_user(
+        user, report_id, route="network:mandatory-report-detail"
+    )
+    row = selectors.report_row(user, report)
+    return render(
+        request,
+        "network/report_detail.html",
+        {"row": row, "report": report, "task_form": TaskDoneForm()},
+    )
+
+
+@login_required
+@require_POST
+def registration_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    user = account(request)
+    task = access.registration_task_get_for_user(user, task_id)
+    form = TaskDoneForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.registration_task_done(actor=user, task=task, note=note)
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        service_errors(request, exc)
+    else:
+        messages.success(request, _("The task is done."))
+    return redirect("network:mandatory-report-detail", report_id=task.report_id)
