@@ -31,6 +31,8 @@ from care365.accounts.models import User
 from care365.accounts.services import user_invite_link
 from care365.care.services.wishes import wish_post
 from care365.core.tests.routes import page_patterns
+from care365.network.access import mandatory_reports_for_user
+from care365.network.services import mandatory_report_submit
 from care365.pairing.models import PairingRun
 from care365.protection.access import alerts_for_user
 from care365.protection.services.alerts import alert_raise, help_link_issue
@@ -201,6 +203,19 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
     _link, token = help_link_issue(actor=admin, child=child)
     run = PairingRun.objects.order_by("-pk").first()
     imported = _checked_import(director)
+    # A public mandatory report of a child the registry does not know, in the director's village.
+    mandatory_report_submit(
+        village_id=director.area_id,
+        reporter_name="陈老师",
+        reporter_phone="13912345678",
+        reporter_role="teacher",
+        child_name="王小明",
+        child_age=8,
+        child_where="村口的老房子",
+        situation="abandoned",
+        what_seen="孩子一个人在家好几天了",
+        client_ip="127.0.0.9",
+    )
 
     routes = get_routes()
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
@@ -222,6 +237,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "organisation_id": [organisation.pk] if organisation else [],
             "area_id": sorted({a for a in (user.area_id, village.pk if village else None) if a}),
             "user_id": [managed.pk] if managed else [user.pk],
+            "report_id": list(
+                mandatory_reports_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
+            ),
         }
         paths = []
         for name, pattern in routes.items():
@@ -244,6 +262,8 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
     result.paths[""] = [
         ("web:login", reverse("web:login")),
         (help_page, reverse(help_page, args=[token])),
+        ("network:report-page", reverse("network:report-page")),
+        ("network:report-status", reverse("network:report-status")),
         ("web:password-set", user_invite_link(actor=admin, user=newcomer)),
     ]
     filled.add("web:password-set")

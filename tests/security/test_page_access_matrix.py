@@ -79,6 +79,8 @@ class Target:
     area: Area | None = None
     report: int = 0
     import_id: int = 0
+    mandatory_report: int = 0
+    registration_task: int = 0
 
 
 @dataclass
@@ -310,6 +312,52 @@ def admin_then_lookup(
 
 def _carer_id(t: Target) -> dict[str, Any]:
     return {"carer_id": t.carer.pk if t.carer else 0}
+
+
+# Who reads mandatory reports (the county's administrators, supervisors and directors of their
+# areas, the covering station's officers) and who prints a poster (registry staff of the area).
+MANDATORY_READERS = (*REGISTRY, "officer")
+POSTER_PRINTERS = ("admin", "other_admin", "supervisor_a", "director_a")
+_REPORTS = iter(range(1, 1_000_000))
+
+
+def _mandatory_report(village: Area) -> Target:
+    """A public report of a child the registry does not know, in `village` (with its
+    registration task), from an address and phone of its own (the page's rate limit)."""
+    from care365.network.services import mandatory_report_submit
+
+    n = next(_REPORTS)
+    report = mandatory_report_submit(
+        village_id=village.pk,
+        reporter_name="陈老师",
+        reporter_phone=f"139{n:08d}",
+        reporter_role="teacher",
+        child_name="王小明",
+        situation="abandoned",
+        what_seen="孩子一个人在家好几天了",
+        client_ip=f"10.9.{n // 250}.{n % 250}",
+    )
+    return Target(mandatory_report=report.pk, registration_task=report.registration_task.pk)
+
+
+def mandatory_route(method: str, ok: int, *, task: bool = False) -> Route:
+    """A report about a village in the persona's scope (the officer: a village the station
+    covers), or about one outside it."""
+
+    def kwargs(t: Target) -> dict[str, Any]:
+        return {"task_id": t.registration_task} if task else {"report_id": t.mandatory_report}
+
+    def in_scope(who: str) -> int | None:
+        if who in REGISTRY:
+            return ok
+        if who == "officer":
+            return 404 if task else ok  # officers act on the alert, not the registry
+        return None
+
+    return Route(
+        method, kwargs, target="mandatory_report", in_scope=in_scope,
+        out_of_scope=anonymous_redirect(),
+    )  # fmt: skip
 
 
 MATRIX: dict[str, Route] = {
@@ -557,6 +605,30 @@ MATRIX: dict[str, Route] = {
     "import-apply": import_route("post", 302),
     "import-discard": import_route("post", 302),
     # A link that is not one: the page says so, to anyone.
+    # Open mandatory reporting: the public pages answer everyone; staff pages as above.
+    "report-page": Route("get", in_scope=lambda who: 200),
+    "report-status": Route("get", in_scope=lambda who: 200),
+    "report-poster": Route(
+        "get",
+        lambda t: {"area_id": t.area.pk if t.area else 0},
+        target="area",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in POSTER_PRINTERS else 404,
+        out_of_scope=lambda who: (
+            302
+            if who == "anonymous"
+            else 404
+            if who in ADMINS or who not in POSTER_PRINTERS
+            else 200
+        ),
+    ),
+    "mandatory-report-list": Route(
+        "get",
+        in_scope=lambda who: (
+            302 if who == "anonymous" else 200 if who in MANDATORY_READERS else 403
+        ),
+    ),
+    "mandatory-report-detail": mandatory_route("get", 200),
+    "registration-task-done": mandatory_route("post", 302, task=True),
 }
 
 
@@ -628,6 +700,13 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
             kind="monthly", period="2025-06", area=area, state="done", pdf=b"%PDF-1.4"
         )
         return Target(report=report.pk)
+    if route.target == "mandatory_report":
+        if in_scope:
+            name = IN_SCOPE.get(who) or ("village_a" if who == "officer" else None)
+            return _mandatory_report(getattr(personas, name)) if name else None
+        # Village B: no station covers it, so it is out of the officer's scope too.
+        child = getattr(personas, OUT_OF_SCOPE.get(who, "child_b"))
+        return _mandatory_report(child.village)
     if route.target == "help":
         child = LeftBehindChildFactory.create(village=personas.village_a)
         _link, token = alert_services.help_link_issue(actor=personas.admin, child=child)
