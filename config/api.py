@@ -14,6 +14,7 @@ from care365.care import api as care
 from care365.carers import api as carers
 from care365.core import api as errors
 from care365.insights import api as insights
+from care365.network import api as network
 from care365.pairing import api as pairing
 from care365.protection import api as protection
 from care365.registry import api as children
@@ -44,3 +45,4 @@ api.add_router("/access-log", accounts.access_log_router)
 api.add_router("", protection.router)
 api.add_router("", care.router)
 api.add_router("/stats", insights.router)
+api.add_router("", network.router)

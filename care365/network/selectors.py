@@ -133,3 +133,15 @@ def open_registration_tasks(user: User) -> QuerySet[RegistrationTask]:
         .filter(state=RegistrationTask.State.OPEN)
         .select_related("village", "report")
     )
+
+
+def report_rows_page(user: User, *, offset: int, limit: int) -> list[ReportRow]:
+    """A page of the reports the user may see, newest first (the API's list)."""
+    reports = mandatory_reports_for_user(user).select_related(
+        "village", "village__parent", "alert", "child", "registration_task"
+    )
+    return [report_row(user, r) for r in reports[offset : offset + limit]]
+
+
+def reports_count(user: User) -> int:
+    return mandatory_reports_for_user(user).count()

@@ -282,6 +282,16 @@ TOKEN_OPS = {
 # The statistics of an area: registry staff reach their own child's village and no other (404,
 # as a missing area); carers and users without a role have no area's figures at all (403).
 STATS = {p: (200, 404) if p in REGISTRY else (403, 403) for p in PERSONAS}
+# Mandatory reports: the county's administrators, supervisors and directors of their villages
+# and the covering station's officers (village A is the officer's station's); the report is
+# about the target child's village.
+READS_REPORTS = (*REGISTRY, "officer")
+MATRIX["mandatory_report_list"] = {
+    p: (200, 200) if p in READS_REPORTS else (403, 403) for p in PERSONAS
+}
+MATRIX["mandatory_report_get"] = {
+    p: (200, 404) if p in READS_REPORTS else (404, 404) for p in PERSONAS
+}
 STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
 MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
 LISTS = {
@@ -323,6 +333,7 @@ class Targets:
     wish: Wish | None = None
     token_id: int = 0
     user_id: int = 0
+    report_id: int = 0
 
 
 def _pairing_targets(op: str, target: Targets) -> None:
@@ -366,6 +377,29 @@ def _alert_targets(op: str, target: Targets, p: Personas, persona: str, column: 
         admin = p.other_admin if target.child.pk == p.child_other.pk else p.admin
         _link, token = protection_services.help_link_issue(actor=admin, child=target.child)
         target.alert = protection_services.alert_raise_from_help_link(token=token)
+
+
+_REPORTS = iter(range(1, 1_000_000))
+
+
+def _report_targets(op: str, target: Targets) -> None:
+    """A public mandatory report about the target child's village (its own address and phone:
+    the page's rate limit)."""
+    if op != "mandatory_report_get":
+        return
+    from care365.network.services import mandatory_report_submit
+
+    n = next(_REPORTS)
+    target.report_id = mandatory_report_submit(
+        village_id=target.village.pk,
+        reporter_name="陈老师",
+        reporter_phone=f"139{n:08d}",
+        reporter_role="teacher",
+        child_name="王小明",
+        situation="abandoned",
+        what_seen="孩子一个人在家好几天了",
+        client_ip=f"10.8.{n // 250}.{n % 250}",
+    ).pk
 
 
 def _token_targets(
@@ -463,6 +497,7 @@ def _request(
     path = path.replace("{wish_id}", str(target.wish.pk if target.wish else 1))
     path = path.replace("{token_id}", str(target.token_id or 1))
     path = path.replace("{user_id}", str(target.user_id or 1))
+    path = path.replace("{report_id}", str(target.report_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
@@ -533,6 +568,7 @@ def _request(
         "alert_list": {"limit": 100},
         "organisation_list": {"limit": 100},
         "user_list": {"limit": 100},
+        "mandatory_report_list": {"limit": 100},
         **{op: {"area": target.village.pk, "period": "2026-05"} for op in STATS_OPS},
     }
     query = queries.get(op)
@@ -569,6 +605,7 @@ def test_operation_answers_each_persona(
     _alert_targets(op, target, personas, persona, column)
     _care_targets(op, target, personas, persona, column)
     _token_targets(op, target, personas, persona, column, api)
+    _report_targets(op, target)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)

@@ -311,3 +311,20 @@ def test_the_poster_encodes_the_page_with_the_area(personas: Personas) -> None:
         client.get(reverse("network:report-poster", args=[personas.village_a.pk])).status_code
         == 404
     )
+
+
+def test_the_api_shows_the_reporter_to_the_county_administrator_only(
+    api: Any, personas: Personas
+) -> None:
+    submit(personas)
+    report = MandatoryReport.objects.get()
+    mine = api.get(f"/mandatory-reports/{report.pk}", user=personas.admin).json()
+    assert mine["reporter"] == {"name": "陈老师", "phone": PHONE, "role": "teacher"}
+    assert mine["status"] == "received" and mine["registered"] is False
+    assert mine["registration_task"]["kind"] == "register"
+    for who in (personas.officer, personas.director_a, personas.supervisor_a):
+        listed = api.get("/mandatory-reports", user=who).json()
+        assert listed["count"] == 1 and listed["items"][0]["reporter"] is None
+        assert listed["items"][0]["child_described"]["name"] == "王小明"
+    assert api.get("/mandatory-reports", user=personas.doctor).status_code == 403
+    assert api.get(f"/mandatory-reports/{report.pk}", user=personas.director_b).status_code == 404
