@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+import segno
 from django.test import Client
 from django.urls import reverse
 
@@ -296,7 +297,10 @@ def test_the_poster_encodes_the_page_with_the_area(personas: Personas) -> None:
     client.force_login(personas.admin)
     for area in (personas.village_a, personas.county):
         page = client.get(reverse("network:report-poster", args=[area.pk])).content.decode()
-        assert "<svg" in page and f"/report/?area={area.pk}" in page
+        url = f"http://testserver/report/?area={area.pk}"
+        assert url in page
+        # The code drawn is the code of that address.
+        assert segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111") in page
     client.force_login(personas.director_a)
     assert (
         client.get(reverse("network:report-poster", args=[personas.village_a.pk])).status_code
@@ -328,3 +332,15 @@ def test_the_api_shows_the_reporter_to_the_county_administrator_only(
         assert listed["items"][0]["child_described"]["name"] == "王小明"
     assert api.get("/mandatory-reports", user=personas.doctor).status_code == 403
     assert api.get(f"/mandatory-reports/{report.pk}", user=personas.director_b).status_code == 404
+
+
+def test_the_county_is_chosen_first_without_sending_anything_else(personas: Personas) -> None:
+    page = phone_client().get(URL).content.decode()
+    chooser = page[page.index('id="county-form"') : page.index('id="report-form"')]
+    assert 'method="get"' in page[page.index("<form", page.index("<main")) :][:80]
+    assert "reporter_" not in chooser and 'name="county"' in chooser
+    assert f'value="{personas.village_a.pk}"' not in page
+    chosen = phone_client().get(URL, {"county": personas.county.pk}).content.decode()
+    assert 'id="county-form"' not in chosen
+    assert f'value="{personas.village_a.pk}"' in chosen
+    assert f'value="{personas.other_village.pk}"' not in chosen
