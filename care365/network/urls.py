@@ -13,7 +13,7 @@ urlpatterns = [
     path("report/poster/<id:area_id>/", views.report_poster, name="report-poster"),
     path("mandatory-reports/", views.report_list, name="mandatory-report-list"),
     path(
-        "mandatory-reports/<id:report_id>/",
+        "mandatory-reports/<id:mandatory_report_id>/",
         views.report_detail,
         name="mandatory-report-detail",
     ),

@@ -151,10 +151,10 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: HttpRequest, mandatory_report_id: int) -> HttpResponse:
     user = account(request)
     report = access.mandatory_report_get_for_user(
-        user, report_id, route="network:mandatory-report-detail"
+        user, mandatory_report_id, route="network:mandatory-report-detail"
     )
     row = selectors.report_row(user, report)
     return render(
@@ -179,4 +179,4 @@ def registration_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
         service_errors(request, exc)
     else:
         messages.success(request, _("The task is done."))
-    return redirect("network:mandatory-report-detail", report_id=task.report_id)
+    return redirect("network:mandatory-report-detail", mandatory_report_id=task.report_id)

@@ -237,7 +237,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "organisation_id": [organisation.pk] if organisation else [],
             "area_id": sorted({a for a in (user.area_id, village.pk if village else None) if a}),
             "user_id": [managed.pk] if managed else [user.pk],
-            "report_id": list(
+            "mandatory_report_id": list(
                 mandatory_reports_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
             ),
         }

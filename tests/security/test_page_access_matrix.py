@@ -345,7 +345,11 @@ def mandatory_route(method: str, ok: int, *, task: bool = False) -> Route:
     covers), or about one outside it."""
 
     def kwargs(t: Target) -> dict[str, Any]:
-        return {"task_id": t.registration_task} if task else {"report_id": t.mandatory_report}
+        return (
+            {"task_id": t.registration_task}
+            if task
+            else {"mandatory_report_id": t.mandatory_report}
+        )
 
     def in_scope(who: str) -> int | None:
         if who in REGISTRY:
