@@ -334,6 +334,8 @@ TYPED_AS_THEY_ARE = {
     name: {username for username, *_ in DEMO_LOGINS}
     for name in ("web:login", "accounts:user-list", "accounts:user-edit")
 }
+# The report poster prints the public page's address under its QR code, to be typed as it is.
+TYPED_AS_THEY_ARE["network:report-poster"] = {"report"}
 # English still shown on Chinese pages, by page, until the pages name people rather than their
 # logins. Each entry must still show: one that no longer does is to be removed from here.
 KNOWN: dict[str, set[str]] = {}
