@@ -344,3 +344,29 @@ def test_the_county_is_chosen_first_without_sending_anything_else(personas: Pers
     assert 'id="county-form"' not in chosen
     assert f'value="{personas.village_a.pk}"' in chosen
     assert f'value="{personas.other_village.pk}"' not in chosen
+
+
+def test_the_staff_list_has_a_fixed_query_count(personas: Personas) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from care365.accounts.models import User
+    from care365.network.selectors import reports_for_list
+
+    def queries(who: str) -> int:
+        user = User.objects.get(username=getattr(personas, who).username)  # nothing cached
+        with CaptureQueriesContext(connection) as captured:
+            rows = reports_for_list(user)
+        assert rows
+        return len(captured)
+
+    def reports(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            name = "张小花" if i % 2 else f"不在册{i}"
+            submit(personas, phone_client(f"10.2.0.{i}"), child_name=name, child_age="",
+                   reporter_phone=f"1360000{i:04d}")  # fmt: skip
+
+    reports(2, 0)
+    few = {who: queries(who) for who in ("admin", "officer", "director_a")}
+    reports(6, 2)
+    assert {who: queries(who) for who in ("admin", "officer", "director_a")} == few
