@@ -96,6 +96,7 @@ class ReportRow:
     child_visible: bool
     reporter: bool
     task: RegistrationTask | None
+    child_name: str = ""  # the registered child's name, when visible
 
 
 def report_status(report: MandatoryReport) -> str:
@@ -103,22 +104,27 @@ def report_status(report: MandatoryReport) -> str:
 
 
 def report_row(
-    user: User, report: MandatoryReport, *, visible: set[int] | None = None
+    user: User, report: MandatoryReport, *, visible: dict[int, str] | None = None
 ) -> ReportRow:
-    """`visible`: the ids of the reports' children the user may see, read once for a list."""
+    """`visible`: the names of the reports' children the user may see, by id, read once for a
+    list (whose rows do not load the children)."""
     task = getattr(report, "registration_task", None) if _has_task(report) else None
+    name = ""
     if report.child_id is None:
         sees_child = False
     elif visible is not None:
         sees_child = report.child_id in visible
+        name = visible.get(report.child_id, "")
     else:
         sees_child = report.child is not None and child_visible(user, report.child)
+        name = report.child.name if sees_child and report.child is not None else ""
     return ReportRow(
         report=report,
         status=report_status(report),
         child_visible=sees_child,
         reporter=sees_reporter(user, report),
         task=task,
+        child_name=name,
     )
 
 
@@ -126,9 +132,7 @@ def _rows(user: User, reports: list[MandatoryReport]) -> list[ReportRow]:
     """Rows of a list: which of their children the user may see is one query, not one a row."""
     ids = {r.child_id for r in reports if r.child_id is not None}
     visible = (
-        set(children_for_user(user).filter(pk__in=ids).values_list("pk", flat=True))
-        if ids
-        else set()
+        dict(children_for_user(user).filter(pk__in=ids).values_list("pk", "name")) if ids else {}
     )
     return [report_row(user, r, visible=visible) for r in reports]
 
@@ -142,11 +146,12 @@ def _has_task(report: MandatoryReport) -> bool:
 
 def reports_for_list(user: User) -> list[ReportRow]:
     """The newest reports the user may see, with their alert's state and task (fixed query
-    count: one for the reports, with their rows joined). The list shows none of the encrypted
-    fields, so none is read or decrypted (a fifth of the time for 200 rows)."""
+    count: one for the reports, with their rows joined, one for the names of the children the
+    viewer sees). The list shows none of the encrypted fields, and no child is loaded, so
+    nothing is decrypted."""
     reports: QuerySet[MandatoryReport] = (
         mandatory_reports_for_user(user)
-        .select_related("village", "village__parent", "alert", "child", "registration_task")
+        .select_related("village", "village__parent", "alert", "registration_task")
         .defer(*ENCRYPTED)
     )
     return _rows(user, list(reports[:LIST_MAX]))
@@ -163,7 +168,7 @@ def open_registration_tasks(user: User) -> QuerySet[RegistrationTask]:
 def report_rows_page(user: User, *, offset: int, limit: int) -> list[ReportRow]:
     """A page of the reports the user may see, newest first (the API's list)."""
     reports = mandatory_reports_for_user(user).select_related(
-        "village", "village__parent", "alert", "child", "registration_task"
+        "village", "village__parent", "alert", "registration_task"
     )
     return _rows(user, list(reports[offset : offset + limit]))
 
