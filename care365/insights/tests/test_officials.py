@@ -11,6 +11,7 @@ from django.urls import reverse
 from care365.accounts.models import Role, User
 from care365.accounts.tests.api_client import Api
 from care365.accounts.tests.factories import UserFactory
+from care365.areas.models import Area
 from care365.areas.tests.factories import CountyFactory
 from care365.insights.reports.models import Report
 from care365.insights.services import rollups_rebuild
@@ -29,8 +30,9 @@ def built(county: County) -> County:
 def _elsewhere() -> tuple[User, User]:
     """A prefecture official of 温州市 (same province, another prefecture) and a province
     official of 江苏省: neither holds 景宁 or 庆元."""
-    wenzhou = CountyFactory.create(code="330327", name="苍南县").parent
-    jiangsu = CountyFactory.create(code="320102", name="玄武区").parent.parent
+    CountyFactory.create(code="330327", name="苍南县")
+    CountyFactory.create(code="320102", name="玄武区")
+    wenzhou, jiangsu = Area.objects.get(code="330300"), Area.objects.get(code="320000")
     assert wenzhou.code == "330300" and jiangsu.code == "320000"
     return (
         UserFactory.create(username="wenzhou", role=Role.PREFECTURE_OFFICIAL, area=wenzhou),
