@@ -13,6 +13,7 @@ from care365.accounts.tests.api_client import Api
 from care365.accounts.tests.factories import UserFactory
 from care365.areas.models import Area
 from care365.areas.tests.factories import CountyFactory
+from care365.insights.charts import point_map
 from care365.insights.reports.models import Report
 from care365.insights.services import rollups_rebuild
 from care365.insights.tests.conftest import County
@@ -84,3 +85,11 @@ def test_an_area_outside_the_officials_province_or_prefecture_is_missing(
         download = reverse("insights:report-download", args=[report.pk, "pdf"])
         assert client.get(download).status_code == 404
         client.logout()
+
+
+def test_the_map_of_a_single_area_puts_it_in_the_middle() -> None:
+    """A province official of one prefecture sees one point: in the middle, not in a corner."""
+    (point,) = point_map([("丽水市", 28.1, 119.6, 0.7, "/insights/areas/3/")]).points
+    assert (point.x, point.y) == (160.0, 120.0)
+    west, east = point_map([("a", 28.0, 119.0, None, ""), ("b", 28.0, 120.0, None, "")]).points
+    assert (west.x, east.x, west.y) == (12.0, 308.0, 120.0)
