@@ -147,9 +147,11 @@ def fresh_database(timeout: float) -> None:
     timed(care365("migrate", "-v0"), timeout)
     # The county, its townships and villages (codes as GB/T 2260 shapes them).
     script = (
+        "from care365.areas.ancestors import county_parents_ensure\n"
         "from care365.areas.models import Area\n"
+        f"parent = county_parents_ensure(Area, [('{COUNTY}', 28, 119.6)])['{COUNTY}']\n"
         f"c = Area.objects.create(level='county', code='{COUNTY}', name='县', latitude=28, "
-        "longitude=119.6)\n"
+        "longitude=119.6, parent=parent)\n"
         f"for t in range({TOWNSHIPS}):\n"
         f"    tw = Area.objects.create(level='township', code='{COUNTY}%03d' % (101 + t), "
         "name='第%d镇' % (t + 1), parent=c, latitude=28, longitude=119.6)\n"
@@ -158,6 +160,13 @@ def fresh_database(timeout: float) -> None:
         "name='第%d镇%d村' % (t + 1, v + 1), parent=tw, latitude=28, longitude=119.6)\n"
     )
     timed(care365("shell", "-c", script), timeout)
+    count = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB, "-Atc",
+         "SELECT count(*) FROM areas_area WHERE level = 'village'"],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    if int(count.stdout.strip()) != TOWNSHIPS * VILLAGES:
+        raise RuntimeError("the county's villages were not made")
 
 
 def empty_registry() -> None:

@@ -17,6 +17,7 @@ counts, and lists kinds, days and villages with the child's number, and links to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -153,47 +154,58 @@ def _mail(digest: Digest) -> tuple[str, str]:
     return subject[:200], body
 
 
-@transaction.atomic
+def _users_in_pages(ids: list[int], size: int = 200) -> Iterator[User]:
+    for start in range(0, len(ids), size):
+        page = ids[start : start + size]
+        yield from User.objects.filter(pk__in=page).select_related("area", "carer").order_by("pk")
+
+
 def digest_send_all(today: date) -> str:
     """Remind every active user with a role of what is due, once per user per day: the notice,
-    and the email queued in the outbox (sent by the worker's outbox, after this commits)."""
+    and the email queued in the outbox (sent by the worker's outbox once it commits). Each user's
+    reminder is a short transaction of its own, so that the day's digest never holds the
+    database's write lock for long; a run stopped midway is finished by the next, which skips
+    the users already reminded that day."""
     day = today.isoformat()
     reminded = set(
         Notice.objects.filter(kind=DIGEST_KIND, params__day=day).values_list(
             "recipient_id", flat=True
         )
     )
-    users = (
+    # The ids first, then the users a page at a time: no query stays open across the writes.
+    ids = list(
         User.objects.filter(is_active=True)
         .exclude(role="")
         .exclude(pk__in=reminded)
-        .select_related("area", "carer")
         .order_by("pk")
+        .values_list("pk", flat=True)
     )
     now = timezone.now()
     notices = emails = 0
-    for user in users.iterator(chunk_size=200):
+    for user in _users_in_pages(ids):
         digest = digest_build(user, today)
         if digest.is_empty:
             continue
-        Notice.objects.create(
-            recipient=user,
-            kind=DIGEST_KIND,
-            params={"day": day, **digest.counts},
-            link=reverse("care:care-due"),
-        )
-        notices += 1
-        if user.email:
-            subject, text = _mail(digest)
-            emails += notification_queue(
-                kind=Notification.Kind.CARE_DIGEST,
+        mail = _mail(digest) if user.email else None
+        with transaction.atomic():
+            Notice.objects.create(
                 recipient=user,
-                address=user.email,
-                key=digest_key(user.pk, today),
-                subject=subject,
-                text=text,
-                now=now,
+                kind=DIGEST_KIND,
+                params={"day": day, **digest.counts},
+                link=reverse("care:care-due"),
             )
+            notices += 1
+            if mail is not None:
+                subject, text = mail
+                emails += notification_queue(
+                    kind=Notification.Kind.CARE_DIGEST,
+                    recipient=user,
+                    address=user.email,
+                    key=digest_key(user.pk, today),
+                    subject=subject,
+                    text=text,
+                    now=now,
+                )
     return f"{notices} users reminded, {emails} by email"
 
 

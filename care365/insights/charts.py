@@ -106,14 +106,17 @@ def point_map(items: Sequence[tuple[str, float, float, float | None, str]]) -> M
     lons = [i[2] for i in items]
     lat_lo, lat_hi = min(lats), max(lats)
     lon_lo, lon_hi = min(lons), max(lons)
-    lat_span = (lat_hi - lat_lo) or 1e-6
-    lon_span = (lon_hi - lon_lo) or 1e-6
     pad = 12
+
+    def place(offset: float, span: float, size: int) -> float:
+        # All points on one line of this axis (a single area, say): the middle of the box.
+        return round(pad + (offset / span if span else 0.5) * (size - 2 * pad), 1)
+
     points = [
         Point(
             label=label,
-            x=round(pad + (lon - lon_lo) / lon_span * (320 - 2 * pad), 1),
-            y=round(pad + (lat_hi - lat) / lat_span * (240 - 2 * pad), 1),
+            x=place(lon - lon_lo, lon_hi - lon_lo, 320),
+            y=place(lat_hi - lat, lat_hi - lat_lo, 240),
             band=band(share),
             share=share,
             href=href,

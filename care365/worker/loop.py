@@ -7,11 +7,14 @@ workers sweep) and sends the queued notifications, and every `interval` it runs 
 that is due. A sweep comes every CARE365_SWEEP_INTERVAL_MS (1 s), sooner when an escalation
 deadline is nearer; in `run_forever` the outbox has a thread of its own, so a slow mail server
 never holds up an escalation. A job is due once per day. A worker claims the day's run with
-a conditional update of the job's row (`last_run_on < today`) inside the transaction that runs
-the job, so two workers never both run it the same day (PostgreSQL: the row is locked and a
-second worker skips it; SQLite: write transactions are serialised), and a job that fails rolls its
-claim back and is tried again on the next sweep. Every job is idempotent and works from what is in
-the tables, so a day the workers missed is caught up by the next run.
+a conditional update of the job's row (`last_run_on < today`) in a short transaction of its own,
+so two workers never both run it the same day (PostgreSQL: the row is locked and a second worker
+skips it; SQLite: write transactions are serialised). The job then runs outside that transaction,
+in short transactions of its own: a daily job that held one transaction for minutes would hold
+SQLite's only write lock, and a child's alert raised meanwhile would wait for it. A job that fails
+gives its claim back and is tried again on the next sweep; a claim whose worker died mid-run
+(still "running" after CLAIM_LEASE) is taken over. Every job is idempotent and works from what is
+in the tables, so a day the workers missed is caught up by the next run.
 
 The jobs are the apps' own: each app declares its periodic work in its `jobs.py` (`JOBS`, a tuple
 of `care365.core.jobs.PeriodicJob`); this module only puts them in order and runs them.
@@ -25,7 +28,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -61,15 +64,25 @@ JOBS: tuple[PeriodicJob, ...] = (
 __all__ = ["JOBS", "PeriodicJob", "Worker", "heartbeat", "job_run_if_due"]
 
 
+# The result a claimed job shows until it ends; and how long such a claim holds before another
+# worker may take it over (its worker was killed mid-run). Longer than any daily job runs.
+RUNNING = "running"
+CLAIM_LEASE = timedelta(hours=2)
+
+
 def job_run_if_due(job: PeriodicJob, *, today: date, now: datetime) -> str | None:
     """Run `job` for `today` unless it already ran today (here or in another worker).
 
     Returns the job's summary, or None when it was not due or another worker holds it.
     """
     PeriodicJobRun.objects.get_or_create(name=job.name)
-    due = Q(last_run_on__isnull=True) | Q(last_run_on__lt=today)
+    due = (
+        Q(last_run_on__isnull=True)
+        | Q(last_run_on__lt=today)
+        | Q(last_result=RUNNING, last_run_at__lt=now - CLAIM_LEASE)
+    )
     with transaction.atomic():
-        # skip_locked: a worker running this job right now holds the row; the others move on
+        # skip_locked: a worker claiming this job right now holds the row; the others move on
         # instead of waiting. (SQLite has no row locks; its write transactions are serialised.)
         row = (
             PeriodicJobRun.objects.select_for_update(skip_locked=True)
@@ -78,13 +91,22 @@ def job_run_if_due(job: PeriodicJob, *, today: date, now: datetime) -> str | Non
         )
         if row is None:
             return None
+        before = (row.last_run_on, row.last_run_at, row.last_result)
         claimed = PeriodicJobRun.objects.filter(due, pk=row.pk).update(
-            last_run_on=today, last_run_at=now, runs=F("runs") + 1
+            last_run_on=today, last_run_at=now, last_result=RUNNING, runs=F("runs") + 1
         )
         if claimed != 1:
             return None
+    try:
         result = job.run(today)
-        PeriodicJobRun.objects.filter(pk=row.pk).update(last_result=result[:255])
+    except BaseException:
+        # Give the claim back (unless another worker has taken it over since), so that the
+        # next sweep tries again.
+        PeriodicJobRun.objects.filter(pk=row.pk, last_run_at=now, last_result=RUNNING).update(
+            last_run_on=before[0], last_run_at=before[1], last_result=before[2], runs=F("runs") - 1
+        )
+        raise
+    PeriodicJobRun.objects.filter(pk=row.pk).update(last_result=result[:255])
     return result
 
 

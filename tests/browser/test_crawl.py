@@ -31,6 +31,7 @@ from care365.accounts.models import User
 from care365.accounts.services import user_invite_link
 from care365.care.services.wishes import wish_post
 from care365.core.tests.routes import page_patterns
+from care365.insights.reports.services import report_request
 from care365.network.access import mandatory_reports_for_user
 from care365.network.services import mandatory_report_submit
 from care365.pairing.models import PairingRun
@@ -145,7 +146,18 @@ def _msgids() -> frozenset[str]:
 
 
 # Routes that answer with a file to download (an .xlsx), not a page.
-DOWNLOADS = frozenset({"imports:import-report", "imports:import-template"})
+DOWNLOADS = frozenset(
+    {
+        "imports:import-report",
+        "imports:import-template",
+        "insights:export-children",
+        "insights:export-carers",
+        "insights:export-due",
+        "insights:export-risk",
+        "insights:export-alerts",
+        "insights:report-download",
+    }
+)
 
 
 def _checked_import(director: User) -> Any:
@@ -203,6 +215,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
     _link, token = help_link_issue(actor=admin, child=child)
     run = PairingRun.objects.order_by("-pk").first()
     imported = _checked_import(director)
+    report = report_request(
+        actor=admin, kind="monthly", period="2026-11", area=admin.area, language="en"
+    )
     # A public mandatory report of a child the registry does not know, in the director's village.
     mandatory_report_submit(
         village_id=director.area_id,
@@ -234,6 +249,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "carer_id": [c.pk for c in carers],
             "run_id": [run.pk] if run else [],
             "import_id": [imported.pk] if username == "director" else [],
+            "report_id": [report.pk] if user == admin else [],
             "organisation_id": [organisation.pk] if organisation else [],
             "area_id": sorted({a for a in (user.area_id, village.pk if village else None) if a}),
             "user_id": [managed.pk] if managed else [user.pk],

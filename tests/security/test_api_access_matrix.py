@@ -307,7 +307,9 @@ LISTS = {
 # record: they answer as a user without a role does (figures only, DESIGN.md), but for the few
 # differences below, which are about the officials themselves, not a child.
 FIGURES = ("province_official", "prefecture_official")
-FIGURES_DIFFER: dict[str, tuple[int, int]] = {}
+# Figures are theirs: the statistics of every area in their prefecture or province, which holds
+# both children's villages (an area outside it: care365/insights/tests/test_officials.py).
+FIGURES_DIFFER: dict[str, tuple[int, int]] = dict.fromkeys(STATS_OPS, (200, 200))
 for _op, _table in MATRIX.items():
     for _who in FIGURES:
         _table[_who] = FIGURES_DIFFER.get(_op, _table["outsider"])

@@ -42,6 +42,7 @@ CARERS = ("officer", "doctor", "volunteer")
 # child of the personas lies in their province and prefecture.
 FIGURES = ("province_official", "prefecture_official")
 PERSONAS = (*REGISTRY, *CARERS, *FIGURES, "outsider", "anonymous")
+FIGURE_READERS = (*REGISTRY, *FIGURES)
 
 # Each persona's village in scope (a fresh child is registered there for each request, so one
 # persona's change never meets the next) and a child out of scope. Carers see no child before
@@ -166,18 +167,21 @@ def run_route(method: str, ok: int) -> Route:
     )
 
 
-REPORT_READERS = ("admin", "other_admin", "supervisor_a")
+REPORT_READERS = ("admin", "other_admin", "supervisor_a", *FIGURES)
 
 
 def report_route(ok: int, **extra: str) -> Route:
     """A report of the persona's own area (county administrators: their county; the
-    supervisor: their township), or one of another county; nobody else reads reports."""
+    supervisor: their township; the officials: their prefecture or province), or one of another
+    county; nobody else reads reports. Both counties lie in the officials' prefecture and
+    province, so the other county's report is theirs too (a report outside their province is
+    refused in care365/insights/tests/test_officials.py)."""
     return Route(
         "get",
         lambda t: {"report_id": t.report or 987_654, **extra},
         target="report",
         in_scope=lambda who: 302 if who == "anonymous" else ok if who in REPORT_READERS else 404,
-        out_of_scope=anonymous_redirect(),
+        out_of_scope=lambda who: 302 if who == "anonymous" else ok if who in FIGURES else 404,
     )
 
 
@@ -516,16 +520,29 @@ MATRIX: dict[str, Route] = {
     ),
     "care-risk": Route("get", in_scope=registry_only(200)),
     # Figures: registry staff see their own area and every area below it (the child's village
-    # in scope), and no other (404, as a missing area); carers and the outsider have no area's
-    # figures (403).
-    "dashboard": Route("get", in_scope=registry_only(200)),
+    # in scope), and no other (404, as a missing area); the officials above the county see the
+    # figures of every area of their prefecture or province, which holds both counties (an area
+    # outside it: care365/insights/tests/test_officials.py); carers and the outsider have no
+    # area's figures (403).
+    "dashboard": Route(
+        "get",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in FIGURE_READERS else 403,
+    ),
     "area-dashboard": Route(
         "get",
         lambda t: {"area_id": t.child.village_id if t.child else 1},
         # The child's village (a missing area is tested in care365/insights/tests).
         target="child_object",
         in_scope=lambda who: 200 if who in REGISTRY else None,
-        out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in REGISTRY else 403,
+        out_of_scope=lambda who: (
+            302
+            if who == "anonymous"
+            else 404
+            if who in REGISTRY
+            else 200
+            if who in FIGURES
+            else 403
+        ),
     ),
     "care-wishes": Route("get", in_scope=signed_in(200)),
     "care-wish-act": Route(

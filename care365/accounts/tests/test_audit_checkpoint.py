@@ -66,8 +66,11 @@ def test_the_daily_checkpoint_writes_signed_lines_and_tells_the_county_admins(
     assert p.child_a.name not in email.body
 
     client.force_login(p.admin)
-    home = client.get("/").content.decode()
+    home = client.get("/", headers={"Accept-Language": "en"}).content.decode()
     assert "#3" in home and access.mac[:12] in home
+    # Each of the four chains by its own name.
+    for name in ("audit trail #", "access log #", "ID number look-up log #", "list export log #"):
+        assert name in home, name
 
     _run(day_offset=1)  # the next day: one more line per chain
     assert (

@@ -283,3 +283,43 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
     assert PeriodicJobRun.objects.get(name="statuses_age_out").runs == runs
     assert WorkerHeartbeat.objects.get().sweeps == 2
     assert Worker(interval=0.2, sweep_interval=1).pause == 0.2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_runs_outside_its_claim_so_it_never_holds_one_long_transaction() -> None:
+    """A daily job that ran inside its claim's transaction would hold SQLite's write lock (and
+    PostgreSQL's row locks) for as long as it runs; a child's alert raised meanwhile would wait."""
+    today = timezone.localdate()
+    seen: list[tuple[bool, str]] = []
+
+    def job_body(day: date) -> str:
+        run = PeriodicJobRun.objects.get(name="looks_around")
+        seen.append((connection.in_atomic_block, run.last_result))
+        return "looked"
+
+    job = PeriodicJob(name="looks_around", run=job_body)
+    assert job_run_if_due(job, today=today, now=timezone.now()) == "looked"
+    # Not in a transaction, and the claim was already committed (visible as running).
+    assert seen == [(False, "running")]
+    run = PeriodicJobRun.objects.get(name="looks_around")
+    assert (run.last_run_on, run.last_result, run.runs) == (today, "looked", 1)
+
+
+@pytest.mark.django_db
+def test_a_claim_left_running_by_a_killed_worker_is_taken_over_after_its_lease() -> None:
+    today = timezone.localdate()
+    now = timezone.now()
+    job = PeriodicJob(name="was_killed", run=lambda day: "finished")
+    PeriodicJobRun.objects.create(
+        name=job.name, last_run_on=today, last_run_at=now - timedelta(minutes=5),
+        last_result="running", runs=1,
+    )  # fmt: skip
+    # Still within its lease: its worker may be running it.
+    assert job_run_if_due(job, today=today, now=now) is None
+    # Past the lease: its worker died; another finishes the day's run.
+    later = now + timedelta(hours=3)
+    assert job_run_if_due(job, today=today, now=later) == "finished"
+    run = PeriodicJobRun.objects.get(name=job.name)
+    assert (run.last_result, run.runs, run.last_run_at) == ("finished", 2, later)
+    # A finished run is not taken over, however old.
+    assert job_run_if_due(job, today=today, now=later + timedelta(hours=5)) is None

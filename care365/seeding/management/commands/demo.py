@@ -105,10 +105,12 @@ class Command(BaseCommand):
 
     def logins_text(self, logins: list[DemoLogin]) -> str:
         lines = [f"Demo logins (password: {settings.DEMO_PASSWORD}):"]
+        # CJK characters take two columns each: the Chinese roles are padded to the widest.
+        width = max((2 * len(login.role_zh) for login in logins), default=0) + 2
         with override("en"):
             for login in logins:
                 role = str(Role(login.role).label)
-                zh = login.role_zh + " " * (16 - 2 * len(login.role_zh))  # CJK: two columns each
+                zh = login.role_zh + " " * (width - 2 * len(login.role_zh))
                 lines.append(f"  {login.username:<11} {role:<29}{zh}{login.where}")
         return "\n".join(lines)
 
