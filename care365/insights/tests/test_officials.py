@@ -30,7 +30,10 @@ def _elsewhere() -> tuple[User, User]:
     """A prefecture official of 温州市 (same province, another prefecture) and a province
     official of 江苏省: neither holds 景宁 or 庆元."""
     wenzhou = CountyFactory.create(code="330327", name="苍南县").parent
-    jiangsu = CountyFactory.create(code="320102", name="玄武区").parent.parent
+    nanjing = CountyFactory.create(code="320102", name="玄武区").parent
+    assert wenzhou is not None and nanjing is not None
+    jiangsu = nanjing.parent
+    assert jiangsu is not None
     assert wenzhou.code == "330300" and jiangsu.code == "320000"
     return (
         UserFactory.create(username="wenzhou", role=Role.PREFECTURE_OFFICIAL, area=wenzhou),
