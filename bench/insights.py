@@ -1,27 +1,26 @@
-"""Dashboards, home pages and lists with a seeded county and a year of history: p50 and p95 per
-page, SQLite and PostgreSQL side by side, and the roll-ups' rebuild time.
+"""Dashboards, home pages and lists of a county seeded with its history: p50 and p95 per page,
+several county sizes side by side, and the roll-ups' rebuild time.
 
-    .venv/bin/python bench/insights.py [--children 100000,300000] [--requests 20]
-                                       [--db sqlite,postgres] [--keep]
+    .venv/bin/python bench/insights.py [--children 10000,30000,100000] [--history 365]
+                                       [--requests 20] [--db sqlite,postgres] [--keep DIR]
 
-For each database and size: a fresh database (a temporary SQLite file; on PostgreSQL the database
-care365_bench_insights, dropped at the end), `care365 seed`, a year of history written by this
-script (one to three contacts a month of each planned kind, an examination, and an alert a
-thousand children, with acknowledgement and arrival times), `care365 insights rebuild` (timed),
-then requests timed in process with Django's test client (one client, in sequence, after a
-warm-up), as the county administrator, a township supervisor and a village director. Prints a
-table of p50 and p95 per page and size. The goal is p95 <= 200 ms for every dashboard and home.
-
-The history is the bench's own until the demo's year of history can be seeded by
-`care365 seed`; it is enough to give every figure something to count, not a county's real
-volume of contacts (which only makes the roll-ups' rebuild longer, not the pages slower).
+For each database and size: a database (SQLite: a file in a temporary directory, or
+DIR/insights-<size>-<history>.sqlite3 with --keep, reused when it is already there; PostgreSQL:
+care365_bench_insights, dropped at the end), `care365 seed --children N --seed 7 --history DAYS`
+(the registry, the carers, pairing, and DAYS days of contacts, examinations, screenings, wishes,
+alerts, entries and exits up to today), `care365 insights rebuild` (timed), then requests timed
+in process with Django's test client (one client, in sequence, after one warm-up request), as
+the county administrator, a township supervisor, a village director and a province official:
+every dashboard level, every home, and the due, risk and alert lists of the administrator and
+the supervisor. Prints a table of p50 and p95 (ms) per page and size. The goal is p95 <= 200 ms.
+A database kept with --keep is migrated (so it follows the code) and its roll-ups rebuilt again
+on each run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "care365_bench_insights"
+SEED = "7"
 
 
 def _env(url: str) -> dict[str, str]:
@@ -57,13 +57,21 @@ def _psql(sql: str) -> None:
     subprocess.run(["psql", PG_ADMIN_URL, "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL)
 
 
-def measure(url: str, children: int, requests: int) -> dict[str, tuple[float, float]]:
-    """Runs in a child process with DATABASE_URL set: seeds, builds history, times pages."""
+def measure(
+    url: str, children: int, history: int, requests: int, *, seeded: bool
+) -> dict[str, tuple[float, float]]:
+    """Seeds (unless `seeded`), rebuilds the roll-ups and times the pages in a child process."""
     env = _env(url)
+    results: dict[str, tuple[float, float]] = {}
     _manage(env, "migrate", "--no-input")
-    seed_s = _manage(env, "seed", "--children", str(children), "--seed", "7")
+    if not seeded:
+        args = ["seed", "--children", str(children), "--seed", SEED, "--history", str(history)]
+        took = _manage(env, *args)
+        results["seed with history (s)"] = (took, took)
+    took = _manage(env, "insights", "rebuild")
+    results["roll-ups rebuild (s)"] = (took, took)
     out = subprocess.run(
-        [PYTHON, __file__, "--inner", "--children", str(children), "--requests", str(requests)],
+        [PYTHON, __file__, "--inner", "--requests", str(requests)],
         cwd=ROOT,
         env=env,
         check=False,
@@ -73,124 +81,77 @@ def measure(url: str, children: int, requests: int) -> dict[str, tuple[float, fl
     if out.returncode:
         sys.stderr.write(out.stderr[-3000:])
         raise SystemExit(out.returncode)
-    results: dict[str, tuple[float, float]] = {"seed (s)": (seed_s, seed_s)}
     for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
+        if line.startswith("INFO\t"):
+            print(line[5:], file=sys.stderr, flush=True)
+        if line.startswith("RESULT\t"):
             _tag, name, p50, p95 = line.split("\t")
             results[name] = (float(p50), float(p95))
     return results
 
 
-def inner(children: int, requests: int) -> None:
+def _user(username: str, role: str, area: object) -> object:
+    from care365.accounts.models import User
+
+    user, _ = User.objects.update_or_create(
+        username=username, defaults={"role": role, "area": area, "is_active": True}
+    )
+    return user
+
+
+def inner(requests: int) -> None:
     import django
 
     sys.path.insert(0, str(ROOT))
     django.setup()
-    from datetime import datetime, timedelta
-
     from django.test import Client
     from django.urls import reverse
-    from django.utils import timezone
 
-    from care365.accounts.models import Role, User
+    from care365.accounts.models import Role
     from care365.areas.models import Area
-    from care365.care.models import Contact, Examination
-    from care365.core.maintenance import db_analyze
-    from care365.insights.services import rollups_rebuild
-    from care365.protection.models import Alert
     from care365.registry.models import Child
 
-    rng = random.Random(7)
-    today = timezone.localdate()
-    county = Area.objects.get(level="county")
-    township = Area.objects.filter(parent=county).order_by("code").first()
-    village = Area.objects.filter(parent=township).order_by("code").first()
-    admin = User.objects.create(username="b_admin", role=Role.COUNTY_ADMIN, area=county)
-    supervisor = User.objects.create(username="b_sup", role=Role.SUPERVISOR, area=township)
-    director = User.objects.create(username="b_dir", role=Role.DIRECTOR, area=village)
-
-    # A year of history (see the module's docstring).
-    start = time.perf_counter()
-    kinds = ("home_visit", "parent_contact", "safety_check", "volunteer_visit")
-    batch: list[Contact] = []
-    exams: list[Examination] = []
-    alerts: list[Alert] = []
-    for pk, village_id, born in Child.objects.values_list(
-        "pk", "village_id", "birth_date"
-    ).iterator():
-        for month in range(12):
-            for kind in rng.sample(kinds, rng.randint(1, 3)):
-                day = today - timedelta(days=30 * month + rng.randint(0, 29))
-                batch.append(
-                    Contact(
-                        child_id=pk,
-                        kind=kind,
-                        occurred_on=day,
-                        occurred_at=datetime.combine(
-                            day, datetime.min.time(), tzinfo=timezone.get_current_timezone()
-                        ),
-                        duration_minutes=30,
-                        logged_by=admin,
-                        logged_by_role="director",
-                        channel="video" if kind == "parent_contact" else "",
-                    )
-                )
-        if rng.random() < 0.6:
-            day = max(born, today - timedelta(days=rng.randint(0, 364)))
-            exams.append(
-                Examination(
-                    child_id=pk, examined_on=day, age_days=(day - born).days, entered_by=admin
-                )
-            )
-        if rng.random() < 0.001:
-            raised = timezone.now() - timedelta(
-                days=rng.randint(0, 364), minutes=rng.randint(0, 1440)
-            )
-            alerts.append(
-                Alert(
-                    child_id=pk,
-                    county=county,
-                    village_id=village_id,
-                    kind="danger",
-                    source="web",
-                    raised_at=raised,
-                    policy={},
-                    state="with_child",
-                    acknowledged_at=raised + timedelta(seconds=rng.randint(30, 900)),
-                    with_child_at=raised + timedelta(seconds=rng.randint(600, 5400)),
-                )
-            )
-        if len(batch) >= 20000:
-            Contact.objects.bulk_create(batch, batch_size=5000)
-            batch = []
-    Contact.objects.bulk_create(batch, batch_size=5000)
-    Examination.objects.bulk_create(exams, batch_size=5000)
-    Alert.objects.bulk_create(alerts, batch_size=5000)
-    db_analyze(full=True)
-    print(
-        f"RESULT\thistory (s)\t{time.perf_counter() - start:.1f}\t{time.perf_counter() - start:.1f}"
+    county = Area.objects.get(level=Area.Level.COUNTY)
+    province = Area.objects.get(level=Area.Level.PROVINCE)
+    # The largest township and its largest village: the heaviest pages of their level.
+    township = max(
+        Area.objects.filter(parent=county),
+        key=lambda t: Child.objects.filter(village__parent=t).count(),
     )
-    start = time.perf_counter()
-    rollups_rebuild(today)
-    took = time.perf_counter() - start
-    print(f"RESULT\trollups rebuild (s)\t{took:.1f}\t{took:.1f}")
+    village = max(
+        Area.objects.filter(parent=township),
+        key=lambda v: Child.objects.filter(village=v).count(),
+    )
+    admin = _user("b_admin", Role.COUNTY_ADMIN, county)
+    supervisor = _user("b_sup", Role.SUPERVISOR, township)
+    director = _user("b_dir", Role.DIRECTOR, village)
+    official = _user("b_province", Role.PROVINCE_OFFICIAL, province)
+    print(
+        f"INFO\tcounty {Child.objects.filter(exited_on__isnull=True).count()} active children, "
+        f"township {Child.objects.filter(village__parent=township).count()}, "
+        f"village {Child.objects.filter(village=village).count()}",
+        flush=True,
+    )
 
-    client = Client()
+    dashboard = "insights:area-dashboard"
     pages = [
         ("admin home", admin, reverse("web:home")),
         ("supervisor home", supervisor, reverse("web:home")),
         ("director home", director, reverse("web:home")),
-        ("county dashboard", admin, reverse("insights:dashboard")),
-        ("township dashboard", admin, reverse("insights:area-dashboard", args=[township.pk])),
-        ("village dashboard", director, reverse("insights:dashboard")),
-        ("stats overview API", admin, "/api/v1/stats/overview"),
-        ("stats care API", admin, "/api/v1/stats/care?period=" + f"{today.year}"),
+        ("province official home", official, reverse("web:home")),
+        ("province dashboard (official)", official, reverse("insights:dashboard")),
+        ("county dashboard (official)", official, reverse(dashboard, args=[county.pk])),
+        ("county dashboard (admin)", admin, reverse("insights:dashboard")),
+        ("township dashboard (admin)", admin, reverse(dashboard, args=[township.pk])),
+        ("village dashboard (admin)", admin, reverse(dashboard, args=[village.pk])),
         ("admin due list", admin, reverse("care:care-due")),
         ("supervisor due list", supervisor, reverse("care:care-due")),
-        ("director due list", director, reverse("care:care-due")),
         ("admin risk list", admin, reverse("care:care-risk")),
-        ("admin alert board", admin, reverse("protection:alert-board")),
+        ("supervisor risk list", supervisor, reverse("care:care-risk")),
+        ("admin alerts list", admin, reverse("protection:alert-board")),
+        ("supervisor alerts list", supervisor, reverse("protection:alert-board")),
     ]
+    client = Client()
     for name, user, url in pages:
         client.force_login(user)
         first = client.get(url)
@@ -205,46 +166,73 @@ def inner(children: int, requests: int) -> None:
                 break
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        print(f"RESULT\t{name}\t{statistics.median(times):.0f}\t{p95:.0f}", flush=True)
+        print(f"RESULT\t{name}\t{statistics.median(times):.1f}\t{p95:.1f}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--children", default="100000")
+    parser.add_argument("--children", default="10000,30000,100000")
+    parser.add_argument("--history", type=int, default=365, help="days of history (seed)")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--db", default="sqlite")
+    parser.add_argument("--keep", default="", help="keep (and reuse) the SQLite files here")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        inner(int(args.children), args.requests)
+        inner(args.requests)
         return
     table: dict[str, dict[str, tuple[float, float]]] = {}
     for db in args.db.split(","):
         for size in (int(n) for n in args.children.split(",")):
             column = f"{db} {size:,}"
-            if db == "sqlite":
+            print(f"{column}: starting", file=sys.stderr, flush=True)
+            if db == "sqlite" and args.keep:
+                path = Path(args.keep) / f"insights-{size}-{args.history}.sqlite3"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                done = path.with_suffix(".seeded")
+                if path.exists() and not done.exists():
+                    path.unlink()  # a seed that did not finish
+                table[column] = measure(
+                    f"sqlite:///{path}", size, args.history, args.requests, seeded=done.exists()
+                )
+                done.touch()
+            elif db == "sqlite":
                 with tempfile.TemporaryDirectory() as tmp:
-                    table[column] = measure(f"sqlite:///{tmp}/bench.sqlite3", size, args.requests)
+                    table[column] = measure(
+                        f"sqlite:///{tmp}/bench.sqlite3",
+                        size,
+                        args.history,
+                        args.requests,
+                        seeded=False,
+                    )
             else:
                 _psql(f"DROP DATABASE IF EXISTS {PG_DB}")
                 _psql(f"CREATE DATABASE {PG_DB}")
                 try:
                     table[column] = measure(
-                        f"postgres://postgres@127.0.0.1:5432/{PG_DB}", size, args.requests
+                        f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
+                        size,
+                        args.history,
+                        args.requests,
+                        seeded=False,
                     )
                 finally:
                     _psql(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            print(f"{column} done", file=sys.stderr, flush=True)
+            print(f"{column}: {table[column]}", file=sys.stderr, flush=True)
     columns = list(table)
     names = list(dict.fromkeys(n for c in columns for n in table[c]))
+    print(f"history: {args.history} days; {args.requests} requests per page")
     print("| page (ms: p50 / p95) | " + " | ".join(columns) + " |")
-    print("| --- |" + " --- |" * len(columns))
+    print("| --- |" + " ---: |" * len(columns))
     for name in names:
         cells = []
         for c in columns:
-            p50, p95 = table[c].get(name, (float("nan"), float("nan")))
+            if name not in table[c]:
+                cells.append("")
+                continue
+            p50, p95 = table[c][name]
             cells.append(f"{p50:.0f}" if name.endswith("(s)") else f"{p50:.0f} / {p95:.0f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
 

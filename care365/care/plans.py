@@ -56,12 +56,16 @@ def exam_next_due(*, birth: date, last: date | None, start: date) -> date:
     doctor) if a milestone has already passed by then. Otherwise: the first milestone more than
     EXAM_EARLY_DAYS after the last examination, and once the milestones are behind, a year after
     the last examination."""
-    milestones = [add_months(birth, m) for m in EXAM_MILESTONE_MONTHS]
     if last is None:
-        return max(start, milestones[0])
-    for milestone in milestones:
-        if milestone > last + timedelta(days=EXAM_EARLY_DAYS):
-            return milestone
+        return max(start, add_months(birth, EXAM_MILESTONE_MONTHS[0]))
+    early = last + timedelta(days=EXAM_EARLY_DAYS)
+    # The milestones only grow, so once the last is behind every one is (most children are of
+    # school age: one date worked out rather than eleven).
+    if add_months(birth, EXAM_MILESTONE_MONTHS[-1]) > early:
+        for months in EXAM_MILESTONE_MONTHS:
+            milestone = add_months(birth, months)
+            if milestone > early:
+                return milestone
     return add_months(last, 12)
 
 

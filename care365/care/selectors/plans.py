@@ -123,43 +123,110 @@ def last_examinations(children: QuerySet[Child]) -> dict[int, date]:
     return dict(rows)
 
 
+@dataclass(frozen=True)
+class _PlanFacts:
+    """What the plans of a set of children depend on besides the children's own rows, each read
+    in one query over the set (`plan_status`): the same facts `_with_plan_facts` annotates per
+    child, without a correlated subquery per child and kind."""
+
+    on_risk_list: frozenset[int]
+    parents_away: frozenset[int]
+    volunteer_consent: frozenset[int]
+    since: dict[str, dict[int, date]]  # carer role -> child -> the open pairing's start
+
+
+def _plan_facts(children: QuerySet[Child], kinds: Collection[str], *, tighten: bool) -> _PlanFacts:
+    ids = children.order_by().values("pk")
+
+    def child_ids(rows: QuerySet[Any]) -> frozenset[int]:
+        return frozenset(rows.filter(child__in=ids).order_by().values_list("child_id", flat=True))
+
+    since: dict[str, dict[int, date]] = {}
+    for kind in kinds:
+        role = PLAN_CARER_ROLE.get(kind)
+        if role is not None and role not in since:
+            # The latest start of the child's open pairings of the role, as `_with_plan_facts`.
+            since[role] = dict(
+                Pairing.objects.filter(child__in=ids, role=role, until__isnull=True)
+                .order_by()
+                .values("child_id")
+                .annotate(latest=Max("since"))
+                .values_list("child_id", "latest")
+            )
+    return _PlanFacts(
+        on_risk_list=(
+            child_ids(RiskScore.objects.filter(on_list=True)) if tighten else frozenset()
+        ),
+        parents_away=(
+            child_ids(Parent.objects.filter(situation=ParentSituation.AWAY_FOR_WORK))
+            if PlanKind.PARENT_CONTACT in kinds
+            else frozenset()
+        ),
+        volunteer_consent=(
+            child_ids(
+                Consent.objects.filter(purpose=ConsentPurpose.VOLUNTEER, withdrawn_on__isnull=True)
+            )
+            if PlanKind.VOLUNTEER_VISIT in kinds
+            else frozenset()
+        ),
+        since=since,
+    )
+
+
 def plan_status(
     children: QuerySet[Child], kinds: Collection[str], today: date, *, tighten: bool = True
 ) -> list[DueItem]:
     """Every planned kind of every child in `children` (due or not), in a fixed number of
-    queries. With `tighten`, children on the risk list get their county's tightened intervals."""
+    queries. With `tighten`, children on the risk list get their county's tightened intervals.
+
+    The rule per child and kind is `planned` and `_due_rule`'s (the 365 figure's); here the
+    facts are read per set of children (`_plan_facts`) rather than annotated per child, since
+    a county administrator's due list works out the plan of every child of the county."""
     kinds = [k for k in PlanKind.values if k in kinds]
     if not kinds:
         return []
-    rows = list(_with_plan_facts(children, kinds))
+    rows = list(children.annotate(plan_county=F("village__parent__parent_id")))
     if not rows:
         return []
+    facts = _plan_facts(children, kinds, tighten=tighten)
     contact_kinds = [k for k in kinds if k in CONTACT_PLAN_KINDS]
     lasts = last_contacts(children, contact_kinds) if contact_kinds else {}
     exams = last_examinations(children) if PlanKind.EXAMINATION in kinds else {}
     county_settings = care_settings_many(getattr(row, "plan_county", None) for row in rows)
+    # Each kind's interval per county, usual and tightened, worked out once.
+    intervals = {
+        (county, kind, tight): settings.interval(kind, on_risk_list=tight)
+        for county, settings in county_settings.items()
+        for kind in contact_kinds
+        for tight in (False, True)
+    }
+    local = timezone.get_current_timezone()
+    roles = [(kind, PLAN_CARER_ROLE.get(kind)) for kind in kinds]
     items: list[DueItem] = []
+    append = items.append
     for child in rows:
-        settings: CareSettings = county_settings[child.plan_county]  # type: ignore[attr-defined]
-        on_list = tighten and bool(child.plan_on_risk_list)  # type: ignore[attr-defined]
-        registered = _registered_on(child)
-        for kind in kinds:
-            if not planned(child, kind):
+        pk = child.pk
+        county = child.plan_county
+        on_list = pk in facts.on_risk_list
+        registered = child.registered_at.astimezone(local).date()
+        for kind, role in roles:
+            if kind == PlanKind.VOLUNTEER_VISIT and pk not in facts.volunteer_consent:
                 continue
-            role = PLAN_CARER_ROLE.get(kind)
-            since = getattr(child, f"plan_since_{role}", None) if role else None
+            if kind == PlanKind.PARENT_CONTACT and pk not in facts.parents_away:
+                continue
+            since = facts.since[role].get(pk) if role else None
             start = since or registered
             if kind == PlanKind.EXAMINATION:
-                last = exams.get(child.pk)
+                last = exams.get(pk)
                 due = plans.exam_next_due(birth=child.birth_date, last=last, start=start)
                 interval = None
                 tight = False
             else:
-                last = lasts.get((child.pk, kind))
-                interval = settings.interval(kind, on_risk_list=on_list)
-                tight = on_list and interval != settings.interval(kind)
+                last = lasts.get((pk, kind))
+                interval = intervals[county, kind, on_list]
+                tight = on_list and interval != intervals[county, kind, False]
                 due = plans.contact_next_due(last=last, start=start, interval=interval)
-            items.append(
+            append(
                 DueItem(
                     child=child,
                     kind=kind,
