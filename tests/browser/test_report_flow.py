@@ -70,7 +70,7 @@ def test_admin_asks_for_the_monthly_report_and_downloads_it(
     page.get_by_role("button", name=words["sign_in"]).click()
     page.wait_for_url(f"{live_server.url}/")
 
-    page.get_by_role("link", name=words["reports"]).first.click()
+    page.get_by_role("link", name=words["reports"], exact=True).first.click()
     page.wait_for_url(f"{live_server.url}/reports/")
     assert page.input_value("#id_period") == period
     page.get_by_role("button", name=words["make"]).click()
