@@ -26,6 +26,7 @@ from care365.carers.models import CarerRole
 from care365.core import jobs as core_jobs
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.insights import jobs as insights_jobs
+from care365.network import jobs as network_jobs
 from care365.pairing.models import Pairing
 from care365.protection import services as protection
 from care365.protection.models import Notification
@@ -65,6 +66,7 @@ def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
     assert (
         *registry_jobs.JOBS,
         *care_jobs.JOBS,
+        *network_jobs.JOBS,
         *insights_jobs.JOBS,
         *accounts_jobs.JOBS,
         *core_jobs.JOBS,
@@ -74,6 +76,7 @@ def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
         "retention",
         "risk_recompute",  # before the digest, whose due dates it tightens
         "care_digest",
+        "referrals_overdue_remind",
         "insights_refresh_all",  # after the risk list, which tightens the due dates it counts
         "audit_checkpoint",
         "db_analyze",
