@@ -35,7 +35,7 @@ def agency(p: Personas, **kwargs: Any) -> Organisation:
         "contact_phone": "13905781234",
     }
     values.update(kwargs)
-    return OrganisationFactory.create(**values)  # type: ignore[no-any-return]
+    return OrganisationFactory.create(**values)
 
 
 def body(p: Personas, org: Organisation, **changes: Any) -> dict[str, Any]:
