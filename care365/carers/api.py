@@ -16,7 +16,7 @@ from care365.accounts.access import (
     carer_get_for_admin,
     carer_get_for_user,
     county_for_admin,
-    in_county,
+    managed_areas,
     may_add_carer,
     organisation_get_for_admin,
     organisations_for_user,
@@ -183,12 +183,10 @@ def _admin_county(request: HttpRequest) -> tuple[User, Area]:
     return user, county
 
 
-def _organisation_values(county: Area, values: dict[str, Any]) -> dict[str, Any]:
+def _organisation_values(user: User, values: dict[str, Any]) -> dict[str, Any]:
     # The county itself, for a county-wide body (the education bureau, the court), or below it.
     if "area" in values:
-        values["area"] = Area.objects.filter(pk=values["area"]).first()
-        if values["area"] is not None and not in_county(county, values["area"]):
-            values["area"] = None
+        values["area"] = managed_areas(user).filter(pk=values["area"]).first()
         if values["area"] is None:
             raise ValidationError({"area": _("Choose an area of your county.")})
     return values
@@ -220,8 +218,8 @@ def organisation_list(request: HttpRequest, filters: Query[Page]) -> dict[str, A
 def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
     """County administrators; the area must be of their county and the duty phone a checked
     number (422 naming the field)."""
-    user, county = _admin_county(request)
-    values = _organisation_values(county, payload.model_dump())
+    user, _county = _admin_county(request)
+    values = _organisation_values(user, payload.model_dump())
     return Status(201, services.organisation_create(actor=user, values=values))
 
 
@@ -235,7 +233,7 @@ def organisation_update(
     request: HttpRequest, organisation_id: OrganisationId, payload: OrganisationPatch
 ) -> Organisation:
     """Only the fields sent change; another county's organisation: 404."""
-    user, county = _admin_county(request)
+    user, _county = _admin_county(request)
     organisation = organisation_get_for_admin(user, organisation_id)
-    values = _organisation_values(county, payload.model_dump(exclude_unset=True))
+    values = _organisation_values(user, payload.model_dump(exclude_unset=True))
     return services.organisation_update(actor=user, organisation=organisation, values=values)

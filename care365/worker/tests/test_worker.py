@@ -130,6 +130,7 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
         "retention": "0 children anonymised",
         "risk_recompute": "1 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
+        "referrals_overdue_remind": "0 overdue referrals reminded",
         "audit_checkpoint": (
             "checkpointed audit at 0, access at 0, id_lookup at 0, list_export at 0; "
             "0 administrators told"
@@ -271,6 +272,7 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
         "retention": "0 children anonymised",
         "risk_recompute": "0 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
+        "referrals_overdue_remind": "0 overdue referrals reminded",
         "rollups": "rebuilt",  # the first catch-up finds no roll-ups yet and builds them
         "insights_refresh_all": "0 villages, 0 figures changed",
         "audit_checkpoint": (
