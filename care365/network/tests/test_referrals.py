@@ -318,3 +318,28 @@ def test_organisation_kinds_and_services_on_the_county_pages(
     assert edit.status_code == 302
     org.refresh_from_db()
     assert org.services == ["legal_aid"]
+
+
+def test_referral_lists_make_a_fixed_number_of_queries(
+    api: Api, client: Client, personas: Personas
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    org = agency(personas)
+    client.force_login(personas.supervisor_a)
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("network:referral-list")).status_code == 200
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get("/referrals", user=personas.supervisor_a).status_code == 200
+        return len(page), len(listed)
+
+    refer(api, personas, org)
+    counts()  # the first call makes the token and marks it used: outside the counts
+    few = counts()
+    for _ in range(12):
+        refer(api, personas, org)
+    Referral.objects.update(due_on=timezone.localdate() - timedelta(days=1))
+    assert counts() == few
