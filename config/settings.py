@@ -310,6 +310,8 @@ REPORTS_PER_HOUR_PER_PHONE = env_int("CARE365_REPORTS_PER_HOUR_PER_PHONE", 5)
 REPORT_LOOKUPS_PER_HOUR_PER_IP = env_int("CARE365_REPORT_LOOKUPS_PER_HOUR_PER_IP", 30)
 # Days the village director has to find and register a reported child the registry lacks.
 REGISTRATION_TASK_DAYS = env_int("CARE365_REGISTRATION_TASK_DAYS", 7)
+# Days an organisation has to act on a referral (转介) before it shows as overdue.
+REFERRAL_DAYS = env_int("CARE365_REFERRAL_DAYS", 14)
 
 LOG_LEVEL = env_str("CARE365_LOG_LEVEL", "INFO").upper()
 # WhiteNoise (static files when no proxy serves them) hands uvicorn a file iterator that Django

@@ -91,6 +91,8 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
         "until": EVERYONE,
         "log": EVERYONE,
     },
+    # Referrals (network): the state and due date are on every row its viewer sees.
+    "referrals": {"overdue": EVERYONE},
 }
 
 

@@ -16,6 +16,7 @@ from care365.accounts.access import (
     carer_get_for_admin,
     carer_get_for_user,
     county_for_admin,
+    managed_areas,
     may_add_carer,
     organisation_get_for_admin,
     organisations_for_user,
@@ -183,8 +184,9 @@ def _admin_county(request: HttpRequest) -> tuple[User, Area]:
 
 
 def _organisation_values(user: User, values: dict[str, Any]) -> dict[str, Any]:
+    # The county itself, for a county-wide body (the education bureau, the court), or below it.
     if "area" in values:
-        values["area"] = carer_areas_for_user(user).filter(pk=values["area"]).first()
+        values["area"] = managed_areas(user).filter(pk=values["area"]).first()
         if values["area"] is None:
             raise ValidationError({"area": _("Choose an area of your county.")})
     return values

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from care365.accounts.access import carer_areas_for_user, organisations_for_user
 from care365.accounts.models import User
 from care365.areas.models import Area
-from care365.carers.models import BackgroundCheck, CarerRole, Organisation, Skill
+from care365.carers.models import BackgroundCheck, CarerRole, Organisation, ServiceKind, Skill
 from care365.core.forms import (
     DATE_WIDGET,
     MAX_SEARCH,
@@ -137,6 +137,21 @@ class OrganisationForm(forms.Form):
         required=False,
         validators=[validate_phone],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    contact_name = forms.CharField(label=_("contact person"), max_length=50, required=False)
+    contact_phone = forms.CharField(
+        label=_("contact phone"),
+        max_length=20,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    services = forms.MultipleChoiceField(
+        label=_("services offered"),
+        choices=ServiceKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What children may be referred to it for."),
     )
 
     def __init__(self, *args: Any, county: Area, **kwargs: Any) -> None:

@@ -16,12 +16,35 @@ class CarerRole(models.TextChoices):
     VOLUNTEER = "volunteer", _("volunteer")
 
 
+class ServiceKind(models.TextChoices):
+    """What an organisation offers, and what a child is referred to (docs/network.md)."""
+
+    COUNSELLING = "counselling", _("counselling")
+    SPECIALIST_CARE = "specialist_care", _("specialist care")
+    LEGAL_AID = "legal_aid", _("legal aid")
+    FINANCIAL_AID = "financial_aid", _("financial aid")
+    SCHOOL_REENTRY = "school_reentry", _("school re-entry")
+    OTHER = "other", _("other")
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         POLICE_STATION = "station", _("police station")
         HEALTH_CENTRE = "health_centre", _("township health centre")
         VILLAGE_CLINIC = "clinic", _("village clinic")
         VOLUNTEER_GROUP = "volunteer_group", _("volunteer group")
+        # The rest of the county's network (docs/network.md): they employ no carer; children are
+        # referred to the services they offer.
+        SCHOOL = "school", _("school")
+        CIVIL_AFFAIRS = "civil_affairs", _("civil affairs office")
+        EDUCATION_BUREAU = "education", _("education bureau")
+        WOMENS_FEDERATION = "women_federation", _("women's federation")
+        YOUTH_LEAGUE = "youth_league", _("youth league")
+        COURT = "court", _("court")
+        PROCURATORATE = "procuratorate", _("procuratorate")
+        SOCIAL_WORK = "social_work", _("social-work agency")
+        CHARITY = "charity", _("charity")
+        COMPANY = "company", _("donating company")
 
     # Which carer role each kind of organisation employs.
     ROLE = {
@@ -38,6 +61,11 @@ class Organisation(models.Model):
     )
     # Encrypted at rest, like children's phones (docs/privacy.md); max_length bounds the forms.
     phone = EncryptedTextField(_("duty phone"), max_length=20, blank=True)
+    # The person a referral goes to, and the services children may be referred to (codes of
+    # `ServiceKind`). The organisation serves its area: a village, a township or the county.
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = EncryptedTextField(_("contact phone"), max_length=20, blank=True)
+    services = models.JSONField(_("services offered"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("organisation")

@@ -10,7 +10,7 @@ from pydantic import (
     Field,
 )
 
-from care365.carers.models import BackgroundCheck, CarerRole, Organisation, Skill
+from care365.carers.models import BackgroundCheck, CarerRole, Organisation, ServiceKind, Skill
 from care365.core.schemas import LAX, AreaRef, Body, Day, Id, Page, Patch, Text
 from care365.registry.models import Language
 
@@ -121,6 +121,11 @@ class OrganisationIn(Body):
     name: Text = Field(min_length=1, max_length=100)
     area: Id = Field(description="Id of an area of your county.")
     phone: Text = Field("", max_length=20, description=PHONE_DESCRIPTION)
+    contact_name: Text = Field("", max_length=50, description="The person referrals go to.")
+    contact_phone: Text = Field("", max_length=20, description=PHONE_DESCRIPTION)
+    services: list[Annotated[ServiceKind, LAX]] = Field(
+        default_factory=list, max_length=10, description="The services children are referred to."
+    )
 
 
 class OrganisationPatch(Patch):
@@ -128,10 +133,16 @@ class OrganisationPatch(Patch):
     name: Text | None = Field(None, min_length=1, max_length=100)
     area: Id | None = None
     phone: Text | None = Field(None, max_length=20, description=PHONE_DESCRIPTION)
+    contact_name: Text | None = Field(None, max_length=50)
+    contact_phone: Text | None = Field(None, max_length=20, description=PHONE_DESCRIPTION)
+    services: list[Annotated[ServiceKind, LAX]] | None = Field(None, max_length=10)
 
 
 class OrganisationFullOut(OrganisationOut):
     phone: str
+    contact_name: str
+    contact_phone: str
+    services: list[str]
 
 
 class OrganisationListOut(Schema):

@@ -259,6 +259,9 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
         "name": organisation.name,
         "area": organisation.area_id,
         "phone": organisation.phone,
+        "contact_name": organisation.contact_name,
+        "contact_phone": organisation.contact_phone,
+        "services": organisation.services,
     }
     form = forms.OrganisationForm(request.POST or None, initial=initial, county=county)
     if request.method == "POST" and form.is_valid():

@@ -14,15 +14,24 @@ registered child is a read of that child's record and is written to the access l
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from care365.accounts.access import access_log_write, scope_village_ids
-from care365.accounts.models import AccessPurpose, Role, User
+from care365.accounts.access import (
+    access_log_write,
+    children_for_user,
+    children_in_scope,
+    county_for_admin,
+    scope_village_ids,
+)
+from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.areas.models import Area
 from care365.carers.models import Carer, CarerRole, Organisation
 from care365.core.errors import NotFound
-from care365.network.models import MandatoryReport, RegistrationTask
+from care365.network.models import MandatoryReport, Referral, RegistrationTask
 from care365.protection.models import Notification
+from care365.registry.models import Child
 
 READER_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR, Role.POLICE})
 AREA_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR})
@@ -163,3 +172,91 @@ def own_poster_area(user: User) -> Area | None:
     if account is None or account.area is None or not may_print_poster(account, account.area):
         return None
     return account.area
+
+
+# Referrals (转介; docs/network.md). Who refers: registry staff for a child of their area, a
+# carer for a child paired with them (never a child opened by break-the-glass). Who sees: those
+# who may see the child (a volunteer: only the referrals they made, since a volunteer sees the
+# child's interests and wishes, not why the child needs a service). Who records the
+# organisation's answer: the child's county's administrators, on the organisation's behalf.
+REFERRER_ROLES = REGISTRY_ROLES | CARER_ROLES
+
+
+def may_refer(user: User, child: Child) -> bool:
+    """Whether the user may refer this child (a child already loaded through the access
+    layer): registry staff of the child's area, or a carer paired with the child today."""
+    account = _active(user)
+    if account is None or account.role not in REFERRER_ROLES:
+        return False
+    return children_in_scope(account).filter(pk=child.pk).exists()
+
+
+def reads_referrals(user: User) -> bool:
+    """The referrals page: those who may refer (registry staff, carers)."""
+    account = _active(user)
+    return account is not None and account.role in REFERRER_ROLES
+
+
+def referrals_for_user(user: User) -> QuerySet[Referral]:
+    """The referrals of the children the user may see; a volunteer's own only; none by
+    default."""
+    account = _active(user)
+    if account is None or account.role not in REFERRER_ROLES:
+        return Referral.objects.none()
+    rows = Referral.objects.filter(child__in=children_for_user(account).values("pk"))
+    if account.role == Role.VOLUNTEER:
+        rows = rows.filter(referred_by=account)
+    return rows
+
+
+def referrals_overdue_for_user(user: User, today: date) -> QuerySet[Referral]:
+    """Referrals past their due date and not done, of the children of a registry keeper's area
+    (county administrators, supervisors, directors); none for others."""
+    account = _active(user)
+    if account is None or account.role not in REGISTRY_ROLES:
+        return Referral.objects.none()
+    return Referral.objects.filter(
+        child__in=children_in_scope(account).values("pk"),
+        state__in=Referral.OPEN_STATES,
+        due_on__lt=today,
+    )
+
+
+def referral_get_for_user(user: User, referral_id: int | str, *, route: str = "") -> Referral:
+    """One referral the user may see; NotFound (404) if missing or out of scope. A referral is
+    part of a child's record: the read is written to the access log."""
+    try:
+        pk = int(referral_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    account = _active(user)
+    if account is None or not 0 < pk < 2**63:
+        raise NotFound
+    referral = (
+        referrals_for_user(account)
+        .select_related("child", "child__village", "organisation", "organisation__area")
+        .filter(pk=pk)
+        .first()
+    )
+    if referral is None:
+        raise NotFound
+    access_log_write(account, referral.child_id, AccessPurpose.VIEW, route=route)
+    return referral
+
+
+def answers_for_organisation(user: User, referral: Referral) -> bool:
+    """Whether the user records the organisation's answer (accept, decline, done): for now the
+    administrators of the child's county, on the organisation's behalf."""
+    county = county_for_admin(user)
+    return county is not None and referral.organisation.area.code.startswith(county.code)
+
+
+def referral_organisations(child: Child) -> QuerySet[Organisation]:
+    """The organisations a child may be referred to: those of the child's county that offer a
+    service (the organisation's area is in the county)."""
+    return (
+        Organisation.objects.filter(area__code__startswith=child.village.code[:6])
+        .exclude(services=[])
+        .select_related("area")
+        .order_by("name")
+    )

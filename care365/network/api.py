@@ -7,18 +7,33 @@ answers 404, like missing. The reporter is null for everyone but the county's ad
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Query, Router
+from django.utils import timezone
+from ninja import Query, Router, Status
 
+from care365.accounts.access import child_get_for_user
 from care365.accounts.api import account
-from care365.accounts.models import User
-from care365.core.api import responses, route
+from care365.accounts.models import AccessPurpose, User
+from care365.core.api import CONFLICT, responses, route
 from care365.core.schemas import Page
-from care365.network import access, selectors
-from care365.network.schemas import MandatoryReportListOut, MandatoryReportOut, ReportId
+from care365.network import access, selectors, services
+from care365.network.models import Referral
+from care365.network.schemas import (
+    MandatoryReportListOut,
+    MandatoryReportOut,
+    ReferralDeclineIn,
+    ReferralDoneIn,
+    ReferralFilter,
+    ReferralId,
+    ReferralIn,
+    ReferralListOut,
+    ReferralOut,
+    ReportId,
+)
 
 router = Router(tags=["network"])
 
@@ -95,3 +110,133 @@ def mandatory_report_get(request: HttpRequest, report_id: ReportId) -> dict[str,
         user, report_id, route=route("mandatory_report_get")
     )
     return _report(selectors.report_row(user, report))
+
+
+# Referrals (转介; docs/network.md).
+def _referral(referral: Referral, today: date) -> dict[str, Any]:
+    organisation = referral.organisation
+    return {
+        "id": referral.pk,
+        "child": referral.child_id,
+        "organisation": {
+            "id": organisation.pk,
+            "name": organisation.name,
+            "kind": organisation.kind,
+        },
+        "service": referral.service,
+        "reason": referral.reason,
+        "state": referral.state,
+        "overdue": referral.state in Referral.OPEN_STATES and referral.due_on < today,
+        "referred_by": referral.referred_by_id,
+        "created_at": referral.created_at,
+        "due_on": referral.due_on,
+        "answered_at": referral.answered_at,
+        "decline_reason": referral.decline_reason,
+        "done_at": referral.done_at,
+        "what_done": referral.what_done,
+        "outcome": referral.outcome,
+    }
+
+
+@router.get(
+    "/referrals",
+    response=responses(200, ReferralListOut),
+    operation_id="referral_list",
+    summary="Referrals",
+)
+def referral_list(request: HttpRequest, filters: Query[ReferralFilter]) -> dict[str, Any]:
+    """Newest first: the referrals of the children you may see (a volunteer: the ones they
+    made); `overdue=true`: past due and not done, of your area (registry staff), most overdue
+    first. Roles that refer nobody are refused (403)."""
+    user = account(request)
+    if not access.reads_referrals(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    if filters.overdue:
+        rows = access.referrals_overdue_for_user(user, today).order_by("due_on", "pk")
+    else:
+        rows = access.referrals_for_user(user).order_by("-created_at", "-pk")
+    page = rows.select_related("organisation")[filters.offset : filters.offset + filters.limit]
+    return {"items": [_referral(r, today) for r in page], "count": rows.count()}
+
+
+@router.post(
+    "/referrals",
+    response=responses(201, ReferralOut),
+    operation_id="referral_create",
+    summary="Refer a child to an organisation's service",
+)
+def referral_create(request: HttpRequest, payload: ReferralIn) -> Status[dict[str, Any]]:
+    """Registry staff of the child's area or a carer paired with the child; the organisation
+    of the child's county and offering the service (422 naming the field otherwise). Due in
+    `CARE365_REFERRAL_DAYS` days."""
+    user = account(request)
+    child = child_get_for_user(
+        user,
+        payload.child,
+        AccessPurpose.VIEW,
+        route=route("referral_create"),
+        allowed=access.may_refer,
+    )
+    referral = services.referral_create(
+        actor=user,
+        child=child,
+        organisation_id=payload.organisation,
+        service=payload.service,
+        reason=payload.reason,
+    )
+    return Status(201, _referral(referral, timezone.localdate()))
+
+
+def _answered(request: HttpRequest, referral_id: int, op: str) -> tuple[User, Referral]:
+    user = account(request)
+    referral = access.referral_get_for_user(user, referral_id, route=route(op))
+    if not access.answers_for_organisation(user, referral):
+        raise PermissionDenied
+    return user, referral
+
+
+@router.post(
+    "/referrals/{referral_id}/accept",
+    response=responses(200, ReferralOut, CONFLICT),
+    operation_id="referral_accept",
+    summary="Record that the organisation accepts",
+)
+def referral_accept(request: HttpRequest, referral_id: ReferralId) -> dict[str, Any]:
+    """The county's administrators, on the organisation's behalf (others who see the referral:
+    403). 409 once it is answered."""
+    user, referral = _answered(request, referral_id, "referral_accept")
+    referral = services.referral_accept(actor=user, referral=referral)
+    return _referral(referral, timezone.localdate())
+
+
+@router.post(
+    "/referrals/{referral_id}/decline",
+    response=responses(200, ReferralOut, CONFLICT),
+    operation_id="referral_decline",
+    summary="Record that the organisation declines",
+)
+def referral_decline(
+    request: HttpRequest, referral_id: ReferralId, payload: ReferralDeclineIn
+) -> dict[str, Any]:
+    """With the organisation's reason (422 without one); 409 once it is answered."""
+    user, referral = _answered(request, referral_id, "referral_decline")
+    referral = services.referral_decline(actor=user, referral=referral, reason=payload.reason)
+    return _referral(referral, timezone.localdate())
+
+
+@router.post(
+    "/referrals/{referral_id}/done",
+    response=responses(200, ReferralOut, CONFLICT),
+    operation_id="referral_done",
+    summary="Record what was done and the outcome",
+)
+def referral_done(
+    request: HttpRequest, referral_id: ReferralId, payload: ReferralDoneIn
+) -> dict[str, Any]:
+    """Closes the referral (from sent or accepted); 409 once declined or done."""
+    user, referral = _answered(request, referral_id, "referral_done")
+    referral = services.referral_done(
+        actor=user, referral=referral, what_done=payload.what_done, outcome=payload.outcome
+    )
+    return _referral(referral, timezone.localdate())

@@ -10,8 +10,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from care365.carers.models import ServiceKind
 from care365.core.forms import blank_choice
-from care365.network.models import NAME_MAX, SEEN_MAX, WHERE_MAX, ReporterRole, Situation
+from care365.network.models import (
+    NAME_MAX,
+    REASON_MAX,
+    SEEN_MAX,
+    WHERE_MAX,
+    ReporterRole,
+    Situation,
+)
 
 REQUIRED = {"required": "required"}
 PHONE = {**REQUIRED, "type": "tel", "autocomplete": "tel", "inputmode": "tel"}
@@ -85,4 +93,62 @@ class TaskDoneForm(forms.Form):
     note = forms.CharField(
         label=_("What was done (registered, or why not)"), required=False, max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+
+# Referrals (转介): parsing only; `services.referrals` checks every field and its errors go
+# beside them (`add_service_errors`), in one wording for pages and API.
+REFERRAL_TEXT = {**REQUIRED, "rows": "3", "maxlength": str(REASON_MAX)}
+
+
+class ReferralForm(forms.Form):
+    # Plain text fields shown as lists: an unknown value is refused by the service, in its words.
+    organisation = forms.CharField(
+        label=_("organisation"), required=False, max_length=20,
+        widget=forms.Select(attrs=REQUIRED),
+    )  # fmt: skip
+    service = forms.CharField(
+        label=_("service"), required=False, max_length=20,
+        widget=forms.Select(attrs=REQUIRED, choices=blank_choice(ServiceKind.choices)),
+    )  # fmt: skip
+    reason = forms.CharField(
+        label=_("reason for the referral"), required=False, max_length=REASON_MAX * 2,
+        widget=forms.Textarea(attrs=REFERRAL_TEXT),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["organisation"].widget
+        assert isinstance(widget, forms.Select)  # noqa: S101  # declared above
+        widget.choices = blank_choice(
+            [
+                (
+                    o.pk,
+                    f"{o.name} ({o.area.name}) · "
+                    + "、".join(str(ServiceKind(s).label) for s in o.services),
+                )
+                for o in organisations
+            ]
+        )
+
+    def organisation_id(self) -> int | None:
+        value = str(self.cleaned_data.get("organisation") or "")
+        return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+class ReferralDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("why declined"), required=False, max_length=REASON_MAX * 2,
+        widget=forms.Textarea(attrs=REFERRAL_TEXT),
+    )  # fmt: skip
+
+
+class ReferralDoneForm(forms.Form):
+    what_done = forms.CharField(
+        label=_("what was done"), required=False, max_length=REASON_MAX * 2,
+        widget=forms.Textarea(attrs=REFERRAL_TEXT),
+    )  # fmt: skip
+    outcome = forms.CharField(
+        label=_("outcome"), required=False, max_length=REASON_MAX * 2,
+        widget=forms.Textarea(attrs=REFERRAL_TEXT),
     )  # fmt: skip

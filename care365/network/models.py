@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
+from care365.carers.models import Organisation, ServiceKind
 from care365.core.fields import EncryptedTextField, PhoneHashField
 from care365.protection.models import Alert, Kind
 from care365.registry.models import Child
@@ -229,3 +230,80 @@ class ReportAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} attempt #{self.pk}"
+
+
+REASON_MAX = 1000
+
+
+class Referral(models.Model):
+    """A child referred (转介) to a service of an organisation of the county's network: sent,
+    then accepted or declined (with a reason), then done (what was done and the outcome).
+
+    For now the county's administrators record the organisation's answer on its behalf; people of
+    an organisation signing in with a role of their own is a later step (docs/network.md). What
+    the referral says about the child is encrypted at rest, like the rest of a child's record."""
+
+    class State(models.TextChoices):
+        SENT = "sent", _("sent")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        DONE = "done", _("done")
+
+    # Still waiting on the organisation: these count as overdue once past their due date.
+    OPEN_STATES = (State.SENT, State.ACCEPTED)
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("child")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("organisation"),
+    )
+    service = models.CharField(_("service"), max_length=16, choices=ServiceKind.choices)
+    reason = EncryptedTextField(_("reason for the referral"), max_length=REASON_MAX)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.SENT)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+        verbose_name=_("referred by"),
+    )
+    created_at = models.DateTimeField(_("referred at"))
+    due_on = models.DateField(_("due on"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answer recorded by"),
+    )
+    decline_reason = EncryptedTextField(_("why declined"), max_length=REASON_MAX, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("outcome recorded by"),
+    )
+    what_done = EncryptedTextField(_("what was done"), max_length=REASON_MAX, blank=True)
+    outcome = EncryptedTextField(_("outcome"), max_length=REASON_MAX, blank=True)
+    # The day the referrer was reminded it is overdue (once: the daily job is idempotent).
+    reminded_on = models.DateField(_("reminded on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="referral_state_due_idx"),
+            models.Index(fields=["child", "created_at"], name="referral_child_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral #{self.pk}"

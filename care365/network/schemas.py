@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import P, PathEx, Schema
+from pydantic import Field
 
-from care365.core.schemas import MAX_ID, AreaRef
+from care365.core.schemas import MAX_ID, AreaRef, Body, Id, Page, Text
 
 ReportId = PathEx[int, P(ge=1, le=MAX_ID, description="The report's id.")]
 
@@ -53,3 +54,57 @@ class MandatoryReportOut(Schema):
 class MandatoryReportListOut(Schema):
     items: list[MandatoryReportOut]
     count: int
+
+
+ReferralId = PathEx[int, P(ge=1, le=MAX_ID, description="The referral's id.")]
+
+
+class ReferralOrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class ReferralOut(Schema):
+    id: int
+    child: int
+    organisation: ReferralOrganisationOut
+    service: str
+    reason: str
+    state: str
+    overdue: bool
+    referred_by: int
+    created_at: datetime
+    due_on: date
+    answered_at: datetime | None
+    decline_reason: str
+    done_at: datetime | None
+    what_done: str
+    outcome: str
+
+
+class ReferralListOut(Schema):
+    items: list[ReferralOut]
+    count: int
+
+
+class ReferralFilter(Page):
+    overdue: bool = Field(
+        False, description="Only referrals past their due date and not done (registry staff)."
+    )
+
+
+class ReferralIn(Body):
+    child: Id = Field(description="A child you may refer.")
+    organisation: Id = Field(description="An organisation of the child's county.")
+    service: Text = Field(max_length=20, description="One of the services it offers.")
+    reason: Text = Field(max_length=1000, description="Why the child is referred.")
+
+
+class ReferralDeclineIn(Body):
+    reason: Text = Field(max_length=1000, description="Why the organisation declines.")
+
+
+class ReferralDoneIn(Body):
+    what_done: Text = Field(max_length=1000)
+    outcome: Text = Field(max_length=1000)

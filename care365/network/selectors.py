@@ -4,6 +4,7 @@ lists of reports, always from the access layer (`network.access`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import QuerySet
 
@@ -12,15 +13,20 @@ from care365.accounts.models import User
 from care365.areas.models import Area
 from care365.network.access import (
     mandatory_reports_for_user,
+    referrals_for_user,
+    referrals_overdue_for_user,
     registration_tasks_for_user,
     sees_reporter,
 )
-from care365.network.models import MandatoryReport, RegistrationTask
+from care365.network.models import MandatoryReport, Referral, RegistrationTask
 from care365.network.services import STATUS_OF_STATE
+from care365.registry.models import Child
 
 LIST_MAX = 200
 # The report's encrypted fields (the list leaves them unread).
 ENCRYPTED = ("reporter_name", "reporter_phone", "child_name", "child_where", "what_seen")
+# A referral's encrypted fields (lists show the state and dates only).
+REFERRAL_ENCRYPTED = ("reason", "decline_reason", "what_done", "outcome")
 
 
 @dataclass(frozen=True)
@@ -175,3 +181,34 @@ def report_rows_page(user: User, *, offset: int, limit: int) -> list[ReportRow]:
 
 def reports_count(user: User) -> int:
     return mandatory_reports_for_user(user).count()
+
+
+def referrals_of_child(user: User, child: Child) -> list[Referral]:
+    """The referrals of a child the user sees (the child page's section), newest first; the
+    child was read through the access layer by the page."""
+    return list(
+        referrals_for_user(user)
+        .filter(child=child)
+        .select_related("organisation", "referred_by")
+        .order_by("-created_at", "-pk")[:LIST_MAX]
+    )
+
+
+def referral_list(user: User) -> list[Referral]:
+    """The referrals the user sees, newest first (at most LIST_MAX)."""
+    return list(
+        referrals_for_user(user)
+        .select_related("organisation", "child", "child__village")
+        .defer(*REFERRAL_ENCRYPTED)
+        .order_by("-created_at", "-pk")[:LIST_MAX]
+    )
+
+
+def referrals_overdue(user: User, today: date) -> list[Referral]:
+    """Past due and not done, of the registry keeper's area, most overdue first."""
+    return list(
+        referrals_overdue_for_user(user, today)
+        .select_related("organisation", "child", "child__village", "referred_by")
+        .defer(*REFERRAL_ENCRYPTED)
+        .order_by("due_on", "pk")[:LIST_MAX]
+    )

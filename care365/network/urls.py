@@ -22,4 +22,8 @@ urlpatterns = [
         views.registration_task_done,
         name="registration-task-done",
     ),
+    path("referrals/", views.referral_list, name="referral-list"),
+    path("referrals/<id:referral_id>/", views.referral_detail, name="referral-detail"),
+    path("referrals/<id:referral_id>/<slug:action>/", views.referral_step, name="referral-step"),
+    path("children/<id:child_id>/refer/", views.referral_add, name="referral-add"),
 ]

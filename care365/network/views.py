@@ -15,20 +15,31 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from care365.accounts.access import child_get_for_user, child_visible
 from care365.accounts.http import account, service_errors
+from care365.accounts.models import AccessPurpose, User
 from care365.accounts.throttle import client_ip
 from care365.core import forms as core_forms
 from care365.core.errors import StateConflictError
 from care365.network import access, selectors, services
-from care365.network.forms import LookupForm, ReportForm, TaskDoneForm
+from care365.network.forms import (
+    LookupForm,
+    ReferralDeclineForm,
+    ReferralDoneForm,
+    ReferralForm,
+    ReportForm,
+    TaskDoneForm,
+)
+from care365.registry.models import Child
 
 
 def _report_form(request: HttpRequest, data: Any = None) -> tuple[ReportForm, selectors.Places]:
@@ -180,3 +191,127 @@ def registration_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The task is done."))
     return redirect("network:mandatory-report-detail", mandatory_report_id=task.report_id)
+
+
+# Referrals (转介; docs/network.md).
+STEPS = ("accept", "decline", "done")
+
+
+@login_required
+def referral_list(request: HttpRequest) -> HttpResponse:
+    """The referrals of the children the user sees, with the overdue ones of a registry
+    keeper's area first."""
+    user = account(request)
+    if not access.reads_referrals(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    context = {
+        "overdue": selectors.referrals_overdue(user, today),
+        "referrals": selectors.referral_list(user),
+        "today": today,
+    }
+    return render(request, "network/referral_list.html", context)
+
+
+@login_required
+def referral_add(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Refer a child the user may refer (registry staff of the area, a paired carer)."""
+    user = account(request)
+    child = child_get_for_user(
+        user,
+        child_id,
+        AccessPurpose.VIEW,
+        route="network:referral-add",
+        allowed=access.may_refer,
+    )
+    organisations = list(access.referral_organisations(child))
+    form = ReferralForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_create(
+                actor=user,
+                child=child,
+                organisation_id=form.organisation_id(),
+                service=form.cleaned_data["service"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The referral is sent."))
+            return redirect("network:referral-detail", referral_id=referral.pk)
+    context = {"child": child, "form": form, "organisations": organisations}
+    status = 400 if form.errors else 200
+    return render(request, "network/referral_add.html", context, status=status)
+
+
+def _referral_page(
+    request: HttpRequest, user: User, referral: Any, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    context = {
+        "referral": referral,
+        "answers": access.answers_for_organisation(user, referral),
+        "decline_form": forms.get("decline_form") or ReferralDeclineForm(prefix="decline"),
+        "done_form": forms.get("done_form") or ReferralDoneForm(prefix="done"),
+        "child_visible": child_visible(user, referral.child),
+    }
+    return render(request, "network/referral_detail.html", context, status=status)
+
+
+@login_required
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user = account(request)
+    referral = access.referral_get_for_user(user, referral_id, route="network:referral-detail")
+    return _referral_page(request, user, referral)
+
+
+@login_required
+@require_POST
+def referral_step(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
+    """The organisation's answer, recorded by the county's administrator: accept, decline (with
+    a reason), done (what was done and the outcome)."""
+    user = account(request)
+    if action not in STEPS:
+        raise Http404
+    referral = access.referral_get_for_user(user, referral_id, route="network:referral-step")
+    if not access.answers_for_organisation(user, referral):
+        raise PermissionDenied
+    decline_form = ReferralDeclineForm(
+        request.POST if action == "decline" else None, prefix="decline"
+    )
+    done_form = ReferralDoneForm(request.POST if action == "done" else None, prefix="done")
+    try:
+        if action == "accept":
+            services.referral_accept(actor=user, referral=referral)
+        elif action == "decline":
+            reason = decline_form.cleaned_data["reason"] if decline_form.is_valid() else ""
+            services.referral_decline(actor=user, referral=referral, reason=reason)
+        else:
+            values = done_form.cleaned_data if done_form.is_valid() else {}
+            services.referral_done(
+                actor=user,
+                referral=referral,
+                what_done=values.get("what_done", ""),
+                outcome=values.get("outcome", ""),
+            )
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        core_forms.add_service_errors(decline_form if action == "decline" else done_form, exc)
+        return _referral_page(
+            request, user, referral, status=400, decline_form=decline_form, done_form=done_form
+        )
+    else:
+        messages.success(request, _("The organisation's answer is recorded."))
+    return redirect("network:referral-detail", referral_id=referral.pk)
+
+
+def child_network_context(user: User, child: Child) -> dict[str, Any]:
+    """The child page's referrals section (registry.views composes it, as care's sections):
+    the referrals of the child the user sees, and whether they may refer the child."""
+    return {
+        "network": {
+            "referrals": selectors.referrals_of_child(user, child),
+            "may_refer": access.may_refer(user, child),
+        }
+    }

@@ -43,6 +43,7 @@ from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.imports import jobs as imports_jobs
 from care365.insights import jobs as insights_jobs
 from care365.insights.reports import services as reports
+from care365.network import jobs as network_jobs
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection
 from care365.registry import jobs as registry_jobs
@@ -56,6 +57,7 @@ logger = logging.getLogger("care365.worker")
 JOBS: tuple[PeriodicJob, ...] = (
     *registry_jobs.JOBS,
     *care_jobs.JOBS,
+    *network_jobs.JOBS,
     *insights_jobs.JOBS,
     *accounts_jobs.JOBS,
     *core_jobs.JOBS,

@@ -30,10 +30,15 @@ from care365.accounts.access import (
 from care365.accounts.models import User
 from care365.accounts.services import user_invite_link
 from care365.care.services.wishes import wish_post
+from care365.carers.models import Organisation
 from care365.core.tests.routes import page_patterns
 from care365.insights.reports.services import report_request
-from care365.network.access import mandatory_reports_for_user
-from care365.network.services import mandatory_report_submit
+from care365.network.access import mandatory_reports_for_user, referrals_for_user
+from care365.network.services import (
+    mandatory_report_submit,
+    referral_accept,
+    referral_create,
+)
 from care365.pairing.models import PairingRun
 from care365.protection.access import alerts_for_user
 from care365.protection.services.alerts import alert_raise, help_link_issue
@@ -232,6 +237,24 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         client_ip="127.0.0.9",
     )
 
+    # A referral of the director's child to a social-work agency of the county, answered.
+    agency = Organisation.objects.create(
+        kind="social_work",
+        name="阳光社工服务中心",
+        area=admin.area,
+        contact_name="李社工",
+        contact_phone="13905781234",
+        services=["counselling", "legal_aid"],
+    )
+    referral = referral_create(
+        actor=director,
+        child=child,
+        organisation_id=agency.pk,
+        service="counselling",
+        reason="父母外出后情绪低落，需要心理辅导",
+    )
+    referral_accept(actor=admin, referral=referral)
+
     routes = get_routes()
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
     filled: set[str] = set()
@@ -253,6 +276,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "organisation_id": [organisation.pk] if organisation else [],
             "area_id": sorted({a for a in (user.area_id, village.pk if village else None) if a}),
             "user_id": [managed.pk] if managed else [user.pk],
+            "referral_id": list(
+                referrals_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
+            ),
             "mandatory_report_id": list(
                 mandatory_reports_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
             ),

@@ -282,6 +282,7 @@ TOKEN_OPS = {
 # The statistics of an area: registry staff reach their own child's village and no other (404,
 # as a missing area); carers and users without a role have no area's figures at all (403).
 STATS = {p: (200, 404) if p in REGISTRY else (403, 403) for p in PERSONAS}
+REFERRAL_STEPS = ("referral_accept", "referral_decline", "referral_done")
 # Mandatory reports: the county's administrators, supervisors and directors of their villages
 # and the covering station's officers (village A is the officer's station's); the report is
 # about the target child's village.
@@ -292,6 +293,17 @@ MATRIX["mandatory_report_list"] = {
 MATRIX["mandatory_report_get"] = {
     p: (200, 404) if p in READS_REPORTS else (404, 404) for p in PERSONAS
 }
+# Referrals (docs/network.md): those who refer (registry staff; carers paired with the child in
+# their own column) refer a child they see; the county's administrators record the answer, which
+# others who see the referral may not (403); a volunteer sees only the referrals they made.
+REFERS = (*REGISTRY, *CARERS)
+MATRIX["referral_list"] = {p: (200, 200) if p in REFERS else (403, 403) for p in PERSONAS}
+MATRIX["referral_create"] = {p: (201, 404) if p in REFERS else (404, 404) for p in PERSONAS}
+REFERRAL_ANSWER = {
+    p: (200, 404) if p in ADMINS else (403, 404) if p in REFERS else (404, 404) for p in PERSONAS
+} | {"volunteer": (404, 404)}
+REFERRAL_OPS = ("referral_list", "referral_create", *REFERRAL_STEPS)
+MATRIX.update(dict.fromkeys(REFERRAL_STEPS, REFERRAL_ANSWER))
 STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
 MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
 LISTS = {
@@ -336,6 +348,44 @@ class Targets:
     token_id: int = 0
     user_id: int = 0
     report_id: int = 0
+    referral_id: int = 0
+    agency: int = 0
+
+
+def _referral_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
+    """An agency of the child's county offering counselling; a carer's own child paired with
+    them; for a step, a referral of the child sent by a user of no role."""
+    if op not in REFERRAL_OPS:
+        return
+    from care365.network.models import Referral
+
+    agency = OrganisationFactory.create(
+        kind="social_work", area=target.village.parent, services=["counselling"]
+    )
+    target.agency = agency.pk
+    user: User = getattr(p, persona)
+    if column == 0 and persona in CARERS:
+        assert user.carer is not None
+        Pairing.objects.create(
+            child=target.child, role=user.carer.role, carer=user.carer, since=date(2026, 1, 1)
+        )
+        if persona == "volunteer":
+            Consent.objects.get_or_create(
+                child=target.child,
+                purpose=ConsentPurpose.VOLUNTEER,
+                withdrawn_on=None,
+                defaults={"given_on": date(2025, 1, 1)},
+            )
+    if op in REFERRAL_STEPS:
+        target.referral_id = Referral.objects.create(
+            child=target.child,
+            organisation=agency,
+            service="counselling",
+            reason="需要心理辅导",
+            referred_by=UserFactory.create(role=""),
+            created_at=timezone.now(),
+            due_on=timezone.localdate(),
+        ).pk
 
 
 def _pairing_targets(op: str, target: Targets) -> None:
@@ -500,6 +550,7 @@ def _request(
     path = path.replace("{token_id}", str(target.token_id or 1))
     path = path.replace("{user_id}", str(target.user_id or 1))
     path = path.replace("{report_id}", str(target.report_id or 1))
+    path = path.replace("{referral_id}", str(target.referral_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
@@ -538,6 +589,14 @@ def _request(
             "phone": "0578-5081110",
         },
         "organisation_update": {"name": "东坑镇派出所"},
+        "referral_create": {
+            "child": target.child.pk,
+            "organisation": target.agency or 1,
+            "service": "counselling",
+            "reason": "父母外出后情绪低落",
+        },
+        "referral_decline": {"reason": "名额已满"},
+        "referral_done": {"what_done": "心理辅导六次", "outcome": "情绪好转"},
         "user_create": {"username": "lixiaomei", "role": "director", "area": target.village.pk},
         "user_update": {"first_name": "小梅"},
         "pairing_assign": {"child": target.child.pk, "carer": target.carer.pk},
@@ -571,6 +630,7 @@ def _request(
         "organisation_list": {"limit": 100},
         "user_list": {"limit": 100},
         "mandatory_report_list": {"limit": 100},
+        "referral_list": {"limit": 100},
         **{op: {"area": target.village.pk, "period": "2026-05"} for op in STATS_OPS},
     }
     query = queries.get(op)
@@ -608,6 +668,7 @@ def test_operation_answers_each_persona(
     _care_targets(op, target, personas, persona, column)
     _token_targets(op, target, personas, persona, column, api)
     _report_targets(op, target)
+    _referral_targets(op, target, personas, persona, column)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)

@@ -70,6 +70,7 @@ API_LISTS = {
     "pairing_proposal_get": "pairing",
     "pairing_approve": "pairing",
     "access_log_list": "access_log",
+    "referral_list": "referrals",
 }
 # Operations whose request body is a search (its fields are filters, not data to write).
 SEARCH_OPS = {"child_search"}
@@ -198,6 +199,7 @@ SAMPLES: dict[str, Value] = {
     "until": lambda p: "2026-12-31",
     "log": lambda p: "changes",
     "period": lambda p: "2026-05",
+    "overdue": lambda p: True,
 }
 
 

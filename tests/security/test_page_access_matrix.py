@@ -368,6 +368,26 @@ def mandatory_route(method: str, ok: int, *, task: bool = False) -> Route:
     )  # fmt: skip
 
 
+def _referral_on(t: Target, action: str = "") -> dict[str, Any]:
+    """A referral of the child (sent by a user of no role, to an agency of its county)."""
+    from care365.network.models import Referral
+
+    assert t.child is not None
+    agency = OrganisationFactory.create(
+        kind="social_work", area=t.child.village.parent, services=["counselling"]
+    )
+    referral = Referral.objects.create(
+        child=t.child,
+        organisation=agency,
+        service="counselling",
+        reason="需要心理辅导",
+        referred_by=UserFactory.create(role=""),
+        created_at=timezone.now(),
+        due_on=timezone.localdate(),
+    )
+    return {"referral_id": referral.pk, **({"action": action} if action else {})}
+
+
 MATRIX: dict[str, Route] = {
     "home": Route("get", in_scope=signed_in(200)),
     "login": Route("get", in_scope=lambda who: 200 if who == "anonymous" else 302),
@@ -650,6 +670,24 @@ MATRIX: dict[str, Route] = {
     ),
     "mandatory-report-detail": mandatory_route("get", 200),
     "registration-task-done": mandatory_route("post", 302, task=True),
+    # Referrals (docs/network.md): those who refer (registry staff, carers) have the list; a
+    # referral is seen by whoever sees its child; the county's administrators record the
+    # organisation's answer (others who see it: 403).
+    "referral-list": Route(
+        "get",
+        in_scope=lambda who: (
+            302 if who == "anonymous" else 200 if who in (*REGISTRY, *CARERS) else 403
+        ),
+    ),
+    "referral-add": child_route("get", 200),
+    "referral-detail": care_route("get", _referral_on, 200),
+    "referral-step": Route(
+        "post",
+        lambda t: _referral_on(t, "accept"),
+        target="child_object",
+        in_scope=lambda who: None if who not in REGISTRY else 302 if who in ADMINS else 403,
+        out_of_scope=anonymous_redirect(),
+    ),
 }
 
 

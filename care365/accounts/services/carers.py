@@ -27,7 +27,14 @@ from care365.accounts.access import (
 )
 from care365.accounts.models import User
 from care365.areas.models import Area
-from care365.carers.models import BackgroundCheck, Carer, CarerRole, Organisation, Skill
+from care365.carers.models import (
+    BackgroundCheck,
+    Carer,
+    CarerRole,
+    Organisation,
+    ServiceKind,
+    Skill,
+)
 from care365.core.audit import audit
 from care365.core.validators import validate_phone
 from care365.registry.models import Language
@@ -44,7 +51,7 @@ CARER_FIELDS = (
     "languages",
 )
 VETTING_FIELDS = ("background_check", "background_checked_on", "trained_on")
-ORGANISATION_FIELDS = ("kind", "name", "area", "phone")
+ORGANISATION_FIELDS = ("kind", "name", "area", "phone", "contact_name", "contact_phone", "services")
 
 
 def _carer_county(carer: Carer) -> Area | None:
@@ -108,7 +115,7 @@ def _apply(
             errors["organisation"] = [_("Choose the carer's organisation.")]
         elif not _organisation_in_reach(actor, organisation):
             errors["organisation"] = [_("Choose an organisation of your county.")]
-        elif Organisation.ROLE[Organisation.Kind(organisation.kind)] != carer.role:
+        elif Organisation.ROLE.get(Organisation.Kind(organisation.kind)) != carer.role:
             errors["organisation"] = [
                 _("A %(role)s works for a %(kinds)s.")
                 % {"role": CarerRole(carer.role).label, "kinds": _kinds_for(carer.role)}
@@ -273,12 +280,22 @@ def _organisation_values(
     organisation.name = " ".join(str(organisation.name or "").split())
     organisation.phone = str(organisation.phone or "").strip()
     _phone_error(errors, "phone", organisation.phone)
+    organisation.contact_name = " ".join(str(organisation.contact_name or "").split())
+    organisation.contact_phone = str(organisation.contact_phone or "").strip()
+    _phone_error(errors, "contact_phone", organisation.contact_phone)
+    if "services" in values:
+        offered = _codes(values["services"], ServiceKind.values)
+        if offered is None:
+            errors["services"] = [_("Choose services from the list.")]
+        else:
+            organisation.services = offered
     area = values.get("area", organisation.area if organisation.area_id else None)
     if area is None or not in_county(county, area):
         errors["area"] = [_("Choose an area of your county.")]
     if "kind" in changed and organisation.pk is not None:
         role = Organisation.ROLE.get(organisation.kind)  # type: ignore[call-overload]  # str key
-        if organisation.carers.exclude(role=role).exists():
+        carers = organisation.carers.all()
+        if (carers.exclude(role=role) if role else carers).exists():
             errors["kind"] = [_("Its carers are of another role: the kind cannot change.")]
     try:
         organisation.full_clean(exclude=["area", *errors])

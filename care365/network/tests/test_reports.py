@@ -262,7 +262,7 @@ def test_an_error_while_storing_leaves_nothing_half_written(
     def broken(**kwargs: Any) -> None:
         raise RuntimeError("the outbox is full")
 
-    monkeypatch.setattr(services, "_open_registration_task", lambda *a, **k: broken())
+    monkeypatch.setattr(services.reports, "_open_registration_task", lambda *a, **k: broken())
     with pytest.raises(RuntimeError):
         services.mandatory_report_submit(
             village_id=personas.village_a.pk,

@@ -10,7 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext
 
 from care365.accounts.models import Role
-from care365.carers.models import BackgroundCheck, CarerRole, Organisation, Skill
+from care365.carers.models import BackgroundCheck, CarerRole, Organisation, ServiceKind, Skill
 from care365.pairing.models import EndReason, Outcome, UnpairedReason
 from care365.protection.models import AlertEvent, Channel, Notification, Resolution
 from care365.registry.models import (
@@ -51,6 +51,7 @@ CHOICES: dict[str, type[TextChoices]] = {
     "role": Role,
     "background_check": BackgroundCheck,
     "organisation_kind": Organisation.Kind,
+    "service_kind": ServiceKind,
     "unpaired_reason": UnpairedReason,
     "outcome": Outcome,
     "pairing_end": EndReason,

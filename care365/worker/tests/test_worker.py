@@ -26,6 +26,7 @@ from care365.carers.models import CarerRole
 from care365.core import jobs as core_jobs
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
 from care365.insights import jobs as insights_jobs
+from care365.network import jobs as network_jobs
 from care365.pairing.models import Pairing
 from care365.protection import services as protection
 from care365.protection.models import Notification
@@ -65,6 +66,7 @@ def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
     assert (
         *registry_jobs.JOBS,
         *care_jobs.JOBS,
+        *network_jobs.JOBS,
         *insights_jobs.JOBS,
         *accounts_jobs.JOBS,
         *core_jobs.JOBS,
@@ -74,6 +76,7 @@ def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
         "retention",
         "risk_recompute",  # before the digest, whose due dates it tightens
         "care_digest",
+        "referrals_overdue_remind",
         "insights_refresh_all",  # after the risk list, which tightens the due dates it counts
         "audit_checkpoint",
         "db_analyze",
@@ -127,6 +130,7 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
         "retention": "0 children anonymised",
         "risk_recompute": "1 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
+        "referrals_overdue_remind": "0 overdue referrals reminded",
         "audit_checkpoint": (
             "checkpointed audit at 0, access at 0, id_lookup at 0, list_export at 0; "
             "0 administrators told"
@@ -268,6 +272,7 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
         "retention": "0 children anonymised",
         "risk_recompute": "0 children scored, 0 on the risk list",
         "care_digest": "0 users reminded, 0 by email",
+        "referrals_overdue_remind": "0 overdue referrals reminded",
         "rollups": "rebuilt",  # the first catch-up finds no roll-ups yet and builds them
         "insights_refresh_all": "0 villages, 0 figures changed",
         "audit_checkpoint": (

@@ -1,0 +1,224 @@
+"""Referrals (转介): a child referred to a service of an organisation of the county's network,
+followed from sent to accepted or declined, and to done with what was done and the outcome
+(docs/network.md).
+
+Every step is one transaction with its audit row; a step from the wrong state is refused with
+`StateConflictError` (409), by a conditional update, so two answers at once cannot both win. For
+now the county's administrators record the organisation's answer on its behalf.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from care365.accounts.models import User
+from care365.carers.models import Organisation, ServiceKind
+from care365.core.audit import audit
+from care365.core.errors import StateConflictError
+from care365.core.models import Notice
+from care365.network.access import (
+    answers_for_organisation,
+    may_refer,
+    referral_organisations,
+)
+from care365.network.models import REASON_MAX, Referral
+from care365.registry.models import Child
+
+OVERDUE_NOTICE = "referral_overdue"
+
+
+def _text(errors: dict[str, list[str]], name: str, value: Any, *, required: bool) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        errors[name] = [_("This field is required.")]
+    elif len(text) > REASON_MAX:
+        errors[name] = [_("Keep it under %(n)d characters.") % {"n": REASON_MAX}]
+    return text
+
+
+@transaction.atomic
+def referral_create(
+    *,
+    actor: User,
+    child: Child,
+    organisation_id: int | None,
+    service: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Referral:
+    """Refer a child (already read through the access layer) to an organisation's service.
+
+    The referrer is registry staff of the child's area or a carer paired with the child
+    (`may_refer`); the organisation is of the child's county and offers the service. Errors are
+    keyed by field, in the actor's language, and nothing is written for bad input."""
+    if not may_refer(actor, child):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    organisation: Organisation | None = None
+    if organisation_id is not None:
+        organisation = referral_organisations(child).filter(pk=organisation_id).first()
+    if organisation is None:
+        errors["organisation"] = [_("Choose an organisation of the child's county.")]
+    if service not in ServiceKind.values:
+        errors["service"] = [_("Choose a service from the list.")]
+    elif organisation is not None and service not in organisation.services:
+        errors["service"] = [_("This organisation does not offer this service.")]
+    text = _text(errors, "reason", reason, required=True)
+    if errors:
+        raise ValidationError(errors)
+    assert organisation is not None  # noqa: S101  # an error above otherwise
+    now = now or timezone.now()
+    referral = Referral.objects.create(
+        child=child,
+        organisation=organisation,
+        service=service,
+        reason=text,
+        referred_by=actor,
+        created_at=now,
+        due_on=timezone.localdate(now) + timedelta(days=settings.REFERRAL_DAYS),
+    )
+    audit(
+        actor=actor,
+        action="referral_create",
+        obj=referral,
+        changes=["child", "organisation", "service", "reason"],
+    )
+    return referral
+
+
+def _step(
+    *,
+    actor: User,
+    referral: Referral,
+    source: tuple[str, ...],
+    action: str,
+    values: dict[str, Any],
+) -> Referral:
+    if not answers_for_organisation(actor, referral):
+        raise PermissionDenied
+    moved = Referral.objects.filter(pk=referral.pk, state__in=source).update(**values)
+    if not moved:
+        state = Referral.objects.filter(pk=referral.pk).values_list("state", flat=True).first()
+        label = Referral.State(state).label if state else ""
+        raise StateConflictError(
+            _("This referral is %(state)s: it cannot be changed so.") % {"state": label}
+        )
+    referral.refresh_from_db()
+    audit(actor=actor, action=action, obj=referral, changes=sorted(values))
+    return referral
+
+
+@transaction.atomic
+def referral_accept(*, actor: User, referral: Referral, now: datetime | None = None) -> Referral:
+    """The organisation takes the referral on (recorded by the county's administrator)."""
+    values = {
+        "state": Referral.State.ACCEPTED,
+        "answered_at": now or timezone.now(),
+        "answered_by": actor,
+    }
+    return _step(
+        actor=actor,
+        referral=referral,
+        source=(Referral.State.SENT,),
+        action="referral_accept",
+        values=values,
+    )
+
+
+@transaction.atomic
+def referral_decline(
+    *, actor: User, referral: Referral, reason: str, now: datetime | None = None
+) -> Referral:
+    """The organisation declines, with its reason; the referrer may refer the child elsewhere."""
+    if not answers_for_organisation(actor, referral):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    text = _text(errors, "reason", reason, required=True)
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "state": Referral.State.DECLINED,
+        "answered_at": now or timezone.now(),
+        "answered_by": actor,
+        "decline_reason": text,
+    }
+    return _step(
+        actor=actor,
+        referral=referral,
+        source=(Referral.State.SENT,),
+        action="referral_decline",
+        values=values,
+    )
+
+
+@transaction.atomic
+def referral_done(
+    *,
+    actor: User,
+    referral: Referral,
+    what_done: str,
+    outcome: str,
+    now: datetime | None = None,
+) -> Referral:
+    """What the organisation did and the outcome; closes the referral. From sent (accepted and
+    done at once) or accepted."""
+    if not answers_for_organisation(actor, referral):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    done_text = _text(errors, "what_done", what_done, required=True)
+    outcome_text = _text(errors, "outcome", outcome, required=True)
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    values: dict[str, Any] = {
+        "state": Referral.State.DONE,
+        "done_at": now,
+        "done_by": actor,
+        "what_done": done_text,
+        "outcome": outcome_text,
+    }
+    if referral.answered_at is None:
+        values.update(answered_at=now, answered_by=actor)
+    return _step(
+        actor=actor,
+        referral=referral,
+        source=Referral.OPEN_STATES,
+        action="referral_done",
+        values=values,
+    )
+
+
+def referrals_remind_overdue(today: date) -> int:
+    """The daily reminder: a notice to the referrer of each referral past its due date and not
+    done, once per referral (`reminded_on`), naming the referral's number, never the child.
+    Idempotent: a second run on the same day finds nothing left to remind."""
+    due = list(
+        Referral.objects.filter(
+            state__in=Referral.OPEN_STATES, due_on__lt=today, reminded_on__isnull=True
+        )
+        .select_related("referred_by")
+        .only("pk", "due_on", "referred_by__is_active")[:5000]
+    )
+    reminded = 0
+    for referral in due:
+        with transaction.atomic():
+            claimed = Referral.objects.filter(pk=referral.pk, reminded_on__isnull=True).update(
+                reminded_on=today
+            )
+            if not claimed or not referral.referred_by.is_active:
+                continue
+            Notice.objects.create(
+                recipient_id=referral.referred_by_id,
+                kind=OVERDUE_NOTICE,
+                params={"referral": referral.pk, "due": referral.due_on.isoformat()},
+                link=f"/referrals/{referral.pk}/",
+            )
+            reminded += 1
+    return reminded
