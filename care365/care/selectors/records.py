@@ -11,7 +11,11 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from care365.accounts.access import areas_for_user, children_for_user
+from care365.accounts.access import (
+    areas_for_user,
+    children_for_user,
+    children_for_user_filter,
+)
 from care365.accounts.models import REGISTRY_ROLES, User
 from care365.care.access import account, sees_health, visible_contact_kinds
 from care365.care.growth import DAYS_PER_MONTH
@@ -141,8 +145,12 @@ def risk_list(user: User, *, on_list_only: bool = True) -> QuerySet[RiskScore]:
     acc = account(user)
     if acc is None or acc.role not in REGISTRY_ROLES:
         return RiskScore.objects.none()
+    # The scope on the score's own copy of the child's village, which leads the table's index
+    # (village, on the list, score): a village's list reads its own rows, a county's the rows of
+    # its villages, without building the set of the scope's children on each request.
     qs = RiskScore.objects.filter(
-        child__in=children_for_user(acc).filter(exited_on__isnull=True).values("pk")
+        children_for_user_filter(acc, child="child", village="village"),
+        child__exited_on__isnull=True,
     )
     qs = qs.filter(on_list=True) if on_list_only else qs.filter(score__gt=0)
     return qs.select_related("child", "child__village").order_by("-score", "child_id")
