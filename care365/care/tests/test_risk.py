@@ -451,7 +451,8 @@ def test_the_risk_list_is_the_same_for_county_township_and_village_scopes(
     jobs.risk_recompute(TODAY)
     # A child who left since the job ran keeps a score until the next run: never listed.
     gone = village["alerted"]
-    Child.objects.filter(pk=gone.pk).update(exited_on=TODAY, exit_reason=ExitReason.MOVED_TO_PARENTS)
+    left = {"exited_on": TODAY, "exit_reason": ExitReason.MOVED_TO_PARENTS}
+    Child.objects.filter(pk=gone.pk).update(**left)
     # The second village's director opened a child of the first village by break-the-glass.
     AccessGrant.objects.create(
         user=personas.director_b,
