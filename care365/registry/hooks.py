@@ -7,6 +7,11 @@ their transaction; each listener registered with `on_child_changed` (by its app'
 and never if it rolls back. An explicit list rather than Django signals: a reader of a service
 sees the call, and a reader of `ready()` sees who listens.
 
+A child's move to another village is also told at once, inside the move's transaction
+(`child_moved`, listeners registered with `on_child_moved`): apps that keep a copy of the child's
+village beside their own rows (the risk score's, for the risk list's index) move it in the same
+transaction, so the copy is never stale and a failure rolls the move back.
+
 A listener runs after the commit, in the process that wrote: it must be quick and must not
 raise for the writer (a failure is logged and the write stands; a listener keeps its figures
 right by some other means as well, such as a daily run). The same child told twice in one
@@ -24,7 +29,10 @@ from django.utils import timezone
 
 ChildListener = Callable[[int, date], None]
 
+ChildMoveListener = Callable[[int, int], None]
+
 _listeners: list[ChildListener] = []
+_move_listeners: list[ChildMoveListener] = []
 
 
 def on_child_changed(listener: ChildListener) -> None:
@@ -68,3 +76,17 @@ def child_changed(child_id: int, day: date | None = None) -> None:
         call = _Call(listener, child_id, day)
         if not _scheduled(call):
             transaction.on_commit(call, robust=True)
+
+
+def on_child_moved(listener: ChildMoveListener) -> None:
+    """Register a listener to a child's move, called with the child's id and the new village's
+    id inside the move's transaction (once: registering it again changes nothing)."""
+    if listener not in _move_listeners:
+        _move_listeners.append(listener)
+
+
+def child_moved(child_id: int, village_id: int) -> None:
+    """Tell every move listener, now and in the current transaction, that the child now lives in
+    `village_id`. A listener that raises rolls the move back."""
+    for listener in _move_listeners:
+        listener(child_id, village_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from care365.accounts.access import carers_for_user, children_for_user
+from care365.accounts.access import carers_for_user, children_for_user, children_for_user_filter
 from care365.accounts.models import User
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
@@ -58,7 +58,7 @@ def open_duplicates(user: User) -> QuerySet[DuplicateFlag]:
     """Open possible duplicates among the children the user may see."""
     return (
         DuplicateFlag.objects.filter(
-            child__in=children_for_user(user), resolution=DuplicateFlag.Resolution.OPEN
+            children_for_user_filter(user), resolution=DuplicateFlag.Resolution.OPEN
         )
         .select_related("child__village", "other__village")
         .order_by("flagged_at", "pk")

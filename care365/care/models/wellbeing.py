@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care365.areas.models import Area
 from care365.registry.models import Child
 
 
@@ -137,6 +138,17 @@ class RiskScore(models.Model):
     child = models.OneToOneField(
         Child, on_delete=models.CASCADE, related_name="risk", verbose_name=_("child")
     )
+    # A copy of the child's village, so that a scope's risk list is read from this table's index
+    # (village, on the list, score) rather than by building the set of the scope's children on
+    # each request. Written with the score (`services.risk`), and moved with the child in the
+    # move's transaction (`risk_village_sync`, the registry's `on_child_moved`).
+    village = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the index below leads with it
+        verbose_name=_("village"),
+    )
     score = models.PositiveIntegerField(_("score"), default=0)
     reasons = models.JSONField(_("reasons"), default=list, blank=True)
     on_list = models.BooleanField(_("on the risk list"), default=False)
@@ -145,7 +157,10 @@ class RiskScore(models.Model):
     class Meta:
         verbose_name = _("risk score")
         verbose_name_plural = _("risk scores")
-        indexes = [models.Index(fields=["on_list", "score"], name="risk_on_list_idx")]
+        indexes = [
+            models.Index(fields=["on_list", "score"], name="risk_on_list_idx"),
+            models.Index(fields=["village", "on_list", "score"], name="risk_village_list_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Risk {self.score} of child #{self.child_id}"

@@ -195,6 +195,7 @@ def risk_scores_write(children: Sequence[Child], today: date) -> int:
         rows.append(
             RiskScore(
                 child=child,
+                village_id=child.village_id,
                 score=result.score,
                 reasons=[item.as_dict() for item in result.items],
                 on_list=on_list,
@@ -206,7 +207,7 @@ def risk_scores_write(children: Sequence[Child], today: date) -> int:
         rows,
         update_conflicts=True,
         unique_fields=["child"],
-        update_fields=["score", "reasons", "on_list", "computed_on"],
+        update_fields=["village", "score", "reasons", "on_list", "computed_on"],
     )
     return listed
 
@@ -232,3 +233,13 @@ def risk_refresh_on_change(child_id: int, day: date) -> None:
         risk_refresh(child_id, day)
     except Exception:
         logger.exception("risk score of child %s not refreshed", child_id)
+
+
+def risk_village_sync(child_id: int, village_id: int) -> None:
+    """The registry's `on_child_moved` listener, called in the move's transaction: the child's
+    risk score follows them to their new village at once, so the risk list (read by the score's
+    own copy of the village) lists the child in the new village's list and no longer in the
+    old one's, whether or not the rescore after the commit succeeds."""
+    RiskScore.objects.filter(child_id=child_id).exclude(village_id=village_id).update(
+        village_id=village_id
+    )

@@ -303,7 +303,7 @@ def test_due_list_is_most_overdue_first(planned: Personas) -> None:
 @pytest.mark.django_db
 def test_children_on_the_risk_list_are_visited_more_often(planned: Personas) -> None:
     a = planned.child_a
-    RiskScore.objects.create(child=a, score=40, on_list=True, computed_on=TODAY)
+    RiskScore.objects.create(child=a, village=a.village, score=40, on_list=True, computed_on=TODAY)
     (item,) = selectors.due_for_user(planned.volunteer, TODAY)
     # Weekly, halved and rounded up: every 4 days, so due 6 days ago.
     assert (item.interval_days, item.tightened, item.days_overdue) == (4, True, 6)

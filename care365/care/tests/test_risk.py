@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from care365.care import jobs, selectors, services
 from care365.care.models import CareSettings, ContactKind, RiskScore
@@ -420,3 +421,99 @@ def test_a_rolled_back_write_rescores_nobody(
         raise RuntimeError
     assert callbacks == []
     assert scores()[teen.pk] == (0, False, [])
+
+
+# --- the risk list by the score's copy of the village ------------------------------------------
+
+
+def risk_list_by_children(user: Any, *, on_list_only: bool = True) -> list[int]:
+    """The risk list as it was read before the scores carried the child's village: the scores
+    of the scope's active children (`children_for_user`), highest first."""
+    from care365.accounts.access import children_for_user
+
+    qs = RiskScore.objects.filter(
+        child__in=children_for_user(user).filter(exited_on__isnull=True).values("pk")
+    )
+    qs = qs.filter(on_list=True) if on_list_only else qs.filter(score__gt=0)
+    return list(qs.order_by("-score", "child_id").values_list("child_id", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_risk_list_is_the_same_for_county_township_and_village_scopes(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    from care365.accounts.models import AccessGrant
+
+    # Children on the list in the other township's village and in the other county too.
+    for where in (personas.village_b, personas.other_village):
+        for _ in range(2):
+            registered_on(LeftBehindChildFactory.create(village=where, birth_date=date(2015, 3, 1)))
+    jobs.risk_recompute(TODAY)
+    # A child who left since the job ran keeps a score until the next run: never listed.
+    gone = village["alerted"]
+    left = {"exited_on": TODAY, "exit_reason": ExitReason.MOVED_TO_PARENTS}
+    Child.objects.filter(pk=gone.pk).update(**left)
+    # The second village's director opened a child of the first village by break-the-glass.
+    AccessGrant.objects.create(
+        user=personas.director_b,
+        child=village["alone"],
+        reason="emergency",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    users = ("admin", "supervisor_a", "director_a", "director_b", "other_admin", "volunteer")
+    seen = {}
+    for who in users:
+        user = getattr(personas, who)
+        for on_list_only in (True, False):
+            got = [r.child_id for r in selectors.risk_list(user, on_list_only=on_list_only)]
+            assert got == risk_list_by_children(user, on_list_only=on_list_only), who
+            seen[who, on_list_only] = got
+    assert len(seen["admin", True]) == 2 + 2  # both villages, without the child who left
+    assert gone.pk not in seen["admin", True]
+    assert seen["supervisor_a", True] == seen["director_a", True]
+    assert village["alone"].pk in seen["director_b", True]
+    assert len(seen["other_admin", True]) == 2
+    assert seen["volunteer", True] == []
+
+
+@pytest.mark.django_db
+def test_a_child_who_moves_village_is_listed_in_the_new_one(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    from care365.registry import services as registry
+
+    jobs.risk_recompute(TODAY)
+    alone = village["alone"]
+
+    def listed(who: str) -> bool:
+        return alone.pk in {r.child_id for r in selectors.risk_list(getattr(personas, who))}
+
+    assert listed("director_a") and not listed("director_b")
+    # Moved by the registry (as a transfer request's acceptance moves a child): the score moves
+    # with the child in the same transaction, before any rescore.
+    registry.child_update(actor=personas.admin, child=alone, values={"village": personas.village_b})
+    assert RiskScore.objects.get(child=alone).village_id == personas.village_b.pk
+    assert listed("director_b") and listed("supervisor_a") is False and listed("admin")
+    assert not listed("director_a")
+    # A score whose village is out of date (written another way) is put right by the daily job.
+    RiskScore.objects.filter(child=alone).update(village=personas.village_a)
+    assert not listed("director_b") and not listed("director_a")
+    jobs.risk_recompute(TODAY)
+    assert RiskScore.objects.get(child=alone).village_id == personas.village_b.pk
+    assert listed("director_b")
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_move_leaves_the_score_where_it_was(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    from care365.registry import services as registry
+
+    jobs.risk_recompute(TODAY)
+    alone = village["alone"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        registry.child_update(
+            actor=personas.admin, child=alone, values={"village": personas.village_b}
+        )
+        raise RuntimeError
+    assert RiskScore.objects.get(child=alone).village_id == personas.village_a.pk

@@ -179,6 +179,7 @@ def test_due_export_matches_the_due_list(client: Client, personas: Personas) -> 
 def test_risk_export(client: Client, personas: Personas) -> None:
     RiskScore.objects.create(
         child=personas.child_a,
+        village=personas.child_a.village,
         score=9,
         on_list=True,
         reasons=[{"reason": "low_mood", "points": 9}],

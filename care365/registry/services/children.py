@@ -19,7 +19,7 @@ from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
 from care365.registry import idnumber, names
-from care365.registry.hooks import child_changed
+from care365.registry.hooks import child_changed, child_moved
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -216,6 +216,8 @@ def child_update(
         changed.append("guardian")
     if {"name", "birth_date", "village"} & set(changed):
         _flag_duplicates(child)
+    if "village" in changed:
+        child_moved(child.pk, child.village_id)
     audit(actor=actor, action="child_update", obj=child, changes=changed)
     if changed:
         child_changed(child.pk)
