@@ -30,7 +30,7 @@ from care365.core.imports.columns import Column, DateValue, ErrorCode, add_messa
 from care365.core.imports.engine import Applied, Importer, Row
 from care365.core.ledger import audit_append_rows
 from care365.registry import idnumber, names
-from care365.registry.hooks import child_changed
+from care365.registry.hooks import child_changed, child_moved
 from care365.registry.models import (
     STATUS_AGE_LIMIT,
     Child,
@@ -745,6 +745,11 @@ class ChildImporter(Importer):
             Child.objects.bulk_update(
                 dirty, sorted(fields_touched | {"updated_at"}), batch_size=500
             )
+        # A child the file puts in another village moves as a move by hand does: whatever keeps
+        # a copy of the child's village (the risk score) follows in this transaction.
+        for child in dirty:
+            if "village" in changed[child.pk]:
+                child_moved(child.pk, child.village_id)
         self._update_attached(by_pk, changed)
         return changed
 

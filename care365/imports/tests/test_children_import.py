@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from care365.care.models import RiskScore
 from care365.core.models import AuditEvent
 from care365.imports import services
 from care365.imports.models import ImportRecord
@@ -77,6 +78,26 @@ def test_importing_again_updates_and_never_duplicates(personas: Personas, tmp_pa
     assert Parent.objects.filter(child__name="王小明").count() == 1
     changes = AuditEvent.objects.filter(action="child_import").order_by("seq").last()
     assert changes is not None and changes.changes == ["address"]
+
+
+def test_a_child_the_file_puts_in_another_village_takes_their_risk_score_along(
+    personas: Personas, tmp_path: Path
+) -> None:
+    """The risk list reads the score's own copy of the child's village: an import that moves a
+    child moves that copy in its transaction, as a move by hand does."""
+    row = child_row("王小明", "男", BORN, 11)
+    path = write_csv(tmp_path / "a.csv", CHILD_HEADER, [row])
+    assert run_import("children", str(path), "--county", "331127")[1]["created"] == 1
+    child = Child.objects.get(name="王小明")
+    RiskScore.objects.create(
+        child=child, village=child.village, score=40, on_list=True, computed_on=BORN
+    )
+    moved = child_row("王小明", "男", BORN, 11, village=personas.village_b.name)
+    path = write_csv(tmp_path / "b.csv", CHILD_HEADER, [moved])
+    assert run_import("children", str(path), "--county", "331127")[1]["updated"] == 1
+    child.refresh_from_db()
+    assert child.village == personas.village_b
+    assert RiskScore.objects.get(child=child).village == personas.village_b
 
 
 def test_every_row_error_has_its_code(personas: Personas, tmp_path: Path) -> None:
