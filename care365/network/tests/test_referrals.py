@@ -343,3 +343,20 @@ def test_referral_lists_make_a_fixed_number_of_queries(
         refer(api, personas, org)
     Referral.objects.update(due_on=timezone.localdate() - timedelta(days=1))
     assert counts() == few
+
+
+def test_the_navigation_leads_to_the_referrals_of_those_who_make_them(
+    client: Client, personas: Personas
+) -> None:
+    p = personas
+    link = f'href="{reverse("network:referral-list")}"'
+    for user, shown in (
+        (p.director_a, True),
+        (p.admin, True),
+        (p.volunteer, True),
+        (p.province_official, False),
+        (p.outsider, False),
+    ):
+        client.force_login(user)
+        assert (link in client.get("/").content.decode()) is shown, user.username
+        client.logout()

@@ -20,6 +20,7 @@ from care365.registry.models import Child
 from care365.seeding.seed.carers import CarerGenerator, carers_write, short_townships
 from care365.seeding.seed.children import ChildRow, children_generate
 from care365.seeding.seed.county import JINGNING_CODE, VillagePlan, county_plan, county_write
+from care365.seeding.seed.network import network_organisations_write
 from care365.seeding.seed.writers import children_write
 
 
@@ -142,6 +143,14 @@ def seed_county(
     if not dry_run:
         with transaction.atomic():
             carers_write(organisations, areas)
+            county = areas[plan.code]
+            network_organisations_write(
+                county,
+                sorted(
+                    (a for a in areas.values() if a.parent_id == county.pk),
+                    key=lambda a: a.code,
+                ),
+            )
             audit(
                 actor=None,
                 action="seed",
