@@ -310,8 +310,10 @@ def _pairings(
     extra: list[Pairing] = []
     by_village: dict[tuple[int, str], list[int]] = defaultdict(list)
     pairings = list(
+        # By child and role, not by key: the keys follow the order the pairing was approved in,
+        # which the same county and seed need not repeat (PostgreSQL's sequences, the solver).
         Pairing.objects.filter(child_id__in=list(registered), until__isnull=True)
-        .order_by("pk")
+        .order_by("child_id", "role")
         .values_list("pk", "child_id", "role", "carer_id", "child__village_id")
     )
     for pk, child, role, carer, village in pairings:
