@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
-from care365.accounts.access import keeps_registry
+from care365.accounts.access import county_for_admin, keeps_registry
 from care365.accounts.models import User
+from care365.areas.models import Area
 
 
 def account(request: HttpRequest) -> User:
@@ -25,6 +26,15 @@ def registry_keeper(request: HttpRequest) -> User:
     if not keeps_registry(user):
         raise PermissionDenied
     return user
+
+
+def county_admin(request: HttpRequest) -> tuple[User, Area]:
+    """The signed-in county administrator and their county; anyone else is refused."""
+    user = account(request)
+    county = county_for_admin(user)
+    if county is None:
+        raise PermissionDenied
+    return user, county
 
 
 def service_errors(request: HttpRequest, exc: ValidationError) -> None:

@@ -5,32 +5,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from care365.accounts import services
-from care365.accounts.access import area_get_for_admin, county_for_admin
-from care365.accounts.http import account, service_errors
-from care365.accounts.models import User
+from care365.accounts.access import area_get_for_admin
+from care365.accounts.http import county_admin, service_errors
 from care365.areas import forms, selectors
-from care365.areas.models import Area
 from care365.core.forms import add_service_errors
-
-
-def _county(request: HttpRequest) -> tuple[User, Area]:
-    user = account(request)
-    county = county_for_admin(user)
-    if county is None:
-        raise PermissionDenied
-    return user, county
 
 
 @login_required
 def area_list(request: HttpRequest) -> HttpResponse:
-    _user, county = _county(request)
+    _user, county = county_admin(request)
     return render(
         request, "areas/list.html", {"county": county, "areas": selectors.area_tree(county)}
     )
@@ -38,7 +28,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def area_add(request: HttpRequest) -> HttpResponse:
-    user, county = _county(request)
+    user, county = county_admin(request)
     form = forms.AreaAddForm(request.POST or None, county=county)
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,7 +55,7 @@ def area_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def area_edit(request: HttpRequest, area_id: int) -> HttpResponse:
-    user, _county_area = _county(request)
+    user, _county_area = county_admin(request)
     area = area_get_for_admin(user, area_id)
     initial = {"name": area.name, "latitude": area.latitude, "longitude": area.longitude}
     form = forms.AreaForm(request.POST or None, initial=initial)
@@ -90,7 +80,7 @@ def area_edit(request: HttpRequest, area_id: int) -> HttpResponse:
 @login_required
 def area_merge(request: HttpRequest) -> HttpResponse:
     """Choose two villages (GET), see what moves and confirm (POST with confirm)."""
-    user, county = _county(request)
+    user, county = county_admin(request)
     data = request.POST if request.method == "POST" else request.GET if request.GET else None
     form = forms.AreaMergeForm(data, county=county)
     if form.is_bound and form.is_valid():

@@ -21,15 +21,13 @@ from care365.accounts.access import (
     administers_county,
     carer_get_for_admin,
     carer_get_for_user,
-    county_for_admin,
     may_propose_volunteers,
     organisation_get_for_admin,
     organisations_for_user,
 )
-from care365.accounts.http import account
+from care365.accounts.http import account, county_admin
 from care365.accounts.models import User
 from care365.accounts.selectors import carer_list
-from care365.areas.models import Area
 from care365.carers import forms
 from care365.carers.models import CarerRole
 from care365.core.forms import add_service_errors
@@ -209,17 +207,9 @@ def carer_reactivate(request: HttpRequest, carer_id: int) -> HttpResponse:
     return redirect("carers:carer-detail", carer_id=carer.pk)
 
 
-def _county(request: HttpRequest) -> tuple[User, Area]:
-    user = account(request)
-    county = county_for_admin(user)
-    if county is None:
-        raise PermissionDenied
-    return user, county
-
-
 @login_required
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    user, county = _county(request)
+    user, county = county_admin(request)
     rows = organisations_for_user(user).select_related("area").order_by("kind", "name")
     page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "carers/organisations.html", {"page": page, "county": county})
@@ -227,7 +217,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_add(request: HttpRequest) -> HttpResponse:
-    user, county = _county(request)
+    user, county = county_admin(request)
     form = forms.OrganisationForm(request.POST or None, county=county)
     if request.method == "POST" and form.is_valid():
         try:
@@ -252,7 +242,7 @@ def organisation_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    user, county = _county(request)
+    user, county = county_admin(request)
     organisation = organisation_get_for_admin(user, organisation_id)
     initial = {
         "kind": organisation.kind,

@@ -23,10 +23,9 @@ from django.views.decorators.http import require_POST
 
 from care365.accounts import services as accounts_services
 from care365.accounts.access import carer_get_for_admin, carer_get_for_user, child_get_for_user
-from care365.accounts.http import account, service_errors
+from care365.accounts.http import account, county_admin, service_errors
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
-from care365.areas.models import Area
 from care365.carers.models import CarerRole
 from care365.core.forms import add_service_errors
 from care365.pairing import access, forms, selectors, services
@@ -35,18 +34,9 @@ from care365.registry import services as registry_services
 from care365.registry.models import Child, ConsentPurpose
 
 
-def _county(request: HttpRequest) -> tuple[User, Area]:
-    """The signed-in county administrator and their county; anyone else is refused."""
-    user = account(request)
-    county = access.county_for_admin(user)
-    if county is None:
-        raise PermissionDenied
-    return user, county
-
-
 @login_required
 def pairing_index(request: HttpRequest) -> HttpResponse:
-    _user, county = _county(request)
+    _user, county = county_admin(request)
     run = selectors.run_latest(county)
     return render(
         request,
@@ -64,7 +54,7 @@ def pairing_index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def pairing_propose(request: HttpRequest) -> HttpResponse:
-    user, county = _county(request)
+    user, county = county_admin(request)
     run = services.pairing_propose(actor=user, county=county)
     return redirect("pairing:pairing-run", run_id=run.pk)
 
@@ -75,7 +65,7 @@ def _run(user: User, run_id: int) -> PairingRun:
 
 @login_required
 def pairing_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    user, _county_area = _county(request)
+    user, _county_area = county_admin(request)
     run = _run(user, run_id)
     form = forms.ProposalFilterForm(request.GET)
     chosen = form.values()
@@ -114,7 +104,7 @@ def pairing_run(request: HttpRequest, run_id: int) -> HttpResponse:
 def pairing_approve(request: HttpRequest, run_id: int) -> HttpResponse:
     """A county-wide plan is approved after a confirmation: GET shows what changes (pairs that
     start and end, children left without a carer), POST approves."""
-    user, _county_area = _county(request)
+    user, _county_area = county_admin(request)
     run = _run(user, run_id)
     if request.method != "POST":
         if run.state != PairingRun.State.PROPOSED:
@@ -149,7 +139,7 @@ def pairing_assign(request: HttpRequest, child_id: int, role: str) -> HttpRespon
     """Assign a named carer of one role to a child by hand (kept like a lock): the nearest
     carers of the county with their load, and, where they are full, a way to raise their
     capacity."""
-    user, county = _county(request)
+    user, county = county_admin(request)
     if role not in CarerRole.values:
         raise Http404
     child = child_get_for_user(
@@ -187,7 +177,7 @@ def pairing_assign(request: HttpRequest, child_id: int, role: str) -> HttpRespon
 @require_POST
 def carer_capacity(request: HttpRequest, carer_id: int) -> HttpResponse:
     """Raise (or set) a carer's capacity from the pairing pages, then back."""
-    user, _county_area = _county(request)
+    user, _county_area = county_admin(request)
     carer = carer_get_for_admin(user, carer_id)
     form = forms.CapacityForm(request.POST)
     if not form.is_valid():
@@ -212,7 +202,7 @@ def carer_capacity(request: HttpRequest, carer_id: int) -> HttpResponse:
 
 @login_required
 def pairing_settings(request: HttpRequest) -> HttpResponse:
-    user, county = _county(request)
+    user, county = county_admin(request)
     form = forms.PairingSettingsForm(
         request.POST or None, instance=services.pairing_settings_for(county)
     )
