@@ -14,12 +14,13 @@ completes it. "Skip the rows with errors" writes each chunk's good rows and reco
 from __future__ import annotations
 
 import hashlib
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -208,10 +209,15 @@ def _errors_of(record: ImportRecord, rows: list[Row], phase: str) -> list[Import
 
 
 def import_check(
-    record: ImportRecord, path: Path, *, progress: Progress | None = None
+    record: ImportRecord,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    spool: IO[bytes] | None = None,
 ) -> ImportRecord:
     """The dry run: every row read and checked as applying would, nothing written but the
-    record's counts and the rows' errors."""
+    record's counts and the rows' errors. With `spool`, the checked chunks are also written
+    there (`_replay` reads them back) for an all-or-nothing apply that follows at once."""
     importer = importer_for(record)
     table = _table(record, path)
     _clear(record, ImportRowError.Phase.CHECK)
@@ -227,6 +233,8 @@ def import_check(
             importer.check(chunk)
             bad = _errors_of(record, chunk, ImportRowError.Phase.CHECK)
             ImportRowError.objects.bulk_create(bad, batch_size=2000)
+            if spool is not None and not bad:
+                pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
             checked += len(chunk)
             refused += sum(1 for row in chunk if not row.ok)
             ImportRecord.objects.filter(pk=record.pk).update(
@@ -251,51 +259,95 @@ def import_apply(
     after_chunk: AfterChunk | None = None,
 ) -> ImportRecord:
     """Apply the file in chunks, from where the import stopped if it did (module docstring).
-    All or nothing: a check of the whole file comes first unless the import is resuming."""
+    All or nothing: a check of the whole file comes first unless the import is resuming.
+
+    An importer that can check a checked row's database facts again on its own (`replayable`:
+    the children's) does not read the file twice: the check keeps its checked chunks in a
+    private temporary file, and the apply reads them back and checks only what may have changed
+    in the database since (`Importer.recheck`). Memory holds one chunk either way."""
     if record.state in (ImportRecord.State.DONE, ImportRecord.State.DISCARDED):
         return record
     resuming = record.resume_after_row > 0
+    replay = IMPORTERS[record.kind].replayable
     if record.mode == ImportMode.ALL_OR_NOTHING and not resuming:
-        record = import_check(record, path)
-        if record.rows_refused_check:
-            ImportRecord.objects.filter(pk=record.pk).update(
-                state=ImportRecord.State.REFUSED, finished_at=timezone.now()
-            )
-            record.refresh_from_db()
-            return record
+        with tempfile.TemporaryFile(prefix="care365-import-") as spool:
+            record = import_check(record, path, spool=spool if replay else None)
+            if record.rows_refused_check:
+                ImportRecord.objects.filter(pk=record.pk).update(
+                    state=ImportRecord.State.REFUSED, finished_at=timezone.now()
+                )
+                record.refresh_from_db()
+                return record
+            if replay:
+                spool.seek(0)
+                return _apply_chunks(
+                    record, _replay(spool), recheck=True, progress=progress, after_chunk=after_chunk
+                )
     importer = importer_for(record)
     table = _table(record, path)
+    try:
+        rows = rows_of(
+            table, importer, record.mapping, seen=KeySeen(), start_after=record.resume_after_row
+        )
+        return _apply_chunks(
+            record,
+            chunked(rows, record.chunk_size),
+            importer=importer,
+            progress=progress,
+            after_chunk=after_chunk,
+        )
+    finally:
+        table.close()
+
+
+def _replay(spool: IO[bytes]) -> Iterator[list[Row]]:
+    """The chunks `import_check` kept, in order. The file is this process's own, unnamed."""
+    while True:
+        try:
+            yield pickle.load(spool)  # noqa: S301  # written by import_check just before
+        except EOFError:
+            return
+
+
+def _apply_chunks(
+    record: ImportRecord,
+    chunks: Iterator[list[Row]],
+    *,
+    importer: Importer | None = None,
+    recheck: bool = False,
+    progress: Progress | None = None,
+    after_chunk: AfterChunk | None = None,
+) -> ImportRecord:
+    """Each chunk checked (`recheck`: only its database facts again) and applied in its own
+    transaction; all or nothing stops, refused, at a chunk with a row that does not pass."""
+    importer = importer or importer_for(record)
     ImportRecord.objects.filter(pk=record.pk).update(
         state=ImportRecord.State.APPLYING, started_at=record.started_at or timezone.now()
     )
-    seen = KeySeen()
     stopped = False
-    try:
-        rows = rows_of(
-            table, importer, record.mapping, seen=seen, start_after=record.resume_after_row
-        )
-        for chunk in chunked(rows, record.chunk_size):
+    for chunk in chunks:
+        if recheck:
+            importer.recheck(chunk)
+        else:
             importer.check(chunk)
-            good = [row for row in chunk if row.ok]
-            bad = len(chunk) - len(good)
-            if bad and record.mode == ImportMode.ALL_OR_NOTHING:
-                with transaction.atomic():
-                    ImportRowError.objects.bulk_create(
-                        _errors_of(record, chunk, ImportRowError.Phase.APPLY)
-                    )
-                    ImportRecord.objects.filter(pk=record.pk).update(
-                        state=ImportRecord.State.REFUSED, finished_at=timezone.now()
-                    )
-                stopped = True
-                break
-            _apply_chunk(record, importer, chunk, good, bad)
-            if progress is not None:
-                progress(len(chunk))
-            if after_chunk is not None:
-                record.refresh_from_db()
-                after_chunk(record)
-    finally:
-        table.close()
+        good = [row for row in chunk if row.ok]
+        bad = len(chunk) - len(good)
+        if bad and record.mode == ImportMode.ALL_OR_NOTHING:
+            with transaction.atomic():
+                ImportRowError.objects.bulk_create(
+                    _errors_of(record, chunk, ImportRowError.Phase.APPLY)
+                )
+                ImportRecord.objects.filter(pk=record.pk).update(
+                    state=ImportRecord.State.REFUSED, finished_at=timezone.now()
+                )
+            stopped = True
+            break
+        _apply_chunk(record, importer, chunk, good, bad)
+        if progress is not None:
+            progress(len(chunk))
+        if after_chunk is not None:
+            record.refresh_from_db()
+            after_chunk(record)
     if not stopped:
         _finish(record)
     record.refresh_from_db()

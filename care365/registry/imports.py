@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, ClassVar
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -402,6 +403,7 @@ class ChildImporter(Importer):
     kind: ClassVar[str] = "children"
     columns: ClassVar[tuple[Column, ...]] = COLUMNS
     key_column: ClassVar[str | None] = "id_number"
+    replayable: ClassVar[bool] = True
 
     def key(self, row: Row) -> Any:
         raw = row.values.get("id_number")
@@ -502,6 +504,17 @@ class ChildImporter(Importer):
             self._village(row)
             self._identity(row)
             self._dates(row)
+        self._registered(rows)
+
+    def recheck(self, rows: list[Row]) -> None:
+        """The rows' ID numbers looked up again: another user may have registered one since."""
+        for row in rows:
+            row.found.pop("child_id", None)
+        self._registered(rows)
+
+    def _registered(self, rows: list[Row]) -> None:
+        """Rows whose ID number is registered: updates of a child the user keeps the registry
+        of, refused anywhere else."""
         hashes = {row.found["hash"]: row for row in rows if "hash" in row.found}
         if not hashes:
             return
@@ -807,19 +820,16 @@ class ChildImporter(Importer):
 
     def _flag_duplicates(self, created: list[tuple[int, list[str], tuple[str, date, int]]]) -> None:
         """Possible duplicates of the new children (same name, birth date and village, another
-        record), for the director to decide, as a registration by hand flags them."""
+        record), for the director to decide, as a registration by hand flags them.
+
+        Matched on the three together (`same_name_birth_village`): the values of three separate
+        `IN` lists would also match every child with one of the chunk's names born on one of its
+        birth dates in one of its villages, a number that grows with the registry."""
         if not created:
             return
         new = [(pk, *key) for pk, _fields, key in created]
-        wanted = {key for _pk, _fields, key in created}
-        others = Child.objects.filter(
-            bulk.values_in("name", {n for n, _b, _v in wanted}, "text"),
-            bulk.values_in("birth_date", {b for _n, b, _v in wanted}, "date"),
-            bulk.values_in("village_id", {v for _n, _b, v in wanted}, "bigint"),
-            exited_on__isnull=True,
-        ).values_list("pk", "name", "birth_date", "village_id")
         by_key: dict[tuple[str, date, int], list[int]] = {}
-        for pk, n, b, v in others:
+        for pk, n, b, v in same_name_birth_village({key for _pk, _fields, key in created}):
             by_key.setdefault((n, b, v), []).append(pk)
         flags = [
             DuplicateFlag(child_id=pk, other_id=other)
@@ -828,3 +838,64 @@ class ChildImporter(Importer):
             if other != pk
         ]
         DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+# Keys per query of `same_name_birth_village` (three parameters each on SQLite).
+_KEYS_PER_QUERY = 500
+
+
+def same_name_birth_village(
+    keys: set[tuple[str, date, int]],
+) -> list[tuple[int, str, date, int]]:
+    """The active children whose (name, birth date, village) is one of `keys`: joined on the
+    three together, through the index on name and birth date."""
+    table = connection.ops.quote_name(Child._meta.db_table)
+    found: list[tuple[int, str, date, int]] = []
+    ordered = sorted(keys)
+    odd = [key for key in ordered if bulk.SEPARATOR in key[0]]  # cannot travel joined
+    for n, b, v in odd:
+        found.extend(
+            (pk, n, b, v)
+            for pk in Child.objects.filter(
+                name=n, birth_date=b, village_id=v, exited_on__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    ordered = [key for key in ordered if bulk.SEPARATOR not in key[0]]
+    if not ordered:
+        return found
+    with connection.cursor() as cursor:
+        if bulk.is_postgres():
+            sep = bulk.SEPARATOR
+            sql = (
+                f"SELECT c.id, c.name, c.birth_date, c.village_id FROM {table} c "  # noqa: S608  # names are ours
+                "JOIN unnest(string_to_array(%s, %s)::text[], string_to_array(%s, %s)::date[], "
+                "string_to_array(%s, %s)::bigint[]) AS k(name, birth, village) "
+                "ON c.name = k.name AND c.birth_date = k.birth AND c.village_id = k.village "
+                "WHERE c.exited_on IS NULL"
+            )
+            cursor.execute(
+                sql,
+                [
+                    sep.join(n for n, _b, _v in ordered), sep,
+                    sep.join(b.isoformat() for _n, b, _v in ordered), sep,
+                    sep.join(str(v) for _n, _b, v in ordered), sep,
+                ],
+            )  # fmt: skip
+            found.extend(cursor.fetchall())
+            return found
+        for at in range(0, len(ordered), _KEYS_PER_QUERY):
+            part = ordered[at : at + _KEYS_PER_QUERY]
+            values = ", ".join(["(%s, %s, %s)"] * len(part))
+            sql = (
+                f"WITH k(name, birth, village) AS (VALUES {values}) "  # noqa: S608  # placeholders only
+                f"SELECT c.id, c.name, c.birth_date, c.village_id FROM {table} c "
+                "JOIN k ON c.name = k.name AND c.birth_date = k.birth AND c.village_id = k.village "
+                "WHERE c.exited_on IS NULL"
+            )
+            params: list[Any] = [x for n, b, v in part for x in (n, b.isoformat(), v)]
+            cursor.execute(sql, params)
+            found.extend(
+                (pk, n, b if isinstance(b, date) else date.fromisoformat(b), v)
+                for pk, n, b, v in cursor.fetchall()
+            )
+    return found

@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 
 # Joins many values into one parameter (PostgreSQL's string_to_array splits it again): a list
 # passed as an array is dumped value by value by the driver, which costs more than the query.
-_SEPARATOR = "\x1f"
+SEPARATOR = "\x1f"
 
 
 def is_postgres() -> bool:
@@ -45,6 +45,6 @@ def values_in(field: str, values: Iterable[Any], cast: str) -> Q:
     values = list(values)
     if not is_postgres():
         return Q(**{f"{field}__in": values})
-    joined = _SEPARATOR.join(str(v) for v in values)
+    joined = SEPARATOR.join(str(v) for v in values)
     sql = f"SELECT unnest(string_to_array(%s, %s))::{cast}"  # cast is ours
-    return Q(**{f"{field}__in": RawSQL(sql, [joined, _SEPARATOR])})  # noqa: S611  # values are parameters
+    return Q(**{f"{field}__in": RawSQL(sql, [joined, SEPARATOR])})  # noqa: S611  # values are parameters

@@ -65,6 +65,10 @@ class Importer:
     columns: ClassVar[tuple[Column, ...]] = ()
     # The column whose value may appear once in a file (the ID number, a username), if any.
     key_column: ClassVar[str | None] = None
+    # Whether `recheck` can check rows `check` has checked (in another instance, earlier) again
+    # for what the database may have changed since: an all-or-nothing apply then reads the rows
+    # the check kept rather than the file again.
+    replayable: ClassVar[bool] = False
 
     def __init__(
         self, *, scope: Scope, actor: AbstractBaseUser, import_id: int, today: date
@@ -83,32 +87,51 @@ class Importer:
     def check(self, rows: list[Row]) -> None:
         raise NotImplementedError
 
+    def recheck(self, rows: list[Row]) -> None:
+        """Check rows `check` passed again for what the database may have changed since (a
+        `replayable` importer's; the rows carry what `check` found out)."""
+        raise NotImplementedError
+
     def apply(self, rows: list[Row]) -> Applied:
         raise NotImplementedError
+
+
+class RowReader:
+    """Reads a file's data rows with one mapping: each column's cell index, reader and whether
+    it is required, worked out once per file rather than once per row."""
+
+    def __init__(self, mapping: Mapping[str, int], columns: tuple[Column, ...]) -> None:
+        self.plan = [
+            (column.key, mapping.get(column.key), column.required, column.reader, column)
+            for column in columns
+        ]
+
+    def __call__(self, number: int, cells: list[Cell]) -> Row | None:
+        """The row's mapped cells read; None for a row whose mapped cells are all blank."""
+        values: dict[str, Any] = {}
+        row = Row(number, values)
+        blank = True
+        width = len(cells)
+        for key, index, required, reader, column in self.plan:
+            cell = cells[index] if index is not None and index < width else None
+            if cell is None or (cell.__class__ is str and not cell.strip()):
+                values[key] = None
+                if required:
+                    row.refuse(key, ErrorCode.MISSING)
+                continue
+            blank = False
+            value, code, detail = reader(column, cell)
+            values[key] = value
+            if code:
+                row.refuse(key, code, detail)
+        return None if blank else row
 
 
 def parse_row(
     number: int, cells: list[Cell], mapping: Mapping[str, int], columns: tuple[Column, ...]
 ) -> Row | None:
     """Read a row's mapped cells; None for a row whose mapped cells are all blank."""
-    values: dict[str, Any] = {}
-    row = Row(number, values)
-    blank = True
-    width = len(cells)
-    for column in columns:
-        index = mapping.get(column.key)
-        cell = cells[index] if index is not None and index < width else None
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
-            values[column.key] = None
-            if column.required:
-                row.refuse(column.key, ErrorCode.MISSING)
-            continue
-        blank = False
-        value, code, detail = column.read(cell)
-        values[column.key] = value
-        if code:
-            row.refuse(column.key, code, detail)
-    return None if blank else row
+    return RowReader(mapping, columns)(number, cells)
 
 
 class KeySeen:
@@ -137,8 +160,9 @@ def rows_of(
     """The file's non-blank rows, read and checked for repeats; rows up to `start_after` (a row
     number) are only read for their keys, so that a resumed import still finds repeats of rows
     applied before it stopped."""
+    read = RowReader(mapping, importer.columns)
     for number, cells in table.rows:
-        row = parse_row(number, cells, mapping, importer.columns)
+        row = read(number, cells)
         if row is None:
             continue
         key = importer.key(row)

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from care365.care.models import RiskScore
+from care365.core import crypto
 from care365.core.models import AuditEvent
 from care365.imports import services
 from care365.imports.models import ImportRecord
@@ -23,7 +24,7 @@ from care365.imports.tests.helpers import (
     write_csv,
     write_xlsx,
 )
-from care365.registry.models import Child, ChildStatus, Guardian, Parent
+from care365.registry.models import Child, ChildStatus, DuplicateFlag, Guardian, Parent
 from conftest import Personas
 
 pytestmark = pytest.mark.django_db
@@ -310,6 +311,71 @@ def test_a_chunk_that_fails_leaves_nothing_half_written(
     record = services.import_apply(record, path)
     assert record.state == "done" and record.created == 4
     assert Child.objects.filter(name__startswith="孩子").count() == 4
+
+
+def test_possible_duplicates_are_flagged_by_name_birth_date_and_village_together(
+    personas: Personas, tmp_path: Path
+) -> None:
+    registered = personas.child_a
+    born = registered.birth_date
+    sex = "男" if registered.sex == "M" else "女"
+    seq = 500 + (registered.sex == "M")  # an ID number of the registered child's sex
+    rows = [
+        # The registered child's name, birth date and village under another ID number.
+        child_row(registered.name, sex, born, seq),
+        # The same name and birth date in another village of the county: not a duplicate.
+        child_row(registered.name, sex, born, seq + 2, village="大赤坑村"),
+        # Twins of a sort: two rows of the file alike but for the ID number.
+        child_row("李同名", "女", BORN, 600),
+        child_row("李同名", "女", BORN, 602),
+        # A name of one and the birth date of another: the three must agree together.
+        child_row("李同名", sex, born, seq + 4),
+    ]
+    path = write_csv(tmp_path / "dups.csv", CHILD_HEADER, rows)
+    code, result = run_import("children", str(path), "--county", "331127")
+    assert code == 0 and result["created"] == 5
+
+    def new_child(seq_: int, born_: date = born) -> int:
+        return Child.objects.get(id_number_hash=crypto.lookup_hash(child_id(born_, seq_))).pk
+
+    flagged = set(DuplicateFlag.objects.values_list("child_id", "other_id"))
+    twins = {new_child(600, BORN), new_child(602, BORN)}
+    assert flagged == {
+        (new_child(seq), registered.pk),
+        *((a, b) for a in twins for b in twins if a != b),
+    }
+
+
+def test_a_child_registered_between_the_check_and_the_apply_stops_the_import_there(
+    personas: Personas, tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """All or nothing checks the whole file, then applies the chunks the check kept: each
+    chunk's ID numbers are looked up again as it is applied."""
+    settings.IMPORT_CHUNK_ROWS = 2
+    rows = [child_row(f"孩子{i}", "女", BORN, 100 + 2 * i) for i in range(4)]
+    path = write_csv(tmp_path / "f.csv", CHILD_HEADER, rows)
+    record = services.import_start(
+        actor=None, kind="children", county=personas.county, path=path, file_name="f.csv",
+        source=ImportRecord.Source.COMMAND,
+    )  # fmt: skip
+    real_check = services.import_check
+    other = personas.child_other  # a child of another county
+
+    def check_then_register(*args: Any, **kwargs: Any) -> ImportRecord:
+        checked = real_check(*args, **kwargs)
+        # Meanwhile the third row's child is registered in the other county.
+        Child.objects.filter(pk=other.pk).update(
+            id_number=child_id(BORN, 104),
+            id_number_hash=crypto.lookup_hash(child_id(BORN, 104)),
+        )
+        return checked
+
+    monkeypatch.setattr(services, "import_check", check_then_register)
+    record = services.import_apply(record, path)
+    assert record.state == "refused"
+    assert (record.rows_done, record.created) == (2, 2)  # the first chunk, applied
+    assert set(record.errors.values_list("phase", "row", "code")) == {("apply", 4, "duplicate")}
+    assert Child.objects.filter(name__startswith="孩子").count() == 2
 
 
 def test_the_template_is_recognised_and_has_drop_downs(personas: Personas, tmp_path: Path) -> None:
