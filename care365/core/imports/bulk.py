@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
-from psycopg.copy import QueuedLibpqWriter
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from psycopg.copy import QueuedLibpqWriter
 
 # Joins many values into one parameter (PostgreSQL's string_to_array splits it again): a list
 # passed as an array is dumped value by value by the driver, which costs more than the query.

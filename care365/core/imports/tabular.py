@@ -265,10 +265,10 @@ def estimate_rows(path: Path, header_row: int) -> int:
     if file_format(path) == "xlsx":
         if streamed(path):  # the sheet's recorded dimensions, without reading its rows
             ws = _visible_sheet(path)
-            height = ws.max_row or 0
+            height = int(ws.max_row or 0)
             ws.parent.close()
             return max(0, height - header_row)
-        return max(0, _calamine_sheet(path).height - header_row)
+        return max(0, int(_calamine_sheet(path).height) - header_row)
     lines = 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
