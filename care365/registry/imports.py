@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -404,6 +405,7 @@ class ChildImporter(Importer):
     columns: ClassVar[tuple[Column, ...]] = COLUMNS
     key_column: ClassVar[str | None] = "id_number"
     replayable: ClassVar[bool] = True
+    grows: ClassVar[tuple[type[Model], ...]] = (Child, ChildStatus, Parent, Guardian)
 
     def key(self, row: Row) -> Any:
         raw = row.values.get("id_number")
