@@ -331,7 +331,7 @@ def webhook_endpoint_deactivate(request: HttpRequest, endpoint_id: EndpointId) -
 
 
 @organisations_router.get(
-    "/webhook-deliveries",
+    "/webhooks/deliveries",
     response=responses(200, WebhookDeliveryListOut),
     operation_id="webhook_delivery_list",
     summary="The county's webhook deliveries",
