@@ -274,6 +274,12 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
     context = {
         "form": form,
         "title": _("Edit %(name)s") % {"name": organisation.name},
+        "links": [
+            (
+                reverse("carers:organisation-webhooks", args=[organisation.pk]),
+                _("Webhooks"),
+            )
+        ],
         "submit": _("Save"),
         "cancel": reverse("carers:organisation-list"),
     }

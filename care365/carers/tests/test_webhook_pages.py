@@ -83,6 +83,8 @@ def test_the_admin_adds_an_endpoint_and_sees_its_secret_once(
     # The list of organisations links to it.
     listing = client.get(reverse("carers:organisation-list")).content.decode()
     assert page_url in listing
+    edit = client.get(reverse("carers:organisation-edit", args=[org.pk])).content.decode()
+    assert page_url in edit
 
 
 def test_the_admin_rotates_then_deactivates(client: Client, personas: Personas) -> None:
@@ -244,3 +246,23 @@ def test_the_api_adds_lists_rotates_deactivates_and_lists_deliveries(
     assert item["last_error"] == "endpoint answered 410" and failed["count"] == 1
     bad = api.get("/organisations/webhooks/deliveries", user=personas.admin, query={"state": "x"})
     assert bad.status_code == 422
+
+
+def test_an_organisations_contact_email_is_checked_and_kept_encrypted(
+    api: Api, personas: Personas
+) -> None:
+    org = agency(personas)
+    bad = api.patch(
+        f"/organisations/{org.pk}", user=personas.admin, body={"contact_email": "not-an-email"}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"]["contact_email"] == ["Enter a valid email address."]
+    good = api.patch(
+        f"/organisations/{org.pk}",
+        user=personas.admin,
+        body={"contact_email": " intake@sunshine.example "},
+    )
+    assert good.status_code == 200 and good.json()["contact_email"] == "intake@sunshine.example"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT contact_email FROM carers_organisation WHERE id = %s", [org.pk])
+        assert "sunshine" not in str(cursor.fetchone()[0])
