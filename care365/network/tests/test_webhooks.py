@@ -422,3 +422,20 @@ def test_production_refuses_plain_http_but_to_loopback(personas: Personas, setti
     endpoint_for(personas, org, "http://127.0.0.1:8080/hook")
     endpoint_for(personas, org, "https://sunshine.example/hook")
     assert WebhookEndpoint.objects.count() == 2
+
+
+def test_the_referral_and_its_messages_are_written_together_or_not_at_all(
+    personas: Personas, receiver: Receiver, t0: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = agency(personas)
+    endpoint_for(personas, org, receiver.url)
+
+    def broken(**kwargs: Any) -> bool:
+        raise RuntimeError("the outbox is full")
+
+    monkeypatch.setattr("care365.protection.services.webhooks.webhook_queue", broken)
+    with pytest.raises(RuntimeError):
+        refer(personas, org, t0)
+
+    assert not Referral.objects.exists()
+    assert not Notification.objects.exists()  # the email queued before is rolled back too
