@@ -71,6 +71,7 @@ API_LISTS = {
     "pairing_approve": "pairing",
     "access_log_list": "access_log",
     "referral_list": "referrals",
+    "webhook_delivery_list": "webhook_deliveries",
 }
 # Operations whose request body is a search (its fields are filters, not data to write).
 SEARCH_OPS = {"child_search"}
@@ -81,6 +82,7 @@ PAGE_FORMS = {
     "CarerFilterForm": "carers",
     "ProposalFilterForm": "pairing",
     "AccessLogFilterForm": "access_log",
+    "WebhookDeliveryFilterForm": "webhook_deliveries",
 }
 
 # Every app's page forms.
@@ -200,6 +202,7 @@ SAMPLES: dict[str, Value] = {
     "log": lambda p: "changes",
     "period": lambda p: "2026-05",
     "overdue": lambda p: True,
+    "state": lambda p: "failed",
 }
 
 
