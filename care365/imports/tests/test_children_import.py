@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from care365.care.models import RiskScore
-from care365.core import crypto
+from care365.core import crypto, maintenance
 from care365.core.models import AuditEvent
 from care365.imports import services
 from care365.imports.models import ImportRecord
@@ -386,7 +386,7 @@ def test_a_long_import_refreshes_its_tables_statistics_as_they_grow(
     settings.IMPORT_CHUNK_ROWS = 2
     monkeypatch.setattr(services, "ANALYZE_FIRST", 3)
     analysed: list[list[str]] = []
-    real = services.tables_analyze
+    real = maintenance.tables_analyze
 
     def spy(models: Any) -> None:
         analysed.append([m._meta.model_name for m in models])
