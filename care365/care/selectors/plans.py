@@ -324,7 +324,7 @@ def due_list_for_user(
     next-due dates: the pages, the API and the homes count it and read one page of it in the
     database, whatever the number of children in the user's scope.
 
-    The scope is `responsible_children`': for an area's director, supervisor or county
+    The scope is `responsible_children`'s: for an area's director, supervisor or county
     administrator the rows of their villages (the rows' own copy of the child's village, by its
     index); for a carer the rows of the children paired with them. Only active children have
     rows."""
