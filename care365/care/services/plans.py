@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from care365.areas.models import Area
@@ -52,20 +52,38 @@ def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK) -> int:
             PlanDue.objects.filter(child_id__in=part).delete()
             children = Child.objects.filter(pk__in=part, exited_on__isnull=True).only(*PLAN_FIELDS)
             rows = [
-                PlanDue(
-                    child_id=item.child.pk,
-                    village_id=item.child.village_id,
-                    kind=item.kind,
-                    due_on=item.due_on,
-                    last_on=item.last_on,
-                    interval_days=item.interval_days,
-                    tightened=item.tightened,
+                (
+                    item.child.pk,
+                    item.child.village_id,
+                    item.kind,
+                    item.due_on,
+                    item.last_on,
+                    item.interval_days,
+                    item.tightened,
                 )
                 for item in plan_status(children, PlanKind.values, today)
             ]
-            PlanDue.objects.bulk_create(rows, batch_size=1000)
+            _insert(rows)
             written += len(rows)
     return written
+
+
+_COLUMNS = ("child_id", "village_id", "kind", "due_on", "last_on", "interval_days", "tightened")
+
+
+def _insert(rows: list[tuple[object, ...]]) -> None:
+    """The rows as one prepared INSERT run for each (`bulk_create` builds each row's SQL in
+    Python, which took two thirds of a refresh: 6.7 of 10 s for 2,000 children)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  # names from the model
+        quote(PlanDue._meta.db_table),
+        ", ".join(quote(c) for c in _COLUMNS),
+        ", ".join(["%s"] * len(_COLUMNS)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _refresh_in_chunks(
