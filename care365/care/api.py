@@ -271,11 +271,11 @@ def due_list(request: HttpRequest, query: Query[DueQuery]) -> dict[str, Any]:
     supervisors and county administrators see every kind of their area."""
     user = account(request)
     kinds = None if query.kind is None else {str(query.kind)}
-    items = selectors.due_for_user(
+    items = selectors.due_list_for_user(
         user, timezone.localdate(), within_days=query.within_days, kinds=kinds
     )
     page = selectors.due_for_display(user, items[query.offset : query.offset + query.limit])
-    return {"items": [_due(user, item) for item in page], "count": len(items)}
+    return {"items": [_due(user, item) for item in page], "count": items.count()}
 
 
 # ---- examinations ---------------------------------------------------------------------------

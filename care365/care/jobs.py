@@ -1,5 +1,5 @@
-"""Daily care's periodic work, run by the worker once a day (`JOBS`): the risk recompute and the
-daily digest each user is sent.
+"""Daily care's periodic work, run by the worker once a day (`JOBS`): the risk recompute, the
+rebuild of the stored next-due dates (`services.plans`) and the daily digest each user is sent.
 
 `risk_recompute(today)` is idempotent: it rewrites each child's score from what is in the tables.
 It works a batch of children at a time with a fixed number of queries per batch.
@@ -35,6 +35,7 @@ from care365.care.models import (
     Wish,
 )
 from care365.care.selectors import DueItem, due_for_user, wishes_claimed_by
+from care365.care.services.plans import plan_due_rebuild
 from care365.care.services.risk import risk_children, risk_scores_write
 from care365.core.jobs import PeriodicJob
 from care365.core.models import Notice
@@ -209,8 +210,16 @@ def digest_send_all(today: date) -> str:
     return f"{notices} users reminded, {emails} by email"
 
 
-# In this order: the risk list is recomputed before the digest, whose due dates it tightens.
+def plan_due_rebuild_daily(today: date) -> str:
+    """The safety net under the stored next-due dates: every child's rewritten from the tables
+    (each write keeps its children's right as it happens: `services.plans`)."""
+    return plan_due_rebuild()
+
+
+# In this order: the risk list is recomputed before the digest, whose due dates it tightens;
+# the next-due dates are rebuilt after the risk list and before the digest reads them.
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("risk_recompute", risk_recompute),
+    PeriodicJob("plan_due_rebuild", plan_due_rebuild_daily),
     PeriodicJob("care_digest", digest_send_all),
 )

@@ -149,8 +149,9 @@ def _due_row(user: User, item: selectors.DueItem) -> dict[str, Any]:
     }
 
 
-def _due_page(request: HttpRequest, user: User, items: list[selectors.DueItem]) -> Page[Any]:
-    """The requested page of due items as rows: only the page's children are read in full."""
+def _due_page(request: HttpRequest, user: User, items: selectors.DueList) -> Page[Any]:
+    """The requested page of due items as rows: the page is read from the database, and only
+    its children are read in full."""
     page: Page[Any] = Paginator(items, settings.PAGE_SIZE * 2).get_page(request.GET.get("page"))
     shown = selectors.due_for_display(user, list(page.object_list))
     page.object_list = [_due_row(user, item) for item in shown]
@@ -162,15 +163,15 @@ def due_list(request: HttpRequest) -> HttpResponse:
     """Everything the user answers for that is due in the next week or overdue, most overdue
     first, each row linking to the form for that child and kind; and their open tasks."""
     user = account(request)
-    items = selectors.due_for_user(user, timezone.localdate(), within_days=DUE_AHEAD_DAYS)
+    items = selectors.due_list_for_user(user, timezone.localdate(), within_days=DUE_AHEAD_DAYS)
     page = _due_page(request, user, items)
     return render(
         request,
         "care/due.html",
         {
             "page": page,
-            "overdue": sum(1 for i in items if i.days_overdue > 0),
-            "total": len(items),
+            "overdue": items.overdue_count(),
+            "total": items.count(),
             "ahead": DUE_AHEAD_DAYS,
             "tasks": list(access.care_tasks_for_user(user)[:50]),
             "task_form": care_forms.TaskDoneForm(),
@@ -206,11 +207,17 @@ def examinations_due(request: HttpRequest) -> HttpResponse:
     user = account(request)
     if not access.sees_exam_list(user):
         raise PermissionDenied
-    items = selectors.examinations_due(user, timezone.localdate(), within_days=EXAMS_AHEAD_DAYS)
+    items = selectors.examinations_due_list(
+        user, timezone.localdate(), within_days=EXAMS_AHEAD_DAYS
+    )
     return render(
         request,
         "care/exams_due.html",
-        {"page": _due_page(request, user, items), "total": len(items), "ahead": EXAMS_AHEAD_DAYS},
+        {
+            "page": _due_page(request, user, items),
+            "total": items.count(),
+            "ahead": EXAMS_AHEAD_DAYS,
+        },
     )
 
 
@@ -568,11 +575,11 @@ def home_care(user: User, *, due: tuple[int, int] | None = None) -> dict[str, An
     today = timezone.localdate()
     follow_ups = protection_selectors.follow_ups_for_user(user)
     if due is None:
-        items = selectors.due_for_user(user, today, within_days=HOME_AHEAD_DAYS)
+        items = selectors.due_list_for_user(user, today, within_days=HOME_AHEAD_DAYS)
         rows: list[dict[str, Any]] | None = [
             _due_row(user, item) for item in selectors.due_for_display(user, items[:HOME_ROWS])
         ]
-        due = (len(items), sum(1 for item in items if item.days_overdue > 0))
+        due = (items.count(), items.overdue_count())
     else:
         rows = None
     care: dict[str, Any] = {

@@ -39,6 +39,7 @@ from care365.pairing.models import (
     ProposedPair,
 )
 from care365.registry import services as registry_services
+from care365.registry.hooks import children_changed_now
 from care365.registry.models import Child, Consent, ConsentPurpose
 
 ROLES = tuple(CarerRole.values)
@@ -347,6 +348,8 @@ def pairing_approve(*, actor: AbstractBaseUser | None, run: PairingRun) -> Pairi
             _("Pairings changed after this proposal was made. Propose again."), code="stale"
         ) from exc
     _tell_carers(gained, lost)
+    # A new carer's plan starts today: the children's next-due dates move in this transaction.
+    children_changed_now(line.child_id for line in lines)
     run.figures = {
         **run.figures,
         "applied": {"started": len(starting), "ended": len(ending) + ended_exited},
@@ -538,6 +541,7 @@ def pairing_assign(*, actor: User, child: Child, carer: Carer) -> Pairing:
     if run is not None:
         _proposal_line_assigned(run, child, carer)
     _tell_carers(gained, lost)
+    children_changed_now([child.pk])
     audit(actor=actor, action="pairing_assign", obj=child, note=f"{role} {carer.pk}")
     return pairing
 
@@ -604,7 +608,9 @@ def carer_reactivate(*, actor: User, carer: Carer) -> bool:
 def _pairings_end(pairings: QuerySet[Pairing], reason: str) -> int:
     """End these open pairings today with `reason` and tell their carers: the one way pairings
     end outside an approval (a carer who stops, a consent withdrawn)."""
-    lost = Counter(pairings.values_list("carer_id", flat=True))
+    ending = list(pairings.values_list("carer_id", "child_id"))
+    lost = Counter(carer_id for carer_id, _child_id in ending)
     ended = pairings.update(until=timezone.localdate(), end_reason=reason)
     _tell_carers(Counter(), lost)
+    children_changed_now(child_id for _carer_id, child_id in ending)
     return ended

@@ -12,6 +12,13 @@ A child's move to another village is also told at once, inside the move's transa
 village beside their own rows (the risk score's, for the risk list's index) move it in the same
 transaction, so the copy is never stale and a failure rolls the move back.
 
+Likewise a change to what is derived from a child's records at once, in the writer's own
+transaction (`children_changed_now`, listeners registered with `on_children_changed_now`): the
+services that change a child's registration, village, exit, parents or consents here, and the
+higher apps' services that open or end pairings (which may not import the apps that listen), call
+it after their writes; daily care rewrites the children's next-due dates there, so the due lists
+never show a plan the committed tables do not hold. A listener that raises rolls the write back.
+
 A listener runs after the commit, in the process that wrote: it must be quick and must not
 raise for the writer (a failure is logged and the write stands; a listener keeps its figures
 right by some other means as well, such as a daily run). The same child told twice in one
@@ -20,7 +27,7 @@ transaction is told once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -90,3 +97,25 @@ def child_moved(child_id: int, village_id: int) -> None:
     `village_id`. A listener that raises rolls the move back."""
     for listener in _move_listeners:
         listener(child_id, village_id)
+
+
+ChildrenListener = Callable[[Collection[int]], None]
+
+_now_listeners: list[ChildrenListener] = []
+
+
+def on_children_changed_now(listener: ChildrenListener) -> None:
+    """Register a listener told, inside the writer's transaction, the ids of children whose
+    records changed (once: registering it again changes nothing)."""
+    if listener not in _now_listeners:
+        _now_listeners.append(listener)
+
+
+def children_changed_now(child_ids: Iterable[int]) -> None:
+    """Tell every listener, now and in the current transaction, that these children's records
+    changed (call it after the writes). A listener that raises rolls the write back."""
+    ids = sorted(set(child_ids))
+    if not ids:
+        return
+    for listener in _now_listeners:
+        listener(ids)

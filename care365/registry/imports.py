@@ -32,7 +32,7 @@ from care365.core.imports.columns import Column, DateValue, ErrorCode, add_messa
 from care365.core.imports.engine import Applied, Importer, Row
 from care365.core.ledger import audit_append_rows
 from care365.registry import idnumber, names
-from care365.registry.hooks import child_changed, child_moved
+from care365.registry.hooks import child_changed, child_moved, children_changed_now
 from care365.registry.models import (
     STATUS_AGE_LIMIT,
     Child,
@@ -553,6 +553,8 @@ class ChildImporter(Importer):
             ],
         )
         self._flag_duplicates(created)
+        # The chunk's children are due on new days (registered, moved, a parent away or back).
+        children_changed_now([*(pk for pk, _f, _key in created), *changed])
         for pk in changed:
             child_changed(pk)
         return Applied(created=len(created), updated=len(old))

@@ -1,6 +1,7 @@
 """Daily care's models, one module per aggregate: the county's plan settings (settings.py),
 contacts (contacts.py), examinations and health sessions (health.py), screenings, care tasks and
-the risk score (wellbeing.py), wishes and events (wishes.py)."""
+the risk score (wellbeing.py), each child's next-due dates (due.py), wishes and events
+(wishes.py)."""
 
 from care365.care.models.contacts import (
     CONTACT_PLAN_KINDS,
@@ -14,6 +15,7 @@ from care365.care.models.contacts import (
     PlanKind,
     WhichParent,
 )
+from care365.care.models.due import PlanDue
 from care365.care.models.health import POOR_VISION_BELOW, Examination, HealthSession, Position
 from care365.care.models.settings import CareSettings
 from care365.care.models.wellbeing import CareTask, RiskScore, Screening
@@ -34,6 +36,7 @@ __all__ = [
     "Examination",
     "HealthSession",
     "Mood",
+    "PlanDue",
     "PlanKind",
     "Position",
     "RiskScore",

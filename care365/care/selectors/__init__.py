@@ -3,7 +3,8 @@ access layer (one module per concern, re-exported here):
 
 - scope: the county's care settings (who answers for which children, and who may read what,
   is in `care365.care.access`);
-- plans: what is due for whom (`due_for_user`), the 365 figure per child and per area;
+- plans: what is due for whom (`due_for_user`, and a page at a time `due_list_for_user`), the
+  365 figure per child and per area;
 - records: contacts, examinations and growth, screenings, care tasks, the risk list;
 - wishes: the public wish board, wishes and care events.
 """
@@ -12,13 +13,16 @@ from care365.care.selectors.plans import (
     PLAN_FIELDS,
     AreaCoverage,
     DueItem,
+    DueList,
     KindFigure,
     coverage_for_area,
     coverage_for_child,
     coverage_of_children,
     due_for_display,
     due_for_user,
+    due_list_for_user,
     examinations_due,
+    examinations_due_list,
     plan_status,
 )
 from care365.care.selectors.records import (
@@ -47,6 +51,7 @@ __all__ = [
     "PLAN_FIELDS",
     "AreaCoverage",
     "DueItem",
+    "DueList",
     "GrowthPoint",
     "KindFigure",
     "WishCard",
@@ -60,7 +65,9 @@ __all__ = [
     "coverage_of_children",
     "due_for_display",
     "due_for_user",
+    "due_list_for_user",
     "examinations_due",
+    "examinations_due_list",
     "examinations_for_child",
     "growth_points",
     "health_sessions_for_user",

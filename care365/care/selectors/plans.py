@@ -7,15 +7,15 @@ arithmetic is the pure code in care/plans.py."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Exists, F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from care365.accounts.access import areas_for_user, children_for_user
+from care365.accounts.access import areas_for_user, children_for_user, scope_village_ids
 from care365.accounts.models import REGISTRY_ROLES, User
 from care365.areas.models import Area
 from care365.care import plans
@@ -32,6 +32,7 @@ from care365.care.models import (
     CareSettings,
     Contact,
     Examination,
+    PlanDue,
     PlanKind,
     RiskScore,
 )
@@ -240,6 +241,111 @@ def plan_status(
     return items
 
 
+class DueList(Sequence[DueItem]):
+    """A user's due items, read from the stored next-due dates (`PlanDue`) in the due lists'
+    order: most overdue first, then by kind and child. Nothing is read until asked: `count()`
+    and `overdue_count()` are counts in the database, a slice is one page of rows (what a
+    paginator asks for), iterating reads the rows a chunk at a time. The items' children carry
+    their id and village only: `due_for_display` reads the shown ones in full."""
+
+    def __init__(self, rows: QuerySet[PlanDue], today: date) -> None:
+        self._rows = rows
+        self._today = today
+        self._count: int | None = None
+
+    def _ordered(self) -> QuerySet[PlanDue]:
+        return self._rows.order_by("due_on", "kind", "child_id")
+
+    def _item(self, row: tuple[Any, ...]) -> DueItem:
+        child_id, village_id, kind, due_on, last_on, interval, tight = row
+        return DueItem(
+            child=Child(pk=child_id, village_id=village_id),
+            kind=kind,
+            due_on=due_on,
+            days_overdue=(self._today - due_on).days,
+            last_on=last_on,
+            interval_days=interval,
+            tightened=tight,
+        )
+
+    def _values(self) -> QuerySet[PlanDue, tuple[Any, ...]]:
+        return self._ordered().values_list(*_DUE_COLUMNS)
+
+    def count(self) -> int:  # type: ignore[override]  # the paginator's count(), not list.count
+        if self._count is None:
+            self._count = self._rows.count()
+        return self._count
+
+    def overdue_count(self) -> int:
+        """How many of the items are overdue (due before today)."""
+        return self._rows.filter(due_on__lt=self._today).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> DueItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[DueItem]: ...
+
+    def __getitem__(self, index: int | slice) -> DueItem | list[DueItem]:
+        if isinstance(index, slice):
+            if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop or 0) < 0:
+                return list(self)[index]
+            return [self._item(row) for row in self._values()[index]]
+        if index < 0:
+            index += len(self)
+        found = list(self._values()[index : index + 1])
+        if index < 0 or not found:
+            raise IndexError(index)
+        return self._item(found[0])
+
+    def __iter__(self) -> Iterator[DueItem]:
+        for row in self._values().iterator(chunk_size=2000):
+            yield self._item(row)
+
+
+_DUE_COLUMNS = (
+    "child_id",
+    "village_id",
+    "kind",
+    "due_on",
+    "last_on",
+    "interval_days",
+    "tightened",
+)
+
+
+def due_list_for_user(
+    user: User, today: date, *, within_days: int = 0, kinds: Collection[str] | None = None
+) -> DueList:
+    """What the user should do, as `due_for_user` gives it, read lazily from the stored
+    next-due dates: the pages, the API and the homes count it and read one page of it in the
+    database, whatever the number of children in the user's scope.
+
+    The scope is `responsible_children`'s: for an area's director, supervisor or county
+    administrator the rows of their villages (the rows' own copy of the child's village, by its
+    index); for a carer the rows of the children paired with them. Only active children have
+    rows."""
+    acc = account(user)
+    if acc is None:
+        return DueList(PlanDue.objects.none(), today)
+    mine = RESPONSIBLE.get(acc.role, frozenset())
+    wanted = mine if kinds is None else mine & set(kinds)
+    if not wanted:
+        return DueList(PlanDue.objects.none(), today)
+    rows = PlanDue.objects.filter(due_on__lte=today + timedelta(days=within_days))
+    if set(wanted) != set(PlanKind.values):
+        rows = rows.filter(kind__in=sorted(wanted))
+    villages = scope_village_ids(acc)
+    if villages is not None:
+        rows = rows.filter(village_id__in=villages)
+    else:
+        rows = rows.filter(child__in=responsible_children(acc).values("pk"))
+    return DueList(rows, today)
+
+
 def due_for_user(
     user: User, today: date, *, within_days: int = 0, kinds: Collection[str] | None = None
 ) -> list[DueItem]:
@@ -248,21 +354,10 @@ def due_for_user(
 
     A volunteer answers for visits, an officer for safety checks, a doctor for examinations, a
     director for home visits and the parents' weekly contact; supervisors and county
-    administrators see every kind for their area."""
-    acc = account(user)
-    if acc is None:
-        return []
-    mine = RESPONSIBLE.get(acc.role, frozenset())
-    wanted = mine if kinds is None else mine & set(kinds)
-    # The plan needs only these of each child (a county administrator's area holds thousands
-    # of children, whose encrypted fields would otherwise all be decrypted); the rows shown
-    # are read in full by `due_for_display`.
-    children = responsible_children(acc).only(*PLAN_FIELDS)
-    items = plan_status(children, wanted, today)
-    horizon = today + timedelta(days=within_days)
-    due = [item for item in items if item.due_on <= horizon]
-    due.sort(key=lambda i: (-i.days_overdue, i.kind, i.child.pk))
-    return due
+    administrators see every kind for their area. Read from the stored next-due dates (every
+    write that changes a plan rewrites them: `services.plans`); `due_list_for_user` reads the
+    same items a page at a time."""
+    return list(due_list_for_user(user, today, within_days=within_days, kinds=kinds))
 
 
 # What working out a child's plan reads of the child (`due_for_user`).
@@ -283,6 +378,11 @@ def examinations_due(user: User, today: date, *, within_days: int = 0) -> list[D
     """The doctor's list of examinations due or overdue (supervisors and administrators see
     their area's)."""
     return due_for_user(user, today, within_days=within_days, kinds={PlanKind.EXAMINATION})
+
+
+def examinations_due_list(user: User, today: date, *, within_days: int = 0) -> DueList:
+    """`examinations_due`, read a page at a time (`due_list_for_user`)."""
+    return due_list_for_user(user, today, within_days=within_days, kinds={PlanKind.EXAMINATION})
 
 
 # --- the 365 figure -------------------------------------------------------------------------

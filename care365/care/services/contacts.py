@@ -21,9 +21,11 @@ from care365.care.models import (
     ContactChannel,
     ContactKind,
     Mood,
+    PlanKind,
     WhichParent,
 )
 from care365.care.services.common import active_user, require_active_child
+from care365.care.services.plans import plan_due_refresh
 from care365.core.audit import audit
 from care365.registry.hooks import child_changed
 from care365.registry.models import Child
@@ -159,5 +161,7 @@ def contact_log(
         if value
     ]
     audit(actor=user, action="contact_log", obj=contact, changes=filled)
+    if kind in PlanKind.values:  # the next-due date of this kind moves (not a consultation's)
+        plan_due_refresh([child.pk])
     child_changed(child.pk, timezone.localdate(now))
     return contact

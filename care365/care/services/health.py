@@ -24,6 +24,7 @@ from care365.care.services.common import (
     require_active_child,
     require_health_consent,
 )
+from care365.care.services.plans import plan_due_refresh
 from care365.carers.models import Carer, CarerRole
 from care365.core.audit import audit
 from care365.registry.hooks import child_changed
@@ -195,6 +196,7 @@ def examination_record(
         obj=exam,
         changes=[name for name in MEASURES if values[name] is not None],
     )
+    plan_due_refresh([child.pk])  # the next examination is due on another day
     child_changed(child.pk, today)
     return exam
 

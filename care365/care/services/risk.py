@@ -28,6 +28,7 @@ from care365.care import risk
 from care365.care.models import Contact, Examination, PlanKind, RiskScore, Screening
 from care365.care.selectors.plans import DueItem, plan_status
 from care365.care.selectors.scope import care_settings_many
+from care365.care.services.plans import plan_due_refresh
 from care365.protection.models import Alert, Resolution, State
 from care365.registry.models import Child, Guardian, Parent, ParentSituation
 
@@ -187,8 +188,14 @@ def risk_scores_write(children: Sequence[Child], today: date) -> int:
         for county, s in care_settings_many(c.care_county for c in children).items()  # type: ignore[attr-defined]
     }
     facts = _facts_for_batch(children, today)
+    was_listed = dict(
+        RiskScore.objects.filter(child_id__in=[c.pk for c in children]).values_list(
+            "child_id", "on_list"
+        )
+    )
     rows = []
     listed = 0
+    moved: list[int] = []  # children who come onto the risk list or leave it
     for child in children:
         result = risk.assess(facts[child.pk])
         on_list = result.score >= thresholds[child.care_county]  # type: ignore[attr-defined]
@@ -203,12 +210,17 @@ def risk_scores_write(children: Sequence[Child], today: date) -> int:
             )
         )
         listed += on_list
-    RiskScore.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["child"],
-        update_fields=["village", "score", "reasons", "on_list", "computed_on"],
-    )
+        if on_list != was_listed.get(child.pk, False):
+            moved.append(child.pk)
+    with transaction.atomic():
+        RiskScore.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["child"],
+            update_fields=["village", "score", "reasons", "on_list", "computed_on"],
+        )
+        # Their intervals are tightened or loosened: their next-due dates move with the list.
+        plan_due_refresh(moved)
     return listed
 
 

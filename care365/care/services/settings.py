@@ -14,6 +14,7 @@ from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.care.models import CareSettings
 from care365.care.services.common import active_user
+from care365.care.services.plans import plan_due_refresh_area
 from care365.core.audit import audit
 
 SETTINGS_FIELDS = (
@@ -24,6 +25,14 @@ SETTINGS_FIELDS = (
     "risk_interval_percent",
     "risk_threshold",
     "wish_board_initial_only",
+)
+# The settings the children's next-due dates depend on.
+PLAN_SETTINGS = (
+    "volunteer_visit_days",
+    "home_visit_days",
+    "safety_check_days",
+    "parent_contact_days",
+    "risk_interval_percent",
 )
 
 
@@ -51,6 +60,10 @@ def care_settings_update(*, actor: User, county: Area, values: Mapping[str, Any]
     row.full_clean(exclude=["county", "updated_by"])
     row.save()
     audit(actor=user, action="care_settings_update", obj=row, changes=changed)
+    if set(changed) & set(PLAN_SETTINGS):
+        # Every child of the county is due on other days: their rows are rewritten in this
+        # transaction (a few seconds for a county of 100,000 children; settings change rarely).
+        plan_due_refresh_area(county)
     return row
 
 

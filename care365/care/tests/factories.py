@@ -1,6 +1,7 @@
 """Test data for daily care: a child's team (paired officer, doctor and volunteer with the
 guardian's consents), contacts and examinations written straight to the tables for the selectors'
-tests (the services have tests of their own), and a fixed clock."""
+tests (the services have tests of their own), and a fixed clock. Like the services they stand in
+for, they rewrite the child's stored next-due dates (`services.plans`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import factory
 
 from care365.accounts.models import User
 from care365.care.models import Contact, ContactKind, Examination
+from care365.care.services.plans import plan_due_refresh
 from care365.pairing.models import Pairing
 from care365.registry.models import Child, Consent, ConsentPurpose
 from conftest import Personas
@@ -34,18 +36,23 @@ def registered_on(child: Child, day: date = REGISTERED) -> Child:
     Child.objects.filter(pk=child.pk).update(
         registered_at=datetime.combine(day, time(2), tzinfo=UTC)
     )
+    plan_due_refresh([child.pk])
     child.refresh_from_db()
     return child
 
 
 def consent(child: Child, purpose: str, given_on: date = REGISTERED) -> Consent:
-    return Consent.objects.create(child=child, purpose=purpose, given_on=given_on)
+    row = Consent.objects.create(child=child, purpose=purpose, given_on=given_on)
+    plan_due_refresh([child.pk])
+    return row
 
 
 def pair(child: Child, user: User, since: date = REGISTERED) -> Pairing:
     carer = user.carer
     assert carer is not None
-    return Pairing.objects.create(child=child, role=carer.role, carer=carer, since=since)
+    pairing = Pairing.objects.create(child=child, role=carer.role, carer=carer, since=since)
+    plan_due_refresh([child.pk])
+    return pairing
 
 
 def team(personas: Personas, child: Child | None = None, since: date = REGISTERED) -> Child:
@@ -75,6 +82,12 @@ class ContactFactory(factory.django.DjangoModelFactory[Contact]):
         lambda o: "video" if o.kind == ContactKind.PARENT_CONTACT else ""
     )
 
+    @classmethod
+    def _create(cls, model_class: type[Contact], *args: Any, **kwargs: Any) -> Contact:
+        contact: Contact = super()._create(model_class, *args, **kwargs)
+        plan_due_refresh([contact.child_id])  # as `contact_log` does
+        return contact
+
 
 def contacts(child: Child, user: User, kind: str, days: list[date], **extra: Any) -> None:
     for day in days:
@@ -87,3 +100,9 @@ class ExaminationFactory(factory.django.DjangoModelFactory[Examination]):
 
     examined_on = TODAY
     age_days = factory.LazyAttribute(lambda o: (o.examined_on - o.child.birth_date).days)
+
+    @classmethod
+    def _create(cls, model_class: type[Examination], *args: Any, **kwargs: Any) -> Examination:
+        exam: Examination = super()._create(model_class, *args, **kwargs)
+        plan_due_refresh([exam.child_id])  # as `examination_record` does
+        return exam

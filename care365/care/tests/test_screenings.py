@@ -206,10 +206,12 @@ HEALTH_SELECTORS = {
     "risk_list",
     "risk_for_child",
     "examinations_due",
+    "examinations_due_list",
 }
 OTHER_SELECTORS = {
     "due_for_display",
     "due_for_user",
+    "due_list_for_user",
     "plan_status",
     "coverage_for_area",
     "coverage_for_child",
@@ -271,6 +273,9 @@ def test_volunteer_and_officer_never_get_health_or_screening_data(
         "risk_list": lambda: selectors.risk_list(user, on_list_only=False),
         "risk_for_child": lambda: selectors.risk_for_child(user, teen),
         "examinations_due": lambda: selectors.examinations_due(user, TODAY, within_days=999),
+        "examinations_due_list": lambda: selectors.examinations_due_list(
+            user, TODAY, within_days=999
+        ),
     }
     assert set(calls) == HEALTH_SELECTORS
     for name, call in calls.items():

@@ -113,7 +113,7 @@ def export_carers(request: HttpRequest, fmt: str) -> HttpResponseBase:
 def export_due(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The due list as its page shows it: what is overdue and what falls due within the week."""
     user = _exporter(request, fmt)
-    items = care_selectors.due_for_user(user, timezone.localdate(), within_days=DUE_AHEAD_DAYS)
+    items = care_selectors.due_list_for_user(user, timezone.localdate(), within_days=DUE_AHEAD_DAYS)
     table = lists.due_table(user, items, language=get_language())
     used = {"within_days": str(DUE_AHEAD_DAYS)}
     return _send(request, user, fmt, ListExport.ListName.DUE, table, filters=used)

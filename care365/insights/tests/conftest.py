@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from care365.care.models import CareTask, Examination, Screening, Wish
+from care365.care.services.plans import plan_due_rebuild
 from care365.care.tests.factories import consent, contacts, pair, registered_on
 from care365.protection.models import Alert
 from care365.registry.models import (
@@ -186,4 +187,7 @@ def county(personas: Personas) -> County:
     Wish.objects.create(
         child=extra_a[1], what="shoes", cost_yuan=80, posted_by=p.director_a, posted_at=at(today)
     )
+    # Written straight to the tables (an exit, examinations): the children's stored next-due
+    # dates rewritten as the services would have.
+    plan_due_rebuild()
     return County(p=p, today=today, extra_a=extra_a, extra_b=extra_b, exited=exited)

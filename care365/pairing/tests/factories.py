@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import factory
 from django.utils import timezone
@@ -13,6 +14,7 @@ from care365.areas.tests.factories import CountyFactory, TownshipFactory, Villag
 from care365.carers.models import Carer, CarerRole
 from care365.carers.tests.factories import CarerFactory
 from care365.pairing.models import Pairing
+from care365.registry.hooks import children_changed_now
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.registry.tests.factories import ChildFactory
 
@@ -30,10 +32,20 @@ class PairingFactory(factory.django.DjangoModelFactory[Pairing]):
     carer = factory.SubFactory(CarerFactory, role=factory.SelfAttribute("..role"))
     since = date(2025, 9, 1)
 
+    @classmethod
+    def _create(cls, model_class: type[Pairing], *args: Any, **kwargs: Any) -> Pairing:
+        pairing: Pairing = super()._create(model_class, *args, **kwargs)
+        children_changed_now([pairing.child_id])  # as the pairing services do
+        return pairing
+
 
 def volunteer_consent(child: Child, *, given_on: date = date(2025, 3, 1)) -> Consent:
     """The guardian's open consent to a volunteer."""
-    return Consent.objects.create(child=child, purpose=ConsentPurpose.VOLUNTEER, given_on=given_on)
+    consent = Consent.objects.create(
+        child=child, purpose=ConsentPurpose.VOLUNTEER, given_on=given_on
+    )
+    children_changed_now([child.pk])  # as `consent_record` does
+    return consent
 
 
 @dataclass

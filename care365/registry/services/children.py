@@ -19,7 +19,7 @@ from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
 from care365.registry import idnumber, names
-from care365.registry.hooks import child_changed, child_moved
+from care365.registry.hooks import child_changed, child_moved, children_changed_now
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -168,6 +168,7 @@ def child_register(*, actor: AbstractBaseUser, data: ChildInput) -> Child:
         _guardian_save(child, data.guardian)
     _flag_duplicates(child)
     audit(actor=actor, action="child_register", obj=child, changes=values.keys())
+    children_changed_now([child.pk])
     return child
 
 
@@ -220,6 +221,7 @@ def child_update(
         child_moved(child.pk, child.village_id)
     audit(actor=actor, action="child_update", obj=child, changes=changed)
     if changed:
+        children_changed_now([child.pk])  # a move, a birth date, a parent's situation
         child_changed(child.pk)
     return child
 
@@ -244,5 +246,6 @@ def child_exit(
     )
     _open_statuses_sync_child(child)
     audit(actor=actor, action="child_exit", obj=child, changes=["exited_on"], note=reason)
+    children_changed_now([child.pk])  # off the due lists
     child_changed(child.pk)
     return child

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care365.core.audit import audit
+from care365.registry.hooks import children_changed_now
 from care365.registry.models import Child, Consent, ConsentPurpose
 
 
@@ -46,6 +47,7 @@ def consent_record(
         recorded_by_id=actor.pk,
     )
     audit(actor=actor, action="consent_record", obj=child, note=purpose)
+    children_changed_now([child.pk])  # a volunteer's visits join the plan with their consent
     return consent
 
 
@@ -70,4 +72,5 @@ def consent_withdraw(
     consent.withdrawn_on = on
     consent.save(update_fields=["withdrawn_on"])
     audit(actor=actor, action="consent_withdraw", obj=child, note=purpose)
+    children_changed_now([child.pk])
     return consent

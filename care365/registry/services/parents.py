@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from care365.core.audit import audit
 from care365.core.validators import validate_phone
-from care365.registry.hooks import child_changed
+from care365.registry.hooks import child_changed, children_changed_now
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -127,5 +127,6 @@ def parent_return(
         ).update(ended_on=on, end_reason=StatusEndReason.PARENT_RETURNED)
         _open_statuses_sync_child(child)
     audit(actor=actor, action="parent_return", obj=child, changes=[role], note=role)
+    children_changed_now([child.pk])  # the parents' contact may leave the plan
     child_changed(child.pk)
     return child

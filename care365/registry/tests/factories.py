@@ -8,6 +8,7 @@ import factory
 from care365.areas.tests.factories import VillageFactory
 from care365.core import crypto
 from care365.registry import idnumber, names, services
+from care365.registry.hooks import children_changed_now
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -59,7 +60,10 @@ class ChildFactory(factory.django.DjangoModelFactory[Child]):
         number = kwargs.get("id_number") or ""
         kwargs.setdefault("id_number_hash", crypto.lookup_hash(number) if number else None)
         kwargs.setdefault("name_sort", names.sort_key(kwargs.get("name") or ""))
-        return super()._create(model_class, *args, **kwargs)  # type: ignore[no-any-return]
+        child: Child = super()._create(model_class, *args, **kwargs)
+        # As `child_register` does: whatever is derived from the child's records follows.
+        children_changed_now([child.pk])
+        return child
 
 
 class LeftBehindChildFactory(ChildFactory):
@@ -86,3 +90,4 @@ class LeftBehindChildFactory(ChildFactory):
             relationship=GuardianRelationship.GRANDMOTHER,
             phone="13900000000",
         )
+        children_changed_now([obj.pk])  # the parents are away: their contact is planned

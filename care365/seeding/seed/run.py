@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from care365.care.services.plans import plan_due_rebuild
 from care365.carers.models import Carer
 from care365.core import crypto
 from care365.core.audit import audit
@@ -158,6 +159,8 @@ def seed_county(
                 changes=["children", "carers"],
                 note=f"synthetic county: {children} children, seed {seed}",
             )
+        # The new children's next-due dates (the due lists read them), a chunk per transaction.
+        plan_due_rebuild(area=areas[plan.code])
     return result
 
 

@@ -75,6 +75,7 @@ def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
         "statuses_age_out",
         "retention",
         "risk_recompute",  # before the digest, whose due dates it tightens
+        "plan_due_rebuild",  # the stored next-due dates, before the digest reads them
         "care_digest",
         "referrals_overdue_remind",
         "insights_refresh_all",  # after the risk list, which tightens the due dates it counts
@@ -129,6 +130,7 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
         "statuses_age_out": "1 statuses ended",
         "retention": "0 children anonymised",
         "risk_recompute": "1 children scored, 0 on the risk list",
+        "plan_due_rebuild": "1 children's plans rewritten, 4 planned items",
         "care_digest": "0 users reminded, 0 by email",
         "referrals_overdue_remind": "0 overdue referrals reminded",
         "audit_checkpoint": (
@@ -271,6 +273,7 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
         "statuses_age_out": "0 statuses ended",
         "retention": "0 children anonymised",
         "risk_recompute": "0 children scored, 0 on the risk list",
+        "plan_due_rebuild": "0 children's plans rewritten, 0 planned items",
         "care_digest": "0 users reminded, 0 by email",
         "referrals_overdue_remind": "0 overdue referrals reminded",
         "rollups": "rebuilt",  # the first catch-up finds no roll-ups yet and builds them

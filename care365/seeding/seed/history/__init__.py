@@ -25,6 +25,7 @@ from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.care.jobs import risk_recompute
 from care365.care.models import Contact
+from care365.care.services.plans import plan_due_rebuild
 from care365.core.audit import audit
 from care365.pairing.models import Pairing
 from care365.seeding.seed.history.alerts import AlertWriter, open_alerts
@@ -125,6 +126,8 @@ def history_seed(
             note=f"synthetic history: {days} days, seed {seed}",
         )
     risk_recompute(today)
+    # Everything above was written in bulk: every child's next-due dates from the tables.
+    plan_due_rebuild()
     result.months = {
         kind: {f"{year}-{month:02d}" for year, month in found}
         for kind, found in care.wrote.months.items()
