@@ -33,6 +33,7 @@ from django.utils import timezone
 from care365.areas.models import Area
 from care365.care.models import PlanDue, PlanKind
 from care365.care.selectors.plans import PLAN_FIELDS, plan_status
+from care365.core.imports import bulk
 from care365.registry.models import Child
 
 # Children per query batch: `plan_status` reads each batch's facts in a fixed number of queries.
@@ -50,8 +51,13 @@ def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK) -> int:
     with transaction.atomic():
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
-            PlanDue.objects.filter(child_id__in=part).delete()
-            children = Child.objects.filter(pk__in=part, exited_on__isnull=True).only(*PLAN_FIELDS)
+            # The ids travel as one parameter (`bulk.values_in`): `plan_status` reads the
+            # children's facts in a query per table, each of which would otherwise carry and
+            # plan 2,000 of them (five times slower on PostgreSQL).
+            PlanDue.objects.filter(bulk.values_in("child_id", part, "bigint")).delete()
+            children = Child.objects.filter(
+                bulk.values_in("pk", part, "bigint"), exited_on__isnull=True
+            ).only(*PLAN_FIELDS)
             rows = [
                 (
                     item.child.pk,
@@ -70,12 +76,16 @@ def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK) -> int:
 
 
 _COLUMNS = ("child_id", "village_id", "kind", "due_on", "last_on", "interval_days", "tightened")
+_FIELDS = ("child", "village", "kind", "due_on", "last_on", "interval_days", "tightened")
 
 
 def _insert(rows: list[tuple[Any, ...]]) -> None:
     """The rows as one prepared INSERT run for each (`bulk_create` builds each row's SQL in
     Python, which took two thirds of a refresh: 6.7 of 10 s for 2,000 children)."""
     if not rows:
+        return
+    if bulk.is_postgres():  # COPY: a fifth of the prepared INSERT's time
+        bulk.copy_rows(PlanDue, _FIELDS, rows)
         return
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  # names from the model
