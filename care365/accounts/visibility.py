@@ -93,6 +93,9 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     },
     # Referrals (network): the state and due date are on every row its viewer sees.
     "referrals": {"overdue": EVERYONE},
+    # Case conference actions (network): the state and due date are on every row its viewer
+    # sees (their own actions, or a convener's area's).
+    "conference_actions": {"overdue": EVERYONE},
 }
 
 
