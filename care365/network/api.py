@@ -29,6 +29,9 @@ from care365.network.schemas import (
     ConferenceActionIn,
     ConferenceActionListOut,
     ConferenceActionOut,
+    ConferenceAttendeeIn,
+    ConferenceAttendeeOut,
+    ConferenceHoldIn,
     ConferenceId,
     ConferenceIn,
     ConferenceListOut,
@@ -316,13 +319,10 @@ def conference_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     if not access.reads_conferences(user):
         raise PermissionDenied
     today = timezone.localdate()
-    rows = access.conferences_of_area(user).order_by("-held_on", "-pk")
-    items = rows.select_related("child", "child__village", "convened_by")[
-        page.offset : page.offset + page.limit
-    ]
+    views = selectors.conference_views_of_area(user, offset=page.offset, limit=page.limit)
     return {
-        "items": [_conference(selectors.conference_view(user, c), today) for c in items],
-        "count": rows.count(),
+        "items": [_conference(view, today) for view in views],
+        "count": access.conferences_of_area(user).count(),
     }
 
 
@@ -369,6 +369,76 @@ def conference_create(request: HttpRequest, payload: ConferenceIn) -> Status[dic
     )
 
 
+def _run(request: HttpRequest, conference_id: int, op: str) -> tuple[User, CaseConference]:
+    user = account(request)
+    conference = access.conference_get_for_user(user, conference_id, route=route(op))
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    return user, conference
+
+
+@router.post(
+    "/conferences/{conference_id}/hold",
+    response=responses(200, ConferenceOut, CONFLICT),
+    operation_id="conference_hold",
+    summary="Record that the conference was held",
+)
+def conference_hold(
+    request: HttpRequest, conference_id: ConferenceId, payload: ConferenceHoldIn
+) -> dict[str, Any]:
+    """What was discussed and decided (the decisions required: 422); the conveners of the
+    child's area (others who see it: 403); 409 unless planned."""
+    user, conference = _run(request, conference_id, "conference_hold")
+    conference = services.conference_hold(
+        actor=user, conference=conference, summary=payload.summary, decisions=payload.decisions
+    )
+    return _conference(selectors.conference_view(user, conference), timezone.localdate())
+
+
+@router.post(
+    "/conferences/{conference_id}/close",
+    response=responses(200, ConferenceOut, CONFLICT),
+    operation_id="conference_close",
+    summary="Close a held conference",
+)
+def conference_close(request: HttpRequest, conference_id: ConferenceId) -> dict[str, Any]:
+    """Once every action is done; 409 while one is open or unless held."""
+    user, conference = _run(request, conference_id, "conference_close")
+    conference = services.conference_close(actor=user, conference=conference)
+    return _conference(selectors.conference_view(user, conference), timezone.localdate())
+
+
+@router.post(
+    "/conferences/{conference_id}/attendees",
+    response=responses(201, ConferenceAttendeeOut, CONFLICT),
+    operation_id="conference_attendee_add",
+    summary="Record someone at the conference",
+)
+def conference_attendee_add(
+    request: HttpRequest, conference_id: ConferenceId, payload: ConferenceAttendeeIn
+) -> Status[dict[str, Any]]:
+    """A user of the child's county, or a person's name (with their organisation); 422
+    naming the field otherwise; 409 once closed."""
+    user, conference = _run(request, conference_id, "conference_attendee_add")
+    attendee = services.conference_attendee_add(
+        actor=user,
+        conference=conference,
+        user_id=payload.user,
+        organisation_id=payload.organisation,
+        name=payload.name,
+        role=payload.role,
+    )
+    return Status(
+        201,
+        {
+            "user": attendee.user_id,
+            "name": attendee.user.display_name if attendee.user is not None else attendee.name,
+            "organisation": attendee.organisation.name if attendee.organisation else None,
+            "role": attendee.role,
+        },
+    )
+
+
 @router.post(
     "/conferences/{conference_id}/actions",
     response=responses(201, ConferenceActionOut, CONFLICT),
@@ -380,12 +450,7 @@ def conference_action_add(
 ) -> Status[dict[str, Any]]:
     """The conveners of the child's area (others who see the conference: 403); the owner a
     staff user of the child's county, due today or later (422 otherwise); 409 once closed."""
-    user = account(request)
-    conference: CaseConference = access.conference_get_for_user(
-        user, conference_id, route=route("conference_action_add")
-    )
-    if not access.runs_conference(user, conference):
-        raise PermissionDenied
+    user, conference = _run(request, conference_id, "conference_action_add")
     action = services.conference_action_add(
         actor=user,
         conference=conference,

@@ -193,3 +193,15 @@ class ConferenceActionIn(Body):
 
 class ConferenceActionDoneIn(Body):
     note: Text = Field(max_length=1000, description="What was done.")
+
+
+class ConferenceHoldIn(Body):
+    summary: Text = Field("", max_length=4000, description="What was discussed.")
+    decisions: Text = Field(max_length=4000, description="What was decided.")
+
+
+class ConferenceAttendeeIn(Body):
+    user: Id | None = Field(None, description="A user of the child's county.")
+    name: Text = Field("", max_length=50, description="Or a person's name.")
+    organisation: Id | None = Field(None, description="An organisation of the child's county.")
+    role: Text = Field("", max_length=100, description="Their role at the conference.")

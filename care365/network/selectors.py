@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from care365.accounts.access import child_visible, children_for_user
 from care365.accounts.models import User
@@ -270,6 +270,35 @@ def conference_view(user: User, conference: CaseConference) -> ConferenceView:
     return ConferenceView(
         conference=conference, sight=sight, attendees=attendees, actions=list(actions)
     )
+
+
+def conference_views_of_area(user: User, *, offset: int, limit: int) -> list[ConferenceView]:
+    """A page of a convener's area's conferences, newest first, each as the convener sees it:
+    whole, since the area holds the child (a fixed number of queries: the conferences, their
+    attendees and their actions)."""
+    rows = (
+        conferences_of_area(user)
+        .select_related("child", "convened_by")
+        .prefetch_related(
+            Prefetch(
+                "attendees",
+                ConferenceAttendee.objects.select_related(
+                    "user", "user__carer", "user__area", "organisation"
+                ).order_by("pk"),
+            ),
+            Prefetch("actions", ConferenceAction.objects.order_by("due_on", "pk")),
+        )
+        .order_by("-held_on", "-pk")[offset : offset + limit]
+    )
+    return [
+        ConferenceView(
+            conference=c,
+            sight="full",
+            attendees=list(c.attendees.all()),
+            actions=list(c.actions.all()),
+        )
+        for c in rows
+    ]
 
 
 def conferences_of_child(user: User, child: Child) -> list[CaseConference]:

@@ -323,6 +323,16 @@ MATRIX["conference_action_add"] = {
     p: (201, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
     for p in PERSONAS
 }
+MATRIX["conference_attendee_add"] = dict(MATRIX["conference_action_add"])
+MATRIX["conference_hold"] = {
+    p: (200, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
+    for p in PERSONAS
+}
+# Closing a planned conference: 409 (it was not held).
+MATRIX["conference_close"] = {
+    p: (409, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
+    for p in PERSONAS
+}
 MATRIX["conference_action_done"] = {
     p: (200, 404) if p in CONVENERS else (404, 404) for p in PERSONAS
 }
@@ -333,6 +343,9 @@ CONFERENCE_OPS = (
     "conference_get",
     "conference_action_add",
     "conference_action_done",
+    "conference_attendee_add",
+    "conference_hold",
+    "conference_close",
 )
 STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
 MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
@@ -683,6 +696,9 @@ def _request(
             "due_on": timezone.localdate().isoformat(),
         },
         "conference_action_done": {"note": "已家访"},
+        "conference_attendee_add": {"name": "王校长", "role": "学校"},
+        "conference_hold": {"decisions": "派出所每周家访"},
+        "conference_close": {},
         "referral_done": {"what_done": "心理辅导六次", "outcome": "情绪好转"},
         "user_create": {"username": "lixiaomei", "role": "director", "area": target.village.pk},
         "user_update": {"first_name": "小梅"},

@@ -19,7 +19,6 @@ from care365.accounts.tests.api_client import Api
 from care365.accounts.tests.factories import UserFactory
 from care365.care.models import RiskScore
 from care365.carers.tests.factories import CarerFactory
-from care365.core.errors import StateConflictError
 from care365.core.models import AuditEvent, Notice
 from care365.network import services
 from care365.network.models import CaseConference, ConferenceAction, ConferenceAttendee
@@ -74,22 +73,27 @@ def test_conference_life_cycle_with_audit(api: Api, paired_personas: Personas) -
     assert made.status_code == 201, made.content
     cid = made.json()["id"]
     assert made.json()["state"] == "planned" and made.json()["on_risk_list"] is True
-    conference = CaseConference.objects.get(pk=cid)
-    services.conference_attendee_add(
-        actor=p.admin, conference=conference, user_id=p.officer.pk, role="派出所"
+    base = f"/conferences/{cid}"
+    officer = api.post(
+        f"{base}/attendees", user=p.admin, body={"user": p.officer.pk, "role": "派出所"}
     )
-    services.conference_attendee_add(
-        actor=p.admin, conference=conference, name="王校长", role="学校"
-    )
+    assert officer.status_code == 201, officer.content
+    named = api.post(f"{base}/attendees", user=p.admin, body={"name": "王校长", "role": "学校"})
+    assert named.json() == {"user": None, "name": "王校长", "organisation": None, "role": "学校"}
+    nobody = api.post(f"{base}/attendees", user=p.admin, body={"role": "学校"})
+    assert nobody.status_code == 422 and set(nobody.json()["errors"]) == {"name"}
     action = add_action(api, p, cid, p.officer)
     assert action.status_code == 201, action.content
     aid = action.json()["id"]
     assert action.json()["state"] == "open"
-    services.conference_hold(actor=p.admin, conference=conference, summary="", decisions=DECISIONS)
+    assert api.post(f"{base}/close", user=p.admin).status_code == 409  # not held yet
+    held = api.post(f"{base}/hold", user=p.admin, body={"decisions": DECISIONS})
+    assert held.status_code == 200 and held.json()["state"] == "held"
+    assert api.post(f"{base}/hold", user=p.admin, body={"decisions": "x"}).status_code == 409
 
     # Closing waits for the open action.
-    with pytest.raises(StateConflictError):
-        services.conference_close(actor=p.admin, conference=conference)
+    waiting = api.post(f"{base}/close", user=p.admin)
+    assert waiting.status_code == 409
     mine = api.get("/conference-actions", user=p.officer).json()
     assert [a["id"] for a in mine["items"]] == [aid]
     done = api.post(
@@ -99,7 +103,8 @@ def test_conference_life_cycle_with_audit(api: Api, paired_personas: Personas) -
     assert done.json()["state"] == "done"
     again = api.post(f"/conference-actions/{aid}/done", user=p.officer, body={"note": "再次"})
     assert again.status_code == 409
-    services.conference_close(actor=p.admin, conference=conference)
+    closed = api.post(f"{base}/close", user=p.admin)
+    assert closed.status_code == 200 and closed.json()["state"] == "closed"
 
     got = api.get(f"/conferences/{cid}", user=p.supervisor_a).json()
     assert got["state"] == "closed"
@@ -391,3 +396,43 @@ def test_demo_seed_gives_the_directors_village_conferences(paired_personas: Pers
         p.officer.pk,
         p.doctor.pk,
     }
+
+
+def test_conference_lists_make_a_fixed_number_of_queries(
+    api: Api, client: Client, paired_personas: Personas
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    p = paired_personas
+    on_risk_list(p.child_a)
+
+    def counts() -> tuple[int, ...]:
+        found = []
+        for who, url in (
+            ("supervisor_a", reverse("network:conference-list")),
+            ("officer", reverse("network:conference-actions-mine")),
+        ):
+            client.force_login(getattr(p, who))
+            with CaptureQueriesContext(connection) as page:
+                assert client.get(url).status_code == 200
+            found.append(len(page))
+        for who, path in (("supervisor_a", "/conferences"), ("officer", "/conference-actions")):
+            with CaptureQueriesContext(connection) as listed:
+                assert api.get(path, user=getattr(p, who)).status_code == 200
+            found.append(len(listed))
+        return tuple(found)
+
+    def one() -> None:
+        cid = convene(api, p).json()["id"]
+        conference = CaseConference.objects.get(pk=cid)
+        services.conference_attendee_add(actor=p.admin, conference=conference, name="王校长")
+        add_action(api, p, cid, p.officer)
+
+    one()
+    counts()  # the first calls make the tokens and mark them used: outside the counts
+    few = counts()
+    for _ in range(6):
+        one()
+    ConferenceAction.objects.update(due_on=timezone.localdate() - timedelta(days=1))
+    assert counts() == few
