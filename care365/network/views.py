@@ -395,7 +395,8 @@ def _conference_page(
         "runs": runs,
         "child_visible": child_visible(user, conference.child),
         "done_form": forms.get("done_form") or ActionDoneForm(prefix="done"),
-        "marks": {a.pk for a in view.actions if access.may_mark_done(user, a)},
+        # Who marks an action done (`access.may_mark_done`): its owner, or one who runs it.
+        "marks": {a.pk for a in view.actions if runs or a.owner_id == user.pk},
     }
     if runs:
         users = list(access.action_owners(conference.child))
