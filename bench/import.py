@@ -1,9 +1,10 @@
 """Import rate of `care365 import children` on PostgreSQL, beside `care365 seed` and a raw COPY.
 
-    .venv/bin/python bench/import.py [--xlsx-rows 100000] [--csv-rows 1000000] [--seed-rows 100000]
-                                     [--timeout 1800]
+    .venv/bin/python bench/import.py [--xlsx-rows 100000,300000] [--csv-rows 1000000]
+                                     [--seed-rows 100000] [--timeout 1800]
 
-In one run: writes a register of --xlsx-rows children as .xlsx and one of --csv-rows as .csv
+In one run: writes a register per --xlsx-rows size as .xlsx (above 125,000 rows one is streamed
+rather than decoded whole: core/imports/tabular.py) and one of --csv-rows as .csv
 (the template's columns, every row valid, ID numbers unique), then on a fresh database
 (care365_bench_import, on 127.0.0.1, dropped afterwards) with a county of 150 villages it times,
 each as a separate process (wall clock, Django start-up included):
@@ -217,7 +218,11 @@ def main() -> None:
     # Stopped from outside (Ctrl-C, kill): still drop the database and remove the files.
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--xlsx-rows",
+        default="100000",
+        help="rows of each .xlsx, comma-separated (e.g. 100000,300000)",
+    )
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--seed-rows", type=int, default=100_000)
     parser.add_argument("--timeout", type=float, default=1800)
@@ -228,36 +233,40 @@ def main() -> None:
     # (what, rows, seconds, peak MB, CPU s); rows done instead of rows for a step that timed out
     results: list[tuple[str, int, float, float, float]] = []
     try:
-        xlsx, big = folder / "register.xlsx", folder / "register.csv"
+        big = folder / "register.csv"
+        xlsx_sizes = [int(n) for n in args.xlsx_rows.split(",") if n]
+        xlsx_files = [(f"xlsx {n:,}", folder / f"register-{n}.xlsx", n) for n in xlsx_sizes]
         if "xlsx" in steps:
-            write_xlsx(xlsx, args.xlsx_rows)
+            for _label, path, count in xlsx_files:
+                write_xlsx(path, count)
         if steps & {"csv", "copy"}:
             write_csv(big, args.csv_rows)
         load = os.getloadavg()[0]
         print(f"import rate, PostgreSQL, {os.cpu_count()} cores, load average {load:.1f}")
         fresh_database(args.timeout)
-        files = (("xlsx", xlsx, args.xlsx_rows), ("csv", big, args.csv_rows))
+        files = [
+            *(xlsx_files if "xlsx" in steps else []),
+            (f"csv {args.csv_rows:,}", big, args.csv_rows),
+        ]
         for label, path, count in files:
-            if label not in steps:
+            if label.startswith("csv") and "csv" not in steps:
                 continue
             empty_registry()
             dry, dry_mb, result, cpu = import_run(path, dry=True, timeout=args.timeout)
             assert result["rows"] == count, result
             results.append((f"{label} dry run", count, dry, dry_mb, cpu))
-            print(f"  {label} {count:,} dry run: {dry:.1f} s ({cpu:.1f} CPU s), {dry_mb:.0f} MB")
+            print(f"  {label} dry run: {dry:.1f} s ({cpu:.1f} CPU s), {dry_mb:.0f} MB")
             try:
                 applied, apply_mb, result, cpu = import_run(path, dry=False, timeout=args.timeout)
             except TimeoutError:
                 done = rows_applied()
-                print(f"  {label} {count:,} apply: stopped after {args.timeout:.0f} s, {done:,} "
+                print(f"  {label} apply: stopped after {args.timeout:.0f} s, {done:,} "
                       "rows applied", flush=True)  # fmt: skip
                 results.append((f"{label} apply (stopped)", done, args.timeout, 0.0, 0.0))
                 continue
             assert result["created"] == count, result
             results.append((f"{label} apply", count, applied, apply_mb, cpu))
-            print(
-                f"  {label} {count:,} apply: {applied:.1f} s ({cpu:.1f} CPU s), {apply_mb:.0f} MB"
-            )
+            print(f"  {label} apply: {applied:.1f} s ({cpu:.1f} CPU s), {apply_mb:.0f} MB")
             sys.stdout.flush()
         if "copy" in steps:
             copy = raw_copy(big, args.timeout)
@@ -281,12 +290,12 @@ def main() -> None:
             )
         rate = {what: count / seconds for what, count, seconds, _mb, _cpu in results}
         print("\nratios:")
-        for label in ("xlsx", "csv"):
+        for label, _path, _count in files:
             if f"{label} dry run" in rate and f"{label} apply" in rate:
                 ratio = rate[f"{label} apply"] / rate[f"{label} dry run"]
                 print(f"  {label}: dry run time / apply time {ratio:.2f} (goal < 0.33)")
         for other in ("care365 seed", "csv raw COPY"):
-            for label in ("csv apply", "xlsx apply"):
+            for label in (f"{name} apply" for name, _path, _count in files):
                 if label in rate and other in rate:
                     print(f"  {label} rate / {other} rate {rate[label] / rate[other]:.3f}")
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")

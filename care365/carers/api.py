@@ -38,10 +38,20 @@ from care365.carers.schemas import (
     OrganisationIn,
     OrganisationListOut,
     OrganisationPatch,
+    WebhookDeliveryListOut,
+    WebhookDeliveryQuery,
+    WebhookEndpointIn,
+    WebhookEndpointListOut,
+    WebhookEndpointOut,
+    WebhookSecretOut,
 )
 from care365.core.api import responses
 from care365.core.schemas import MAX_ID, Page
 from care365.pairing import services as pairing_services
+from care365.protection import selectors as protection_selectors
+from care365.protection import services as protection_services
+from care365.protection.access import webhook_endpoint_get_for_admin
+from care365.protection.models import WebhookEndpoint
 
 router = Router(tags=["carers"])
 
@@ -237,3 +247,117 @@ def organisation_update(
     organisation = organisation_get_for_admin(user, organisation_id)
     values = _organisation_values(user, payload.model_dump(exclude_unset=True))
     return services.organisation_update(actor=user, organisation=organisation, values=values)
+
+
+# An organisation's webhook endpoints and the county's deliveries (docs/network.md, "Webhooks"):
+# county administrators; another county's organisation or endpoint: 404.
+
+EndpointId = PathEx[int, P(ge=1, le=MAX_ID, description="The webhook endpoint's id.")]
+
+
+def _endpoint_out(endpoint: WebhookEndpoint, secret: str | None = None) -> dict[str, Any]:
+    out = {
+        "id": endpoint.pk,
+        "organisation_id": endpoint.organisation_id,
+        "url": endpoint.url,
+        "active": endpoint.active,
+        "created_at": endpoint.created_at,
+        "secret_rotated_at": endpoint.secret_rotated_at,
+    }
+    if secret is not None:
+        out["secret"] = secret
+    return out
+
+
+@organisations_router.get(
+    "/{organisation_id}/webhooks",
+    response=responses(200, WebhookEndpointListOut),
+    operation_id="webhook_endpoint_list",
+    summary="An organisation's webhook endpoints",
+)
+def webhook_endpoint_list(request: HttpRequest, organisation_id: OrganisationId) -> dict[str, Any]:
+    """Active first; the secrets are never listed."""
+    user, _county = _admin_county(request)
+    organisation = organisation_get_for_admin(user, organisation_id)
+    rows = [_endpoint_out(e) for e in protection_selectors.webhook_endpoints_of(user, organisation)]
+    return {"items": rows, "count": len(rows)}
+
+
+@organisations_router.post(
+    "/{organisation_id}/webhooks",
+    response=responses(201, WebhookSecretOut),
+    operation_id="webhook_endpoint_create",
+    summary="Add a webhook endpoint (its secret is in this answer only)",
+)
+def webhook_endpoint_create(
+    request: HttpRequest, organisation_id: OrganisationId, payload: WebhookEndpointIn
+) -> Status[dict[str, Any]]:
+    """An http(s) address (https only in production, but to loopback; 422 naming `url`
+    otherwise). The answer carries the new signing secret, which is never shown again."""
+    user, _county = _admin_county(request)
+    organisation = organisation_get_for_admin(user, organisation_id)
+    endpoint, secret = protection_services.webhook_endpoint_create(
+        actor=user, organisation=organisation, url=payload.url
+    )
+    return Status(201, _endpoint_out(endpoint, secret))
+
+
+@organisations_router.post(
+    "/webhooks/{endpoint_id}/rotate",
+    response=responses(200, WebhookSecretOut, 409),
+    operation_id="webhook_endpoint_rotate",
+    summary="Give a webhook endpoint a new secret (in this answer only)",
+)
+def webhook_endpoint_rotate(request: HttpRequest, endpoint_id: EndpointId) -> dict[str, Any]:
+    """The old secret stops signing at once; a deactivated endpoint: 409."""
+    user, _county = _admin_county(request)
+    endpoint = webhook_endpoint_get_for_admin(user, endpoint_id)
+    secret = protection_services.webhook_endpoint_rotate(actor=user, endpoint=endpoint)
+    return _endpoint_out(endpoint, secret)
+
+
+@organisations_router.post(
+    "/webhooks/{endpoint_id}/deactivate",
+    response=responses(200, WebhookEndpointOut),
+    operation_id="webhook_endpoint_deactivate",
+    summary="Deactivate a webhook endpoint",
+)
+def webhook_endpoint_deactivate(request: HttpRequest, endpoint_id: EndpointId) -> dict[str, Any]:
+    """It is sent nothing more; a delivery still queued for it fails as deactivated."""
+    user, _county = _admin_county(request)
+    endpoint = webhook_endpoint_get_for_admin(user, endpoint_id)
+    protection_services.webhook_endpoint_deactivate(actor=user, endpoint=endpoint)
+    return _endpoint_out(endpoint)
+
+
+@organisations_router.get(
+    "/webhooks/deliveries",
+    response=responses(200, WebhookDeliveryListOut),
+    operation_id="webhook_delivery_list",
+    summary="The county's webhook deliveries",
+)
+def webhook_delivery_list(
+    request: HttpRequest, filters: Query[WebhookDeliveryQuery]
+) -> dict[str, Any]:
+    """Newest first, with their state, attempts, last error and times; `state` narrows."""
+    user, _county = _admin_county(request)
+    rows = protection_selectors.webhook_delivery_list(user, state=filters.state or "")
+    page = rows[filters.offset : filters.offset + filters.limit]
+    items = [
+        {
+            "id": d.pk,
+            "webhook_id": d.webhook_id,
+            "organisation": d.webhook.organisation_id if d.webhook else 0,
+            "event": str(d.payload.get("event", "")),
+            "referral": d.payload.get("data", {}).get("referral"),
+            "idempotency_key": d.idempotency_key,
+            "state": d.state,
+            "attempts": d.attempts,
+            "last_error": d.last_error,
+            "created_at": d.created_at,
+            "next_attempt_at": d.next_attempt_at,
+            "sent_at": d.sent_at,
+        }
+        for d in page
+    ]
+    return {"items": items, "count": rows.count()}

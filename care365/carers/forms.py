@@ -19,6 +19,7 @@ from care365.core.forms import (
     blank_choice,
 )
 from care365.core.validators import validate_phone
+from care365.protection.models import Notification
 from care365.registry.models import Language
 
 
@@ -146,6 +147,12 @@ class OrganisationForm(forms.Form):
         validators=[validate_phone],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
+    contact_email = forms.EmailField(
+        label=_("contact email"),
+        max_length=254,
+        required=False,
+        help_text=_("Referrals are also sent here."),
+    )
     services = forms.MultipleChoiceField(
         label=_("services offered"),
         choices=ServiceKind.choices,
@@ -159,3 +166,31 @@ class OrganisationForm(forms.Form):
         area = self.fields["area"]
         assert isinstance(area, forms.ModelChoiceField)  # noqa: S101  # declared above
         area.queryset = Area.objects.filter(code__startswith=county.code).order_by("code")
+
+
+class WebhookEndpointForm(forms.Form):
+    """An organisation's new webhook endpoint: its address (the service checks it)."""
+
+    url = forms.CharField(
+        label=_("address (URL)"),
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"type": "url", "inputmode": "url", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("An https:// address of the organisation's system."),
+    )
+
+
+class WebhookDeliveryFilterForm(forms.Form):
+    """The deliveries' list: by state only."""
+
+    state = forms.ChoiceField(
+        label=_("state"),
+        required=False,
+        choices=[("", _("every state")), *Notification.State.choices],
+    )
+
+    def values(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}

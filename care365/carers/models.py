@@ -65,6 +65,8 @@ class Organisation(models.Model):
     # `ServiceKind`). The organisation serves its area: a village, a township or the county.
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = EncryptedTextField(_("contact phone"), max_length=20, blank=True)
+    # Where the outbox emails the organisation about its referrals (docs/network.md).
+    contact_email = EncryptedTextField(_("contact email"), max_length=254, blank=True)
     services = models.JSONField(_("services offered"), default=list, blank=True)
 
     class Meta:

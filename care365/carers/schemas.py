@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -12,6 +12,7 @@ from pydantic import (
 
 from care365.carers.models import BackgroundCheck, CarerRole, Organisation, ServiceKind, Skill
 from care365.core.schemas import LAX, AreaRef, Body, Day, Id, Page, Patch, Text
+from care365.protection.models import Notification
 from care365.registry.models import Language
 
 # ---- carers ----------------------------------------------------------------------------------
@@ -123,6 +124,7 @@ class OrganisationIn(Body):
     phone: Text = Field("", max_length=20, description=PHONE_DESCRIPTION)
     contact_name: Text = Field("", max_length=50, description="The person referrals go to.")
     contact_phone: Text = Field("", max_length=20, description=PHONE_DESCRIPTION)
+    contact_email: Text = Field("", max_length=254, description="Where referrals are emailed.")
     services: list[Annotated[ServiceKind, LAX]] = Field(
         default_factory=list, max_length=10, description="The services children are referred to."
     )
@@ -135,6 +137,7 @@ class OrganisationPatch(Patch):
     phone: Text | None = Field(None, max_length=20, description=PHONE_DESCRIPTION)
     contact_name: Text | None = Field(None, max_length=50)
     contact_phone: Text | None = Field(None, max_length=20, description=PHONE_DESCRIPTION)
+    contact_email: Text | None = Field(None, max_length=254)
     services: list[Annotated[ServiceKind, LAX]] | None = Field(None, max_length=10)
 
 
@@ -142,9 +145,63 @@ class OrganisationFullOut(OrganisationOut):
     phone: str
     contact_name: str
     contact_phone: str
+    contact_email: str
     services: list[str]
 
 
 class OrganisationListOut(Schema):
     items: list[OrganisationFullOut]
+    count: int
+
+
+# ---- an organisation's webhook endpoints and their deliveries (docs/network.md) --------------
+
+
+class WebhookEndpointIn(Body):
+    url: Text = Field(
+        min_length=1,
+        max_length=500,
+        description="An https:// address of the organisation's system.",
+    )
+
+
+class WebhookEndpointOut(Schema):
+    id: int
+    organisation: int = Field(validation_alias="organisation_id")
+    url: str
+    active: bool
+    created_at: datetime
+    secret_rotated_at: datetime | None
+
+
+class WebhookEndpointListOut(Schema):
+    items: list[WebhookEndpointOut]
+    count: int
+
+
+class WebhookSecretOut(WebhookEndpointOut):
+    secret: str = Field(description="The signing secret: shown this once, never again.")
+
+
+class WebhookDeliveryQuery(Page):
+    state: Notification.State | None = Field(None, description="pending, sending, sent or failed.")
+
+
+class WebhookDeliveryOut(Schema):
+    id: int
+    endpoint: int = Field(validation_alias="webhook_id")
+    organisation: int
+    event: str
+    referral: int | None
+    idempotency_key: str
+    state: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+class WebhookDeliveryListOut(Schema):
+    items: list[WebhookDeliveryOut]
     count: int

@@ -21,4 +21,16 @@ urlpatterns = [
         views.organisation_edit,
         name="organisation-edit",
     ),
+    path(
+        "organisations/<id:organisation_id>/webhooks/",
+        views.organisation_webhooks,
+        name="organisation-webhooks",
+    ),
+    path("webhooks/<id:endpoint_id>/rotate/", views.webhook_rotate, name="webhook-rotate"),
+    path(
+        "webhooks/<id:endpoint_id>/deactivate/",
+        views.webhook_deactivate,
+        name="webhook-deactivate",
+    ),
+    path("webhooks/deliveries/", views.webhook_deliveries, name="webhook-deliveries"),
 ]

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -29,10 +30,15 @@ from care365.accounts.http import account, county_admin
 from care365.accounts.models import User
 from care365.accounts.selectors import carer_list
 from care365.carers import forms
-from care365.carers.models import CarerRole
+from care365.carers.models import CarerRole, Organisation
+from care365.core.errors import StateConflictError
 from care365.core.forms import add_service_errors
 from care365.pairing import selectors as pairing_selectors
 from care365.pairing import services as pairing_services
+from care365.protection import selectors as protection_selectors
+from care365.protection import services as protection_services
+from care365.protection.access import webhook_endpoint_get_for_admin
+from care365.protection.models import WebhookEndpoint
 
 
 @login_required
@@ -251,6 +257,7 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
         "phone": organisation.phone,
         "contact_name": organisation.contact_name,
         "contact_phone": organisation.contact_phone,
+        "contact_email": organisation.contact_email,
         "services": organisation.services,
     }
     form = forms.OrganisationForm(request.POST or None, initial=initial, county=county)
@@ -267,7 +274,98 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
     context = {
         "form": form,
         "title": _("Edit %(name)s") % {"name": organisation.name},
+        "links": [
+            (
+                reverse("carers:organisation-webhooks", args=[organisation.pk]),
+                _("Webhooks"),
+            )
+        ],
         "submit": _("Save"),
         "cancel": reverse("carers:organisation-list"),
     }
     return render(request, "web/form_page.html", context, status=400 if form.errors else 200)
+
+
+# An organisation's webhook endpoints and the county's deliveries (docs/network.md, "Webhooks").
+# A new or rotated secret is shown once, on the answer to the POST that made it; the page is not
+# cached and the secret is never put in an address or a message.
+
+
+def _webhooks_page(
+    request: HttpRequest,
+    user: User,
+    organisation: Organisation,
+    *,
+    form: forms.WebhookEndpointForm | None = None,
+    secret: str = "",
+    secret_for: WebhookEndpoint | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "organisation": organisation,
+        "endpoints": protection_selectors.webhook_endpoints_of(user, organisation),
+        "form": form or forms.WebhookEndpointForm(),
+        "secret": secret,
+        "secret_for": secret_for,
+    }
+    response = render(request, "carers/webhooks.html", context, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def organisation_webhooks(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """An organisation's endpoints; POST adds one and shows its secret once."""
+    user, _county = county_admin(request)
+    organisation = organisation_get_for_admin(user, organisation_id)
+    if request.method != "POST":
+        return _webhooks_page(request, user, organisation)
+    form = forms.WebhookEndpointForm(request.POST)
+    if form.is_valid():
+        try:
+            endpoint, secret = protection_services.webhook_endpoint_create(
+                actor=user, organisation=organisation, url=form.cleaned_data["url"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The endpoint is added."))
+            return _webhooks_page(request, user, organisation, secret=secret, secret_for=endpoint)
+    return _webhooks_page(request, user, organisation, form=form, status=400)
+
+
+@login_required
+@require_POST
+def webhook_rotate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    """A new secret for the endpoint, shown once; the old one stops signing at once."""
+    user, _county = county_admin(request)
+    endpoint = webhook_endpoint_get_for_admin(user, endpoint_id)
+    try:
+        secret = protection_services.webhook_endpoint_rotate(actor=user, endpoint=endpoint)
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+        return redirect("carers:organisation-webhooks", organisation_id=endpoint.organisation_id)
+    messages.success(request, _("The endpoint has a new secret."))
+    return _webhooks_page(request, user, endpoint.organisation, secret=secret, secret_for=endpoint)
+
+
+@login_required
+@require_POST
+def webhook_deactivate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    user, _county = county_admin(request)
+    endpoint = webhook_endpoint_get_for_admin(user, endpoint_id)
+    if protection_services.webhook_endpoint_deactivate(actor=user, endpoint=endpoint):
+        messages.success(request, _("The endpoint is deactivated: it is sent nothing more."))
+    return redirect("carers:organisation-webhooks", organisation_id=endpoint.organisation_id)
+
+
+@login_required
+def webhook_deliveries(request: HttpRequest) -> HttpResponse:
+    """The county's webhook deliveries, newest first, by state."""
+    user, county = county_admin(request)
+    form = forms.WebhookDeliveryFilterForm(request.GET)
+    values = form.values()
+    rows = protection_selectors.webhook_delivery_list(user, state=values.get("state", ""))
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "query": urlencode(values), "county": county}
+    return render(request, "carers/webhook_deliveries.html", context)

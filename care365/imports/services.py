@@ -47,6 +47,7 @@ from care365.core.imports.tabular import (
     file_format,
     open_table,
 )
+from care365.core.maintenance import tables_analyze
 from care365.imports.access import IMPORTERS, may_import, scope_for
 from care365.imports.models import (
     ImportFileChunk,
@@ -57,6 +58,9 @@ from care365.imports.models import (
 )
 
 FILE_PIECE = 1 << 20  # bytes per stored piece of an uploaded file
+# The tables an apply writes to get fresh statistics when it has written this many rows, then
+# each time the number doubles.
+ANALYZE_FIRST = 10_000
 
 Progress = Callable[[int], object]
 AfterChunk = Callable[[ImportRecord], None]
@@ -325,6 +329,7 @@ def _apply_chunks(
         state=ImportRecord.State.APPLYING, started_at=record.started_at or timezone.now()
     )
     stopped = False
+    written, analyze_at = 0, ANALYZE_FIRST
     for chunk in chunks:
         if recheck:
             importer.recheck(chunk)
@@ -343,6 +348,12 @@ def _apply_chunks(
             stopped = True
             break
         _apply_chunk(record, importer, chunk, good, bad)
+        written += len(good)
+        if written >= analyze_at:
+            # Planned on statistics from before the import, its look-ups of the rows it wrote
+            # (possible duplicates, registered ID numbers) would scan the whole table.
+            tables_analyze(importer.grows)
+            analyze_at *= 2
         if progress is not None:
             progress(len(chunk))
         if after_chunk is not None:

@@ -21,6 +21,7 @@ from care365.accounts.access import (
     access_log_write,
     child_visible,
     children_for_user,
+    county_for_admin,
     scope_village_ids,
 )
 from care365.accounts.models import AccessPurpose, Role, User
@@ -31,6 +32,7 @@ from care365.protection.models import (
     AlertEvent,
     Notification,
     State,
+    WebhookEndpoint,
 )
 from care365.registry.models import Child
 
@@ -185,3 +187,45 @@ def policy_county(user: User) -> Area | None:
     if account is None or account.role != Role.COUNTY_ADMIN or account.area is None:
         return None
     return account.area if account.area.level == Area.Level.COUNTY else None
+
+
+# Organisations' webhook endpoints and their deliveries (docs/network.md, "Webhooks"): the
+# administrators of the organisation's county keep them; nobody else sees them.
+
+
+def webhook_endpoints_for_admin(user: User) -> QuerySet[WebhookEndpoint]:
+    """The endpoints of the organisations of the county the user administers; none otherwise."""
+    county = county_for_admin(user)
+    if county is None:
+        return WebhookEndpoint.objects.none()
+    return WebhookEndpoint.objects.filter(organisation__area__code__startswith=county.code)
+
+
+def webhook_endpoint_get_for_admin(user: User, endpoint_id: int | str) -> WebhookEndpoint:
+    """One endpoint of an organisation of the user's county; NotFound (404) if missing or not
+    the user's to keep."""
+    try:
+        pk = int(endpoint_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    if not 0 < pk < 2**63:
+        raise NotFound
+    endpoint = (
+        webhook_endpoints_for_admin(user)
+        .select_related("organisation", "organisation__area")
+        .filter(pk=pk)
+        .first()
+    )
+    if endpoint is None:
+        raise NotFound
+    return endpoint
+
+
+def webhook_deliveries_for_admin(user: User) -> QuerySet[Notification]:
+    """The webhook deliveries to the endpoints of the user's county; none otherwise."""
+    county = county_for_admin(user)
+    if county is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        webhook__isnull=False, webhook__organisation__area__code__startswith=county.code
+    )

@@ -1,4 +1,5 @@
-"""How a notification leaves Care365: email over SMTP and SMS over an HTTP gateway.
+"""How a notification leaves Care365: email over SMTP, SMS over an HTTP gateway, and signed
+webhooks to organisations' own systems.
 
 (In-app notifications never leave the database: they become rows of the recipient's event stream
 in the transaction that queues them; see services/outbox.py.)
@@ -16,8 +17,10 @@ import contextlib
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import smtplib
+import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +37,9 @@ from care365.core.phones import normalise_phone as normalise_phone
 from care365.protection.models import Kind, Notification
 
 SMS_TIMEOUT_SECONDS = 5.0
+# An organisation's system answers a webhook at once or is retried later: a slow receiver must not
+# hold up the rest of the outbox's batch (its lease is 30 s).
+WEBHOOK_TIMEOUT_SECONDS = 5.0
 
 
 class ChannelError(Exception):
@@ -296,3 +302,89 @@ def sms_gateway() -> SmsGateway:
     if provider is None:
         raise ChannelError(f"unknown SMS provider {settings.SMS_PROVIDER!r}", permanent=True)
     return provider(url=settings.SMS_GATEWAY_URL, secret=settings.SMS_GATEWAY_SECRET)
+
+
+# --- webhooks to organisations' own systems (docs/network.md, "Webhooks") -----------------------
+
+SIGNATURE_HEADER = "X-Care365-Signature"
+EVENT_HEADER = "X-Care365-Event"
+
+
+def webhook_signature(body: bytes, secret: str, timestamp: int) -> str:
+    """The `X-Care365-Signature` header of a delivery: `t=<unix time>,v1=<hex>`, where the hex is
+    the HMAC-SHA256 of `"<t>.<body>"` under the endpoint's secret. The time is signed with the
+    body, so a receiver that refuses old timestamps cannot be fed a captured delivery again."""
+    signed = str(int(timestamp)).encode("ascii") + b"." + body
+    return f"t={int(timestamp)},v1={sign(signed, secret)}"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def webhook_url_problem(url: str) -> str:
+    """Why a URL cannot be a webhook endpoint (in the active language), or "" if it can: it must
+    be http or https with a host and no user name or password in it; with CARE365_PRODUCTION on,
+    https only, but for a receiver on the machine itself (loopback), so deliveries and their
+    signatures never cross a network in the clear."""
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        host = parts.hostname or ""
+        parts.port  # noqa: B018  # raises ValueError for a port out of range
+    except ValueError:
+        return _("Enter a valid http or https address.")
+    if parts.scheme not in ("http", "https") or not host:
+        return _("Enter an address that starts with https:// (or http://).")
+    if parts.username or parts.password:
+        return _("Leave the user name and password out of the address.")
+    if settings.PRODUCTION and parts.scheme == "http" and not _loopback(host):
+        return _("Enter an https:// address: webhooks are not sent over plain http.")
+    return ""
+
+
+class WebhookChannel:
+    """POSTs a delivery's JSON to its endpoint, signed with the endpoint's secret: a connection
+    per delivery (endpoints are many receivers, each told rarely), closed after the answer."""
+
+    def send(self, *, url: str, secret: str, body: bytes, key: str, event: str) -> None:
+        problem = webhook_url_problem(url)
+        if problem:
+            raise ChannelError("the endpoint's address is refused", permanent=True)
+        parts = urllib.parse.urlsplit(url)
+        connection_class = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = connection_class(
+            parts.hostname or "", parts.port, timeout=WEBHOOK_TIMEOUT_SECONDS
+        )
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Care365-Webhooks/1",
+            SIGNATURE_HEADER: webhook_signature(body, secret, int(time.time())),
+            "Idempotency-Key": key,
+            EVENT_HEADER: event,
+        }
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            # Only the status is kept: what a receiver answers is never stored or shown.
+            response.read(1024)
+        except (http.client.HTTPException, OSError) as exc:
+            raise ChannelError(f"endpoint unreachable: {type(exc).__name__}") from exc
+        finally:
+            connection.close()
+        code = response.status
+        if 200 <= code < 300:
+            return
+        # Redirects are not followed (the signed request goes where the county said). A receiver
+        # that calls the request wrong will not change its mind; a busy or broken one may.
+        permanent = 300 <= code < 500 and code not in (408, 425, 429)
+        raise ChannelError(f"endpoint answered {code}", permanent=permanent)

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -404,6 +405,7 @@ class ChildImporter(Importer):
     columns: ClassVar[tuple[Column, ...]] = COLUMNS
     key_column: ClassVar[str | None] = "id_number"
     replayable: ClassVar[bool] = True
+    grows: ClassVar[tuple[type[Model], ...]] = (Child, ChildStatus, Parent, Guardian)
 
     def key(self, row: Row) -> Any:
         raw = row.values.get("id_number")
@@ -840,62 +842,59 @@ class ChildImporter(Importer):
         DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
 
 
-# Keys per query of `same_name_birth_village` (three parameters each on SQLite).
+# Names and birth dates per query of `same_name_birth_village` on SQLite.
 _KEYS_PER_QUERY = 500
 
 
 def same_name_birth_village(
     keys: set[tuple[str, date, int]],
 ) -> list[tuple[int, str, date, int]]:
-    """The active children whose (name, birth date, village) is one of `keys`: joined on the
-    three together, through the index on name and birth date."""
+    """The active children whose (name, birth date, village) is one of `keys`: joined on name
+    and birth date together, through their index, and the village compared here. (Joined on the
+    village too, the planner may add the village's index, which holds a whole village's
+    children per key, to the name's.)"""
     table = connection.ops.quote_name(Child._meta.db_table)
-    found: list[tuple[int, str, date, int]] = []
-    ordered = sorted(keys)
-    odd = [key for key in ordered if bulk.SEPARATOR in key[0]]  # cannot travel joined
-    for n, b, v in odd:
-        found.extend(
-            (pk, n, b, v)
-            for pk in Child.objects.filter(
-                name=n, birth_date=b, village_id=v, exited_on__isnull=True
-            ).values_list("pk", flat=True)
+    pairs = sorted({(n, b) for n, b, _v in keys})
+    rows: list[tuple[int, str, Any, int]] = []
+    odd = [pair for pair in pairs if bulk.SEPARATOR in pair[0]]  # cannot travel joined
+    for n, b in odd:
+        rows.extend(
+            Child.objects.filter(name=n, birth_date=b, exited_on__isnull=True).values_list(
+                "pk", "name", "birth_date", "village_id"
+            )
         )
-    ordered = [key for key in ordered if bulk.SEPARATOR not in key[0]]
-    if not ordered:
-        return found
+    pairs = [pair for pair in pairs if bulk.SEPARATOR not in pair[0]]
     with connection.cursor() as cursor:
-        if bulk.is_postgres():
+        if pairs and bulk.is_postgres():
             sep = bulk.SEPARATOR
-            sql = (
-                f"SELECT c.id, c.name, c.birth_date, c.village_id FROM {table} c "  # noqa: S608  # names are ours
-                "JOIN unnest(string_to_array(%s, %s)::text[], string_to_array(%s, %s)::date[], "
-                "string_to_array(%s, %s)::bigint[]) AS k(name, birth, village) "
-                "ON c.name = k.name AND c.birth_date = k.birth AND c.village_id = k.village "
-                "WHERE c.exited_on IS NULL"
-            )
             cursor.execute(
-                sql,
+                f"SELECT c.id, c.name, c.birth_date, c.village_id FROM {table} c "  # noqa: S608  # names are ours
+                "JOIN unnest(string_to_array(%s, %s)::text[], string_to_array(%s, %s)::date[]) "
+                "AS k(name, birth) ON c.name = k.name AND c.birth_date = k.birth "
+                "WHERE c.exited_on IS NULL",
                 [
-                    sep.join(n for n, _b, _v in ordered), sep,
-                    sep.join(b.isoformat() for _n, b, _v in ordered), sep,
-                    sep.join(str(v) for _n, _b, v in ordered), sep,
+                    sep.join(n for n, _b in pairs),
+                    sep,
+                    sep.join(b.isoformat() for _n, b in pairs),
+                    sep,
                 ],
-            )  # fmt: skip
-            found.extend(cursor.fetchall())
-            return found
-        for at in range(0, len(ordered), _KEYS_PER_QUERY):
-            part = ordered[at : at + _KEYS_PER_QUERY]
-            values = ", ".join(["(%s, %s, %s)"] * len(part))
-            sql = (
-                f"WITH k(name, birth, village) AS (VALUES {values}) "  # noqa: S608  # placeholders only
-                f"SELECT c.id, c.name, c.birth_date, c.village_id FROM {table} c "
-                "JOIN k ON c.name = k.name AND c.birth_date = k.birth AND c.village_id = k.village "
-                "WHERE c.exited_on IS NULL"
             )
-            params: list[Any] = [x for n, b, v in part for x in (n, b.isoformat(), v)]
-            cursor.execute(sql, params)
-            found.extend(
-                (pk, n, b if isinstance(b, date) else date.fromisoformat(b), v)
-                for pk, n, b, v in cursor.fetchall()
-            )
+            rows.extend(cursor.fetchall())
+        elif pairs:
+            for at in range(0, len(pairs), _KEYS_PER_QUERY):
+                part = pairs[at : at + _KEYS_PER_QUERY]
+                values = ", ".join(["(%s, %s)"] * len(part))
+                cursor.execute(
+                    f"WITH k(name, birth) AS (VALUES {values}) "  # noqa: S608  # placeholders only
+                    f"SELECT c.id, c.name, c.birth_date, c.village_id FROM {table} c "
+                    "JOIN k ON c.name = k.name AND c.birth_date = k.birth "
+                    "WHERE c.exited_on IS NULL",
+                    [x for n, b in part for x in (n, b.isoformat())],
+                )
+                rows.extend(cursor.fetchall())
+    found: list[tuple[int, str, date, int]] = []
+    for pk, n, b, v in rows:
+        key = (n, b if isinstance(b, date) else date.fromisoformat(b), v)
+        if key in keys:
+            found.append((pk, *key))
     return found

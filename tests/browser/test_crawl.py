@@ -52,6 +52,7 @@ from care365.network.services import (
 from care365.pairing.models import PairingRun
 from care365.protection.access import alerts_for_user
 from care365.protection.services.alerts import alert_raise, help_link_issue
+from care365.protection.services.webhooks import webhook_endpoint_create
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.seeding.seed import seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, demo_users_ensure
@@ -254,7 +255,12 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         area=admin.area,
         contact_name="李社工",
         contact_phone="13905781234",
+        contact_email="intake@sunshine.example",
         services=["counselling", "legal_aid"],
+    )
+    # Its own system hears of its referrals by webhook: the deliveries' list has rows.
+    webhook_endpoint_create(
+        actor=admin, organisation=agency, url="https://sunshine.example/care365/hook"
     )
     referral = referral_create(
         actor=director,
@@ -292,7 +298,10 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         alert = alerts_for_user(user).order_by("-pk").first()
         # Every carer of the history has a login: a few carers' pages are enough to look at.
         carers = list(carers_for_user(user).filter(user__isnull=False).order_by("pk")[:3])
-        organisation = organisations_for_user(user).order_by("pk").first()
+        # The agency (with its webhook endpoint) for the county's administrator.
+        organisation = (
+            agency if user == admin else organisations_for_user(user).order_by("pk").first()
+        )
         village = areas_for_user(user).filter(level="village").order_by("code").first()
         managed = managed_users_for_user(user).exclude(pk=user.pk).order_by("pk").first()
         ids: dict[str, list[int]] = {

@@ -25,7 +25,7 @@ from care365.carers.tests.factories import CarerFactory, OrganisationFactory
 from care365.pairing import services as pairing_services
 from care365.pairing.models import Pairing, PairingRun, PairRule
 from care365.protection import services as protection_services
-from care365.protection.models import Alert
+from care365.protection.models import Alert, WebhookEndpoint
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.registry.tests.factories import valid_id_number
 from conftest import Personas
@@ -265,6 +265,13 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "organisation_list": _admins((200, 200)),
     "organisation_create": _admins((201, 422)),
     "organisation_update": _admins((200, 404)),
+    # An organisation's webhook endpoints (docs/network.md): its county's administrators; another
+    # county's organisation or endpoint is not found. The deliveries' list is the county's own.
+    "webhook_endpoint_list": _admins((200, 404)),
+    "webhook_endpoint_create": _admins((201, 404)),
+    "webhook_endpoint_rotate": _admins((200, 404)),
+    "webhook_endpoint_deactivate": _admins((200, 404)),
+    "webhook_delivery_list": _admins((200, 200)),
     "user_list": _admins((200, 200)),
     "user_create": _admins((201, 422)),
     "user_update": _admins((200, 404)),
@@ -641,6 +648,14 @@ def _request(
     path = path.replace("{conference_id}", str(target.conference_id or 1))
     path = path.replace("{action_id}", str(target.action_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
+    if "{endpoint_id}" in path:
+        endpoint = WebhookEndpoint.objects.create(
+            organisation_id=target.carer.organisation_id,
+            url="https://sunshine.example/hook",
+            secret="whsec_test",  # a test's secret
+            created_at=timezone.now(),
+        )
+        path = path.replace("{endpoint_id}", str(endpoint.pk))
     body: dict[str, Any] | None = {
         "child_update": {"school": "城关小学"},
         "child_exit": {"reason": "moved_away"},
@@ -678,6 +693,7 @@ def _request(
             "phone": "0578-5081110",
         },
         "organisation_update": {"name": "东坑镇派出所"},
+        "webhook_endpoint_create": {"url": "https://sunshine.example/care365"},
         "referral_create": {
             "child": target.child.pk,
             "organisation": target.agency or 1,

@@ -72,6 +72,7 @@ API_LISTS = {
     "access_log_list": "access_log",
     "referral_list": "referrals",
     "conference_action_list": "conference_actions",
+    "webhook_delivery_list": "webhook_deliveries",
 }
 # Operations whose request body is a search (its fields are filters, not data to write).
 SEARCH_OPS = {"child_search"}
@@ -82,6 +83,7 @@ PAGE_FORMS = {
     "CarerFilterForm": "carers",
     "ProposalFilterForm": "pairing",
     "AccessLogFilterForm": "access_log",
+    "WebhookDeliveryFilterForm": "webhook_deliveries",
 }
 
 # Every app's page forms.
@@ -201,6 +203,7 @@ SAMPLES: dict[str, Value] = {
     "log": lambda p: "changes",
     "period": lambda p: "2026-05",
     "overdue": lambda p: True,
+    "state": lambda p: "failed",
 }
 
 

@@ -28,7 +28,7 @@ from care365.insights.models import Report
 from care365.pairing import services as pairing_services
 from care365.pairing.models import PairingRun, PairRule
 from care365.protection import services as alert_services
-from care365.protection.models import Alert
+from care365.protection.models import Alert, WebhookEndpoint
 from care365.registry.models import Child, Consent, ConsentPurpose, DuplicateFlag
 from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory
 from conftest import Personas
@@ -78,6 +78,7 @@ class Target:
     user: int = 0
     organisation: Organisation | None = None
     area: Area | None = None
+    webhook: int = 0
     report: int = 0
     import_id: int = 0
     mandatory_report: int = 0
@@ -90,7 +91,7 @@ class Route:
     kwargs: Callable[[Target], dict[str, Any]] = lambda t: {}
     data: dict[str, Any] | Callable[[Target], dict[str, Any]] = field(default_factory=dict)
     # "child", "child_object" (a wish or task of the child), "flag", "carer", "run", "alert",
-    # "help", "api_token", "user", "organisation", "area", "report" or "none"
+    # "help", "api_token", "user", "organisation", "webhook", "area", "report" or "none"
     target: str = "none"
     # Expected status for a persona with a target in scope; None: "not applicable".
     in_scope: Callable[[str], int | None] = lambda who: None
@@ -661,6 +662,20 @@ MATRIX: dict[str, Route] = {
         lambda t: {"organisation_id": t.organisation.pk if t.organisation else 0},
         "organisation",
     ),
+    # An organisation's webhook endpoints and the county's deliveries (docs/network.md).
+    "organisation-webhooks": admin_then_lookup(
+        "get",
+        200,
+        lambda t: {"organisation_id": t.organisation.pk if t.organisation else 0},
+        "organisation",
+    ),
+    "webhook-rotate": admin_then_lookup(
+        "post", 200, lambda t: {"endpoint_id": t.webhook}, "webhook"
+    ),
+    "webhook-deactivate": admin_then_lookup(
+        "post", 302, lambda t: {"endpoint_id": t.webhook}, "webhook"
+    ),
+    "webhook-deliveries": Route("get", in_scope=admin_only(200)),
     "area-list": Route("get", in_scope=admin_only(200)),
     "area-add": Route("get", in_scope=admin_only(200)),
     "area-merge": Route("get", in_scope=admin_only(200)),
@@ -851,7 +866,7 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
             return Target(user=owner.pk)
         api_token_create(user=owner)
         return Target(api_token=owner.api_tokens.latest("pk").pk)
-    if route.target in ("organisation", "area"):
+    if route.target in ("organisation", "area", "webhook"):
         # Admins: their own county's in scope, the other county's out of scope; everyone else
         # is shown their own county's.
         user_county = "other" if who == "other_admin" else "own"
@@ -862,7 +877,16 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
             return Target(
                 area=personas.other_village if user_county == "other" else personas.village_a
             )
-        return Target(organisation=OrganisationFactory.create(area=township))
+        organisation = OrganisationFactory.create(area=township)
+        if route.target == "webhook":
+            endpoint = WebhookEndpoint.objects.create(
+                organisation=organisation,
+                url="https://sunshine.example/hook",
+                secret="whsec_test",  # a test's secret
+                created_at=timezone.now(),
+            )
+            return Target(webhook=endpoint.pk)
+        return Target(organisation=organisation)
     if route.target == "import":
         if in_scope:
             return Target(import_id=_import_by(personas, who)) if who in REGISTRY else None

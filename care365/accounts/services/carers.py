@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,7 +52,16 @@ CARER_FIELDS = (
     "languages",
 )
 VETTING_FIELDS = ("background_check", "background_checked_on", "trained_on")
-ORGANISATION_FIELDS = ("kind", "name", "area", "phone", "contact_name", "contact_phone", "services")
+ORGANISATION_FIELDS = (
+    "kind",
+    "name",
+    "area",
+    "phone",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "services",
+)
 
 
 def _carer_county(carer: Carer) -> Area | None:
@@ -283,6 +293,12 @@ def _organisation_values(
     organisation.contact_name = " ".join(str(organisation.contact_name or "").split())
     organisation.contact_phone = str(organisation.contact_phone or "").strip()
     _phone_error(errors, "contact_phone", organisation.contact_phone)
+    organisation.contact_email = str(organisation.contact_email or "").strip()
+    if organisation.contact_email:
+        try:
+            validate_email(organisation.contact_email)
+        except ValidationError:
+            errors["contact_email"] = [_("Enter a valid email address.")]
     if "services" in values:
         offered = _codes(values["services"], ServiceKind.values)
         if offered is None:

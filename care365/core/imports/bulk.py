@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from psycopg.copy import QueuedLibpqWriter
 
 # Joins many values into one parameter (PostgreSQL's string_to_array splits it again): a list
 # passed as an array is dumped value by value by the driver, which costs more than the query.
@@ -30,13 +31,19 @@ def next_ids(model: type[Any], count: int) -> list[int]:
 
 
 def copy_rows(model: type[Any], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows into the model's table (PostgreSQL), inside the current transaction."""
+    """COPY rows into the model's table (PostgreSQL), inside the current transaction.
+
+    The data goes to the server from a thread of psycopg's (`QueuedLibpqWriter`) while this one
+    goes on formatting (and encrypting) the next rows: PostgreSQL inserts and indexes them as they
+    arrive, at the same time, rather than after each buffer is sent."""
     meta = model._meta
     columns = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in fields)
     sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def values_in(field: str, values: Iterable[Any], cast: str) -> Q:

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Model
 
 from care365.core.imports.columns import Column, ErrorCode, RowError
 from care365.core.imports.tabular import Cell, Table
@@ -69,6 +70,8 @@ class Importer:
     # for what the database may have changed since: an all-or-nothing apply then reads the rows
     # the check kept rather than the file again.
     replayable: ClassVar[bool] = False
+    # The tables an apply writes most to: their statistics are refreshed as they grow.
+    grows: ClassVar[tuple[type[Model], ...]] = ()
 
     def __init__(
         self, *, scope: Scope, actor: AbstractBaseUser, import_id: int, today: date

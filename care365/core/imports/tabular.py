@@ -7,9 +7,10 @@ least two cells are headers the importer knows (`find_header`). Rows are numbere
 spreadsheet numbers them (the first line of the file is row 1), so a report's "row 7" is the row
 the clerk sees as 7.
 
-A .csv is streamed: memory stays flat whatever its size. An .xlsx sheet is decoded by calamine
-into memory as a whole (the format is a zip of XML and the sheet has no row index), which bounds
-what an .xlsx may hold; Excel itself stops at 1,048,576 rows.
+A .csv is streamed: memory stays flat whatever its size. calamine decodes an .xlsx sheet into
+memory as a whole (about 125 bytes a cell), fast; a sheet of more than `CALAMINE_MAX_CELLS`
+cells is streamed instead by openpyxl's read-only reader (several times slower, memory flat), so
+that memory stays bounded whatever the file holds (Excel itself stops at 1,048,576 rows).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from __future__ import annotations
 import codecs
 import csv
 import math
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 # What a cell holds once read: text, a date (Excel date cells), or nothing.
 Cell = str | date | None
@@ -28,6 +32,13 @@ Cell = str | date | None
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 _SNIFF_BYTES = 1 << 20
 HEADER_SEARCH_ROWS = 10
+# A sheet of more cells is streamed rather than decoded whole: 125,000 rows of the template's
+# 20 columns, which calamine holds in about 300 MB (bench/import.py).
+CALAMINE_MAX_CELLS = 2_500_000
+# Where a sheet does not record its dimensions, its cells are guessed from its XML's size
+# (a cell of text written inline takes about 57 bytes, one of a shared string fewer).
+_XML_BYTES_PER_CELL = 50
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
 
 
 class UnreadableFile(ValueError):  # noqa: N818  # reads as what happened: "unreadable file"
@@ -93,22 +104,90 @@ def _cell_text(value: object) -> Cell:
     return str(value)
 
 
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def sheet_cells(path: Path) -> int:
+    """About how many cells the workbook's largest sheet spans: its recorded dimensions (the
+    first bytes of its XML), or a guess from the XML's size where it records none."""
+    largest = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if not info.filename.startswith("xl/worksheets/sheet"):
+                    continue
+                with archive.open(info) as part:
+                    head = part.read(4096)
+                found = _DIMENSION.search(head)
+                if found and found[3]:
+                    rows = int(found[4]) - int(found[2]) + 1
+                    columns = _column_number(found[3]) - _column_number(found[1]) + 1
+                    cells = rows * columns
+                else:
+                    cells = info.file_size // _XML_BYTES_PER_CELL
+                largest = max(largest, cells)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile("xlsx") from exc
+    return largest
+
+
+def streamed(path: Path) -> bool:
+    """Whether the .xlsx is too large to decode whole (`CALAMINE_MAX_CELLS`)."""
+    return sheet_cells(path) > CALAMINE_MAX_CELLS
+
+
 def _xlsx_rows(path: Path) -> Iterator[list[Cell]]:
-    from python_calamine import CalamineWorkbook
+    if streamed(path):
+        yield from _xlsx_rows_streamed(path)
+        return
+    # skip_empty_area=False: the rows keep the numbers the spreadsheet shows.
+    for raw in _calamine_sheet(path).iter_rows():
+        yield [_cell_text(v) for v in raw]
+
+
+def _calamine_sheet(path: Path) -> Any:
+    """The first visible sheet of the workbook, decoded by calamine."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken files
         raise UnreadableFile("xlsx") from exc
-    from python_calamine import SheetVisibleEnum
-
     names = [m.name for m in book.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
     if not names:
         raise UnreadableFile("empty")
-    sheet = book.get_sheet_by_name(names[0])
-    # skip_empty_area=False: the rows keep the numbers the spreadsheet shows.
-    for raw in sheet.iter_rows():
-        yield [_cell_text(v) for v in raw]
+    return book.get_sheet_by_name(names[0])
+
+
+def _visible_sheet(path: Path) -> Any:
+    """The first visible sheet of the workbook, opened by openpyxl's read-only reader (the
+    caller closes its workbook, `sheet.parent`)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many error types for broken files
+        raise UnreadableFile("xlsx") from exc
+    visible = [ws for ws in book.worksheets if ws.sheet_state == "visible"]
+    if not visible:
+        book.close()
+        raise UnreadableFile("empty")
+    return visible[0]
+
+
+def _xlsx_rows_streamed(path: Path) -> Iterator[list[Cell]]:
+    """The rows of a large .xlsx, one at a time (openpyxl fills skipped rows with empty ones,
+    so the rows keep the numbers the spreadsheet shows, as calamine's do)."""
+    sheet = _visible_sheet(path)
+    try:
+        for raw in sheet.iter_rows(values_only=True):
+            yield [_cell_text(v) for v in raw]
+    finally:
+        sheet.parent.close()
 
 
 def _csv_rows(path: Path) -> Iterator[list[Cell]]:
@@ -184,11 +263,12 @@ def estimate_rows(path: Path, header_row: int) -> int:
     """About how many data rows the file has (lines or the sheet's height, less the header and
     what is above it): a progress bar's total before the check has counted them."""
     if file_format(path) == "xlsx":
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_index(0)
-        return max(0, sheet.height - header_row)
+        if streamed(path):  # the sheet's recorded dimensions, without reading its rows
+            ws = _visible_sheet(path)
+            height = int(ws.max_row or 0)
+            ws.parent.close()
+            return max(0, height - header_row)
+        return max(0, int(_calamine_sheet(path).height) - header_row)
     lines = 0
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

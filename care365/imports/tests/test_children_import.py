@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from care365.care.models import RiskScore
-from care365.core import crypto
+from care365.core import crypto, maintenance
 from care365.core.models import AuditEvent
 from care365.imports import services
 from care365.imports.models import ImportRecord
@@ -376,6 +376,30 @@ def test_a_child_registered_between_the_check_and_the_apply_stops_the_import_the
     assert (record.rows_done, record.created) == (2, 2)  # the first chunk, applied
     assert set(record.errors.values_list("phase", "row", "code")) == {("apply", 4, "duplicate")}
     assert Child.objects.filter(name__startswith="孩子").count() == 2
+
+
+def test_a_long_import_refreshes_its_tables_statistics_as_they_grow(
+    personas: Personas, tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """Planned on the statistics of an emptier table, the look-ups of the rows an import has
+    written scan the whole table: it ANALYZEs the tables it writes as they double."""
+    settings.IMPORT_CHUNK_ROWS = 2
+    monkeypatch.setattr(services, "ANALYZE_FIRST", 3)
+    analysed: list[list[str]] = []
+    real = maintenance.tables_analyze
+
+    def spy(models: Any) -> None:
+        analysed.append([m._meta.model_name for m in models])
+        real(models)  # ANALYZE runs on the test's database
+
+    monkeypatch.setattr(services, "tables_analyze", spy)
+    rows = [child_row(f"孩子{i}", "女", BORN, 100 + 2 * i) for i in range(10)]
+    code, result = run_import(
+        "children", str(write_csv(tmp_path / "f.csv", CHILD_HEADER, rows)), "--county", "331127"
+    )
+    assert code == 0 and result["created"] == 10
+    # 4 rows written (>= 3), then 6 (>= 6); the next at 12 never comes.
+    assert analysed == [["child", "childstatus", "parent", "guardian"]] * 2
 
 
 def test_the_template_is_recognised_and_has_drop_downs(personas: Personas, tmp_path: Path) -> None:

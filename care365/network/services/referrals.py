@@ -5,6 +5,11 @@ followed from sent to accepted or declined, and to done with what was done and t
 Every step is one transaction with its audit row; a step from the wrong state is refused with
 `StateConflictError` (409), by a conditional update, so two answers at once cannot both win. For
 now the county's administrators record the organisation's answer on its behalf.
+
+The organisation is told through the outbox, in the same transaction (sending is the worker's):
+of a new referral and of an overdue one by SMS to its contact, email and webhook; of every other
+step by webhook only (its own system keeps in step). The messages carry the referral's number,
+state, service, due date and a link, never the child.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from care365.accounts.models import User
@@ -29,9 +35,67 @@ from care365.network.access import (
     referral_organisations,
 )
 from care365.network.models import REASON_MAX, Referral
+from care365.protection import policy
+from care365.protection.models import WEBHOOK
+from care365.protection.services import organisation_notify
 from care365.registry.models import Child
 
 OVERDUE_NOTICE = "referral_overdue"
+# The referral's page (network/urls.py, "network:referral-detail"; a test keeps the two the same),
+# written out as channels.ALERT_PATH is, so the worker loads no URLconf.
+REFERRAL_PATH = "referrals/{id}/"
+EVERY_CHANNEL = (policy.SMS, policy.EMAIL, WEBHOOK)
+
+
+def referral_link(referral_id: int) -> str:
+    """The address of the referral's page, absolute when CARE365_PUBLIC_URL is set."""
+    return f"{settings.PUBLIC_URL}{get_script_prefix()}{REFERRAL_PATH.format(id=int(referral_id))}"
+
+
+def _tell_organisation(
+    referral: Referral,
+    event: str,
+    *,
+    channels: tuple[str, ...] = (WEBHOOK,),
+    now: datetime | None = None,
+) -> int:
+    """Queue what the organisation is told of `event` ("created", "overdue", "accepted",
+    "declined", "done") in the caller's transaction; written in the installation's language,
+    naming the referral's number and never the child."""
+    link = referral_link(referral.pk)
+    with translation.override(settings.LANGUAGE_CODE):
+        params: dict[str, Any] = {
+            "id": referral.pk,
+            "service": ServiceKind(referral.service).label,
+            "due": referral.due_on.isoformat(),
+        }
+        if event == "overdue":
+            subject = _("Care365 referral #%(id)s is past its due date (%(due)s): %(service)s")
+        elif event == "created":
+            subject = _("Care365 referral #%(id)s: %(service)s, due %(due)s")
+        else:
+            params["state"] = referral.get_state_display()
+            subject = _("Care365 referral #%(id)s is %(state)s: %(service)s")
+        subject = subject % params
+        text = "\n".join([subject, _("Open it in Care365 to answer."), link])
+    data = {
+        "referral": referral.pk,
+        "state": referral.state,
+        "service": referral.service,
+        "organisation": referral.organisation_id,
+        "due_on": referral.due_on.isoformat(),
+        "url": link,
+    }
+    return organisation_notify(
+        organisation=referral.organisation,
+        event=f"referral.{event}",
+        key=f"referral-{referral.pk}-{event}",
+        subject=subject,
+        text=text,
+        data=data,
+        channels=channels,
+        now=now,
+    )
 
 
 def _text(errors: dict[str, list[str]], name: str, value: Any, *, required: bool) -> str:
@@ -90,6 +154,7 @@ def referral_create(
         obj=referral,
         changes=["child", "organisation", "service", "reason"],
     )
+    _tell_organisation(referral, "created", channels=EVERY_CHANNEL, now=now)
     return referral
 
 
@@ -112,6 +177,7 @@ def _step(
         )
     referral.refresh_from_db()
     audit(actor=actor, action=action, obj=referral, changes=sorted(values))
+    _tell_organisation(referral, str(referral.state))
     return referral
 
 
@@ -197,14 +263,15 @@ def referral_done(
 
 def referrals_remind_overdue(today: date) -> int:
     """The daily reminder: a notice to the referrer of each referral past its due date and not
-    done, once per referral (`reminded_on`), naming the referral's number, never the child.
-    Idempotent: a second run on the same day finds nothing left to remind."""
+    done, once per referral (`reminded_on`), naming the referral's number, never the child; the
+    organisation is told too (SMS, email, webhook), in the same transaction. Idempotent: a second
+    run on the same day finds nothing left to remind."""
     due = list(
         Referral.objects.filter(
             state__in=Referral.OPEN_STATES, due_on__lt=today, reminded_on__isnull=True
         )
-        .select_related("referred_by")
-        .only("pk", "due_on", "referred_by__is_active")[:5000]
+        .select_related("referred_by", "organisation")
+        .defer("reason", "decline_reason", "what_done", "outcome")[:5000]
     )
     reminded = 0
     for referral in due:
@@ -212,7 +279,10 @@ def referrals_remind_overdue(today: date) -> int:
             claimed = Referral.objects.filter(pk=referral.pk, reminded_on__isnull=True).update(
                 reminded_on=today
             )
-            if not claimed or not referral.referred_by.is_active:
+            if not claimed:
+                continue
+            _tell_organisation(referral, "overdue", channels=EVERY_CHANNEL)
+            if not referral.referred_by.is_active:
                 continue
             Notice.objects.create(
                 recipient_id=referral.referred_by_id,

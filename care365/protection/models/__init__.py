@@ -20,11 +20,18 @@ from care365.protection.models.alerts import (
     Told,
     Who,
 )
-from care365.protection.models.outbox import InAppEvent, InAppStream, Notification
+from care365.protection.models.outbox import (
+    WEBHOOK,
+    InAppEvent,
+    InAppStream,
+    Notification,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "MANDATORY_REPORT_KINDS",
     "MANY_SENDERS",
+    "WEBHOOK",
     "Alert",
     "AlertEvent",
     "Channel",
@@ -42,5 +49,6 @@ __all__ = [
     "Source",
     "State",
     "Told",
+    "WebhookEndpoint",
     "Who",
 ]

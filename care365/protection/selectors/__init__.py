@@ -42,6 +42,7 @@ from care365.protection.selectors.stream import (
     sweeper_healthy,
     sweeper_last_seen,
 )
+from care365.protection.selectors.webhooks import webhook_delivery_list, webhook_endpoints_of
 
 __all__ = [
     "SWEEPER_SILENT_AFTER",
@@ -76,4 +77,6 @@ __all__ = [
     "safety_card",
     "sweeper_healthy",
     "sweeper_last_seen",
+    "webhook_delivery_list",
+    "webhook_endpoints_of",
 ]

@@ -4,7 +4,9 @@
   follow-up tasks;
 - intake: alerts from the family's help link and from SMS;
 - escalation: the sweeper that fires due escalation steps;
-- outbox: queueing other apps' messages, and sending queued notifications by email and SMS.
+- outbox: queueing other apps' messages, and sending queued notifications by email, SMS and
+  webhook;
+- webhooks: organisations' webhook endpoints, and telling an organisation of an event.
 """
 
 from care365.protection.services.alerts import (
@@ -37,8 +39,16 @@ from care365.protection.services.outbox import (
     channels_off,
     notification_queue,
     outbox_send,
+    webhook_body,
+    webhook_queue,
 )
 from care365.protection.services.steps import PG_NOTIFY_CHANNEL
+from care365.protection.services.webhooks import (
+    organisation_notify,
+    webhook_endpoint_create,
+    webhook_endpoint_deactivate,
+    webhook_endpoint_rotate,
+)
 
 __all__ = [
     "OUTBOX_LIMIT",
@@ -63,8 +73,14 @@ __all__ = [
     "help_link_issue",
     "help_link_revoke",
     "notification_queue",
+    "organisation_notify",
     "outbox_send",
     "responder_contact_set",
     "sms_intake_county",
     "sms_signature_valid",
+    "webhook_body",
+    "webhook_endpoint_create",
+    "webhook_endpoint_deactivate",
+    "webhook_endpoint_rotate",
+    "webhook_queue",
 ]

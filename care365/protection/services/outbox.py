@@ -1,8 +1,8 @@
-"""The notification outbox: every queued email and SMS is sent, retried, and sent once.
+"""The notification outbox: every queued email, SMS and webhook is sent, retried, and sent once.
 
 Alerts' notifications are queued by their escalation steps (steps.py); other apps queue their
-messages with `notification_queue` (the daily care digest), and they are sent, retried and
-de-duplicated the same way.
+messages with `notification_queue` (the daily care digest) and `webhook_queue` (an organisation's
+referral events, webhooks.py), and they are sent, retried and de-duplicated the same way.
 
 A worker claims due rows (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL; serialised write
 transactions on SQLite) by marking them `sending` with a lease, commits, and only then talks to
@@ -12,8 +12,8 @@ out while it waited cannot overwrite the outcome of the worker that took the row
 rows of a batch are recorded together, in one transaction, when the batch is done.
 
 - Success: `sent`, with a "notification sent" step in the alert's record (an alert's).
-- Temporary failure (server unreachable, 5xx, 429): back to `pending`, retried after 2, 4, 8 ...
-  seconds (at most 10 minutes), up to 8 attempts.
+- Temporary failure (server unreachable, timeout, 5xx, 408, 425, 429): back to `pending`,
+  retried after 2, 4, 8 ... seconds (at most 10 minutes), up to 8 attempts.
 - Permanent failure (address refused, 4xx, no gateway configured) or attempts used up: `failed`,
   with a "notification failed" step in the alert's record (an alert's; another kind's is logged).
 - A worker killed while sending leaves the row `sending`; when its lease (30 s) runs out another
@@ -23,11 +23,13 @@ rows of a batch are recorded together, in one transaction, when the batch is don
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -40,12 +42,19 @@ from care365.protection.channels import (
     ChannelError,
     EmailChannel,
     SmsGateway,
+    WebhookChannel,
     mask_address,
     render_notification,
     sms_configured,
     sms_gateway,
 )
-from care365.protection.models import AlertEvent, InAppEvent, Notification
+from care365.protection.models import (
+    WEBHOOK,
+    AlertEvent,
+    InAppEvent,
+    Notification,
+    WebhookEndpoint,
+)
 from care365.protection.services.steps import Emitter, logger
 
 LEASE = timedelta(seconds=30)
@@ -120,6 +129,49 @@ def notification_queue(
         },
     )
     return created
+
+
+def webhook_queue(
+    *,
+    kind: str,
+    endpoint: WebhookEndpoint,
+    key: str,
+    event: str,
+    data: dict[str, Any],
+    now: datetime | None = None,
+) -> bool:
+    """Queue one webhook delivery of `event` to an organisation's endpoint; `data` is what the
+    event says (never a child's name, ID number, phone or address). `key` is the delivery's
+    idempotency key: a key already in the outbox queues nothing (returns False). The body is
+    written from the payload when sent, the same bytes on every attempt."""
+    if kind == Notification.Kind.ALERT:
+        raise ValueError("an alert's notifications are queued by its escalation steps")
+    at = now if now is not None else timezone.now()
+    _row, created = Notification.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "kind": kind,
+            "level": 0,
+            "channel": WEBHOOK,
+            "webhook": endpoint,
+            "created_at": at,
+            "next_attempt_at": at,
+            "payload": {"event": event, "created": at.isoformat(), "data": data},
+        },
+    )
+    return created
+
+
+def webhook_body(row: Notification) -> bytes:
+    """What a delivery POSTs: `{"id": <idempotency key>, "type": <event>, "created": <when
+    queued>, "data": {...}}` as compact UTF-8 JSON, the same bytes on every attempt."""
+    document = {
+        "id": row.idempotency_key,
+        "type": row.payload.get("event", ""),
+        "created": row.payload.get("created", ""),
+        "data": row.payload.get("data", {}),
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _claim(now: datetime, limit: int) -> list[Notification]:
@@ -219,8 +271,23 @@ class _Channels:
     def __init__(self) -> None:
         self.email: EmailChannel | None = None
         self.sms: SmsGateway | None = None
+        self.webhook = WebhookChannel()
 
     def send(self, row: Notification) -> None:
+        if row.channel == WEBHOOK:
+            # Read now, not when queued: a deactivated endpoint gets nothing more, a rotated
+            # secret signs from the next attempt on.
+            endpoint = WebhookEndpoint.objects.filter(pk=row.webhook_id or 0).first()
+            if endpoint is None or not endpoint.active:
+                raise ChannelError("the endpoint is deactivated", permanent=True)
+            self.webhook.send(
+                url=endpoint.url,
+                secret=endpoint.secret,
+                body=webhook_body(row),
+                key=row.idempotency_key,
+                event=str(row.payload.get("event", "")),
+            )
+            return
         message = render_notification(row.kind, row.payload)
         if row.channel == policy.EMAIL:
             if self.email is None:
@@ -256,7 +323,7 @@ def _send_one(
     if row.channel == policy.IN_APP:
         _deliver_in_app(row, at())
         return "sent"
-    where = mask_address(row.channel, row.address)
+    where = mask_address(row.channel, row.address) or f"endpoint #{row.webhook_id}"
     try:
         channels.send(row)
     except ChannelError as exc:
