@@ -93,6 +93,9 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     },
     # Referrals (network): the state and due date are on every row its viewer sees.
     "referrals": {"overdue": EVERYONE},
+    # Case conference actions (network): the state and due date are on every row its viewer
+    # sees (their own actions, or a convener's area's).
+    "conference_actions": {"overdue": EVERYONE},
     # Webhook deliveries (county administrators only): a delivery's state is on every row, and
     # a delivery carries nothing of a child.
     "webhook_deliveries": {"state": EVERYONE},

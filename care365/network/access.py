@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from care365.accounts.access import (
     access_log_write,
+    child_visible,
     children_for_user,
     children_in_scope,
     county_for_admin,
@@ -27,9 +28,16 @@ from care365.accounts.access import (
 )
 from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.areas.models import Area
+from care365.care.models import RiskScore
 from care365.carers.models import Carer, CarerRole, Organisation
 from care365.core.errors import NotFound
-from care365.network.models import MandatoryReport, Referral, RegistrationTask
+from care365.network.models import (
+    CaseConference,
+    ConferenceAction,
+    MandatoryReport,
+    Referral,
+    RegistrationTask,
+)
 from care365.protection.models import Notification
 from care365.registry.models import Child
 
@@ -260,3 +268,188 @@ def referral_organisations(child: Child) -> QuerySet[Organisation]:
         .select_related("area")
         .order_by("name")
     )
+
+
+# Case conferences (联席会议; docs/network.md). Who convenes: the county's administrators and
+# the child's township supervisor, for a child of their area (never one opened by
+# break-the-glass). Who sees a conference, and how much (`conference_sight`):
+# - "full": registry staff who see the child (administrators, the supervisor, the village's
+#   children's director): everything, with why it was convened and what was discussed;
+# - "team": the child's paired officer and doctor: the date, attendees, decisions and every
+#   action, not the reason nor the discussion (which may hold what their role does not see);
+# - "own": anyone else who owns one of its actions (a volunteer included, who sees a child's
+#   interests and wishes, not their case): the date and their own actions only.
+CONVENER_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR})
+TEAM_ROLES = frozenset({Role.POLICE, Role.DOCTOR})
+# Who may own an action: a user of the county with a staff role.
+OWNER_ROLES = REGISTRY_ROLES | CARER_ROLES
+
+
+def may_convene(user: User, child: Child) -> bool:
+    """Whether the user convenes (and runs) a conference for this child: a county
+    administrator or township supervisor whose area holds the child."""
+    account = _active(user)
+    if account is None or account.role not in CONVENER_ROLES:
+        return False
+    return children_in_scope(account).filter(pk=child.pk).exists()
+
+
+def reads_conferences(user: User) -> bool:
+    """The area's conference list: county administrators and township supervisors."""
+    account = _active(user)
+    return account is not None and account.role in CONVENER_ROLES
+
+
+def owns_actions(user: User) -> bool:
+    """The "my actions" page: every staff role that can own an action."""
+    account = _active(user)
+    return account is not None and account.role in OWNER_ROLES
+
+
+def _owned(account: User) -> Q:
+    return Q(Exists(ConferenceAction.objects.filter(conference_id=OuterRef("pk"), owner=account)))
+
+
+def conferences_for_user(user: User) -> QuerySet[CaseConference]:
+    """The conferences the user may open: of the children they see (registry staff, the
+    paired officer and doctor), and any where they own an action; none by default."""
+    account = _active(user)
+    if account is None or account.role not in OWNER_ROLES:
+        return CaseConference.objects.none()
+    if account.role in REGISTRY_ROLES | TEAM_ROLES:
+        seen = Q(child__in=children_for_user(account).values("pk"))
+        return CaseConference.objects.filter(seen | _owned(account))
+    return CaseConference.objects.filter(_owned(account))
+
+
+def conferences_of_area(user: User) -> QuerySet[CaseConference]:
+    """The conferences of the children of a convener's area (the list page)."""
+    account = _active(user)
+    if account is None or account.role not in CONVENER_ROLES:
+        return CaseConference.objects.none()
+    return CaseConference.objects.filter(child__in=children_in_scope(account).values("pk"))
+
+
+def conference_get_for_user(
+    user: User, conference_id: int | str, *, route: str = ""
+) -> CaseConference:
+    """One conference the user may open; NotFound (404) if missing or out of scope. A
+    conference is part of a child's record: the read is written to the access log."""
+    try:
+        pk = int(conference_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    account = _active(user)
+    if account is None or not 0 < pk < 2**63:
+        raise NotFound
+    conference = (
+        conferences_for_user(account)
+        .select_related("child", "child__village", "convened_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if conference is None:
+        raise NotFound
+    access_log_write(account, conference.child_id, AccessPurpose.VIEW, route=route)
+    return conference
+
+
+def conference_sight(user: User, conference: CaseConference) -> str:
+    """How much of the conference the user sees: "full", "team", "own" or "" (nothing)."""
+    account = _active(user)
+    if account is None:
+        return ""
+    if account.role in REGISTRY_ROLES | TEAM_ROLES and child_visible(account, conference.child):
+        return "full" if account.role in REGISTRY_ROLES else "team"
+    if ConferenceAction.objects.filter(conference=conference, owner=account).exists():
+        return "own"
+    return ""
+
+
+def runs_conference(user: User, conference: CaseConference) -> bool:
+    """Whether the user records the conference (attendance, decisions, actions, closing): a
+    convener of the child's area."""
+    return may_convene(user, conference.child)
+
+
+def conference_actions_owned(user: User) -> QuerySet[ConferenceAction]:
+    """The actions the user owns ("my actions")."""
+    account = _active(user)
+    if account is None or account.role not in OWNER_ROLES:
+        return ConferenceAction.objects.none()
+    return ConferenceAction.objects.filter(owner=account)
+
+
+def conference_actions_overdue_for_user(user: User, today: date) -> QuerySet[ConferenceAction]:
+    """Open actions past their due date, of the conferences of a convener's area."""
+    account = _active(user)
+    if account is None or account.role not in CONVENER_ROLES:
+        return ConferenceAction.objects.none()
+    return ConferenceAction.objects.filter(
+        conference__child__in=children_in_scope(account).values("pk"),
+        state=ConferenceAction.State.OPEN,
+        due_on__lt=today,
+    )
+
+
+def conference_action_get_for_user(
+    user: User, action_id: int | str, *, route: str = ""
+) -> ConferenceAction:
+    """One action the user owns or whose conference they run; NotFound (404) otherwise. Part
+    of a child's record: the read is written to the access log."""
+    try:
+        pk = int(action_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    account = _active(user)
+    if account is None or account.role not in OWNER_ROLES or not 0 < pk < 2**63:
+        raise NotFound
+    action = (
+        ConferenceAction.objects.select_related(
+            "conference", "conference__child", "conference__child__village", "owner"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if action is None or (
+        action.owner_id != account.pk and not runs_conference(account, action.conference)
+    ):
+        raise NotFound
+    access_log_write(account, action.conference.child_id, AccessPurpose.VIEW, route=route)
+    return action
+
+
+def may_mark_done(user: User, action: ConferenceAction) -> bool:
+    """The action's owner, or a convener of the child's area."""
+    account = _active(user)
+    return account is not None and (
+        action.owner_id == account.pk or runs_conference(account, action.conference)
+    )
+
+
+def action_owners(child: Child) -> QuerySet[User]:
+    """Who may own an action of a conference about the child: the active staff users of the
+    child's county (by their area, or their carer record's organisation's)."""
+    county = child.village.code[:6]
+    return (
+        User.objects.filter(is_active=True, role__in=sorted(OWNER_ROLES))
+        .filter(
+            Q(area__code__startswith=county) | Q(carer__organisation__area__code__startswith=county)
+        )
+        .select_related("carer", "area")
+        .order_by("role", "last_name", "first_name", "pk")
+    )
+
+
+def conference_organisations(child: Child) -> QuerySet[Organisation]:
+    """The organisations of the child's county (an attendee's or an action's)."""
+    return (
+        Organisation.objects.filter(area__code__startswith=child.village.code[:6])
+        .select_related("area")
+        .order_by("name")
+    )
+
+
+def child_on_risk_list(child: Child) -> bool:
+    """Whether the daily job last put the child on the county's risk list (care/risk.py)."""
+    return RiskScore.objects.filter(child=child, on_list=True).exists()

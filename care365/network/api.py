@@ -21,8 +21,21 @@ from care365.accounts.models import AccessPurpose, User
 from care365.core.api import CONFLICT, responses, route
 from care365.core.schemas import Page
 from care365.network import access, selectors, services
-from care365.network.models import Referral
+from care365.network.models import CaseConference, ConferenceAction, Referral
 from care365.network.schemas import (
+    ActionId,
+    ConferenceActionDoneIn,
+    ConferenceActionFilter,
+    ConferenceActionIn,
+    ConferenceActionListOut,
+    ConferenceActionOut,
+    ConferenceAttendeeIn,
+    ConferenceAttendeeOut,
+    ConferenceHoldIn,
+    ConferenceId,
+    ConferenceIn,
+    ConferenceListOut,
+    ConferenceOut,
     MandatoryReportListOut,
     MandatoryReportOut,
     ReferralDeclineIn,
@@ -240,3 +253,253 @@ def referral_done(
         actor=user, referral=referral, what_done=payload.what_done, outcome=payload.outcome
     )
     return _referral(referral, timezone.localdate())
+
+
+# Case conferences (联席会议; docs/network.md).
+def _action(action: ConferenceAction, today: date) -> dict[str, Any]:
+    return {
+        "id": action.pk,
+        "conference": action.conference_id,
+        "what": action.what,
+        "owner": action.owner_id,
+        "organisation": action.organisation_id,
+        "due_on": action.due_on,
+        "state": action.state,
+        "overdue": action.state == ConferenceAction.State.OPEN and action.due_on < today,
+        "done_at": action.done_at,
+        "note": action.note,
+    }
+
+
+def _conference(view: selectors.ConferenceView, today: date) -> dict[str, Any]:
+    conference = view.conference
+    team, full = view.team, view.full
+    return {
+        "id": conference.pk,
+        "child": conference.child_id,
+        "held_on": conference.held_on,
+        "state": conference.state,
+        "sight": view.sight,
+        "format": conference.format if team else None,
+        "place": conference.place if team else None,
+        "on_risk_list": conference.on_risk_list if full else None,
+        "reason": conference.reason if full else None,
+        "summary": conference.summary if full else None,
+        "decisions": conference.decisions if team else None,
+        "convened_by": conference.convened_by_id if team else None,
+        "created_at": conference.created_at,
+        "attendees": (
+            [
+                {
+                    "user": a.user_id,
+                    "name": a.user.display_name if a.user is not None else a.name,
+                    "organisation": a.organisation.name if a.organisation else None,
+                    "role": a.role,
+                }
+                for a in view.attendees
+            ]
+            if team
+            else None
+        ),
+        "actions": [_action(a, today) for a in view.actions],
+    }
+
+
+@router.get(
+    "/conferences",
+    response=responses(200, ConferenceListOut),
+    operation_id="conference_list",
+    summary="Case conferences of your area",
+)
+def conference_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    """Newest first: the conferences of the children of your area (county administrators,
+    township supervisors). Others are refused (403): they open a conference from a child or an
+    action of theirs."""
+    user = account(request)
+    if not access.reads_conferences(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    views = selectors.conference_views_of_area(user, offset=page.offset, limit=page.limit)
+    return {
+        "items": [_conference(view, today) for view in views],
+        "count": access.conferences_of_area(user).count(),
+    }
+
+
+@router.get(
+    "/conferences/{conference_id}",
+    response=responses(200, ConferenceOut),
+    operation_id="conference_get",
+    summary="One case conference",
+)
+def conference_get(request: HttpRequest, conference_id: ConferenceId) -> dict[str, Any]:
+    """As much as your role sees (`sight`); 404 when it is not yours to see, as when missing."""
+    user = account(request)
+    conference = access.conference_get_for_user(user, conference_id, route=route("conference_get"))
+    return _conference(selectors.conference_view(user, conference), timezone.localdate())
+
+
+@router.post(
+    "/conferences",
+    response=responses(201, ConferenceOut),
+    operation_id="conference_create",
+    summary="Convene a case conference for a child",
+)
+def conference_create(request: HttpRequest, payload: ConferenceIn) -> Status[dict[str, Any]]:
+    """A county administrator or the child's township supervisor, for a child of their area;
+    a child not on the risk list needs a `reason` (422 naming the field otherwise)."""
+    user = account(request)
+    child = child_get_for_user(
+        user,
+        payload.child,
+        AccessPurpose.VIEW,
+        route=route("conference_create"),
+        allowed=access.may_convene,
+    )
+    conference = services.conference_create(
+        actor=user,
+        child=child,
+        held_on=payload.held_on,
+        place=payload.place,
+        format=payload.format,
+        reason=payload.reason,
+    )
+    return Status(
+        201, _conference(selectors.conference_view(user, conference), timezone.localdate())
+    )
+
+
+def _run(request: HttpRequest, conference_id: int, op: str) -> tuple[User, CaseConference]:
+    user = account(request)
+    conference = access.conference_get_for_user(user, conference_id, route=route(op))
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    return user, conference
+
+
+@router.post(
+    "/conferences/{conference_id}/hold",
+    response=responses(200, ConferenceOut, CONFLICT),
+    operation_id="conference_hold",
+    summary="Record that the conference was held",
+)
+def conference_hold(
+    request: HttpRequest, conference_id: ConferenceId, payload: ConferenceHoldIn
+) -> dict[str, Any]:
+    """What was discussed and decided (the decisions required: 422); the conveners of the
+    child's area (others who see it: 403); 409 unless planned."""
+    user, conference = _run(request, conference_id, "conference_hold")
+    conference = services.conference_hold(
+        actor=user, conference=conference, summary=payload.summary, decisions=payload.decisions
+    )
+    return _conference(selectors.conference_view(user, conference), timezone.localdate())
+
+
+@router.post(
+    "/conferences/{conference_id}/close",
+    response=responses(200, ConferenceOut, CONFLICT),
+    operation_id="conference_close",
+    summary="Close a held conference",
+)
+def conference_close(request: HttpRequest, conference_id: ConferenceId) -> dict[str, Any]:
+    """Once every action is done; 409 while one is open or unless held."""
+    user, conference = _run(request, conference_id, "conference_close")
+    conference = services.conference_close(actor=user, conference=conference)
+    return _conference(selectors.conference_view(user, conference), timezone.localdate())
+
+
+@router.post(
+    "/conferences/{conference_id}/attendees",
+    response=responses(201, ConferenceAttendeeOut, CONFLICT),
+    operation_id="conference_attendee_add",
+    summary="Record someone at the conference",
+)
+def conference_attendee_add(
+    request: HttpRequest, conference_id: ConferenceId, payload: ConferenceAttendeeIn
+) -> Status[dict[str, Any]]:
+    """A user of the child's county, or a person's name (with their organisation); 422
+    naming the field otherwise; 409 once closed."""
+    user, conference = _run(request, conference_id, "conference_attendee_add")
+    attendee = services.conference_attendee_add(
+        actor=user,
+        conference=conference,
+        user_id=payload.user,
+        organisation_id=payload.organisation,
+        name=payload.name,
+        role=payload.role,
+    )
+    return Status(
+        201,
+        {
+            "user": attendee.user_id,
+            "name": attendee.user.display_name if attendee.user is not None else attendee.name,
+            "organisation": attendee.organisation.name if attendee.organisation else None,
+            "role": attendee.role,
+        },
+    )
+
+
+@router.post(
+    "/conferences/{conference_id}/actions",
+    response=responses(201, ConferenceActionOut, CONFLICT),
+    operation_id="conference_action_add",
+    summary="Add an action the conference decided",
+)
+def conference_action_add(
+    request: HttpRequest, conference_id: ConferenceId, payload: ConferenceActionIn
+) -> Status[dict[str, Any]]:
+    """The conveners of the child's area (others who see the conference: 403); the owner a
+    staff user of the child's county, due today or later (422 otherwise); 409 once closed."""
+    user, conference = _run(request, conference_id, "conference_action_add")
+    action = services.conference_action_add(
+        actor=user,
+        conference=conference,
+        what=payload.what,
+        owner_id=payload.owner,
+        due_on=payload.due_on,
+        organisation_id=payload.organisation,
+    )
+    return Status(201, _action(action, timezone.localdate()))
+
+
+@router.get(
+    "/conference-actions",
+    response=responses(200, ConferenceActionListOut),
+    operation_id="conference_action_list",
+    summary="Your conference actions",
+)
+def conference_action_list(
+    request: HttpRequest, filters: Query[ConferenceActionFilter]
+) -> dict[str, Any]:
+    """The actions you own, open first, soonest due first; `overdue=true`: open actions past
+    due of your area's conferences (conveners; empty for others). Roles that own no action are
+    refused (403)."""
+    user = account(request)
+    if not access.owns_actions(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    if filters.overdue:
+        rows = access.conference_actions_overdue_for_user(user, today).order_by("due_on", "pk")
+    else:
+        rows = access.conference_actions_owned(user).order_by("state", "due_on", "pk")
+    page = rows[filters.offset : filters.offset + filters.limit]
+    return {"items": [_action(a, today) for a in page], "count": rows.count()}
+
+
+@router.post(
+    "/conference-actions/{action_id}/done",
+    response=responses(200, ConferenceActionOut, CONFLICT),
+    operation_id="conference_action_done",
+    summary="Mark an action done, with a note",
+)
+def conference_action_done(
+    request: HttpRequest, action_id: ActionId, payload: ConferenceActionDoneIn
+) -> dict[str, Any]:
+    """The action's owner or a convener of the child's area (404 for anyone else); 422
+    without a note; 409 once done."""
+    user = account(request)
+    action = access.conference_action_get_for_user(
+        user, action_id, route=route("conference_action_done")
+    )
+    action = services.conference_action_done(actor=user, action=action, note=payload.note)
+    return _action(action, timezone.localdate())

@@ -14,9 +14,13 @@ from care365.carers.models import ServiceKind
 from care365.core.forms import blank_choice
 from care365.network.models import (
     NAME_MAX,
+    PERSON_MAX,
+    PLACE_MAX,
     REASON_MAX,
+    ROLE_TEXT_MAX,
     SEEN_MAX,
     WHERE_MAX,
+    CaseConference,
     ReporterRole,
     Situation,
 )
@@ -150,5 +154,130 @@ class ReferralDoneForm(forms.Form):
     )  # fmt: skip
     outcome = forms.CharField(
         label=_("outcome"), required=False, max_length=REASON_MAX * 2,
+        widget=forms.Textarea(attrs=REFERRAL_TEXT),
+    )  # fmt: skip
+
+
+# Case conferences (联席会议): parsing only; `services.conferences` checks every field and its
+# errors go beside them, in one wording for pages and API.
+LONG_TEXT = {"rows": "4", "maxlength": str(REASON_MAX * 4)}
+
+
+def _id(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
+def _person(user: Any) -> str:
+    return f"{user.display_name} · {user.get_role_display()}"
+
+
+class ConferenceForm(forms.Form):
+    held_on = forms.CharField(
+        label=_("held on"), required=False, max_length=20,
+        widget=forms.DateInput(attrs={**REQUIRED, "type": "date"}),
+    )  # fmt: skip
+    place = forms.CharField(label=_("place"), required=False, max_length=PLACE_MAX * 2)
+    format = forms.CharField(
+        label=_("meeting format"), required=False, max_length=20,
+        widget=forms.Select(choices=CaseConference.Format.choices),
+    )  # fmt: skip
+    reason = forms.CharField(
+        label=_("why convened"), required=False, max_length=REASON_MAX * 2,
+        help_text=_("Required when the child is not on the risk list."),
+        widget=forms.Textarea(attrs={"rows": "3", "maxlength": str(REASON_MAX)}),
+    )  # fmt: skip
+
+
+class ConferenceEditForm(forms.Form):
+    held_on = forms.CharField(
+        label=_("held on"), required=False, max_length=20,
+        widget=forms.DateInput(attrs={**REQUIRED, "type": "date"}, format="%Y-%m-%d"),
+    )  # fmt: skip
+    place = forms.CharField(label=_("place"), required=False, max_length=PLACE_MAX * 2)
+    format = forms.CharField(
+        label=_("meeting format"), required=False, max_length=20,
+        widget=forms.Select(choices=CaseConference.Format.choices),
+    )  # fmt: skip
+    summary = forms.CharField(
+        label=_("what was discussed"), required=False, max_length=REASON_MAX * 8,
+        widget=forms.Textarea(attrs=LONG_TEXT),
+    )  # fmt: skip
+    decisions = forms.CharField(
+        label=_("what was decided"), required=False, max_length=REASON_MAX * 8,
+        widget=forms.Textarea(attrs=LONG_TEXT),
+    )  # fmt: skip
+
+
+class ConferenceHoldForm(forms.Form):
+    summary = forms.CharField(
+        label=_("what was discussed"), required=False, max_length=REASON_MAX * 8,
+        widget=forms.Textarea(attrs=LONG_TEXT),
+    )  # fmt: skip
+    decisions = forms.CharField(
+        label=_("what was decided"), required=False, max_length=REASON_MAX * 8,
+        widget=forms.Textarea(attrs={**LONG_TEXT, **REQUIRED}),
+    )  # fmt: skip
+
+
+class AttendeeForm(forms.Form):
+    user = forms.CharField(label=_("user"), required=False, max_length=20, widget=forms.Select)
+    name = forms.CharField(label=_("or a person's name"), required=False, max_length=PERSON_MAX * 2)
+    organisation = forms.CharField(
+        label=_("organisation"), required=False, max_length=20, widget=forms.Select
+    )
+    role = forms.CharField(
+        label=_("role at the conference"), required=False, max_length=ROLE_TEXT_MAX * 2
+    )
+
+    def __init__(self, *args: Any, users: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["user"].widget.choices = blank_choice([(u.pk, _person(u)) for u in users])
+        fields["organisation"].widget.choices = blank_choice(
+            [(o.pk, o.name) for o in organisations]
+        )
+
+    def user_id(self) -> int | None:
+        return _id(self.cleaned_data.get("user"))
+
+    def organisation_id(self) -> int | None:
+        return _id(self.cleaned_data.get("organisation"))
+
+
+class ActionForm(forms.Form):
+    what = forms.CharField(
+        label=_("what to do"), required=False, max_length=REASON_MAX * 2,
+        widget=forms.Textarea(attrs=REFERRAL_TEXT),
+    )  # fmt: skip
+    owner = forms.CharField(
+        label=_("owner"), required=False, max_length=20, widget=forms.Select(attrs=REQUIRED)
+    )
+    due_on = forms.CharField(
+        label=_("due on"), required=False, max_length=20,
+        widget=forms.DateInput(attrs={**REQUIRED, "type": "date"}),
+    )  # fmt: skip
+    organisation = forms.CharField(
+        label=_("organisation"), required=False, max_length=20, widget=forms.Select
+    )
+
+    def __init__(self, *args: Any, users: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["owner"].widget.choices = blank_choice([(u.pk, _person(u)) for u in users])
+        fields["organisation"].widget.choices = blank_choice(
+            [(o.pk, o.name) for o in organisations]
+        )
+
+    def owner_id(self) -> int | None:
+        return _id(self.cleaned_data.get("owner"))
+
+    def organisation_id(self) -> int | None:
+        return _id(self.cleaned_data.get("organisation"))
+
+
+class ActionDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("what was done"), required=False, max_length=REASON_MAX * 2,
         widget=forms.Textarea(attrs=REFERRAL_TEXT),
     )  # fmt: skip

@@ -307,3 +307,179 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"referral #{self.pk}"
+
+
+PLACE_MAX = 200
+PERSON_MAX = 50
+ROLE_TEXT_MAX = 100
+
+
+class CaseConference(models.Model):
+    """A joint case conference (联席会议) about a high-risk child: planned, then held (what was
+    discussed and decided), then closed once every action is done.
+
+    A child on the county's risk list is convened as such; any other child needs the convener's
+    reason (`reason`), so a conference is never a way round the list (docs/network.md). What
+    the conference says about the child is encrypted at rest, like a referral's text."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        HELD = "held", _("held")
+        CLOSED = "closed", _("closed")
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("in person")
+        PHONE = "phone", _("by phone")
+        VIDEO = "video", _("by video")
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="conferences", verbose_name=_("child")
+    )
+    held_on = models.DateField(_("held on"))
+    place = models.CharField(_("place"), max_length=PLACE_MAX, blank=True)
+    format = models.CharField(
+        _("meeting format"), max_length=10, choices=Format.choices, default=Format.IN_PERSON
+    )
+    # Whether the child was on the risk list when the conference was convened; if not, `reason`
+    # says why it was convened all the same.
+    on_risk_list = models.BooleanField(_("on the risk list when convened"), default=False)
+    reason = EncryptedTextField(_("why convened"), max_length=REASON_MAX, blank=True)
+    summary = EncryptedTextField(_("what was discussed"), max_length=REASON_MAX * 4, blank=True)
+    decisions = EncryptedTextField(_("what was decided"), max_length=REASON_MAX * 4, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PLANNED)
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="conferences_convened",
+        verbose_name=_("convened by"),
+    )
+    created_at = models.DateTimeField(_("convened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case conference")
+        verbose_name_plural = _("case conferences")
+        ordering = ["-held_on", "-pk"]
+        indexes = [
+            models.Index(fields=["child", "held_on"], name="conference_child_idx"),
+            models.Index(fields=["state", "held_on"], name="conference_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"case conference #{self.pk}"
+
+
+class ConferenceAttendee(models.Model):
+    """Someone at the conference: a user of the county, or a person named with their
+    organisation (a teacher, the school's head, a social worker without an account)."""
+
+    conference = models.ForeignKey(
+        CaseConference,
+        on_delete=models.CASCADE,
+        related_name="attendees",
+        verbose_name=_("case conference"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    name = models.CharField(_("name"), max_length=PERSON_MAX, blank=True)
+    role = models.CharField(_("role at the conference"), max_length=ROLE_TEXT_MAX, blank=True)
+
+    class Meta:
+        verbose_name = _("conference attendee")
+        verbose_name_plural = _("conference attendees")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(name=""),
+                name="conference_attendee_named",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"attendee #{self.pk}"
+
+
+class ConferenceAction(models.Model):
+    """An action the conference decided: what, who owns it (a user of the county), by when;
+    followed like a task until its owner (or a convener) marks it done with a note. Overdue
+    open actions are reminded to their owner once a day (`reminded_on`)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+
+    conference = models.ForeignKey(
+        CaseConference,
+        on_delete=models.CASCADE,
+        related_name="actions",
+        verbose_name=_("case conference"),
+    )
+    what = EncryptedTextField(_("what to do"), max_length=REASON_MAX)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="conference_actions",
+        verbose_name=_("owner"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    due_on = models.DateField(_("due on"))
+    state = models.CharField(_("state"), max_length=6, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(_("added at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    note = EncryptedTextField(_("note"), max_length=REASON_MAX, blank=True)
+    # The last day the owner was reminded it is overdue (once a day: the job is idempotent).
+    reminded_on = models.DateField(_("reminded on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conference action")
+        verbose_name_plural = _("conference actions")
+        ordering = ["state", "due_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="open", done_at__isnull=True)
+                | models.Q(state="done", done_at__isnull=False),
+                name="conference_action_done_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="conference_action_due_idx"),
+            models.Index(fields=["owner", "state"], name="conference_action_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"conference action #{self.pk} ({self.state})"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from ninja import P, PathEx, Schema
 from pydantic import Field
 
-from care365.core.schemas import MAX_ID, AreaRef, Body, Id, Page, Text
+from care365.core.schemas import MAX_ID, AreaRef, Body, Day, Id, Page, Text
 
 ReportId = PathEx[int, P(ge=1, le=MAX_ID, description="The report's id.")]
 
@@ -108,3 +108,100 @@ class ReferralDeclineIn(Body):
 class ReferralDoneIn(Body):
     what_done: Text = Field(max_length=1000)
     outcome: Text = Field(max_length=1000)
+
+
+# Case conferences (联席会议; docs/network.md): what a viewer does not see is null ("team": no
+# reason nor discussion; "own": an action's owner sees the date and their own actions only).
+ConferenceId = PathEx[int, P(ge=1, le=MAX_ID, description="The case conference's id.")]
+ActionId = PathEx[int, P(ge=1, le=MAX_ID, description="The conference action's id.")]
+
+
+class ConferenceAttendeeOut(Schema):
+    user: int | None
+    name: str  # the user's display name, or the named person's
+    organisation: str | None
+    role: str
+
+
+class ConferenceActionOut(Schema):
+    id: int
+    conference: int
+    what: str
+    owner: int
+    organisation: int | None
+    due_on: date
+    state: str
+    overdue: bool
+    done_at: datetime | None
+    note: str
+
+
+class ConferenceOut(Schema):
+    id: int
+    child: int
+    held_on: date
+    state: str
+    sight: str = Field(description="full, team or own: how much of the conference you see.")
+    format: str | None
+    place: str | None
+    on_risk_list: bool | None
+    reason: str | None
+    summary: str | None
+    decisions: str | None
+    convened_by: int | None
+    created_at: datetime
+    attendees: list[ConferenceAttendeeOut] | None
+    actions: list[ConferenceActionOut]
+
+
+class ConferenceListOut(Schema):
+    items: list[ConferenceOut]
+    count: int
+
+
+class ConferenceActionListOut(Schema):
+    items: list[ConferenceActionOut]
+    count: int
+
+
+class ConferenceActionFilter(Page):
+    overdue: bool = Field(
+        False,
+        description="Open actions past due of your area's conferences (conveners), instead of "
+        "your own.",
+    )
+
+
+class ConferenceIn(Body):
+    child: Id = Field(description="A child of your area.")
+    held_on: Day
+    place: Text = Field("", max_length=200)
+    format: Text = Field("in_person", max_length=10, description="in_person, phone or video.")
+    reason: Text = Field(
+        "",
+        max_length=1000,
+        description="Why convened: required if the child is not on the risk list.",
+    )
+
+
+class ConferenceActionIn(Body):
+    what: Text = Field(max_length=1000)
+    owner: Id = Field(description="A staff user of the child's county.")
+    due_on: Day
+    organisation: Id | None = Field(None, description="An organisation of the child's county.")
+
+
+class ConferenceActionDoneIn(Body):
+    note: Text = Field(max_length=1000, description="What was done.")
+
+
+class ConferenceHoldIn(Body):
+    summary: Text = Field("", max_length=4000, description="What was discussed.")
+    decisions: Text = Field(max_length=4000, description="What was decided.")
+
+
+class ConferenceAttendeeIn(Body):
+    user: Id | None = Field(None, description="A user of the child's county.")
+    name: Text = Field("", max_length=50, description="Or a person's name.")
+    organisation: Id | None = Field(None, description="An organisation of the child's county.")
+    role: Text = Field("", max_length=100, description="Their role at the conference.")

@@ -6,19 +6,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from care365.accounts.access import child_visible, children_for_user
 from care365.accounts.models import User
 from care365.areas.models import Area
 from care365.network.access import (
+    conference_actions_overdue_for_user,
+    conference_actions_owned,
+    conference_sight,
+    conferences_for_user,
+    conferences_of_area,
     mandatory_reports_for_user,
     referrals_for_user,
     referrals_overdue_for_user,
     registration_tasks_for_user,
     sees_reporter,
 )
-from care365.network.models import MandatoryReport, Referral, RegistrationTask
+from care365.network.models import (
+    CaseConference,
+    ConferenceAction,
+    ConferenceAttendee,
+    MandatoryReport,
+    Referral,
+    RegistrationTask,
+)
 from care365.network.services import STATUS_OF_STATE
 from care365.registry.models import Child
 
@@ -210,5 +222,122 @@ def referrals_overdue(user: User, today: date) -> list[Referral]:
         referrals_overdue_for_user(user, today)
         .select_related("organisation", "child", "child__village", "referred_by")
         .defer(*REFERRAL_ENCRYPTED)
+        .order_by("due_on", "pk")[:LIST_MAX]
+    )
+
+
+# Case conferences (联席会议; docs/network.md). Lists show dates, states and places only: the
+# encrypted text is left unread.
+CONFERENCE_ENCRYPTED = ("reason", "summary", "decisions")
+
+
+@dataclass(frozen=True)
+class ConferenceView:
+    """A conference as the viewer may see it (`network.access.conference_sight`): "full"
+    (registry staff), "team" (the paired officer and doctor: no reason nor discussion), "own"
+    (an action's owner: the date and their own actions)."""
+
+    conference: CaseConference
+    sight: str
+    attendees: list[ConferenceAttendee]
+    actions: list[ConferenceAction]
+
+    @property
+    def full(self) -> bool:
+        return self.sight == "full"
+
+    @property
+    def team(self) -> bool:
+        return self.sight in ("full", "team")
+
+
+def conference_view(user: User, conference: CaseConference) -> ConferenceView:
+    """The conference's page or API answer, cut to what the viewer may see; the conference
+    was read through the access layer."""
+    sight = conference_sight(user, conference)
+    actions = conference.actions.select_related(
+        "owner", "owner__carer", "owner__area", "organisation", "done_by"
+    ).order_by("due_on", "pk")
+    if sight not in ("full", "team"):
+        actions = actions.filter(owner=user)
+    attendees: list[ConferenceAttendee] = []
+    if sight in ("full", "team"):
+        attendees = list(
+            conference.attendees.select_related(
+                "user", "user__carer", "user__area", "organisation"
+            ).order_by("pk")
+        )
+    return ConferenceView(
+        conference=conference, sight=sight, attendees=attendees, actions=list(actions)
+    )
+
+
+def conference_views_of_area(user: User, *, offset: int, limit: int) -> list[ConferenceView]:
+    """A page of a convener's area's conferences, newest first, each as the convener sees it:
+    whole, since the area holds the child (a fixed number of queries: the conferences, their
+    attendees and their actions)."""
+    rows = (
+        conferences_of_area(user)
+        .select_related("child", "convened_by")
+        .prefetch_related(
+            Prefetch(
+                "attendees",
+                ConferenceAttendee.objects.select_related(
+                    "user", "user__carer", "user__area", "organisation"
+                ).order_by("pk"),
+            ),
+            Prefetch("actions", ConferenceAction.objects.order_by("due_on", "pk")),
+        )
+        .order_by("-held_on", "-pk")[offset : offset + limit]
+    )
+    return [
+        ConferenceView(
+            conference=c,
+            sight="full",
+            attendees=list(c.attendees.all()),
+            actions=list(c.actions.all()),
+        )
+        for c in rows
+    ]
+
+
+def conferences_of_child(user: User, child: Child) -> list[CaseConference]:
+    """The conferences of a child the user sees (the child page's section), newest first; the
+    child was read through the access layer by the page."""
+    return list(
+        conferences_for_user(user)
+        .filter(child=child)
+        .defer(*CONFERENCE_ENCRYPTED)
+        .order_by("-held_on", "-pk")[:LIST_MAX]
+    )
+
+
+def conference_list(user: User) -> list[CaseConference]:
+    """The conferences of the children of a convener's area, newest first (at most LIST_MAX)."""
+    return list(
+        conferences_of_area(user)
+        .select_related("child", "child__village")
+        .defer(*CONFERENCE_ENCRYPTED)
+        .order_by("-held_on", "-pk")[:LIST_MAX]
+    )
+
+
+def conference_actions_mine(user: User) -> list[ConferenceAction]:
+    """The actions the user owns, open ones first, soonest due first."""
+    return list(
+        conference_actions_owned(user)
+        .select_related("conference", "organisation")
+        .order_by("state", "due_on", "pk")[:LIST_MAX]
+    )
+
+
+def conference_actions_overdue(user: User, today: date) -> list[ConferenceAction]:
+    """Open actions past due of a convener's area, most overdue first."""
+    return list(
+        conference_actions_overdue_for_user(user, today)
+        .select_related(
+            "conference", "conference__child__village", "owner", "owner__carer", "owner__area"
+        )
+        .defer("what", "note", *(f"conference__{f}" for f in CONFERENCE_ENCRYPTED))
         .order_by("due_on", "pk")[:LIST_MAX]
     )

@@ -26,4 +26,19 @@ urlpatterns = [
     path("referrals/<id:referral_id>/", views.referral_detail, name="referral-detail"),
     path("referrals/<id:referral_id>/<slug:action>/", views.referral_step, name="referral-step"),
     path("children/<id:child_id>/refer/", views.referral_add, name="referral-add"),
+    path("conferences/", views.conference_list, name="conference-list"),
+    path("conferences/<id:conference_id>/", views.conference_detail, name="conference-detail"),
+    path("conferences/<id:conference_id>/edit/", views.conference_edit, name="conference-edit"),
+    path(
+        "conferences/<id:conference_id>/<slug:action>/",
+        views.conference_step,
+        name="conference-step",
+    ),
+    path("children/<id:child_id>/conference/", views.conference_add, name="conference-add"),
+    path("my-actions/", views.conference_actions_mine, name="conference-actions-mine"),
+    path(
+        "conference-actions/<id:action_id>/done/",
+        views.conference_action_done,
+        name="conference-action-done",
+    ),
 ]

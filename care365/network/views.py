@@ -32,6 +32,12 @@ from care365.core import forms as core_forms
 from care365.core.errors import StateConflictError
 from care365.network import access, selectors, services
 from care365.network.forms import (
+    ActionDoneForm,
+    ActionForm,
+    AttendeeForm,
+    ConferenceEditForm,
+    ConferenceForm,
+    ConferenceHoldForm,
     LookupForm,
     ReferralDeclineForm,
     ReferralDoneForm,
@@ -307,11 +313,272 @@ def referral_step(request: HttpRequest, referral_id: int, action: str) -> HttpRe
 
 
 def child_network_context(user: User, child: Child) -> dict[str, Any]:
-    """The child page's referrals section (registry.views composes it, as care's sections):
-    the referrals of the child the user sees, and whether they may refer the child."""
+    """The child page's referrals and case conferences sections (registry.views composes it,
+    as care's sections): the referrals and conferences of the child the user sees, and whether
+    they may refer the child or convene a conference for them."""
     return {
         "network": {
             "referrals": selectors.referrals_of_child(user, child),
             "may_refer": access.may_refer(user, child),
+            "conferences": selectors.conferences_of_child(user, child),
+            "may_convene": access.may_convene(user, child),
         }
     }
+
+
+# Case conferences (联席会议; docs/network.md).
+CONFERENCE_STEPS = ("hold", "close", "attendee", "action")
+
+
+@login_required
+def conference_list(request: HttpRequest) -> HttpResponse:
+    """The conferences of the convener's area, with the overdue actions first."""
+    user = account(request)
+    if not access.reads_conferences(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    context = {
+        "overdue": selectors.conference_actions_overdue(user, today),
+        "conferences": selectors.conference_list(user),
+        "today": today,
+    }
+    return render(request, "network/conference_list.html", context)
+
+
+@login_required
+def conference_add(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Convene a conference for a child of the convener's area."""
+    user = account(request)
+    child = child_get_for_user(
+        user,
+        child_id,
+        AccessPurpose.VIEW,
+        route="network:conference-add",
+        allowed=access.may_convene,
+    )
+    form = ConferenceForm(
+        request.POST or None, initial={"held_on": timezone.localdate().isoformat()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            conference = services.conference_create(
+                actor=user,
+                child=child,
+                held_on=data["held_on"],
+                place=data["place"],
+                format=data["format"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case conference is convened."))
+            return redirect("network:conference-detail", conference_id=conference.pk)
+    context = {
+        "child": child,
+        "form": form,
+        "on_risk_list": access.child_on_risk_list(child),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "network/conference_add.html", context, status=status)
+
+
+def _conference_page(
+    request: HttpRequest, user: User, conference: Any, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    runs = access.runs_conference(user, conference)
+    view = selectors.conference_view(user, conference)
+    context: dict[str, Any] = {
+        "view": view,
+        "conference": conference,
+        "runs": runs,
+        "child_visible": child_visible(user, conference.child),
+        "done_form": forms.get("done_form") or ActionDoneForm(prefix="done"),
+        # Who marks an action done (`access.may_mark_done`): its owner, or one who runs it.
+        "marks": {a.pk for a in view.actions if runs or a.owner_id == user.pk},
+    }
+    if runs:
+        users = list(access.action_owners(conference.child))
+        organisations = list(access.conference_organisations(conference.child))
+        context.update(
+            hold_form=forms.get("hold_form") or ConferenceHoldForm(prefix="hold"),
+            attendee_form=forms.get("attendee_form")
+            or AttendeeForm(prefix="attendee", users=users, organisations=organisations),
+            action_form=forms.get("action_form")
+            or ActionForm(prefix="action", users=users, organisations=organisations),
+        )
+    return render(request, "network/conference_detail.html", context, status=status)
+
+
+@login_required
+def conference_detail(request: HttpRequest, conference_id: int) -> HttpResponse:
+    user = account(request)
+    conference = access.conference_get_for_user(
+        user, conference_id, route="network:conference-detail"
+    )
+    return _conference_page(request, user, conference)
+
+
+@login_required
+def conference_edit(request: HttpRequest, conference_id: int) -> HttpResponse:
+    """Change the date, place and format, and what was discussed and decided."""
+    user = account(request)
+    conference = access.conference_get_for_user(
+        user, conference_id, route="network:conference-edit"
+    )
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    form = ConferenceEditForm(
+        request.POST or None,
+        initial={
+            "held_on": conference.held_on.isoformat(),
+            "place": conference.place,
+            "format": conference.format,
+            "summary": conference.summary,
+            "decisions": conference.decisions,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conference_update(actor=user, conference=conference, **form.cleaned_data)
+        except StateConflictError as exc:
+            messages.error(request, str(exc))
+            return redirect("network:conference-detail", conference_id=conference.pk)
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case conference is saved."))
+            return redirect("network:conference-detail", conference_id=conference.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "network/conference_edit.html",
+        {"conference": conference, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def conference_step(request: HttpRequest, conference_id: int, action: str) -> HttpResponse:
+    """The convener records the conference: held (discussion and decisions), an attendee, an
+    action, closed."""
+    user = account(request)
+    if action not in CONFERENCE_STEPS:
+        raise Http404
+    conference = access.conference_get_for_user(
+        user, conference_id, route="network:conference-step"
+    )
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    users = list(access.action_owners(conference.child))
+    organisations = list(access.conference_organisations(conference.child))
+    data = request.POST
+    hold_form = ConferenceHoldForm(data if action == "hold" else None, prefix="hold")
+    attendee_form = AttendeeForm(
+        data if action == "attendee" else None,
+        prefix="attendee",
+        users=users,
+        organisations=organisations,
+    )
+    action_form = ActionForm(
+        data if action == "action" else None,
+        prefix="action",
+        users=users,
+        organisations=organisations,
+    )
+    form: Any = {"hold": hold_form, "attendee": attendee_form, "action": action_form}.get(action)
+    try:
+        if action == "close":
+            services.conference_close(actor=user, conference=conference)
+            done = _("The case conference is closed.")
+        elif action == "hold":
+            values = hold_form.cleaned_data if hold_form.is_valid() else {}
+            services.conference_hold(
+                actor=user,
+                conference=conference,
+                summary=values.get("summary", ""),
+                decisions=values.get("decisions", ""),
+            )
+            done = _("The case conference is recorded as held.")
+        elif action == "attendee":
+            ok = attendee_form.is_valid()
+            services.conference_attendee_add(
+                actor=user,
+                conference=conference,
+                user_id=attendee_form.user_id() if ok else None,
+                organisation_id=attendee_form.organisation_id() if ok else None,
+                name=attendee_form.cleaned_data.get("name", "") if ok else "",
+                role=attendee_form.cleaned_data.get("role", "") if ok else "",
+            )
+            done = _("The attendee is added.")
+        else:
+            ok = action_form.is_valid()
+            services.conference_action_add(
+                actor=user,
+                conference=conference,
+                what=action_form.cleaned_data.get("what", "") if ok else "",
+                owner_id=action_form.owner_id() if ok else None,
+                due_on=action_form.cleaned_data.get("due_on", "") if ok else "",
+                organisation_id=action_form.organisation_id() if ok else None,
+            )
+            done = _("The action is added.")
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        if form is None:
+            service_errors(request, exc)
+            return redirect("network:conference-detail", conference_id=conference.pk)
+        core_forms.add_service_errors(form, exc)
+        return _conference_page(
+            request,
+            user,
+            conference,
+            status=400,
+            hold_form=hold_form,
+            attendee_form=attendee_form,
+            action_form=action_form,
+        )
+    else:
+        messages.success(request, done)
+    return redirect("network:conference-detail", conference_id=conference.pk)
+
+
+@login_required
+def conference_actions_mine(request: HttpRequest) -> HttpResponse:
+    """The actions the user owns, open ones first, each marked done with a note."""
+    user = account(request)
+    if not access.owns_actions(user):
+        raise PermissionDenied
+    context = {
+        "actions": selectors.conference_actions_mine(user),
+        "today": timezone.localdate(),
+        "done_form": ActionDoneForm(prefix="done"),
+    }
+    return render(request, "network/conference_actions_mine.html", context)
+
+
+@login_required
+@require_POST
+def conference_action_done(request: HttpRequest, action_id: int) -> HttpResponse:
+    """The owner (or a convener) marks an action done, with a note; back to where it was."""
+    user = account(request)
+    action = access.conference_action_get_for_user(
+        user, action_id, route="network:conference-action-done"
+    )
+    if not access.may_mark_done(user, action):
+        raise PermissionDenied
+    form = ActionDoneForm(request.POST, prefix="done")
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.conference_action_done(actor=user, action=action, note=note)
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        service_errors(request, exc)
+    else:
+        messages.success(request, _("The action is done."))
+    if request.POST.get("back") == "conference":
+        return redirect("network:conference-detail", conference_id=action.conference_id)
+    return redirect("network:conference-actions-mine")

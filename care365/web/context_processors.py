@@ -11,7 +11,12 @@ from care365.accounts.models import User
 from care365.imports.access import kinds_for_user
 from care365.insights.access import sees_figures
 from care365.insights.reports.access import reads_reports
-from care365.network.access import reads_mandatory_reports, reads_referrals
+from care365.network.access import (
+    owns_actions,
+    reads_conferences,
+    reads_mandatory_reports,
+    reads_referrals,
+)
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
 from care365.protection.selectors import alerts_open_count_for_user
@@ -35,6 +40,8 @@ def care365(request: HttpRequest) -> dict[str, Any]:
         "nav_alerts": board,
         "nav_mandatory_reports": account is not None and reads_mandatory_reports(account),
         "nav_referrals": account is not None and reads_referrals(account),
+        "nav_conferences": account is not None and reads_conferences(account),
+        "nav_actions": account is not None and owns_actions(account),
         "nav_reports": account is not None and reads_reports(account),
         "nav_alerts_open": (
             SimpleLazyObject(lambda: alerts_open_count_for_user(account))

@@ -14,11 +14,13 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import models
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from care365.accounts.access import (
     areas_for_user,
@@ -33,8 +35,16 @@ from care365.care.services.wishes import wish_post
 from care365.carers.models import Organisation
 from care365.core.tests.routes import page_patterns
 from care365.insights.reports.services import report_request
-from care365.network.access import mandatory_reports_for_user, referrals_for_user
+from care365.network.access import (
+    conferences_for_user,
+    mandatory_reports_for_user,
+    referrals_for_user,
+)
 from care365.network.services import (
+    conference_action_add,
+    conference_attendee_add,
+    conference_create,
+    conference_hold,
     mandatory_report_submit,
     referral_accept,
     referral_create,
@@ -260,6 +270,25 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         reason="父母外出后情绪低落，需要心理辅导",
     )
     referral_accept(actor=admin, referral=referral)
+    # A case conference of the director's child, held, with an action the director owns.
+    conference = conference_create(
+        actor=admin,
+        child=child,
+        held_on=timezone.localdate(),
+        place="县民政局会议室",
+        reason="父母外出后多次夜不归宿",
+    )
+    conference_attendee_add(actor=admin, conference=conference, user_id=director.pk)
+    conference_action_add(
+        actor=admin,
+        conference=conference,
+        what="每周家访一次",
+        owner_id=director.pk,
+        due_on=timezone.localdate() + timedelta(days=7),
+    )
+    conference_hold(
+        actor=admin, conference=conference, summary="讨论了家庭情况", decisions="每周家访"
+    )
 
     routes = get_routes()
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
@@ -287,6 +316,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             "user_id": [managed.pk] if managed else [user.pk],
             "referral_id": list(
                 referrals_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
+            ),
+            "conference_id": list(
+                conferences_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
             ),
             "mandatory_report_id": list(
                 mandatory_reports_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]

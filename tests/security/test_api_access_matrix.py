@@ -311,6 +311,49 @@ REFERRAL_ANSWER = {
 } | {"volunteer": (404, 404)}
 REFERRAL_OPS = ("referral_list", "referral_create", *REFERRAL_STEPS)
 MATRIX.update(dict.fromkeys(REFERRAL_STEPS, REFERRAL_ANSWER))
+# Case conferences (docs/network.md): the county's administrators and the township supervisor
+# convene and run them for a child of their area (a director or a paired carer sees the child
+# but convenes none: 403); the paired officer and doctor see the conference of their child
+# (their own column) but do not run it (403); a volunteer sees one only through an action they
+# own (404 here); an action is marked done by its owner (a user of no role here) or a convener.
+CONVENERS = ("admin", "supervisor_a", "other_admin")
+TEAM = ("officer", "doctor")
+MATRIX["conference_list"] = {p: (200, 200) if p in CONVENERS else (403, 403) for p in PERSONAS}
+MATRIX["conference_action_list"] = {p: (200, 200) if p in REFERS else (403, 403) for p in PERSONAS}
+MATRIX["conference_create"] = {
+    p: (201, 404) if p in CONVENERS else (403, 404) if p in REFERS else (404, 404) for p in PERSONAS
+}
+MATRIX["conference_get"] = {
+    p: (200, 404) if p in (*REGISTRY, *TEAM) else (404, 404) for p in PERSONAS
+}
+MATRIX["conference_action_add"] = {
+    p: (201, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
+    for p in PERSONAS
+}
+MATRIX["conference_attendee_add"] = dict(MATRIX["conference_action_add"])
+MATRIX["conference_hold"] = {
+    p: (200, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
+    for p in PERSONAS
+}
+# Closing a planned conference: 409 (it was not held).
+MATRIX["conference_close"] = {
+    p: (409, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
+    for p in PERSONAS
+}
+MATRIX["conference_action_done"] = {
+    p: (200, 404) if p in CONVENERS else (404, 404) for p in PERSONAS
+}
+CONFERENCE_OPS = (
+    "conference_list",
+    "conference_action_list",
+    "conference_create",
+    "conference_get",
+    "conference_action_add",
+    "conference_action_done",
+    "conference_attendee_add",
+    "conference_hold",
+    "conference_close",
+)
 STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
 MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
 LISTS = {
@@ -357,6 +400,50 @@ class Targets:
     report_id: int = 0
     referral_id: int = 0
     agency: int = 0
+    conference_id: int = 0
+    action_id: int = 0
+    owner_id: int = 0
+
+
+def _conference_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
+    """A carer's own child paired with them; a planned conference of the child convened by a
+    user of no role, with an open action owned by another such user; a director of the child's
+    village to own a new action."""
+    if op not in CONFERENCE_OPS:
+        return
+    from care365.network.models import CaseConference, ConferenceAction
+
+    user: User = getattr(p, persona)
+    if column == 0 and persona in CARERS:
+        assert user.carer is not None
+        Pairing.objects.create(
+            child=target.child, role=user.carer.role, carer=user.carer, since=date(2026, 1, 1)
+        )
+        if persona == "volunteer":
+            Consent.objects.get_or_create(
+                child=target.child,
+                purpose=ConsentPurpose.VOLUNTEER,
+                withdrawn_on=None,
+                defaults={"given_on": date(2025, 1, 1)},
+            )
+    nobody = UserFactory.create(role="")
+    conference = CaseConference.objects.create(
+        child=target.child,
+        held_on=timezone.localdate(),
+        reason="多次夜不归宿",
+        convened_by=nobody,
+        created_at=timezone.now(),
+    )
+    target.conference_id = conference.pk
+    target.action_id = ConferenceAction.objects.create(
+        conference=conference,
+        what="每周家访",
+        owner=nobody,
+        due_on=timezone.localdate(),
+        created_at=timezone.now(),
+        created_by=nobody,
+    ).pk
+    target.owner_id = UserFactory.create(role="director", area=target.village).pk
 
 
 def _referral_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
@@ -558,6 +645,8 @@ def _request(
     path = path.replace("{user_id}", str(target.user_id or 1))
     path = path.replace("{report_id}", str(target.report_id or 1))
     path = path.replace("{referral_id}", str(target.referral_id or 1))
+    path = path.replace("{conference_id}", str(target.conference_id or 1))
+    path = path.replace("{action_id}", str(target.action_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
     if "{endpoint_id}" in path:
         endpoint = WebhookEndpoint.objects.create(
@@ -612,6 +701,20 @@ def _request(
             "reason": "父母外出后情绪低落",
         },
         "referral_decline": {"reason": "名额已满"},
+        "conference_create": {
+            "child": target.child.pk,
+            "held_on": timezone.localdate().isoformat(),
+            "reason": "多次夜不归宿，监护人管不住",
+        },
+        "conference_action_add": {
+            "what": "每周家访一次",
+            "owner": target.owner_id or 1,
+            "due_on": timezone.localdate().isoformat(),
+        },
+        "conference_action_done": {"note": "已家访"},
+        "conference_attendee_add": {"name": "王校长", "role": "学校"},
+        "conference_hold": {"decisions": "派出所每周家访"},
+        "conference_close": {},
         "referral_done": {"what_done": "心理辅导六次", "outcome": "情绪好转"},
         "user_create": {"username": "lixiaomei", "role": "director", "area": target.village.pk},
         "user_update": {"first_name": "小梅"},
@@ -647,6 +750,8 @@ def _request(
         "user_list": {"limit": 100},
         "mandatory_report_list": {"limit": 100},
         "referral_list": {"limit": 100},
+        "conference_list": {"limit": 100},
+        "conference_action_list": {"limit": 100},
         **{op: {"area": target.village.pk, "period": "2026-05"} for op in STATS_OPS},
     }
     query = queries.get(op)
@@ -685,6 +790,7 @@ def test_operation_answers_each_persona(
     _token_targets(op, target, personas, persona, column, api)
     _report_targets(op, target)
     _referral_targets(op, target, personas, persona, column)
+    _conference_targets(op, target, personas, persona, column)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)

@@ -71,6 +71,7 @@ API_LISTS = {
     "pairing_approve": "pairing",
     "access_log_list": "access_log",
     "referral_list": "referrals",
+    "conference_action_list": "conference_actions",
     "webhook_delivery_list": "webhook_deliveries",
 }
 # Operations whose request body is a search (its fields are filters, not data to write).

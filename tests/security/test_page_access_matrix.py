@@ -389,6 +389,57 @@ def _referral_on(t: Target, action: str = "") -> dict[str, Any]:
     return {"referral_id": referral.pk, **({"action": action} if action else {})}
 
 
+def _conference_on(t: Target, action: str = "") -> dict[str, Any]:
+    """A planned case conference of the child (convened by a user of no role)."""
+    from care365.network.models import CaseConference
+
+    assert t.child is not None
+    conference = CaseConference.objects.create(
+        child=t.child,
+        held_on=timezone.localdate(),
+        reason="多次夜不归宿",
+        convened_by=UserFactory.create(role=""),
+        created_at=timezone.now(),
+    )
+    return {"conference_id": conference.pk, **({"action": action} if action else {})}
+
+
+def _conference_action_on(t: Target) -> dict[str, Any]:
+    """An open action of a conference of the child, owned by a user of no role."""
+    from care365.network.models import ConferenceAction
+
+    conference_id = _conference_on(t)["conference_id"]
+    nobody = UserFactory.create(role="")
+    action = ConferenceAction.objects.create(
+        conference_id=conference_id,
+        what="每周家访",
+        owner=nobody,
+        due_on=timezone.localdate(),
+        created_at=timezone.now(),
+        created_by=nobody,
+    )
+    return {"action_id": action.pk}
+
+
+# Case conferences (docs/network.md): the county's administrators and the township supervisor
+# convene and run them; a director sees their village's (the child page) but runs none (403).
+CONVENERS = ("admin", "other_admin", "supervisor_a")
+
+
+def conference_route(
+    method: str, kwargs: Callable[[Target], dict[str, Any]], ok: int, *, refused: int = 403
+) -> Route:
+    """A conference (or an action) of a child in the persona's scope: conveners `ok`, the
+    directors `refused`; out of scope 404."""
+    return Route(
+        method,
+        kwargs,
+        target="child_object",
+        in_scope=lambda who: None if who not in REGISTRY else ok if who in CONVENERS else refused,
+        out_of_scope=anonymous_redirect(),
+    )
+
+
 MATRIX: dict[str, Route] = {
     "home": Route("get", in_scope=signed_in(200)),
     "login": Route("get", in_scope=lambda who: 200 if who == "anonymous" else 302),
@@ -703,6 +754,29 @@ MATRIX: dict[str, Route] = {
         in_scope=lambda who: None if who not in REGISTRY else 302 if who in ADMINS else 403,
         out_of_scope=anonymous_redirect(),
     ),
+    "conference-list": Route(
+        "get",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in CONVENERS else 403,
+    ),
+    "conference-add": Route(
+        "get",
+        lambda t: {"child_id": t.child.pk if t.child else 0},
+        target="child",
+        in_scope=lambda who: None if who not in REGISTRY else 200 if who in CONVENERS else 403,
+        out_of_scope=anonymous_redirect(),
+    ),
+    "conference-detail": care_route("get", _conference_on, 200),
+    "conference-edit": conference_route("get", _conference_on, 200),
+    # Closing a planned conference is refused with a message (a state conflict): back to it.
+    "conference-step": conference_route("post", lambda t: _conference_on(t, "close"), 302),
+    "conference-actions-mine": Route(
+        "get",
+        in_scope=lambda who: (
+            302 if who == "anonymous" else 200 if who in (*REGISTRY, *CARERS) else 403
+        ),
+    ),
+    # A director who neither owns the action nor runs the conference: not found.
+    "conference-action-done": conference_route("post", _conference_action_on, 302, refused=404),
 }
 
 

@@ -1,6 +1,17 @@
-"""The network's writes, one module per aggregate: open mandatory reports (`reports`) and
-referrals (`referrals`)."""
+"""The network's writes, one module per aggregate: open mandatory reports (`reports`),
+referrals (`referrals`) and case conferences (`conferences`)."""
 
+from care365.network.services.conferences import (
+    ACTION_OVERDUE_NOTICE,
+    conference_action_add,
+    conference_action_done,
+    conference_actions_remind_overdue,
+    conference_attendee_add,
+    conference_close,
+    conference_create,
+    conference_hold,
+    conference_update,
+)
 from care365.network.services.referrals import (
     OVERDUE_NOTICE,
     referral_accept,
@@ -21,10 +32,19 @@ from care365.network.services.reports import (
 )
 
 __all__ = [
+    "ACTION_OVERDUE_NOTICE",
     "OVERDUE_NOTICE",
     "RECEIPT_ALPHABET",
     "RECEIPT_LENGTH",
     "STATUS_OF_STATE",
+    "conference_action_add",
+    "conference_action_done",
+    "conference_actions_remind_overdue",
+    "conference_attendee_add",
+    "conference_close",
+    "conference_create",
+    "conference_hold",
+    "conference_update",
     "mandatory_report_submit",
     "normalise_receipt",
     "receipt_lookup",

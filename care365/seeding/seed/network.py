@@ -1,7 +1,8 @@
 """The rest of a seeded county's network (docs/network.md): the county-wide bodies children are
 referred to and a central school per township, each with the services it offers; and, for the
-demo, a few referrals of the demo director's village children in every state, so that the
-referral pages have something to show.
+demo, a few referrals of the demo director's village children in every state, and two case
+conferences (联席会议) of the village's high-risk children, so that the referral and conference
+pages have something to show.
 
 Organisations are synthetic like the rest of the county; the referrals go through the network's
 services as the director and the administrator would make them (audited, encrypted at rest)."""
@@ -17,6 +18,11 @@ from care365.accounts.models import User
 from care365.areas.models import Area
 from care365.carers.models import Organisation, ServiceKind
 from care365.network.services import (
+    conference_action_add,
+    conference_action_done,
+    conference_attendee_add,
+    conference_create,
+    conference_hold,
     referral_accept,
     referral_create,
     referral_decline,
@@ -135,4 +141,89 @@ def demo_referrals(*, director: User, admin: User) -> int:
                 now=answered + timedelta(days=14),
             )
         made += 1
+    return made
+
+
+def _paired_user(child_id: int, role: str) -> User | None:
+    """The login of the child's carer of `role` paired today, if the carer has one."""
+    return (
+        User.objects.filter(
+            role=role,
+            is_active=True,
+            carer__pairings__child_id=child_id,
+            carer__pairings__until__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def demo_conferences(*, director: User, admin: User) -> int:
+    """Case conferences of the director's village children, high-risk ones first (on the risk
+    list; otherwise the conference gives its reason): one held three weeks ago with an action
+    done, one overdue and one open, and one planned for next week. Returns how many."""
+    village = children_for_user(director).filter(exited_on__isnull=True)
+    children = list(village.filter(risk__on_list=True).order_by("-risk__score", "pk")[:2])
+    if len(children) < 2:
+        children += list(village.exclude(pk__in=[c.pk for c in children]).order_by("pk")[:2])
+    children = children[:2]
+    bodies = {o.kind: o for o in Organisation.objects.filter(area=admin.area)}
+    today = timezone.localdate()
+    now = timezone.now()
+    made = 0
+    for n, child in enumerate(children):
+        past = n == 0
+        at = now - timedelta(days=21 if past else 1)
+        conference = conference_create(
+            actor=admin,
+            child=child,
+            held_on=today - timedelta(days=20) if past else today + timedelta(days=7),
+            place="县民政局三楼会议室" if past else "",
+            format="in_person" if past else "video",
+            reason="" if past else "祖母住院，孩子独自在家，监护缺失，需要多部门商定照护安排。",
+            now=at,
+        )
+        made += 1
+        officer = _paired_user(child.pk, "police")
+        doctor = _paired_user(child.pk, "doctor")
+        conference_attendee_add(actor=admin, conference=conference, user_id=director.pk)
+        if officer is not None:
+            conference_attendee_add(actor=admin, conference=conference, user_id=officer.pk)
+        school = bodies.get(Kind.EDUCATION_BUREAU)
+        conference_attendee_add(
+            actor=admin,
+            conference=conference,
+            name="王校长",
+            role="班主任所在学校",
+            organisation_id=school.pk if school else None,
+        )
+        if not past:
+            continue
+        conference_hold(
+            actor=admin,
+            conference=conference,
+            summary="父母在外务工，祖父年迈；孩子近两月多次夜不归宿，筛查分数偏高。",
+            decisions="派出所每周家访；卫生院安排心理评估；儿童主任每周与父母视频联系。",
+        )
+        plan = [
+            (director, "每周与孩子父母视频联系一次，记录情况。", 14, True),
+            (doctor or director, "安排心理评估并反馈结果。", 10, False),
+            (officer or director, "每周家访一次，确认孩子按时回家。", 30, False),
+        ]
+        for owner, what, due_in, done in plan:
+            action = conference_action_add(
+                actor=admin,
+                conference=conference,
+                what=what,
+                owner_id=owner.pk,
+                due_on=(at + timedelta(days=due_in)).date(),
+                now=at,
+            )
+            if done:
+                conference_action_done(
+                    actor=owner,
+                    action=action,
+                    note="已联系三次，父母答应春节回家。",
+                    now=at + timedelta(days=7),
+                )
     return made

@@ -78,6 +78,7 @@ def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
         "plan_due_rebuild",  # the stored next-due dates, before the digest reads them
         "care_digest",
         "referrals_overdue_remind",
+        "conference_actions_overdue_remind",
         "insights_refresh_all",  # after the risk list, which tightens the due dates it counts
         "audit_checkpoint",
         "db_analyze",
@@ -133,6 +134,7 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
         "plan_due_rebuild": "1 children's plans rewritten, 4 planned items",
         "care_digest": "0 users reminded, 0 by email",
         "referrals_overdue_remind": "0 overdue referrals reminded",
+        "conference_actions_overdue_remind": "0 overdue conference actions reminded",
         "audit_checkpoint": (
             "checkpointed audit at 0, access at 0, id_lookup at 0, list_export at 0; "
             "0 administrators told"
@@ -276,6 +278,7 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
         "plan_due_rebuild": "0 children's plans rewritten, 0 planned items",
         "care_digest": "0 users reminded, 0 by email",
         "referrals_overdue_remind": "0 overdue referrals reminded",
+        "conference_actions_overdue_remind": "0 overdue conference actions reminded",
         "rollups": "rebuilt",  # the first catch-up finds no roll-ups yet and builds them
         "insights_refresh_all": "0 villages, 0 figures changed",
         "audit_checkpoint": (

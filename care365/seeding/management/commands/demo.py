@@ -24,7 +24,7 @@ from care365.registry.models import Child
 from care365.seeding.seed import SeedRefusedError, seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, DemoLogin, DemoSetupError, demo_users_ensure
 from care365.seeding.seed.history import HistoryRefusedError, history_seed
-from care365.seeding.seed.network import demo_referrals
+from care365.seeding.seed.network import demo_conferences, demo_referrals
 from config.env import env_int
 
 DEMO_CHILDREN = 3000
@@ -95,14 +95,15 @@ class Command(BaseCommand):
                 history = history_seed(days=options["history"], seed=DEMO_SEED)
             except HistoryRefusedError as exc:
                 raise CommandError(str(exc)) from exc
-            referrals = demo_referrals(
-                director=User.objects.get(username="director"),
-                admin=User.objects.get(username=DEMO_LOGINS[0][0]),
-            )
+            director = User.objects.get(username="director")
+            admin = User.objects.get(username=DEMO_LOGINS[0][0])
+            referrals = demo_referrals(director=director, admin=admin)
+            conferences = demo_conferences(director=director, admin=admin)
             db_analyze(full=True)
             if verbose:
                 self.stdout.write(history.summary())
                 self.stdout.write(f"  {referrals} referrals of the director's village children")
+                self.stdout.write(f"  {conferences} case conferences of the village's children")
         if options["no_serve"]:
             if verbose:
                 self.stdout.write(self.pairing_text() + "\n" + self.logins_text(logins))
