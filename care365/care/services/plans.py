@@ -54,6 +54,16 @@ def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK) -> int:
             # The ids as a list of parameters: as one array parameter (`bulk.values_in`) the
             # facts' queries ran five times faster on analysed tables, but on tables not yet
             # analysed (a fresh seed's) PostgreSQL planned them to scan whole tables per chunk.
+            # Two writers refreshing the same child at once (a contact and a pairing, two
+            # workers) would each delete the rows the other had not yet committed and insert
+            # their own: the second fails on (child, kind). The children's rows are locked first,
+            # in id order, so the second waits and then reads what the first wrote.
+            list(
+                Child.objects.select_for_update()
+                .filter(pk__in=part)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             PlanDue.objects.filter(child_id__in=part).delete()
             children = Child.objects.filter(pk__in=part, exited_on__isnull=True).only(*PLAN_FIELDS)
             rows = [
