@@ -139,12 +139,6 @@ class Column:
         """How a non-blank cell of this kind is read: reader(column, cell)."""
         return _READERS[self.kind]
 
-    def read(self, cell: Cell) -> tuple[Any, str, str]:
-        """(value, error code, detail): the value is None when the cell is blank or wrong."""
-        if cell is None or (isinstance(cell, str) and not cell.strip()):
-            return None, (ErrorCode.MISSING if self.required else ""), ""
-        return _READERS[self.kind](self, cell)
-
 
 def _text(column: Column, cell: Cell) -> tuple[Any, str, str]:
     text = str(cell).strip()

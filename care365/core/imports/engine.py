@@ -130,13 +130,6 @@ class RowReader:
         return None if blank else row
 
 
-def parse_row(
-    number: int, cells: list[Cell], mapping: Mapping[str, int], columns: tuple[Column, ...]
-) -> Row | None:
-    """Read a row's mapped cells; None for a row whose mapped cells are all blank."""
-    return RowReader(mapping, columns)(number, cells)
-
-
 class KeySeen:
     """The keys of the rows read so far, with the first row that had each: the in-file
     duplicate check across a whole file. Kept compact (a key is usually an ID number)."""
