@@ -3,7 +3,7 @@
 An importer (`Importer`) belongs to the app that owns the records (registry: children; carers:
 carers; accounts: users). It names its columns, reads a chunk's database facts in a few queries
 (`check`), and writes a chunk (`apply`, called inside the chunk's transaction). The engine reads
-the file, maps its columns, reads each cell (columns.Column.read), finds rows that repeat an
+the file, maps its columns, reads each cell (columns.Column.reader), finds rows that repeat an
 earlier row's key, and hands the importer chunks. Where the chunks' progress is recorded and how
 a stopped import resumes is the imports app's business (care365/imports/services.py).
 """
