@@ -22,6 +22,7 @@ from care365.accounts.access import (
     access_log_write,
     child_visible,
     children_for_user,
+    children_for_user_filter,
     children_in_scope,
     county_for_admin,
     scope_village_ids,
@@ -211,7 +212,9 @@ def referrals_for_user(user: User) -> QuerySet[Referral]:
     account = _active(user)
     if account is None or account.role not in REFERRER_ROLES:
         return Referral.objects.none()
-    rows = Referral.objects.filter(child__in=children_for_user(account).values("pk"))
+    # A condition on the child's village (a join) for registry staff, rather than the set of
+    # every child in scope: a county's list reads its referrals, not its million children.
+    rows = Referral.objects.filter(children_for_user_filter(account))
     if account.role == Role.VOLUNTEER:
         rows = rows.filter(referred_by=account)
     return rows
@@ -224,7 +227,7 @@ def referrals_overdue_for_user(user: User, today: date) -> QuerySet[Referral]:
     if account is None or account.role not in REGISTRY_ROLES:
         return Referral.objects.none()
     return Referral.objects.filter(
-        child__in=children_in_scope(account).values("pk"),
+        child__village_id__in=scope_village_ids(account) or [],
         state__in=Referral.OPEN_STATES,
         due_on__lt=today,
     )

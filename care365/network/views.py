@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -201,19 +203,30 @@ def registration_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 
 # Referrals (转介; docs/network.md).
 STEPS = ("accept", "decline", "done")
+# The overdue referrals shown above the list; the rest are a click away (`?overdue=1`).
+OVERDUE_SHOWN = 10
 
 
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
-    """The referrals of the children the user sees, with the overdue ones of a registry
-    keeper's area first."""
+    """The referrals of the children the user sees, newest first, a page at a time, with the
+    first overdue ones of a registry keeper's area above them; `?overdue=1`: every overdue
+    one, most overdue first, a page at a time."""
     user = account(request)
     if not access.reads_referrals(user):
         raise PermissionDenied
     today = timezone.localdate()
+    overdue = selectors.referrals_overdue(user, today)
+    only_overdue = request.GET.get("overdue") in ("1", "true")
+    rows = overdue if only_overdue else selectors.referral_list(user)
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    first_overdue = [] if only_overdue else list(overdue[:OVERDUE_SHOWN])
     context = {
-        "overdue": selectors.referrals_overdue(user, today),
-        "referrals": selectors.referral_list(user),
+        "overdue": first_overdue,
+        # Counted only when the first ones do not fit the card.
+        "overdue_count": overdue.count() if len(first_overdue) == OVERDUE_SHOWN else None,
+        "only_overdue": only_overdue,
+        "page": page,
         "today": today,
     }
     return render(request, "network/referral_list.html", context)

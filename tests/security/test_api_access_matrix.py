@@ -381,6 +381,25 @@ for _lists in LISTS.values():
 PERSONAS = (*PERSONAS, *FIGURES)
 OWN_CHILD |= dict.fromkeys(FIGURES, "child_a")
 OTHER_CHILD |= dict.fromkeys(FIGURES, "child_other")
+
+# Teachers and organisation staff (the county's network): they never open a child's record, so
+# on every operation they answer as a user without a role does, but for the network's own
+# operations for them, listed here per persona.
+NETWORK = ("teacher", "org_staff")
+NETWORK_DIFFER: dict[str, dict[str, tuple[int, int]]] = {
+    # A teacher is shown names (of their school's roll), so may search the children's list by
+    # name; it finds nobody there (their children are the network's roll, not this list).
+    "child_search": {"teacher": (200, 200)},
+}
+for _op, _table in MATRIX.items():
+    for _who in NETWORK:
+        _table[_who] = NETWORK_DIFFER.get(_op, {}).get(_who, _table["outsider"])
+for _lists in LISTS.values():
+    for _who in NETWORK:
+        _lists[_who] = _lists["outsider"]
+PERSONAS = (*PERSONAS, *NETWORK)
+OWN_CHILD |= dict.fromkeys(NETWORK, "child_a")
+OTHER_CHILD |= dict.fromkeys(NETWORK, "child_other")
 # The operations without a token, each tested on its own: test_auth.py, and test_protection.py
 # for the SMS gateway's signed webhook and the health check.
 PUBLIC = {"auth_token_create", "sms_inbound", "health_check"}
