@@ -397,6 +397,14 @@ def conference_add(request: HttpRequest, child_id: int) -> HttpResponse:
     return render(request, "network/conference_add.html", context, status=status)
 
 
+def _with_note_fields(actions: list[Any]) -> list[tuple[Any, Any]]:
+    """Each action with the note field of its own "mark done" form: ids of their own, so that
+    each label names its own field on a page of many actions."""
+    return [
+        (a, ActionDoneForm(prefix="done", auto_id=f"id_action{a.pk}_%s")["note"]) for a in actions
+    ]
+
+
 def _conference_page(
     request: HttpRequest, user: User, conference: Any, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -407,9 +415,9 @@ def _conference_page(
         "conference": conference,
         "runs": runs,
         "child_visible": child_visible(user, conference.child),
-        "done_form": forms.get("done_form") or ActionDoneForm(prefix="done"),
         # Who marks an action done (`access.may_mark_done`): its owner, or one who runs it.
         "marks": {a.pk for a in view.actions if runs or a.owner_id == user.pk},
+        "action_rows": _with_note_fields(view.actions),
     }
     if runs:
         users = list(access.action_owners(conference.child))
@@ -565,9 +573,8 @@ def conference_actions_mine(request: HttpRequest) -> HttpResponse:
     if not access.owns_actions(user):
         raise PermissionDenied
     context = {
-        "actions": selectors.conference_actions_mine(user),
+        "action_rows": _with_note_fields(selectors.conference_actions_mine(user)),
         "today": timezone.localdate(),
-        "done_form": ActionDoneForm(prefix="done"),
     }
     return render(request, "network/conference_actions_mine.html", context)
 

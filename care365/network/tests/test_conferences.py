@@ -6,6 +6,7 @@ the pages (docs/network.md)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -322,6 +323,14 @@ def test_pages_convene_record_and_mark_done(client: Client, paired_personas: Per
         step, {"action-what": "联系学校班主任", "action-owner": p.doctor.pk, "action-due_on": due}
     )
     assert added.status_code == 302
+    second = client.post(
+        step, {"action-what": "联系卫生院", "action-owner": p.doctor.pk, "action-due_on": due}
+    )
+    assert second.status_code == 302
+    # Each action's "mark done" field has an id of its own.
+    ids = re.findall(r'\sid="([^"]+)"', client.get(detail).content.decode())
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    ConferenceAction.objects.order_by("-pk")[0].delete()
     attendee = client.post(
         reverse("network:conference-step", args=[conference.pk, "attendee"]),
         {"attendee-name": "张老师", "attendee-role": "班主任"},
@@ -339,6 +348,8 @@ def test_pages_convene_record_and_mark_done(client: Client, paired_personas: Per
     client.force_login(p.doctor)
     mine = client.get(reverse("network:conference-actions-mine")).content.decode()
     assert "联系学校班主任" in mine
+    ids = re.findall(r'\sid="([^"]+)"', mine)
+    assert len(ids) == len(set(ids))
     action = ConferenceAction.objects.get()
     done = client.post(
         reverse("network:conference-action-done", args=[action.pk]), {"done-note": "已联系"}
