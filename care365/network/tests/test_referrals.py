@@ -394,7 +394,7 @@ def test_the_list_pages_through_every_referral_and_every_overdue_one(
     overdue: list[int] = []
     for number in (1, 2, 3):
         page = client.get(
-            reverse("network:referral-list"), {"overdue": "1", "page": number}
+            reverse("network:referral-list") + f"?overdue=1&page={number}"
         ).content.decode()
         assert 'id="referrals-overdue"' not in page
         overdue += ids(page)
