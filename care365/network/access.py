@@ -35,6 +35,7 @@ from care365.core.errors import NotFound
 from care365.network.models import (
     CaseConference,
     ConferenceAction,
+    ConferenceAttendee,
     MandatoryReport,
     Referral,
     RegistrationTask,
@@ -420,6 +421,26 @@ def conference_action_get_for_user(
         raise NotFound
     access_log_write(account, action.conference.child_id, AccessPurpose.VIEW, route=route)
     return action
+
+
+def conference_attendee_get(
+    conference: CaseConference, attendee_id: int | str
+) -> ConferenceAttendee:
+    """An attendee of a conference already read through this layer; NotFound otherwise (one
+    of another conference, too)."""
+    try:
+        pk = int(attendee_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    attendee = (
+        ConferenceAttendee.objects.filter(pk=pk, conference=conference).first()
+        if 0 < pk < 2**63
+        else None
+    )
+    if attendee is None:
+        raise NotFound
+    attendee.conference = conference
+    return attendee
 
 
 def may_mark_done(user: User, action: ConferenceAction) -> bool:

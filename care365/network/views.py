@@ -567,6 +567,81 @@ def conference_step(request: HttpRequest, conference_id: int, action: str) -> Ht
 
 
 @login_required
+@require_POST
+def conference_attendee_remove(
+    request: HttpRequest, conference_id: int, attendee_id: int
+) -> HttpResponse:
+    """A convener takes back an attendee recorded by mistake."""
+    user = account(request)
+    conference = access.conference_get_for_user(
+        user, conference_id, route="network:conference-attendee-remove"
+    )
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    attendee = access.conference_attendee_get(conference, attendee_id)
+    try:
+        services.conference_attendee_remove(actor=user, attendee=attendee)
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The attendee is taken off the list."))
+    return redirect("network:conference-detail", conference_id=conference.pk)
+
+
+@login_required
+def conference_action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
+    """A convener changes an open action: what, owner, due date, organisation."""
+    user = account(request)
+    action = access.conference_action_get_for_user(
+        user, action_id, route="network:conference-action-edit"
+    )
+    conference = action.conference
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    users = list(access.action_owners(conference.child))
+    organisations = list(access.conference_organisations(conference.child))
+    form = ActionForm(
+        request.POST or None,
+        prefix="action",
+        users=users,
+        organisations=organisations,
+        initial={
+            "what": action.what,
+            "owner": action.owner_id,
+            "due_on": action.due_on.isoformat(),
+            "organisation": action.organisation_id or "",
+        },
+    )
+    back = reverse("network:conference-detail", args=[conference.pk])
+    if request.method == "POST":
+        ok = form.is_valid()
+        try:
+            services.conference_action_update(
+                actor=user,
+                action=action,
+                what=form.cleaned_data.get("what", "") if ok else "",
+                owner_id=form.owner_id() if ok else None,
+                due_on=form.cleaned_data.get("due_on", "") if ok else "",
+                organisation_id=form.organisation_id() if ok else None,
+            )
+        except StateConflictError as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The action is saved."))
+            return redirect(back)
+    context = {
+        "title": _("Change the action"),
+        "form": form,
+        "submit": _("Save"),
+        "cancel": back,
+    }
+    return render(request, "web/form_page.html", context, status=400 if form.errors else 200)
+
+
+@login_required
 def conference_actions_mine(request: HttpRequest) -> HttpResponse:
     """The actions the user owns, open ones first, each marked done with a note."""
     user = account(request)

@@ -343,6 +343,14 @@ MATRIX["conference_close"] = {
 MATRIX["conference_action_done"] = {
     p: (200, 404) if p in CONVENERS else (404, 404) for p in PERSONAS
 }
+# Changing a conference or taking back an attendee: as recording it held; changing an action:
+# as marking it done, but only for those who run the conference.
+MATRIX["conference_update"] = dict(MATRIX["conference_hold"])
+MATRIX["conference_attendee_remove"] = {
+    p: (204, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
+    for p in PERSONAS
+}
+MATRIX["conference_action_update"] = dict(MATRIX["conference_action_done"])
 CONFERENCE_OPS = (
     "conference_list",
     "conference_action_list",
@@ -353,6 +361,9 @@ CONFERENCE_OPS = (
     "conference_attendee_add",
     "conference_hold",
     "conference_close",
+    "conference_update",
+    "conference_attendee_remove",
+    "conference_action_update",
 )
 STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
 MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
@@ -421,6 +432,7 @@ class Targets:
     agency: int = 0
     conference_id: int = 0
     action_id: int = 0
+    attendee_id: int = 0
     owner_id: int = 0
 
 
@@ -430,7 +442,7 @@ def _conference_targets(op: str, target: Targets, p: Personas, persona: str, col
     village to own a new action."""
     if op not in CONFERENCE_OPS:
         return
-    from care365.network.models import CaseConference, ConferenceAction
+    from care365.network.models import CaseConference, ConferenceAction, ConferenceAttendee
 
     user: User = getattr(p, persona)
     if column == 0 and persona in CARERS:
@@ -463,6 +475,9 @@ def _conference_targets(op: str, target: Targets, p: Personas, persona: str, col
         created_by=nobody,
     ).pk
     target.owner_id = UserFactory.create(role="director", area=target.village).pk
+    target.attendee_id = ConferenceAttendee.objects.create(
+        conference=conference, name="王校长", role="学校"
+    ).pk
 
 
 def _referral_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
@@ -666,6 +681,7 @@ def _request(
     path = path.replace("{referral_id}", str(target.referral_id or 1))
     path = path.replace("{conference_id}", str(target.conference_id or 1))
     path = path.replace("{action_id}", str(target.action_id or 1))
+    path = path.replace("{attendee_id}", str(target.attendee_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
     if "{endpoint_id}" in path:
         endpoint = WebhookEndpoint.objects.create(
@@ -734,6 +750,8 @@ def _request(
         "conference_attendee_add": {"name": "王校长", "role": "学校"},
         "conference_hold": {"decisions": "派出所每周家访"},
         "conference_close": {},
+        "conference_update": {"place": "镇政府会议室"},
+        "conference_action_update": {"what": "每两周家访一次"},
         "referral_done": {"what_done": "心理辅导六次", "outcome": "情绪好转"},
         "user_create": {"username": "lixiaomei", "role": "director", "area": target.village.pk},
         "user_update": {"first_name": "小梅"},

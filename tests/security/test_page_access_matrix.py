@@ -426,6 +426,17 @@ def _conference_action_on(t: Target) -> dict[str, Any]:
     return {"action_id": action.pk}
 
 
+def _attendee_on(t: Target) -> dict[str, Any]:
+    """An attendee of a conference of the child."""
+    from care365.network.models import ConferenceAttendee
+
+    conference_id = _conference_on(t)["conference_id"]
+    attendee = ConferenceAttendee.objects.create(
+        conference_id=conference_id, name="王校长", role="学校"
+    )
+    return {"conference_id": conference_id, "attendee_id": attendee.pk}
+
+
 # Case conferences (docs/network.md): the county's administrators and the township supervisor
 # convene and run them; a director sees their village's (the child page) but runs none (403).
 CONVENERS = ("admin", "other_admin", "supervisor_a")
@@ -782,6 +793,8 @@ MATRIX: dict[str, Route] = {
     ),
     # A director who neither owns the action nor runs the conference: not found.
     "conference-action-done": conference_route("post", _conference_action_on, 302, refused=404),
+    "conference-action-edit": conference_route("get", _conference_action_on, 200, refused=404),
+    "conference-attendee-remove": conference_route("post", _attendee_on, 302),
 }
 
 
