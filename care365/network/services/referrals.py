@@ -3,8 +3,9 @@ followed from sent to accepted or declined, and to done with what was done and t
 (docs/network.md).
 
 Every step is one transaction with its audit row; a step from the wrong state is refused with
-`StateConflictError` (409), by a conditional update, so two answers at once cannot both win. For
-now the county's administrators record the organisation's answer on its behalf.
+`StateConflictError` (409), by a conditional update, so two answers at once cannot both win. The
+organisation's own staff record its answer, or the county's administrators on its behalf
+(`may_answer_referral`); the referrer gets a notice on their home page of each answer.
 
 The organisation is told through the outbox, in the same transaction (sending is the worker's):
 of a new referral and of an overdue one by SMS to its contact, email and webhook; of every other
@@ -29,8 +30,10 @@ from care365.carers.models import Organisation, ServiceKind
 from care365.core.audit import audit
 from care365.core.errors import StateConflictError
 from care365.core.models import Notice
+from care365.core.phones import InvalidPhone, check_phone
+from care365.core.validators import PHONE_ERROR
 from care365.network.access import (
-    answers_for_organisation,
+    may_answer_referral,
     may_refer,
     referral_organisations,
 )
@@ -41,6 +44,8 @@ from care365.protection.services import organisation_notify
 from care365.registry.models import Child
 
 OVERDUE_NOTICE = "referral_overdue"
+# The referrer's notice that the organisation answered (accepted, declined, done).
+ANSWERED_NOTICE = "referral_answered"
 # The referral's page (network/urls.py, "network:referral-detail"; a test keeps the two the same),
 # written out as channels.ALERT_PATH is, so the worker loads no URLconf.
 REFERRAL_PATH = "referrals/{id}/"
@@ -115,6 +120,7 @@ def referral_create(
     organisation_id: int | None,
     service: str,
     reason: str,
+    referrer_phone: str = "",
     now: datetime | None = None,
 ) -> Referral:
     """Refer a child (already read through the access layer) to an organisation's service.
@@ -135,6 +141,12 @@ def referral_create(
     elif organisation is not None and service not in organisation.services:
         errors["service"] = [_("This organisation does not offer this service.")]
     text = _text(errors, "reason", reason, required=True)
+    phone = str(referrer_phone or "").strip()
+    if phone:
+        try:
+            phone = check_phone(phone)
+        except InvalidPhone:
+            errors["referrer_phone"] = [str(PHONE_ERROR)]
     if errors:
         raise ValidationError(errors)
     assert organisation is not None  # noqa: S101  # an error above otherwise
@@ -144,6 +156,7 @@ def referral_create(
         organisation=organisation,
         service=service,
         reason=text,
+        referrer_phone=phone,
         referred_by=actor,
         created_at=now,
         due_on=timezone.localdate(now) + timedelta(days=settings.REFERRAL_DAYS),
@@ -152,7 +165,8 @@ def referral_create(
         actor=actor,
         action="referral_create",
         obj=referral,
-        changes=["child", "organisation", "service", "reason"],
+        changes=["child", "organisation", "service", "reason"]
+        + (["referrer_phone"] if phone else []),
     )
     _tell_organisation(referral, "created", channels=EVERY_CHANNEL, now=now)
     return referral
@@ -166,7 +180,7 @@ def _step(
     action: str,
     values: dict[str, Any],
 ) -> Referral:
-    if not answers_for_organisation(actor, referral):
+    if not may_answer_referral(actor, referral):
         raise PermissionDenied
     moved = Referral.objects.filter(pk=referral.pk, state__in=source).update(**values)
     if not moved:
@@ -178,7 +192,22 @@ def _step(
     referral.refresh_from_db()
     audit(actor=actor, action=action, obj=referral, changes=sorted(values))
     _tell_organisation(referral, str(referral.state))
+    _tell_referrer(referral)
     return referral
+
+
+def _tell_referrer(referral: Referral) -> None:
+    """The referrer's notice of the organisation's answer, in the caller's transaction: the
+    referral's number and its new state, never the child nor what the answer says."""
+    referrer = referral.referred_by
+    if not referrer.is_active:
+        return
+    Notice.objects.create(
+        recipient=referrer,
+        kind=ANSWERED_NOTICE,
+        params={"referral": referral.pk, "state": str(referral.state)},
+        link=f"/{REFERRAL_PATH.format(id=referral.pk)}",
+    )
 
 
 @transaction.atomic
@@ -203,7 +232,7 @@ def referral_decline(
     *, actor: User, referral: Referral, reason: str, now: datetime | None = None
 ) -> Referral:
     """The organisation declines, with its reason; the referrer may refer the child elsewhere."""
-    if not answers_for_organisation(actor, referral):
+    if not may_answer_referral(actor, referral):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     text = _text(errors, "reason", reason, required=True)
@@ -235,7 +264,7 @@ def referral_done(
 ) -> Referral:
     """What the organisation did and the outcome; closes the referral. From sent (accepted and
     done at once) or accepted."""
-    if not answers_for_organisation(actor, referral):
+    if not may_answer_referral(actor, referral):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     done_text = _text(errors, "what_done", what_done, required=True)
