@@ -323,12 +323,8 @@ STAFF_REFERRAL_OPS = (
 MATRIX["staff_referral_list"] = {
     p: (200, 200) if p == "org_staff" else (403, 403) for p in PERSONAS
 }
-MATRIX.update(
-    dict.fromkeys(
-        STAFF_REFERRAL_OPS,
-        {p: (200, 404) if p == "org_staff" else (403, 403) for p in PERSONAS},
-    )
-)
+for _op in STAFF_REFERRAL_OPS:
+    MATRIX[_op] = {p: (200, 404) if p == "org_staff" else (403, 403) for p in PERSONAS}
 # Case conferences (docs/network.md): the county's administrators and the township supervisor
 # convene and run them for a child of their area (a director or a paired carer sees the child
 # but convenes none: 403); the paired officer and doctor see the conference of their child
