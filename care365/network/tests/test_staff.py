@@ -351,3 +351,43 @@ def test_demo_seed_gives_the_agency_a_login_and_referrals(personas: Personas) ->
     states = set(Referral.objects.filter(organisation=p.agency).values_list("state", flat=True))
     assert states  # one child in village A: its first plan line is the agency's, done
     assert Referral.objects.filter(organisation=p.agency, answered_by=p.org_staff).exists()
+
+
+def test_the_inbox_makes_a_fixed_number_of_queries(
+    api: Api, client: Client, personas: Personas
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    p = personas
+    client.force_login(p.org_staff)
+
+    def counts() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("network:staff-referral-list")).status_code == 200
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get("/organisation/referrals", user=p.org_staff).status_code == 200
+        return len(page), len(listed)
+
+    refer(p)
+    counts()  # the first call makes the token and marks it used: outside the counts
+    few = counts()
+    for _ in range(6):
+        refer(p)
+        refer(p, child=p.child_b)
+    Referral.objects.filter(pk__in=Referral.objects.values("pk")[:4]).update(
+        due_on=timezone.localdate().replace(year=2020)
+    )
+    assert counts() == few
+
+
+def test_the_navigation_leads_staff_to_their_referrals(client: Client, personas: Personas) -> None:
+    link = f'href="{reverse("network:staff-referral-list")}"'
+    for user, shown in (
+        (personas.org_staff, True),
+        (personas.admin, False),
+        (personas.teacher, False),
+    ):
+        client.force_login(user)
+        assert (link in client.get(reverse("care:care-due")).content.decode()) is shown
+        client.logout()
