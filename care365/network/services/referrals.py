@@ -25,7 +25,7 @@ from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from care365.accounts.models import User
+from care365.accounts.models import Role, User
 from care365.carers.models import Organisation, ServiceKind
 from care365.core.audit import audit
 from care365.core.errors import StateConflictError
@@ -46,6 +46,9 @@ from care365.registry.models import Child
 OVERDUE_NOTICE = "referral_overdue"
 # The referrer's notice that the organisation answered (accepted, declined, done).
 ANSWERED_NOTICE = "referral_answered"
+# The organisation's staff's notices: a new referral to it, and one past its due date.
+RECEIVED_NOTICE = "referral_received"
+STAFF_OVERDUE_NOTICE = "referral_overdue_staff"
 # The referral's page (network/urls.py, "network:referral-detail"; a test keeps the two the same),
 # written out as channels.ALERT_PATH is, so the worker loads no URLconf.
 REFERRAL_PATH = "referrals/{id}/"
@@ -169,6 +172,7 @@ def referral_create(
         + (["referrer_phone"] if phone else []),
     )
     _tell_organisation(referral, "created", channels=EVERY_CHANNEL, now=now)
+    _tell_staff(referral, RECEIVED_NOTICE)
     return referral
 
 
@@ -194,6 +198,23 @@ def _step(
     _tell_organisation(referral, str(referral.state))
     _tell_referrer(referral)
     return referral
+
+
+def _tell_staff(referral: Referral, kind: str) -> None:
+    """A notice on the home page of each active member of the organisation's staff, in the
+    caller's transaction: the referral's number and due date, never the child."""
+    staff = User.objects.filter(
+        role=Role.ORG_STAFF, organisation_id=referral.organisation_id, is_active=True
+    ).values_list("pk", flat=True)
+    Notice.objects.bulk_create(
+        Notice(
+            recipient_id=pk,
+            kind=kind,
+            params={"referral": referral.pk, "due": referral.due_on.isoformat()},
+            link=f"/{REFERRAL_PATH.format(id=referral.pk)}",
+        )
+        for pk in staff
+    )
 
 
 def _tell_referrer(referral: Referral) -> None:
@@ -293,7 +314,8 @@ def referral_done(
 def referrals_remind_overdue(today: date) -> int:
     """The daily reminder: a notice to the referrer of each referral past its due date and not
     done, once per referral (`reminded_on`), naming the referral's number, never the child; the
-    organisation is told too (SMS, email, webhook), in the same transaction. Idempotent: a second
+    organisation is told too (SMS, email, webhook, and a notice to each of its staff), in the
+    same transaction. Idempotent: a second
     run on the same day finds nothing left to remind."""
     due = list(
         Referral.objects.filter(
@@ -311,6 +333,7 @@ def referrals_remind_overdue(today: date) -> int:
             if not claimed:
                 continue
             _tell_organisation(referral, "overdue", channels=EVERY_CHANNEL)
+            _tell_staff(referral, STAFF_OVERDUE_NOTICE)
             if not referral.referred_by.is_active:
                 continue
             Notice.objects.create(

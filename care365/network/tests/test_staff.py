@@ -391,3 +391,28 @@ def test_the_navigation_leads_staff_to_their_referrals(client: Client, personas:
         client.force_login(user)
         assert (link in client.get(reverse("care:care-due")).content.decode()) is shown
         client.logout()
+
+
+def test_staff_are_told_of_a_new_referral_and_once_of_an_overdue_one(
+    client: Client, personas: Personas
+) -> None:
+    p = personas
+    idle = UserFactory.create(role="org_staff", organisation=p.agency, is_active=False)
+    referral = refer(p)
+    received = Notice.objects.filter(kind="referral_received")
+    assert [(n.recipient_id, n.params["referral"]) for n in received] == [
+        (p.org_staff.pk, referral.pk)
+    ]
+    Referral.objects.filter(pk=referral.pk).update(due_on=timezone.localdate().replace(year=2020))
+    today = timezone.localdate()
+    services.referrals_remind_overdue(today)
+    services.referrals_remind_overdue(today)
+    overdue = Notice.objects.filter(kind="referral_overdue_staff")
+    assert [n.recipient_id for n in overdue] == [p.org_staff.pk]
+    assert not Notice.objects.filter(recipient=idle).exists()
+    client.force_login(p.org_staff)
+    home = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"A child is referred to your organisation: referral #{referral.pk}" in home
+    assert f"Referral #{referral.pk} to your organisation is past its due date" in home
+    assert reverse("network:staff-referral-detail", args=[referral.pk]) in home
+    assert p.child_a.name not in home and given_name(p.child_a.name) not in home
