@@ -196,7 +196,7 @@ def _step(
     referral.refresh_from_db()
     audit(actor=actor, action=action, obj=referral, changes=sorted(values))
     _tell_organisation(referral, str(referral.state))
-    _tell_referrer(referral)
+    _tell_referrer(referral, actor)
     return referral
 
 
@@ -217,11 +217,12 @@ def _tell_staff(referral: Referral, kind: str) -> None:
     )
 
 
-def _tell_referrer(referral: Referral) -> None:
+def _tell_referrer(referral: Referral, actor: User) -> None:
     """The referrer's notice of the organisation's answer, in the caller's transaction: the
-    referral's number and its new state, never the child nor what the answer says."""
+    referral's number and its new state, never the child nor what the answer says. Nobody is
+    told of their own answer."""
     referrer = referral.referred_by
-    if not referrer.is_active:
+    if not referrer.is_active or referrer.pk == actor.pk:
         return
     Notice.objects.create(
         recipient=referrer,
@@ -233,7 +234,8 @@ def _tell_referrer(referral: Referral) -> None:
 
 @transaction.atomic
 def referral_accept(*, actor: User, referral: Referral, now: datetime | None = None) -> Referral:
-    """The organisation takes the referral on (recorded by the county's administrator)."""
+    """The organisation takes the referral on (recorded by its staff, or by the county's
+    administrator on its behalf)."""
     values = {
         "state": Referral.State.ACCEPTED,
         "answered_at": now or timezone.now(),
