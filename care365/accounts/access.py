@@ -148,6 +148,18 @@ def home_kind(user: User) -> str:
     return "none"
 
 
+def lists_records(user: User) -> bool:
+    """Whether the navigation offers the lists of children and carers: not to the officials
+    above the county (figures only), nor to teachers and organisation staff (the network's
+    pages are theirs; both lists are empty for them)."""
+    account = _as_user(user)
+    return (
+        account is not None
+        and figures_area(account) is None
+        and account.role not in ORGANISATION_ROLES
+    )
+
+
 def figures_area(user: User) -> Area | None:
     """The province or prefecture whose figures a province or prefecture official sees; None for
     everyone else. Figures only: such an official has no child in scope (`children_in_scope` is

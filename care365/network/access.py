@@ -208,9 +208,14 @@ def reads_referrals(user: User) -> bool:
 
 
 def referrals_for_user(user: User) -> QuerySet[Referral]:
-    """The referrals of the children the user may see; a volunteer's own only; none by
+    """The referrals of the children the user may see; a volunteer's own only; an
+    organisation's staff the referrals to their organisation (never its child's record: they
+    are shown what a referral carries, `network.selectors.staff_referral_view`); none by
     default."""
     account = _active(user)
+    organisation_id = _staff_organisation_id(user)
+    if organisation_id is not None:
+        return Referral.objects.filter(organisation_id=organisation_id)
     if account is None or account.role not in REFERRER_ROLES:
         return Referral.objects.none()
     # A condition on the child's village (a join) for registry staff, rather than the set of
@@ -246,7 +251,16 @@ def referral_get_for_user(user: User, referral_id: int | str, *, route: str = ""
         raise NotFound
     referral = (
         referrals_for_user(account)
-        .select_related("child", "child__village", "organisation", "organisation__area")
+        .select_related(
+            "child",
+            "child__village",
+            "child__village__parent",
+            "organisation",
+            "organisation__area",
+            "referred_by",
+            "referred_by__carer",
+            "referred_by__area",
+        )
         .filter(pk=pk)
         .first()
     )
@@ -257,10 +271,63 @@ def referral_get_for_user(user: User, referral_id: int | str, *, route: str = ""
 
 
 def answers_for_organisation(user: User, referral: Referral) -> bool:
-    """Whether the user records the organisation's answer (accept, decline, done): for now the
-    administrators of the child's county, on the organisation's behalf."""
+    """Whether the user records the organisation's answer on its behalf (accept, decline,
+    done), from the referrer's side of the pages and API: the administrators of the
+    organisation's county."""
     county = county_for_admin(user)
     return county is not None and referral.organisation.area.code.startswith(county.code)
+
+
+# Organisation staff (DESIGN.md: "children referred to their organisation's services | what the
+# referral carries"). They never open a child's record (`children_for_user` is empty for them):
+# their pages and API (`network.views_staff`, `network.api_staff`) show the referrals to their
+# own organisation through `referrals_for_user` and `referral_get_for_user` (one 404 for another
+# organisation's, an access-log row for each referral shown with its child), rendered only
+# through `network.selectors.staff_referral_view`.
+
+
+def _staff_organisation_id(user: User) -> int | None:
+    account = _active(user)
+    if account is None or account.role != Role.ORG_STAFF:
+        return None
+    return account.organisation_id
+
+
+def works_for_organisation(user: User) -> bool:
+    """The staff pages and API: an active member of an organisation's staff."""
+    return _staff_organisation_id(user) is not None
+
+
+def staff_answers_referral(user: User, referral: Referral) -> bool:
+    """Whether the user answers the referral as its organisation's own staff."""
+    organisation_id = _staff_organisation_id(user)
+    return organisation_id is not None and organisation_id == referral.organisation_id
+
+
+def may_answer_referral(user: User, referral: Referral) -> bool:
+    """Whether the user records the organisation's answer (the services ask this): its own
+    staff, or the administrators of its county on its behalf."""
+    return staff_answers_referral(user, referral) or answers_for_organisation(user, referral)
+
+
+def staff_organisation(user: User) -> Organisation | None:
+    """The organisation a member of its staff works for (their organisation's page); None for
+    everyone else."""
+    organisation_id = _staff_organisation_id(user)
+    if organisation_id is None:
+        return None
+    return Organisation.objects.select_related("area").filter(pk=organisation_id).first()
+
+
+def webhook_deliveries_for_staff(user: User) -> QuerySet[Notification]:
+    """The webhook deliveries to their own organisation's endpoints, for its staff; none for
+    everyone else (the county's administrators have theirs on the county's pages)."""
+    organisation_id = _staff_organisation_id(user)
+    if organisation_id is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        webhook__isnull=False, webhook__organisation_id=organisation_id
+    )
 
 
 def referral_organisations(child: Child) -> QuerySet[Organisation]:

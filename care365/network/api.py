@@ -144,6 +144,7 @@ def _referral(referral: Referral, today: date) -> dict[str, Any]:
         "state": referral.state,
         "overdue": referral.state in Referral.OPEN_STATES and referral.due_on < today,
         "referred_by": referral.referred_by_id,
+        "referrer_phone": referral.referrer_phone,
         "created_at": referral.created_at,
         "due_on": referral.due_on,
         "answered_at": referral.answered_at,
@@ -200,6 +201,7 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Status[dict[st
         organisation_id=payload.organisation,
         service=payload.service,
         reason=payload.reason,
+        referrer_phone=payload.referrer_phone,
     )
     return Status(201, _referral(referral, timezone.localdate()))
 

@@ -118,6 +118,14 @@ class ReferralForm(forms.Form):
     reason = forms.CharField(
         label=_("reason for the referral"), required=False, max_length=REASON_MAX * 2,
         widget=forms.Textarea(attrs=REFERRAL_TEXT),
+        help_text=_(
+            "The organisation's staff read this: write what they need to know for the service."
+        ),
+    )  # fmt: skip
+    referrer_phone = forms.CharField(
+        label=_("your phone, for the organisation"), required=False, max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("The organisation reaches you, and the family through you, on this number."),
     )  # fmt: skip
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:

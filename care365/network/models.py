@@ -239,9 +239,9 @@ class Referral(models.Model):
     """A child referred (转介) to a service of an organisation of the county's network: sent,
     then accepted or declined (with a reason), then done (what was done and the outcome).
 
-    For now the county's administrators record the organisation's answer on its behalf; people of
-    an organisation signing in with a role of their own is a later step (docs/network.md). What
-    the referral says about the child is encrypted at rest, like the rest of a child's record."""
+    The organisation's staff record its answer (or the county's administrators on its behalf);
+    they see only what the referral carries (docs/network.md). What the referral says about the
+    child is encrypted at rest, like the rest of a child's record."""
 
     class State(models.TextChoices):
         SENT = "sent", _("sent")
@@ -270,6 +270,9 @@ class Referral(models.Model):
         related_name="referrals_made",
         verbose_name=_("referred by"),
     )
+    # Where the organisation reaches the referrer about this referral (and the family through
+    # them): users have no phone of their own in Care365. Encrypted at rest like every phone.
+    referrer_phone = EncryptedTextField(_("referrer's phone"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("referred at"))
     due_on = models.DateField(_("due on"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)

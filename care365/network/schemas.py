@@ -74,6 +74,7 @@ class ReferralOut(Schema):
     state: str
     overdue: bool
     referred_by: int
+    referrer_phone: str
     created_at: datetime
     due_on: date
     answered_at: datetime | None
@@ -99,6 +100,11 @@ class ReferralIn(Body):
     organisation: Id = Field(description="An organisation of the child's county.")
     service: Text = Field(max_length=20, description="One of the services it offers.")
     reason: Text = Field(max_length=1000, description="Why the child is referred.")
+    referrer_phone: Text = Field(
+        "",
+        max_length=40,
+        description="Where the organisation reaches you about the referral (optional).",
+    )
 
 
 class ReferralDeclineIn(Body):
@@ -108,6 +114,56 @@ class ReferralDeclineIn(Body):
 class ReferralDoneIn(Body):
     what_done: Text = Field(max_length=1000)
     outcome: Text = Field(max_length=1000)
+
+
+# What a referral carries for an organisation's staff (docs/network.md): these fields and no
+# others, filled from `network.selectors.staff_referral_view` / `staff_referral_row`.
+class StaffReferralRowOut(Schema):
+    id: int
+    service: str
+    state: str
+    overdue: bool
+    village: str = Field(description="Where the service is wanted: the child's village.")
+    township: str
+    referred_on: date
+    due_on: date
+
+
+class StaffReferralListOut(Schema):
+    items: list[StaffReferralRowOut]
+    count: int
+
+
+class StaffReferralChildOut(Schema):
+    given_name: str = Field(description="The child's given name (名) only.")
+    age: int
+    sex: str
+    village: str
+    township: str
+
+
+class StaffReferrerOut(Schema):
+    name: str
+    role: str
+    phone: str = Field(description="Reach the family through the referrer, on this number.")
+
+
+class StaffReferralOut(Schema):
+    id: int
+    organisation: str
+    service: str
+    reason: str
+    state: str
+    overdue: bool
+    referred_at: datetime
+    due_on: date
+    answered_at: datetime | None
+    decline_reason: str
+    done_at: datetime | None
+    what_done: str
+    outcome: str
+    child: StaffReferralChildOut
+    referrer: StaffReferrerOut
 
 
 # Case conferences (联席会议; docs/network.md): what a viewer does not see is null ("team": no

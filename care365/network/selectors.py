@@ -4,12 +4,14 @@ lists of reports, always from the access layer (`network.access`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils import timezone
 
 from care365.accounts.access import child_visible, children_for_user
 from care365.accounts.models import User
+from care365.accounts.visibility import given_name
 from care365.areas.models import Area
 from care365.network.access import (
     conference_actions_overdue_for_user,
@@ -22,6 +24,8 @@ from care365.network.access import (
     referrals_overdue_for_user,
     registration_tasks_for_user,
     sees_reporter,
+    webhook_deliveries_for_staff,
+    works_for_organisation,
 )
 from care365.network.models import (
     CaseConference,
@@ -32,6 +36,7 @@ from care365.network.models import (
     RegistrationTask,
 )
 from care365.network.services import STATUS_OF_STATE
+from care365.protection.models import Notification
 from care365.registry.models import Child
 
 LIST_MAX = 200
@@ -225,6 +230,152 @@ def referrals_overdue(user: User, today: date) -> QuerySet[Referral]:
         .defer(*REFERRAL_ENCRYPTED)
         .order_by("due_on", "pk")
     )
+
+
+# What a referral carries for an organisation's staff (docs/network.md, "What a referral
+# carries"): built here and nowhere else, from these fields only. The inbox (`StaffReferralRow`)
+# shows no child at all; a referral's page (`StaffReferral`) shows the child's given name, age,
+# sex, village and township, read through `referral_get_for_user` (which logs it).
+
+
+@dataclass(frozen=True)
+class StaffReferralRow:
+    """One referral of the organisation's inbox: nothing of the child but the village where
+    the service is wanted."""
+
+    id: int
+    service: str
+    state: str
+    state_label: str
+    village: str
+    township: str
+    referred_on: date
+    due_on: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class StaffReferral:
+    """One referral as its organisation's staff see it."""
+
+    id: int
+    organisation: str
+    service: str
+    reason: str
+    state: str
+    state_label: str
+    overdue: bool
+    referred_at: datetime
+    due_on: date
+    answered_at: datetime | None
+    decline_reason: str
+    done_at: datetime | None
+    what_done: str
+    outcome: str
+    child_given_name: str
+    child_age: int
+    child_sex: str
+    child_sex_label: str
+    village: str
+    township: str
+    referrer_name: str
+    referrer_role: str
+    referrer_phone: str
+
+
+def _overdue(referral: Referral, today: date) -> bool:
+    return referral.state in Referral.OPEN_STATES and referral.due_on < today
+
+
+def staff_referrals(user: User) -> QuerySet[Referral]:
+    """The organisation's referrals for its staff, open ones first (the most overdue first),
+    then the answered ones, newest first; none for anyone else. Rows for `staff_referral_row`
+    (the village and township are read with them, the encrypted text is not)."""
+    rows = referrals_for_user(user) if works_for_organisation(user) else Referral.objects.none()
+    return (
+        rows.select_related("child__village", "child__village__parent")
+        .only(
+            "pk", "service", "state", "created_at", "due_on",
+            "child__village__name", "child__village__parent__name",
+        )
+        .annotate(
+            closed=Case(
+                When(state__in=Referral.OPEN_STATES, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("closed", "due_on", "-created_at", "-pk")
+    )  # fmt: skip
+
+
+def staff_referrals_overdue_count(user: User, today: date) -> int:
+    """How many of the organisation's referrals are past their due date and not done."""
+    if not works_for_organisation(user):
+        return 0
+    return referrals_for_user(user).filter(state__in=Referral.OPEN_STATES, due_on__lt=today).count()
+
+
+def staff_referral_row(referral: Referral, today: date) -> StaffReferralRow:
+    """One line of the inbox, from a row of `staff_referrals`."""
+    village = referral.child.village
+    return StaffReferralRow(
+        id=referral.pk,
+        service=referral.service,
+        state=referral.state,
+        state_label=str(referral.get_state_display()),
+        village=village.name,
+        township=village.parent.name if village.parent else "",
+        referred_on=timezone.localdate(referral.created_at),
+        due_on=referral.due_on,
+        overdue=_overdue(referral, today),
+    )
+
+
+def staff_referral_view(referral: Referral, today: date) -> StaffReferral:
+    """A referral (read through `referral_get_for_user`, which logged it) as its organisation's
+    staff see it: never the child's full name, ID number, birth date, address, family or phones,
+    health, screening, statuses or alerts."""
+    child = referral.child
+    village = child.village
+    referrer = referral.referred_by
+    phone = referral.referrer_phone
+    if not phone and referrer.carer is not None:
+        phone = referrer.carer.phone
+    return StaffReferral(
+        id=referral.pk,
+        organisation=referral.organisation.name,
+        service=referral.service,
+        reason=referral.reason,
+        state=referral.state,
+        state_label=str(referral.get_state_display()),
+        overdue=_overdue(referral, today),
+        referred_at=referral.created_at,
+        due_on=referral.due_on,
+        answered_at=referral.answered_at,
+        decline_reason=referral.decline_reason,
+        done_at=referral.done_at,
+        what_done=referral.what_done,
+        outcome=referral.outcome,
+        child_given_name=given_name(child.name),
+        child_age=child.age_on(today),
+        child_sex=child.sex,
+        child_sex_label=str(child.get_sex_display()),
+        village=village.name,
+        township=village.parent.name if village.parent else "",
+        referrer_name=referrer.display_name,
+        referrer_role=str(referrer.get_role_display()) if referrer.role else "",
+        referrer_phone=phone,
+    )
+
+
+def staff_webhook_delivery_list(user: User, *, state: str = "") -> QuerySet[Notification]:
+    """The webhook deliveries to the organisation's own endpoints, newest first (a delivery
+    carries nothing of a child); `state` narrows."""
+    rows = webhook_deliveries_for_staff(user)
+    if state:
+        rows = rows.filter(state=state)
+    return rows.select_related("webhook").order_by("-created_at", "-pk")
 
 
 # Case conferences (联席会议; docs/network.md). Lists show dates, states and places only: the

@@ -3,7 +3,7 @@ poster an area's id (an area is not a child); staff pages numeric ids only (<id:
 
 from django.urls import path
 
-from care365.network import views
+from care365.network import views, views_staff
 
 app_name = "network"
 
@@ -26,6 +26,24 @@ urlpatterns = [
     path("referrals/<id:referral_id>/", views.referral_detail, name="referral-detail"),
     path("referrals/<id:referral_id>/<slug:action>/", views.referral_step, name="referral-step"),
     path("children/<id:child_id>/refer/", views.referral_add, name="referral-add"),
+    # An organisation's own staff (views_staff).
+    path("organisation/", views_staff.staff_organisation, name="staff-organisation"),
+    path("organisation/referrals/", views_staff.staff_referral_list, name="staff-referral-list"),
+    path(
+        "organisation/referrals/<id:referral_id>/",
+        views_staff.staff_referral_detail,
+        name="staff-referral-detail",
+    ),
+    path(
+        "organisation/referrals/<id:referral_id>/<slug:action>/",
+        views_staff.staff_referral_step,
+        name="staff-referral-step",
+    ),
+    path(
+        "organisation/webhooks/deliveries/",
+        views_staff.staff_webhook_deliveries,
+        name="staff-webhook-deliveries",
+    ),
     path("conferences/", views.conference_list, name="conference-list"),
     path("conferences/<id:conference_id>/", views.conference_detail, name="conference-detail"),
     path("conferences/<id:conference_id>/edit/", views.conference_edit, name="conference-edit"),

@@ -213,6 +213,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     first overdue ones of a registry keeper's area above them; `?overdue=1`: every overdue
     one, most overdue first, a page at a time."""
     user = account(request)
+    if access.works_for_organisation(user):
+        return redirect("network:staff-referral-list")  # their organisation's inbox
     if not access.reads_referrals(user):
         raise PermissionDenied
     today = timezone.localdate()
@@ -244,7 +246,12 @@ def referral_add(request: HttpRequest, child_id: int) -> HttpResponse:
         allowed=access.may_refer,
     )
     organisations = list(access.referral_organisations(child))
-    form = ReferralForm(request.POST or None, organisations=organisations)
+    own_phone = user.carer.phone if user.carer is not None else ""
+    form = ReferralForm(
+        request.POST or None,
+        organisations=organisations,
+        initial={"referrer_phone": own_phone},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_create(
@@ -253,6 +260,7 @@ def referral_add(request: HttpRequest, child_id: int) -> HttpResponse:
                 organisation_id=form.organisation_id(),
                 service=form.cleaned_data["service"],
                 reason=form.cleaned_data["reason"],
+                referrer_phone=form.cleaned_data["referrer_phone"],
             )
         except ValidationError as exc:
             core_forms.add_service_errors(form, exc)
@@ -279,7 +287,11 @@ def _referral_page(
 
 @login_required
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The referral's page; an organisation's staff (whom the outbox's messages link here) are
+    sent to their own page of it, which shows what a referral carries for them (or 404)."""
     user = account(request)
+    if access.works_for_organisation(user):
+        return redirect("network:staff-referral-detail", referral_id=referral_id)
     referral = access.referral_get_for_user(user, referral_id, route="network:referral-detail")
     return _referral_page(request, user, referral)
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from care365.accounts.access import figures_area, keeps_registry
+from care365.accounts.access import keeps_registry, lists_records
 from care365.accounts.models import User
 from care365.imports.access import kinds_for_user
 from care365.insights.access import sees_figures
@@ -16,6 +16,7 @@ from care365.network.access import (
     reads_conferences,
     reads_mandatory_reports,
     reads_referrals,
+    works_for_organisation,
 )
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
@@ -32,14 +33,14 @@ def care365(request: HttpRequest) -> dict[str, Any]:
     return {
         "DEMO": settings.DEMO,
         "nav_registry": account is not None and keeps_registry(account),
-        # Province and prefecture officials see figures, not lists of children or carers.
-        "nav_records": account is not None and figures_area(account) is None,
+        "nav_records": account is not None and lists_records(account),
         "nav_pairing": account is not None and county_for_admin(account) is not None,
         "nav_county": account is not None and county_for_admin(account) is not None,
         "nav_imports": account is not None and bool(kinds_for_user(account)),
         "nav_alerts": board,
         "nav_mandatory_reports": account is not None and reads_mandatory_reports(account),
         "nav_referrals": account is not None and reads_referrals(account),
+        "nav_staff_referrals": account is not None and works_for_organisation(account),
         "nav_conferences": account is not None and reads_conferences(account),
         "nav_actions": account is not None and owns_actions(account),
         "nav_reports": account is not None and reads_reports(account),

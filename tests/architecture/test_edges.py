@@ -13,7 +13,13 @@ ROOT = Path(__file__).resolve().parents[2] / "care365"
 
 
 def edge_modules() -> list[Path]:
-    found = [*ROOT.glob("*/views.py"), *ROOT.glob("*/api.py"), *ROOT.glob("*/views/*.py")]
+    found = [
+        *ROOT.glob("*/views.py"),
+        *ROOT.glob("*/api.py"),
+        *ROOT.glob("*/views/*.py"),
+        *ROOT.glob("*/views_*.py"),
+        *ROOT.glob("*/api_*.py"),
+    ]
     return sorted(p for p in found if "tests" not in p.parts)
 
 
@@ -33,6 +39,7 @@ def _offences(path: Path) -> list[str]:
 def test_the_edges_are_found() -> None:
     names = {str(p.relative_to(ROOT)) for p in edge_modules()}
     assert {"registry/views.py", "care/api.py", "web/views/home.py"} <= names
+    assert {"network/views_staff.py", "network/api_staff.py"} <= names
 
 
 @pytest.mark.parametrize("path", edge_modules(), ids=lambda p: str(p.relative_to(ROOT)))

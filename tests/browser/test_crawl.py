@@ -270,6 +270,17 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         reason="父母外出后情绪低落，需要心理辅导",
     )
     referral_accept(actor=admin, referral=referral)
+    # A referral to the demo's social-work agency, whose staff's login ("agency") answers it.
+    staff = users.get("agency")
+    if staff is not None and staff.organisation is not None:
+        referral_create(
+            actor=director,
+            child=child,
+            organisation_id=staff.organisation_id,
+            service=staff.organisation.services[0],
+            reason="与祖父母冲突频繁，夜不归宿",
+            referrer_phone="13905786601",
+        )
     # A case conference of the director's child, held, with an action the director owns.
     conference = conference_create(
         actor=admin,

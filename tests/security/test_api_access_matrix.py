@@ -311,6 +311,20 @@ REFERRAL_ANSWER = {
 } | {"volunteer": (404, 404)}
 REFERRAL_OPS = ("referral_list", "referral_create", *REFERRAL_STEPS)
 MATRIX.update(dict.fromkeys(REFERRAL_STEPS, REFERRAL_ANSWER))
+# An organisation's staff (docs/network.md): the referrals to their own organisation (own
+# column: to the personas' agency; other column: to another agency of the county, 404); anyone
+# else is refused before a referral is looked up (403).
+STAFF_REFERRAL_OPS = (
+    "staff_referral_get",
+    "staff_referral_accept",
+    "staff_referral_decline",
+    "staff_referral_done",
+)
+MATRIX["staff_referral_list"] = {
+    p: (200, 200) if p == "org_staff" else (403, 403) for p in PERSONAS
+}
+for _op in STAFF_REFERRAL_OPS:
+    MATRIX[_op] = {p: (200, 404) if p == "org_staff" else (403, 403) for p in PERSONAS}
 # Case conferences (docs/network.md): the county's administrators and the township supervisor
 # convene and run them for a child of their area (a director or a paired carer sees the child
 # but convenes none: 403); the paired officer and doctor see the conference of their child
@@ -401,6 +415,9 @@ NETWORK_DIFFER: dict[str, dict[str, tuple[int, int]]] = {
     # A teacher is shown names (of their school's roll), so may search the children's list by
     # name; it finds nobody there (their children are the network's roll, not this list).
     "child_search": {"teacher": (200, 200)},
+    # An organisation's staff: the referrals to their own organisation (above).
+    "staff_referral_list": {"org_staff": (200, 200)},
+    **{op: {"org_staff": (200, 404)} for op in STAFF_REFERRAL_OPS},
 }
 for _op, _table in MATRIX.items():
     for _who in NETWORK:
@@ -514,6 +531,29 @@ def _referral_targets(op: str, target: Targets, p: Personas, persona: str, colum
             created_at=timezone.now(),
             due_on=timezone.localdate(),
         ).pk
+
+
+def _staff_referral_targets(op: str, target: Targets, p: Personas, column: int) -> None:
+    """A referral of the child, sent by a user of no role: to the personas' agency (the own
+    column), or to another agency of the child's county."""
+    if op not in STAFF_REFERRAL_OPS:
+        return
+    from care365.network.models import Referral
+
+    agency = (
+        p.agency
+        if column == 0
+        else OrganisationFactory.create(kind="charity", area=target.village.parent)
+    )
+    target.referral_id = Referral.objects.create(
+        child=target.child,
+        organisation=agency,
+        service="counselling",
+        reason="需要心理辅导",
+        referred_by=UserFactory.create(role=""),
+        created_at=timezone.now(),
+        due_on=timezone.localdate(),
+    ).pk
 
 
 def _pairing_targets(op: str, target: Targets) -> None:
@@ -753,6 +793,8 @@ def _request(
         "conference_update": {"place": "镇政府会议室"},
         "conference_action_update": {"what": "每两周家访一次"},
         "referral_done": {"what_done": "心理辅导六次", "outcome": "情绪好转"},
+        "staff_referral_decline": {"reason": "名额已满"},
+        "staff_referral_done": {"what_done": "心理辅导六次", "outcome": "情绪好转"},
         "user_create": {"username": "lixiaomei", "role": "director", "area": target.village.pk},
         "user_update": {"first_name": "小梅"},
         "pairing_assign": {"child": target.child.pk, "carer": target.carer.pk},
@@ -787,6 +829,7 @@ def _request(
         "user_list": {"limit": 100},
         "mandatory_report_list": {"limit": 100},
         "referral_list": {"limit": 100},
+        "staff_referral_list": {"limit": 100},
         "conference_list": {"limit": 100},
         "conference_action_list": {"limit": 100},
         **{op: {"area": target.village.pk, "period": "2026-05"} for op in STATS_OPS},
@@ -827,6 +870,7 @@ def test_operation_answers_each_persona(
     _token_targets(op, target, personas, persona, column, api)
     _report_targets(op, target)
     _referral_targets(op, target, personas, persona, column)
+    _staff_referral_targets(op, target, personas, column)
     _conference_targets(op, target, personas, persona, column)
     url, body, query = _request(op, path, target)
 

@@ -45,7 +45,18 @@ FIGURES = ("province_official", "prefecture_official")
 # page but the network's own pages for them (NETWORK_PAGES, whose routes speak for them) they
 # answer as a user without a role does.
 NETWORK = ("teacher", "org_staff")
-NETWORK_PAGES: frozenset[str] = frozenset()
+NETWORK_PAGES: frozenset[str] = frozenset(
+    {
+        # An organisation's staff: their own pages, and the referrer's pages that send them there.
+        "staff-organisation",
+        "staff-webhook-deliveries",
+        "staff-referral-list",
+        "staff-referral-detail",
+        "staff-referral-step",
+        "referral-list",
+        "referral-detail",
+    }
+)
 PERSONAS = (*REGISTRY, *CARERS, *FIGURES, "outsider", *NETWORK, "anonymous")
 FIGURE_READERS = (*REGISTRY, *FIGURES)
 
@@ -88,6 +99,7 @@ class Target:
     import_id: int = 0
     mandatory_report: int = 0
     registration_task: int = 0
+    referral: int = 0
 
 
 @dataclass
@@ -456,6 +468,24 @@ def conference_route(
     )
 
 
+# An organisation's staff (docs/network.md): their own pages; anyone else is refused (403)
+# before a record is looked up; another organisation's referral is not found (404).
+def staff_only(ok: int) -> Callable[[str], int]:
+    return lambda who: 302 if who == "anonymous" else ok if who == "org_staff" else 403
+
+
+def staff_referral_route(method: str, ok: int, action: str = "") -> Route:
+    """A referral to the personas' agency (in scope) or to another organisation (out of
+    scope)."""
+    return Route(
+        method,
+        lambda t: {"referral_id": t.referral, **({"action": action} if action else {})},
+        target="staff_referral",
+        in_scope=staff_only(ok),
+        out_of_scope=staff_only(404),
+    )
+
+
 MATRIX: dict[str, Route] = {
     "home": Route("get", in_scope=signed_in(200)),
     "login": Route("get", in_scope=lambda who: 200 if who == "anonymous" else 302),
@@ -755,14 +785,30 @@ MATRIX: dict[str, Route] = {
     # Referrals (docs/network.md): those who refer (registry staff, carers) have the list; a
     # referral is seen by whoever sees its child; the county's administrators record the
     # organisation's answer (others who see it: 403).
+    # An organisation's staff are sent to their own pages (whose doors answer for them).
     "referral-list": Route(
         "get",
         in_scope=lambda who: (
-            302 if who == "anonymous" else 200 if who in (*REGISTRY, *CARERS) else 403
+            302
+            if who in ("anonymous", "org_staff")
+            else 200
+            if who in (*REGISTRY, *CARERS)
+            else 403
         ),
     ),
     "referral-add": child_route("get", 200),
-    "referral-detail": care_route("get", _referral_on, 200),
+    "referral-detail": Route(
+        "get",
+        _referral_on,
+        target="child_object",
+        in_scope=lambda who: 200 if who in REGISTRY else None,
+        out_of_scope=lambda who: 302 if who in ("anonymous", "org_staff") else 404,
+    ),
+    "staff-organisation": Route("get", in_scope=staff_only(200)),
+    "staff-webhook-deliveries": Route("get", in_scope=staff_only(200)),
+    "staff-referral-list": Route("get", in_scope=staff_only(200)),
+    "staff-referral-detail": staff_referral_route("get", 200),
+    "staff-referral-step": staff_referral_route("post", 302, "accept"),
     "referral-step": Route(
         "post",
         lambda t: _referral_on(t, "accept"),
@@ -873,6 +919,24 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
         # Village B: no station covers it, so it is out of the officer's scope too.
         child = getattr(personas, OUT_OF_SCOPE.get(who, "child_b"))
         return _mandatory_report(child.village)
+    if route.target == "staff_referral":
+        from care365.network.models import Referral
+
+        agency = (
+            personas.agency
+            if in_scope
+            else OrganisationFactory.create(kind="charity", area=personas.county)
+        )
+        referral = Referral.objects.create(
+            child=personas.child_a,
+            organisation=agency,
+            service="counselling",
+            reason="需要心理辅导",
+            referred_by=UserFactory.create(role=""),
+            created_at=timezone.now(),
+            due_on=timezone.localdate(),
+        )
+        return Target(referral=referral.pk)
     if route.target == "help":
         child = LeftBehindChildFactory.create(village=personas.village_a)
         _link, token = alert_services.help_link_issue(actor=personas.admin, child=child)

@@ -101,6 +101,9 @@ def test_their_home_names_the_organisation_and_shows_no_child(
     client.force_login(personas.teacher)
     page = client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "鹤溪小学" in page and personas.child_a.name not in page
+    # The navigation offers no list of children or carers (both empty for them).
+    assert reverse("registry:child-list") not in page
+    assert reverse("carers:carer-list") not in page
     client.force_login(personas.org_staff)
     assert client.get(reverse("registry:child-list")).status_code in (200, 403)
     listed = client.get(reverse("registry:child-list")).content.decode()

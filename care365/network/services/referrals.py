@@ -3,8 +3,9 @@ followed from sent to accepted or declined, and to done with what was done and t
 (docs/network.md).
 
 Every step is one transaction with its audit row; a step from the wrong state is refused with
-`StateConflictError` (409), by a conditional update, so two answers at once cannot both win. For
-now the county's administrators record the organisation's answer on its behalf.
+`StateConflictError` (409), by a conditional update, so two answers at once cannot both win. The
+organisation's own staff record its answer, or the county's administrators on its behalf
+(`may_answer_referral`); the referrer gets a notice on their home page of each answer.
 
 The organisation is told through the outbox, in the same transaction (sending is the worker's):
 of a new referral and of an overdue one by SMS to its contact, email and webhook; of every other
@@ -24,13 +25,15 @@ from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from care365.accounts.models import User
+from care365.accounts.models import Role, User
 from care365.carers.models import Organisation, ServiceKind
 from care365.core.audit import audit
 from care365.core.errors import StateConflictError
 from care365.core.models import Notice
+from care365.core.phones import InvalidPhone, check_phone
+from care365.core.validators import PHONE_ERROR
 from care365.network.access import (
-    answers_for_organisation,
+    may_answer_referral,
     may_refer,
     referral_organisations,
 )
@@ -41,6 +44,11 @@ from care365.protection.services import organisation_notify
 from care365.registry.models import Child
 
 OVERDUE_NOTICE = "referral_overdue"
+# The referrer's notice that the organisation answered (accepted, declined, done).
+ANSWERED_NOTICE = "referral_answered"
+# The organisation's staff's notices: a new referral to it, and one past its due date.
+RECEIVED_NOTICE = "referral_received"
+STAFF_OVERDUE_NOTICE = "referral_overdue_staff"
 # The referral's page (network/urls.py, "network:referral-detail"; a test keeps the two the same),
 # written out as channels.ALERT_PATH is, so the worker loads no URLconf.
 REFERRAL_PATH = "referrals/{id}/"
@@ -115,6 +123,7 @@ def referral_create(
     organisation_id: int | None,
     service: str,
     reason: str,
+    referrer_phone: str = "",
     now: datetime | None = None,
 ) -> Referral:
     """Refer a child (already read through the access layer) to an organisation's service.
@@ -135,6 +144,12 @@ def referral_create(
     elif organisation is not None and service not in organisation.services:
         errors["service"] = [_("This organisation does not offer this service.")]
     text = _text(errors, "reason", reason, required=True)
+    phone = str(referrer_phone or "").strip()
+    if phone:
+        try:
+            phone = check_phone(phone)
+        except InvalidPhone:
+            errors["referrer_phone"] = [str(PHONE_ERROR)]
     if errors:
         raise ValidationError(errors)
     assert organisation is not None  # noqa: S101  # an error above otherwise
@@ -144,6 +159,7 @@ def referral_create(
         organisation=organisation,
         service=service,
         reason=text,
+        referrer_phone=phone,
         referred_by=actor,
         created_at=now,
         due_on=timezone.localdate(now) + timedelta(days=settings.REFERRAL_DAYS),
@@ -152,9 +168,11 @@ def referral_create(
         actor=actor,
         action="referral_create",
         obj=referral,
-        changes=["child", "organisation", "service", "reason"],
+        changes=["child", "organisation", "service", "reason"]
+        + (["referrer_phone"] if phone else []),
     )
     _tell_organisation(referral, "created", channels=EVERY_CHANNEL, now=now)
+    _tell_staff(referral, RECEIVED_NOTICE)
     return referral
 
 
@@ -166,7 +184,7 @@ def _step(
     action: str,
     values: dict[str, Any],
 ) -> Referral:
-    if not answers_for_organisation(actor, referral):
+    if not may_answer_referral(actor, referral):
         raise PermissionDenied
     moved = Referral.objects.filter(pk=referral.pk, state__in=source).update(**values)
     if not moved:
@@ -178,12 +196,46 @@ def _step(
     referral.refresh_from_db()
     audit(actor=actor, action=action, obj=referral, changes=sorted(values))
     _tell_organisation(referral, str(referral.state))
+    _tell_referrer(referral, actor)
     return referral
+
+
+def _tell_staff(referral: Referral, kind: str) -> None:
+    """A notice on the home page of each active member of the organisation's staff, in the
+    caller's transaction: the referral's number and due date, never the child."""
+    staff = User.objects.filter(
+        role=Role.ORG_STAFF, organisation_id=referral.organisation_id, is_active=True
+    ).values_list("pk", flat=True)
+    Notice.objects.bulk_create(
+        Notice(
+            recipient_id=pk,
+            kind=kind,
+            params={"referral": referral.pk, "due": referral.due_on.isoformat()},
+            link=f"/{REFERRAL_PATH.format(id=referral.pk)}",
+        )
+        for pk in staff
+    )
+
+
+def _tell_referrer(referral: Referral, actor: User) -> None:
+    """The referrer's notice of the organisation's answer, in the caller's transaction: the
+    referral's number and its new state, never the child nor what the answer says. Nobody is
+    told of their own answer."""
+    referrer = referral.referred_by
+    if not referrer.is_active or referrer.pk == actor.pk:
+        return
+    Notice.objects.create(
+        recipient=referrer,
+        kind=ANSWERED_NOTICE,
+        params={"referral": referral.pk, "state": str(referral.state)},
+        link=f"/{REFERRAL_PATH.format(id=referral.pk)}",
+    )
 
 
 @transaction.atomic
 def referral_accept(*, actor: User, referral: Referral, now: datetime | None = None) -> Referral:
-    """The organisation takes the referral on (recorded by the county's administrator)."""
+    """The organisation takes the referral on (recorded by its staff, or by the county's
+    administrator on its behalf)."""
     values = {
         "state": Referral.State.ACCEPTED,
         "answered_at": now or timezone.now(),
@@ -203,7 +255,7 @@ def referral_decline(
     *, actor: User, referral: Referral, reason: str, now: datetime | None = None
 ) -> Referral:
     """The organisation declines, with its reason; the referrer may refer the child elsewhere."""
-    if not answers_for_organisation(actor, referral):
+    if not may_answer_referral(actor, referral):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     text = _text(errors, "reason", reason, required=True)
@@ -235,7 +287,7 @@ def referral_done(
 ) -> Referral:
     """What the organisation did and the outcome; closes the referral. From sent (accepted and
     done at once) or accepted."""
-    if not answers_for_organisation(actor, referral):
+    if not may_answer_referral(actor, referral):
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     done_text = _text(errors, "what_done", what_done, required=True)
@@ -264,7 +316,8 @@ def referral_done(
 def referrals_remind_overdue(today: date) -> int:
     """The daily reminder: a notice to the referrer of each referral past its due date and not
     done, once per referral (`reminded_on`), naming the referral's number, never the child; the
-    organisation is told too (SMS, email, webhook), in the same transaction. Idempotent: a second
+    organisation is told too (SMS, email, webhook, and a notice to each of its staff), in the
+    same transaction. Idempotent: a second
     run on the same day finds nothing left to remind."""
     due = list(
         Referral.objects.filter(
@@ -282,6 +335,7 @@ def referrals_remind_overdue(today: date) -> int:
             if not claimed:
                 continue
             _tell_organisation(referral, "overdue", channels=EVERY_CHANNEL)
+            _tell_staff(referral, STAFF_OVERDUE_NOTICE)
             if not referral.referred_by.is_active:
                 continue
             Notice.objects.create(

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from care365.accounts.models import AREA_ROLES, Role, User
+from care365.accounts.models import AREA_ROLES, ORGANISATION_ROLES, Role, User
 from care365.areas.models import Area
-from care365.carers.models import BackgroundCheck, Carer, CarerRole
+from care365.carers.models import BackgroundCheck, Carer, CarerRole, Organisation
 from care365.pairing.models import Pairing, PairingRun, PairRule
 from care365.pairing.services import (
     pair_rule_set,
@@ -33,7 +33,11 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     # Above the county: figures of the counties below them, never a child.
     ("prefecture", Role.PREFECTURE_OFFICIAL, "市民政局工作人员"),
     ("province", Role.PROVINCE_OFFICIAL, "省民政厅工作人员"),
+    # The county's social-work agency: the referrals to it, nothing else of a child.
+    ("agency", Role.ORG_STAFF, "社工机构工作人员"),
 )
+# The organisation each organisation login works for (the seeded county's own).
+DEMO_ORGANISATION_KIND: dict[str, str] = {Role.ORG_STAFF: Organisation.Kind.SOCIAL_WORK}
 
 # The names of the logins that have no carer record (family name, given name): pages name people,
 # never their usernames. The carers' logins are named by their carer records.
@@ -43,6 +47,7 @@ DEMO_NAMES: dict[str, tuple[str, str]] = {
     "director": ("雷", "秀芳"),
     "prefecture": ("周", "文斌"),
     "province": ("钟", "丽萍"),
+    "agency": ("柳", "青"),
 }
 
 
@@ -194,8 +199,18 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
     while above is not None:
         scope[Role.PROVINCE_OFFICIAL if above.parent is None else Role.PREFECTURE_OFFICIAL] = above
         above = above.parent
+    # An organisation login works for an organisation of the county (the seed writes them);
+    # without one it is left out.
+    organisations = {
+        role: Organisation.objects.filter(kind=kind, area=county).order_by("pk").first()
+        for role, kind in DEMO_ORGANISATION_KIND.items()
+    }
     logins = tuple(
-        login for login in DEMO_LOGINS if login[1] in scope or login[1] not in AREA_ROLES
+        login
+        for login in DEMO_LOGINS
+        if login[1] in scope
+        or (login[1] in ORGANISATION_ROLES and organisations.get(login[1]) is not None)
+        or login[1] not in AREA_ROLES | ORGANISATION_ROLES
     )
     users: dict[str, User] = {}  # by role
     where: dict[str, str] = {}
@@ -206,7 +221,7 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
     carers = {
         role: _carer_for(role, county, township, village, username)
         for username, role, _role_zh in DEMO_LOGINS
-        if role not in scope
+        if role not in scope and role not in ORGANISATION_ROLES
     }
     # Paired before the carers' logins are linked: on a county not paired yet, the director's
     # village's children are locked to the demo's carers first, so the six logins meet on them.
@@ -214,7 +229,11 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
         demo_village_lock(village, carers, actor=users[Role.COUNTY_ADMIN])
     demo_pairing_ensure(county, actor=users[Role.COUNTY_ADMIN])
     for username, role, _role_zh in logins:
-        if role not in scope:
+        organisation = organisations.get(role)
+        if organisation is not None:
+            users[role] = _login_ensure(username, role, organisation=organisation)
+            where[role] = organisation.name
+        elif role not in scope:
             carer = carers[role]
             users[role] = _login_ensure(username, role, carer=carer)
             where[role] = carer.organisation.name
@@ -222,10 +241,15 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
 
 
 def _login_ensure(
-    username: str, role: str, *, area: Area | None = None, carer: Carer | None = None
+    username: str,
+    role: str,
+    *,
+    area: Area | None = None,
+    carer: Carer | None = None,
+    organisation: Organisation | None = None,
 ) -> User:
     user = User.objects.filter(username=username).first() or User(username=username)
-    user.role, user.area, user.carer = role, area, carer
+    user.role, user.area, user.carer, user.organisation = role, area, carer, organisation
     user.last_name, user.first_name = DEMO_NAMES.get(username, ("", ""))
     user.is_staff = user.is_superuser = role == Role.COUNTY_ADMIN
     user.is_active = True

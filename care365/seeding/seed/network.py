@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from care365.accounts.access import children_for_user
-from care365.accounts.models import User
+from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.carers.models import Organisation, ServiceKind
 from care365.network.services import (
@@ -45,6 +45,8 @@ COUNTY_BODIES: tuple[tuple[str, str, list[str], str], ...] = (
     (Kind.COMPANY, "畲乡农业发展有限公司", [S.FINANCIAL_AID], "何经理"),
 )
 SCHOOL_SERVICES = [S.SCHOOL_REENTRY, S.COUNSELLING]
+# The demo director's phone, given with their referrals so the organisation can reach them.
+DIRECTOR_PHONE = "13905786601"
 
 
 def _phone(n: int) -> str:
@@ -84,8 +86,10 @@ def network_organisations_write(county: Area, townships: list[Area]) -> int:
 
 def demo_referrals(*, director: User, admin: User) -> int:
     """Referrals of the director's village children: done, declined, accepted, one overdue and
-    one just sent. Returns how many (none when the county has no bodies yet)."""
-    children = list(children_for_user(director).filter(exited_on__isnull=True).order_by("pk")[:5])
+    one just sent; the social-work agency has one in each state but declined, answered by its
+    own staff's login where it has one (the demo's "agency"), the others by the administrator on
+    the organisation's behalf. Returns how many (none when the county has no bodies yet)."""
+    children = list(children_for_user(director).filter(exited_on__isnull=True).order_by("pk")[:7])
     bodies = {o.kind: o for o in Organisation.objects.filter(area=admin.area)}
     plan = (
         (
@@ -105,6 +109,8 @@ def demo_referrals(*, director: User, admin: User) -> int:
             "sent",
         ),
         (Kind.SOCIAL_WORK, S.SPECIALIST_CARE, "需要心理专科评估。", 1, "sent"),
+        (Kind.SOCIAL_WORK, S.COUNSELLING, "父母离异后拒绝上学，请社工介入。", 8, "accepted"),
+        (Kind.SOCIAL_WORK, S.COUNSELLING, "与祖父母冲突频繁，夜不归宿。", 20, "sent"),
     )
     made = 0
     now = timezone.now()
@@ -119,22 +125,29 @@ def demo_referrals(*, director: User, admin: User) -> int:
             organisation_id=organisation.pk,
             service=service,
             reason=reason,
+            referrer_phone=DIRECTOR_PHONE,
             now=at,
         )
+        staff = (
+            User.objects.filter(role=Role.ORG_STAFF, organisation=organisation, is_active=True)
+            .order_by("pk")
+            .first()
+        )
+        answerer = staff or admin
         answered = at + timedelta(days=2)
         if state == "accepted":
-            referral_accept(actor=admin, referral=referral, now=answered)
+            referral_accept(actor=answerer, referral=referral, now=answered)
         elif state == "declined":
             referral_decline(
-                actor=admin,
+                actor=answerer,
                 referral=referral,
                 reason="不符合本年度救助条件，已转民政。",
                 now=answered,
             )
         elif state == "done":
-            referral_accept(actor=admin, referral=referral, now=answered)
+            referral_accept(actor=answerer, referral=referral, now=answered)
             referral_done(
-                actor=admin,
+                actor=answerer,
                 referral=referral,
                 what_done="社工入户三次，开展个案辅导。",
                 outcome="情绪明显好转，已结案并转入定期随访。",

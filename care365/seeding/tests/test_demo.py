@@ -1,4 +1,4 @@
-"""`care365 demo --no-serve`: six demo logins linked to real records, usable only in demo mode;
+"""`care365 demo --no-serve`: the demo logins linked to real records, usable only in demo mode;
 the county comes paired, so the officer, doctor and volunteer each have children."""
 
 from __future__ import annotations
@@ -157,3 +157,31 @@ def test_every_demo_login_signs_in_and_gets_its_home_page() -> None:
             assert {row["id"] for row in rows} <= set(
                 children_for_user(user).values_list("pk", flat=True)
             )
+
+
+@pytest.mark.usefixtures("small_demo")
+def test_the_demo_agency_login_is_staff_of_the_countys_social_work_agency() -> None:
+    from care365.carers.models import Organisation
+    from care365.network.models import Referral
+    from care365.seeding.seed.network import demo_referrals
+
+    output = run_demo()
+    agency = User.objects.select_related("organisation").get(username="agency")
+    admin, director = User.objects.get(username="admin"), User.objects.get(username="director")
+    assert agency.role == Role.ORG_STAFF and agency.organisation is not None
+    assert agency.organisation.kind == Organisation.Kind.SOCIAL_WORK
+    assert agency.organisation.area_id == admin.area_id
+    assert "agency" in output and agency.organisation.name in output
+    assert not children_for_user(agency).exists()
+    # The demo's referrals (written with the history): the agency's in several states, answered
+    # by its own login.
+    assert demo_referrals(director=director, admin=admin) >= 5
+    mine = Referral.objects.filter(organisation=agency.organisation)
+    assert {"done", "accepted", "sent"} <= set(mine.values_list("state", flat=True))
+    assert mine.filter(answered_by=agency).exists()
+    client = Client()
+    assert client.login(username="agency", password="demo")
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert home.status_code == 200 and "Our referrals" in home.content.decode()
+    inbox = client.get("/organisation/referrals/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "overdue" in inbox
