@@ -15,6 +15,7 @@ from care365.carers import api as carers
 from care365.core import api as errors
 from care365.insights import api as insights
 from care365.network import api as network
+from care365.network import api_schools as network_schools
 from care365.pairing import api as pairing
 from care365.protection import api as protection
 from care365.registry import api as children
@@ -46,3 +47,4 @@ api.add_router("", protection.router)
 api.add_router("", care.router)
 api.add_router("/stats", insights.router)
 api.add_router("", network.router)
+api.add_router("", network_schools.router)

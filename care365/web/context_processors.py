@@ -16,6 +16,7 @@ from care365.network.access import (
     reads_conferences,
     reads_mandatory_reports,
     reads_referrals,
+    reads_schools,
 )
 from care365.pairing.access import county_for_admin
 from care365.protection.access import sees_alert_board
@@ -41,6 +42,7 @@ def care365(request: HttpRequest) -> dict[str, Any]:
         "nav_mandatory_reports": account is not None and reads_mandatory_reports(account),
         "nav_referrals": account is not None and reads_referrals(account),
         "nav_conferences": account is not None and reads_conferences(account),
+        "nav_schools": account is not None and reads_schools(account),
         "nav_actions": account is not None and owns_actions(account),
         "nav_reports": account is not None and reads_reports(account),
         "nav_alerts_open": (
