@@ -122,8 +122,12 @@ def _school_absences(ids: list[int]) -> dict[int, int]:
     """child -> unexplained absences counted when their open attendance concern opened. The
     network's schools keep these rows (docs/network.md); the network is a higher app, so they
     are reached by relation name rather than by import, as the access layer reads pairings."""
+    # One filter() call: both conditions hold on the same concern row, and a child without any
+    # concern (whose outer join gives nulls) is left out by the first.
     rows = Child.objects.filter(
-        pk__in=ids, attendance_concerns__closed_on__isnull=True
+        pk__in=ids,
+        attendance_concerns__opened_on__isnull=False,
+        attendance_concerns__closed_on__isnull=True,
     ).values_list("pk", "attendance_concerns__absences")
     return {child_id: int(count or 0) for child_id, count in rows}
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from care365.accounts.models import AccessLog, Role
 from care365.accounts.tests.api_client import Api
 from care365.accounts.tests.factories import UserFactory
-from care365.care.models import CareSettings, CareTask, RiskScore
+from care365.care.models import CareSettings, CareTask
 from care365.care.services.risk import risk_refresh
 from care365.carers.models import Organisation
 from care365.carers.tests.factories import OrganisationFactory
@@ -99,9 +99,18 @@ def test_teacher_sees_only_their_school_and_only_identity_and_attendance(
     items = roll.json()["items"]
     assert [i["child"] for i in items] == [p.child_a.pk]
     assert set(items[0]) == {
-        "child", "name", "sex", "birth_date", "age", "grade", "class_name", "since",
-        "absences", "unexplained", "absent_today",
-    }  # fmt: skip
+        "child",
+        "name",
+        "sex",
+        "birth_date",
+        "age",
+        "grade",
+        "class_name",
+        "since",
+        "absences",
+        "unexplained",
+        "absent_today",
+    }
     attendance = api.get(f"/schools/children/{p.child_a.pk}/attendance", user=p.teacher)
     assert attendance.status_code == 200
     data = attendance.json()
@@ -147,8 +156,14 @@ def test_teacher_of_another_school_and_other_roles_are_refused(
     body = {"days": [today().isoformat()], "reason": "unexplained"}
     path = f"/schools/children/{p.child_a.pk}/absences"
     assert api.post(path, user=teacher_b, body=body).status_code == 404
-    assert api.post("/drop-outs", user=teacher_b, body={"child": p.child_a.pk,
-                    "left_on": today().isoformat()}).status_code == 404  # fmt: skip
+    assert (
+        api.post(
+            "/drop-outs",
+            user=teacher_b,
+            body={"child": p.child_a.pk, "left_on": today().isoformat()},
+        ).status_code
+        == 404
+    )
     client.force_login(teacher_b)
     assert client.get(reverse("network:school-child", args=[p.child_a.pk])).status_code == 404
     assert client.get(reverse("network:school-roll", args=[p.school_a.pk])).status_code == 404
@@ -179,15 +194,25 @@ def test_threshold_crossing_opens_exactly_one_task_and_a_risk_reason(
     path = f"/schools/children/{p.child_a.pk}/absences"
     days = [today() - timedelta(days=n) for n in (1, 2)]
     # Two unexplained and one explained: under the default of three.
-    r = api.post(path, user=p.teacher, body={"days": [d.isoformat() for d in days],
-                 "reason": "unexplained"})  # fmt: skip
+    r = api.post(
+        path, user=p.teacher, body={"days": [d.isoformat() for d in days], "reason": "unexplained"}
+    )
     assert r.status_code == 201, r.content
-    api.post(path, user=p.teacher, body={"days": [(today() - timedelta(days=3)).isoformat()],
-             "reason": "illness"})  # fmt: skip
+    api.post(
+        path,
+        user=p.teacher,
+        body={"days": [(today() - timedelta(days=3)).isoformat()], "reason": "illness"},
+    )
     assert not AttendanceConcern.objects.exists()
     assert not CareTask.objects.filter(kind="absences").exists()
-    r = api.post(path, user=p.teacher, body={"days": [today().isoformat()],
-                 "reason": "unexplained", "note": "电话联系不上"})  # fmt: skip
+    score = risk_refresh(p.child_a.pk)
+    assert score is not None
+    assert "school_absences" not in [r["reason"] for r in score.reasons]
+    r = api.post(
+        path,
+        user=p.teacher,
+        body={"days": [today().isoformat()], "reason": "unexplained", "note": "电话联系不上"},
+    )
     assert r.status_code == 201
     concern = AttendanceConcern.objects.get()
     assert concern.absences == 3 and concern.closed_on is None
@@ -230,11 +255,17 @@ def test_threshold_is_the_county_setting(api: Api, enrolled: Personas) -> None:
 def test_absences_refuse_the_future_and_days_before_enrolment(api: Api, enrolled: Personas) -> None:
     p = enrolled
     path = f"/schools/children/{p.child_a.pk}/absences"
-    future = api.post(path, user=p.teacher, body={"days": [(today() + timedelta(days=1)).isoformat()],
-                      "reason": "illness"})  # fmt: skip
+    future = api.post(
+        path,
+        user=p.teacher,
+        body={"days": [(today() + timedelta(days=1)).isoformat()], "reason": "illness"},
+    )
     assert future.status_code == 422
-    early = api.post(path, user=p.teacher, body={"days": [(today() - timedelta(days=90)).isoformat()],
-                     "reason": "illness"})  # fmt: skip
+    early = api.post(
+        path,
+        user=p.teacher,
+        body={"days": [(today() - timedelta(days=90)).isoformat()], "reason": "illness"},
+    )
     assert early.status_code == 422
     bad = api.post(path, user=p.teacher, body={"days": [today().isoformat()], "reason": "lazy"})
     assert bad.status_code == 422
@@ -248,8 +279,9 @@ def test_roll_call_page_records_absent_and_present(client: Client, enrolled: Per
     page = client.get(url)
     assert page.status_code == 200 and "张小花" in page.content.decode()
     day = today().isoformat()
-    response = client.post(url, {"day": day, f"absent-{p.child_a.pk}": "1",
-                                 f"reason-{p.child_a.pk}": "family"})  # fmt: skip
+    response = client.post(
+        url, {"day": day, f"absent-{p.child_a.pk}": "1", f"reason-{p.child_a.pk}": "family"}
+    )
     assert response.status_code == 302
     assert Absence.objects.get().reason == "family"
     # Unticked: present, the absence goes.
@@ -266,22 +298,28 @@ def test_drop_out_is_referred_and_followed_until_back_in_school(
     p = enrolled
     office = bureau(p)
     left = today() - timedelta(days=2)
-    made = api.post("/drop-outs", user=p.teacher, body={"child": p.child_a.pk,
-                    "left_on": left.isoformat(), "note": "随父母外出打工"})  # fmt: skip
+    made = api.post(
+        "/drop-outs",
+        user=p.teacher,
+        body={"child": p.child_a.pk, "left_on": left.isoformat(), "note": "随父母外出打工"},
+    )
     assert made.status_code == 201, made.content
     drop = DropOut.objects.get()
     referral = Referral.objects.get()
     assert (referral.organisation, referral.service, referral.state) == (
-        office, "school_reentry", "sent",
-    )  # fmt: skip
+        office,
+        "school_reentry",
+        "sent",
+    )
     assert drop.referral == referral and drop.state == "open"
     enrolment = Enrolment.objects.get()
     assert (enrolment.until, enrolment.end_reason) == (left, "dropped_out")
     assert Child.objects.get(pk=p.child_a.pk).grade == "out"
     # Off the teacher's roll now.
     assert api.get(f"/schools/{p.school_a.pk}/roll", user=p.teacher).json()["items"] == []
-    assert api.get(f"/schools/children/{p.child_a.pk}/attendance",
-                   user=p.teacher).status_code == 404  # fmt: skip
+    assert (
+        api.get(f"/schools/children/{p.child_a.pk}/attendance", user=p.teacher).status_code == 404
+    )
     # The registry's keepers see it on the drop-outs list; a teacher does not.
     listed = api.get("/drop-outs", user=p.director_a).json()
     assert [d["id"] for d in listed["items"]] == [drop.pk]
@@ -313,19 +351,30 @@ def test_drop_out_is_referred_and_followed_until_back_in_school(
 def test_drop_out_closed_with_an_outcome(api: Api, enrolled: Personas) -> None:
     p = enrolled
     bureau(p)
-    made = api.post("/drop-outs", user=p.director_a,
-                    body={"child": p.child_a.pk, "left_on": today().isoformat()})  # fmt: skip
+    made = api.post(
+        "/drop-outs",
+        user=p.director_a,
+        body={"child": p.child_a.pk, "left_on": today().isoformat()},
+    )
     assert made.status_code == 201
     drop_id = made.json()["id"]
-    again = api.post("/drop-outs", user=p.director_a,
-                     body={"child": p.child_a.pk, "left_on": today().isoformat()})  # fmt: skip
+    again = api.post(
+        "/drop-outs",
+        user=p.director_a,
+        body={"child": p.child_a.pk, "left_on": today().isoformat()},
+    )
     assert again.status_code == 422  # no longer enrolled
-    assert api.post(f"/drop-outs/{drop_id}/close", user=p.teacher,
-                    body={"outcome": "x"}).status_code == 404  # fmt: skip
+    assert (
+        api.post(f"/drop-outs/{drop_id}/close", user=p.teacher, body={"outcome": "x"}).status_code
+        == 404
+    )
     empty = api.post(f"/drop-outs/{drop_id}/close", user=p.director_a, body={"outcome": " "})
     assert empty.status_code == 422
-    done = api.post(f"/drop-outs/{drop_id}/close", user=p.director_a,
-                    body={"outcome": "已随父母迁往杭州，在当地入学"})  # fmt: skip
+    done = api.post(
+        f"/drop-outs/{drop_id}/close",
+        user=p.director_a,
+        body={"outcome": "已随父母迁往杭州，在当地入学"},
+    )
     assert done.status_code == 200
     assert done.json()["state"] == "closed"
     assert Referral.objects.get().state == "done"
@@ -335,8 +384,9 @@ def test_drop_out_without_an_education_bureau_is_still_followed(
     api: Api, enrolled: Personas
 ) -> None:
     p = enrolled
-    made = api.post("/drop-outs", user=p.teacher,
-                    body={"child": p.child_a.pk, "left_on": today().isoformat()})  # fmt: skip
+    made = api.post(
+        "/drop-outs", user=p.teacher, body={"child": p.child_a.pk, "left_on": today().isoformat()}
+    )
     assert made.status_code == 201
     assert made.json()["referral"] is None
     assert DropOut.objects.get().state == "open"
