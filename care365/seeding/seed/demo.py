@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from care365.accounts.models import AREA_ROLES, Role, User
 from care365.areas.models import Area
-from care365.carers.models import BackgroundCheck, Carer, CarerRole
+from care365.carers.models import BackgroundCheck, Carer, CarerRole, Organisation
 from care365.pairing.models import Pairing, PairingRun, PairRule
 from care365.pairing.services import (
     pair_rule_set,
@@ -33,6 +33,8 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     # Above the county: figures of the counties below them, never a child.
     ("prefecture", Role.PREFECTURE_OFFICIAL, "市民政局工作人员"),
     ("province", Role.PROVINCE_OFFICIAL, "省民政厅工作人员"),
+    # A teacher of the central school of the director's township: their school's roll only.
+    ("teacher", Role.TEACHER, "教师"),
 )
 
 # The names of the logins that have no carer record (family name, given name): pages name people,
@@ -43,6 +45,7 @@ DEMO_NAMES: dict[str, tuple[str, str]] = {
     "director": ("雷", "秀芳"),
     "prefecture": ("周", "文斌"),
     "province": ("钟", "丽萍"),
+    "teacher": ("梅", "丽君"),
 }
 
 
@@ -194,8 +197,18 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
     while above is not None:
         scope[Role.PROVINCE_OFFICIAL if above.parent is None else Role.PREFECTURE_OFFICIAL] = above
         above = above.parent
+    # The teacher's school: the central school of the director's township (seeded with the
+    # county's network); without one there is no teacher login.
+    school = (
+        Organisation.objects.filter(kind=Organisation.Kind.SCHOOL, area=township)
+        .order_by("pk")
+        .first()
+    )
     logins = tuple(
-        login for login in DEMO_LOGINS if login[1] in scope or login[1] not in AREA_ROLES
+        login
+        for login in DEMO_LOGINS
+        if (login[1] in scope or login[1] not in AREA_ROLES)
+        and (login[1] != Role.TEACHER or school is not None)
     )
     users: dict[str, User] = {}  # by role
     where: dict[str, str] = {}
@@ -206,7 +219,7 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
     carers = {
         role: _carer_for(role, county, township, village, username)
         for username, role, _role_zh in DEMO_LOGINS
-        if role not in scope
+        if role not in scope and role != Role.TEACHER
     }
     # Paired before the carers' logins are linked: on a county not paired yet, the director's
     # village's children are locked to the demo's carers first, so the six logins meet on them.
@@ -214,7 +227,10 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
         demo_village_lock(village, carers, actor=users[Role.COUNTY_ADMIN])
     demo_pairing_ensure(county, actor=users[Role.COUNTY_ADMIN])
     for username, role, _role_zh in logins:
-        if role not in scope:
+        if role == Role.TEACHER and school is not None:
+            users[role] = _login_ensure(username, role, organisation=school)
+            where[role] = school.name
+        elif role not in scope:
             carer = carers[role]
             users[role] = _login_ensure(username, role, carer=carer)
             where[role] = carer.organisation.name
@@ -222,10 +238,16 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
 
 
 def _login_ensure(
-    username: str, role: str, *, area: Area | None = None, carer: Carer | None = None
+    username: str,
+    role: str,
+    *,
+    area: Area | None = None,
+    carer: Carer | None = None,
+    organisation: Organisation | None = None,
 ) -> User:
     user = User.objects.filter(username=username).first() or User(username=username)
     user.role, user.area, user.carer = role, area, carer
+    user.organisation = organisation
     user.last_name, user.first_name = DEMO_NAMES.get(username, ("", ""))
     user.is_staff = user.is_superuser = role == Role.COUNTY_ADMIN
     user.is_active = True
