@@ -140,6 +140,7 @@ class Attendance:
     """A child's attendance page: their enrolment at school and absences (the last year)."""
 
     child: Child
+    age: int
     enrolment: Enrolment | None
     enrolments: list[Enrolment]
     absences: list[Absence]
@@ -172,6 +173,7 @@ def attendance_of_child(user: User, child: Child, today: date) -> Attendance:
         drop_out = drop_outs_for_user(user).filter(child=child, state=DropOut.State.OPEN).first()
     return Attendance(
         child=child,
+        age=child.age_on(today),
         enrolment=current,
         enrolments=enrolments,
         absences=absences,

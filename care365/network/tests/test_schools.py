@@ -127,6 +127,8 @@ def test_teacher_sees_only_their_school_and_only_identity_and_attendance(
     assert page.status_code == 200
     html = page.content.decode()
     assert "张小花" in html
+    age = Child.objects.get(pk=p.child_a.pk).age_on(today())
+    assert f"{age}岁" in html or f"{age} years" in html
     assert ADDRESS not in html and "13900000000" not in html and "13800000000" not in html
     main = html.split("<footer")[0]
     assert "留守" not in main and "left-behind" not in main.lower()
