@@ -242,7 +242,7 @@ def demo_schools(*, director: User, teacher: User | None) -> int:
     which opens the director's follow-up task), and one drop-out referred to the education
     bureau. Returns how many children are enrolled (none without a teacher)."""
     school = teacher.organisation if teacher is not None else None
-    if school is None:
+    if teacher is None or school is None:
         return 0
     today = timezone.localdate()
     term = today.replace(month=9, day=1)
@@ -262,9 +262,17 @@ def demo_schools(*, director: User, teacher: User | None) -> int:
             class_name=f"({n % 2 + 1})班",
             since=term,
         )
+    if len(children) >= 2:
+        # The last child dropped out a few days ago (never before the start of term).
+        drop_out_record(
+            actor=teacher,
+            child=children[-1],
+            left_on=max(term, today - timedelta(days=3)),
+            note="随父母去外地，未办理转学手续。",
+        )
     days = (today - timedelta(days=n) for n in range(1, 20))
     schooldays = [d for d in days if d.weekday() < 5 and d >= term]
-    if teacher is None or len(children) < 4 or len(schooldays) < 6:
+    if len(children) < 4 or len(schooldays) < 6:
         return len(children)
     absences_record(
         actor=teacher,
@@ -277,10 +285,4 @@ def demo_schools(*, director: User, teacher: User | None) -> int:
         actor=teacher, child=children[1], days=schooldays[2:4], reason="illness", note="发烧"
     )
     absences_record(actor=teacher, child=children[2], days=schooldays[5:6], reason="family")
-    drop_out_record(
-        actor=teacher,
-        child=children[3],
-        left_on=schooldays[4],
-        note="随父母去外地，未办理转学手续。",
-    )
     return len(children)
