@@ -432,3 +432,25 @@ def test_each_read_of_a_child_is_logged_with_its_route(api: Api, enrolled: Perso
         assert [(r.child_id, r.user_id, r.route) for r in rows] == [
             (p.child_a.pk, p.teacher.pk, f"api:{op}")
         ], op
+
+
+def test_the_roll_reads_in_a_fixed_number_of_queries(api: Api, enrolled: Personas) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from care365.registry.tests.factories import LeftBehindChildFactory
+
+    p = enrolled
+    path = f"/schools/{p.school_a.pk}/roll"
+    api.get(path, user=p.teacher)  # the token is made and marked used outside the counts
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(path, user=p.teacher).status_code == 200
+        return len(queries)
+
+    one = count()
+    for _ in range(4):
+        child = LeftBehindChildFactory.create(village=p.village_a)
+        assert enrol(api, p, child).status_code == 201
+    assert count() == one
