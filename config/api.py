@@ -15,6 +15,7 @@ from care365.carers import api as carers
 from care365.core import api as errors
 from care365.insights import api as insights
 from care365.network import api as network
+from care365.network import api_schools as network_schools
 from care365.network import api_staff as network_staff
 from care365.pairing import api as pairing
 from care365.protection import api as protection
@@ -48,3 +49,4 @@ api.add_router("", care.router)
 api.add_router("/stats", insights.router)
 api.add_router("", network.router)
 api.add_router("", network_staff.router)
+api.add_router("", network_schools.router)

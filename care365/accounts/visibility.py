@@ -101,6 +101,10 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     # Case conference actions (network): the state and due date are on every row its viewer
     # sees (their own actions, or a convener's area's).
     "conference_actions": {"overdue": EVERYONE},
+    # A school's roll (network, pages): the day and the class are on every row its viewer sees.
+    "school_roll": {"day": EVERYONE, "class": EVERYONE},
+    # Drop-outs (network, pages; registry staff): open or every one, a state on every row.
+    "drop_outs": {"all": EVERYONE},
     # Webhook deliveries (county administrators only): a delivery's state is on every row, and
     # a delivery carries nothing of a child.
     "webhook_deliveries": {"state": EVERYONE},

@@ -29,6 +29,7 @@ class Reason(StrEnum):
     ALERT_RECENT = "alert_recent"  # raised in the last 30 days (not a false alarm)
     ALONE_UNDER_16 = "alone_under_16"  # no entrusted carer and no parent at home
     OUT_OF_SCHOOL = "out_of_school"
+    SCHOOL_ABSENCES = "school_absences"  # unexplained absences past the county's threshold
 
 
 WEIGHTS: Mapping[Reason, int] = {
@@ -46,6 +47,7 @@ WEIGHTS: Mapping[Reason, int] = {
     Reason.ALERT_RECENT: 15,
     Reason.ALONE_UNDER_16: 40,
     Reason.OUT_OF_SCHOOL: 20,
+    Reason.SCHOOL_ABSENCES: 15,
 }
 
 NO_PARENT_CONTACT_DAYS = 14
@@ -76,6 +78,7 @@ class Facts:
     recent_alerts: int = 0
     lives_alone: bool = False  # no entrusted carer and no parent at home
     grade: str = ""
+    school_absences: int | None = None  # the open attendance concern's count, if any
 
 
 @dataclass(frozen=True)
@@ -142,5 +145,7 @@ def assess(facts: Facts) -> Result:
         facts.grade == GRADE_DROPPED_OUT and facts.age < ADULT
     ):
         add(Reason.OUT_OF_SCHOOL, grade=facts.grade)
+    if facts.school_absences is not None:
+        add(Reason.SCHOOL_ABSENCES, absences=facts.school_absences)
     items.sort(key=lambda item: (-item.points, item.reason.value))
     return Result(score=sum(item.points for item in items), items=tuple(items))

@@ -33,9 +33,12 @@ from care365.care.models import RiskScore
 from care365.carers.models import Carer, CarerRole, Organisation
 from care365.core.errors import NotFound
 from care365.network.models import (
+    Absence,
     CaseConference,
     ConferenceAction,
     ConferenceAttendee,
+    DropOut,
+    Enrolment,
     MandatoryReport,
     Referral,
     RegistrationTask,
@@ -544,3 +547,229 @@ def conference_organisations(child: Child) -> QuerySet[Organisation]:
 def child_on_risk_list(child: Child) -> bool:
     """Whether the daily job last put the child on the county's risk list (care/risk.py)."""
     return RiskScore.objects.filter(child=child, on_list=True).exists()
+
+
+# Schools and attendance (控辍保学; docs/network.md). A teacher sees the registered children with
+# an open enrolment at their school, and of them only identity and attendance: never through
+# `children_for_user` (empty for a teacher), always through `school_child_get_for_user`, which
+# logs the read. The registry's keepers see and keep the enrolments, attendance and drop-outs of
+# the children of their area.
+def school_of_teacher(user: User) -> Organisation | None:
+    """The school of an active teacher; None for anyone else."""
+    account = _active(user)
+    if account is None or account.role != Role.TEACHER or account.organisation_id is None:
+        return None
+    school = account.organisation
+    if school is None or school.kind != Organisation.Kind.SCHOOL:
+        return None
+    return school
+
+
+def reads_schools(user: User) -> bool:
+    """The schools pages: teachers (their own school) and the registry's keepers."""
+    account = _active(user)
+    return account is not None and (
+        account.role in REGISTRY_ROLES or school_of_teacher(account) is not None
+    )
+
+
+def schools_for_user(user: User) -> QuerySet[Organisation]:
+    """The schools whose roll the user opens: a teacher's own; the schools of a registry
+    keeper's county (they see on each roll the children of their own area only)."""
+    account = _active(user)
+    if account is None:
+        return Organisation.objects.none()
+    school = school_of_teacher(account)
+    if school is not None:
+        return Organisation.objects.filter(pk=school.pk)
+    if account.role not in REGISTRY_ROLES or account.area is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.SCHOOL, area__code__startswith=account.area.code[:6]
+    )
+
+
+def school_get_for_user(user: User, school_id: int | str) -> Organisation:
+    """One school whose roll the user opens; NotFound otherwise (an organisation is not a
+    child: nothing is logged)."""
+    try:
+        pk = int(school_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    if not 0 < pk < 2**63:
+        raise NotFound
+    school = schools_for_user(user).select_related("area").filter(pk=pk).first()
+    if school is None:
+        raise NotFound
+    return school
+
+
+def school_children_for_user(user: User) -> QuerySet[Child]:
+    """The children whose identity and attendance the user sees on the schools pages: for a
+    teacher, the registered children (not exited) with an open enrolment at their school; for
+    the registry's keepers, the children of their area; none for anyone else."""
+    account = _active(user)
+    if account is None:
+        return Child.objects.none()
+    school = school_of_teacher(account)
+    if school is not None:
+        return Child.objects.filter(
+            exited_on__isnull=True,
+            enrolments__school=school,
+            enrolments__until__isnull=True,
+        )
+    if account.role in REGISTRY_ROLES:
+        return children_in_scope(account)
+    return Child.objects.none()
+
+
+def school_child_get_for_user(user: User, child_id: int | str, *, route: str = "") -> Child:
+    """One child of the user's school roll (a teacher) or area (the registry's keepers), for
+    their identity and attendance; NotFound (404) if missing or not theirs, as a teacher of
+    another school finds. The read is written to the access log."""
+    try:
+        pk = int(child_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    account = _active(user)
+    if account is None or not 0 < pk < 2**63:
+        raise NotFound
+    child = school_children_for_user(account).select_related("village").filter(pk=pk).first()
+    if child is None:
+        raise NotFound
+    access_log_write(account, child.pk, AccessPurpose.VIEW, route=route)
+    return child
+
+
+def keeps_school_roll(user: User, child: Child) -> bool:
+    """Who enrols a child and ends an enrolment, and closes a drop-out's follow-up: the
+    registry's keepers of the child's area (county administrator, supervisor, director)."""
+    account = _active(user)
+    if account is None or account.role not in REGISTRY_ROLES:
+        return False
+    return child.village_id in (scope_village_ids(account) or ())
+
+
+def records_attendance(user: User, child: Child) -> bool:
+    """Who records a child's absences and drop-out: a teacher of the school the child is
+    enrolled at, or the registry's keepers of the child's area."""
+    account = _active(user)
+    if account is None:
+        return False
+    school = school_of_teacher(account)
+    if school is not None:
+        return school_children_for_user(account).filter(pk=child.pk).exists()
+    return keeps_school_roll(account, child)
+
+
+def records_roll_call(user: User, school: Organisation) -> bool:
+    """The roll call of a school: its teachers (the registry's keepers record a child's
+    absences on the child's attendance page)."""
+    own = school_of_teacher(user)
+    return own is not None and own.pk == school.pk
+
+
+def enrolments_for_user(user: User) -> QuerySet[Enrolment]:
+    """Enrolments the user sees: of their school's children (a teacher), or of the children
+    of their area (the registry's keepers)."""
+    account = _active(user)
+    if account is None:
+        return Enrolment.objects.none()
+    school = school_of_teacher(account)
+    if school is not None:
+        return Enrolment.objects.filter(
+            school=school, child__in=school_children_for_user(account).values("pk")
+        )
+    if account.role in REGISTRY_ROLES:
+        return Enrolment.objects.filter(child__in=children_in_scope(account).values("pk"))
+    return Enrolment.objects.none()
+
+
+def enrolment_get_for_user(user: User, enrolment_id: int | str, *, route: str = "") -> Enrolment:
+    """One enrolment the registry keeper keeps; NotFound otherwise. Logged as a read of the
+    child's record."""
+    try:
+        pk = int(enrolment_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    account = _active(user)
+    if account is None or account.role not in REGISTRY_ROLES or not 0 < pk < 2**63:
+        raise NotFound
+    enrolment = enrolments_for_user(account).select_related("child", "school").filter(pk=pk).first()
+    if enrolment is None:
+        raise NotFound
+    access_log_write(account, enrolment.child_id, AccessPurpose.VIEW, route=route)
+    return enrolment
+
+
+def absences_for_user(user: User) -> QuerySet[Absence]:
+    """Absences the user sees: those at their school of its enrolled children (a teacher), or
+    of the children of their area (the registry's keepers)."""
+    account = _active(user)
+    if account is None:
+        return Absence.objects.none()
+    school = school_of_teacher(account)
+    if school is not None:
+        return Absence.objects.filter(
+            school=school, child__in=school_children_for_user(account).values("pk")
+        )
+    if account.role in REGISTRY_ROLES:
+        return Absence.objects.filter(child__in=children_in_scope(account).values("pk"))
+    return Absence.objects.none()
+
+
+def reads_drop_outs(user: User) -> bool:
+    """The drop-outs list: the registry's keepers."""
+    account = _active(user)
+    return account is not None and account.role in REGISTRY_ROLES
+
+
+def drop_outs_for_user(user: User) -> QuerySet[DropOut]:
+    """The drop-outs of the children of a registry keeper's area; none for anyone else (a
+    teacher records a drop-out, and the child then leaves their roll)."""
+    account = _active(user)
+    if account is None or account.role not in REGISTRY_ROLES:
+        return DropOut.objects.none()
+    return DropOut.objects.filter(child__in=children_in_scope(account).values("pk"))
+
+
+def drop_out_get_for_user(user: User, drop_out_id: int | str, *, route: str = "") -> DropOut:
+    """One drop-out of a child of the registry keeper's area; NotFound (404) otherwise. Part of
+    the child's record: the read is written to the access log."""
+    try:
+        pk = int(drop_out_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    account = _active(user)
+    if account is None or not 0 < pk < 2**63:
+        raise NotFound
+    drop_out = (
+        drop_outs_for_user(account)
+        .select_related("child", "child__village", "school", "referral", "referral__organisation")
+        .filter(pk=pk)
+        .first()
+    )
+    if drop_out is None:
+        raise NotFound
+    access_log_write(account, drop_out.child_id, AccessPurpose.VIEW, route=route)
+    return drop_out
+
+
+def education_bureau(child: Child) -> Organisation | None:
+    """The education bureau of the child's county (the first by name if there are several):
+    where a drop-out is referred."""
+    return (
+        Organisation.objects.filter(
+            kind=Organisation.Kind.EDUCATION_BUREAU,
+            area__code__startswith=child.village.code[:6],
+        )
+        .order_by("name", "pk")
+        .first()
+    )
+
+
+def school_choices(child: Child) -> QuerySet[Organisation]:
+    """The schools a child may be enrolled at: those of the child's county."""
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.SCHOOL, area__code__startswith=child.village.code[:6]
+    ).order_by("name", "pk")

@@ -17,7 +17,7 @@ from care365.areas.models import Area
 from care365.carers.models import Organisation, ServiceKind
 from care365.core.fields import EncryptedTextField, PhoneHashField
 from care365.protection.models import Alert, Kind
-from care365.registry.models import Child
+from care365.registry.models import Child, Grade
 
 NAME_MAX = 50
 WHERE_MAX = 200
@@ -486,3 +486,226 @@ class ConferenceAction(models.Model):
 
     def __str__(self) -> str:
         return f"conference action #{self.pk} ({self.state})"
+
+
+# Schools and attendance (控辍保学; docs/network.md): which registered child is at which school,
+# the absences its teachers record, the crossings of the county's absence threshold, and the
+# drop-outs followed with the county's education bureau until the child is back in school.
+NOTE_MAX = 500
+CLASS_MAX = 20
+
+
+class Enrolment(models.Model):
+    """A registered child at a school (an organisation of kind school) from `since`, until
+    `until` with why it ended. A child has at most one open enrolment. Kept by the registry's
+    keepers of the child's area; the school's teachers see the children it holds."""
+
+    class End(models.TextChoices):
+        MOVED = "moved", _("moved to another school")
+        GRADUATED = "graduated", _("finished at this school")
+        DROPPED_OUT = "dropped_out", _("dropped out")
+        OTHER = "other", _("other")
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("child")
+    )
+    school = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        limit_choices_to={"kind": "school"},
+        verbose_name=_("school"),
+    )
+    grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices)
+    class_name = models.CharField(_("class"), max_length=CLASS_MAX, blank=True)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=12, choices=End.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["-since", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(until__isnull=True),
+                name="enrolment_one_open_per_child",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=True, end_reason="")
+                | models.Q(until__isnull=False, until__gte=models.F("since"))
+                & ~models.Q(end_reason=""),
+                name="enrolment_end_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "until"], name="enrolment_school_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"enrolment #{self.pk}"
+
+
+class AbsenceReason(models.TextChoices):
+    ILLNESS = "illness", _("illness")
+    FAMILY = "family", _("family matters")
+    UNEXPLAINED = "unexplained", _("unexplained")
+    OTHER = "other", _("other")
+
+
+class Absence(models.Model):
+    """A day a child enrolled at `school` was absent, recorded by a teacher (or the registry's
+    keepers), with the reason given. One row per child and day."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="school_absences", verbose_name=_("child")
+    )
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
+    )
+    day = models.DateField(_("day"))
+    reason = models.CharField(_("reason"), max_length=12, choices=AbsenceReason.choices)
+    note = EncryptedTextField(_("note"), max_length=NOTE_MAX, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-day", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "day"], name="absence_child_day_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["school", "day"], name="absence_school_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"absence #{self.pk}"
+
+
+class AttendanceConcern(models.Model):
+    """A child's unexplained absences crossed the county's threshold (`CareSettings.
+    school_absence_days` within `services.schools.ABSENCE_WINDOW_DAYS`): it opened a task for the
+    village's children's director and adds a reason to the child's risk score while it is
+    open. It closes when the count falls back under the threshold; a later crossing opens a new
+    one. At most one open per child, so a crossing opens exactly one task."""
+
+    child = models.ForeignKey(
+        Child,
+        on_delete=models.CASCADE,
+        related_name="attendance_concerns",
+        verbose_name=_("child"),
+    )
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
+    )
+    opened_on = models.DateField(_("opened on"))
+    absences = models.PositiveSmallIntegerField(_("unexplained absences when opened"))
+    task = models.OneToOneField(
+        "care.CareTask",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("task"),
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance concern")
+        verbose_name_plural = _("attendance concerns")
+        ordering = ["-opened_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(closed_on__isnull=True),
+                name="attendance_concern_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"attendance concern #{self.pk}"
+
+
+class DropOut(models.Model):
+    """A child who dropped out of school (辍学): recorded by a teacher of the school or the
+    registry's keepers; it ends the enrolment and refers the child to the county's education
+    bureau (service "school re-entry"). Followed until the child is back in school (a new
+    enrolment: "returned") or an outcome is recorded ("closed")."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        RETURNED = "returned", _("back in school")
+        CLOSED = "closed", _("closed with an outcome")
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="drop_outs", verbose_name=_("child")
+    )
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("school")
+    )
+    left_on = models.DateField(_("left school on"))
+    note = EncryptedTextField(_("note"), max_length=NOTE_MAX, blank=True)
+    referral = models.OneToOneField(
+        Referral,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="drop_out",
+        verbose_name=_("referral to the education bureau"),
+    )
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    outcome = EncryptedTextField(_("outcome"), max_length=REASON_MAX, blank=True)
+
+    class Meta:
+        verbose_name = _("drop-out")
+        verbose_name_plural = _("drop-outs")
+        ordering = ["-left_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(state="open"),
+                name="drop_out_one_open_per_child",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="open", closed_at__isnull=True)
+                | (~models.Q(state="open") & models.Q(closed_at__isnull=False)),
+                name="drop_out_closed_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "left_on"], name="drop_out_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"drop-out #{self.pk} ({self.state})"

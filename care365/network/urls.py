@@ -3,7 +3,7 @@ poster an area's id (an area is not a child); staff pages numeric ids only (<id:
 
 from django.urls import path
 
-from care365.network import views, views_staff
+from care365.network import views, views_schools, views_staff
 
 app_name = "network"
 
@@ -68,5 +68,33 @@ urlpatterns = [
         "conference-actions/<id:action_id>/done/",
         views.conference_action_done,
         name="conference-action-done",
+    ),
+    # Schools and attendance (docs/network.md).
+    path("schools/", views_schools.school_list, name="school-list"),
+    path("schools/<id:school_id>/", views_schools.school_roll, name="school-roll"),
+    path(
+        "schools/<id:school_id>/roll-call/",
+        views_schools.school_roll_call,
+        name="school-roll-call",
+    ),
+    path("schools/children/<id:child_id>/", views_schools.school_child, name="school-child"),
+    path(
+        "schools/children/<id:child_id>/absences/",
+        views_schools.school_absence_add,
+        name="school-absence-add",
+    ),
+    path(
+        "schools/children/<id:child_id>/drop-out/",
+        views_schools.school_drop_out_add,
+        name="school-drop-out-add",
+    ),
+    path("children/<id:child_id>/enrol/", views_schools.enrolment_add, name="enrolment-add"),
+    path("enrolments/<id:enrolment_id>/end/", views_schools.enrolment_end, name="enrolment-end"),
+    path("drop-outs/", views_schools.drop_out_list, name="drop-out-list"),
+    path("drop-outs/<id:drop_out_id>/", views_schools.drop_out_detail, name="drop-out-detail"),
+    path(
+        "drop-outs/<id:drop_out_id>/close/",
+        views_schools.drop_out_close,
+        name="drop-out-close",
     ),
 ]

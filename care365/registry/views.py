@@ -49,6 +49,7 @@ from care365.core import forms as core_forms
 from care365.core.errors import NotFound
 from care365.core.forms import MAX_SEARCH
 from care365.network.views import child_network_context
+from care365.network.views_schools import child_school_context
 from care365.pairing import access
 from care365.pairing import forms as pairing_forms
 from care365.pairing import selectors as pairing_selectors
@@ -212,6 +213,7 @@ def _detail_context(request: HttpRequest, user: User, child: Child, **extra: Any
         context["confirm_form"] = forms.ConfirmIdForm(prefix="confirm")
     context.update(child_care_context(user, child))
     context.update(child_network_context(user, child))
+    context.update(child_school_context(user, child))
     context.update(extra)
     return context
 

@@ -16,6 +16,7 @@ from care365.network.access import (
     reads_conferences,
     reads_mandatory_reports,
     reads_referrals,
+    reads_schools,
     works_for_organisation,
 )
 from care365.pairing.access import county_for_admin
@@ -42,6 +43,7 @@ def care365(request: HttpRequest) -> dict[str, Any]:
         "nav_referrals": account is not None and reads_referrals(account),
         "nav_staff_referrals": account is not None and works_for_organisation(account),
         "nav_conferences": account is not None and reads_conferences(account),
+        "nav_schools": account is not None and reads_schools(account),
         "nav_actions": account is not None and owns_actions(account),
         "nav_reports": account is not None and reads_reports(account),
         "nav_alerts_open": (

@@ -37,8 +37,11 @@ from care365.core.tests.routes import page_patterns
 from care365.insights.reports.services import report_request
 from care365.network.access import (
     conferences_for_user,
+    drop_outs_for_user,
     mandatory_reports_for_user,
     referrals_for_user,
+    school_children_for_user,
+    schools_for_user,
 )
 from care365.network.services import (
     conference_action_add,
@@ -57,6 +60,7 @@ from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.seeding.seed import seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, demo_users_ensure
 from care365.seeding.seed.history import history_seed
+from care365.seeding.seed.network import demo_schools
 
 pytestmark = pytest.mark.browser
 
@@ -301,6 +305,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         actor=admin, conference=conference, summary="讨论了家庭情况", decisions="每周家访"
     )
 
+    # The teacher's school roll, with absences and a drop-out followed with the education bureau.
+    demo_schools(director=director, teacher=users.get("teacher"))
+
     routes = get_routes()
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
     filled: set[str] = set()
@@ -315,8 +322,10 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         )
         village = areas_for_user(user).filter(level="village").order_by("code").first()
         managed = managed_users_for_user(user).exclude(pk=user.pk).order_by("pk").first()
+        # A teacher opens no child's record: their school's roll is their way to a child.
+        pupil = school_children_for_user(user).order_by("pk").first() if own is None else None
         ids: dict[str, list[int]] = {
-            "child_id": [own.pk] if own else [],
+            "child_id": [own.pk] if own else [pupil.pk] if pupil else [],
             "alert_id": [alert.pk] if alert else [],
             "carer_id": [c.pk for c in carers],
             "run_id": [run.pk] if run else [],
@@ -330,6 +339,12 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             ),
             "conference_id": list(
                 conferences_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
+            ),
+            "school_id": list(
+                schools_for_user(user).order_by("pk").values_list("pk", flat=True)[:1]
+            ),
+            "drop_out_id": list(
+                drop_outs_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
             ),
             "mandatory_report_id": list(
                 mandatory_reports_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]

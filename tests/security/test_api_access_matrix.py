@@ -379,6 +379,47 @@ CONFERENCE_OPS = (
     "conference_attendee_remove",
     "conference_action_update",
 )
+# Schools and attendance (docs/network.md): the target child is enrolled at a school of its
+# township. The registry's keepers read the schools of their county and the children of their
+# area, enrol them and follow drop-outs; a teacher reads their school's roll and its children
+# (their own column's child is enrolled at their school; the other's at another: 404) and
+# records absences and drop-outs; every other role has no schools pages (403), and a record
+# (an enrolment, a drop-out) it may not keep is not found (404).
+TEACHERS = ("teacher",)
+SCHOOL_READERS = (*REGISTRY, *TEACHERS)
+_OTHER_COUNTY = ("admin", "other_admin")  # whose "other" child is of another county
+
+
+def _schools(own: int, other: int, readers: tuple[str, ...], refused: int) -> dict[str, Any]:
+    return {p: (own, other) if p in readers else (refused, refused) for p in (*PERSONAS, *TEACHERS)}
+
+
+MATRIX["school_list"] = _schools(200, 200, SCHOOL_READERS, 403)
+MATRIX["school_roll_get"] = _schools(200, 200, SCHOOL_READERS, 403) | dict.fromkeys(
+    (*_OTHER_COUNTY, *TEACHERS), (200, 404)
+)
+MATRIX["school_child_attendance"] = _schools(200, 404, SCHOOL_READERS, 403)
+MATRIX["school_absences_record"] = _schools(201, 404, SCHOOL_READERS, 403)
+MATRIX["drop_out_record"] = _schools(201, 404, SCHOOL_READERS, 403)
+MATRIX["enrolment_create"] = _schools(201, 404, REGISTRY, 404)
+MATRIX["enrolment_end"] = _schools(200, 404, REGISTRY, 404)
+MATRIX["drop_out_list"] = _schools(200, 200, REGISTRY, 403)
+MATRIX["drop_out_get"] = _schools(200, 404, REGISTRY, 404)
+MATRIX["drop_out_close"] = _schools(200, 404, REGISTRY, 404)
+SCHOOL_OPS = (
+    "school_list",
+    "school_roll_get",
+    "school_child_attendance",
+    "school_absences_record",
+    "drop_out_record",
+    "enrolment_create",
+    "enrolment_end",
+    "drop_out_list",
+    "drop_out_get",
+    "drop_out_close",
+)
+OWN_CHILD.setdefault("teacher", "child_a")
+OTHER_CHILD.setdefault("teacher", "child_b")
 STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
 MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
 LISTS = {
@@ -409,7 +450,7 @@ OTHER_CHILD |= dict.fromkeys(FIGURES, "child_other")
 
 # Teachers and organisation staff (the county's network): they never open a child's record, so
 # on every operation they answer as a user without a role does, but for the network's own
-# operations for them, listed here per persona.
+# operations for them: those whose tables above name them, and those listed here per persona.
 NETWORK = ("teacher", "org_staff")
 NETWORK_DIFFER: dict[str, dict[str, tuple[int, int]]] = {
     # A teacher is shown names (of their school's roll), so may search the children's list by
@@ -421,7 +462,10 @@ NETWORK_DIFFER: dict[str, dict[str, tuple[int, int]]] = {
 }
 for _op, _table in MATRIX.items():
     for _who in NETWORK:
-        _table[_who] = NETWORK_DIFFER.get(_op, {}).get(_who, _table["outsider"])
+        if _who in NETWORK_DIFFER.get(_op, {}):
+            _table[_who] = NETWORK_DIFFER[_op][_who]
+        elif _who not in _table:  # an operation whose table does not speak for them
+            _table[_who] = _table["outsider"]
 for _lists in LISTS.values():
     for _who in NETWORK:
         _lists[_who] = _lists["outsider"]
@@ -451,6 +495,44 @@ class Targets:
     action_id: int = 0
     attendee_id: int = 0
     owner_id: int = 0
+    school_id: int = 0
+    school_for: int = 0  # a school of the child's county, to enrol the child at
+    enrolment_id: int = 0
+    drop_out_id: int = 0
+
+
+def _school_targets(op: str, target: Targets, p: Personas) -> None:
+    """The child enrolled at a school of its township (child A: the teacher's school); a
+    drop-out of the child (open) for the drop-out operations."""
+    if op not in SCHOOL_OPS:
+        return
+    from care365.network.models import DropOut, Enrolment
+
+    child = target.child
+    if child.village.parent_id == p.school_a.area_id:
+        school = p.school_a
+    else:
+        school = OrganisationFactory.create(kind="school", area=child.village.parent)
+    nobody = UserFactory.create(role="")
+    enrolment = Enrolment.objects.create(
+        child=child,
+        school=school,
+        grade="p3",
+        since=date(2025, 9, 1),
+        created_by=nobody,
+        created_at=timezone.now(),
+    )
+    target.school_id = school.pk
+    target.school_for = OrganisationFactory.create(kind="school", area=child.village.parent).pk
+    target.enrolment_id = enrolment.pk
+    if op in ("drop_out_get", "drop_out_close"):
+        target.drop_out_id = DropOut.objects.create(
+            child=child,
+            school=school,
+            left_on=timezone.localdate(),
+            recorded_by=nobody,
+            created_at=timezone.now(),
+        ).pk
 
 
 def _conference_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
@@ -723,6 +805,9 @@ def _request(
     path = path.replace("{action_id}", str(target.action_id or 1))
     path = path.replace("{attendee_id}", str(target.attendee_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
+    path = path.replace("{school_id}", str(target.school_id or 1))
+    path = path.replace("{enrolment_id}", str(target.enrolment_id or 1))
+    path = path.replace("{drop_out_id}", str(target.drop_out_id or 1))
     if "{endpoint_id}" in path:
         endpoint = WebhookEndpoint.objects.create(
             organisation_id=target.carer.organisation_id,
@@ -819,6 +904,18 @@ def _request(
         "wish_post": {"what": "一本新华字典", "cost_yuan": 30},
         "wish_claim": {},
         "wish_confirm": {"note": "孩子很喜欢"},
+        "school_absences_record": {
+            "days": [timezone.localdate().isoformat()],
+            "reason": "illness",
+        },
+        "enrolment_create": {
+            "child": target.child.pk,
+            "school": target.school_for or 1,
+            "grade": "p4",
+        },
+        "enrolment_end": {"until": timezone.localdate().isoformat(), "reason": "moved"},
+        "drop_out_record": {"child": target.child.pk, "left_on": timezone.localdate().isoformat()},
+        "drop_out_close": {"outcome": "随父母迁往外地就读"},
     }.get(op)
     queries: dict[str, dict[str, Any]] = {
         "child_list": {"limit": 100, "include_exited": "true"},
@@ -872,6 +969,7 @@ def test_operation_answers_each_persona(
     _referral_targets(op, target, personas, persona, column)
     _staff_referral_targets(op, target, personas, column)
     _conference_targets(op, target, personas, persona, column)
+    _school_targets(op, target, personas)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)

@@ -55,6 +55,18 @@ NETWORK_PAGES: frozenset[str] = frozenset(
         "staff-referral-step",
         "referral-list",
         "referral-detail",
+        # A teacher: their school's roll, its children's attendance, the roll call.
+        "school-list",
+        "school-roll",
+        "school-roll-call",
+        "school-child",
+        "school-absence-add",
+        "school-drop-out-add",
+        "enrolment-add",
+        "enrolment-end",
+        "drop-out-list",
+        "drop-out-detail",
+        "drop-out-close",
     }
 )
 PERSONAS = (*REGISTRY, *CARERS, *FIGURES, "outsider", *NETWORK, "anonymous")
@@ -100,6 +112,9 @@ class Target:
     mandatory_report: int = 0
     registration_task: int = 0
     referral: int = 0
+    school: int = 0
+    enrolment: int = 0
+    drop_out: int = 0
 
 
 @dataclass
@@ -486,6 +501,87 @@ def staff_referral_route(method: str, ok: int, action: str = "") -> Route:
     )
 
 
+# Schools and attendance (docs/network.md): the registry's keepers see the schools of their
+# county and the children of their area; a teacher their own school's roll and its children
+# (identity and attendance), and calls the roll; every other role has no schools pages (403);
+# an enrolment or a drop-out is the registry keepers' alone (404 for anyone else).
+TEACHERS = ("teacher",)
+SCHOOL_READERS = (*REGISTRY, *TEACHERS)
+
+
+def _school_target(personas: Personas, who: str, kind: str, *, in_scope: bool) -> Target:
+    """A child enrolled at a school (with the school, the enrolment and an open drop-out).
+    In scope: for registry staff a fresh child of their village, at a school of its township;
+    for the teacher (and everyone else) a fresh child of village A at the teacher's school.
+    Out of scope: the persona's out-of-scope child (the teacher's: a child of village B) at a
+    school of its own township, never the teacher's."""
+    from care365.network.models import DropOut, Enrolment
+
+    if in_scope:
+        village = getattr(personas, IN_SCOPE.get(who, "village_a"))
+        child = LeftBehindChildFactory.create(village=village)
+    else:
+        child = getattr(personas, OUT_OF_SCOPE.get(who, "child_b"))
+    township = child.village.parent
+    school = (
+        personas.school_a
+        if township == personas.school_a.area and (in_scope or who not in TEACHERS)
+        else OrganisationFactory.create(kind="school", area=township)
+    )
+    if kind == "school" and not in_scope:
+        # A school of another county for registry staff (who see every school of theirs).
+        away = personas.village_a if who == "other_admin" else personas.other_village
+        place = away if who in REGISTRY else personas.village_b
+        school = OrganisationFactory.create(kind="school", area=place.parent)
+    nobody = UserFactory.create(role="")
+    Enrolment.objects.filter(child=child, until__isnull=True).delete()
+    enrolment = Enrolment.objects.create(
+        child=child, school=school, grade="p3", since=date(2025, 9, 1), created_by=nobody,
+        created_at=timezone.now(),
+    )  # fmt: skip
+    drop_out = 0
+    if kind == "drop_out":
+        DropOut.objects.filter(child=child, state="open").delete()
+        drop_out = DropOut.objects.create(
+            child=child, school=school, left_on=timezone.localdate(), recorded_by=nobody,
+            created_at=timezone.now(),
+        ).pk  # fmt: skip
+    return Target(child=child, school=school.pk, enrolment=enrolment.pk, drop_out=drop_out)
+
+
+def school_route(
+    method: str,
+    key: str,
+    *,
+    ok: int,
+    readers: tuple[str, ...] = SCHOOL_READERS,
+    refused: int = 403,
+    data: dict[str, Any] | None = None,
+    target: str = "school_child",
+) -> Route:
+    """A schools page about one record: `readers` in scope `ok`, out of scope 404; anyone
+    else `refused` (403 before any lookup, or 404 for a record they may never keep)."""
+
+    def kwargs(t: Target) -> dict[str, Any]:
+        assert t.child is not None
+        value = {"child_id": t.child.pk, "school_id": t.school, "enrolment_id": t.enrolment,
+                 "drop_out_id": t.drop_out}[key]  # fmt: skip
+        return {key: value}
+
+    return Route(
+        method,
+        kwargs,
+        data or {},
+        target=target,
+        in_scope=lambda who: 302 if who == "anonymous" else ok if who in readers else refused,
+        out_of_scope=lambda who: 302 if who == "anonymous" else 404 if who in readers else refused,
+    )
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
 MATRIX: dict[str, Route] = {
     "home": Route("get", in_scope=signed_in(200)),
     "login": Route("get", in_scope=lambda who: 200 if who == "anonymous" else 302),
@@ -841,6 +937,59 @@ MATRIX: dict[str, Route] = {
     "conference-action-done": conference_route("post", _conference_action_on, 302, refused=404),
     "conference-action-edit": conference_route("get", _conference_action_on, 200, refused=404),
     "conference-attendee-remove": conference_route("post", _attendee_on, 302),
+    # Schools and attendance: a teacher's list is their school's roll (a redirect).
+    "school-list": Route(
+        "get",
+        in_scope=lambda who: (
+            302 if who in ("anonymous", *TEACHERS) else 200 if who in REGISTRY else 403
+        ),
+    ),
+    # A school of the persona's county (the teacher's own), or one of another county (another
+    # school, for the teacher).
+    "school-roll": school_route("get", "school_id", ok=200, target="school"),
+    # Only the school's teachers call the roll: the registry's keepers are refused (403) once
+    # the school is found to be one of theirs.
+    "school-roll-call": Route(
+        "get",
+        lambda t: {"school_id": t.school},
+        target="school",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in TEACHERS else 403,
+        out_of_scope=lambda who: (
+            302 if who == "anonymous" else 404 if who in SCHOOL_READERS else 403
+        ),
+    ),
+    "school-child": school_route("get", "child_id", ok=200),
+    "school-absence-add": school_route(
+        "post",
+        "child_id",
+        ok=302,
+        data={"absence-start": _today(), "absence-reason": "illness"},
+    ),
+    "school-drop-out-add": school_route(
+        "post", "child_id", ok=302, data={"drop-left_on": _today()}
+    ),
+    "enrolment-add": child_route("get", 200),
+    "enrolment-end": school_route(
+        "post",
+        "enrolment_id",
+        ok=302,
+        readers=REGISTRY,
+        refused=404,
+        data={"until": _today(), "reason": "moved"},
+    ),
+    "drop-out-list": Route("get", in_scope=registry_only(200)),
+    "drop-out-detail": school_route(
+        "get", "drop_out_id", ok=200, readers=REGISTRY, refused=404, target="drop_out"
+    ),
+    "drop-out-close": school_route(
+        "post",
+        "drop_out_id",
+        ok=302,
+        readers=REGISTRY,
+        refused=404,
+        target="drop_out",
+        data={"outcome": "随父母迁往外地就读"},
+    ),
 }
 
 
@@ -887,6 +1036,8 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
     """The object the route acts on for this persona, or None if the case does not apply."""
     if route.target == "none":
         return Target() if in_scope else None
+    if route.target in ("school_child", "school", "drop_out"):
+        return _school_target(personas, who, route.target, in_scope=in_scope)
     if route.target == "alert":
         if in_scope:
             village = IN_SCOPE.get(who)

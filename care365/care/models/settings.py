@@ -54,6 +54,13 @@ class CareSettings(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(500)],
     )
+    # Schools (network; docs/network.md): a child with this many unexplained absences within
+    # the last 30 days opens a task for the village's director and a reason on the risk score.
+    school_absence_days = models.PositiveSmallIntegerField(
+        _("unexplained school absences within 30 days that open a follow-up"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
     wish_board_initial_only = models.BooleanField(
         _("wish board shows only the initial of the given name"), default=False
     )

@@ -68,11 +68,15 @@ class CareTask(models.Model):
     """Work a screening opens for the child's paired doctor: a referral when the total is at or
     above the cut-off, an urgent follow-up when a self-harm item was answered. A child without
     a doctor (or a doctor without an account) gets an unassigned task the village director and
-    the township supervisor see."""
+    the township supervisor see. Repeated absences from school open one for the village's
+    director (network's schools)."""
 
     class Kind(models.TextChoices):
         REFERRAL = "referral", _("referral after a positive screening")
         SELF_HARM = "self_harm", _("same-day follow-up of a self-harm answer")
+        # Opened by the network's schools (docs/network.md) for the village's director: the
+        # child's unexplained absences crossed the county's threshold.
+        ABSENCES = "absences", _("follow-up of repeated absences from school")
 
     class State(models.TextChoices):
         OPEN = "open", _("open")

@@ -118,6 +118,20 @@ def _alerts(ids: list[int], today: date) -> dict[int, tuple[int, int]]:
     return {c: (v[0], v[1]) for c, v in found.items()}
 
 
+def _school_absences(ids: list[int]) -> dict[int, int]:
+    """child -> unexplained absences counted when their open attendance concern opened. The
+    network's schools keep these rows (docs/network.md); the network is a higher app, so they
+    are reached by relation name rather than by import, as the access layer reads pairings."""
+    # One filter() call: both conditions hold on the same concern row, and a child without any
+    # concern (whose outer join gives nulls) is left out by the first.
+    rows = Child.objects.filter(
+        pk__in=ids,
+        attendance_concerns__opened_on__isnull=False,
+        attendance_concerns__closed_on__isnull=True,
+    ).values_list("pk", "attendance_concerns__absences")
+    return {child_id: int(count or 0) for child_id, count in rows}
+
+
 def _facts_for_batch(children: Sequence[Child], today: date) -> dict[int, risk.Facts]:
     ids = [c.pk for c in children]
     batch = Child.objects.filter(pk__in=ids)
@@ -128,6 +142,7 @@ def _facts_for_batch(children: Sequence[Child], today: date) -> dict[int, risk.F
     screenings = _screenings(ids, today)
     growth = _growth(ids, today)
     alerts = _alerts(ids, today)
+    absences = _school_absences(ids)
     facts: dict[int, risk.Facts] = {}
     for child in children:
         mine = items.get(child.pk, {})
@@ -157,6 +172,7 @@ def _facts_for_batch(children: Sequence[Child], today: date) -> dict[int, risk.F
             recent_alerts=recent_alerts,
             lives_alone=not child.care_has_guardian and not child.care_parent_home,  # type: ignore[attr-defined]
             grade=child.grade,
+            school_absences=absences.get(child.pk),
         )
     return facts
 

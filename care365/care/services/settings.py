@@ -24,6 +24,7 @@ SETTINGS_FIELDS = (
     "parent_contact_days",
     "risk_interval_percent",
     "risk_threshold",
+    "school_absence_days",
     "wish_board_initial_only",
 )
 # The settings the children's next-due dates depend on.

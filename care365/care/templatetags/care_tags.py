@@ -195,4 +195,11 @@ def risk_reason(item: Mapping[str, Any]) -> str:
         return gettext("Under 16 and living alone, without an entrusted carer")
     if reason == "out_of_school":
         return gettext("Out of school")
+    if reason == "school_absences":
+        n = int(params.get("absences") or 0)
+        return ngettext(
+            "%(n)d unexplained absence from school in 30 days",
+            "%(n)d unexplained absences from school in 30 days",
+            n,
+        ) % {"n": n}
     return str(reason)

@@ -517,3 +517,11 @@ def test_a_rolled_back_move_leaves_the_score_where_it_was(
         )
         raise RuntimeError
     assert RiskScore.objects.get(child=alone).village_id == personas.village_a.pk
+
+
+def test_an_open_attendance_concern_is_a_reason_with_its_count() -> None:
+    result = assess(Facts(age=10, grade="p4", school_absences=4))
+    assert [(i.reason.value, i.points, dict(i.params)) for i in result.items] == [
+        ("school_absences", 15, {"absences": 4})
+    ]
+    assert assess(Facts(age=10, grade="p4")).items == ()

@@ -35,6 +35,8 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("province", Role.PROVINCE_OFFICIAL, "省民政厅工作人员"),
     # The county's social-work agency: the referrals to it, nothing else of a child.
     ("agency", Role.ORG_STAFF, "社工机构工作人员"),
+    # A teacher of the central school of the director's township: their school's roll only.
+    ("teacher", Role.TEACHER, "教师"),
 )
 # The organisation each organisation login works for (the seeded county's own).
 DEMO_ORGANISATION_KIND: dict[str, str] = {Role.ORG_STAFF: Organisation.Kind.SOCIAL_WORK}
@@ -48,6 +50,7 @@ DEMO_NAMES: dict[str, tuple[str, str]] = {
     "prefecture": ("周", "文斌"),
     "province": ("钟", "丽萍"),
     "agency": ("柳", "青"),
+    "teacher": ("梅", "丽君"),
 }
 
 
@@ -199,12 +202,18 @@ def demo_users_ensure(*, county_code: str | None = None) -> list[DemoLogin]:
     while above is not None:
         scope[Role.PROVINCE_OFFICIAL if above.parent is None else Role.PREFECTURE_OFFICIAL] = above
         above = above.parent
-    # An organisation login works for an organisation of the county (the seed writes them);
-    # without one it is left out.
-    organisations = {
+    # The organisation logins work for an organisation of the county's network (the seed
+    # writes them); without one the login is left out: the agency's staff for the county's
+    # social-work agency, the teacher for the central school of the director's township.
+    organisations: dict[str, Organisation | None] = {
         role: Organisation.objects.filter(kind=kind, area=county).order_by("pk").first()
         for role, kind in DEMO_ORGANISATION_KIND.items()
     }
+    organisations[Role.TEACHER] = (
+        Organisation.objects.filter(kind=Organisation.Kind.SCHOOL, area=township)
+        .order_by("pk")
+        .first()
+    )
     logins = tuple(
         login
         for login in DEMO_LOGINS

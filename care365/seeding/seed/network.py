@@ -1,8 +1,9 @@
 """The rest of a seeded county's network (docs/network.md): the county-wide bodies children are
 referred to and a central school per township, each with the services it offers; and, for the
-demo, a few referrals of the demo director's village children in every state, and two case
-conferences (联席会议) of the village's high-risk children, so that the referral and conference
-pages have something to show.
+demo, a few referrals of the demo director's village children in every state, two case
+conferences (联席会议) of the village's high-risk children, and the teacher's school roll with
+absences and a drop-out, so that the referral, conference and schools pages have something to
+show.
 
 Organisations are synthetic like the rest of the county; the referrals go through the network's
 services as the director and the administrator would make them (audited, encrypted at rest)."""
@@ -28,6 +29,7 @@ from care365.network.services import (
     referral_decline,
     referral_done,
 )
+from care365.network.services.schools import absences_record, drop_out_record, enrolment_create
 
 Kind = Organisation.Kind
 S = ServiceKind
@@ -240,3 +242,60 @@ def demo_conferences(*, director: User, admin: User) -> int:
                     now=at + timedelta(days=7),
                 )
     return made
+
+
+# Grades by age on 1 September (whole years): 6 -> primary 1 ... 14 -> junior middle 3.
+GRADE_BY_AGE = {6: "p1", 7: "p2", 8: "p3", 9: "p4", 10: "p5", 11: "p6", 12: "j1", 13: "j2"}
+
+
+def demo_schools(*, director: User, teacher: User | None) -> int:
+    """The teacher's school roll: the director's village children of primary-school age (6 to
+    13) enrolled at the teacher's school (by the director, since the start of term), a few
+    absences of the last weeks recorded by the teacher (one child with three unexplained ones,
+    which opens the director's follow-up task), and one drop-out referred to the education
+    bureau. Returns how many children are enrolled (none without a teacher)."""
+    school = teacher.organisation if teacher is not None else None
+    if teacher is None or school is None:
+        return 0
+    today = timezone.localdate()
+    term = today.replace(month=9, day=1)
+    if term > today:
+        term = term.replace(year=term.year - 1)
+    children = [
+        c
+        for c in children_for_user(director).filter(exited_on__isnull=True).order_by("pk")
+        if c.age_on(term) in GRADE_BY_AGE
+    ][:40]
+    for n, child in enumerate(children):
+        enrolment_create(
+            actor=director,
+            child=child,
+            school_id=school.pk,
+            grade=GRADE_BY_AGE[child.age_on(term)],
+            class_name=f"({n % 2 + 1})班",
+            since=term,
+        )
+    if len(children) >= 2:
+        # The last child dropped out a few days ago (never before the start of term).
+        drop_out_record(
+            actor=teacher,
+            child=children[-1],
+            left_on=max(term, today - timedelta(days=3)),
+            note="随父母去外地，未办理转学手续。",
+        )
+    days = (today - timedelta(days=n) for n in range(1, 20))
+    schooldays = [d for d in days if d.weekday() < 5 and d >= term]
+    if len(children) < 4 or len(schooldays) < 6:
+        return len(children)
+    absences_record(
+        actor=teacher,
+        child=children[0],
+        days=schooldays[:3],
+        reason="unexplained",
+        note="家长电话联系不上",
+    )
+    absences_record(
+        actor=teacher, child=children[1], days=schooldays[2:4], reason="illness", note="发烧"
+    )
+    absences_record(actor=teacher, child=children[2], days=schooldays[5:6], reason="family")
+    return len(children)

@@ -69,3 +69,23 @@ def test_demo_officials_above_the_county_see_figures_and_no_child() -> None:
         client.force_login(user)
         html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "景宁畲族自治县" in html and "Children by county" in html
+
+
+def test_demo_teacher_has_a_school_roll_with_absences_and_a_drop_out() -> None:
+    from care365.network.access import school_children_for_user
+    from care365.network.models import AttendanceConcern, DropOut
+    from care365.seeding.seed.network import demo_schools
+
+    call_command("seed", "--children", "300", verbosity=0, stderr=StringIO())
+    logins = {login.username: login for login in demo_users_ensure()}
+    teacher = User.objects.get(username="teacher")
+    assert teacher.role == Role.TEACHER and teacher.organisation is not None
+    assert logins["teacher"].where == teacher.organisation.name
+    director = User.objects.get(username="director")
+    enrolled = demo_schools(director=director, teacher=teacher)
+    assert enrolled >= 4
+    assert school_children_for_user(teacher).count() == enrolled - 1  # one dropped out
+    drop_out = DropOut.objects.get()
+    assert drop_out.referral is not None and drop_out.referral.service == "school_reentry"
+    assert AttendanceConcern.objects.filter(closed_on__isnull=True).count() == 1
+    assert not children_for_user(teacher).exists()

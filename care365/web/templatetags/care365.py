@@ -11,6 +11,7 @@ from django.utils.translation import gettext, pgettext
 
 from care365.accounts.models import Role
 from care365.carers.models import BackgroundCheck, CarerRole, Organisation, ServiceKind, Skill
+from care365.network.models import AbsenceReason
 from care365.pairing.models import EndReason, Outcome, UnpairedReason
 from care365.protection.channels import webhook_error_text
 from care365.protection.models import AlertEvent, Channel, Notification, Resolution
@@ -61,6 +62,7 @@ CHOICES: dict[str, type[TextChoices]] = {
     "resolution": Resolution,
     "channel": Channel,
     "notification_state": Notification.State,
+    "absence_reason": AbsenceReason,
 }
 
 

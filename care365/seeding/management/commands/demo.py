@@ -24,7 +24,7 @@ from care365.registry.models import Child
 from care365.seeding.seed import SeedRefusedError, seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, DemoLogin, DemoSetupError, demo_users_ensure
 from care365.seeding.seed.history import HistoryRefusedError, history_seed
-from care365.seeding.seed.network import demo_conferences, demo_referrals
+from care365.seeding.seed.network import demo_conferences, demo_referrals, demo_schools
 from config.env import env_int
 
 DEMO_CHILDREN = 3000
@@ -99,11 +99,14 @@ class Command(BaseCommand):
             admin = User.objects.get(username=DEMO_LOGINS[0][0])
             referrals = demo_referrals(director=director, admin=admin)
             conferences = demo_conferences(director=director, admin=admin)
+            teacher = User.objects.filter(username="teacher", role="teacher").first()
+            enrolled = demo_schools(director=director, teacher=teacher)
             db_analyze(full=True)
             if verbose:
                 self.stdout.write(history.summary())
                 self.stdout.write(f"  {referrals} referrals of the director's village children")
                 self.stdout.write(f"  {conferences} case conferences of the village's children")
+                self.stdout.write(f"  {enrolled} children on the teacher's school roll")
         if options["no_serve"]:
             if verbose:
                 self.stdout.write(self.pairing_text() + "\n" + self.logins_text(logins))
