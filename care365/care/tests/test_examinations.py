@@ -242,7 +242,8 @@ def test_health_education_sessions(personas: Personas) -> None:
     team(personas)
     session = services.health_session_record(
         actor=personas.doctor,
-        topic="用眼卫生",
+        topic="myopia",
+        title="用眼卫生",
         held_on=TODAY,
         area=personas.village_a,
         children=[personas.child_a],
@@ -262,7 +263,7 @@ def test_health_education_sessions(personas: Personas) -> None:
     assert set(exc.value.message_dict) == {"topic", "held_on", "area", "children"}
     by_director = services.health_session_record(
         actor=personas.director_a,
-        topic="防溺水与饮食卫生",
+        topic="drowning",
         held_on=TODAY,
         area=personas.village_a,
         children=[personas.child_a],
@@ -272,7 +273,7 @@ def test_health_education_sessions(personas: Personas) -> None:
     with pytest.raises(ValidationError) as exc:
         services.health_session_record(
             actor=personas.director_a,
-            topic="x",
+            topic="hygiene",
             held_on=TODAY,
             area=personas.village_b,
             children=[personas.child_b],
@@ -281,7 +282,7 @@ def test_health_education_sessions(personas: Personas) -> None:
     assert set(exc.value.message_dict) == {"area", "children"}
     with pytest.raises(PermissionDenied):
         services.health_session_record(
-            actor=personas.volunteer, topic="x", held_on=TODAY, area=personas.village_a
+            actor=personas.volunteer, topic="hygiene", held_on=TODAY, area=personas.village_a
         )
     assert set(selectors.health_sessions_for_user(personas.doctor)) == {session, by_director}
     assert set(selectors.health_sessions_for_user(personas.supervisor_a)) == {session, by_director}
