@@ -255,3 +255,25 @@ def test_the_api_for_the_team(api: Api, personas: Personas, child: Child) -> Non
         body={"goal": theirs.pk, "note": "y"},
     )
     assert wrong.status_code == 404
+
+
+def test_may_write_learning_is_what_the_services_take(personas: Personas) -> None:
+    """For every persona and every child (paired, of the area or not, left the registry), the
+    predicate the pages and the API ask holds exactly when the services take the entry."""
+    from care365.care import access
+    from care365.care.tests.test_predicates import USERS, accepts, children
+
+    kids = children(personas)
+    for who in USERS:
+        user = getattr(personas, who)
+        for name, kid in kids.items():
+            allowed = access.may_write_learning(user, kid)
+            goal = accepts(
+                services.learning_goal_set, actor=user, child=kid, subject="maths", goal="x"
+            )
+            activity = accepts(
+                services.interest_activity_record, actor=user, child=kid, interest="art", what="画"
+            )
+            assert allowed == goal == activity, (who, name)
+            if allowed:
+                assert access.sees_learning(user, kid), (who, name)

@@ -45,6 +45,13 @@ MATERIALS = {
     HealthTopic.INFECTIOUS_DISEASE: "七步洗手法海报，洗手液",
     HealthTopic.MENTAL_HEALTH: "情绪卡片，绘本《我的情绪小怪兽》",
 }
+# The demo doctor's sessions, newest first: (topic, title).
+DEMO_SESSIONS = (
+    (HealthTopic.DROWNING, "暑假防溺水安全课"),
+    (HealthTopic.MYOPIA, "爱眼护眼，预防近视"),
+    (HealthTopic.ORAL_HEALTH, "正确刷牙，保护牙齿"),
+    (HealthTopic.MENTAL_HEALTH, "和情绪做朋友"),
+)
 GOALS: dict[str, tuple[str, ...]] = {
     Subject.MATHS: ("背熟乘法口诀", "两位数加减法不再出错", "学会解简单的应用题"),
     Subject.CHINESE: ("每周写一篇日记", "会背本学期的古诗", "认字写字，错别字少一些"),
@@ -109,14 +116,8 @@ class LearningWriter:
             return
         carer = user.carer
         township = carer.organisation.area
-        topics = (
-            HealthTopic.DROWNING,
-            HealthTopic.MYOPIA,
-            HealthTopic.ORAL_HEALTH,
-            HealthTopic.MENTAL_HEALTH,
-        )
         planned: list[tuple[HealthSession, list[int]]] = []
-        for n, topic in enumerate(topics):
+        for n, (topic, title) in enumerate(DEMO_SESSIONS):
             day = self.window.today - timedelta(days=20 + 80 * n)
             if day < self.window.first:
                 break
@@ -129,7 +130,7 @@ class LearningWriter:
             ]
             session = HealthSession(
                 topic=topic,
-                title=HealthTopic(topic).label,
+                title=title,
                 held_on=day,
                 place=f"{township.name}中心小学",
                 area=township,
