@@ -270,3 +270,23 @@ def test_the_api_records_and_lists_sessions(api: Api, personas: Personas, child:
     figures = api.get("/care/health-sessions/figures", user=personas.admin).json()
     assert figures["total"]["sessions"] == 1
     assert api.get("/care/health-sessions/figures", user=personas.doctor).status_code == 403
+
+
+def test_the_sessions_page_reads_a_fixed_number_of_queries(
+    client: Client, personas: Personas, child: Child
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(personas.director_a)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("care:care-health-sessions")).status_code == 200
+        return len(captured)
+
+    session_by_doctor(personas, child)
+    few = queries()
+    for _ in range(8):
+        session_by_doctor(personas, child, other_attendees=2)
+    assert queries() == few
