@@ -108,6 +108,10 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     # Webhook deliveries (county administrators only): a delivery's state is on every row, and
     # a delivery carries nothing of a child.
     "webhook_deliveries": {"state": EVERYONE},
+    # Health education sessions (care): the day a session was held is on every row its reader
+    # sees (doctors and the registry's keepers only); the figures' period is no child's field.
+    "health_sessions": {"since": EVERYONE, "until": EVERYONE},
+    "health_session_figures": {"since": EVERYONE, "until": EVERYONE},
 }
 
 

@@ -29,6 +29,7 @@ from care365.care.models import (
     CareSettings,
     CareTask,
     ContactKind,
+    HealthSession,
     PlanKind,
     Wish,
 )
@@ -364,3 +365,64 @@ def wish_board_county(user: User) -> Area | None:
     """The county whose wish board the user sees: anyone with a role working in a county."""
     acc = account(user)
     return county_of_user(acc) if acc is not None else None
+
+
+# --- health education and the volunteers' study help ----------------------------------------
+
+
+def health_sessions_visible(user: User) -> QuerySet[HealthSession]:
+    """The health education sessions a user sees: a doctor those they held or recorded; a
+    director, supervisor or county administrator those they recorded, those held for a
+    township or village of their area and those a child of their area came to. Nobody else
+    sees any. Which children of a session the user is shown is narrower still
+    (`children_for_user`): the list never names a child the user may not see."""
+    acc = account(user)
+    if acc is None or acc.role not in HEALTH_SESSION_ROLES:
+        return HealthSession.objects.none()
+    mine = Q(recorded_by=acc)
+    if acc.role == Role.DOCTOR:
+        if acc.carer_id is not None:
+            mine |= Q(doctor_id=acc.carer_id)
+    else:
+        villages = scope_village_ids(acc) or []
+        attended = HealthSession.children.through.objects.filter(
+            healthsession_id=OuterRef("pk"), child__village_id__in=villages
+        )
+        mine |= Q(area__in=areas_for_user(acc).values("pk")) | Q(Exists(attended))
+    return HealthSession.objects.filter(mine)
+
+
+def sees_session_figures(user: User) -> bool:
+    """The figures of health education (sessions and attendance per township or village):
+    county administrators and township supervisors, for their area."""
+    acc = account(user)
+    return acc is not None and acc.role in (Role.COUNTY_ADMIN, Role.SUPERVISOR)
+
+
+def _on_team(user: User, child: Child) -> bool:
+    """The child's team: the carers paired with the child today (a volunteer while the
+    guardian's consent holds) and the registry's keepers of the child's area. Never a child
+    opened by break-the-glass: study help is not an emergency."""
+    if user.role in CARER_ROLES:
+        return is_paired(user, child)
+    return _keeps(user, child)
+
+
+def sees_learning(user: User, child: Child) -> bool:
+    """Whether the user reads the child's learning goals, progress notes and interest
+    activities: the child's team (`_on_team`)."""
+    acc = account(user)
+    return acc is not None and _on_team(acc, child)
+
+
+def may_write_learning(user: User, child: Child) -> bool:
+    """Whether the user sets learning goals, writes progress notes and records interest
+    activities for the child: the child's volunteer (who gives the study help) and the
+    registry's keepers of the child's area, while the child is in the registry. The paired
+    officer and doctor read only."""
+    acc = account(user)
+    if acc is None or not child.is_active:
+        return False
+    if acc.role == Role.VOLUNTEER:
+        return is_paired(acc, child)
+    return _keeps(acc, child)

@@ -1,5 +1,6 @@
 """Daily care: log and list a child's contacts, the due list, examinations, screenings, the risk
-list, and small wishes from post to confirmation.
+list, small wishes from post to confirmation, health education sessions and their figures, and a
+child's learning goals, progress notes and interest activities.
 
 Children are reached through the access layer (out of scope answers 404, like missing, and the
 read is written to the access log); health and screening data only through daily care's
@@ -13,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, Router, Status
 from ninja.errors import HttpError
 
@@ -24,8 +26,18 @@ from care365.accounts.api import account
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
 from care365.care import access, selectors, services
-from care365.care.models import Contact, Examination, RiskScore, Screening, Wish
+from care365.care.models import (
+    Contact,
+    Examination,
+    InterestActivity,
+    LearningGoal,
+    LearningNote,
+    RiskScore,
+    Screening,
+    Wish,
+)
 from care365.care.schemas import (
+    ChildLearningOut,
     ContactIn,
     ContactListOut,
     ContactOut,
@@ -34,11 +46,23 @@ from care365.care.schemas import (
     ExaminationIn,
     ExaminationListOut,
     ExaminationOut,
+    HealthSessionIn,
+    HealthSessionListOut,
+    HealthSessionOut,
+    HealthSessionQuery,
+    InterestActivityIn,
+    InterestActivityOut,
+    LearningGoalIn,
+    LearningGoalOut,
+    LearningNoteIn,
+    LearningNoteOut,
     RiskListOut,
     RiskQuery,
     ScreeningIn,
     ScreeningListOut,
     ScreeningOut,
+    SessionFigureQuery,
+    SessionFiguresOut,
     WishBoardOut,
     WishClaimIn,
     WishConfirmIn,
@@ -46,9 +70,11 @@ from care365.care.schemas import (
     WishOut,
 )
 from care365.care.selectors import pages as care_selectors
+from care365.care.selectors.learning import SessionFigure, SessionRow
 from care365.care.selectors.plans import DueItem
 from care365.care.services import CareStateError
 from care365.core.api import CONFLICT, responses, route
+from care365.core.errors import NotFound
 from care365.core.schemas import MAX_ID, ChildId, Page
 from care365.registry.models import Child
 
@@ -332,6 +358,268 @@ def examination_list(request: HttpRequest, child_id: ChildId, page: Query[Page])
         "items": [_examination(e) for e in exams[page.offset : page.offset + page.limit]],
         "count": exams.count(),
     }
+
+
+# ---- health education ------------------------------------------------------------------------
+
+
+def _session(row: SessionRow) -> dict[str, Any]:
+    s = row.session
+    return {
+        "id": s.pk,
+        "topic": s.topic,
+        "title": s.title,
+        "held_on": s.held_on,
+        "place": s.place,
+        "area": {"id": s.area_id, "name": s.area.name},
+        "school": {"id": s.school.pk, "name": s.school.name} if s.school else None,
+        "doctor": s.doctor_id,
+        "materials": s.materials,
+        "children": [c.pk for c in row.children],
+        "other_attendees": s.other_attendees,
+        "present": row.present,
+    }
+
+
+def _figure(f: SessionFigure) -> dict[str, Any]:
+    return {
+        "area": {"id": f.area.pk, "name": f.area.name, "code": f.area.code},
+        "sessions": f.sessions,
+        "attendances": f.attendances,
+        "children": f.children,
+        "others": f.others,
+    }
+
+
+@router.get(
+    "/care/health-sessions",
+    response=responses(200, HealthSessionListOut),
+    operation_id="health_session_list",
+    summary="Health education sessions",
+)
+def health_session_list(request: HttpRequest, query: Query[HealthSessionQuery]) -> dict[str, Any]:
+    """Newest first: a doctor's own sessions; for directors, supervisors and county
+    administrators those held in their area, recorded by them, or attended by a child of their
+    area. Each lists only the children present whom you may see. Other roles are refused
+    (403)."""
+    user = account(request)
+    if not access.records_health_sessions(user):
+        raise PermissionDenied
+    sessions = selectors.health_sessions_list(user, since=query.since, until=query.until)
+    page = list(sessions[query.offset : query.offset + query.limit])
+    return {
+        "items": [_session(r) for r in selectors.session_rows(user, page)],
+        "count": sessions.count(),
+    }
+
+
+@router.post(
+    "/care/health-sessions",
+    response=responses(201, HealthSessionOut),
+    operation_id="health_session_record",
+    summary="Record a health education session",
+)
+def health_session_record(request: HttpRequest, payload: HealthSessionIn) -> Status[Any]:
+    """A doctor records a session they gave, with the children paired with them who came; a
+    director, supervisor or county administrator records one held in their area, with its
+    children. Topic from the list, the township or village (and school) it was held for, and a
+    count of the others present. A child you may not record is refused (422, `children`)
+    without saying which or whether it exists."""
+    user = account(request)
+    if not access.records_health_sessions(user):
+        raise PermissionDenied
+    area = access.health_session_areas_for_user(user).filter(pk=payload.area).first()
+    school = None
+    errors: dict[str, str] = {}
+    if area is None:
+        errors["area"] = _("Choose a township or village of your area.")
+    if payload.school is not None:
+        school = selectors.session_schools(user).filter(pk=payload.school).first()
+        if school is None:
+            errors["school"] = _("Choose a school of your county.")
+    if errors:
+        raise ValidationError(errors)
+    assert area is not None  # noqa: S101  # checked above, for the type checker
+    session = services.health_session_record(
+        actor=user,
+        topic=payload.topic,
+        title=payload.title,
+        held_on=payload.held_on,
+        area=area,
+        school=school,
+        child_ids=list(payload.children),
+        other_attendees=payload.other_attendees,
+        materials=payload.materials,
+        place=payload.place,
+        notes=payload.notes,
+    )
+    (row,) = selectors.session_rows(user, [session])
+    return Status(201, _session(row))
+
+
+@router.get(
+    "/care/health-sessions/figures",
+    response=responses(200, SessionFiguresOut),
+    operation_id="health_session_figures",
+    summary="Health education in figures",
+)
+def health_session_figures(
+    request: HttpRequest, query: Query[SessionFigureQuery]
+) -> dict[str, Any]:
+    """Sessions and attendance per township of your county (county administrators) or per
+    village of your township (supervisors), from `since` (the first of this year) to `until`
+    (today). Others are refused (403)."""
+    user = account(request)
+    if not access.sees_session_figures(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    since = query.since or today.replace(month=1, day=1)
+    until = query.until or today
+    if since > until:
+        raise ValidationError({"since": _("The first day comes after the last.")})
+    rows, total = selectors.health_session_figures(user, since=since, until=until)
+    return {
+        "since": since,
+        "until": until,
+        "items": [_figure(f) for f in rows],
+        "total": _figure(total) if total else None,
+    }
+
+
+# ---- study help and interests ---------------------------------------------------------------
+
+
+def _note(n: LearningNote) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "goal": n.goal_id,
+        "noted_on": n.noted_on,
+        "note": n.note,
+        "written_by": _user(n.written_by),
+    }
+
+
+def _goal(g: LearningGoal) -> dict[str, Any]:
+    return {
+        "id": g.pk,
+        "child": g.child_id,
+        "subject": g.subject,
+        "goal": g.goal,
+        "started_on": g.started_on,
+        "state": g.state,
+        "ended_on": g.ended_on,
+        "notes": [_note(n) for n in g.notes.all()],
+    }
+
+
+def _activity(a: InterestActivity) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "child": a.child_id,
+        "interest": a.interest,
+        "done_on": a.done_on,
+        "what": a.what,
+        "note": a.note,
+        "written_by": _user(a.written_by),
+    }
+
+
+@router.get(
+    "/children/{child_id}/learning",
+    response=responses(200, ChildLearningOut),
+    operation_id="learning_get",
+    summary="A child's study help and interests",
+)
+def learning_get(request: HttpRequest, child_id: ChildId) -> dict[str, Any]:
+    """The child's learning goals with their progress notes, and interest activities. For the
+    child's team: the paired volunteer, officer and doctor, and the registry's keepers of the
+    child's area; anyone else who sees the child is refused (403)."""
+    user = account(request)
+    child = _child(user, child_id, "learning_get", allowed=access.sees_learning)
+    learning = selectors.child_learning(user, child)
+    assert learning is not None  # noqa: S101  # the door checked `sees_learning`
+    return {
+        "child": child.pk,
+        "may_write": learning.may_write,
+        "goals": [_goal(g) for g in learning.goals],
+        "activities": [_activity(a) for a in learning.activities],
+    }
+
+
+@router.post(
+    "/children/{child_id}/learning-goals",
+    response=responses(201, LearningGoalOut),
+    operation_id="learning_goal_set",
+    summary="Set a learning goal",
+)
+def learning_goal_set(
+    request: HttpRequest, child_id: ChildId, payload: LearningGoalIn
+) -> Status[Any]:
+    """The child's volunteer or a keeper of the child's area sets a goal; the paired officer
+    and doctor, who read the goals, are refused (403)."""
+    user = account(request)
+    child = _child(user, child_id, "learning_goal_set", allowed=access.may_write_learning)
+    goal = services.learning_goal_set(
+        actor=user,
+        child=child,
+        subject=payload.subject,
+        goal=payload.goal,
+        started_on=payload.started_on,
+    )
+    return Status(201, _goal(goal))
+
+
+@router.post(
+    "/children/{child_id}/learning-notes",
+    response=responses(201, LearningNoteOut, CONFLICT),
+    operation_id="learning_note_add",
+    summary="Write a progress note on a learning goal",
+)
+def learning_note_add(
+    request: HttpRequest, child_id: ChildId, payload: LearningNoteIn
+) -> Status[Any]:
+    """A dated note on one of the child's goals (another child's goal is not found, 404), and
+    the goal's new state if it changed; 409 if someone else changed the goal first. The
+    child's volunteer or a keeper of the child's area."""
+    user = account(request)
+    child = _child(user, child_id, "learning_note_add", allowed=access.may_write_learning)
+    goal = selectors.learning_goals_for_child(user, child).filter(pk=payload.goal).first()
+    if goal is None:
+        raise NotFound
+    note = _step(
+        lambda: services.learning_note_add(
+            actor=user,
+            goal=goal,
+            note=payload.note,
+            noted_on=payload.noted_on,
+            state=payload.state or "",
+        )
+    )
+    return Status(201, _note(note))
+
+
+@router.post(
+    "/children/{child_id}/interest-activities",
+    response=responses(201, InterestActivityOut),
+    operation_id="interest_activity_record",
+    summary="Record an interest activity",
+)
+def interest_activity_record(
+    request: HttpRequest, child_id: ChildId, payload: InterestActivityIn
+) -> Status[Any]:
+    """Something the child did for an interest (music, dance, art ...): the child's volunteer
+    or a keeper of the child's area."""
+    user = account(request)
+    child = _child(user, child_id, "interest_activity_record", allowed=access.may_write_learning)
+    activity = services.interest_activity_record(
+        actor=user,
+        child=child,
+        interest=payload.interest,
+        what=payload.what,
+        done_on=payload.done_on,
+        note=payload.note,
+    )
+    return Status(201, _activity(activity))
 
 
 # ---- screenings -----------------------------------------------------------------------------

@@ -18,20 +18,28 @@ from care365.accounts.visibility import child_row
 from care365.areas.models import Area
 from care365.care import screening
 from care365.care.models import (
+    OTHER_ATTENDEES_MAX,
     Activity,
     CareEvent,
     CareSettings,
     ContactChannel,
     ContactKind,
+    HealthTopic,
+    LearningGoal,
     Mood,
     Position,
+    Subject,
     WhichParent,
 )
+from care365.care.models.learning import GOAL_MAX
+from care365.care.models.learning import NOTE_MAX as LEARNING_NOTE_MAX
+from care365.care.models.learning import WHAT_MAX as INTEREST_WHAT_MAX
 from care365.care.services.contacts import DURATION_MAX, FOLLOW_UP_MAX, WHAT_MAX
 from care365.care.services.settings import SETTINGS_FIELDS
 from care365.care.services.wishes import COST_MAX, NOTE_MAX
+from care365.carers.models import Organisation
 from care365.core.forms import DATE_WIDGET
-from care365.registry.models import Child
+from care365.registry.models import Child, Interest
 
 # Quick choices for how long a contact took, in minutes: one tap on a phone.
 DURATIONS = (10, 20, 30, 45, 60, 90)
@@ -333,13 +341,111 @@ class _AreaChildrenForm(forms.Form):
 
 
 class HealthSessionForm(_AreaChildrenForm):
-    topic = forms.CharField(label=_("topic"), max_length=200)
+    topic = forms.ChoiceField(label=_("topic"), choices=HealthTopic.choices)
+    title = forms.CharField(label=_("title (optional)"), max_length=200, required=False)
     held_on = forms.DateField(label=_("held on"), widget=DATE_WIDGET, initial=timezone.localdate)
     place = forms.CharField(label=_("place"), max_length=200, required=False)
+    school = forms.ModelChoiceField(
+        label=_("school (optional)"), queryset=Organisation.objects.none(), required=False
+    )
+    materials = forms.CharField(
+        label=_("materials used"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    other_attendees = forms.IntegerField(
+        label=_("other people present (teachers, parents, other children)"),
+        min_value=0,
+        max_value=OTHER_ATTENDEES_MAX,
+        initial=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     notes = forms.CharField(
         label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    field_order = ["topic", "held_on", "place", "area", "children", "notes"]
+    field_order = [
+        "topic",
+        "title",
+        "held_on",
+        "place",
+        "area",
+        "school",
+        "children",
+        "other_attendees",
+        "materials",
+        "notes",
+    ]
+
+    def __init__(
+        self, *args: Any, schools: QuerySet[Organisation] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        school = self.fields["school"]
+        assert isinstance(school, forms.ModelChoiceField)  # noqa: S101  # declared above
+        school.queryset = schools if schools is not None else Organisation.objects.none()
+
+
+class SessionFigureFilterForm(forms.Form):
+    """The period of the health education figures: from and to a day (both shown on the
+    page)."""
+
+    since = forms.DateField(label=_("from"), widget=DATE_WIDGET, required=False)
+    until = forms.DateField(label=_("to"), widget=DATE_WIDGET, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The first day comes after the last."))
+        return data
+
+
+# --- the volunteers' study help and interests ------------------------------------------------
+
+
+class LearningGoalForm(forms.Form):
+    subject = forms.ChoiceField(label=_("subject"), choices=Subject.choices)
+    goal = forms.CharField(
+        label=_("goal"), max_length=GOAL_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    started_on = forms.DateField(
+        label=_("started on"), widget=DATE_WIDGET, initial=timezone.localdate
+    )
+
+
+class LearningNoteForm(forms.Form):
+    """A progress note on one of the child's goals, and the goal's new state if it changed."""
+
+    goal = forms.TypedChoiceField(label=_("goal"), coerce=int)
+    note = forms.CharField(
+        label=_("progress"), max_length=LEARNING_NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    noted_on = forms.DateField(label=_("day"), widget=DATE_WIDGET, initial=timezone.localdate)
+    state = forms.ChoiceField(
+        label=_("the goal is now"),
+        choices=[("", _("unchanged")), *LearningGoal.State.choices],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, goals: Iterable[LearningGoal] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        goal = self.fields["goal"]
+        assert isinstance(goal, forms.ChoiceField)  # noqa: S101  # declared above
+        goal.choices = [(g.pk, f"{g.get_subject_display()} · {g.goal[:40]}") for g in goals]
+
+
+class InterestActivityForm(forms.Form):
+    interest = forms.ChoiceField(label=_("interest"), choices=Interest.choices)
+    what = forms.CharField(label=_("what was done"), max_length=INTEREST_WHAT_MAX)
+    done_on = forms.DateField(label=_("day"), widget=DATE_WIDGET, initial=timezone.localdate)
+    note = forms.CharField(
+        label=_("note"),
+        max_length=LEARNING_NOTE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CareEventForm(_AreaChildrenForm):

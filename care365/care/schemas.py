@@ -1,5 +1,5 @@
 """Input and output schemas of daily care's API: contacts, the due list, examinations,
-screenings, the risk list and small wishes.
+screenings, the risk list, small wishes, health education and the volunteers' study help.
 
 Inputs use daily care's own choices (kinds, activities, channels) so the OpenAPI schema lists the
 allowed values; the services still check everything that depends on the data (who may log what
@@ -20,16 +20,35 @@ from pydantic_core import PydanticCustomError
 
 from care365.care import screening
 from care365.care.models import (
+    OTHER_ATTENDEES_MAX,
     Activity,
     ContactChannel,
     ContactKind,
+    HealthTopic,
+    LearningGoal,
     PlanKind,
     Position,
+    Subject,
     WhichParent,
 )
+from care365.care.models.learning import GOAL_MAX
+from care365.care.models.learning import NOTE_MAX as LEARNING_NOTE_MAX
+from care365.care.models.learning import WHAT_MAX as INTEREST_WHAT_MAX
 from care365.care.services.contacts import DURATION_MAX, FOLLOW_UP_MAX, WHAT_MAX
+from care365.care.services.education import MATERIALS_MAX, NOTES_MAX, PLACE_MAX, TITLE_MAX
 from care365.care.services.wishes import COST_MAX, NOTE_MAX
-from care365.core.schemas import LAX, Body, Day, InSchema, Page, Text, UserBrief
+from care365.core.schemas import (
+    LAX,
+    AreaRef,
+    Body,
+    Day,
+    Id,
+    InSchema,
+    Page,
+    Text,
+    UserBrief,
+)
+from care365.registry.models import Interest
 from care365.registry.schemas import ChildRowOut
 
 _MOMENT = re.compile(
@@ -322,3 +341,147 @@ class WishCardOut(Schema):
 class WishBoardOut(Schema):
     items: list[WishCardOut]
     count: int
+
+
+# ---- health education ------------------------------------------------------------------------
+
+
+class HealthSessionIn(Body):
+    topic: Annotated[HealthTopic, LAX] = Field(description="What the session taught.")
+    title: Text = Field("", max_length=TITLE_MAX, description="A title of the session's own.")
+    held_on: Day = Field(description="The day it was held; not in the future.")
+    area: Id = Field(
+        description="The township or village it was held for: a doctor's county's, anyone "
+        "else's own area's."
+    )
+    school: Id | None = Field(None, description="A school of your county it was held at.")
+    place: Text = Field("", max_length=PLACE_MAX)
+    materials: Text = Field("", max_length=MATERIALS_MAX, description="The materials used.")
+    children: list[Id] = Field(
+        default_factory=list,
+        max_length=500,
+        description="The children present: a doctor's own paired children, or the children "
+        "of a director's, supervisor's or county administrator's area. Any other id is refused "
+        "(422, `children`) without saying which.",
+    )
+    other_attendees: int = Field(
+        0, ge=0, le=OTHER_ATTENDEES_MAX, description="How many others came (not named)."
+    )
+    notes: Text = Field("", max_length=NOTES_MAX)
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class HealthSessionOut(Schema):
+    id: int
+    topic: str
+    title: str
+    held_on: date
+    place: str
+    area: NamedRef
+    school: NamedRef | None
+    doctor: int | None = Field(description="The doctor's carer id, if a doctor taught it.")
+    materials: str
+    children: list[int] = Field(
+        description="The children present whom you may see (ids); others are not listed."
+    )
+    other_attendees: int
+    present: int = Field(description="The children listed here and the others present.")
+
+
+class HealthSessionListOut(Schema):
+    items: list[HealthSessionOut]
+    count: int
+
+
+class HealthSessionQuery(Page):
+    since: Day | None = Field(None, description="Held on or after this day.")
+    until: Day | None = Field(None, description="Held on or before this day.")
+
+
+class SessionFigureQuery(InSchema):
+    since: Day | None = Field(
+        None, description="From this day; the first of this year if left out."
+    )
+    until: Day | None = Field(None, description="To this day; today if left out.")
+
+
+class SessionFigureOut(Schema):
+    area: AreaRef
+    sessions: int
+    attendances: int = Field(description="Children present, once per session they came to.")
+    children: int = Field(description="Different children who came.")
+    others: int = Field(description="Other people present.")
+
+
+class SessionFiguresOut(Schema):
+    since: date
+    until: date
+    items: list[SessionFigureOut] = Field(
+        description="Per township of a county, or per village of a township."
+    )
+    total: SessionFigureOut | None
+
+
+# ---- study help and interests ---------------------------------------------------------------
+
+
+class LearningGoalIn(Body):
+    subject: Annotated[Subject, LAX]
+    goal: Text = Field(min_length=1, max_length=GOAL_MAX, description="What the child aims at.")
+    started_on: Day | None = Field(None, description="Today if left out; within the last year.")
+
+
+class LearningNoteIn(Body):
+    goal: Id = Field(description="One of the child's goals.")
+    note: Text = Field(min_length=1, max_length=LEARNING_NOTE_MAX, description="The progress.")
+    noted_on: Day | None = Field(None, description="Today if left out; within the last year.")
+    state: Annotated[LearningGoal.State, LAX] | None = Field(
+        None, description="The goal's new state: active, achieved or dropped."
+    )
+
+
+class InterestActivityIn(Body):
+    interest: Annotated[Interest, LAX]
+    what: Text = Field(min_length=1, max_length=INTEREST_WHAT_MAX, description="What was done.")
+    done_on: Day | None = Field(None, description="Today if left out; within the last year.")
+    note: Text = Field("", max_length=LEARNING_NOTE_MAX)
+
+
+class LearningNoteOut(Schema):
+    id: int
+    goal: int
+    noted_on: date
+    note: str
+    written_by: UserBrief
+
+
+class LearningGoalOut(Schema):
+    id: int
+    child: int
+    subject: str
+    goal: str
+    started_on: date
+    state: str = Field(description="active, achieved or dropped")
+    ended_on: date | None
+    notes: list[LearningNoteOut] = Field(description="Newest first.")
+
+
+class InterestActivityOut(Schema):
+    id: int
+    child: int
+    interest: str
+    done_on: date
+    what: str
+    note: str
+    written_by: UserBrief
+
+
+class ChildLearningOut(Schema):
+    child: int
+    may_write: bool = Field(description="Whether you set goals, write notes and activities.")
+    goals: list[LearningGoalOut] = Field(description="Being worked on first, then newest.")
+    activities: list[InterestActivityOut] = Field(description="Newest first.")

@@ -11,6 +11,11 @@ urlpatterns = [
     path("care/tasks/<id:task_id>/done/", views.care_task_done, name="care-task-done"),
     path("care/examinations/", views.examinations_due, name="care-exams-due"),
     path("care/health-sessions/", views.health_sessions, name="care-health-sessions"),
+    path(
+        "care/health-sessions/figures/",
+        views.health_session_figures,
+        name="care-health-session-figures",
+    ),
     path("care/risk/", views.risk_list, name="care-risk"),
     path("care/wishes/", views.wishes, name="care-wishes"),
     path("care/wishes/<id:wish_id>/<str:action>/", views.wish_act, name="care-wish-act"),
@@ -28,4 +33,20 @@ urlpatterns = [
         name="care-screening-record",
     ),
     path("children/<id:child_id>/wishes/new/", views.wish_post, name="care-wish-post"),
+    path("children/<id:child_id>/learning/", views.child_learning, name="care-learning"),
+    path(
+        "children/<id:child_id>/learning/goals/new/",
+        views.learning_goal_set,
+        name="care-learning-goal",
+    ),
+    path(
+        "children/<id:child_id>/learning/notes/new/",
+        views.learning_note_add,
+        name="care-learning-note",
+    ),
+    path(
+        "children/<id:child_id>/learning/interests/new/",
+        views.interest_activity_record,
+        name="care-learning-interest",
+    ),
 ]

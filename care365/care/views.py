@@ -49,6 +49,7 @@ WISH_ACTIONS = ("claim", "release", "deliver", "confirm", "withdraw")
 DUE_AHEAD_DAYS = 7  # the due page shows what falls due in the next week too
 EXAMS_AHEAD_DAYS = 30
 HOME_ROWS = 8
+LEARNING_ON_CHILD_PAGE = 10  # goals, activities and timeline entries; the learning page has all
 
 
 def _child(
@@ -89,6 +90,7 @@ def child_care_context(user: User, child: Child) -> dict[str, Any]:
     """The care sections of a child's page (children.py's detail view adds them)."""
     care = care_selectors.child_care(user, child, timezone.localdate())
     context: dict[str, Any] = {"care": care}
+    context["learning"] = selectors.child_learning(user, child, limit=LEARNING_ON_CHILD_PAGE)
     if care.kinds:
         context["contact_form"] = care_forms.ContactLogForm(
             kinds=care.kinds, kind=care.kinds[0], auto_id="id_contact_%s"
@@ -273,8 +275,9 @@ def _area_children(
 
 @login_required
 def health_sessions(request: HttpRequest) -> HttpResponse:
-    """Health education sessions: record one (topic, day, place, the children present) and the
-    list of those the user led, recorded, or held in their area."""
+    """Health education sessions: record one (topic, day, place, the township, village or
+    school it was held for, the children present and a count of others, the materials used)
+    and the list of those the user sees, each naming only the children the user may see."""
     user = account(request)
     if not access.records_health_sessions(user):
         raise PermissionDenied
@@ -285,6 +288,7 @@ def health_sessions(request: HttpRequest) -> HttpResponse:
         user=user,
         areas=areas,
         children=children,
+        schools=selectors.session_schools(user),
         initial={"area": area},
     )
     if form.is_bound and form.is_valid():
@@ -293,9 +297,13 @@ def health_sessions(request: HttpRequest) -> HttpResponse:
             services.health_session_record(
                 actor=user,
                 topic=d["topic"],
+                title=d.get("title") or "",
                 held_on=d["held_on"],
                 area=d["area"],
+                school=d.get("school"),
                 children=form.chosen_children(),
+                other_attendees=d.get("other_attendees") or 0,
+                materials=d.get("materials") or "",
                 place=d.get("place") or "",
                 notes=d.get("notes") or "",
             )
@@ -304,13 +312,162 @@ def health_sessions(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The session is recorded."))
             return redirect("care:care-health-sessions")
-    sessions = selectors.health_sessions_for_user(user).prefetch_related("children")[:50]
+    page: Page[Any] = Paginator(selectors.health_sessions_list(user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = [
+        {"row": row, "children": [child_row(c, user) for c in row.children]}
+        for row in selectors.session_rows(user, page.object_list)
+    ]
     return render(
         request,
         "care/health_sessions.html",
-        {"form": form, "sessions": sessions, "pick_area": pick_area, "areas": areas, "area": area},
+        {
+            "form": form,
+            "page": page,
+            "pick_area": pick_area,
+            "areas": areas,
+            "area": area,
+            "figures": access.sees_session_figures(user),
+        },
         status=400 if form.is_bound else 200,
     )
+
+
+@login_required
+def health_session_figures(request: HttpRequest) -> HttpResponse:
+    """Health education in figures: sessions and attendance per township of the county (per
+    village of a supervisor's township) over a period, the year so far unless chosen."""
+    user = account(request)
+    if not access.sees_session_figures(user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = care_forms.SessionFigureFilterForm(request.GET or None)
+    since, until = today.replace(month=1, day=1), today
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            since = form.cleaned_data.get("since") or since
+            until = form.cleaned_data.get("until") or until
+        else:
+            status = 400
+    if not form.is_bound:
+        form = care_forms.SessionFigureFilterForm(initial={"since": since, "until": until})
+    rows, total = selectors.health_session_figures(user, since=since, until=until)
+    return render(
+        request,
+        "care/health_session_figures.html",
+        {"form": form, "rows": rows, "total": total, "since": since, "until": until},
+        status=status,
+    )
+
+
+# --- study help and interests ----------------------------------------------------------------
+
+
+def _learning_page(
+    request: HttpRequest,
+    user: User,
+    child: Child,
+    *,
+    status: int = 200,
+    **forms_given: Any,
+) -> HttpResponse:
+    """The child's learning page: goals with their notes, interest activities and the
+    timeline; for those who write them, the three forms (one of them bound after a refusal)."""
+    learning = selectors.child_learning(user, child)
+    assert learning is not None  # noqa: S101  # the door checked `sees_learning`
+    context: dict[str, Any] = {"child": child_row(child, user), "learning": learning}
+    if learning.may_write:
+        context["goal_form"] = forms_given.get("goal_form") or care_forms.LearningGoalForm(
+            auto_id="id_goal_%s"
+        )
+        context["note_form"] = forms_given.get("note_form") or care_forms.LearningNoteForm(
+            goals=learning.goals, auto_id="id_note_%s"
+        )
+        context["interest_form"] = forms_given.get(
+            "interest_form"
+        ) or care_forms.InterestActivityForm(auto_id="id_interest_%s")
+        context["open"] = next(iter(forms_given), "")
+    return render(request, "care/learning.html", context, status=status)
+
+
+def _learning_child(user: User, child_id: int, route: str, *, write: bool = False) -> Child:
+    """The child through the access layer, for the child's team (a write: for those who write
+    learning records); anyone else who sees the child is refused (403), logged as a refusal."""
+    allowed = access.may_write_learning if write else access.sees_learning
+    return _child(user, child_id, route, allowed=allowed)
+
+
+@login_required
+def child_learning(request: HttpRequest, child_id: int) -> HttpResponse:
+    """A child's study help and interests: the learning goals with their progress notes, the
+    interest activities, and one timeline of both."""
+    user = account(request)
+    child = _learning_child(user, child_id, "care-learning")
+    return _learning_page(request, user, child)
+
+
+@login_required
+@require_POST
+def learning_goal_set(request: HttpRequest, child_id: int) -> HttpResponse:
+    user = account(request)
+    child = _learning_child(user, child_id, "care-learning-goal", write=True)
+    form = care_forms.LearningGoalForm(request.POST, auto_id="id_goal_%s")
+    if form.is_valid():
+        try:
+            services.learning_goal_set(actor=user, child=child, **form.cleaned_data)
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The learning goal is set."))
+            return redirect("care:care-learning", child_id=child.pk)
+    return _learning_page(request, user, child, status=400, goal_form=form)
+
+
+@login_required
+@require_POST
+def learning_note_add(request: HttpRequest, child_id: int) -> HttpResponse:
+    user = account(request)
+    child = _learning_child(user, child_id, "care-learning-note", write=True)
+    goals = list(selectors.learning_goals_for_child(user, child))
+    form = care_forms.LearningNoteForm(request.POST, goals=goals, auto_id="id_note_%s")
+    if form.is_valid():
+        d = form.cleaned_data
+        goal = next(g for g in goals if g.pk == d["goal"])
+        try:
+            services.learning_note_add(
+                actor=user,
+                goal=goal,
+                note=d["note"],
+                noted_on=d["noted_on"],
+                state=d.get("state") or "",
+            )
+        except CareStateError as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The progress note is saved."))
+            return redirect("care:care-learning", child_id=child.pk)
+    return _learning_page(request, user, child, status=400, note_form=form)
+
+
+@login_required
+@require_POST
+def interest_activity_record(request: HttpRequest, child_id: int) -> HttpResponse:
+    user = account(request)
+    child = _learning_child(user, child_id, "care-learning-interest", write=True)
+    form = care_forms.InterestActivityForm(request.POST, auto_id="id_interest_%s")
+    if form.is_valid():
+        try:
+            services.interest_activity_record(actor=user, child=child, **form.cleaned_data)
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The activity is recorded."))
+            return redirect("care:care-learning", child_id=child.pk)
+    return _learning_page(request, user, child, status=400, interest_form=form)
 
 
 # --- screenings ------------------------------------------------------------------------------

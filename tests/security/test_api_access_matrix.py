@@ -194,6 +194,10 @@ CARE_OPS = {
     "wish_claim",
     "wish_deliver",
     "wish_confirm",
+    "learning_get",
+    "learning_goal_set",
+    "learning_note_add",
+    "interest_activity_record",
 }
 WISH_STATES = {"wish_claim": "open", "wish_deliver": "claimed", "wish_confirm": "delivered"}
 
@@ -279,6 +283,28 @@ MATRIX: dict[str, dict[str, tuple[int, int]]] = {
     "user_deactivate": _admins((422, 404)),
     "pairing_assign": _admins((201, 404)),
 }
+# Health education (docs/care.md): doctors and the registry's keepers list and record sessions
+# (a doctor for any township or village of their county, the others in their own area: the
+# other child's village is not theirs, 422); county administrators and supervisors see the
+# figures. Study help: the child's team reads (the carers paired in their own column), the
+# volunteer and the keepers of the child's area write; the officer and the doctor are refused.
+SESSION_PEOPLE = (*REGISTRY, "doctor")
+MATRIX["health_session_list"] = {
+    p: (200, 200) if p in SESSION_PEOPLE else (403, 403) for p in PERSONAS
+}
+MATRIX["health_session_record"] = {
+    p: (201, 422) if p in REGISTRY else (403, 403) for p in PERSONAS
+} | {"doctor": (201, 201)}
+MATRIX["health_session_figures"] = {
+    p: (200, 200) if p in ("admin", "other_admin", "supervisor_a") else (403, 403) for p in PERSONAS
+}
+MATRIX["learning_get"] = CARE_SEE
+LEARNING_WRITE = CARE_SEE | {"officer": (403, 404), "doctor": (403, 404)}
+MATRIX["learning_goal_set"] = {
+    p: (201, 404) if ok == (200, 404) else ok for p, ok in LEARNING_WRITE.items()
+}
+MATRIX["learning_note_add"] = dict(MATRIX["learning_goal_set"])
+MATRIX["interest_activity_record"] = dict(MATRIX["learning_goal_set"])
 TOKEN_OPS = {
     "auth_token_revoke",
     "user_token_list",
@@ -499,6 +525,7 @@ class Targets:
     school_for: int = 0  # a school of the child's county, to enrol the child at
     enrolment_id: int = 0
     drop_out_id: int = 0
+    goal_id: int = 0
 
 
 def _school_targets(op: str, target: Targets, p: Personas) -> None:
@@ -739,6 +766,16 @@ def _care_targets(op: str, target: Targets, p: Personas, persona: str, column: i
         Pairing.objects.create(
             child=child, role=user.carer.role, carer=user.carer, since=date(2026, 1, 1)
         )
+    if op == "learning_note_add":
+        from care365.care.models import LearningGoal
+
+        target.goal_id = LearningGoal.objects.create(
+            child=child,
+            subject="maths",
+            goal="背熟乘法口诀",
+            started_on=date(2026, 1, 1),
+            set_by=UserFactory.create(role=""),
+        ).pk
     if op in WISH_STATES:
         someone = UserFactory.create(role="")
         now = timezone.now()
@@ -916,6 +953,15 @@ def _request(
         "enrolment_end": {"until": timezone.localdate().isoformat(), "reason": "moved"},
         "drop_out_record": {"child": target.child.pk, "left_on": timezone.localdate().isoformat()},
         "drop_out_close": {"outcome": "随父母迁往外地就读"},
+        "health_session_record": {
+            "topic": "drowning",
+            "held_on": timezone.localdate().isoformat(),
+            "area": target.village.pk,
+            "other_attendees": 20,
+        },
+        "learning_goal_set": {"subject": "maths", "goal": "背熟乘法口诀"},
+        "learning_note_add": {"goal": target.goal_id or 1, "note": "背到七了"},
+        "interest_activity_record": {"interest": "music", "what": "学唱山歌"},
     }.get(op)
     queries: dict[str, dict[str, Any]] = {
         "child_list": {"limit": 100, "include_exited": "true"},
@@ -929,6 +975,7 @@ def _request(
         "staff_referral_list": {"limit": 100},
         "conference_list": {"limit": 100},
         "conference_action_list": {"limit": 100},
+        "health_session_list": {"limit": 100},
         **{op: {"area": target.village.pk, "period": "2026-05"} for op in STATS_OPS},
     }
     query = queries.get(op)

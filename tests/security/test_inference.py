@@ -73,6 +73,8 @@ API_LISTS = {
     "referral_list": "referrals",
     "conference_action_list": "conference_actions",
     "webhook_delivery_list": "webhook_deliveries",
+    "health_session_list": "health_sessions",
+    "health_session_figures": "health_session_figures",
 }
 # Operations whose request body is a search (its fields are filters, not data to write).
 SEARCH_OPS = {"child_search"}
@@ -84,6 +86,7 @@ PAGE_FORMS = {
     "ProposalFilterForm": "pairing",
     "AccessLogFilterForm": "access_log",
     "WebhookDeliveryFilterForm": "webhook_deliveries",
+    "SessionFigureFilterForm": "health_session_figures",
 }
 
 # Every app's page forms.

@@ -296,6 +296,22 @@ def _task_on(t: Target) -> dict[str, Any]:
     return {"task_id": task.pk}
 
 
+def _learning_note_on(t: Target) -> dict[str, Any]:
+    """A progress note on a learning goal of the child (set by a user of no role)."""
+    from care365.care.models import LearningGoal
+
+    if t.child is None:
+        return {}
+    goal = LearningGoal.objects.create(
+        child=t.child,
+        subject="maths",
+        goal="背熟乘法口诀",
+        started_on=timezone.localdate(),
+        set_by=UserFactory.create(role=""),
+    )
+    return {"goal": goal.pk, "note": "背到七了", "noted_on": timezone.localdate().isoformat()}
+
+
 def care_route(method: str, kwargs: Callable[[Target], dict[str, Any]], ok: int) -> Route:
     """A wish or a task of a child in the persona's scope (registry staff), or out of it."""
     return Route(
@@ -313,6 +329,8 @@ def care_route(method: str, kwargs: Callable[[Target], dict[str, Any]], ok: int)
 CARE_LOGGERS = ("supervisor_a", "director_a", "director_b")
 EXAM_LISTS = ("admin", "other_admin", "supervisor_a", "doctor")
 HEALTH_SESSIONS = (*REGISTRY, "doctor")
+# Health education in figures: county administrators and township supervisors.
+SESSION_FIGURES = ("admin", "other_admin", "supervisor_a")
 # A wish on the board reaches everyone working in its county: a claim of a wish of a child out of
 # the persona's scope but in their county goes through.
 SAME_COUNTY = ("supervisor_a", "director_a", "director_b", "officer", "doctor", "volunteer")
@@ -732,6 +750,10 @@ MATRIX: dict[str, Route] = {
         "get",
         in_scope=lambda who: 302 if who == "anonymous" else 200 if who in HEALTH_SESSIONS else 403,
     ),
+    "care-health-session-figures": Route(
+        "get",
+        in_scope=lambda who: 302 if who == "anonymous" else 200 if who in SESSION_FIGURES else 403,
+    ),
     "care-risk": Route("get", in_scope=registry_only(200)),
     # Figures: registry staff see their own area and every area below it (the child's village
     # in scope), and no other (404, as a missing area); the officials above the county see the
@@ -777,6 +799,29 @@ MATRIX: dict[str, Route] = {
     "care-exam-record": child_route("get", 403),
     "care-screening-record": child_route("get", 403),
     "care-wish-post": child_route("get", 200),
+    # Study help and interests (docs/care.md): the child's team reads; the volunteer and the
+    # keepers of the child's area write (carers see no child here before pairing: their rows are
+    # in care365/care/tests/test_learning.py).
+    "care-learning": child_route("get", 200),
+    "care-learning-goal": child_route(
+        "post",
+        302,
+        data=lambda t: {
+            "subject": "maths",
+            "goal": "背熟乘法口诀",
+            "started_on": timezone.localdate().isoformat(),
+        },
+    ),
+    "care-learning-note": child_route("post", 302, data=_learning_note_on),
+    "care-learning-interest": child_route(
+        "post",
+        302,
+        data=lambda t: {
+            "interest": "music",
+            "what": "学唱山歌",
+            "done_on": timezone.localdate().isoformat(),
+        },
+    ),
     # The county's own pages (docs/county-admin.md).
     "county": Route("get", in_scope=admin_only(200)),
     # A one-time link that is not valid shows its page (saying so) to anyone.

@@ -11,7 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
-from care365.carers.models import Carer
+from care365.care.models.learning import HealthTopic
+from care365.carers.models import Carer, Organisation
 from care365.registry.models import Child
 
 # Visual acuity in the five-point (logarithmic) notation Chinese school checks use (GB/T 11533):
@@ -135,10 +136,19 @@ class Examination(models.Model):
         )
 
 
-class HealthSession(models.Model):
-    """A health education session: a topic taught on a day, to the children present."""
+# Other people at a session (teachers, parents, children not in the registry), counted only.
+OTHER_ATTENDEES_MAX = 2000
 
-    topic = models.CharField(_("topic"), max_length=200)
+
+class HealthSession(models.Model):
+    """A health education session (健康教育): a topic taught on a day, for a township or village
+    (and a school of it), to the children present and a count of others."""
+
+    topic = models.CharField(
+        _("topic"), max_length=16, choices=HealthTopic.choices, default=HealthTopic.OTHER
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    materials = models.TextField(_("materials used"), blank=True)
     held_on = models.DateField(_("held on"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     area = models.ForeignKey(
@@ -147,6 +157,15 @@ class HealthSession(models.Model):
         related_name="+",
         verbose_name=_("township or village"),
     )
+    school = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("school"),
+    )
+    other_attendees = models.PositiveIntegerField(_("other people present"), default=0)
     doctor = models.ForeignKey(
         Carer,
         on_delete=models.PROTECT,
@@ -171,6 +190,13 @@ class HealthSession(models.Model):
         verbose_name = _("health education session")
         verbose_name_plural = _("health education sessions")
         ordering = ["-held_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(other_attendees__lte=OTHER_ATTENDEES_MAX),
+                name="health_session_other_attendees_max",
+            ),
+        ]
+        indexes = [models.Index(fields=["area", "held_on"], name="health_session_area_idx")]
 
     def __str__(self) -> str:
         return f"Health session #{self.pk} on {self.held_on}"

@@ -6,9 +6,24 @@ access layer (one module per concern, re-exported here):
 - plans: what is due for whom (`due_for_user`, and a page at a time `due_list_for_user`), the
   365 figure per child and per area;
 - records: contacts, examinations and growth, screenings, care tasks, the risk list;
-- wishes: the public wish board, wishes and care events.
+- wishes: the public wish board, wishes and care events;
+- learning: health education sessions as each reader sees them and their figures, and a child's
+  learning goals, progress notes and interest activities.
 """
 
+from care365.care.selectors.learning import (
+    ChildLearning,
+    SessionFigure,
+    SessionRow,
+    TimelineEntry,
+    child_learning,
+    health_session_figures,
+    health_sessions_list,
+    interest_activities_for_child,
+    learning_goals_for_child,
+    session_rows,
+    session_schools,
+)
 from care365.care.selectors.plans import (
     PLAN_FIELDS,
     AreaCoverage,
@@ -50,13 +65,18 @@ from care365.care.selectors.wishes import (
 __all__ = [
     "PLAN_FIELDS",
     "AreaCoverage",
+    "ChildLearning",
     "DueItem",
     "DueList",
     "GrowthPoint",
     "KindFigure",
+    "SessionFigure",
+    "SessionRow",
+    "TimelineEntry",
     "WishCard",
     "care_events_for_user",
     "care_settings_get",
+    "child_learning",
     "contacts_for_child",
     "contacts_logged_by",
     "contacts_needing_follow_up",
@@ -70,11 +90,17 @@ __all__ = [
     "examinations_due_list",
     "examinations_for_child",
     "growth_points",
+    "health_session_figures",
     "health_sessions_for_user",
+    "health_sessions_list",
+    "interest_activities_for_child",
+    "learning_goals_for_child",
     "plan_status",
     "risk_for_child",
     "risk_list",
     "screenings_for_child",
+    "session_rows",
+    "session_schools",
     "wish_board",
     "wishes_claimed_by",
     "wishes_for_child",

@@ -11,17 +11,21 @@ from datetime import date
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, Func, Q, QuerySet
+from django.db.models import F, Func, QuerySet
 from django.db.models.lookups import IsNull
 from django.db.models.sql.compiler import SQLCompiler
 
 from care365.accounts.access import (
-    areas_for_user,
     children_for_user,
     children_for_user_filter,
 )
 from care365.accounts.models import REGISTRY_ROLES, User
-from care365.care.access import account, sees_health, visible_contact_kinds
+from care365.care.access import (
+    account,
+    health_sessions_visible,
+    sees_health,
+    visible_contact_kinds,
+)
 from care365.care.growth import DAYS_PER_MONTH
 from care365.care.models import Contact, Examination, HealthSession, RiskScore, Screening
 from care365.registry.models import Child
@@ -115,18 +119,12 @@ def growth_points(user: User, child: Child) -> list[GrowthPoint]:
 
 
 def health_sessions_for_user(user: User) -> QuerySet[HealthSession]:
-    """Health education sessions the user led, recorded, or held in their area."""
-    acc = account(user)
-    if acc is None or not sees_health(acc):
-        return HealthSession.objects.none()
-    mine = Q(recorded_by=acc)
-    if acc.carer_id is not None:
-        mine |= Q(doctor_id=acc.carer_id)
-    if acc.role in REGISTRY_ROLES:
-        mine |= Q(area__in=areas_for_user(acc))
+    """Health education sessions the user sees (`access.health_sessions_visible`): a doctor's
+    own, and for the registry's keepers those they recorded, held in their area or attended by
+    a child of their area."""
     return (
-        HealthSession.objects.filter(mine)
-        .select_related("area", "doctor")
+        health_sessions_visible(user)
+        .select_related("area", "doctor", "school")
         .order_by("-held_on", "-pk")
     )
 

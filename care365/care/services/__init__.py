@@ -7,7 +7,9 @@ button (`contact_kinds_allowed`, `may_examine`, `may_screen`, `screening_consent
 drift apart.
 
 - contacts: `contact_log` for every kind of contact;
-- health: examinations (with the WHO growth scores) and health education sessions;
+- health: examinations (with the WHO growth scores);
+- education: health education sessions;
+- learning: the volunteers' study help (learning goals, progress notes) and interest activities;
 - screenings: wellbeing screenings, their referral and self-harm tasks, the self-harm alert;
 - wishes: small wishes from post to confirmation, and care events;
 - settings: the county's visit plan and its list of directors trained in screening.
@@ -19,11 +21,19 @@ from care365.care.access import (
     may_examine,
     may_post_wish,
     may_screen,
+    may_write_learning,
+    sees_learning,
     wish_steps_allowed,
 )
 from care365.care.services.common import CareStateError
 from care365.care.services.contacts import contact_log
-from care365.care.services.health import examination_record, health_session_record
+from care365.care.services.education import health_session_record
+from care365.care.services.health import examination_record
+from care365.care.services.learning import (
+    interest_activity_record,
+    learning_goal_set,
+    learning_note_add,
+)
 from care365.care.services.screenings import (
     care_task_done,
     raise_self_harm_alert,
@@ -51,13 +61,18 @@ __all__ = [
     "enters_examinations",
     "examination_record",
     "health_session_record",
+    "interest_activity_record",
+    "learning_goal_set",
+    "learning_note_add",
     "may_examine",
     "may_post_wish",
     "may_screen",
+    "may_write_learning",
     "raise_self_harm_alert",
     "screener_set",
     "screening_consent_holds",
     "screening_record",
+    "sees_learning",
     "wish_claim",
     "wish_confirm",
     "wish_deliver",

@@ -1,31 +1,27 @@
-"""Entering health examinations (scored by the WHO growth calculator as they are entered) and
-health education sessions."""
+"""Entering health examinations (scored by the WHO growth calculator as they are entered).
+Health education sessions are in `education.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care365.accounts.access import areas_for_user
-from care365.accounts.models import REGISTRY_ROLES, Role, User
-from care365.areas.models import Area
+from care365.accounts.models import User
 from care365.care import growth
-from care365.care.access import _examines, in_area, responsible_children
-from care365.care.models import Examination, HealthSession
+from care365.care.access import _examines
+from care365.care.models import Examination
 from care365.care.services.common import (
     active_user,
     require_active_child,
     require_health_consent,
 )
 from care365.care.services.plans import plan_due_refresh
-from care365.carers.models import Carer, CarerRole
 from care365.core.audit import audit
 from care365.registry.hooks import child_changed
 from care365.registry.models import Child
@@ -199,78 +195,3 @@ def examination_record(
     plan_due_refresh([child.pk])  # the next examination is due on another day
     child_changed(child.pk, today)
     return exam
-
-
-@transaction.atomic
-def health_session_record(
-    *,
-    actor: User,
-    topic: str,
-    held_on: date,
-    area: Area,
-    children: Iterable[Child] = (),
-    place: str = "",
-    notes: str = "",
-    doctor: Carer | None = None,
-    today: date | None = None,
-) -> HealthSession:
-    """Record a health education session: its topic, day and place, and the children present.
-
-    A doctor records their own sessions for the children paired with them; a director,
-    supervisor or county administrator records sessions in their area (naming the doctor who
-    taught, if any) for the children of their area."""
-    user = active_user(actor)
-    today = today or timezone.localdate()
-    present = list({c.pk: c for c in children}.values())
-    errors: dict[str, Any] = {}
-    if user.role == Role.DOCTOR:
-        doctor = user.carer
-        mine = set(
-            responsible_children(user)
-            .filter(pk__in=[c.pk for c in present])
-            .values_list("pk", flat=True)
-        )
-        outside = [c for c in present if c.pk not in mine]
-        county_code = doctor.organisation.area.code[:6] if doctor is not None else ""
-        if not area.code.startswith(county_code):
-            errors["area"] = _("Choose a township or village of your county.")
-    elif user.role in REGISTRY_ROLES:
-        outside = [c for c in present if not in_area(user, c)]
-        if not areas_for_user(user).filter(pk=area.pk).exists():
-            errors["area"] = _("Choose a township or village of your area.")
-        if doctor is not None and doctor.role != CarerRole.DOCTOR:
-            errors["doctor"] = _("Choose a doctor.")
-    else:
-        raise PermissionDenied
-    if area.level == Area.Level.COUNTY:
-        errors.setdefault("area", _("Choose a township or village."))
-    if outside:
-        errors["children"] = _("Some of these children are not yours to record.")
-    topic = topic.strip()
-    if not topic:
-        errors["topic"] = _("Give the topic.")
-    elif len(topic) > 200:
-        errors["topic"] = _("Keep this under %(n)d characters.") % {"n": 200}
-    if held_on > today:
-        errors["held_on"] = _("This day is in the future.")
-    if len(place) > 200:
-        errors["place"] = _("Keep this under %(n)d characters.") % {"n": 200}
-    if errors:
-        raise ValidationError(errors)
-    session = HealthSession.objects.create(
-        topic=topic,
-        held_on=held_on,
-        place=place.strip(),
-        area=area,
-        doctor=doctor,
-        recorded_by=user,
-        notes=notes.strip(),
-    )
-    session.children.set(present)
-    audit(
-        actor=user,
-        action="health_session_record",
-        obj=session,
-        changes=["topic", "held_on", "area", "children"],
-    )
-    return session

@@ -22,12 +22,16 @@ from care365.care.models import (
     CareTask,
     ContactChannel,
     ContactKind,
+    HealthTopic,
+    LearningGoal,
     Mood,
     PlanKind,
     Position,
+    Subject,
     WhichParent,
     Wish,
 )
+from care365.registry.models import Interest
 
 register = template.Library()
 
@@ -43,6 +47,10 @@ CHOICES: dict[str, type[Choices]] = {
     "task_state": CareTask.State,
     "wish_state": Wish.State,
     "event_kind": CareEvent.Kind,
+    "health_topic": HealthTopic,
+    "subject": Subject,
+    "goal_state": LearningGoal.State,
+    "interest": Interest,
 }
 
 GROWTH: Mapping[str, Promise] = {

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils import translation
 
 from care365.care import growth, plans, selectors, services
 from care365.care.models import Examination
@@ -129,7 +130,7 @@ def test_an_implausible_value_is_refused_beside_its_field_until_confirmed(
 ) -> None:
     team(personas)
     # 120 cm and 2 kg at 11: a BMI no child has (BMI-for-age z about -13).
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         record(personas, height_cm=120.0, weight_kg=2.0)
     assert codes(exc.value) == {"weight_kg": ["implausible"]}
     assert "BMI-for-age z = -1" in exc.value.message_dict["weight_kg"][0]
@@ -163,7 +164,7 @@ def test_an_examination_needs_the_guardians_consent_like_a_screening(
 ) -> None:
     child = team(personas)
     child.consents.filter(purpose=ConsentPurpose.HEALTH_SCREENING).update(withdrawn_on=TODAY)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc, translation.override("en"):
         record(personas)
     assert codes(exc.value) == {"child": ["no_consent"]}
     assert "children's director or township supervisor" in exc.value.message_dict["child"][0]
@@ -242,7 +243,8 @@ def test_health_education_sessions(personas: Personas) -> None:
     team(personas)
     session = services.health_session_record(
         actor=personas.doctor,
-        topic="用眼卫生",
+        topic="myopia",
+        title="用眼卫生",
         held_on=TODAY,
         area=personas.village_a,
         children=[personas.child_a],
@@ -262,7 +264,7 @@ def test_health_education_sessions(personas: Personas) -> None:
     assert set(exc.value.message_dict) == {"topic", "held_on", "area", "children"}
     by_director = services.health_session_record(
         actor=personas.director_a,
-        topic="防溺水与饮食卫生",
+        topic="drowning",
         held_on=TODAY,
         area=personas.village_a,
         children=[personas.child_a],
@@ -272,7 +274,7 @@ def test_health_education_sessions(personas: Personas) -> None:
     with pytest.raises(ValidationError) as exc:
         services.health_session_record(
             actor=personas.director_a,
-            topic="x",
+            topic="hygiene",
             held_on=TODAY,
             area=personas.village_b,
             children=[personas.child_b],
@@ -281,7 +283,7 @@ def test_health_education_sessions(personas: Personas) -> None:
     assert set(exc.value.message_dict) == {"area", "children"}
     with pytest.raises(PermissionDenied):
         services.health_session_record(
-            actor=personas.volunteer, topic="x", held_on=TODAY, area=personas.village_a
+            actor=personas.volunteer, topic="hygiene", held_on=TODAY, area=personas.village_a
         )
     assert set(selectors.health_sessions_for_user(personas.doctor)) == {session, by_director}
     assert set(selectors.health_sessions_for_user(personas.supervisor_a)) == {session, by_director}

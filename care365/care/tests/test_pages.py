@@ -542,7 +542,8 @@ def test_a_health_education_session_is_recorded_with_the_children_present(
     response = client.post(
         reverse("care:care-health-sessions"),
         {
-            "topic": "勤洗手",
+            "topic": "hygiene",
+            "title": "勤洗手",
             "held_on": today().isoformat(),
             "area": personas.village_a.pk,
             "children": [child.pk],
@@ -1027,7 +1028,7 @@ def test_a_supervisor_chooses_the_area_first_so_no_page_lists_a_whole_township(
     response = client.post(
         reverse("care:care-health-sessions"),
         {
-            "topic": "保护视力",
+            "topic": "myopia",
             "held_on": today().isoformat(),
             "area": personas.village_a.pk,
             "children": [child.pk],

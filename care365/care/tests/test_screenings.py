@@ -207,6 +207,9 @@ HEALTH_SELECTORS = {
     "risk_for_child",
     "examinations_due",
     "examinations_due_list",
+    "health_sessions_list",
+    "session_rows",
+    "health_session_figures",
 }
 OTHER_SELECTORS = {
     "due_for_display",
@@ -226,6 +229,11 @@ OTHER_SELECTORS = {
     "wishes_claimed_by",
     "wishes_for_user",
     "wishes_for_child",
+    # The child's team reads these (`access.sees_learning`): study help and interests, no health.
+    "child_learning",
+    "learning_goals_for_child",
+    "interest_activities_for_child",
+    "session_schools",  # the county's schools: no child
 }
 
 
@@ -256,7 +264,7 @@ def test_volunteer_and_officer_never_get_health_or_screening_data(
     enter(personas, teen)
     services.health_session_record(
         actor=personas.doctor,
-        topic="心理健康",
+        topic="mental_health",
         held_on=TODAY,
         area=personas.village_a,
         children=[teen],
@@ -264,6 +272,7 @@ def test_volunteer_and_officer_never_get_health_or_screening_data(
     )
     contacts(teen, personas.doctor, ContactKind.CONSULTATION, [TODAY])
     jobs.risk_recompute(TODAY)
+    doctor = personas.doctor
     calls: dict[str, Callable[[], Any]] = {
         "examinations_for_child": lambda: selectors.examinations_for_child(user, teen),
         "growth_points": lambda: selectors.growth_points(user, teen),
@@ -276,12 +285,22 @@ def test_volunteer_and_officer_never_get_health_or_screening_data(
         "examinations_due_list": lambda: selectors.examinations_due_list(
             user, TODAY, within_days=999
         ),
+        "health_sessions_list": lambda: selectors.health_sessions_list(user),
+        # Even given the doctor's sessions, no child of them is named to the volunteer or officer.
+        "session_rows": lambda: [
+            c
+            for row in selectors.session_rows(user, selectors.health_sessions_list(doctor))
+            for c in row.children
+        ],
+        "health_session_figures": lambda: selectors.health_session_figures(
+            user, since=TODAY, until=TODAY
+        )[0],
     }
     assert set(calls) == HEALTH_SELECTORS
     for name, call in calls.items():
         assert _empty(call()), name
     # ... and the doctor does get each of them (so the checks above are not vacuous).
-    doctor = personas.doctor
+    assert selectors.session_rows(doctor, selectors.health_sessions_list(doctor))[0].children
     assert selectors.screenings_for_child(doctor, teen).exists()
     assert selectors.growth_points(doctor, teen)
     assert access.care_tasks_for_user(doctor).exists()

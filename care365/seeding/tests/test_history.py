@@ -29,6 +29,9 @@ from care365.care.models import (
     ContactKind,
     Examination,
     HealthSession,
+    InterestActivity,
+    LearningGoal,
+    LearningNote,
     RiskScore,
     Screening,
     Wish,
@@ -150,6 +153,14 @@ def test_the_demo_has_a_year_of_every_kind_of_record_spread_over_the_months(year
     assert CareEvent.objects.filter(kind=CareEvent.Kind.CHILDRENS_DAY, held_on=june).exists()
     assert CareEvent.objects.filter(children__isnull=False).exists()
     assert HealthSession.objects.filter(children__isnull=False).exists()
+    assert not HealthSession.objects.filter(topic="other").exists()  # every title has its topic
+    # Study help and interests: for children a volunteer visits with the guardian's consent.
+    goals = LearningGoal.objects.all()
+    assert goals.exists() and LearningNote.objects.count() >= goals.count()
+    assert not goals.exclude(child__consents__purpose=ConsentPurpose.VOLUNTEER).exists()
+    assert not goals.exclude(carer__role="volunteer").exists()
+    assert goals.filter(state=LearningGoal.State.ACHIEVED).exists()
+    assert InterestActivity.objects.exists()
 
     alerts = Alert.objects.all()
     resolved = alerts.filter(state=State.RESOLVED)
@@ -221,6 +232,13 @@ def test_the_six_demo_logins_meet_on_the_directors_village_children(year: str) -
         assert logged.exists(), name
     assert Examination.objects.filter(entered_by=users["doctor"]).exists()
     assert Alert.objects.filter(child__in=shared).exclude(state=State.RESOLVED).exists()
+    # The doctor gave health education to the shared children; the volunteer set learning goals
+    # for them, and one of them fell in love with music.
+    assert HealthSession.objects.filter(doctor=users["doctor"].carer, children__in=shared).exists()
+    assert LearningGoal.objects.filter(carer=volunteer, child__in=shared).exists()
+    assert InterestActivity.objects.filter(
+        carer=volunteer, interest="music", note__contains="爱上了音乐"
+    ).exists()
 
 
 def test_the_audit_chain_holds_after_the_demo(year: str) -> None:

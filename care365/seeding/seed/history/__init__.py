@@ -30,6 +30,7 @@ from care365.core.audit import audit
 from care365.pairing.models import Pairing
 from care365.seeding.seed.history.alerts import AlertWriter, open_alerts
 from care365.seeding.seed.history.care import CareWriter, kids_load
+from care365.seeding.seed.history.learning import LearningWriter
 from care365.seeding.seed.history.people import staff_ensure
 from care365.seeding.seed.history.registry import Window, registry_history
 
@@ -61,6 +62,8 @@ class HistoryResult:
                 f"care tasks {c['care_task']:,} ({c['care_task_open']:,} open)",
                 f"  wishes {c['wish']:,} ({c['wish_confirmed']:,} came true), events "
                 f"{c['event']:,}, health sessions {c['health_session']:,}",
+                f"  learning goals {c['learning_goal']:,} ({c['learning_note']:,} progress "
+                f"notes), interest activities {c['interest_activity']:,}",
                 f"  alerts {c['alert']:,} resolved, {c['alert_open']:,} open now; "
                 f"{c['logins']:,} logins for the county's people",
             ]
@@ -113,6 +116,11 @@ def history_seed(
     with transaction.atomic():
         care.wishes(kids)
         care.events(county, kids)
+        learning = LearningWriter(care)
+        learning.sessions_detail()
+        learning.demo_doctor_sessions(kids)
+        learning.learning(kids)
+        result.counts.update(learning.counts)
         result.counts["alert"] = AlertWriter(care, county).history(kids)
         result.counts.update(care.wrote.counts)
         director = User.objects.filter(username="director", role=Role.DIRECTOR).first()

@@ -807,7 +807,7 @@ class CareWriter:
                     and rng.random() < 0.6
                 ]
                 session = HealthSession(
-                    topic=rng.choice(texts.HEALTH_TOPICS),
+                    title=rng.choice(texts.HEALTH_TOPICS),
                     held_on=day,
                     place=f"{township.name}卫生院",
                     area=township,
