@@ -1,7 +1,7 @@
 """Daily care's models, one module per aggregate: the county's plan settings (settings.py),
 contacts (contacts.py), examinations and health sessions (health.py), screenings, care tasks and
 the risk score (wellbeing.py), each child's next-due dates (due.py), wishes and events
-(wishes.py)."""
+(wishes.py), and the gifts of Children's Day and festivals (wishes.py)."""
 
 from care365.care.models.contacts import (
     CONTACT_PLAN_KINDS,
@@ -19,10 +19,22 @@ from care365.care.models.due import PlanDue
 from care365.care.models.health import POOR_VISION_BELOW, Examination, HealthSession, Position
 from care365.care.models.settings import CareSettings
 from care365.care.models.wellbeing import CareTask, RiskScore, Screening
-from care365.care.models.wishes import CareEvent, Wish
+from care365.care.models.wishes import (
+    GIFT_EVENT_KINDS,
+    GIFT_REASON_MAX,
+    GIFT_VALUE_MAX,
+    GIFT_WHAT_MAX,
+    CareEvent,
+    Gift,
+    Wish,
+)
 
 __all__ = [
     "CONTACT_PLAN_KINDS",
+    "GIFT_EVENT_KINDS",
+    "GIFT_REASON_MAX",
+    "GIFT_VALUE_MAX",
+    "GIFT_WHAT_MAX",
     "LOGGED_BY",
     "POOR_VISION_BELOW",
     "VISIBLE_TO",
@@ -34,6 +46,7 @@ __all__ = [
     "ContactChannel",
     "ContactKind",
     "Examination",
+    "Gift",
     "HealthSession",
     "Mood",
     "PlanDue",

@@ -6,9 +6,19 @@ access layer (one module per concern, re-exported here):
 - plans: what is due for whom (`due_for_user`, and a page at a time `due_list_for_user`), the
   365 figure per child and per area;
 - records: contacts, examinations and growth, screenings, care tasks, the risk list;
-- wishes: the public wish board, wishes and care events.
+- wishes: the public wish board, wishes and care events;
+- gifts: an event's gifts, what is left to deliver, and a donor's totals.
 """
 
+from care365.care.selectors.gifts import (
+    DonorRow,
+    DonorTotals,
+    GiftFigures,
+    donor_totals,
+    donors_with_gifts,
+    gifts_of_event,
+    gifts_to_deliver,
+)
 from care365.care.selectors.plans import (
     PLAN_FIELDS,
     AreaCoverage,
@@ -50,8 +60,11 @@ from care365.care.selectors.wishes import (
 __all__ = [
     "PLAN_FIELDS",
     "AreaCoverage",
+    "DonorRow",
+    "DonorTotals",
     "DueItem",
     "DueList",
+    "GiftFigures",
     "GrowthPoint",
     "KindFigure",
     "WishCard",
@@ -63,12 +76,16 @@ __all__ = [
     "coverage_for_area",
     "coverage_for_child",
     "coverage_of_children",
+    "donor_totals",
+    "donors_with_gifts",
     "due_for_display",
     "due_for_user",
     "due_list_for_user",
     "examinations_due",
     "examinations_due_list",
     "examinations_for_child",
+    "gifts_of_event",
+    "gifts_to_deliver",
     "growth_points",
     "health_sessions_for_user",
     "plan_status",
