@@ -529,3 +529,31 @@ def donor_get_for_admin(user: User, organisation_id: int) -> Organisation:
 def thanks_donors(user: User) -> bool:
     """County administrators see donors' totals and send their thanks."""
     return county_for_admin(user) is not None
+
+
+def gift_plan_children_for_user(user: User, ids: list[int]) -> list[Child]:
+    """The children of a gift plan, by id: each must be a child the user answers for (their
+    area's, never one opened by break-the-glass); one that is not, missing or not, is NotFound
+    for the whole plan. Whether each may have a gift at the event is `gift_plan`'s to say."""
+    acc = account(user)
+    wanted = set(ids)
+    if acc is None or acc.role not in REGISTRY_ROLES:
+        raise NotFound
+    found = list(children_in_scope(acc).filter(pk__in=wanted).select_related("village"))
+    if len(found) != len(wanted):
+        raise NotFound
+    return found
+
+
+def gift_plan_area_for_user(user: User, event: CareEvent, area_id: int) -> Area:
+    """A township or village of both the user's area and the event's, to plan a gift for each
+    of its children; NotFound otherwise."""
+    area = (
+        areas_for_user(user)
+        .filter(pk=area_id, code__startswith=event.area.code)
+        .exclude(level=Area.Level.COUNTY)
+        .first()
+    )
+    if area is None:
+        raise NotFound
+    return area

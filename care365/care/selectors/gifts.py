@@ -8,7 +8,7 @@ county administrator's page and, later, the organisation's own staff read the sa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -126,7 +126,7 @@ _FIGURES = {
 }
 
 
-def _figures(row: dict[str, Any]) -> GiftFigures:
+def _figures(row: Mapping[str, Any]) -> GiftFigures:
     return GiftFigures(
         gifts=row["n"] or 0,
         value_yuan=row["value"] or 0,

@@ -22,6 +22,7 @@ from care365.care.models import (
     CareTask,
     ContactChannel,
     ContactKind,
+    Gift,
     Mood,
     PlanKind,
     Position,
@@ -43,6 +44,7 @@ CHOICES: dict[str, type[Choices]] = {
     "task_state": CareTask.State,
     "wish_state": Wish.State,
     "event_kind": CareEvent.Kind,
+    "gift_state": Gift.State,
 }
 
 GROWTH: Mapping[str, Promise] = {
