@@ -142,14 +142,10 @@ def test_plans_are_checked(p: Personas, event: CareEvent, donor: Organisation) -
     assert "event" in exc.value.message_dict
     for who in ("volunteer", "officer", "outsider"):
         with pytest.raises(PermissionDenied):
-            services.gift_plan(
-                actor=getattr(p, who), event=event, children=[p.child_a], what="x"
-            )
+            services.gift_plan(actor=getattr(p, who), event=event, children=[p.child_a], what="x")
 
 
-def test_carers_other_than_the_childs_volunteer_mark_nothing(
-    p: Personas, event: CareEvent
-) -> None:
+def test_carers_other_than_the_childs_volunteer_mark_nothing(p: Personas, event: CareEvent) -> None:
     (gift,) = plan(p, event, [p.child_a])
     for who in ("officer", "doctor", "director_b", "outsider"):
         with pytest.raises(PermissionDenied):
