@@ -26,7 +26,6 @@ from care365.care.models import (
     Activity,
     ContactChannel,
     ContactKind,
-    Gift,
     PlanKind,
     Position,
     WhichParent,
@@ -331,10 +330,6 @@ class WishBoardOut(Schema):
 # ---- gifts ----------------------------------------------------------------------------------
 
 MAX_PLAN_CHILDREN = 5000
-
-
-class GiftQuery(Page):
-    state: Annotated[Gift.State, LAX] | None = Field(None, description="Only gifts in this state.")
 
 
 class GiftPlanIn(Body):

@@ -31,6 +31,7 @@ from care365.accounts.access import (
 )
 from care365.accounts.models import User
 from care365.accounts.services import user_invite_link
+from care365.care.access import gift_events_for_user
 from care365.care.services.wishes import wish_post
 from care365.carers.models import Organisation
 from care365.core.tests.routes import page_patterns
@@ -56,6 +57,7 @@ from care365.protection.services.webhooks import webhook_endpoint_create
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.seeding.seed import seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, demo_users_ensure
+from care365.seeding.seed.gifts import demo_gifts
 from care365.seeding.seed.history import history_seed
 
 pytestmark = pytest.mark.browser
@@ -290,6 +292,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         actor=admin, conference=conference, summary="讨论了家庭情况", decisions="每周家访"
     )
 
+    # The Children's Day gifts of the director's village, from the county's donating company.
+    demo_gifts(director=director, admin=admin)
+
     routes = get_routes()
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
     filled: set[str] = set()
@@ -322,6 +327,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             ),
             "mandatory_report_id": list(
                 mandatory_reports_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
+            ),
+            "event_id": list(
+                gift_events_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
             ),
         }
         paths = []

@@ -23,6 +23,7 @@ from care365.pairing.selectors import coverage as pairing_coverage
 from care365.registry.models import Child
 from care365.seeding.seed import SeedRefusedError, seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, DemoLogin, DemoSetupError, demo_users_ensure
+from care365.seeding.seed.gifts import demo_gifts
 from care365.seeding.seed.history import HistoryRefusedError, history_seed
 from care365.seeding.seed.network import demo_conferences, demo_referrals
 from config.env import env_int
@@ -99,11 +100,13 @@ class Command(BaseCommand):
             admin = User.objects.get(username=DEMO_LOGINS[0][0])
             referrals = demo_referrals(director=director, admin=admin)
             conferences = demo_conferences(director=director, admin=admin)
+            gifts = demo_gifts(director=director, admin=admin)
             db_analyze(full=True)
             if verbose:
                 self.stdout.write(history.summary())
                 self.stdout.write(f"  {referrals} referrals of the director's village children")
                 self.stdout.write(f"  {conferences} case conferences of the village's children")
+                self.stdout.write(f"  {gifts} Children's Day gifts of the village's children")
         if options["no_serve"]:
             if verbose:
                 self.stdout.write(self.pairing_text() + "\n" + self.logins_text(logins))
