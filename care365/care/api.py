@@ -584,11 +584,7 @@ def gift_plan(request: HttpRequest, event_id: EventId, payload: GiftPlanIn) -> S
         value_yuan=payload.value_yuan,
         donor=donor,
     )
-    gifts = (
-        Gift.objects.filter(pk__in=[g.pk for g in result.planned])
-        .select_related("child", "child__village", "donor")
-        .order_by("pk")
-    )
+    gifts = selectors.gifts_of_event(user, event).filter(pk__in=[g.pk for g in result.planned])
     return Status(201, {"planned": [_gift(user, g) for g in gifts], "already": result.already})
 
 

@@ -621,7 +621,7 @@ def event_gifts(request: HttpRequest, event_id: int) -> HttpResponse:
     if request.method == "POST" and not planner:
         raise PermissionDenied
     form = None
-    area, pick_area, areas = None, False, Area.objects.none()
+    area, pick_area, areas = None, False, areas_for_user(user).none()
     if planner:
         areas = _gift_plan_areas(user, event)
         raw = (request.POST if request.method == "POST" else request.GET).get("area", "")

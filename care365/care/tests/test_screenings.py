@@ -226,6 +226,11 @@ OTHER_SELECTORS = {
     "wishes_claimed_by",
     "wishes_for_user",
     "wishes_for_child",
+    "gifts_of_event",
+    "gifts_to_deliver",
+    # A donor's figures: counts and yuan by event, county and township, no child (no user).
+    "donor_totals",
+    "donors_with_gifts",
 }
 
 
