@@ -17,8 +17,8 @@ from care365.accounts.tests.api_client import Api, published_schema
 from care365.accounts.tests.factories import PASSWORD, UserFactory
 from care365.areas.models import Area
 from care365.areas.tests.factories import CountyFactory, TownshipFactory, VillageFactory
-from care365.carers.models import Carer, CarerRole
-from care365.carers.tests.factories import CarerFactory
+from care365.carers.models import Carer, CarerRole, Organisation
+from care365.carers.tests.factories import CarerFactory, OrganisationFactory
 from care365.pairing.tests.factories import PairingFactory, volunteer_consent
 from care365.registry.models import Child
 from care365.registry.tests.factories import LeftBehindChildFactory
@@ -57,6 +57,12 @@ class Personas:
     child_a: Child
     child_b: Child
     child_other: Child
+    # The county's network: a school of township A and its teacher, a social-work agency and a
+    # member of its staff. Neither sees a child's record (`children_for_user` is empty for them).
+    school_a: Organisation
+    agency: Organisation
+    teacher: User
+    org_staff: User
     password: str = PASSWORD
 
     @property
@@ -127,6 +133,12 @@ def personas(db: None) -> Personas:
         carer.service_areas.add(village_a, township_a)
         return UserFactory.create(username=username, role=role, carer=carer)
 
+    school_a = OrganisationFactory.create(
+        kind=Organisation.Kind.SCHOOL, name="鹤溪小学", area=township_a
+    )
+    agency = OrganisationFactory.create(
+        kind=Organisation.Kind.SOCIAL_WORK, name="景宁社工服务中心", area=county
+    )
     return Personas(
         county=county,
         township_a=township_a,
@@ -159,6 +171,12 @@ def personas(db: None) -> Personas:
         child_a=LeftBehindChildFactory.create(village=village_a, name="张小花", sex="F"),
         child_b=LeftBehindChildFactory.create(village=village_b, name="李小龙", sex="M"),
         child_other=LeftBehindChildFactory.create(village=other_village, name="赵小雨", sex="F"),
+        school_a=school_a,
+        agency=agency,
+        teacher=UserFactory.create(username="teacher", role=Role.TEACHER, organisation=school_a),
+        org_staff=UserFactory.create(
+            username="org_staff", role=Role.ORG_STAFF, organisation=agency
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from care365.accounts.models import (
     CARER_ROLES,
     FIGURES_ROLES,
+    ORGANISATION_ROLES,
     REGISTRY_ROLES,
     AccessGrant,
     AccessLog,
@@ -130,7 +131,7 @@ def oversees_area(user: User) -> bool:
 def home_kind(user: User) -> str:
     """Which home page the user gets: "area" (county administrators, supervisors), "village"
     (directors), "carer" (officers, doctors, volunteers), "figures" (province and prefecture
-    officials) or "none" (no role yet)."""
+    officials), "organisation" (teachers, organisation staff) or "none" (no role yet)."""
     account = _as_user(user)
     if account is None:
         return "none"
@@ -142,6 +143,8 @@ def home_kind(user: User) -> str:
         return "village"
     if account.role in CARER_ROLES:
         return "carer"
+    if account.role in ORGANISATION_ROLES and account.organisation_id is not None:
+        return "organisation"
     return "none"
 
 
@@ -197,7 +200,9 @@ def _granted_child_ids(account: User) -> list[int]:
 
 def _in_scope(account: User) -> QuerySet[Child]:
     # Default deny: province and prefecture officials (FIGURES_ROLES), like a user without a
-    # role, fall through to no child at all.
+    # role, fall through to no child at all. So do teachers and organisation staff
+    # (ORGANISATION_ROLES): they never open a child's record; the network's own doors show them
+    # the little their school's roll or their organisation's referrals carry, and log each read.
     if account.role in REGISTRY_ROLES:
         villages = scope_village_ids(account)
         return Child.objects.filter(village_id__in=villages or [])
@@ -416,10 +421,13 @@ def _watch_for_unusual_access(account: User, read: AccessLog) -> None:
 
 
 def county_of_user(account: User) -> Area | None:
-    """The county a user works in: through their area, or their carer record's organisation."""
+    """The county a user works in: through their area, their carer record's organisation or
+    their own organisation (teachers, organisation staff)."""
     area = account.area
     if area is None and account.carer is not None:
         area = account.carer.organisation.area
+    if area is None and account.organisation is not None:
+        area = account.organisation.area
     while area is not None and area.level != Area.Level.COUNTY:
         area = area.parent
     return area
@@ -466,10 +474,12 @@ _MAX_ID = 2**63 - 1  # beyond a 64-bit key nothing exists (and the database woul
 
 
 def users_of_county(county: Area) -> QuerySet[User]:
-    """The users who work in a county: by their area, or their carer record's organisation's."""
+    """The users who work in a county: by their area, their carer record's organisation's or
+    their own organisation's."""
     return User.objects.filter(
         Q(area__code__startswith=county.code)
         | Q(carer__organisation__area__code__startswith=county.code)
+        | Q(organisation__area__code__startswith=county.code)
     )
 
 
@@ -503,7 +513,7 @@ def user_get_for_user(actor: User, user_id: int) -> User:
         raise NotFound
     user = (
         managed_users_for_user(actor)
-        .select_related("area", "carer", "carer__organisation__area")
+        .select_related("area", "carer", "carer__organisation__area", "organisation")
         .filter(pk=user_id)
         .first()
     )

@@ -27,6 +27,7 @@ from care365.accounts.access import (
     managed_areas,
     managed_users_for_user,
     may_manage_users,
+    organisations_for_user,
     reads_access_log,
     user_get_for_user,
 )
@@ -238,6 +239,12 @@ def _user_values(actor: User, values: dict[str, Any]) -> dict[str, Any]:
         values["carer"] = carers_for_user(actor).filter(pk=values["carer"]).first()
         if values["carer"] is None:
             raise ValidationError({"carer": _("Choose a carer of your county.")})
+    if values.get("organisation") is not None:
+        values["organisation"] = (
+            organisations_for_user(actor).filter(pk=values["organisation"]).first()
+        )
+        if values["organisation"] is None:
+            raise ValidationError({"organisation": _("Choose an organisation of your county.")})
     return values
 
 
@@ -248,6 +255,7 @@ def _managed_user_out(user: User) -> dict[str, Any]:
         "role": user.role,
         "area": user.area,
         "carer": user.carer,
+        "organisation": user.organisation,
         "first_name": user.first_name,
         "last_name": user.last_name,
         "is_active": user.is_active,
@@ -266,7 +274,9 @@ def user_list(request: HttpRequest, filters: Query[Page]) -> dict[str, Any]:
     actor = account(request)
     if not may_manage_users(actor):
         raise PermissionDenied
-    users = managed_users_for_user(actor).select_related("area", "carer").order_by("pk")
+    users = (
+        managed_users_for_user(actor).select_related("area", "carer", "organisation").order_by("pk")
+    )
     page = users[filters.offset : filters.offset + filters.limit]
     return {"items": [_managed_user_out(u) for u in page], "count": users.count()}
 

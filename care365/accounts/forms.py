@@ -8,11 +8,11 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from care365.accounts.access import carers_for_user, county_for_admin
+from care365.accounts.access import carers_for_user, county_for_admin, organisations_for_user
 from care365.accounts.models import AccessOutcome, AccessPurpose, Role, User
 from care365.accounts.reasons import MAX_REASON_CHARS, reason_field_validator, reason_hint
 from care365.areas.models import Area
-from care365.carers.models import Carer
+from care365.carers.models import Carer, Organisation
 from care365.core.forms import DATE_WIDGET, BoundedModelChoiceField, blank_choice
 from care365.core.ids import MAX_ID
 
@@ -99,6 +99,12 @@ class UserForm(forms.Form):
         required=False,
         help_text=_("For a police officer, a doctor or a volunteer: their record as a carer."),
     )
+    organisation = BoundedModelChoiceField(
+        label=_("organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("For a teacher their school; for organisation staff their organisation."),
+    )
     last_name = forms.CharField(label=_("family name"), max_length=150, required=False)
     first_name = forms.CharField(label=_("given name"), max_length=150, required=False)
     email = forms.EmailField(label=_("email address"), max_length=254, required=False)
@@ -110,11 +116,18 @@ class UserForm(forms.Form):
         county = county_for_admin(actor)
         area = self.fields["area"]
         carer = self.fields["carer"]
+        organisation = self.fields["organisation"]
         assert isinstance(area, forms.ModelChoiceField)  # noqa: S101  # declared above
         assert isinstance(carer, forms.ModelChoiceField)  # noqa: S101
+        assert isinstance(organisation, forms.ModelChoiceField)  # noqa: S101
         if county is not None:
             area.queryset = Area.objects.filter(code__startswith=county.code).order_by("code")
             carer.queryset = carers_for_user(actor).filter(active=True).order_by("role", "name")
+            organisation.queryset = (
+                organisations_for_user(actor)
+                .exclude(kind__in=list(Organisation.ROLE))
+                .order_by("kind", "name")
+            )
 
     def values(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "username"}

@@ -3,7 +3,9 @@
 A row is a user; the username is the key: a user of the county with that username is updated
 (role, area, carer record, name, email), a username taken outside the county is refused. A
 registry role needs an area of its level in the importing administrator's county; a carer role
-needs the carer record of the same role, found by its phone among the county's carers. A new
+needs the carer record of the same role, found by its phone among the county's carers; a teacher
+needs their school and organisation staff their organisation, found by name among the county's
+organisations (those that employ no carer). A new
 user has no password: each gets a one-time link to set one (`set_password_link`), made from
 Django's password-reset tokens, which die when the password is set (the token hashes the
 password) or after CARE365_SET_PASSWORD_LINK_HOURS. Links are never stored or logged: the
@@ -15,12 +17,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, ROLE_AREA_LEVEL, Role, User
+from care365.accounts.models import (
+    CARER_ROLES,
+    ORGANISATION_ROLES,
+    REGISTRY_ROLES,
+    ROLE_AREA_LEVEL,
+    Role,
+    User,
+)
 from care365.accounts.services.users import password_set_path
 from care365.areas.models import Area
-from care365.carers.models import Carer
+from care365.carers.models import Carer, Organisation
 from care365.core.imports.columns import Column, ErrorCode, add_messages, header_key
 from care365.core.imports.engine import Applied, Importer, Row
 from care365.core.ledger import chain_append_many
@@ -35,6 +45,9 @@ add_messages(
         "carer_needed": _("This role needs the phone of a carer record of the same role."),
         "carer_unknown": _("No carer of this role with this phone in your county."),
         "carer_taken": _("This carer record belongs to another user."),
+        "organisation_needed": _(
+            "This role needs an organisation of your county: a school for a teacher."
+        ),
         "email": _("Enter a valid email address."),
     }
 )
@@ -65,6 +78,9 @@ COLUMNS: tuple[Column, ...] = (
             "民警": Role.POLICE,
             "医生": Role.DOCTOR,
             "志愿者": Role.VOLUNTEER,
+            "教师": Role.TEACHER,
+            "老师": Role.TEACHER,
+            "机构人员": Role.ORG_STAFF,
         },
         example="村儿童主任",
     ),
@@ -82,6 +98,13 @@ COLUMNS: tuple[Column, ...] = (
         _("carer record's phone"),
         kind="phone",
         variants=("人员电话", "关联人员电话"),
+    ),
+    Column(
+        "organisation",
+        "所属机构",
+        _("organisation"),
+        kind="raw",
+        variants=("机构", "学校", "所在学校", "工作单位"),
     ),
     Column("email", "电子邮箱", _("email address"), variants=("邮箱", "email"), max_length=254),
 )
@@ -125,10 +148,18 @@ class UserImporter(Importer):
             ).values_list("pk", "role", "phone"):
                 if phone:
                     carers[(role, normalise_phone(phone))] = pk
+            organisations: dict[str, list[tuple[int, str]]] = {}
+            for pk, name, kind in (
+                Organisation.objects.filter(area_id__in=self.scope.area_ids)
+                .exclude(kind__in=list(Organisation.ROLE))
+                .values_list("pk", "name", "kind")
+            ):
+                organisations.setdefault(header_key(name), []).append((pk, kind))
             cached = {
                 "by_code": {code: (pk, level) for pk, code, _n, level in areas},
                 "by_name": by_name,
                 "carers": carers,
+                "organisations": organisations,
             }
             self._cache = cached
         return cached
@@ -169,15 +200,29 @@ class UserImporter(Importer):
                         row.refuse("carer_phone", ErrorCode.BAD_VALUE, "carer_unknown")
                     else:
                         row.found["carer_id"] = carer
+            elif role in ORGANISATION_ROLES:
+                found = [
+                    pk
+                    for pk, kind in index["organisations"].get(
+                        header_key(v.get("organisation") or ""), []
+                    )
+                    if role != Role.TEACHER or kind == Organisation.Kind.SCHOOL
+                ]
+                if len(found) != 1:
+                    code = ErrorCode.BAD_VALUE if v.get("organisation") else ErrorCode.MISSING
+                    row.refuse("organisation", code, "organisation_needed")
+                else:
+                    row.found["organisation_id"] = found[0]
         names = {row.values["username"]: row for row in rows if row.values.get("username")}
         existing = User.objects.filter(username__in=list(names)).select_related("area", "carer")
+        areas = self.scope.area_ids
         in_county = set(
             User.objects.filter(username__in=list(names))
-            .filter(area_id__in=self.scope.area_ids)
-            .values_list("pk", flat=True)
-        ) | set(
-            User.objects.filter(username__in=list(names))
-            .filter(carer__organisation__area_id__in=self.scope.area_ids)
+            .filter(
+                Q(area_id__in=areas)
+                | Q(carer__organisation__area_id__in=areas)
+                | Q(organisation__area_id__in=areas)
+            )
             .values_list("pk", flat=True)
         )
         for user in existing:
@@ -218,6 +263,7 @@ class UserImporter(Importer):
                 "role": v["role"],
                 "area_id": row.found.get("area_id"),
                 "carer_id": row.found.get("carer_id"),
+                "organisation_id": row.found.get("organisation_id"),
             }
             if v.get("name"):
                 values["first_name"], values["last_name"] = first, last

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from care365.areas.models import Area
-from care365.carers.models import Carer
+from care365.carers.models import Carer, Organisation
 from care365.core.fields import EncryptedTextField
 from care365.core.models import ChainedEntry
 from care365.registry.models import Child
@@ -28,6 +28,11 @@ class Role(models.TextChoices):
     # Staff of the levels above the county: figures only, never a child (DESIGN.md).
     PROVINCE_OFFICIAL = "province", _("province official")
     PREFECTURE_OFFICIAL = "prefecture", _("prefecture official")
+    # People of the county's network (docs/network.md): a teacher sees the registered children of
+    # their school (identity and attendance); organisation staff see what their organisation's
+    # referrals carry. Both are tied to an organisation, not to an area or a carer record.
+    TEACHER = "teacher", _("teacher")
+    ORG_STAFF = "org_staff", _("organisation staff")
 
 
 # The level of area each area-scoped role is tied to.
@@ -44,6 +49,7 @@ REGISTRY_ROLES = frozenset({Role.COUNTY_ADMIN, Role.SUPERVISOR, Role.DIRECTOR})
 # no child's record anywhere (`children_in_scope` is empty for them).
 FIGURES_ROLES = frozenset({Role.PROVINCE_OFFICIAL, Role.PREFECTURE_OFFICIAL})
 AREA_ROLES = REGISTRY_ROLES | FIGURES_ROLES
+ORGANISATION_ROLES = frozenset({Role.TEACHER, Role.ORG_STAFF})
 
 
 class User(AbstractUser):
@@ -69,6 +75,14 @@ class User(AbstractUser):
         related_name="user",
         verbose_name=_("carer record"),
     )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("organisation"),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -76,8 +90,21 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role="")
-                | models.Q(role__in=sorted(AREA_ROLES), area__isnull=False, carer__isnull=True)
-                | models.Q(role__in=sorted(CARER_ROLES), carer__isnull=False),
+                | models.Q(
+                    role__in=sorted(AREA_ROLES),
+                    area__isnull=False,
+                    carer__isnull=True,
+                    organisation__isnull=True,
+                )
+                | models.Q(
+                    role__in=sorted(CARER_ROLES), carer__isnull=False, organisation__isnull=True
+                )
+                | models.Q(
+                    role__in=sorted(ORGANISATION_ROLES),
+                    organisation__isnull=False,
+                    area__isnull=True,
+                    carer__isnull=True,
+                ),
                 name="user_role_has_scope",
             ),
         ]
@@ -105,6 +132,11 @@ class User(AbstractUser):
                 "role": self.get_role_display(),
                 "area": self.area.name,
             }
+        if self.role and self.organisation_id is not None and self.organisation is not None:
+            return _("%(role)s (%(area)s)") % {
+                "role": self.get_role_display(),
+                "area": self.organisation.name,
+            }
         if self.role:
             return str(self.get_role_display())
         return self.username
@@ -126,6 +158,21 @@ class User(AbstractUser):
                 raise ValidationError({"carer": _("This role has no carer record.")})
         if self.role in CARER_ROLES and (self.carer is None or self.carer.role != self.role):
             raise ValidationError({"carer": _("Link a carer record of the same role.")})
+        if self.role in ORGANISATION_ROLES:
+            organisation = self.organisation
+            if organisation is None:
+                raise ValidationError({"organisation": _("Choose the person's organisation.")})
+            if self.role == Role.TEACHER and organisation.kind != Organisation.Kind.SCHOOL:
+                raise ValidationError({"organisation": _("A teacher's organisation is a school.")})
+            if self.role == Role.ORG_STAFF and organisation.kind in Organisation.ROLE:
+                raise ValidationError(
+                    {
+                        "organisation": _(
+                            "Police stations, health centres, clinics and volunteer groups "
+                            "sign in as carers, not as organisation staff."
+                        )
+                    }
+                )
 
 
 class ApiToken(models.Model):

@@ -17,6 +17,7 @@ from care365.core.schemas import (
     Body,
     CarerBrief,
     Id,
+    OrganisationRef,
     Page,
     Patch,
     Text,
@@ -118,6 +119,9 @@ class UserFieldsIn(Patch):
     carer: Id | None = Field(
         None, description="For a police officer, doctor or volunteer: their carer record."
     )
+    organisation: Id | None = Field(
+        None, description="For a teacher: their school; for organisation staff: the organisation."
+    )
     first_name: Text | None = Field(None, max_length=150)
     last_name: Text | None = Field(None, max_length=150)
     email: Text | None = Field(None, max_length=254)
@@ -128,6 +132,9 @@ class UserCreateIn(Body):
     role: Annotated[Role, LAX]
     area: Id | None = Field(None, description="For area roles: the county, a township, a village.")
     carer: Id | None = Field(None, description="For carer roles: their carer record.")
+    organisation: Id | None = Field(
+        None, description="For teachers and organisation staff: their organisation."
+    )
     first_name: Text = Field("", max_length=150)
     last_name: Text = Field("", max_length=150)
     email: Text = Field("", max_length=254)
@@ -139,6 +146,7 @@ class ManagedUserOut(Schema):
     role: str
     area: AreaRef | None
     carer: CarerBrief | None
+    organisation: OrganisationRef | None
     first_name: str
     last_name: str
     is_active: bool

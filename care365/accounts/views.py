@@ -159,7 +159,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     actor = _manager(request)
     users = (
         managed_users_for_user(actor)
-        .select_related("area", "carer")
+        .select_related("area", "carer", "organisation")
         .order_by("-is_active", "role", "username")
     )
     page = Paginator(users, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -207,6 +207,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         "role": user.role,
         "area": user.area_id,
         "carer": user.carer_id,
+        "organisation": user.organisation_id,
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,

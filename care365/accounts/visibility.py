@@ -40,6 +40,11 @@ ROLE_FIELDS: dict[str, frozenset[FieldGroup]] = {
     Role.POLICE: frozenset({FieldGroup.IDENTITY, FieldGroup.ADDRESS, FieldGroup.FAMILY}),
     Role.DOCTOR: frozenset({FieldGroup.IDENTITY, FieldGroup.HEALTH}),
     Role.VOLUNTEER: frozenset({FieldGroup.VOLUNTEER_CARD}),
+    # Teachers and organisation staff never open a child's record (`children_for_user` is empty
+    # for them); the network's pages show a teacher their school's roll (identity and
+    # attendance) and organisation staff what a referral carries.
+    Role.TEACHER: frozenset({FieldGroup.IDENTITY}),
+    Role.ORG_STAFF: frozenset(),
 }
 
 # What each filter, search and sort of a list reads (DESIGN.md, "No oracles"): a role may use a

@@ -139,5 +139,11 @@ class CarerBrief(Schema):
     name: str
 
 
+class OrganisationRef(Schema):
+    id: int
+    kind: str
+    name: str
+
+
 # A child's id in an API path, bounded like every id.
 ChildId = PathEx[int, P(ge=1, le=MAX_ID, description="The child's id in Care365.")]

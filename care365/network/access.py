@@ -22,6 +22,7 @@ from care365.accounts.access import (
     access_log_write,
     child_visible,
     children_for_user,
+    children_for_user_filter,
     children_in_scope,
     county_for_admin,
     scope_village_ids,
@@ -34,6 +35,7 @@ from care365.core.errors import NotFound
 from care365.network.models import (
     CaseConference,
     ConferenceAction,
+    ConferenceAttendee,
     MandatoryReport,
     Referral,
     RegistrationTask,
@@ -211,7 +213,9 @@ def referrals_for_user(user: User) -> QuerySet[Referral]:
     account = _active(user)
     if account is None or account.role not in REFERRER_ROLES:
         return Referral.objects.none()
-    rows = Referral.objects.filter(child__in=children_for_user(account).values("pk"))
+    # A condition on the child's village (a join) for registry staff, rather than the set of
+    # every child in scope: a county's list reads its referrals, not its million children.
+    rows = Referral.objects.filter(children_for_user_filter(account))
     if account.role == Role.VOLUNTEER:
         rows = rows.filter(referred_by=account)
     return rows
@@ -224,7 +228,7 @@ def referrals_overdue_for_user(user: User, today: date) -> QuerySet[Referral]:
     if account is None or account.role not in REGISTRY_ROLES:
         return Referral.objects.none()
     return Referral.objects.filter(
-        child__in=children_in_scope(account).values("pk"),
+        child__village_id__in=scope_village_ids(account) or [],
         state__in=Referral.OPEN_STATES,
         due_on__lt=today,
     )
@@ -417,6 +421,26 @@ def conference_action_get_for_user(
         raise NotFound
     access_log_write(account, action.conference.child_id, AccessPurpose.VIEW, route=route)
     return action
+
+
+def conference_attendee_get(
+    conference: CaseConference, attendee_id: int | str
+) -> ConferenceAttendee:
+    """An attendee of a conference already read through this layer; NotFound otherwise (one
+    of another conference, too)."""
+    try:
+        pk = int(attendee_id)
+    except (TypeError, ValueError) as exc:
+        raise NotFound from exc
+    attendee = (
+        ConferenceAttendee.objects.filter(pk=pk, conference=conference).first()
+        if 0 < pk < 2**63
+        else None
+    )
+    if attendee is None:
+        raise NotFound
+    attendee.conference = conference
+    return attendee
 
 
 def may_mark_done(user: User, action: ConferenceAction) -> bool:

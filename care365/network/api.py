@@ -24,11 +24,13 @@ from care365.network import access, selectors, services
 from care365.network.models import CaseConference, ConferenceAction, Referral
 from care365.network.schemas import (
     ActionId,
+    AttendeeId,
     ConferenceActionDoneIn,
     ConferenceActionFilter,
     ConferenceActionIn,
     ConferenceActionListOut,
     ConferenceActionOut,
+    ConferenceActionUpdateIn,
     ConferenceAttendeeIn,
     ConferenceAttendeeOut,
     ConferenceHoldIn,
@@ -36,6 +38,7 @@ from care365.network.schemas import (
     ConferenceIn,
     ConferenceListOut,
     ConferenceOut,
+    ConferenceUpdateIn,
     MandatoryReportListOut,
     MandatoryReportOut,
     ReferralDeclineIn,
@@ -291,6 +294,7 @@ def _conference(view: selectors.ConferenceView, today: date) -> dict[str, Any]:
         "attendees": (
             [
                 {
+                    "id": a.pk,
                     "user": a.user_id,
                     "name": a.user.display_name if a.user is not None else a.name,
                     "organisation": a.organisation.name if a.organisation else None,
@@ -377,6 +381,27 @@ def _run(request: HttpRequest, conference_id: int, op: str) -> tuple[User, CaseC
     return user, conference
 
 
+@router.patch(
+    "/conferences/{conference_id}",
+    response=responses(200, ConferenceOut, CONFLICT),
+    operation_id="conference_update",
+    summary="Change a case conference",
+)
+def conference_update(
+    request: HttpRequest, conference_id: ConferenceId, payload: ConferenceUpdateIn
+) -> dict[str, Any]:
+    """The date, place and format, and what was discussed and decided; only the fields sent
+    change. The conveners of the child's area (others who see it: 403); 409 once closed."""
+    user, conference = _run(request, conference_id, "conference_update")
+    sent = payload.model_dump(exclude_unset=True)
+    values = {
+        name: sent.get(name, getattr(conference, name))
+        for name in ("held_on", "place", "format", "summary", "decisions")
+    }
+    conference = services.conference_update(actor=user, conference=conference, **values)
+    return _conference(selectors.conference_view(user, conference), timezone.localdate())
+
+
 @router.post(
     "/conferences/{conference_id}/hold",
     response=responses(200, ConferenceOut, CONFLICT),
@@ -431,12 +456,30 @@ def conference_attendee_add(
     return Status(
         201,
         {
+            "id": attendee.pk,
             "user": attendee.user_id,
             "name": attendee.user.display_name if attendee.user is not None else attendee.name,
             "organisation": attendee.organisation.name if attendee.organisation else None,
             "role": attendee.role,
         },
     )
+
+
+@router.delete(
+    "/conferences/{conference_id}/attendees/{attendee_id}",
+    response=responses(204, None, CONFLICT),
+    operation_id="conference_attendee_remove",
+    summary="Take back an attendee recorded by mistake",
+)
+def conference_attendee_remove(
+    request: HttpRequest, conference_id: ConferenceId, attendee_id: AttendeeId
+) -> Status[None]:
+    """The conveners of the child's area (others who see it: 403); 404 for an attendee of
+    another conference; 409 once closed."""
+    user, conference = _run(request, conference_id, "conference_attendee_remove")
+    attendee = access.conference_attendee_get(conference, attendee_id)
+    services.conference_attendee_remove(actor=user, attendee=attendee)
+    return Status(204, None)
 
 
 @router.post(
@@ -484,6 +527,37 @@ def conference_action_list(
         rows = access.conference_actions_owned(user).order_by("state", "due_on", "pk")
     page = rows[filters.offset : filters.offset + filters.limit]
     return {"items": [_action(a, today) for a in page], "count": rows.count()}
+
+
+@router.patch(
+    "/conference-actions/{action_id}",
+    response=responses(200, ConferenceActionOut, CONFLICT),
+    operation_id="conference_action_update",
+    summary="Change an open action",
+)
+def conference_action_update(
+    request: HttpRequest, action_id: ActionId, payload: ConferenceActionUpdateIn
+) -> dict[str, Any]:
+    """What, owner, due date and organisation (`0` for none); only the fields sent change.
+    The conveners of the child's area (the action's owner: 403; anyone else: 404); 422 naming
+    the field; 409 once done or closed."""
+    user = account(request)
+    action = access.conference_action_get_for_user(
+        user, action_id, route=route("conference_action_update")
+    )
+    if not access.runs_conference(user, action.conference):
+        raise PermissionDenied
+    sent = payload.model_dump(exclude_unset=True)
+    organisation = sent.get("organisation", action.organisation_id)
+    action = services.conference_action_update(
+        actor=user,
+        action=action,
+        what=sent.get("what", action.what),
+        owner_id=sent.get("owner", action.owner_id),
+        due_on=sent.get("due_on", action.due_on),
+        organisation_id=organisation or None,
+    )
+    return _action(action, timezone.localdate())
 
 
 @router.post(

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from ninja import P, PathEx, Schema
 from pydantic import Field
 
-from care365.core.schemas import MAX_ID, AreaRef, Body, Day, Id, Page, Text
+from care365.core.schemas import MAX_ID, AreaRef, Body, Day, Id, Page, Patch, Text
 
 ReportId = PathEx[int, P(ge=1, le=MAX_ID, description="The report's id.")]
 
@@ -114,9 +114,11 @@ class ReferralDoneIn(Body):
 # reason nor discussion; "own": an action's owner sees the date and their own actions only).
 ConferenceId = PathEx[int, P(ge=1, le=MAX_ID, description="The case conference's id.")]
 ActionId = PathEx[int, P(ge=1, le=MAX_ID, description="The conference action's id.")]
+AttendeeId = PathEx[int, P(ge=1, le=MAX_ID, description="The attendee's id.")]
 
 
 class ConferenceAttendeeOut(Schema):
+    id: int
     user: int | None
     name: str  # the user's display name, or the named person's
     organisation: str | None
@@ -189,6 +191,29 @@ class ConferenceActionIn(Body):
     owner: Id = Field(description="A staff user of the child's county.")
     due_on: Day
     organisation: Id | None = Field(None, description="An organisation of the child's county.")
+
+
+class ConferenceActionUpdateIn(Patch):
+    """A change to an open action: only the fields sent change."""
+
+    what: Text | None = Field(None, max_length=1000)
+    owner: Id | None = Field(None, description="A staff user of the child's county.")
+    due_on: Day | None = Field(
+        None, description="Today or later (an overdue action may keep its date)."
+    )
+    organisation: int | None = Field(
+        None, ge=0, le=MAX_ID, description="An organisation of the child's county; 0 for none."
+    )
+
+
+class ConferenceUpdateIn(Patch):
+    """A change to a conference not yet closed: only the fields sent change."""
+
+    held_on: Day | None = None
+    place: Text | None = Field(None, max_length=200)
+    format: Text | None = Field(None, max_length=10, description="in_person, phone or video.")
+    summary: Text | None = Field(None, max_length=4000, description="What was discussed.")
+    decisions: Text | None = Field(None, max_length=4000, description="What was decided.")
 
 
 class ConferenceActionDoneIn(Body):

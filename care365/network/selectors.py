@@ -206,23 +206,24 @@ def referrals_of_child(user: User, child: Child) -> list[Referral]:
     )
 
 
-def referral_list(user: User) -> list[Referral]:
-    """The referrals the user sees, newest first (at most LIST_MAX)."""
-    return list(
+def referral_list(user: User) -> QuerySet[Referral]:
+    """The referrals the user sees, newest first, for a page of the list: the encrypted text
+    left unread."""
+    return (
         referrals_for_user(user)
-        .select_related("organisation", "child", "child__village")
+        .select_related("organisation", "child__village")
         .defer(*REFERRAL_ENCRYPTED)
-        .order_by("-created_at", "-pk")[:LIST_MAX]
+        .order_by("-created_at", "-pk")
     )
 
 
-def referrals_overdue(user: User, today: date) -> list[Referral]:
+def referrals_overdue(user: User, today: date) -> QuerySet[Referral]:
     """Past due and not done, of the registry keeper's area, most overdue first."""
-    return list(
+    return (
         referrals_overdue_for_user(user, today)
-        .select_related("organisation", "child", "child__village", "referred_by")
+        .select_related("organisation", "child__village", "referred_by")
         .defer(*REFERRAL_ENCRYPTED)
-        .order_by("due_on", "pk")[:LIST_MAX]
+        .order_by("due_on", "pk")
     )
 
 

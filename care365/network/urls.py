@@ -35,6 +35,16 @@ urlpatterns = [
         name="conference-step",
     ),
     path("children/<id:child_id>/conference/", views.conference_add, name="conference-add"),
+    path(
+        "conferences/<id:conference_id>/attendees/<id:attendee_id>/remove/",
+        views.conference_attendee_remove,
+        name="conference-attendee-remove",
+    ),
+    path(
+        "conference-actions/<id:action_id>/edit/",
+        views.conference_action_edit,
+        name="conference-action-edit",
+    ),
     path("my-actions/", views.conference_actions_mine, name="conference-actions-mine"),
     path(
         "conference-actions/<id:action_id>/done/",

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -201,19 +203,30 @@ def registration_task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 
 # Referrals (转介; docs/network.md).
 STEPS = ("accept", "decline", "done")
+# The overdue referrals shown above the list; the rest are a click away (`?overdue=1`).
+OVERDUE_SHOWN = 10
 
 
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
-    """The referrals of the children the user sees, with the overdue ones of a registry
-    keeper's area first."""
+    """The referrals of the children the user sees, newest first, a page at a time, with the
+    first overdue ones of a registry keeper's area above them; `?overdue=1`: every overdue
+    one, most overdue first, a page at a time."""
     user = account(request)
     if not access.reads_referrals(user):
         raise PermissionDenied
     today = timezone.localdate()
+    overdue = selectors.referrals_overdue(user, today)
+    only_overdue = request.GET.get("overdue") in ("1", "true")
+    rows = overdue if only_overdue else selectors.referral_list(user)
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    first_overdue = [] if only_overdue else list(overdue[:OVERDUE_SHOWN])
     context = {
-        "overdue": selectors.referrals_overdue(user, today),
-        "referrals": selectors.referral_list(user),
+        "overdue": first_overdue,
+        # Counted only when the first ones do not fit the card.
+        "overdue_count": overdue.count() if len(first_overdue) == OVERDUE_SHOWN else None,
+        "only_overdue": only_overdue,
+        "page": page,
         "today": today,
     }
     return render(request, "network/referral_list.html", context)
@@ -384,6 +397,14 @@ def conference_add(request: HttpRequest, child_id: int) -> HttpResponse:
     return render(request, "network/conference_add.html", context, status=status)
 
 
+def _with_note_fields(actions: list[Any]) -> list[tuple[Any, Any]]:
+    """Each action with the note field of its own "mark done" form: ids of their own, so that
+    each label names its own field on a page of many actions."""
+    return [
+        (a, ActionDoneForm(prefix="done", auto_id=f"id_action{a.pk}_%s")["note"]) for a in actions
+    ]
+
+
 def _conference_page(
     request: HttpRequest, user: User, conference: Any, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -394,9 +415,9 @@ def _conference_page(
         "conference": conference,
         "runs": runs,
         "child_visible": child_visible(user, conference.child),
-        "done_form": forms.get("done_form") or ActionDoneForm(prefix="done"),
         # Who marks an action done (`access.may_mark_done`): its owner, or one who runs it.
         "marks": {a.pk for a in view.actions if runs or a.owner_id == user.pk},
+        "action_rows": _with_note_fields(view.actions),
     }
     if runs:
         users = list(access.action_owners(conference.child))
@@ -546,15 +567,89 @@ def conference_step(request: HttpRequest, conference_id: int, action: str) -> Ht
 
 
 @login_required
+@require_POST
+def conference_attendee_remove(
+    request: HttpRequest, conference_id: int, attendee_id: int
+) -> HttpResponse:
+    """A convener takes back an attendee recorded by mistake."""
+    user = account(request)
+    conference = access.conference_get_for_user(
+        user, conference_id, route="network:conference-attendee-remove"
+    )
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    attendee = access.conference_attendee_get(conference, attendee_id)
+    try:
+        services.conference_attendee_remove(actor=user, attendee=attendee)
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The attendee is taken off the list."))
+    return redirect("network:conference-detail", conference_id=conference.pk)
+
+
+@login_required
+def conference_action_edit(request: HttpRequest, action_id: int) -> HttpResponse:
+    """A convener changes an open action: what, owner, due date, organisation."""
+    user = account(request)
+    action = access.conference_action_get_for_user(
+        user, action_id, route="network:conference-action-edit"
+    )
+    conference = action.conference
+    if not access.runs_conference(user, conference):
+        raise PermissionDenied
+    users = list(access.action_owners(conference.child))
+    organisations = list(access.conference_organisations(conference.child))
+    form = ActionForm(
+        request.POST or None,
+        prefix="action",
+        users=users,
+        organisations=organisations,
+        initial={
+            "what": action.what,
+            "owner": action.owner_id,
+            "due_on": action.due_on.isoformat(),
+            "organisation": action.organisation_id or "",
+        },
+    )
+    back = reverse("network:conference-detail", args=[conference.pk])
+    if request.method == "POST":
+        ok = form.is_valid()
+        try:
+            services.conference_action_update(
+                actor=user,
+                action=action,
+                what=form.cleaned_data.get("what", "") if ok else "",
+                owner_id=form.owner_id() if ok else None,
+                due_on=form.cleaned_data.get("due_on", "") if ok else "",
+                organisation_id=form.organisation_id() if ok else None,
+            )
+        except StateConflictError as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        except ValidationError as exc:
+            core_forms.add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The action is saved."))
+            return redirect(back)
+    context = {
+        "title": _("Change the action"),
+        "form": form,
+        "submit": _("Save"),
+        "cancel": back,
+    }
+    return render(request, "web/form_page.html", context, status=400 if form.errors else 200)
+
+
+@login_required
 def conference_actions_mine(request: HttpRequest) -> HttpResponse:
     """The actions the user owns, open ones first, each marked done with a note."""
     user = account(request)
     if not access.owns_actions(user):
         raise PermissionDenied
     context = {
-        "actions": selectors.conference_actions_mine(user),
+        "action_rows": _with_note_fields(selectors.conference_actions_mine(user)),
         "today": timezone.localdate(),
-        "done_form": ActionDoneForm(prefix="done"),
     }
     return render(request, "network/conference_actions_mine.html", context)
 

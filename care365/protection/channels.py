@@ -55,6 +55,30 @@ class ChannelError(Exception):
         self.unconfigured = unconfigured
 
 
+# What the outbox keeps of a failed webhook delivery (`Notification.last_error`, in English for
+# the logs and the API) said in the reader's language on the deliveries page.
+_TIMEOUTS = frozenset({"TimeoutError", "timeout", "socket.timeout"})
+
+
+def webhook_error_text(error: str) -> str:
+    """A webhook delivery's last error in the user's language; an error of another kind (or
+    one written by an older release) as it was kept."""
+    if error == "the endpoint's address is refused":
+        return _("The endpoint's address is not allowed: a local or private address.")
+    if error == "the endpoint is deactivated":
+        return _("The endpoint was deactivated before this delivery was sent.")
+    prefix, _sep, rest = error.partition(": ")
+    if prefix == "endpoint unreachable":
+        if rest in _TIMEOUTS:
+            return _("The endpoint did not answer within %(seconds)s seconds.") % {
+                "seconds": f"{WEBHOOK_TIMEOUT_SECONDS:g}"
+            }
+        return _("The endpoint could not be reached (%(why)s).") % {"why": rest}
+    if error.startswith("endpoint answered ") and error[18:].isdigit():
+        return _("The endpoint answered HTTP %(code)s.") % {"code": error[18:]}
+    return error
+
+
 def sign(body: bytes, secret: str) -> str:
     """HMAC-SHA256 of a request body under a shared secret, as lowercase hex."""
     return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()

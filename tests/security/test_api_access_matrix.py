@@ -364,6 +364,14 @@ MATRIX["conference_close"] = {
 MATRIX["conference_action_done"] = {
     p: (200, 404) if p in CONVENERS else (404, 404) for p in PERSONAS
 }
+# Changing a conference or taking back an attendee: as recording it held; changing an action:
+# as marking it done, but only for those who run the conference.
+MATRIX["conference_update"] = dict(MATRIX["conference_hold"])
+MATRIX["conference_attendee_remove"] = {
+    p: (204, 404) if p in CONVENERS else (403, 404) if p in (*REGISTRY, *TEAM) else (404, 404)
+    for p in PERSONAS
+}
+MATRIX["conference_action_update"] = dict(MATRIX["conference_action_done"])
 CONFERENCE_OPS = (
     "conference_list",
     "conference_action_list",
@@ -374,6 +382,9 @@ CONFERENCE_OPS = (
     "conference_attendee_add",
     "conference_hold",
     "conference_close",
+    "conference_update",
+    "conference_attendee_remove",
+    "conference_action_update",
 )
 STATS_OPS = ("stats_overview", "stats_children", "stats_pairing", "stats_care", "stats_alerts")
 MATRIX.update(dict.fromkeys(STATS_OPS, STATS))
@@ -402,6 +413,25 @@ for _lists in LISTS.values():
 PERSONAS = (*PERSONAS, *FIGURES)
 OWN_CHILD |= dict.fromkeys(FIGURES, "child_a")
 OTHER_CHILD |= dict.fromkeys(FIGURES, "child_other")
+
+# Teachers and organisation staff (the county's network): they never open a child's record, so
+# on every operation they answer as a user without a role does, but for the network's own
+# operations for them, listed here per persona.
+NETWORK = ("teacher", "org_staff")
+NETWORK_DIFFER: dict[str, dict[str, tuple[int, int]]] = {
+    # A teacher is shown names (of their school's roll), so may search the children's list by
+    # name; it finds nobody there (their children are the network's roll, not this list).
+    "child_search": {"teacher": (200, 200)},
+}
+for _op, _table in MATRIX.items():
+    for _who in NETWORK:
+        _table[_who] = NETWORK_DIFFER.get(_op, {}).get(_who, _table["outsider"])
+for _lists in LISTS.values():
+    for _who in NETWORK:
+        _lists[_who] = _lists["outsider"]
+PERSONAS = (*PERSONAS, *NETWORK)
+OWN_CHILD |= dict.fromkeys(NETWORK, "child_a")
+OTHER_CHILD |= dict.fromkeys(NETWORK, "child_other")
 # The operations without a token, each tested on its own: test_auth.py, and test_protection.py
 # for the SMS gateway's signed webhook and the health check.
 PUBLIC = {"auth_token_create", "sms_inbound", "health_check"}
@@ -423,6 +453,7 @@ class Targets:
     agency: int = 0
     conference_id: int = 0
     action_id: int = 0
+    attendee_id: int = 0
     owner_id: int = 0
     event_id: int = 0
     gift_id: int = 0
@@ -435,7 +466,7 @@ def _conference_targets(op: str, target: Targets, p: Personas, persona: str, col
     village to own a new action."""
     if op not in CONFERENCE_OPS:
         return
-    from care365.network.models import CaseConference, ConferenceAction
+    from care365.network.models import CaseConference, ConferenceAction, ConferenceAttendee
 
     user: User = getattr(p, persona)
     if column == 0 and persona in CARERS:
@@ -468,6 +499,9 @@ def _conference_targets(op: str, target: Targets, p: Personas, persona: str, col
         created_by=nobody,
     ).pk
     target.owner_id = UserFactory.create(role="director", area=target.village).pk
+    target.attendee_id = ConferenceAttendee.objects.create(
+        conference=conference, name="王校长", role="学校"
+    ).pk
 
 
 def _referral_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
@@ -724,6 +758,7 @@ def _request(
     path = path.replace("{gift_id}", str(target.gift_id or 1))
     if target.donor_id:
         path = path.replace("{organisation_id}", str(target.donor_id))
+    path = path.replace("{attendee_id}", str(target.attendee_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
     if "{endpoint_id}" in path:
         endpoint = WebhookEndpoint.objects.create(
@@ -792,6 +827,8 @@ def _request(
         "conference_attendee_add": {"name": "王校长", "role": "学校"},
         "conference_hold": {"decisions": "派出所每周家访"},
         "conference_close": {},
+        "conference_update": {"place": "镇政府会议室"},
+        "conference_action_update": {"what": "每两周家访一次"},
         "referral_done": {"what_done": "心理辅导六次", "outcome": "情绪好转"},
         "user_create": {"username": "lixiaomei", "role": "director", "area": target.village.pk},
         "user_update": {"first_name": "小梅"},

@@ -41,7 +41,12 @@ CARERS = ("officer", "doctor", "volunteer")
 # refuses them (404 for a record, 403 for a page of records), whatever child it is about: every
 # child of the personas lies in their province and prefecture.
 FIGURES = ("province_official", "prefecture_official")
-PERSONAS = (*REGISTRY, *CARERS, *FIGURES, "outsider", "anonymous")
+# Teachers and organisation staff (the county's network) never open a child's record: on every
+# page but the network's own pages for them (NETWORK_PAGES, whose routes speak for them) they
+# answer as a user without a role does.
+NETWORK = ("teacher", "org_staff")
+NETWORK_PAGES: frozenset[str] = frozenset()
+PERSONAS = (*REGISTRY, *CARERS, *FIGURES, "outsider", *NETWORK, "anonymous")
 FIGURE_READERS = (*REGISTRY, *FIGURES)
 
 # Each persona's village in scope (a fresh child is registered there for each request, so one
@@ -459,6 +464,17 @@ def _conference_action_on(t: Target) -> dict[str, Any]:
     return {"action_id": action.pk}
 
 
+def _attendee_on(t: Target) -> dict[str, Any]:
+    """An attendee of a conference of the child."""
+    from care365.network.models import ConferenceAttendee
+
+    conference_id = _conference_on(t)["conference_id"]
+    attendee = ConferenceAttendee.objects.create(
+        conference_id=conference_id, name="王校长", role="学校"
+    )
+    return {"conference_id": conference_id, "attendee_id": attendee.pk}
+
+
 # Case conferences (docs/network.md): the county's administrators and the township supervisor
 # convene and run them; a director sees their village's (the child page) but runs none (403).
 CONVENERS = ("admin", "other_admin", "supervisor_a")
@@ -825,6 +841,8 @@ MATRIX: dict[str, Route] = {
     ),
     # A director who neither owns the action nor runs the conference: not found.
     "conference-action-done": conference_route("post", _conference_action_on, 302, refused=404),
+    "conference-action-edit": conference_route("get", _conference_action_on, 200, refused=404),
+    "conference-attendee-remove": conference_route("post", _attendee_on, 302),
 }
 
 
@@ -997,7 +1015,8 @@ def test_page_answers_each_persona_in_and_out_of_scope(
     got: dict[tuple[str, str], int] = {}
     for who in PERSONAS:
         for in_scope in (True, False):
-            want = (route.in_scope if in_scope else route.out_of_scope)(who)
+            speaks_as = "outsider" if who in NETWORK and name not in NETWORK_PAGES else who
+            want = (route.in_scope if in_scope else route.out_of_scope)(speaks_as)
             target = _target(personas, who, route, in_scope=in_scope)
             if target is None or want is None:
                 continue

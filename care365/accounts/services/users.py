@@ -25,14 +25,22 @@ from care365.accounts.access import (
     county_for_admin,
     in_county,
     may_manage_user,
+    organisations_for_user,
 )
-from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, ApiToken, Role, User
+from care365.accounts.models import (
+    CARER_ROLES,
+    ORGANISATION_ROLES,
+    REGISTRY_ROLES,
+    ApiToken,
+    Role,
+    User,
+)
 from care365.accounts.services import api_tokens_revoke_all
 from care365.areas.models import Area
 from care365.carers.models import Carer
 from care365.core.audit import audit
 
-USER_FIELDS = ("role", "area", "carer", "first_name", "last_name", "email")
+USER_FIELDS = ("role", "area", "carer", "organisation", "first_name", "last_name", "email")
 
 
 def _admin_county(actor: User) -> Area:
@@ -57,6 +65,8 @@ def _validate(actor: User, county: Area, user: User, values: Mapping[str, Any]) 
         setattr(user, name, values[name])
     if user.role not in Role.values or not user.role:
         errors["role"] = [_("Choose a role.")]
+    if user.role not in ORGANISATION_ROLES:
+        user.organisation = None
     if user.role in REGISTRY_ROLES:
         user.carer = None
         if user.area is not None and not in_county(county, user.area):
@@ -73,6 +83,13 @@ def _validate(actor: User, county: Area, user: User, values: Mapping[str, Any]) 
                 .exists()
             ):
                 errors["carer"] = [_("This carer already has a sign-in.")]
+    if user.role in ORGANISATION_ROLES:
+        user.area = None
+        user.carer = None
+        if user.organisation is not None and not (
+            organisations_for_user(actor).filter(pk=user.organisation.pk).exists()
+        ):
+            errors["organisation"] = [_("Choose an organisation of your county.")]
     user.first_name = " ".join(str(user.first_name).split())[:150]
     user.last_name = " ".join(str(user.last_name).split())[:150]
     user.email = str(user.email).strip()

@@ -65,6 +65,9 @@ class Api:
     def patch(self, path: str, **kwargs: Any) -> Response:
         return self.call("PATCH", path, **kwargs)
 
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        return self.call("DELETE", path, **kwargs)
+
 
 def published_schema() -> dict[str, Any]:
     """The schema as published at /api/v1/openapi.json."""

@@ -46,6 +46,8 @@ from care365.registry.models import Child
 
 ACTION_OVERDUE_NOTICE = "conference_action_overdue"
 LONG_MAX = REASON_MAX * 4
+# A conference still being recorded: its attendees and actions may change.
+OPEN_CONFERENCE = (CaseConference.State.PLANNED, CaseConference.State.HELD)
 
 
 def _text(
@@ -300,6 +302,82 @@ def conference_attendee_add(
         note=f"attendee #{attendee.pk}",
     )
     return attendee
+
+
+@transaction.atomic
+def conference_attendee_remove(*, actor: User, attendee: ConferenceAttendee) -> None:
+    """Take back an attendee recorded by mistake, while the conference is not closed."""
+    conference = attendee.conference
+    if not runs_conference(actor, conference):
+        raise PermissionDenied
+    removed, _rows = ConferenceAttendee.objects.filter(
+        pk=attendee.pk, conference__state__in=OPEN_CONFERENCE
+    ).delete()
+    if not removed:
+        raise StateConflictError(_("This conference is closed: it cannot be changed."))
+    audit(
+        actor=actor,
+        action="conference_attendee_remove",
+        obj=conference,
+        changes=["attendees"],
+        note=f"attendee #{attendee.pk}",
+    )
+
+
+@transaction.atomic
+def conference_action_update(
+    *,
+    actor: User,
+    action: ConferenceAction,
+    what: str,
+    owner_id: int | None,
+    due_on: Any,
+    organisation_id: int | None = None,
+    now: datetime | None = None,
+) -> ConferenceAction:
+    """Change an open action (what, owner, due date, organisation) while its conference is not
+    closed: the conveners of the child's area. A new due date is today or later (an overdue
+    action may keep its date); moving it lets the overdue reminder be sent again."""
+    conference = action.conference
+    if not runs_conference(actor, conference):
+        raise PermissionDenied
+    _open(conference)
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    what_text = _text(errors, "what", what, required=True, limit=REASON_MAX)
+    owner: User | None = None
+    if owner_id is not None and owner_id == action.owner_id:
+        owner = action.owner  # kept as it is (even one no longer among the county's staff)
+    elif owner_id is not None:
+        owner = action_owners(conference.child).filter(pk=owner_id).first()
+    if owner is None:
+        errors["owner"] = [_("Choose an owner among the staff of the child's county.")]
+    day = _date(errors, "due_on", due_on)
+    if day is not None and day != action.due_on and day < timezone.localdate(now):
+        errors["due_on"] = [_("The due date cannot be in the past.")]
+    organisation = _organisation(errors, conference.child, organisation_id)
+    if errors:
+        raise ValidationError(errors)
+    assert owner is not None and day is not None  # noqa: S101  # an error above otherwise
+    values: dict[str, Any] = {
+        "what": what_text,
+        "owner": owner,
+        "organisation": organisation,
+        "due_on": day,
+    }
+    changed = sorted(k for k, v in values.items() if getattr(action, k) != v)
+    if day != action.due_on:
+        values["reminded_on"] = None
+    moved = ConferenceAction.objects.filter(
+        pk=action.pk,
+        state=ConferenceAction.State.OPEN,
+        conference__state__in=OPEN_CONFERENCE,
+    ).update(**values)
+    if not moved:
+        raise StateConflictError(_("This action is already done."))
+    action.refresh_from_db()
+    audit(actor=actor, action="conference_action_update", obj=action, changes=changed)
+    return action
 
 
 @transaction.atomic

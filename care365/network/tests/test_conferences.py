@@ -6,6 +6,7 @@ the pages (docs/network.md)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -79,7 +80,13 @@ def test_conference_life_cycle_with_audit(api: Api, paired_personas: Personas) -
     )
     assert officer.status_code == 201, officer.content
     named = api.post(f"{base}/attendees", user=p.admin, body={"name": "王校长", "role": "学校"})
-    assert named.json() == {"user": None, "name": "王校长", "organisation": None, "role": "学校"}
+    assert named.json() == {
+        "id": ConferenceAttendee.objects.latest("pk").pk,
+        "user": None,
+        "name": "王校长",
+        "organisation": None,
+        "role": "学校",
+    }
     nobody = api.post(f"{base}/attendees", user=p.admin, body={"role": "学校"})
     assert nobody.status_code == 422 and set(nobody.json()["errors"]) == {"name"}
     action = add_action(api, p, cid, p.officer)
@@ -322,6 +329,14 @@ def test_pages_convene_record_and_mark_done(client: Client, paired_personas: Per
         step, {"action-what": "联系学校班主任", "action-owner": p.doctor.pk, "action-due_on": due}
     )
     assert added.status_code == 302
+    second = client.post(
+        step, {"action-what": "联系卫生院", "action-owner": p.doctor.pk, "action-due_on": due}
+    )
+    assert second.status_code == 302
+    # Each action's "mark done" field has an id of its own.
+    ids = re.findall(r'\sid="([^"]+)"', client.get(detail).content.decode())
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    ConferenceAction.objects.order_by("-pk")[0].delete()
     attendee = client.post(
         reverse("network:conference-step", args=[conference.pk, "attendee"]),
         {"attendee-name": "张老师", "attendee-role": "班主任"},
@@ -339,6 +354,8 @@ def test_pages_convene_record_and_mark_done(client: Client, paired_personas: Per
     client.force_login(p.doctor)
     mine = client.get(reverse("network:conference-actions-mine")).content.decode()
     assert "联系学校班主任" in mine
+    ids = re.findall(r'\sid="([^"]+)"', mine)
+    assert len(ids) == len(set(ids))
     action = ConferenceAction.objects.get()
     done = client.post(
         reverse("network:conference-action-done", args=[action.pk]), {"done-note": "已联系"}
@@ -436,3 +453,84 @@ def test_conference_lists_make_a_fixed_number_of_queries(
         one()
     ConferenceAction.objects.update(due_on=timezone.localdate() - timedelta(days=1))
     assert counts() == few
+
+
+def test_a_conference_its_attendees_and_actions_are_changed_until_closed(
+    api: Api, client: Client, paired_personas: Personas
+) -> None:
+    p = paired_personas
+    on_risk_list(p.child_a)
+    cid = convene(api, p).json()["id"]
+    base = f"/conferences/{cid}"
+    changed = api.patch(base, user=p.admin, body={"place": "镇政府会议室"})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["place"] == "镇政府会议室" and changed.json()["format"] == "in_person"
+    bad = api.patch(base, user=p.admin, body={"format": "letter"}, language="zh-hans")
+    assert bad.status_code == 422 and set(bad.json()["errors"]) == {"format"}
+    # Only the conveners change it: the paired officer sees it (403), another county's
+    # administrator does not (404).
+    assert api.patch(base, user=p.officer, body={"place": "x"}).status_code == 403
+    assert api.patch(base, user=p.other_admin, body={"place": "x"}).status_code == 404
+
+    wrong = api.post(f"{base}/attendees", user=p.admin, body={"name": "李老师"}).json()["id"]
+    right = api.post(f"{base}/attendees", user=p.admin, body={"name": "王校长"}).json()["id"]
+    assert api.delete(f"{base}/attendees/{wrong}", user=p.officer).status_code == 403
+    assert api.delete(f"{base}/attendees/{wrong}", user=p.admin).status_code == 204
+    assert api.delete(f"{base}/attendees/{wrong}", user=p.admin).status_code == 404
+    other = convene(api, p).json()["id"]
+    assert api.delete(f"/conferences/{other}/attendees/{right}", user=p.admin).status_code == 404
+    got = api.get(base, user=p.admin).json()
+    assert [a["name"] for a in got["attendees"]] == ["王校长"]
+
+    aid = add_action(api, p, cid, p.officer).json()["id"]
+    path = f"/conference-actions/{aid}"
+    moved = api.patch(path, user=p.supervisor_a, body={"owner": p.director_a.pk})
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["owner"] == p.director_a.pk
+    past = (timezone.localdate() - timedelta(days=1)).isoformat()
+    refused = api.patch(path, user=p.admin, body={"due_on": past})
+    assert refused.status_code == 422 and set(refused.json()["errors"]) == {"due_on"}
+    stranger = UserFactory.create(role="director", area=p.other_village)
+    assert api.patch(path, user=p.admin, body={"owner": stranger.pk}).status_code == 422
+    # The owner marks it done but does not change it (403).
+    assert api.patch(path, user=p.director_a, body={"what": "x"}).status_code == 403
+    action = ConferenceAction.objects.get(pk=aid)
+    assert (action.owner, action.what) == (p.director_a, "每周家访一次，看孩子是否按时回家")
+
+    # The page: the convener changes the action and takes an attendee off.
+    client.force_login(p.admin)
+    edit = reverse("network:conference-action-edit", args=[aid])
+    assert client.get(edit, HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
+    due = (timezone.localdate() + timedelta(days=3)).isoformat()
+    empty = client.post(
+        edit, {"action-what": "", "action-owner": p.doctor.pk, "action-due_on": due}
+    )
+    assert empty.status_code == 400
+    saved = client.post(
+        edit, {"action-what": "联系卫生院体检", "action-owner": p.doctor.pk, "action-due_on": due}
+    )
+    assert saved.status_code == 302
+    action.refresh_from_db()
+    assert (action.what, action.owner, action.due_on.isoformat()) == (
+        "联系卫生院体检",
+        p.doctor,
+        due,
+    )
+    page = client.get(reverse("network:conference-detail", args=[cid])).content.decode()
+    assert reverse("network:conference-attendee-remove", args=[cid, right]) in page
+    assert edit in page
+    taken = client.post(reverse("network:conference-attendee-remove", args=[cid, right]))
+    assert taken.status_code == 302 and not ConferenceAttendee.objects.filter(pk=right).exists()
+
+    # Done, then closed: nothing changes any more (409).
+    api.post(f"{path}/done", user=p.doctor, body={"note": "已体检"})
+    assert api.patch(path, user=p.admin, body={"what": "x"}).status_code == 409
+    kept = api.post(f"{base}/attendees", user=p.admin, body={"name": "张书记"}).json()["id"]
+    api.post(f"{base}/hold", user=p.admin, body={"decisions": DECISIONS})
+    assert api.post(f"{base}/close", user=p.admin).status_code == 200
+    assert api.delete(f"{base}/attendees/{kept}", user=p.admin).status_code == 409
+    assert api.patch(base, user=p.admin, body={"place": "x"}).status_code == 409
+    audited = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"conference_update", "conference_attendee_remove", "conference_action_update"} <= (
+        audited
+    )

@@ -4,6 +4,7 @@ and services (docs/network.md)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -336,12 +337,15 @@ def test_referral_lists_make_a_fixed_number_of_queries(
             assert api.get("/referrals", user=personas.supervisor_a).status_code == 200
         return len(page), len(listed)
 
-    refer(api, personas, org)
+    late = timezone.localdate() - timedelta(days=1)
+    for _ in range(11):  # more overdue than the page's card shows
+        refer(api, personas, org)
+    Referral.objects.update(due_on=late)
     counts()  # the first call makes the token and marks it used: outside the counts
     few = counts()
-    for _ in range(12):
+    for _ in range(30):
         refer(api, personas, org)
-    Referral.objects.update(due_on=timezone.localdate() - timedelta(days=1))
+    Referral.objects.update(due_on=late)
     assert counts() == few
 
 
@@ -360,3 +364,45 @@ def test_the_navigation_leads_to_the_referrals_of_those_who_make_them(
         client.force_login(user)
         assert (link in client.get("/").content.decode()) is shown, user.username
         client.logout()
+
+
+def test_the_list_pages_through_every_referral_and_every_overdue_one(
+    api: Api, client: Client, personas: Personas, settings: Any
+) -> None:
+    settings.PAGE_SIZE = 4
+    org = agency(personas)
+    made = [refer(api, personas, org).json()["id"] for _ in range(13)]
+    late = made[:11]
+    Referral.objects.filter(pk__in=late).update(due_on=timezone.localdate() - timedelta(days=2))
+    client.force_login(personas.director_a)
+
+    def ids(page: str) -> list[int]:
+        table = page[page.index('id="referrals"') :]
+        return [int(n) for n in re.findall(r'referrals/(\d+)/"', table)]
+
+    seen: list[int] = []
+    for number in (1, 2, 3, 4):
+        page = client.get(reverse("network:referral-list"), {"page": number}).content.decode()
+        seen += ids(page)
+    assert seen == sorted(made, reverse=True)  # newest first, each once
+    first = client.get(reverse("network:referral-list"), HTTP_ACCEPT_LANGUAGE="en")
+    card = first.content.decode()
+    card = card[card.index('id="referrals-overdue"') : card.index('id="referrals"')]
+    assert len(re.findall(r"referrals/\d+/", card)) == 10
+    assert "All 11 overdue referrals" in card
+
+    overdue: list[int] = []
+    for number in (1, 2, 3):
+        page = client.get(
+            reverse("network:referral-list") + f"?overdue=1&page={number}"
+        ).content.decode()
+        assert 'id="referrals-overdue"' not in page
+        overdue += ids(page)
+    assert sorted(overdue) == sorted(late)
+    assert (
+        "overdue=1&amp;page=2"
+        in client.get(reverse("network:referral-list"), {"overdue": "1"}).content.decode()
+    )
+    # Another village's director sees none of them.
+    client.force_login(personas.director_b)
+    assert ids(client.get(reverse("network:referral-list")).content.decode()) == []

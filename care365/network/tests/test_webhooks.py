@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from care365.accounts.access import child_get_for_user
@@ -170,6 +172,7 @@ def test_a_referral_is_posted_signed_to_each_active_endpoint_and_names_no_child(
 
     body = json.loads(request["body"])
     assert body["id"] == row.idempotency_key and body["type"] == "referral.created"
+    assert list(body) == ["id", "type", "version", "created", "data"] and body["version"] == 1
     assert body["data"] == {
         "referral": referral.pk,
         "state": "sent",
@@ -270,7 +273,11 @@ def test_another_4xx_or_a_redirect_fails_at_once(
 
 
 def test_a_timeout_and_a_refused_connection_are_retried(
-    personas: Personas, receiver: Receiver, t0: datetime, monkeypatch: pytest.MonkeyPatch
+    personas: Personas,
+    receiver: Receiver,
+    t0: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+    client: Client,
 ) -> None:
     monkeypatch.setattr(channels, "WEBHOOK_TIMEOUT_SECONDS", 0.3)
     org = agency(personas, contact_email="", contact_phone="")
@@ -288,6 +295,15 @@ def test_a_timeout_and_a_refused_connection_are_retried(
         "endpoint unreachable: TimeoutError",
     ]
     assert set(Notification.objects.values_list("state", flat=True)) == {NState.PENDING}
+    # The deliveries page says why in the administrator's language; the API keeps the text.
+    client.force_login(personas.admin)
+    page = reverse("carers:webhook-deliveries")
+    zh = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "接收地址在 0.3 秒内没有应答。" in zh
+    assert "无法连接接收地址（ConnectionRefusedError）。" in zh
+    assert "endpoint unreachable" not in zh
+    en = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The endpoint did not answer within 0.3 seconds." in en
 
 
 def test_a_receiver_that_keeps_failing_is_given_up_after_the_last_attempt(

@@ -64,6 +64,9 @@ LIMIT = 200
 MAX_ATTEMPTS = 8
 BACKOFF_FIRST_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 600.0
+# The version of a webhook body's layout (docs/network.md): raised when a field changes meaning
+# or goes away; fields are only ever added within a version.
+WEBHOOK_VERSION = 1
 
 NState = Notification.State
 
@@ -156,21 +159,29 @@ def webhook_queue(
             "webhook": endpoint,
             "created_at": at,
             "next_attempt_at": at,
-            "payload": {"event": event, "created": at.isoformat(), "data": data},
+            "payload": {
+                "event": event,
+                "version": WEBHOOK_VERSION,
+                "created": at.isoformat(),
+                "data": data,
+            },
         },
     )
     return created
 
 
 def webhook_body(row: Notification) -> bytes:
-    """What a delivery POSTs: `{"id": <idempotency key>, "type": <event>, "created": <when
-    queued>, "data": {...}}` as compact UTF-8 JSON, the same bytes on every attempt."""
-    document = {
+    """What a delivery POSTs: `{"id": <idempotency key>, "type": <event>, "version": <the
+    body's version>, "created": <when queued>, "data": {...}}` as compact UTF-8 JSON, the same
+    bytes on every attempt (a delivery queued before bodies carried a version has none)."""
+    document: dict[str, Any] = {
         "id": row.idempotency_key,
         "type": row.payload.get("event", ""),
-        "created": row.payload.get("created", ""),
-        "data": row.payload.get("data", {}),
     }
+    if "version" in row.payload:
+        document["version"] = row.payload["version"]
+    document["created"] = row.payload.get("created", "")
+    document["data"] = row.payload.get("data", {})
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, pgettext
 from care365.accounts.models import Role
 from care365.carers.models import BackgroundCheck, CarerRole, Organisation, ServiceKind, Skill
 from care365.pairing.models import EndReason, Outcome, UnpairedReason
+from care365.protection.channels import webhook_error_text
 from care365.protection.models import AlertEvent, Channel, Notification, Resolution
 from care365.registry.models import (
     ConsentPurpose,
@@ -148,3 +149,9 @@ def child_change(action: str) -> str:
         "transfer_request_decide": gettext("Transfer request decided"),
     }
     return labels.get(action, action)
+
+
+@register.filter
+def webhook_error(error: str) -> str:
+    """A webhook delivery's last error in the user's language."""
+    return webhook_error_text(error) if error else ""

@@ -116,6 +116,14 @@ def home(request: HttpRequest) -> HttpResponse:
             "web/home_figures.html",
             {"area": user.area, "figures": county_figures(user), "notices": notices},
         )
+    if kind == "organisation":
+        # A teacher or a member of an organisation's staff: no child's record here; their school's
+        # roll or their organisation's referrals are the network's pages, linked from this one.
+        return render(
+            request,
+            "web/home_organisation.html",
+            {"organisation": user.organisation, "notices": notices},
+        )
     return render(request, "web/home_none.html", {"notices": notices})
 
 
