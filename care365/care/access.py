@@ -16,23 +16,31 @@ from care365.accounts.access import (
     access_log_write,
     areas_for_user,
     children_for_user,
+    children_for_user_filter,
     children_in_scope,
+    county_for_admin,
     county_of_user,
+    organisation_get_for_admin,
+    organisations_for_user,
     scope_village_ids,
 )
 from care365.accounts.models import CARER_ROLES, REGISTRY_ROLES, AccessPurpose, Role, User
 from care365.accounts.visibility import FieldGroup, groups_for
 from care365.areas.models import Area
 from care365.care.models import (
+    GIFT_EVENT_KINDS,
     LOGGED_BY,
     VISIBLE_TO,
+    CareEvent,
     CareSettings,
     CareTask,
     ContactKind,
+    Gift,
     HealthSession,
     PlanKind,
     Wish,
 )
+from care365.carers.models import Organisation
 from care365.core.errors import NotFound
 from care365.registry.models import Child, Consent, ConsentPurpose
 
@@ -426,3 +434,188 @@ def may_write_learning(user: User, child: Child) -> bool:
     if acc.role == Role.VOLUNTEER:
         return is_paired(acc, child)
     return _keeps(acc, child)
+
+
+# --- Children's Day and festival gifts -------------------------------------------------------
+
+# The kinds of organisation that give children gifts: charities, donating companies, and the
+# county's people's organisations and agencies that hold their own drives. Police stations,
+# clinics, courts and schools are not offered as donors.
+DONOR_KINDS = (
+    Organisation.Kind.COMPANY,
+    Organisation.Kind.CHARITY,
+    Organisation.Kind.YOUTH_LEAGUE,
+    Organisation.Kind.WOMENS_FEDERATION,
+    Organisation.Kind.CIVIL_AFFAIRS,
+    Organisation.Kind.SOCIAL_WORK,
+    Organisation.Kind.VOLUNTEER_GROUP,
+)
+
+
+def _holding_codes(area: Area) -> list[str]:
+    """The codes of the county, township and village an area lies in (itself included)."""
+    return [area.code[:n] for n in (6, 9, 12) if len(area.code) >= n]
+
+
+def gift_events_for_user(user: User) -> QuerySet[CareEvent]:
+    """The Children's Day and festival events whose gifts the user plans or delivers: for the
+    registry's keepers, an event held in their area or in an area that holds theirs (a
+    county's Children's Day is planned village by village); for a volunteer, an event with a
+    gift for a child paired with them. Nobody else has any."""
+    acc = account(user)
+    if acc is None:
+        return CareEvent.objects.none()
+    events = CareEvent.objects.filter(kind__in=GIFT_EVENT_KINDS)
+    if acc.role in REGISTRY_ROLES and acc.area is not None:
+        reach = Q(area__in=areas_for_user(acc)) | Q(area__code__in=_holding_codes(acc.area))
+        return events.filter(reach).select_related("area")
+    if acc.role == Role.VOLUNTEER:
+        mine = Gift.objects.filter(child__in=children_in_scope(acc).values("pk"))
+        return events.filter(pk__in=mine.values("event_id")).select_related("area")
+    return CareEvent.objects.none()
+
+
+def care_event_get_for_user(user: User, event_id: int) -> CareEvent:
+    """One gift event the user may see (`gift_events_for_user`); NotFound for anything else,
+    missing or not. An event names no child: nothing is logged."""
+    event = gift_events_for_user(user).filter(pk=event_id).first()
+    if event is None:
+        raise NotFound
+    return event
+
+
+def gifts_for_user(user: User) -> QuerySet[Gift]:
+    """The gifts of the children the user may see: the registry's keepers, their area's (the
+    access layer's rule); a volunteer, their paired children's. Officers, doctors and everyone
+    else: none (a gift is no business of theirs)."""
+    acc = account(user)
+    if acc is None:
+        return Gift.objects.none()
+    if acc.role in REGISTRY_ROLES:
+        visible = children_for_user_filter(acc)
+    elif acc.role == Role.VOLUNTEER:
+        visible = Q(child__in=children_in_scope(acc).values("pk"))
+    else:
+        return Gift.objects.none()
+    return Gift.objects.filter(visible).select_related(
+        "child", "child__village", "donor", "event", "delivered_by"
+    )
+
+
+def gift_get_for_user(
+    user: User, gift_id: int, purpose: AccessPurpose | str = AccessPurpose.VIEW, *, route: str = ""
+) -> Gift:
+    """A gift of a child the user may see (`gifts_for_user`); NotFound for anything else,
+    missing or not. Logged as a read of the child's record."""
+    acc = account(user)
+    if acc is None:
+        raise NotFound
+    gift = gifts_for_user(acc).filter(pk=gift_id).first()
+    if gift is None:
+        raise NotFound
+    access_log_write(acc, gift.child_id, purpose, route=route or f"gift {gift.pk}")
+    return gift
+
+
+def plans_gifts(user: User) -> bool:
+    """Directors, supervisors and county administrators plan gifts for their area's children."""
+    return keeps_care_records(user)
+
+
+def gift_children_for_user(user: User, event: CareEvent) -> QuerySet[Child]:
+    """The children the user may plan a gift for at this event: active children they answer
+    for (never one opened by break-the-glass) who live in the event's area."""
+    acc = account(user)
+    if acc is None or acc.role not in REGISTRY_ROLES:
+        return Child.objects.none()
+    return responsible_children(acc).filter(village__code__startswith=event.area.code)
+
+
+def may_plan_gift(user: User, event: CareEvent, child: Child) -> bool:
+    """Whether `gift_plan` takes a gift for this child at this event: the child's director,
+    supervisor or county administrator, for an active child of the event's area."""
+    acc = account(user)
+    return (
+        acc is not None
+        and event.kind in GIFT_EVENT_KINDS
+        and child.is_active
+        and _keeps(acc, child)
+        and child.village.code.startswith(event.area.code)
+    )
+
+
+def _may_mark_gift(user: User, gift: Gift) -> bool:
+    """The child's director, supervisor or county administrator, or the child's volunteer."""
+    return _cares_for(user, gift.child)
+
+
+# The steps `gift_steps_allowed` lists, in this order: its name and the state it moves from.
+_GIFT_STEPS: tuple[tuple[str, str], ...] = (
+    ("deliver", Gift.State.PLANNED),
+    ("not-delivered", Gift.State.PLANNED),
+    ("confirm", Gift.State.DELIVERED),
+)
+
+
+def gift_steps_allowed(user: User, gift: Gift) -> list[str]:
+    """The steps the user may take on the gift in its present state, among deliver,
+    not-delivered and confirm: exactly those `gift_deliver`, `gift_not_delivered` and
+    `gift_confirm` allow (the child's director, supervisor, county administrator or volunteer)."""
+    acc = account(user)
+    if acc is None or not _may_mark_gift(acc, gift):
+        return []
+    return [name for name, source in _GIFT_STEPS if gift.state == source]
+
+
+def may_mark_gift(user: User, gift: Gift) -> bool:
+    acc = account(user)
+    return acc is not None and _may_mark_gift(acc, gift)
+
+
+def donors_for_user(user: User) -> QuerySet[Organisation]:
+    """The organisations of the user's county a gift may come from (`DONOR_KINDS`), for the
+    registry's keepers who plan gifts; none for others."""
+    return organisations_for_user(user).filter(kind__in=DONOR_KINDS).order_by("name", "pk")
+
+
+def donor_get_for_admin(user: User, organisation_id: int) -> Organisation:
+    """A donor organisation of the county the user administers: its totals and thanks are
+    the county administrator's. NotFound otherwise (another county's, missing, or not a
+    donor's kind)."""
+    organisation = organisation_get_for_admin(user, organisation_id)
+    if organisation.kind not in DONOR_KINDS:
+        raise NotFound
+    return organisation
+
+
+def thanks_donors(user: User) -> bool:
+    """County administrators see donors' totals and send their thanks."""
+    return county_for_admin(user) is not None
+
+
+def gift_plan_children_for_user(user: User, ids: list[int]) -> list[Child]:
+    """The children of a gift plan, by id: each must be a child the user answers for (their
+    area's, never one opened by break-the-glass); one that is not, missing or not, is NotFound
+    for the whole plan. Whether each may have a gift at the event is `gift_plan`'s to say."""
+    acc = account(user)
+    wanted = set(ids)
+    if acc is None or acc.role not in REGISTRY_ROLES:
+        raise NotFound
+    found = list(children_in_scope(acc).filter(pk__in=wanted).select_related("village"))
+    if len(found) != len(wanted):
+        raise NotFound
+    return found
+
+
+def gift_plan_area_for_user(user: User, event: CareEvent, area_id: int) -> Area:
+    """A township or village of both the user's area and the event's, to plan a gift for each
+    of its children; NotFound otherwise."""
+    area = (
+        areas_for_user(user)
+        .filter(pk=area_id, code__startswith=event.area.code)
+        .exclude(level=Area.Level.COUNTY)
+        .first()
+    )
+    if area is None:
+        raise NotFound
+    return area

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, Router, Status
 from ninja.errors import HttpError
 
-from care365.accounts.access import child_get_for_user
+from care365.accounts.access import child_get_for_user, county_for_admin
 from care365.accounts.api import account
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
@@ -29,6 +29,7 @@ from care365.care import access, selectors, services
 from care365.care.models import (
     Contact,
     Examination,
+    Gift,
     InterestActivity,
     LearningGoal,
     LearningNote,
@@ -41,11 +42,19 @@ from care365.care.schemas import (
     ContactIn,
     ContactListOut,
     ContactOut,
+    DonorThanksOut,
+    DonorTotalsOut,
     DueListOut,
     DueQuery,
     ExaminationIn,
     ExaminationListOut,
     ExaminationOut,
+    GiftConfirmIn,
+    GiftListOut,
+    GiftNotDeliveredIn,
+    GiftOut,
+    GiftPlanIn,
+    GiftPlanOut,
     HealthSessionIn,
     HealthSessionListOut,
     HealthSessionOut,
@@ -81,6 +90,9 @@ from care365.registry.models import Child
 router = Router(tags=["care"])
 
 WishId = PathEx[int, P(ge=1, le=MAX_ID, description="The wish's id.")]
+EventId = PathEx[int, P(ge=1, le=MAX_ID, description="The event's id.")]
+GiftId = PathEx[int, P(ge=1, le=MAX_ID, description="The gift's id.")]
+OrganisationId = PathEx[int, P(ge=1, le=MAX_ID, description="The organisation's id.")]
 T = TypeVar("T")
 
 
@@ -780,3 +792,164 @@ def wish_confirm(
     wish = access.wish_get_for_user(user, wish_id)
     note = payload.note if payload is not None else ""
     return _wish(user, _step(lambda: services.wish_confirm(actor=user, wish=wish, note=note)))
+
+
+# ---- gifts ----------------------------------------------------------------------------------
+
+
+def _gift(user: User, g: Gift) -> dict[str, Any]:
+    return {
+        "id": g.pk,
+        "event": g.event_id,
+        "child": child_row(g.child, user),
+        "what": g.what,
+        "value_yuan": g.value_yuan,
+        "donor": g.donor_id,
+        "donor_name": g.donor.name if g.donor is not None else "",
+        "state": g.state,
+        "planned_at": g.planned_at,
+        "delivered_at": g.delivered_at,
+        "confirmed_at": g.confirmed_at,
+        "reason": g.reason,
+        "steps": access.gift_steps_allowed(user, g),
+    }
+
+
+@router.get(
+    "/events/{event_id}/gifts",
+    response=responses(200, GiftListOut),
+    operation_id="gift_list",
+    summary="An event's gifts",
+)
+def gift_list(request: HttpRequest, event_id: EventId, query: Query[Page]) -> dict[str, Any]:
+    """The gifts of a Children's Day or festival for the children you may see (a volunteer:
+    their paired children, with the given name only). An event you do not reach is 404."""
+    user = account(request)
+    event = access.care_event_get_for_user(user, event_id)
+    rows = selectors.gifts_of_event(user, event)
+    return {
+        "items": [_gift(user, g) for g in rows[query.offset : query.offset + query.limit]],
+        "count": rows.count(),
+    }
+
+
+@router.post(
+    "/events/{event_id}/gifts",
+    response=responses(201, GiftPlanOut),
+    operation_id="gift_plan",
+    summary="Plan gifts for children",
+)
+def gift_plan(request: HttpRequest, event_id: EventId, payload: GiftPlanIn) -> Status[Any]:
+    """A director, supervisor or county administrator plans a gift for the children named
+    (`child_ids`, each of their area: 404 otherwise), or for every child of a township or
+    village of theirs (`area_id`) who has none at the event yet. Children who already have a
+    gift at the event are skipped and counted."""
+    user = account(request)
+    if not access.plans_gifts(user):
+        raise PermissionDenied
+    event = access.care_event_get_for_user(user, event_id)
+    if payload.area_id is not None:
+        area = access.gift_plan_area_for_user(user, event, payload.area_id)
+        chosen = list(
+            access.gift_children_for_user(user, event)
+            .filter(village__code__startswith=area.code)
+            .exclude(gifts__event=event)
+            .select_related("village")
+        )
+        chosen += access.gift_plan_children_for_user(user, payload.child_ids)
+    else:
+        chosen = access.gift_plan_children_for_user(user, payload.child_ids)
+    donor = None
+    if payload.donor_id is not None:
+        donor = access.donors_for_user(user).filter(pk=payload.donor_id).first()
+        if donor is None:
+            raise NotFound
+    result = services.gift_plan(
+        actor=user,
+        event=event,
+        children=chosen,
+        what=payload.what,
+        value_yuan=payload.value_yuan,
+        donor=donor,
+    )
+    gifts = selectors.gifts_of_event(user, event).filter(pk__in=[g.pk for g in result.planned])
+    return Status(201, {"planned": [_gift(user, g) for g in gifts], "already": result.already})
+
+
+@router.post(
+    "/gifts/{gift_id}/deliver",
+    response=responses(200, GiftOut, CONFLICT),
+    operation_id="gift_deliver",
+    summary="Mark a gift delivered",
+)
+def gift_deliver(request: HttpRequest, gift_id: GiftId) -> dict[str, Any]:
+    """The gift reached the child: the child's volunteer, director, supervisor or county
+    administrator. 409 unless it is planned."""
+    user = account(request)
+    gift = access.gift_get_for_user(user, gift_id, route=route("gift_deliver"))
+    return _gift(user, services.gift_deliver(actor=user, gift=gift))
+
+
+@router.post(
+    "/gifts/{gift_id}/confirm",
+    response=responses(200, GiftOut, CONFLICT),
+    operation_id="gift_confirm",
+    summary="Confirm a gift with the child",
+)
+def gift_confirm(
+    request: HttpRequest, gift_id: GiftId, payload: GiftConfirmIn | None = None
+) -> dict[str, Any]:
+    """Confirmed with the child that the gift came to them. 409 unless it was delivered."""
+    user = account(request)
+    gift = access.gift_get_for_user(user, gift_id, route=route("gift_confirm"))
+    note = payload.note if payload is not None else ""
+    return _gift(user, services.gift_confirm(actor=user, gift=gift, note=note))
+
+
+@router.post(
+    "/gifts/{gift_id}/not-delivered",
+    response=responses(200, GiftOut, CONFLICT),
+    operation_id="gift_not_delivered",
+    summary="Mark a gift not delivered",
+)
+def gift_not_delivered(
+    request: HttpRequest, gift_id: GiftId, payload: GiftNotDeliveredIn
+) -> dict[str, Any]:
+    """A planned gift that will not reach the child, with why. 409 unless it is planned."""
+    user = account(request)
+    gift = access.gift_get_for_user(user, gift_id, route=route("gift_not_delivered"))
+    return _gift(user, services.gift_not_delivered(actor=user, gift=gift, reason=payload.reason))
+
+
+@router.get(
+    "/donors/{organisation_id}/gift-totals",
+    response=responses(200, DonorTotalsOut),
+    operation_id="donor_totals",
+    summary="A donor's gift totals",
+)
+def donor_totals(request: HttpRequest, organisation_id: OrganisationId) -> dict[str, Any]:
+    """For the county administrator: what a donor organisation of the county gave its
+    children, by event, county and township. No child appears; a figure below 5 is "<5"."""
+    user = account(request)
+    county = county_for_admin(user)
+    if county is None:
+        raise PermissionDenied
+    organisation = access.donor_get_for_admin(user, organisation_id)
+    return selectors.donor_totals(organisation, county=county).as_dict()
+
+
+@router.post(
+    "/donors/{organisation_id}/thanks",
+    response=responses(200, DonorThanksOut),
+    operation_id="donor_thank",
+    summary="Thank a donor with its totals",
+)
+def donor_thank(request: HttpRequest, organisation_id: OrganisationId) -> dict[str, Any]:
+    """The county administrator thanks a donor: an email to its contact with its totals (as
+    `donor_totals` gives them), in Chinese and English, through the outbox. 422 when the
+    organisation has no contact email or gave nothing."""
+    user = account(request)
+    if county_for_admin(user) is None:
+        raise PermissionDenied
+    organisation = access.donor_get_for_admin(user, organisation_id)
+    return {"queued": services.donor_thank(actor=user, organisation=organisation)}

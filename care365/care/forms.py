@@ -18,6 +18,9 @@ from care365.accounts.visibility import child_row
 from care365.areas.models import Area
 from care365.care import screening
 from care365.care.models import (
+    GIFT_REASON_MAX,
+    GIFT_VALUE_MAX,
+    GIFT_WHAT_MAX,
     OTHER_ATTENDEES_MAX,
     Activity,
     CareEvent,
@@ -465,6 +468,71 @@ class CareEventForm(_AreaChildrenForm):
         super().__init__(*args, **kwargs)
         self.fields["area"].label = _("county, township or village")
         self.fields["children"].label = _("children who came")
+
+
+class GiftPlanForm(forms.Form):
+    """A gift for many children at once: every child of the chosen township or village who has
+    no gift at the event yet, or the children ticked (gift_plan checks each)."""
+
+    EVERY = "every"
+    TICKED = "ticked"
+
+    what = forms.CharField(label=_("gift"), max_length=GIFT_WHAT_MAX)
+    value_yuan = forms.IntegerField(
+        label=_("value per gift (yuan)"), min_value=1, max_value=GIFT_VALUE_MAX, required=False
+    )
+    donor = forms.ModelChoiceField(
+        label=_("donor"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("(none: the county's own)"),
+    )
+    whom = forms.ChoiceField(
+        label=_("for whom"),
+        widget=forms.RadioSelect,
+        initial=EVERY,
+    )
+    children = forms.TypedMultipleChoiceField(
+        label=_("children"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        user: User,
+        donors: QuerySet[Organisation],
+        children: QuerySet[Child],
+        area_name: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        donor = self.fields["donor"]
+        assert isinstance(donor, forms.ModelChoiceField)  # noqa: S101  # declared above
+        donor.queryset = donors
+        whom = self.fields["whom"]
+        assert isinstance(whom, forms.ChoiceField)  # noqa: S101  # declared above
+        whom.choices = [
+            (self.EVERY, _("every child of %(area)s without a gift yet") % {"area": area_name}),
+            (self.TICKED, _("only the children ticked below")),
+        ]
+        chosen = self.fields["children"]
+        assert isinstance(chosen, forms.ChoiceField)  # noqa: S101  # declared above
+        chosen.choices = _child_choices(user, children)
+        self._children = children
+
+    def chosen_children(self) -> list[Child]:
+        if self.cleaned_data.get("whom") == self.EVERY:
+            return list(self._children)
+        ids = self.cleaned_data.get("children") or []
+        return list(self._children.filter(pk__in=ids))
+
+
+class GiftActForm(forms.Form):
+    """What a step on a gift may carry: a note when it is confirmed with the child, the reason
+    when it was not delivered."""
+
+    note = forms.CharField(label=_("note"), max_length=NOTE_MAX, required=False)
+    reason = forms.CharField(label=_("why not"), max_length=GIFT_REASON_MAX, required=False)
 
 
 class CareSettingsForm(forms.ModelForm):  # type: ignore[type-arg]  # generic only in the stubs

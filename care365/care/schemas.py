@@ -20,6 +20,9 @@ from pydantic_core import PydanticCustomError
 
 from care365.care import screening
 from care365.care.models import (
+    GIFT_REASON_MAX,
+    GIFT_VALUE_MAX,
+    GIFT_WHAT_MAX,
     OTHER_ATTENDEES_MAX,
     Activity,
     ContactChannel,
@@ -39,6 +42,7 @@ from care365.care.services.education import MATERIALS_MAX, NOTES_MAX, PLACE_MAX,
 from care365.care.services.wishes import COST_MAX, NOTE_MAX
 from care365.core.schemas import (
     LAX,
+    MAX_ID,
     AreaRef,
     Body,
     Day,
@@ -341,6 +345,122 @@ class WishCardOut(Schema):
 class WishBoardOut(Schema):
     items: list[WishCardOut]
     count: int
+
+
+# ---- gifts ----------------------------------------------------------------------------------
+
+MAX_PLAN_CHILDREN = 5000
+
+
+class GiftPlanIn(Body):
+    what: Text = Field(min_length=1, max_length=GIFT_WHAT_MAX, description="What the gift is.")
+    value_yuan: int | None = Field(
+        None, ge=1, le=GIFT_VALUE_MAX, description="The value of each gift in yuan, if known."
+    )
+    donor_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="The donor organisation (of your county), if any."
+    )
+    child_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list,
+        max_length=MAX_PLAN_CHILDREN,
+        description="The children to plan a gift for (each must be yours: 404 otherwise).",
+    )
+    area_id: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Or: every child of this township or village of yours (in the event's "
+        "area) who has no gift at the event yet.",
+    )
+
+
+class GiftOut(Schema):
+    """A gift with its child as your role may see the child (a volunteer: the given name)."""
+
+    id: int
+    event: int
+    child: ChildRowOut
+    what: str
+    value_yuan: int | None
+    donor: int | None
+    donor_name: str
+    state: str = Field(description="planned, delivered, confirmed or not_delivered")
+    planned_at: datetime
+    delivered_at: datetime | None
+    confirmed_at: datetime | None
+    reason: str
+    steps: list[str] = Field(description="The steps you may take: deliver, not-delivered, confirm.")
+
+
+class GiftListOut(Schema):
+    items: list[GiftOut]
+    count: int
+
+
+class GiftPlanOut(Schema):
+    planned: list[GiftOut]
+    already: int = Field(description="Children skipped: they had a gift at this event already.")
+
+
+class GiftConfirmIn(Body):
+    note: Text = Field("", max_length=NOTE_MAX, description="How the child received it.")
+
+
+class GiftNotDeliveredIn(Body):
+    reason: Text = Field(min_length=1, max_length=GIFT_REASON_MAX, description="Why not.")
+
+
+Cell = str
+
+
+class DonorTotalOut(Schema):
+    gifts: int
+    value_yuan: int
+    delivered: int
+    confirmed: int
+    not_delivered: int
+
+
+class _DonorCells(Schema):
+    gifts: Cell = Field(description='A count, or "<5".')
+    value_yuan: Cell = Field(description='Yuan, or "<5" where the row has fewer than 5 gifts.')
+    delivered: Cell
+    confirmed: Cell
+    not_delivered: Cell
+
+
+class DonorEventOut(_DonorCells):
+    title: str
+    held_on: date | None
+
+
+class DonorCountyOut(_DonorCells):
+    county: str
+
+
+class DonorTownshipOut(_DonorCells):
+    township: str
+    county: str
+
+
+class DonorOrganisationOut(Schema):
+    id: int
+    name: str
+
+
+class DonorTotalsOut(Schema):
+    """What a donor gave, without any child: exact totals, and by event, county and township
+    with every figure below 5 shown as "<5"."""
+
+    organisation: DonorOrganisationOut
+    total: DonorTotalOut
+    by_event: list[DonorEventOut]
+    by_county: list[DonorCountyOut]
+    by_township: list[DonorTownshipOut]
+
+
+class DonorThanksOut(Schema):
+    queued: int = Field(description="Messages queued in the outbox (an email to the contact).")
 
 
 # ---- health education ------------------------------------------------------------------------

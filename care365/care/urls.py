@@ -20,6 +20,12 @@ urlpatterns = [
     path("care/wishes/", views.wishes, name="care-wishes"),
     path("care/wishes/<id:wish_id>/<str:action>/", views.wish_act, name="care-wish-act"),
     path("care/events/", views.care_events, name="care-events"),
+    path("care/gifts/", views.gifts, name="care-gifts"),
+    path("care/events/<id:event_id>/gifts/", views.event_gifts, name="care-event-gifts"),
+    path("care/gifts/<id:gift_id>/<str:action>/", views.gift_act, name="care-gift-act"),
+    path("care/donors/", views.donors, name="care-donors"),
+    path("care/donors/<id:organisation_id>/", views.donor_totals, name="care-donor-totals"),
+    path("care/donors/<id:organisation_id>/thank/", views.donor_thank, name="care-donor-thank"),
     path("care/settings/", views.care_settings, name="care-settings"),
     path("children/<id:child_id>/contacts/new/", views.contact_log, name="care-contact-log"),
     path(

@@ -37,15 +37,17 @@ from care365.accounts.visibility import child_row
 from care365.areas.models import Area
 from care365.care import access, screening, selectors, services
 from care365.care import forms as care_forms
-from care365.care.models import PlanKind, Wish
+from care365.care.models import Gift, PlanKind, Wish
 from care365.care.selectors import pages as care_selectors
 from care365.care.selectors.scope import care_settings_get
 from care365.care.services import CareStateError
 from care365.core import forms as core_forms
+from care365.core.errors import StateConflictError
 from care365.protection import selectors as protection_selectors
 from care365.registry.models import Child
 
 WISH_ACTIONS = ("claim", "release", "deliver", "confirm", "withdraw")
+GIFT_ACTIONS = ("deliver", "not-delivered", "confirm")
 DUE_AHEAD_DAYS = 7  # the due page shows what falls due in the next week too
 EXAMS_AHEAD_DAYS = 30
 HOME_ROWS = 8
@@ -714,6 +716,222 @@ def care_events(request: HttpRequest) -> HttpResponse:
         {"form": form, "events": events, "pick_area": pick_area, "areas": areas, "area": area},
         status=400 if form is not None and form.is_bound else 200,
     )
+
+
+# --- gifts ------------------------------------------------------------------------------------
+
+
+def _gift_rows(user: User, gifts: Any) -> list[dict[str, Any]]:
+    """Each gift with its child as the user's role may see it (a volunteer: the given name)
+    and the steps the user may take on it."""
+    return [
+        {
+            "gift": g,
+            "child": child_row(g.child, user),
+            "actions": access.gift_steps_allowed(user, g),
+        }
+        for g in gifts
+    ]
+
+
+@login_required
+def gifts(request: HttpRequest) -> HttpResponse:
+    """Gifts still to deliver or to confirm with the children the user cares for (a volunteer:
+    their paired children), with a button for each step, for a phone; and the Children's Day
+    and festival events whose gifts the user plans or delivers."""
+    user = account(request)
+    page = Paginator(selectors.gifts_to_deliver(user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "care/gifts.html",
+        {
+            "page": page,
+            "rows": _gift_rows(user, page.object_list),
+            "events": list(access.gift_events_for_user(user).order_by("-held_on", "-pk")[:20]),
+            "donors": access.thanks_donors(user),
+            "act_form": care_forms.GiftActForm(),
+        },
+    )
+
+
+def _gift_plan_areas(user: User, event: Any) -> QuerySet[Area]:
+    """The townships and villages of both the user's area and the event's, to plan for."""
+    return (
+        areas_for_user(user)
+        .filter(code__startswith=event.area.code)
+        .exclude(level=Area.Level.COUNTY)
+        .order_by("code")
+    )
+
+
+@login_required
+def event_gifts(request: HttpRequest, event_id: int) -> HttpResponse:
+    """An event's gifts, child by child, with who gave and where each stands; for the
+    registry's keepers the form that plans a gift for every child of a township or village, or
+    for the children ticked. A supervisor or a county administrator picks the area first; a
+    director plans for their own village's children straight away."""
+    user = account(request)
+    event = access.care_event_get_for_user(user, event_id)
+    planner = access.plans_gifts(user)
+    if request.method == "POST" and not planner:
+        raise PermissionDenied
+    form = None
+    area, pick_area, areas = None, False, areas_for_user(user).none()
+    if planner:
+        areas = _gift_plan_areas(user, event)
+        raw = (request.POST if request.method == "POST" else request.GET).get("area", "")
+        area = areas.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
+        if area is None and len(areas) == 1:
+            area = areas[0]
+        pick_area = area is None
+        if area is not None:
+            children = access.gift_children_for_user(user, event).filter(
+                village__code__startswith=area.code
+            )
+            form = care_forms.GiftPlanForm(
+                request.POST or None,
+                user=user,
+                donors=access.donors_for_user(user),
+                children=children.exclude(gifts__event=event),
+                area_name=area.name,
+            )
+            if form.is_bound and form.is_valid():
+                d = form.cleaned_data
+                try:
+                    result = services.gift_plan(
+                        actor=user,
+                        event=event,
+                        children=form.chosen_children(),
+                        what=d["what"],
+                        value_yuan=d.get("value_yuan"),
+                        donor=d.get("donor"),
+                    )
+                except ValidationError as exc:
+                    core_forms.add_service_errors(form, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("Gifts planned: %(n)d.") % {"n": len(result.planned)}
+                        + (
+                            " "
+                            + _("%(n)d already had a gift at this event.") % {"n": result.already}
+                            if result.already
+                            else ""
+                        ),
+                    )
+                    return redirect("care:care-event-gifts", event_id=event.pk)
+    state = request.GET.get("state", "")
+    if state not in Gift.State.values:
+        state = ""
+    page = Paginator(selectors.gifts_of_event(user, event, state=state), settings.PAGE_SIZE)
+    current = page.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "care/event_gifts.html",
+        {
+            "event": event,
+            "form": form,
+            "pick_area": pick_area and planner,
+            "areas": areas,
+            "area": area,
+            "page": current,
+            "rows": _gift_rows(user, current.object_list),
+            "state": state,
+            "states": Gift.State.choices,
+            "act_form": care_forms.GiftActForm(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def gift_act(request: HttpRequest, gift_id: int, action: str) -> HttpResponse:
+    """Mark a gift delivered, not delivered (with why), or confirmed with the child."""
+    user = account(request)
+    if action not in GIFT_ACTIONS:
+        raise PermissionDenied
+    gift = access.gift_get_for_user(user, gift_id, route="care:care-gift-act")
+    form = care_forms.GiftActForm(request.POST)
+    d = form.cleaned_data if form.is_valid() else {"note": "", "reason": ""}
+    try:
+        if action == "deliver":
+            services.gift_deliver(actor=user, gift=gift)
+        elif action == "confirm":
+            services.gift_confirm(actor=user, gift=gift, note=d.get("note") or "")
+        else:
+            services.gift_not_delivered(actor=user, gift=gift, reason=d.get("reason") or "")
+    except StateConflictError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        _service_errors(request, exc)
+    else:
+        done = {
+            "deliver": _("Marked as delivered."),
+            "confirm": _("Confirmed with the child."),
+            "not-delivered": _("Marked as not delivered."),
+        }
+        messages.success(request, done[action])
+    if request.POST.get("back") == "event":
+        return redirect("care:care-event-gifts", event_id=gift.event_id)
+    return redirect("care:care-gifts")
+
+
+@login_required
+def donors(request: HttpRequest) -> HttpResponse:
+    """The organisations that gave the county's children gifts, for its administrator."""
+    user = account(request)
+    county = county_for_admin(user)
+    if county is None:
+        raise PermissionDenied
+    return render(
+        request,
+        "care/donors.html",
+        {"donors": list(selectors.donors_with_gifts(county)[:200]), "county": county},
+    )
+
+
+@login_required
+def donor_totals(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """A donor's totals for the county's children: gifts, value, delivered and confirmed, by
+    event, county and township; no child, and "<5" for a small cell. The county administrator
+    sends the donor its thanks from here."""
+    user = account(request)
+    county = county_for_admin(user)
+    if county is None:
+        raise PermissionDenied
+    organisation = access.donor_get_for_admin(user, organisation_id)
+    totals = selectors.donor_totals(organisation, county=county)
+    return render(
+        request,
+        "care/donor_totals.html",
+        {"totals": totals, "shown": totals.as_dict(), "county": county},
+    )
+
+
+@login_required
+@require_POST
+def donor_thank(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """Send the donor its thanks with its totals, by email through the outbox."""
+    user = account(request)
+    if county_for_admin(user) is None:
+        raise PermissionDenied
+    organisation = access.donor_get_for_admin(user, organisation_id)
+    try:
+        queued = services.donor_thank(actor=user, organisation=organisation)
+    except ValidationError as exc:
+        _service_errors(request, exc)
+    else:
+        if queued:
+            messages.success(
+                request,
+                _("The thanks is on its way to %(email)s.") % {"email": organisation.contact_email},
+            )
+        else:
+            messages.info(request, _("The thanks was sent already."))
+    return redirect("care:care-donor-totals", organisation_id=organisation.pk)
 
 
 # --- the home pages --------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from care365.accounts.access import (
 )
 from care365.accounts.models import User
 from care365.accounts.services import user_invite_link
+from care365.care.access import gift_events_for_user
 from care365.care.services.wishes import wish_post
 from care365.carers.models import Organisation
 from care365.core.tests.routes import page_patterns
@@ -59,6 +60,7 @@ from care365.protection.services.webhooks import webhook_endpoint_create
 from care365.registry.models import Child, Consent, ConsentPurpose
 from care365.seeding.seed import seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, demo_users_ensure
+from care365.seeding.seed.gifts import demo_gifts
 from care365.seeding.seed.history import history_seed
 from care365.seeding.seed.network import demo_schools
 
@@ -307,6 +309,8 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
 
     # The teacher's school roll, with absences and a drop-out followed with the education bureau.
     demo_schools(director=director, teacher=users.get("teacher"))
+    # The Children's Day gifts of the director's village, from the county's donating company.
+    demo_gifts(director=director, admin=admin)
 
     routes = get_routes()
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
@@ -348,6 +352,9 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             ),
             "mandatory_report_id": list(
                 mandatory_reports_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
+            ),
+            "event_id": list(
+                gift_events_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
             ),
         }
         paths = []

@@ -305,6 +305,27 @@ MATRIX["learning_goal_set"] = {
 }
 MATRIX["learning_note_add"] = dict(MATRIX["learning_goal_set"])
 MATRIX["interest_activity_record"] = dict(MATRIX["learning_goal_set"])
+# Children's Day and festival gifts (docs/care.md): an event of the target child's village with
+# a gift for the child (planned; delivered for a confirmation). The registry's keepers plan and
+# mark gifts of their area's children; a volunteer paired with the child (own column) sees and
+# marks its gift but plans none (403); officers, doctors and outsiders reach no gift (404) and
+# plan none (403). A donor's totals and thanks are its county's administrators' (another
+# county's donor: 404); everyone else is refused (403).
+GIFT_OPS = ("gift_list", "gift_plan", "gift_deliver", "gift_confirm", "gift_not_delivered")
+DONOR_OPS = ("donor_totals", "donor_thank")
+GIFT_STATES = {"gift_confirm": "delivered"}
+GIFT_SEE = {p: (200, 404) if p in (*REGISTRY, "volunteer") else (404, 404) for p in PERSONAS}
+MATRIX.update(
+    {
+        "gift_list": GIFT_SEE,
+        "gift_plan": {p: (201, 404) if p in REGISTRY else (403, 403) for p in PERSONAS},
+        "gift_deliver": GIFT_SEE,
+        "gift_confirm": GIFT_SEE,
+        "gift_not_delivered": GIFT_SEE,
+        "donor_totals": _admins((200, 404)),
+        "donor_thank": _admins((200, 404)),
+    }
+)
 TOKEN_OPS = {
     "auth_token_revoke",
     "user_token_list",
@@ -526,6 +547,9 @@ class Targets:
     enrolment_id: int = 0
     drop_out_id: int = 0
     goal_id: int = 0
+    event_id: int = 0
+    gift_id: int = 0
+    donor_id: int = 0
 
 
 def _school_targets(op: str, target: Targets, p: Personas) -> None:
@@ -793,6 +817,55 @@ def _care_targets(op: str, target: Targets, p: Personas, persona: str, column: i
         )
 
 
+def _gift_targets(op: str, target: Targets, p: Personas, persona: str, column: int) -> None:
+    """For gifts: a Children's Day of the target child's village with a gift for the child
+    (from a donating company of the child's county), recorded by a user of no role; the
+    volunteer's own child paired with them, with the guardian's consent."""
+    if op not in (*GIFT_OPS, *DONOR_OPS):
+        return
+    from care365.care.models import CareEvent, Gift
+
+    user: User = getattr(p, persona)
+    if column == 0 and persona in CARERS:
+        assert user.carer is not None
+        Pairing.objects.create(
+            child=target.child, role=user.carer.role, carer=user.carer, since=date(2026, 1, 1)
+        )
+        Consent.objects.get_or_create(
+            child=target.child,
+            purpose=ConsentPurpose.VOLUNTEER,
+            withdrawn_on=None,
+            defaults={"given_on": date(2025, 1, 1)},
+        )
+    nobody = UserFactory.create(role="")
+    county = target.village.parent.parent  # type: ignore[union-attr]
+    donor = OrganisationFactory.create(
+        kind="company", area=county, contact_email="csr@tea.example.cn"
+    )
+    event = CareEvent.objects.create(
+        kind="childrens_day",
+        title="六一儿童节",
+        held_on=timezone.localdate(),
+        area=target.village,
+        recorded_by=nobody,
+    )
+    now = timezone.now()
+    delivered = GIFT_STATES.get(op) == "delivered"
+    gift = Gift.objects.create(
+        event=event,
+        child=target.child,
+        what="书包",
+        value_yuan=100,
+        donor=donor,
+        planned_by=nobody,
+        planned_at=now,
+        state="delivered" if delivered else "planned",
+        delivered_by=nobody if delivered else None,
+        delivered_at=now if delivered else None,
+    )
+    target.event_id, target.gift_id, target.donor_id = event.pk, gift.pk, donor.pk
+
+
 def _carers(p: Personas) -> tuple[dict[str, Carer], dict[str, Carer]]:
     """Each persona's own and other carer: registry staff see their county's carers, a carer
     sees only their own record."""
@@ -840,6 +913,10 @@ def _request(
     path = path.replace("{referral_id}", str(target.referral_id or 1))
     path = path.replace("{conference_id}", str(target.conference_id or 1))
     path = path.replace("{action_id}", str(target.action_id or 1))
+    path = path.replace("{event_id}", str(target.event_id or 1))
+    path = path.replace("{gift_id}", str(target.gift_id or 1))
+    if target.donor_id:
+        path = path.replace("{organisation_id}", str(target.donor_id))
     path = path.replace("{attendee_id}", str(target.attendee_id or 1))
     path = path.replace("{organisation_id}", str(target.carer.organisation_id))
     path = path.replace("{school_id}", str(target.school_id or 1))
@@ -962,6 +1039,9 @@ def _request(
         "learning_goal_set": {"subject": "maths", "goal": "背熟乘法口诀"},
         "learning_note_add": {"goal": target.goal_id or 1, "note": "背到七了"},
         "interest_activity_record": {"interest": "music", "what": "学唱山歌"},
+        "gift_plan": {"what": "绘本", "value_yuan": 60, "child_ids": [target.child.pk]},
+        "gift_confirm": {"note": "孩子很喜欢"},
+        "gift_not_delivered": {"reason": "孩子随父母去了外地"},
     }.get(op)
     queries: dict[str, dict[str, Any]] = {
         "child_list": {"limit": 100, "include_exited": "true"},
@@ -1017,6 +1097,7 @@ def test_operation_answers_each_persona(
     _staff_referral_targets(op, target, personas, column)
     _conference_targets(op, target, personas, persona, column)
     _school_targets(op, target, personas)
+    _gift_targets(op, target, personas, persona, column)
     url, body, query = _request(op, path, target)
 
     response = api.call(method, url, user=user, body=body, query=query)

@@ -284,6 +284,44 @@ def _wish_on(t: Target) -> dict[str, Any]:
     return {"wish_id": wish.pk, "action": "claim"}
 
 
+def _gift_event_on(t: Target) -> dict[str, Any]:
+    """A Children's Day of the child's village (recorded by a user of no role)."""
+    from care365.care.models import CareEvent
+
+    assert t.child is not None
+    event = CareEvent.objects.create(
+        kind="childrens_day",
+        title="六一儿童节",
+        held_on=timezone.localdate(),
+        area=t.child.village,
+        recorded_by=UserFactory.create(role=""),
+    )
+    return {"event_id": event.pk}
+
+
+def _gift_on(t: Target) -> dict[str, Any]:
+    """A planned gift for the child at a Children's Day of its village."""
+    from care365.care.models import Gift
+
+    assert t.child is not None
+    event_id = _gift_event_on(t)["event_id"]
+    gift = Gift.objects.create(
+        event_id=event_id,
+        child=t.child,
+        what="书包",
+        planned_by=UserFactory.create(role=""),
+        planned_at=timezone.now(),
+    )
+    return {"gift_id": gift.pk, "action": "deliver"}
+
+
+def _donor_of(t: Target) -> dict[str, Any]:
+    """The target organisation as a donating company."""
+    assert t.organisation is not None
+    Organisation.objects.filter(pk=t.organisation.pk).update(kind="company")
+    return {"organisation_id": t.organisation.pk}
+
+
 def _task_on(t: Target) -> dict[str, Any]:
     """A referral task of the child that nobody holds (the child has no doctor)."""
     assert t.child is not None
@@ -789,6 +827,16 @@ MATRIX: dict[str, Route] = {
         out_of_scope=lambda who: 302 if who in (*SAME_COUNTY, "anonymous") else 404,
     ),
     "care-events": Route("get", in_scope=signed_in(200)),
+    # Gifts (docs/care.md): everyone signed in has the list of their own gifts to deliver; an
+    # event's gifts and a gift are reached by the registry's keepers of the child's area (a
+    # paired volunteer's: care365/care/tests/test_gifts.py); a donor's totals and thanks are
+    # the county administrator's.
+    "care-gifts": Route("get", in_scope=signed_in(200)),
+    "care-event-gifts": care_route("get", _gift_event_on, 200),
+    "care-gift-act": care_route("post", _gift_on, 302),
+    "care-donors": Route("get", in_scope=admin_only(200)),
+    "care-donor-totals": admin_then_lookup("get", 200, _donor_of, "organisation"),
+    "care-donor-thank": admin_then_lookup("post", 302, _donor_of, "organisation"),
     "care-contact-log": Route(
         "get",
         lambda t: {"child_id": t.child.pk if t.child else 0},

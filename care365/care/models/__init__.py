@@ -1,8 +1,8 @@
 """Daily care's models, one module per aggregate: the county's plan settings (settings.py),
 contacts (contacts.py), examinations and health sessions (health.py), screenings, care tasks and
 the risk score (wellbeing.py), each child's next-due dates (due.py), wishes and events
-(wishes.py), health education's topics and the volunteers' study help and interests
-(learning.py)."""
+(wishes.py) with the gifts of Children's Day and festivals, health education's topics and
+the volunteers' study help and interests (learning.py)."""
 
 from care365.care.models.contacts import (
     CONTACT_PLAN_KINDS,
@@ -33,10 +33,22 @@ from care365.care.models.learning import (
 )
 from care365.care.models.settings import CareSettings
 from care365.care.models.wellbeing import CareTask, RiskScore, Screening
-from care365.care.models.wishes import CareEvent, Wish
+from care365.care.models.wishes import (
+    GIFT_EVENT_KINDS,
+    GIFT_REASON_MAX,
+    GIFT_VALUE_MAX,
+    GIFT_WHAT_MAX,
+    CareEvent,
+    Gift,
+    Wish,
+)
 
 __all__ = [
     "CONTACT_PLAN_KINDS",
+    "GIFT_EVENT_KINDS",
+    "GIFT_REASON_MAX",
+    "GIFT_VALUE_MAX",
+    "GIFT_WHAT_MAX",
     "LOGGED_BY",
     "OTHER_ATTENDEES_MAX",
     "POOR_VISION_BELOW",
@@ -49,6 +61,7 @@ __all__ = [
     "ContactChannel",
     "ContactKind",
     "Examination",
+    "Gift",
     "HealthSession",
     "HealthTopic",
     "InterestActivity",

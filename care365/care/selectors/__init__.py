@@ -8,9 +8,19 @@ access layer (one module per concern, re-exported here):
 - records: contacts, examinations and growth, screenings, care tasks, the risk list;
 - wishes: the public wish board, wishes and care events;
 - learning: health education sessions as each reader sees them and their figures, and a child's
-  learning goals, progress notes and interest activities.
+  learning goals, progress notes and interest activities;
+- gifts: an event's gifts, what is left to deliver, and a donor's totals.
 """
 
+from care365.care.selectors.gifts import (
+    DonorRow,
+    DonorTotals,
+    GiftFigures,
+    donor_totals,
+    donors_with_gifts,
+    gifts_of_event,
+    gifts_to_deliver,
+)
 from care365.care.selectors.learning import (
     ChildLearning,
     SessionFigure,
@@ -66,8 +76,11 @@ __all__ = [
     "PLAN_FIELDS",
     "AreaCoverage",
     "ChildLearning",
+    "DonorRow",
+    "DonorTotals",
     "DueItem",
     "DueList",
+    "GiftFigures",
     "GrowthPoint",
     "KindFigure",
     "SessionFigure",
@@ -83,12 +96,16 @@ __all__ = [
     "coverage_for_area",
     "coverage_for_child",
     "coverage_of_children",
+    "donor_totals",
+    "donors_with_gifts",
     "due_for_display",
     "due_for_user",
     "due_list_for_user",
     "examinations_due",
     "examinations_due_list",
     "examinations_for_child",
+    "gifts_of_event",
+    "gifts_to_deliver",
     "growth_points",
     "health_session_figures",
     "health_sessions_for_user",

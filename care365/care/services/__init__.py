@@ -12,6 +12,7 @@ drift apart.
 - learning: the volunteers' study help (learning goals, progress notes) and interest activities;
 - screenings: wellbeing screenings, their referral and self-harm tasks, the self-harm alert;
 - wishes: small wishes from post to confirmation, and care events;
+- gifts: Children's Day and festival gifts per child, and the donor's thanks;
 - settings: the county's visit plan and its list of directors trained in screening.
 """
 
@@ -28,6 +29,14 @@ from care365.care.access import (
 from care365.care.services.common import CareStateError
 from care365.care.services.contacts import contact_log
 from care365.care.services.education import health_session_record
+from care365.care.services.gifts import (
+    GiftPlanResult,
+    donor_thank,
+    gift_confirm,
+    gift_deliver,
+    gift_not_delivered,
+    gift_plan,
+)
 from care365.care.services.health import examination_record
 from care365.care.services.learning import (
     interest_activity_record,
@@ -53,13 +62,19 @@ from care365.care.services.wishes import (
 
 __all__ = [
     "CareStateError",
+    "GiftPlanResult",
     "care_event_record",
     "care_settings_update",
     "care_task_done",
     "contact_kinds_allowed",
     "contact_log",
+    "donor_thank",
     "enters_examinations",
     "examination_record",
+    "gift_confirm",
+    "gift_deliver",
+    "gift_not_delivered",
+    "gift_plan",
     "health_session_record",
     "interest_activity_record",
     "learning_goal_set",

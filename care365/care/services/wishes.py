@@ -7,7 +7,7 @@ two people claiming the same wish at once one gets it and the other is told it i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,7 +28,7 @@ from care365.care.access import (
     _may_withdraw,
     in_area,
 )
-from care365.care.models import CareEvent, Wish
+from care365.care.models import GIFT_EVENT_KINDS, CareEvent, Wish
 from care365.care.selectors.scope import county_of_village
 from care365.care.services.common import CareStateError, active_user, require_active_child
 from care365.core.audit import audit
@@ -37,6 +37,7 @@ from care365.registry.models import Child, Consent
 WHAT_MAX = 200
 COST_MAX = 5000
 NOTE_MAX = 500
+PLAN_AHEAD = timedelta(days=366)
 
 
 def _move(
@@ -233,7 +234,8 @@ def care_event_record(
     today: date | None = None,
 ) -> CareEvent:
     """Record an event for the children (a director, supervisor or county administrator, in
-    their area): who came and what was given."""
+    their area): who came and what was given. A Children's Day or a festival may be recorded up
+    to a year ahead, so that its gifts are planned per child (`gift_plan`)."""
     user = active_user(actor)
     if user.role not in REGISTRY_ROLES:
         raise ValidationError({"area": _("Events are recorded by directors and supervisors.")})
@@ -247,7 +249,11 @@ def care_event_record(
         errors["title"] = _("Give the event a title.")
     elif len(title) > 200:
         errors["title"] = _("Keep this under %(n)d characters.") % {"n": 200}
-    if held_on > today:
+    if kind in GIFT_EVENT_KINDS:
+        # A Children's Day or a festival is recorded ahead, for its gifts to be planned.
+        if held_on > today + PLAN_AHEAD:
+            errors["held_on"] = _("Plan an event at most a year ahead.")
+    elif held_on > today:
         errors["held_on"] = _("This day is in the future.")
     if not areas_for_user(user).filter(pk=area.pk).exists():
         errors["area"] = _("Choose an area of your own.")

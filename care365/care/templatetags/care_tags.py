@@ -22,6 +22,7 @@ from care365.care.models import (
     CareTask,
     ContactChannel,
     ContactKind,
+    Gift,
     HealthTopic,
     LearningGoal,
     Mood,
@@ -51,6 +52,7 @@ CHOICES: dict[str, type[Choices]] = {
     "subject": Subject,
     "goal_state": LearningGoal.State,
     "interest": Interest,
+    "gift_state": Gift.State,
 }
 
 GROWTH: Mapping[str, Promise] = {

@@ -234,6 +234,11 @@ OTHER_SELECTORS = {
     "learning_goals_for_child",
     "interest_activities_for_child",
     "session_schools",  # the county's schools: no child
+    "gifts_of_event",
+    "gifts_to_deliver",
+    # A donor's figures: counts and yuan by event, county and township, no child (no user).
+    "donor_totals",
+    "donors_with_gifts",
 }
 
 

@@ -66,6 +66,7 @@ class Notification(models.Model):
         ALERT = "alert", _("alert")
         CARE_DIGEST = "care_digest", _("daily care digest")
         REFERRAL = "referral", _("referral")
+        DONOR_THANKS = "donor_thanks", _("thanks to a donor")
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")

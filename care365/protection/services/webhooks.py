@@ -115,15 +115,16 @@ def organisation_notify(
     data: dict[str, Any],
     channels: Iterable[str] = (policy.SMS, policy.EMAIL, WEBHOOK),
     now: datetime | None = None,
+    kind: str = Notification.Kind.REFERRAL,
 ) -> int:
     """Queue what an organisation is told of `event`, in the caller's transaction: an SMS to its
     contact phone (when SMS is configured), an email to its contact email, and a webhook
     delivery to each of its active endpoints (with `data`). `key` makes each message's
     idempotency key (`<key>-sms`, `<key>-email`, `<key>-webhook-<endpoint id>`), so an event
     told twice queues nothing more. The words and the data are the caller's and never name a
-    child. Returns how many messages were queued."""
+    child. `kind` is the outbox's kind of the messages (a referral's, or a donor's thanks).
+    Returns how many messages were queued."""
     wanted = set(channels)
-    kind = Notification.Kind.REFERRAL
     queued = 0
     if policy.SMS in wanted and organisation.contact_phone and sms_configured():
         queued += notification_queue(

@@ -23,6 +23,7 @@ from care365.pairing.selectors import coverage as pairing_coverage
 from care365.registry.models import Child
 from care365.seeding.seed import SeedRefusedError, seed_county
 from care365.seeding.seed.demo import DEMO_LOGINS, DemoLogin, DemoSetupError, demo_users_ensure
+from care365.seeding.seed.gifts import demo_gifts
 from care365.seeding.seed.history import HistoryRefusedError, history_seed
 from care365.seeding.seed.network import demo_conferences, demo_referrals, demo_schools
 from config.env import env_int
@@ -101,12 +102,14 @@ class Command(BaseCommand):
             conferences = demo_conferences(director=director, admin=admin)
             teacher = User.objects.filter(username="teacher", role="teacher").first()
             enrolled = demo_schools(director=director, teacher=teacher)
+            gifts = demo_gifts(director=director, admin=admin)
             db_analyze(full=True)
             if verbose:
                 self.stdout.write(history.summary())
                 self.stdout.write(f"  {referrals} referrals of the director's village children")
                 self.stdout.write(f"  {conferences} case conferences of the village's children")
                 self.stdout.write(f"  {enrolled} children on the teacher's school roll")
+                self.stdout.write(f"  {gifts} Children's Day gifts of the village's children")
         if options["no_serve"]:
             if verbose:
                 self.stdout.write(self.pairing_text() + "\n" + self.logins_text(logins))
