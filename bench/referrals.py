@@ -110,7 +110,8 @@ def write_network(rate: float) -> None:
         )
         for i in range(24)
     ]
-    ids = list(Child.objects.values_list("pk", flat=True))
+    villages = dict(Child.objects.values_list("pk", "village_id"))
+    ids = list(villages)
     chosen = rng.sample(ids, int(len(ids) * rate))
     now = timezone.now()
     today = timezone.localdate()
@@ -132,6 +133,7 @@ def write_network(rate: float) -> None:
         batch.append(
             Referral(
                 child_id=child_id,
+                village_id=villages[child_id],
                 organisation=organisations[n % len(organisations)],
                 service=services[n % len(services)],
                 reason="父母外出务工，孩子需要帮助",

@@ -260,22 +260,35 @@ def children_for_user(user: User) -> QuerySet[Child]:
     return Child.objects.filter(Q(pk__in=scoped.values("pk")) | Q(pk__in=granted))
 
 
-def children_for_user_filter(user: User, *, child: str = "child", village: str | None = None) -> Q:
+def children_for_user_filter(
+    user: User,
+    *,
+    child: str = "child",
+    village: str | None = None,
+    village_kept: bool = False,
+) -> Q:
     """`children_for_user` as a condition on rows that point at a child through `child` (a
     relation to Child): the same children, without building the set of every child in scope
     on each query. For an area-scoped user it is a condition on the child's village (a join),
     and, given `village`, on the row's own copy of the child's village too, which the row's
     index can lead with; children opened by break-the-glass by their ids. For everyone else,
-    the children's ids as `children_for_user` gives them."""
+    the children's ids as `children_for_user` gives them.
+
+    `village_kept`: the row's copy is moved with the child in the move's transaction (the
+    registry's `on_child_moved`), so the copy alone decides and the child is not joined (the
+    lists of a county of a million children read their own rows only)."""
     account = _as_user(user)
     if account is None:
         return Q(pk__in=[])
     if account.role not in REGISTRY_ROLES:
         return Q(**{f"{child}__in": children_for_user(account).values("pk")})
     villages = scope_village_ids(account) or []
-    scoped = Q(**{f"{child}__village_id__in": villages})
-    if village is not None:
-        scoped &= Q(**{f"{village}_id__in": villages})
+    if village is not None and village_kept:
+        scoped = Q(**{f"{village}_id__in": villages})
+    else:
+        scoped = Q(**{f"{child}__village_id__in": villages})
+        if village is not None:
+            scoped &= Q(**{f"{village}_id__in": villages})
     granted = _granted_child_ids(account)
     return scoped | Q(**{f"{child}_id__in": granted}) if granted else scoped
 

@@ -221,9 +221,12 @@ def referrals_for_user(user: User) -> QuerySet[Referral]:
         return Referral.objects.filter(organisation_id=organisation_id)
     if account is None or account.role not in REFERRER_ROLES:
         return Referral.objects.none()
-    # A condition on the child's village (a join) for registry staff, rather than the set of
-    # every child in scope: a county's list reads its referrals, not its million children.
-    rows = Referral.objects.filter(children_for_user_filter(account))
+    # Registry staff: the referral's own copy of the child's village (kept with the child's
+    # moves), not the set of every child in scope: a county's list reads its referrals, not its
+    # million children.
+    rows = Referral.objects.filter(
+        children_for_user_filter(account, village="village", village_kept=True)
+    )
     if account.role == Role.VOLUNTEER:
         rows = rows.filter(referred_by=account)
     return rows
@@ -236,7 +239,7 @@ def referrals_overdue_for_user(user: User, today: date) -> QuerySet[Referral]:
     if account is None or account.role not in REGISTRY_ROLES:
         return Referral.objects.none()
     return Referral.objects.filter(
-        child__village_id__in=scope_village_ids(account) or [],
+        village_id__in=scope_village_ids(account) or [],
         state__in=Referral.OPEN_STATES,
         due_on__lt=today,
     )

@@ -255,6 +255,12 @@ class Referral(models.Model):
     child = models.ForeignKey(
         Child, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("child")
     )
+    # A copy of the child's village, moved with the child (`referral_village_sync`, the
+    # registry's `on_child_moved`; a merge of villages moves it like every reference to a
+    # village): an area's lists read their referrals by it, not by joining every child.
+    village = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -305,6 +311,7 @@ class Referral(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["state", "due_on"], name="referral_state_due_idx"),
+            models.Index(fields=["village", "-created_at"], name="referral_village_idx"),
             models.Index(fields=["child", "created_at"], name="referral_child_idx"),
         ]
 

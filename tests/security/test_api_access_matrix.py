@@ -657,6 +657,7 @@ def _referral_targets(op: str, target: Targets, p: Personas, persona: str, colum
     if op in REFERRAL_STEPS:
         target.referral_id = Referral.objects.create(
             child=target.child,
+            village_id=target.child.village_id,
             organisation=agency,
             service="counselling",
             reason="需要心理辅导",
@@ -680,6 +681,7 @@ def _staff_referral_targets(op: str, target: Targets, p: Personas, column: int) 
     )
     target.referral_id = Referral.objects.create(
         child=target.child,
+        village_id=target.child.village_id,
         organisation=agency,
         service="counselling",
         reason="需要心理辅导",

@@ -467,6 +467,7 @@ def _referral_on(t: Target, action: str = "") -> dict[str, Any]:
     )
     referral = Referral.objects.create(
         child=t.child,
+        village_id=t.child.village_id,
         organisation=agency,
         service="counselling",
         reason="需要心理辅导",
@@ -1173,6 +1174,7 @@ def _target(personas: Personas, who: str, route: Route, *, in_scope: bool) -> Ta
         )
         referral = Referral.objects.create(
             child=personas.child_a,
+            village_id=personas.child_a.village_id,
             organisation=agency,
             service="counselling",
             reason="需要心理辅导",

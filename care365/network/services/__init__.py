@@ -20,6 +20,7 @@ from care365.network.services.referrals import (
     referral_create,
     referral_decline,
     referral_done,
+    referral_village_sync,
     referrals_remind_overdue,
 )
 from care365.network.services.reports import (
@@ -56,6 +57,7 @@ __all__ = [
     "referral_create",
     "referral_decline",
     "referral_done",
+    "referral_village_sync",
     "referrals_remind_overdue",
     "registration_task_done",
     "throttle_key",

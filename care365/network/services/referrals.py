@@ -156,6 +156,7 @@ def referral_create(
     now = now or timezone.now()
     referral = Referral.objects.create(
         child=child,
+        village_id=child.village_id,
         organisation=organisation,
         service=service,
         reason=text,
@@ -346,3 +347,12 @@ def referrals_remind_overdue(today: date) -> int:
             )
             reminded += 1
     return reminded
+
+
+def referral_village_sync(child_id: int, village_id: int) -> None:
+    """The registry's `on_child_moved` listener, called in the move's transaction: the child's
+    referrals follow the child to their new village (the new village's director sees them, the
+    old one's no longer does)."""
+    Referral.objects.filter(child_id=child_id).exclude(village_id=village_id).update(
+        village_id=village_id
+    )

@@ -527,6 +527,7 @@ def drop_out_record(
             reason = f"{reason}\n{text}"
         referral = Referral.objects.create(
             child=child,
+            village_id=child.village_id,
             organisation=bureau,
             service=ServiceKind.SCHOOL_REENTRY,
             reason=reason[:REASON_MAX],

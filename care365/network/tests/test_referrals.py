@@ -406,3 +406,32 @@ def test_the_list_pages_through_every_referral_and_every_overdue_one(
     # Another village's director sees none of them.
     client.force_login(personas.director_b)
     assert ids(client.get(reverse("network:referral-list")).content.decode()) == []
+
+
+def test_a_childs_referrals_move_with_the_child_and_with_a_merge_of_villages(
+    api: Api, personas: Personas
+) -> None:
+    from care365.accounts.services import area_merge
+    from care365.registry import services as registry_services
+
+    org = agency(personas)
+    made = refer(api, personas, org).json()["id"]
+    assert Referral.objects.get(pk=made).village == personas.village_a
+
+    def listed(who: str) -> list[int]:
+        got = api.get("/referrals", user=getattr(personas, who)).json()
+        return [r["id"] for r in got["items"]]
+
+    assert listed("director_a") == [made] and listed("director_b") == []
+    registry_services.child_update(
+        actor=personas.admin, child=personas.child_a, values={"village": personas.village_b}
+    )
+    assert Referral.objects.get(pk=made).village == personas.village_b
+    assert listed("director_a") == [] and listed("director_b") == [made]
+    # The other township's supervisor now sees it, as the child's; the first no longer does.
+    assert listed("supervisor_a") == []
+
+    # Village B merged into village A: the referral's copy moves like every reference.
+    area_merge(actor=personas.admin, keep=personas.village_a, absorb=personas.village_b)
+    assert Referral.objects.get(pk=made).village == personas.village_a
+    assert listed("director_a") == [made]
