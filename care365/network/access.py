@@ -404,7 +404,8 @@ def conferences_of_area(user: User) -> QuerySet[CaseConference]:
     account = _active(user)
     if account is None or account.role not in CONVENER_ROLES:
         return CaseConference.objects.none()
-    return CaseConference.objects.filter(child__in=children_in_scope(account).values("pk"))
+    # By the child's village (a join on the child's key), not the set of every child in scope.
+    return CaseConference.objects.filter(child__village_id__in=scope_village_ids(account) or [])
 
 
 def conference_get_for_user(
@@ -463,7 +464,7 @@ def conference_actions_overdue_for_user(user: User, today: date) -> QuerySet[Con
     if account is None or account.role not in CONVENER_ROLES:
         return ConferenceAction.objects.none()
     return ConferenceAction.objects.filter(
-        conference__child__in=children_in_scope(account).values("pk"),
+        conference__child__village_id__in=scope_village_ids(account) or [],
         state=ConferenceAction.State.OPEN,
         due_on__lt=today,
     )

@@ -312,6 +312,8 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["state", "due_on"], name="referral_state_due_idx"),
             models.Index(fields=["village", "-created_at"], name="referral_village_idx"),
+            # The newest first: a county's list reads its first page from here.
+            models.Index(fields=["-created_at", "-id"], name="referral_created_idx"),
             models.Index(fields=["child", "created_at"], name="referral_child_idx"),
         ]
 

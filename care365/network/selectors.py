@@ -464,13 +464,14 @@ def conferences_of_child(user: User, child: Child) -> list[CaseConference]:
     )
 
 
-def conference_list(user: User) -> list[CaseConference]:
-    """The conferences of the children of a convener's area, newest first (at most LIST_MAX)."""
-    return list(
+def conference_list(user: User) -> QuerySet[CaseConference]:
+    """The conferences of the children of a convener's area, newest first, for a page of the
+    list: the encrypted text left unread."""
+    return (
         conferences_of_area(user)
         .select_related("child", "child__village")
         .defer(*CONFERENCE_ENCRYPTED)
-        .order_by("-held_on", "-pk")[:LIST_MAX]
+        .order_by("-held_on", "-pk")
     )
 
 

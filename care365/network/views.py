@@ -362,9 +362,12 @@ def conference_list(request: HttpRequest) -> HttpResponse:
     if not access.reads_conferences(user):
         raise PermissionDenied
     today = timezone.localdate()
+    page = Paginator(selectors.conference_list(user), settings.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "overdue": selectors.conference_actions_overdue(user, today),
-        "conferences": selectors.conference_list(user),
+        "page": page,
         "today": today,
     }
     return render(request, "network/conference_list.html", context)

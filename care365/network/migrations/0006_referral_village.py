@@ -46,4 +46,8 @@ class Migration(migrations.Migration):
             model_name="referral",
             index=models.Index(fields=["village", "-created_at"], name="referral_village_idx"),
         ),
+        migrations.AddIndex(
+            model_name="referral",
+            index=models.Index(fields=["-created_at", "-id"], name="referral_created_idx"),
+        ),
     ]

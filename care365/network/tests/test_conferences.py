@@ -534,3 +534,23 @@ def test_a_conference_its_attendees_and_actions_are_changed_until_closed(
     assert {"conference_update", "conference_attendee_remove", "conference_action_update"} <= (
         audited
     )
+
+
+def test_the_conference_list_pages_through_every_conference_of_the_area(
+    api: Api, client: Client, personas: Personas, settings: Any
+) -> None:
+    settings.PAGE_SIZE = 2
+    on_risk_list(personas.child_a)
+    made = [convene(api, personas).json()["id"] for _ in range(3)]
+    client.force_login(personas.supervisor_a)
+
+    def ids(number: int) -> list[int]:
+        page = client.get(reverse("network:conference-list") + f"?page={number}").content.decode()
+        table = page[page.index('id="conferences"') :]
+        return [int(n) for n in re.findall(r'conferences/(\d+)/"', table)]
+
+    assert sorted(ids(1) + ids(2)) == sorted(made) and len(ids(1)) == 2
+    # Another township's conferences are not on its supervisor's list.
+    other = UserFactory.create(role="supervisor", area=personas.township_b)
+    client.force_login(other)
+    assert ids(1) == []
