@@ -484,13 +484,13 @@ def conference_actions_mine(user: User) -> list[ConferenceAction]:
     )
 
 
-def conference_actions_overdue(user: User, today: date) -> list[ConferenceAction]:
-    """Open actions past due of a convener's area, most overdue first."""
-    return list(
+def conference_actions_overdue(user: User, today: date) -> QuerySet[ConferenceAction]:
+    """Open actions past due of a convener's area, most overdue first, for a page of them."""
+    return (
         conference_actions_overdue_for_user(user, today)
         .select_related(
             "conference", "conference__child__village", "owner", "owner__carer", "owner__area"
         )
         .defer("what", "note", *(f"conference__{f}" for f in CONFERENCE_ENCRYPTED))
-        .order_by("due_on", "pk")[:LIST_MAX]
+        .order_by("due_on", "pk")
     )

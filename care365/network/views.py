@@ -357,16 +357,22 @@ CONFERENCE_STEPS = ("hold", "close", "attendee", "action")
 
 @login_required
 def conference_list(request: HttpRequest) -> HttpResponse:
-    """The conferences of the convener's area, with the overdue actions first."""
+    """The conferences of the convener's area, newest first, a page at a time, with the first
+    overdue actions above them; `?overdue=1`: every overdue action, most overdue first, a page
+    at a time."""
     user = account(request)
     if not access.reads_conferences(user):
         raise PermissionDenied
     today = timezone.localdate()
-    page = Paginator(selectors.conference_list(user), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    overdue = selectors.conference_actions_overdue(user, today)
+    only_overdue = request.GET.get("overdue") in ("1", "true")
+    rows: Any = overdue if only_overdue else selectors.conference_list(user)
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    first_overdue = [] if only_overdue else list(overdue[:OVERDUE_SHOWN])
     context = {
-        "overdue": selectors.conference_actions_overdue(user, today),
+        "overdue": page.object_list if only_overdue else first_overdue,
+        "overdue_count": overdue.count() if len(first_overdue) == OVERDUE_SHOWN else None,
+        "only_overdue": only_overdue,
         "page": page,
         "today": today,
     }

@@ -554,3 +554,36 @@ def test_the_conference_list_pages_through_every_conference_of_the_area(
     other = UserFactory.create(role="supervisor", area=personas.township_b)
     client.force_login(other)
     assert ids(1) == []
+
+
+def test_the_overdue_actions_show_ten_above_the_list_and_every_one_a_page_at_a_time(
+    api: Api, client: Client, personas: Personas, settings: Any
+) -> None:
+    settings.PAGE_SIZE = 4
+    on_risk_list(personas.child_a)
+    cid = convene(api, personas).json()["id"]
+    late = timezone.localdate() - timedelta(days=3)
+    made = [
+        ConferenceAction.objects.create(
+            conference_id=cid,
+            what="家访",
+            owner=personas.director_a,
+            due_on=late,
+            created_at=timezone.now(),
+            created_by=personas.admin,
+        ).pk
+        for _ in range(11)
+    ]
+    client.force_login(personas.admin)
+    page = client.get(reverse("network:conference-list"), HTTP_ACCEPT_LANGUAGE="en")
+    card = page.content.decode()
+    card = card[card.index('id="actions-overdue"') : card.index('id="conferences"')]
+    assert card.count(f"conferences/{cid}/") == 10 and "All 11 overdue actions" in card
+    seen = 0
+    for number in (1, 2, 3):
+        body = client.get(
+            reverse("network:conference-list") + f"?overdue=1&page={number}"
+        ).content.decode()
+        assert 'id="conferences"' not in body
+        seen += body.count(f"conferences/{cid}/")
+    assert seen == len(made)
