@@ -20,7 +20,6 @@ on each run.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -28,47 +27,26 @@ import tempfile
 import time
 from pathlib import Path
 
+from _commands import env_for, manage, psql
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "care365_bench_insights"
 SEED = "7"
-
-
-def _env(url: str) -> dict[str, str]:
-    return dict(
-        os.environ, CARE365_DEMO="1", DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings"
-    )
-
-
-def _manage(env: dict[str, str], *args: str) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [PYTHON, "-m", "care365.cli", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - start
-
-
-def _psql(sql: str) -> None:
-    subprocess.run(["psql", PG_ADMIN_URL, "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL)
 
 
 def measure(
     url: str, children: int, history: int, requests: int, *, seeded: bool
 ) -> dict[str, tuple[float, float]]:
     """Seeds (unless `seeded`), rebuilds the roll-ups and times the pages in a child process."""
-    env = _env(url)
+    env = env_for(url)
     results: dict[str, tuple[float, float]] = {}
-    _manage(env, "migrate", "--no-input")
+    manage(env, "migrate", "--no-input")
     if not seeded:
         args = ["seed", "--children", str(children), "--seed", SEED, "--history", str(history)]
-        took = _manage(env, *args)
+        took = manage(env, *args)
         results["seed with history (s)"] = (took, took)
-    took = _manage(env, "insights", "rebuild")
+    took = manage(env, "insights", "rebuild")
     results["roll-ups rebuild (s)"] = (took, took)
     out = subprocess.run(
         [PYTHON, __file__, "--inner", "--requests", str(requests)],
@@ -208,8 +186,8 @@ def main() -> None:
                         seeded=False,
                     )
             else:
-                _psql(f"DROP DATABASE IF EXISTS {PG_DB}")
-                _psql(f"CREATE DATABASE {PG_DB}")
+                psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+                psql(f"CREATE DATABASE {PG_DB}")
                 try:
                     table[column] = measure(
                         f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
@@ -219,7 +197,7 @@ def main() -> None:
                         seeded=False,
                     )
                 finally:
-                    _psql(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+                    psql(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
             print(f"{column}: {table[column]}", file=sys.stderr, flush=True)
     columns = list(table)
     names = list(dict.fromkeys(n for c in columns for n in table[c]))

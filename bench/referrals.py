@@ -24,7 +24,6 @@ Prints p50 and p95 in milliseconds per list. The goal (issue 17): p95 <= 100 ms 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import subprocess
@@ -34,36 +33,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from _commands import env_for, manage, psql
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_DB = "care365_bench_referrals"
 SEED = "5"
-
-
-def _env(url: str) -> dict[str, str]:
-    return dict(
-        os.environ, CARE365_DEMO="1", DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings"
-    )
-
-
-def _manage(env: dict[str, str], *args: str) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [PYTHON, "-m", "care365.cli", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - start
-
-
-def _psql(sql: str) -> str:
-    out = subprocess.run(
-        ["psql", PG_ADMIN_URL, "-qtA", "-c", sql], check=True, capture_output=True, text=True
-    )
-    return out.stdout.strip()
 
 
 def _user(username: str, **values: object) -> object:
@@ -269,10 +244,10 @@ def inner(requests: int, rate: float) -> None:
 
 
 def measure(url: str, children: int, rate: float, requests: int, *, seeded: bool) -> None:
-    env = _env(url)
-    _manage(env, "migrate", "--no-input")
+    env = env_for(url)
+    manage(env, "migrate", "--no-input")
     if not seeded:
-        took = _manage(env, "seed", "--children", str(children), "--seed", SEED)
+        took = manage(env, "seed", "--children", str(children), "--seed", SEED)
         print(f"seed {children:,} children: {took:.1f} s", flush=True)
     process = subprocess.Popen(
         [PYTHON, __file__, "--inner", "--requests", str(requests), "--rate", str(rate)],
@@ -313,7 +288,7 @@ def main() -> None:
             path = Path(tmp) / "referrals.sqlite3"
             measure(f"sqlite:///{path}", args.children, args.rate, args.requests, seeded=False)
         return
-    exists = PG_DB in _psql("SELECT datname FROM pg_database").split()
+    exists = PG_DB in psql("SELECT datname FROM pg_database").split()
     seeded = False
     if exists and args.keep:
         url = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
@@ -325,8 +300,8 @@ def main() -> None:
         ).stdout.strip()
         seeded = count == str(args.children)
     if not seeded:
-        _psql(f"DROP DATABASE IF EXISTS {PG_DB}")
-        _psql(f"CREATE DATABASE {PG_DB}")
+        psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+        psql(f"CREATE DATABASE {PG_DB}")
     try:
         measure(
             f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
@@ -337,7 +312,7 @@ def main() -> None:
         )
     finally:
         if not args.keep:
-            _psql(f"DROP DATABASE IF EXISTS {PG_DB}")
+            psql(f"DROP DATABASE IF EXISTS {PG_DB}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,42 @@
+"""What the benchmarks that seed a database of their own share: the environment of a child
+process for a database, `care365` commands timed, and SQL run as the PostgreSQL superuser."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def env_for(url: str) -> dict[str, str]:
+    """The environment of a process that works on the database at `url`."""
+    return dict(
+        os.environ, CARE365_DEMO="1", DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings"
+    )
+
+
+def manage(env: dict[str, str], *args: str) -> float:
+    """Run `care365 <args>` in `env`; the seconds it took."""
+    start = time.perf_counter()
+    subprocess.run(
+        [PYTHON, "-m", "care365.cli", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def psql(sql: str) -> str:
+    """Run one SQL statement as the superuser (on the `postgres` database); its rows as text."""
+    out = subprocess.run(
+        ["psql", PG_ADMIN_URL, "-qtA", "-c", sql], check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()
