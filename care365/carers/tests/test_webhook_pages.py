@@ -167,7 +167,7 @@ def test_the_deliveries_are_listed_by_state_for_the_county_only(
 
     assert "own-sent" in every and "own-failed" in every and "far-failed" not in every
     assert "own-failed" in failed and "own-sent" not in failed
-    assert "endpoint answered 410" in failed
+    assert "The endpoint answered HTTP 410." in failed
     client.force_login(personas.other_admin)
     theirs = client.get(url).content.decode()
     assert "far-failed" in theirs and "own-" not in theirs

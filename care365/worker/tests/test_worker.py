@@ -79,6 +79,7 @@ def test_the_worker_runs_every_apps_jobs_in_order_under_their_names() -> None:
         "care_digest",
         "referrals_overdue_remind",
         "conference_actions_overdue_remind",
+        "attendance_concerns_check",
         "insights_refresh_all",  # after the risk list, which tightens the due dates it counts
         "audit_checkpoint",
         "db_analyze",
@@ -135,6 +136,7 @@ def test_two_sweeps_the_same_day_run_the_job_once_and_the_next_day_catches_up() 
         "care_digest": "0 users reminded, 0 by email",
         "referrals_overdue_remind": "0 overdue referrals reminded",
         "conference_actions_overdue_remind": "0 overdue conference actions reminded",
+        "attendance_concerns_check": "0 attendance concerns opened",
         "audit_checkpoint": (
             "checkpointed audit at 0, access at 0, id_lookup at 0, list_export at 0; "
             "0 administrators told"
@@ -279,6 +281,7 @@ def test_worker_looks_at_the_daily_jobs_every_interval_but_sweeps_more_often() -
         "care_digest": "0 users reminded, 0 by email",
         "referrals_overdue_remind": "0 overdue referrals reminded",
         "conference_actions_overdue_remind": "0 overdue conference actions reminded",
+        "attendance_concerns_check": "0 attendance concerns opened",
         "rollups": "rebuilt",  # the first catch-up finds no roll-ups yet and builds them
         "insights_refresh_all": "0 villages, 0 figures changed",
         "audit_checkpoint": (
