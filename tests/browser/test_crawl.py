@@ -38,12 +38,14 @@ from care365.core.tests.routes import page_patterns
 from care365.insights.reports.services import report_request
 from care365.network.access import (
     conferences_for_user,
+    conferences_of_area,
     drop_outs_for_user,
     mandatory_reports_for_user,
     referrals_for_user,
     school_children_for_user,
     schools_for_user,
 )
+from care365.network.models import ConferenceAction
 from care365.network.services import (
     conference_action_add,
     conference_attendee_add,
@@ -343,6 +345,14 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
             ),
             "conference_id": list(
                 conferences_for_user(user).order_by("-pk").values_list("pk", flat=True)[:1]
+            ),
+            # An open action of a conference the user runs: the form that changes it.
+            "action_id": list(
+                ConferenceAction.objects.filter(
+                    conference__in=conferences_of_area(user), state=ConferenceAction.State.OPEN
+                )
+                .order_by("pk")
+                .values_list("pk", flat=True)[:1]
             ),
             "school_id": list(
                 schools_for_user(user).order_by("pk").values_list("pk", flat=True)[:1]

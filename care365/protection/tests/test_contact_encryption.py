@@ -20,7 +20,7 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
 from care365.accounts.access import child_get_for_user
-from care365.accounts.models import User
+from care365.accounts.models import ORGANISATION_ROLES, User
 from care365.carers.models import Carer, Organisation
 from care365.core import crypto
 from care365.protection import services
@@ -271,6 +271,9 @@ def test_the_migrations_encrypt_existing_values_and_going_back_decrypts_them(
         (Notification, "address", contacts["email"].pk, OFFICER_EMAIL),
     ]
     guardian = Guardian.objects.get(child=paired.child_a)
+    # Teachers and organisation staff came after these migrations: the older schema's rule on a
+    # user's scope has no place for them.
+    User.objects.filter(role__in=sorted(ORGANISATION_ROLES)).delete()
     migrate()  # from wherever an earlier test left the schema: the latest
     try:
         migrate(BEFORE)
