@@ -26,6 +26,7 @@ from care365.accounts.visibility import child_row
 from care365.care.views import home_care
 from care365.core.notices import notices_mark_read, notices_unread
 from care365.insights import selectors as insights
+from care365.network.access import school_of_teacher
 from care365.protection import selectors as protection_selectors
 from care365.protection.access import sees_alert_board
 from care365.web import selectors
@@ -122,7 +123,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/home_organisation.html",
-            {"organisation": user.organisation, "notices": notices},
+            {
+                "organisation": user.organisation,
+                "teaches": school_of_teacher(user) is not None,
+                "notices": notices,
+            },
         )
     return render(request, "web/home_none.html", {"notices": notices})
 
