@@ -47,6 +47,7 @@ from care365.network.forms import (
     ReportForm,
     TaskDoneForm,
 )
+from care365.network.models import Referral
 from care365.registry.models import Child
 
 
@@ -296,17 +297,13 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _referral_page(request, user, referral)
 
 
-@login_required
-@require_POST
-def referral_step(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
-    """The organisation's answer, recorded by the county's administrator: accept, decline (with
-    a reason), done (what was done and the outcome)."""
-    user = account(request)
-    if action not in STEPS:
-        raise Http404
-    referral = access.referral_get_for_user(user, referral_id, route="network:referral-step")
-    if not access.answers_for_organisation(user, referral):
-        raise PermissionDenied
+def referral_answer(
+    request: HttpRequest, user: User, referral: Referral, action: str
+) -> tuple[ReferralDeclineForm, ReferralDoneForm, bool | None]:
+    """Record the organisation's answer `action` (accept, decline, done) from the POSTed form,
+    for the referrer's side and the organisation's own pages alike: (the two forms, True when
+    recorded, False on a state conflict (said in a message), None when the input is refused:
+    its errors are on the form, for the page to show again)."""
     decline_form = ReferralDeclineForm(
         request.POST if action == "decline" else None, prefix="decline"
     )
@@ -327,12 +324,30 @@ def referral_step(request: HttpRequest, referral_id: int, action: str) -> HttpRe
             )
     except StateConflictError as exc:
         messages.error(request, str(exc))
+        return decline_form, done_form, False
     except ValidationError as exc:
         core_forms.add_service_errors(decline_form if action == "decline" else done_form, exc)
+        return decline_form, done_form, None
+    return decline_form, done_form, True
+
+
+@login_required
+@require_POST
+def referral_step(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
+    """The organisation's answer, recorded by the county's administrator: accept, decline (with
+    a reason), done (what was done and the outcome)."""
+    user = account(request)
+    if action not in STEPS:
+        raise Http404
+    referral = access.referral_get_for_user(user, referral_id, route="network:referral-step")
+    if not access.answers_for_organisation(user, referral):
+        raise PermissionDenied
+    decline_form, done_form, recorded = referral_answer(request, user, referral, action)
+    if recorded is None:
         return _referral_page(
             request, user, referral, status=400, decline_form=decline_form, done_form=done_form
         )
-    else:
+    if recorded:
         messages.success(request, _("The organisation's answer is recorded."))
     return redirect("network:referral-detail", referral_id=referral.pk)
 

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,11 +29,10 @@ from django.views.decorators.http import require_POST
 from care365.accounts.http import account
 from care365.accounts.models import User
 from care365.carers.forms import WebhookDeliveryFilterForm
-from care365.core import forms as core_forms
-from care365.core.errors import StateConflictError
-from care365.network import access, selectors, services
+from care365.network import access, selectors
 from care365.network.forms import ReferralDeclineForm, ReferralDoneForm
 from care365.network.models import Referral
+from care365.network.views import referral_answer
 
 STEPS = ("accept", "decline", "done")
 
@@ -96,32 +95,12 @@ def staff_referral_step(request: HttpRequest, referral_id: int, action: str) -> 
     if action not in STEPS:
         raise Http404
     referral = _referral(user, referral_id, "network:staff-referral-step")
-    decline_form = ReferralDeclineForm(
-        request.POST if action == "decline" else None, prefix="decline"
-    )
-    done_form = ReferralDoneForm(request.POST if action == "done" else None, prefix="done")
-    try:
-        if action == "accept":
-            services.referral_accept(actor=user, referral=referral)
-        elif action == "decline":
-            reason = decline_form.cleaned_data["reason"] if decline_form.is_valid() else ""
-            services.referral_decline(actor=user, referral=referral, reason=reason)
-        else:
-            values = done_form.cleaned_data if done_form.is_valid() else {}
-            services.referral_done(
-                actor=user,
-                referral=referral,
-                what_done=values.get("what_done", ""),
-                outcome=values.get("outcome", ""),
-            )
-    except StateConflictError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        core_forms.add_service_errors(decline_form if action == "decline" else done_form, exc)
+    decline_form, done_form, recorded = referral_answer(request, user, referral, action)
+    if recorded is None:
         return _referral_page(
             request, user, referral, status=400, decline_form=decline_form, done_form=done_form
         )
-    else:
+    if recorded:
         messages.success(request, _("Your answer is recorded: the referrer is told."))
     return redirect("network:staff-referral-detail", referral_id=referral.pk)
 
