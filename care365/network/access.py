@@ -673,6 +673,13 @@ def records_roll_call(user: User, school: Organisation) -> bool:
     return own is not None and own.pk == school.pk
 
 
+def _keeps_child(account: User) -> Q:
+    """The rows of the children of a registry keeper's area, by the child's village (a join on
+    the child's key), not by the set of every child in scope: a county's lists read their own
+    rows, not its million children."""
+    return Q(child__village_id__in=scope_village_ids(account) or [])
+
+
 def enrolments_for_user(user: User) -> QuerySet[Enrolment]:
     """Enrolments the user sees: of their school's children (a teacher), or of the children
     of their area (the registry's keepers)."""
@@ -685,7 +692,7 @@ def enrolments_for_user(user: User) -> QuerySet[Enrolment]:
             school=school, child__in=school_children_for_user(account).values("pk")
         )
     if account.role in REGISTRY_ROLES:
-        return Enrolment.objects.filter(child__in=children_in_scope(account).values("pk"))
+        return Enrolment.objects.filter(_keeps_child(account))
     return Enrolment.objects.none()
 
 
@@ -718,7 +725,7 @@ def absences_for_user(user: User) -> QuerySet[Absence]:
             school=school, child__in=school_children_for_user(account).values("pk")
         )
     if account.role in REGISTRY_ROLES:
-        return Absence.objects.filter(child__in=children_in_scope(account).values("pk"))
+        return Absence.objects.filter(_keeps_child(account))
     return Absence.objects.none()
 
 
@@ -734,7 +741,7 @@ def drop_outs_for_user(user: User) -> QuerySet[DropOut]:
     account = _active(user)
     if account is None or account.role not in REGISTRY_ROLES:
         return DropOut.objects.none()
-    return DropOut.objects.filter(child__in=children_in_scope(account).values("pk"))
+    return DropOut.objects.filter(_keeps_child(account))
 
 
 def drop_out_get_for_user(user: User, drop_out_id: int | str, *, route: str = "") -> DropOut:
