@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "care365.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from care365.core import lookups
+
+        lookups.register()

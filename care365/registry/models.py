@@ -125,6 +125,7 @@ class Child(models.Model):
         related_name="children_registered",
         limit_choices_to={"level": Area.Level.VILLAGE},
         verbose_name=_("village"),
+        db_index=False,  # child_village_active_idx begins with it
     )
     address = EncryptedTextField(_("address"), blank=True)
     school = models.CharField(_("school"), max_length=100, blank=True)
@@ -304,7 +305,11 @@ class ParentSituation(models.TextChoices):
 
 class Parent(models.Model):
     child = models.ForeignKey(
-        Child, on_delete=models.CASCADE, related_name="parents", verbose_name=_("child")
+        Child,
+        on_delete=models.CASCADE,
+        related_name="parents",
+        verbose_name=_("child"),
+        db_index=False,  # parent_one_per_role begins with it
     )
     role = models.CharField(_("parent"), max_length=8, choices=ParentRole.choices)
     name = models.CharField(_("name"), max_length=50, blank=True)
@@ -349,7 +354,7 @@ class Guardian(models.Model):
     )
     phone = EncryptedTextField(_("phone"), blank=True)
     # The phone's keyed hash: an SMS to the county's number finds its sender's children by it.
-    phone_hash = PhoneHashField(source="phone", db_index=True)
+    phone_hash = PhoneHashField(source="phone")
     suitability_checked_on = models.DateField(_("suitability checked on"), null=True, blank=True)
     parents_notified_village_on = models.DateField(
         _("parents told the village in writing on"), null=True, blank=True
@@ -358,6 +363,8 @@ class Guardian(models.Model):
     class Meta:
         verbose_name = _("entrusted carer")
         verbose_name_plural = _("entrusted carers")
+        # Equality only (a `db_index=True` on a text field adds a second index for LIKE).
+        indexes = [models.Index(fields=["phone_hash"], name="guardian_phone_hash_idx")]
 
     def __str__(self) -> str:
         return f"Entrusted carer of child #{self.child_id}"

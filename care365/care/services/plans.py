@@ -51,9 +51,10 @@ def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK) -> int:
     with transaction.atomic():
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
-            # The ids as a list of parameters: as one array parameter (`bulk.values_in`) the
-            # facts' queries ran five times faster on analysed tables, but on tables not yet
-            # analysed (a fresh seed's) PostgreSQL planned them to scan whole tables per chunk.
+            # The ids as a list (on PostgreSQL one array constant, core/lookups.py), not as
+            # `bulk.values_in`'s subquery: PostgreSQL counts a constant's elements when it
+            # plans, but not a subquery's rows, and on tables not yet analysed (a fresh seed's)
+            # it planned that one to scan whole tables per chunk.
             # Two writers refreshing the same child at once (a contact and a pairing, two
             # workers) would each delete the rows the other had not yet committed and insert
             # their own: the second fails on (child, kind). The children's rows are locked first,
