@@ -49,7 +49,7 @@ def test_a_relation_text_values_and_an_empty_list() -> None:
     ChildFactory.create(village=village)
     ChildFactory.create(village=other)
     villages = [village.pk, *range(20_000_000, 20_000_000 + ARRAY_FROM)]
-    codes = [village.code, *(f"x{i}" for i in range(ARRAY_FROM)), "it's, \"quoted\" {x}"]
+    codes = [village.code, *(f"x{i}" for i in range(ARRAY_FROM)), 'it\'s, "quoted" {x}']
 
     by_relation, sql = _sql(Child.objects.filter(village__in=villages))
     by_text = list(Area.objects.filter(code__in=codes))
