@@ -25,8 +25,12 @@ browser:
 report-tools:
 	@scripts/ensure-report-tools
 
+# The suite runs in as many processes as there are cores (at most 4), each with a test database
+# of its own; TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
+
 test: $(STAMP) browser report-tools
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,10 +5,13 @@ province with an official each."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -112,6 +115,41 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def personas(db: None) -> Personas:
+    return make_personas()
+
+
+@pytest.fixture(scope="module")
+def module_personas(django_db_setup: None, django_db_blocker: Any) -> Iterator[Personas]:
+    """The personas made once for a whole module, as Django's `setUpTestData` does: inside a
+    transaction of the module's own, which each test's transaction nests in (a savepoint rolled
+    back after the test) and which is rolled back after the module. A module whose tests only
+    read the personas, or change them inside their own transaction, opts in by overriding
+    `personas` with `shared_personas` (each test gets its own copy of the objects).
+
+    The access matrices call every operation as every persona: making the personas anew for
+    each of their thousands of cases took most of their time."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            made = make_personas()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield made
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def shared_personas(module_personas: Personas, db: None) -> Personas:
+    """`personas` for a module that opts in to `module_personas`: a copy of the objects, so that
+    what a test changes in memory is not seen by the next."""
+    return copy.deepcopy(module_personas)
+
+
+def make_personas() -> Personas:
     county = CountyFactory.create(code="331127", name="景宁畲族自治县")
     township_a = TownshipFactory.create(parent=county, code="331127101", name="鹤溪街道")
     village_a = VillageFactory.create(parent=township_a, code="331127101201", name="东弄村")

@@ -511,8 +511,10 @@ def _check(page: Any, name: str, who: str, crawl: Crawl, known: set[tuple[str, s
     return problems
 
 
+# A language at a time: `make test`'s processes crawl the two side by side.
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_reads_right_at_every_width_in_both_languages(
-    live_server: Any, crawl: Crawl, chromium: Any
+    live_server: Any, crawl: Crawl, chromium: Any, language: str
 ) -> None:
     base = live_server.url
     problems: list[str] = []
@@ -525,27 +527,22 @@ def test_every_page_reads_right_at_every_width_in_both_languages(
         page.set_default_timeout(15_000)
         if username:
             _sign_in(page, base, username, crawl.password)
-        for language in LANGUAGES:
-            context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-            elsewhere: list[str] = []  # refused or sent on: not the login's page, seen once
-            for name, path in pages:
-                who = f"{username or 'signed out'} {language} {path}"
-                page.set_viewport_size({"width": WIDTHS[0], "height": 800})
-                response = page.goto(base + path)
-                visited += 1
-                status = response.status if response else 0
-                if not 0 < status < 500:
-                    problems.append(f"{who}: status {status}")
-                    continue
-                if page.url != base + path:  # sent on to another page of the list
-                    elsewhere.append(path)
-                    continue
-                if status >= 400:  # refused: the error page is checked once
-                    elsewhere.append(path)
-                problems += _check(page, name, who, crawl, known)
-            pages = [(n, p) for n, p in pages if p not in elsewhere]
+        context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        for name, path in pages:
+            who = f"{username or 'signed out'} {language} {path}"
+            page.set_viewport_size({"width": WIDTHS[0], "height": 800})
+            response = page.goto(base + path)
+            visited += 1
+            status = response.status if response else 0
+            if not 0 < status < 500:
+                problems.append(f"{who}: status {status}")
+                continue
+            if page.url != base + path:  # sent on to another page of the list
+                continue
+            problems += _check(page, name, who, crawl, known)
         context.close()
     assert visited >= 200
-    fixed = {(n, w) for n, words in KNOWN.items() for w in words} - known
-    assert not fixed, f"no longer shown, to be removed from KNOWN: {sorted(fixed)}"
+    if language.startswith("zh"):  # KNOWN holds what Chinese pages show in English
+        fixed = {(n, w) for n, words in KNOWN.items() for w in words} - known
+        assert not fixed, f"no longer shown, to be removed from KNOWN: {sorted(fixed)}"
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)

@@ -37,7 +37,11 @@ from care365.protection import forms as protection_forms
 from care365.registry import forms as registry_forms
 from care365.registry.models import Consent, ConsentPurpose
 from care365.web import forms as web_forms
-from conftest import Personas
+from conftest import Personas, shared_personas
+
+# The personas are made once for the module (conftest.module_personas): every case only reads
+# them or changes them inside its own transaction.
+personas = pytest.fixture(shared_personas, name="personas")
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,11 @@ from care365.protection import services as alert_services
 from care365.protection.models import Alert, WebhookEndpoint
 from care365.registry.models import Child, Consent, ConsentPurpose, DuplicateFlag
 from care365.registry.tests.factories import ChildFactory, LeftBehindChildFactory
-from conftest import Personas
+from conftest import Personas, shared_personas
+
+# The personas are made once for the module (conftest.module_personas): every case only reads
+# them or changes them inside its own transaction.
+personas = pytest.fixture(shared_personas, name="personas")
 
 pytestmark = pytest.mark.django_db
 
