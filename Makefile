@@ -30,7 +30,7 @@ report-tools:
 TEST_WORKERS ?= auto
 
 test: $(STAMP) browser report-tools
-	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --maxprocesses=4 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
