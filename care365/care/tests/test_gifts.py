@@ -389,3 +389,20 @@ def test_the_demo_gifts_go_through_the_services(p: Personas, donor: Organisation
     assert Gift.objects.get(child=p.child_a).delivered_by == p.volunteer
     totals = selectors.donor_totals(donor, county=p.county)
     assert totals.total.gifts == 6 and totals.total.value_yuan == 900
+
+
+def test_the_pages_of_a_filtered_list_keep_its_filter(
+    client: Client, p: Personas, event: CareEvent, settings: Any
+) -> None:
+    settings.PAGE_SIZE = 2
+    children = [p.child_a, *LeftBehindChildFactory.create_batch(4, village=p.village_a)]
+    plan(p, event, children)
+    client.force_login(p.director_a)
+    url = reverse("care:care-event-gifts", args=[event.pk])
+
+    first = client.get(url, {"state": Gift.State.PLANNED})
+    second = client.get(url, {"state": Gift.State.PLANNED, "page": 2})
+
+    assert f'href="?state={Gift.State.PLANNED}&amp;page=2"' in first.content.decode()
+    assert f'href="?state={Gift.State.PLANNED}&amp;page=1"' in second.content.decode()
+    assert f'href="?state={Gift.State.PLANNED}&amp;page=3"' in second.content.decode()
