@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import settings as hypothesis_settings
 
 from care365.accounts.models import Role, User
@@ -107,10 +108,13 @@ def _audit_checkpoints_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Real hashers are slow on purpose; tests check behaviour, not hashing cost."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture
@@ -118,29 +122,35 @@ def personas(db: None) -> Personas:
     return make_personas()
 
 
+@contextmanager
+def rolled_back_after_module(django_db_blocker: Any) -> Iterator[None]:
+    """A transaction of a module's own, as Django's `setUpTestData` has one per class: what is
+    written in it before the tests is seen by each of them, each test's own transaction nests
+    in it (a savepoint rolled back after the test), and it is rolled back after the module."""
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):  # as `_fast_password_hashing`
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+        try:
+            yield
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="module")
 def module_personas(django_db_setup: None, django_db_blocker: Any) -> Iterator[Personas]:
-    """The personas made once for a whole module, as Django's `setUpTestData` does: inside a
-    transaction of the module's own, which each test's transaction nests in (a savepoint rolled
-    back after the test) and which is rolled back after the module. A module whose tests only
-    read the personas, or change them inside their own transaction, opts in by overriding
-    `personas` with `shared_personas` (each test gets its own copy of the objects).
+    """The personas made once for a whole module (`rolled_back_after_module`). A module whose
+    tests only read the personas, or change them inside their own transaction, opts in by
+    overriding `personas` with `shared_personas` (each test gets its own copy of the objects).
 
     The access matrices call every operation as every persona: making the personas anew for
     each of their thousands of cases took most of their time."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
+    with rolled_back_after_module(django_db_blocker):
+        with django_db_blocker.unblock():
             made = make_personas()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    yield made
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        yield made
 
 
 def shared_personas(module_personas: Personas, db: None) -> Personas:
