@@ -9,6 +9,7 @@ people marking the same gift at once one wins and the other is told its state (4
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -288,10 +289,13 @@ def donor_thank(*, actor: User, organisation: Organisation, now: datetime | None
             subject, body = _thanks_text(totals, county.name)
         subjects.append(subject)
         bodies.append(body)
+    figures = hashlib.sha256("\n".join(bodies).encode()).hexdigest()[:16]
     queued = organisation_notify(
         organisation=organisation,
         event="donor.thanks",
-        key=f"donor-thanks-{organisation.pk}-{county.pk}-{at:%Y%m%d%H%M%S}",
+        # Once a day for the same figures: a second click, or the same thanks again an hour
+        # later, sends nothing; new gifts make new figures and a new thanks.
+        key=f"donor-thanks-{organisation.pk}-{county.pk}-{at:%Y%m%d}-{figures}",
         subject=" / ".join(subjects),
         text="\n\n----\n\n".join(bodies),
         data={},

@@ -5,6 +5,7 @@ children only), and a donor's totals and thanks that name no child."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -300,6 +301,21 @@ def test_the_thanks_goes_through_the_outbox_with_the_totals_and_no_child(
     assert api.post(f"/donors/{donor.pk}/thanks", user=p.other_admin).status_code == 404
     silent = OrganisationFactory.create(kind=Organisation.Kind.CHARITY, area=p.county)
     assert api.post(f"/donors/{silent.pk}/thanks", user=p.admin).status_code == 422
+
+
+def test_a_donor_is_thanked_once_a_day_for_the_same_figures(
+    p: Personas, event: CareEvent, donor: Organisation
+) -> None:
+    _gifts_for_township(p, event, donor, 6)
+    morning = timezone.now().replace(hour=1, minute=0)
+    assert services.donor_thank(actor=p.admin, organisation=donor, now=morning) == 1
+    later = morning + timedelta(hours=2)
+    assert services.donor_thank(actor=p.admin, organisation=donor, now=later) == 0
+    plan(p, event, [LeftBehindChildFactory.create(village=p.village_b)], donor=donor, actor=p.admin)
+    assert services.donor_thank(actor=p.admin, organisation=donor, now=later) == 1  # new figures
+    tomorrow = morning + timedelta(days=1)
+    assert services.donor_thank(actor=p.admin, organisation=donor, now=tomorrow) == 1
+    assert Notification.objects.filter(kind=Notification.Kind.DONOR_THANKS).count() == 3
 
 
 # --- the pages -------------------------------------------------------------------------------
