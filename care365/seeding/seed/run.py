@@ -17,6 +17,7 @@ from care365.care.services.plans import plan_due_rebuild
 from care365.carers.models import Carer
 from care365.core import crypto
 from care365.core.audit import audit
+from care365.core.maintenance import db_analyze
 from care365.registry.models import Child
 from care365.seeding.seed.carers import CarerGenerator, carers_write, short_townships
 from care365.seeding.seed.children import ChildRow, children_generate
@@ -159,6 +160,10 @@ def seed_county(
                 changes=["children", "carers"],
                 note=f"synthetic county: {children} children, seed {seed}",
             )
+        # The planner learns of the new rows first: on tables it has no statistics of, it
+        # planned the next-due dates' reads of 100,000 children as nested loops over every
+        # consent and every child (minutes; autovacuum had not yet analysed them).
+        db_analyze(full=True)
         # The new children's next-due dates (the due lists read them), a chunk per transaction.
         plan_due_rebuild(area=areas[plan.code])
     return result

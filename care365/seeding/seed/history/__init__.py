@@ -27,6 +27,7 @@ from care365.care.jobs import risk_recompute
 from care365.care.models import Contact
 from care365.care.services.plans import plan_due_rebuild
 from care365.core.audit import audit
+from care365.core.maintenance import db_analyze
 from care365.pairing.models import Pairing
 from care365.seeding.seed.history.alerts import AlertWriter, open_alerts
 from care365.seeding.seed.history.care import CareWriter, kids_load
@@ -133,8 +134,10 @@ def history_seed(
             changes=sorted(k for k in result.counts if result.counts[k]),
             note=f"synthetic history: {days} days, seed {seed}",
         )
+    # Everything above was written in bulk: the planner learns of it before the risk scores
+    # and every child's next-due dates are worked out from the tables.
+    db_analyze(full=True)
     risk_recompute(today)
-    # Everything above was written in bulk: every child's next-due dates from the tables.
     plan_due_rebuild()
     result.months = {
         kind: {f"{year}-{month:02d}" for year, month in found}
