@@ -50,11 +50,12 @@ class _ArrayMixin:
         return super().get_rhs_op(connection, rhs)  # type: ignore[misc, no-any-return]
 
 
-class ArrayIn(_ArrayMixin, In):
+# The stubs name `process_rhs`'s first parameter `compiler` in one base and `qn` in another.
+class ArrayIn(_ArrayMixin, In):  # type: ignore[misc]
     pass
 
 
-class RelatedArrayIn(_ArrayMixin, RelatedIn):
+class RelatedArrayIn(_ArrayMixin, RelatedIn):  # type: ignore[misc]
     pass
 
 

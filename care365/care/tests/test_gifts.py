@@ -416,8 +416,8 @@ def test_the_pages_of_a_filtered_list_keep_its_filter(
     client.force_login(p.director_a)
     url = reverse("care:care-event-gifts", args=[event.pk])
 
-    first = client.get(url, {"state": Gift.State.PLANNED})
-    second = client.get(url, {"state": Gift.State.PLANNED, "page": 2})
+    first = client.get(url, {"state": str(Gift.State.PLANNED)})
+    second = client.get(url, {"state": str(Gift.State.PLANNED), "page": "2"})
 
     assert f'href="?state={Gift.State.PLANNED}&amp;page=2"' in first.content.decode()
     assert f'href="?state={Gift.State.PLANNED}&amp;page=1"' in second.content.decode()

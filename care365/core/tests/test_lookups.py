@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,10 +15,12 @@ from care365.core.lookups import ARRAY_FROM
 from care365.registry.models import Child
 from care365.registry.tests.factories import ChildFactory
 
+T = TypeVar("T")
 
-def _sql(queryset: object) -> tuple[list[object], str]:
+
+def _sql(queryset: Iterable[T]) -> tuple[list[T], str]:
     with CaptureQueriesContext(connection) as seen:
-        found = list(queryset)  # type: ignore[call-overload]
+        found = list(queryset)
     return found, seen.captured_queries[-1]["sql"]
 
 
