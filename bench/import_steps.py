@@ -6,10 +6,10 @@ around each step of the apply.
 
 Run it on a migrated database with the county's villages, as bench/import.py's
 `fresh_database` makes them (its DB, URL and COUNTY). It prints the import's JSON, then the wall
-clock and this process's CPU seconds, and the seconds spent in each step (a step inside another counts in both): the check
-of the whole file, each chunk's apply, the children written, their statuses, parents and
-entrusted carers, the audit rows, the possible duplicates, the registry's listeners (the
-next-due dates), the commits and the tables' statistics.
+clock and this process's CPU seconds, and the seconds spent in each step (a step inside another
+counts in both): the check of the whole file, each chunk's apply, the children written, their
+statuses, parents and entrusted carers, the audit rows, the possible duplicates, the registry's
+listeners (the next-due dates), the commits and the tables' statistics.
 """
 
 from __future__ import annotations
