@@ -282,6 +282,8 @@ REPORT_LEASE_SECONDS = env_int("CARE365_REPORT_LEASE_SECONDS", 600)
 # each), and how long a new user's link to set a password works.
 IMPORT_MAX_BYTES = env_int("CARE365_IMPORT_MAX_MB", 50) * 1024 * 1024
 IMPORT_CHUNK_ROWS = env_int("CARE365_IMPORT_CHUNK_ROWS", 2000)
+# On PostgreSQL, apply the next chunk while the one before it commits (a second connection).
+IMPORT_OVERLAP = env_bool("CARE365_IMPORT_OVERLAP", default=True)
 PASSWORD_RESET_TIMEOUT = env_int("CARE365_SET_PASSWORD_LINK_HOURS", 72) * 3600
 
 # Instant protection (docs/protection.md): how often a worker sweeps for due escalation steps,

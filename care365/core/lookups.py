@@ -32,6 +32,22 @@ class _ArrayMixin:
 
     as_array = False
 
+    def batch_process_rhs(
+        self, compiler: Any, connection: Any, rhs: Any = None
+    ) -> tuple[list[str], tuple[Any, ...]]:
+        """Django's, without its per-value look for expressions to compile when there are none
+        (3.5 µs a value: 7 ms for a list of 2,000 ids, each time)."""
+        values = self.rhs if rhs is None else rhs  # type: ignore[attr-defined]
+        if (
+            connection.vendor == "postgresql"
+            and not self.bilateral_transforms  # type: ignore[attr-defined]
+            and len(values) >= ARRAY_FROM
+            and not any(hasattr(v, "resolve_expression") or hasattr(v, "as_sql") for v in values)
+        ):
+            _sql, params = self.get_db_prep_lookup(values, connection)  # type: ignore[attr-defined]
+            return ["%s"] * len(params), tuple(params)
+        return super().batch_process_rhs(compiler, connection, rhs)  # type: ignore[misc, no-any-return]
+
     def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         sql, params = super().process_rhs(compiler, connection)  # type: ignore[misc]
         self.as_array = (

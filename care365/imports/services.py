@@ -13,10 +13,13 @@ completes it. "Skip the rows with errors" writes each chunk's good rows and reco
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import pickle
 import shutil
 import tempfile
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +27,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +42,15 @@ from care365.core.imports.columns import (
     missing_required,
     recognise,
 )
-from care365.core.imports.engine import Importer, KeySeen, Row, chunked, rows_of
+from care365.core.imports.engine import (
+    EarlierChunkFailedError,
+    Importer,
+    KeySeen,
+    Row,
+    chunk_waits_on,
+    chunked,
+    rows_of,
+)
 from care365.core.imports.tabular import (
     Table,
     UnreadableFile,
@@ -313,6 +324,18 @@ def _replay(spool: IO[bytes]) -> Iterator[list[Row]]:
             return
 
 
+def _overlapping(importer: Importer) -> bool:
+    """Whether the chunks are applied two at a time (`_Chunk`): for an importer that allows it,
+    on PostgreSQL, and not inside a transaction of the caller's (another connection would not
+    see what it holds)."""
+    return (
+        importer.overlaps
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and settings.IMPORT_OVERLAP
+    )
+
+
 def _apply_chunks(
     record: ImportRecord,
     chunks: Iterator[list[Row]],
@@ -323,65 +346,176 @@ def _apply_chunks(
     after_chunk: AfterChunk | None = None,
 ) -> ImportRecord:
     """Each chunk checked (`recheck`: only its database facts again) and applied in its own
-    transaction; all or nothing stops, refused, at a chunk with a row that does not pass."""
+    transaction; all or nothing stops, refused, at a chunk with a row that does not pass.
+
+    On PostgreSQL the next chunk is read, checked and begun while the one before it commits
+    (`_Chunk`): the import's own work and the database's overlap. Chunks still commit in the
+    file's order, and a chunk commits only if every chunk before it did, so a stop leaves the
+    chunks before it applied and nothing after, as one at a time would."""
     importer = importer or importer_for(record)
     ImportRecord.objects.filter(pk=record.pk).update(
         state=ImportRecord.State.APPLYING, started_at=record.started_at or timezone.now()
     )
+    overlap = _overlapping(importer)
     stopped = False
     written, analyze_at = 0, ANALYZE_FIRST
-    for chunk in chunks:
-        if recheck:
-            importer.recheck(chunk)
-        else:
-            importer.check(chunk)
-        good = [row for row in chunk if row.ok]
-        bad = len(chunk) - len(good)
-        if bad and record.mode == ImportMode.ALL_OR_NOTHING:
-            with transaction.atomic():
-                ImportRowError.objects.bulk_create(
-                    _errors_of(record, chunk, ImportRowError.Phase.APPLY)
-                )
-                ImportRecord.objects.filter(pk=record.pk).update(
-                    state=ImportRecord.State.REFUSED, finished_at=timezone.now()
-                )
-            stopped = True
-            break
-        _apply_chunk(record, importer, chunk, good, bad)
-        written += len(good)
+
+    def landed(chunk: _Chunk) -> bool:
+        """The chunk's end seen to (it raises what it raised): False if it stopped the import."""
+        nonlocal written, analyze_at
+        chunk.land()
+        if chunk.refused:
+            return False
+        written += chunk.good
         if written >= analyze_at:
             # Planned on statistics from before the import, its look-ups of the rows it wrote
             # (possible duplicates, registered ID numbers) would scan the whole table.
             tables_analyze(importer.grows)
             analyze_at *= 2
         if progress is not None:
-            progress(len(chunk))
+            progress(len(chunk.rows))
         if after_chunk is not None:
             record.refresh_from_db()
             after_chunk(record)
+        return True
+
+    flying: deque[_Chunk] = deque()
+    try:
+        for rows in chunks:
+            chunk = _Chunk(
+                record,
+                copy.copy(importer) if overlap else importer,
+                rows,
+                recheck=recheck,
+                after=flying[-1] if flying else None,
+            )
+            flying.append(chunk)
+            if overlap:
+                chunk.start()
+            else:
+                chunk.run()
+            # One chunk stays in flight beside the next when they overlap.
+            while len(flying) > (1 if overlap else 0) and not stopped:
+                stopped = not landed(flying.popleft())
+            if stopped:
+                break
+        while flying and not stopped:
+            stopped = not landed(flying.popleft())
+    finally:
+        for chunk in flying:  # stopped or failed: those after it roll back; none is left running
+            chunk.join()
     if not stopped:
         _finish(record)
     record.refresh_from_db()
     return record
 
 
-def _apply_chunk(
-    record: ImportRecord, importer: Importer, chunk: list[Row], good: list[Row], bad: int
-) -> None:
-    """One chunk, one transaction: its good rows, its errors and the progress together."""
-    with transaction.atomic():
-        applied = importer.apply(good) if good else None
-        ImportRowError.objects.bulk_create(
-            _errors_of(record, chunk, ImportRowError.Phase.APPLY), batch_size=2000
+class _Chunk:
+    """One chunk, one transaction: its (re)check, its good rows, its errors and the progress
+    together; run here (`run`) or in a thread with a connection of its own (`start`).
+
+    A chunk that overlaps the one before it waits for that one to commit before it reads what
+    earlier chunks wrote (the importer says where: `earlier_chunks_committed`) and before it
+    records its progress; if that one did not commit, it rolls back (`EarlierChunkFailedError`)."""
+
+    def __init__(
+        self,
+        record: ImportRecord,
+        importer: Importer,
+        rows: list[Row],
+        *,
+        recheck: bool,
+        after: _Chunk | None,
+    ) -> None:
+        self.record = record
+        self.importer = importer
+        self.rows = rows
+        self.recheck = recheck
+        self.after = after
+        self.good = 0
+        self.refused = False  # all or nothing stopped here
+        self.committed = False
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(
+            target=self._in_thread, name=f"import-{self.record.pk}", daemon=True
         )
-        ImportRecord.objects.filter(pk=record.pk).update(
-            resume_after_row=chunk[-1].number,
-            rows_done=F("rows_done") + len(chunk),
-            chunks_done=F("chunks_done") + 1,
-            created=F("created") + (applied.created if applied else 0),
-            updated=F("updated") + (applied.updated if applied else 0),
-            refused=F("refused") + bad,
-        )
+        self.thread.start()
+
+    def _in_thread(self) -> None:
+        chunk_waits_on(self.wait_for_earlier)
+        try:
+            self.run()
+        except BaseException as exc:  # handed to the main thread by land()
+            self.error = exc
+        finally:
+            chunk_waits_on(None)
+            connection.close()  # this thread's own
+
+    def wait_for_earlier(self) -> None:
+        if self.after is not None:
+            self.after.done.wait()
+            if not self.after.committed:
+                raise EarlierChunkFailedError
+
+    def run(self) -> None:
+        record, importer, chunk = self.record, self.importer, self.rows
+        try:
+            if self.recheck:
+                importer.recheck(chunk)
+            else:
+                importer.check(chunk)
+            good = [row for row in chunk if row.ok]
+            bad = len(chunk) - len(good)
+            if bad and record.mode == ImportMode.ALL_OR_NOTHING:
+                self.wait_for_earlier()
+                with transaction.atomic():
+                    ImportRowError.objects.bulk_create(
+                        _errors_of(record, chunk, ImportRowError.Phase.APPLY)
+                    )
+                    ImportRecord.objects.filter(pk=record.pk).update(
+                        state=ImportRecord.State.REFUSED, finished_at=timezone.now()
+                    )
+                self.refused = True
+                return
+            with transaction.atomic():
+                if self.thread is not None:
+                    # Foreign keys checked as each row is written rather than at the commit:
+                    # the same work, done while the chunk before this one may still be
+                    # committing, and the commit that follows the wait is short.
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                applied = importer.apply(good) if good else None
+                self.wait_for_earlier()
+                ImportRowError.objects.bulk_create(
+                    _errors_of(record, chunk, ImportRowError.Phase.APPLY), batch_size=2000
+                )
+                ImportRecord.objects.filter(pk=record.pk).update(
+                    resume_after_row=chunk[-1].number,
+                    rows_done=F("rows_done") + len(chunk),
+                    chunks_done=F("chunks_done") + 1,
+                    created=F("created") + (applied.created if applied else 0),
+                    updated=F("updated") + (applied.updated if applied else 0),
+                    refused=F("refused") + bad,
+                )
+            self.good = len(good)
+            self.committed = True
+        finally:
+            self.done.set()
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def land(self) -> None:
+        """Wait for the chunk to end; raise what it raised (an earlier chunk's failure has been
+        raised already, by that chunk)."""
+        self.join()
+        if self.error is not None and not isinstance(self.error, EarlierChunkFailedError):
+            raise self.error
 
 
 @transaction.atomic

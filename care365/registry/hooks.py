@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -99,7 +100,9 @@ def child_moved(child_id: int, village_id: int) -> None:
         listener(child_id, village_id)
 
 
-ChildrenListener = Callable[[Collection[int]], None]
+class ChildrenListener(Protocol):
+    def __call__(self, child_ids: Collection[int], *, new: bool = False) -> None: ...
+
 
 _now_listeners: list[ChildrenListener] = []
 
@@ -111,11 +114,16 @@ def on_children_changed_now(listener: ChildrenListener) -> None:
         _now_listeners.append(listener)
 
 
-def children_changed_now(child_ids: Iterable[int]) -> None:
+def children_changed_now(child_ids: Iterable[int], *, new: bool = False) -> None:
     """Tell every listener, now and in the current transaction, that these children's records
-    changed (call it after the writes). A listener that raises rolls the write back."""
+    changed (call it after the writes). A listener that raises rolls the write back.
+
+    `new`: the children were registered in this transaction and nothing but their own
+    registry rows (statuses, parents, entrusted carers) refers to them yet: no pairing,
+    consent, contact or derived figure. A listener may then skip looking for those (an
+    import's chunk of thousands of new children); a caller that is not sure leaves it out."""
     ids = sorted(set(child_ids))
     if not ids:
         return
     for listener in _now_listeners:
-        listener(ids)
+        listener(ids, new=new)

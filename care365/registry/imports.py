@@ -29,7 +29,7 @@ from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.imports import bulk
 from care365.core.imports.columns import Column, DateValue, ErrorCode, add_messages, header_key
-from care365.core.imports.engine import Applied, Importer, Row
+from care365.core.imports.engine import Applied, Importer, Row, earlier_chunks_committed
 from care365.core.ledger import audit_append_rows
 from care365.registry import idnumber, names
 from care365.registry.hooks import child_changed, child_moved, children_changed_now
@@ -406,6 +406,7 @@ class ChildImporter(Importer):
     key_column: ClassVar[str | None] = "id_number"
     replayable: ClassVar[bool] = True
     grows: ClassVar[tuple[type[Model], ...]] = (Child, ChildStatus, Parent, Guardian)
+    overlaps: ClassVar[bool] = True
 
     def key(self, row: Row) -> Any:
         raw = row.values.get("id_number")
@@ -539,6 +540,12 @@ class ChildImporter(Importer):
         old = [row for row in rows if "child_id" in row.found]
         now = timezone.now()
         created = self._create(new, now) if new else []
+        # The new children are due on their first days; they have nothing yet but the rows
+        # written here.
+        children_changed_now([pk for pk, _f, _key in created], new=True)
+        # What follows reads the registry (children to update, possible duplicates) and takes
+        # the audit trail's lock: after the chunk before this one has committed.
+        earlier_chunks_committed()
         changed = self._update(old) if old else {}
         audit_append_rows(
             actor_id=getattr(self.actor, "pk", None),
@@ -553,8 +560,8 @@ class ChildImporter(Importer):
             ],
         )
         self._flag_duplicates(created)
-        # The chunk's children are due on new days (registered, moved, a parent away or back).
-        children_changed_now([*(pk for pk, _f, _key in created), *changed])
+        # The updated children are due on new days (moved, a parent away or back).
+        children_changed_now(changed)
         for pk in changed:
             child_changed(pk)
         return Applied(created=len(created), updated=len(old))

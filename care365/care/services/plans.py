@@ -24,7 +24,7 @@ when it was written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from django.db import connection, transaction
@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from care365.areas.models import Area
 from care365.care.models import PlanDue, PlanKind
-from care365.care.selectors.plans import PLAN_FIELDS, plan_status
+from care365.care.selectors.plans import PLAN_FIELDS, DueItem, plan_status
 from care365.core.imports import bulk
 from care365.registry.models import Child
 
@@ -40,17 +40,27 @@ from care365.registry.models import Child
 CHUNK = 2000
 
 
-def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK) -> int:
+def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK, new: bool = False) -> int:
     """Rewrite the stored next-due dates of these children from the tables, in the caller's
     transaction (one of its own if there is none): their rows go, and every planned kind of
     those still in the registry is written again (a child who left has none). Returns the rows
-    written."""
+    written.
+
+    `new`: the children were registered in this transaction (the registry's hook says so): they
+    have no rows here yet for another writer to race on, and nothing but their registry rows to
+    read (`plan_status`'s `new`)."""
     ids = sorted(set(child_ids))
     today = timezone.localdate()  # the rows do not depend on it; `plan_status` asks for a day
     written = 0
     with transaction.atomic():
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
+            if new:
+                children = Child.objects.filter(pk__in=part).only(*PLAN_FIELDS)
+                rows = _rows(plan_status(children, PlanKind.values, today, new=True))
+                _insert(rows)
+                written += len(rows)
+                continue
             # The ids as a list (on PostgreSQL one array constant, core/lookups.py), not as
             # `bulk.values_in`'s subquery: PostgreSQL counts a constant's elements when it
             # plans, but not a subquery's rows, and on tables not yet analysed (a fresh seed's)
@@ -67,21 +77,25 @@ def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK) -> int:
             )
             PlanDue.objects.filter(child_id__in=part).delete()
             children = Child.objects.filter(pk__in=part, exited_on__isnull=True).only(*PLAN_FIELDS)
-            rows = [
-                (
-                    item.child.pk,
-                    item.child.village_id,
-                    item.kind,
-                    item.due_on,
-                    item.last_on,
-                    item.interval_days,
-                    item.tightened,
-                )
-                for item in plan_status(children, PlanKind.values, today)
-            ]
+            rows = _rows(plan_status(children, PlanKind.values, today))
             _insert(rows)
             written += len(rows)
     return written
+
+
+def _rows(items: list[DueItem]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            item.child.pk,
+            item.child.village_id,
+            item.kind,
+            item.due_on,
+            item.last_on,
+            item.interval_days,
+            item.tightened,
+        )
+        for item in items
+    ]
 
 
 _COLUMNS = ("child_id", "village_id", "kind", "due_on", "last_on", "interval_days", "tightened")
@@ -163,7 +177,7 @@ def plan_due_rebuild(
     return f"{done} children's plans rewritten, {written} planned items"
 
 
-def plan_due_refresh_on_change(child_ids: Iterable[int]) -> None:
+def plan_due_refresh_on_change(child_ids: Collection[int], *, new: bool = False) -> None:
     """The registry's `on_children_changed_now` listener: rewrite the children's next-due dates
     in the writer's transaction (a failure rolls the write back)."""
-    plan_due_refresh(child_ids)
+    plan_due_refresh(child_ids, new=new)

@@ -5,9 +5,11 @@ order and scope the rule gives; the daily rebuild and `care365 plans rebuild` re
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from care365.care.access import RESPONSIBLE, responsible_children
 from care365.care.models import ContactKind, PlanDue, PlanKind, RiskScore
 from care365.care.services.plans import plan_due_rebuild, plan_due_refresh
 from care365.care.tests.factories import registered_on, team
+from care365.imports.tests.helpers import CHILD_HEADER, child_row, run_import, write_csv
 from care365.pairing import services as pairing_services
 from care365.registry import services as registry_services
 from care365.registry.models import (
@@ -206,6 +209,32 @@ class Operations:
         self.count += 1
         register(self.p, self.count, away=self.rng.random() < 0.5)
 
+    def import_rows(self) -> None:
+        """A register imported: two new children (one with the father away, one with both
+        parents at home) and a registered child's row again, with the mother now away."""
+        self.count += 2
+        born = date(2015, 3, 1 + self.count % 27)
+        seq = 600 + self.count
+        rows = [
+            child_row("李小雨", "男" if seq % 2 else "女", born, seq),
+            child_row(
+                "李小山", "女" if seq % 2 else "男", born, seq + 1, village="大赤坑村",
+                父亲状况="在家", 父亲务工地点="",
+            ),
+        ]  # fmt: skip
+        known = self.rng.choice(self.children())
+        row = child_row(
+            known.name, "女" if known.sex == "F" else "男", known.birth_date, 0,
+            village=known.village.name,
+        )  # fmt: skip
+        row[CHILD_HEADER.index("公民身份号码")] = known.id_number
+        header = [*CHILD_HEADER, "母亲状况"]
+        rows = [*([*r, "在家"] for r in rows), [*row, "外出务工"]]
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_csv(Path(folder) / "register.csv", header, rows)
+            code, result = run_import("children", str(path), "--county", self.p.county.code)
+        assert code == 0, result["errors"]
+
     def risk_list(self) -> None:
         threshold = self.rng.choice([1, 500])
         services.care_settings_update(
@@ -241,6 +270,7 @@ class Operations:
             self.move,
             self.exit,
             self.register,
+            self.import_rows,
             self.risk_list,
             self.settings,
         ]

@@ -10,7 +10,8 @@ a stopped import resumes is the imports app's business (care365/imports/services
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
@@ -72,6 +73,12 @@ class Importer:
     replayable: ClassVar[bool] = False
     # The tables an apply writes most to: their statistics are refreshed as they grow.
     grows: ClassVar[tuple[type[Model], ...]] = ()
+    # Whether a chunk may be applied while the chunk before it commits (on PostgreSQL, a
+    # thread and a connection each: imports/services.py). Such an importer's `apply` calls
+    # `earlier_chunks_committed()` before anything that reads or locks what an earlier chunk
+    # may have written; what comes before it (new rows of its own) runs beside the earlier
+    # chunk's end.
+    overlaps: ClassVar[bool] = False
 
     def __init__(
         self, *, scope: Scope, actor: AbstractBaseUser, import_id: int, today: date
@@ -97,6 +104,27 @@ class Importer:
 
     def apply(self, rows: list[Row]) -> Applied:
         raise NotImplementedError
+
+
+_chunk = threading.local()
+
+
+def earlier_chunks_committed() -> None:
+    """In an import whose chunks overlap (`Importer.overlaps`), wait until every earlier chunk
+    has committed; raise `EarlierChunkFailedError` if one did not, so that this chunk rolls back
+    too. Elsewhere, nothing to wait for."""
+    wait: Callable[[], None] | None = getattr(_chunk, "wait", None)
+    if wait is not None:
+        wait()
+
+
+class EarlierChunkFailedError(Exception):
+    """An earlier chunk of the import did not commit: this one must not either."""
+
+
+def chunk_waits_on(wait: Callable[[], None] | None) -> None:
+    """This thread's `earlier_chunks_committed` (imports/services.py sets it per chunk)."""
+    _chunk.wait = wait
 
 
 class RowReader:
