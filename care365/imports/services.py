@@ -505,6 +505,8 @@ class _Chunk:
             self.committed = True
         finally:
             self.done.set()
+            # Each chunk would otherwise hold the one before it, and so every chunk's rows.
+            self.after = None
 
     def join(self) -> None:
         if self.thread is not None:
