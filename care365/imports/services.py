@@ -328,11 +328,14 @@ def _overlapping(importer: Importer) -> bool:
     """Whether the chunks are applied two at a time (`_Chunk`): for an importer that allows it,
     on PostgreSQL, and not inside a transaction of the caller's (another connection would not
     see what it holds)."""
+    pool = connection.settings_dict.get("OPTIONS", {}).get("pool")
     return (
         importer.overlaps
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
         and settings.IMPORT_OVERLAP
+        # Three connections at once: this thread's and two chunks'.
+        and (not isinstance(pool, dict) or pool.get("max_size", 3) >= 3)
     )
 
 
@@ -410,6 +413,11 @@ def _apply_chunks(
     return record
 
 
+# A chunk's lock in its transaction, (import, chunk): the next chunk waits for it
+# (`_Chunk.wait_for_earlier`). The two-key form, which nothing else in the project uses.
+_TURN = "SELECT pg_advisory_xact_lock(%s, %s)"
+
+
 class _Chunk:
     """One chunk, one transaction: its (re)check, its good rows, its errors and the progress
     together; run here (`run`) or in a thread with a connection of its own (`start`).
@@ -436,6 +444,8 @@ class _Chunk:
         self.refused = False  # all or nothing stopped here
         self.committed = False
         self.error: BaseException | None = None
+        self.seq: int = after.seq + 1 if after is not None else 0
+        self.turn_taken = threading.Event()
         self.done = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -456,32 +466,49 @@ class _Chunk:
             connection.close()  # this thread's own
 
     def wait_for_earlier(self) -> None:
-        if self.after is not None:
-            self.after.done.wait()
-            if not self.after.committed:
-                raise EarlierChunkFailedError
+        """Wait for the chunk before this one to end; raise if it did not commit. In a thread
+        the wait is for that chunk's lock, in the database, so that PostgreSQL sees it: a
+        third transaction waiting for this chunk while holding what that one needs is a
+        deadlock it can find and break (one side fails; the import resumes), not a hang."""
+        earlier = self.after
+        if earlier is None:
+            return
+        if self.thread is not None:
+            earlier.turn_taken.wait()  # not before it holds its lock, which never waits
+            with connection.cursor() as cursor:
+                cursor.execute(_TURN, [self.record.pk, earlier.seq])
+        earlier.done.wait()
+        if not earlier.committed:
+            raise EarlierChunkFailedError
+
+    def _take_turn(self) -> None:
+        """In a thread, the chunk's own lock (`_TURN`), held to the end of its transaction."""
+        if self.thread is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(_TURN, [self.record.pk, self.seq])
+        self.turn_taken.set()
 
     def run(self) -> None:
         record, importer, chunk = self.record, self.importer, self.rows
         try:
-            if self.recheck:
-                importer.recheck(chunk)
-            else:
-                importer.check(chunk)
-            good = [row for row in chunk if row.ok]
-            bad = len(chunk) - len(good)
-            if bad and record.mode == ImportMode.ALL_OR_NOTHING:
-                self.wait_for_earlier()
-                with transaction.atomic():
+            with transaction.atomic():
+                self._take_turn()
+                if self.recheck:
+                    importer.recheck(chunk)
+                else:
+                    importer.check(chunk)
+                good = [row for row in chunk if row.ok]
+                bad = len(chunk) - len(good)
+                if bad and record.mode == ImportMode.ALL_OR_NOTHING:
+                    self.wait_for_earlier()
                     ImportRowError.objects.bulk_create(
                         _errors_of(record, chunk, ImportRowError.Phase.APPLY)
                     )
                     ImportRecord.objects.filter(pk=record.pk).update(
                         state=ImportRecord.State.REFUSED, finished_at=timezone.now()
                     )
-                self.refused = True
-                return
-            with transaction.atomic():
+                    self.refused = True
+                    return
                 if self.thread is not None:
                     # Foreign keys checked as each row is written rather than at the commit:
                     # the same work, done while the chunk before this one may still be
@@ -504,6 +531,7 @@ class _Chunk:
             self.good = len(good)
             self.committed = True
         finally:
+            self.turn_taken.set()
             self.done.set()
             # Each chunk would otherwise hold the one before it, and so every chunk's rows.
             self.after = None

@@ -145,10 +145,21 @@ def test_a_chunk_that_fails_rolls_back_the_one_begun_after_it(
             created.append(_rows_of(rows))
         return real_create(self, rows, now)
 
+    waiting: list[int] = []
+
     def apply(self: ChildImporter, rows: list[Any]) -> Any:
         if 8 in _rows_of(rows):  # chunk 3: rows 8 to 10 (the header is row 1)
             real_create(self, rows, timezone.now())
             time.sleep(0.5)  # long enough for chunk 4 to be written beside it
+            if OVERLAPS:
+                # Chunk 4 waits for this one in the database, where a deadlock can be seen.
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"
+                    )
+                    waiting.append(cursor.fetchone()[0])
             raise BoomError
         return real_apply(self, rows)
 
@@ -159,6 +170,7 @@ def test_a_chunk_that_fails_rolls_back_the_one_begun_after_it(
         services.import_apply(record, path)
     if OVERLAPS:
         assert {11} in created, "chunk 4 was written beside chunk 3"
+        assert waiting == [1], "chunk 4 waited for chunk 3's lock"
     record.refresh_from_db()
     assert (record.state, record.rows_done, record.resume_after_row) == ("applying", 6, 7)
     assert _imported() == 6
