@@ -54,36 +54,36 @@ def plan_due_refresh(child_ids: Iterable[int], *, chunk: int = CHUNK, new: bool 
     written = 0
     with transaction.atomic():
         for start in range(0, len(ids), chunk):
-            part = ids[start : start + chunk]
-            if new:
-                children = Child.objects.filter(pk__in=part).only(*PLAN_FIELDS)
-                rows = _rows(plan_status(children, PlanKind.values, today, new=True))
-                _insert(rows)
-                written += len(rows)
-                continue
             # The ids as a list (on PostgreSQL one array constant, core/lookups.py), not as
             # `bulk.values_in`'s subquery: PostgreSQL counts a constant's elements when it
             # plans, but not a subquery's rows, and on tables not yet analysed (a fresh seed's)
             # it planned that one to scan whole tables per chunk.
-            # Two writers refreshing the same child at once (a contact and a pairing, two
-            # workers) would each delete the rows the other had not yet committed and insert
-            # their own: the second fails on (child, kind). The children's rows are locked first,
-            # in id order, so the second waits and then reads what the first wrote.
-            list(
-                Child.objects.select_for_update()
-                .filter(pk__in=part)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-            PlanDue.objects.filter(child_id__in=part).delete()
+            part = ids[start : start + chunk]
+            if not new:
+                _lock_and_clear(part)
             children = Child.objects.filter(pk__in=part, exited_on__isnull=True).only(*PLAN_FIELDS)
-            rows = _rows(plan_status(children, PlanKind.values, today))
+            rows = _due_rows(plan_status(children, PlanKind.values, today, new=new))
             _insert(rows)
             written += len(rows)
     return written
 
 
-def _rows(items: list[DueItem]) -> list[tuple[Any, ...]]:
+def _lock_and_clear(part: list[int]) -> None:
+    """Two writers refreshing the same child at once (a contact and a pairing, two workers)
+    would each delete the rows the other had not yet committed and insert their own: the second
+    fails on (child, kind). The children's rows are locked first, in id order, so the second
+    waits and then reads what the first wrote; then their rows go."""
+    list(
+        Child.objects.select_for_update()
+        .filter(pk__in=part)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    PlanDue.objects.filter(child_id__in=part).delete()
+
+
+def _due_rows(items: list[DueItem]) -> list[tuple[Any, ...]]:
+    """`PlanDue` rows as `_COLUMNS` lists them."""
     return [
         (
             item.child.pk,
