@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, models
+from django.test import Client
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
@@ -219,6 +220,32 @@ def _checked_import(director: User) -> Any:
     return imports.import_check(record, path)
 
 
+def _shown(
+    user: User, paths: list[tuple[str, str]], with_ids: set[str], filled: set[str]
+) -> list[tuple[str, str]]:
+    """The paths the browser is to look at. Each is first asked for as the user: no server
+    error; a redirection is left out (the browser would not look at it); of the pages the user
+    may not open (403) or that are not theirs (404), one of each stays for the browser, since
+    the refusal's page is the same whatever the address. `filled` gains the routes of
+    `with_ids` (an id in their address) that answered the user."""
+    client = Client()
+    client.force_login(user)
+    shown, refused = [], set()
+    for name, path in paths:
+        status = client.get(path).status_code
+        assert status < 500, (user.username, path, status)
+        if status < 400 and name in with_ids:
+            filled.add(name)
+        if status in (301, 302):
+            continue
+        if status in (403, 404):
+            if status in refused:
+                continue
+            refused.add(status)
+        shown.append((name, path))
+    return shown
+
+
 @pytest.fixture
 def crawl(transactional_db: None, settings: Any) -> Crawl:
     """A small demo county with its year, an open alert, a help link and a wish, and each
@@ -322,6 +349,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
     demo_gifts(director=director, admin=admin)
 
     routes = get_routes()
+    with_ids = {n for n, p in routes.items() if "<" in str(p.pattern)} - DOWNLOADS
     result = Crawl(password=settings.DEMO_PASSWORD, codes=_choice_codes(), msgids=_msgids())
     filled: set[str] = set()
     for username, user in users.items():
@@ -383,12 +411,10 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
                 paths.append((name, reverse(name)))
             elif len(params) == 1 and params[0] in ids:
                 paths += [(name, reverse(name, kwargs={params[0]: pk})) for pk in ids[params[0]]]
-                filled |= {name} if ids[params[0]] else set()
             elif params == ["child_id", "role"] and own is not None:
                 # Assigning a carer of one role by hand (county administrators).
                 paths.append((name, reverse(name, kwargs={"child_id": own.pk, "role": "police"})))
-                filled.add(name)
-        result.paths[username] = paths
+        result.paths[username] = _shown(user, paths, with_ids, filled)
     help_page = "protection:help-page"
     # A new user's one-time link to set a password, as they open it, signed out.
     newcomer = User.objects.create(username="newcomer", role="director", area=director.area)
@@ -400,8 +426,7 @@ def crawl(transactional_db: None, settings: Any) -> Crawl:
         ("web:password-set", user_invite_link(actor=admin, user=newcomer)),
     ]
     filled.add("web:password-set")
-    # Every page with an id in its address is visited by someone (files to download aside).
-    with_ids = {n for n, p in routes.items() if "<" in str(p.pattern)} - DOWNLOADS
+    # Every page with an id in its address is shown to someone (files to download aside).
     assert with_ids - filled == {help_page}
     return result
 
