@@ -85,8 +85,11 @@ def inner(requests: int) -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from care365.accounts.models import Role
+    from django.db.models import Count
+
+    from care365.accounts.models import Role, User
     from care365.areas.models import Area
+    from care365.pairing.models import Pairing
     from care365.registry.models import Child
 
     county = Area.objects.get(level=Area.Level.COUNTY)
@@ -100,6 +103,17 @@ def inner(requests: int) -> None:
         Area.objects.filter(parent=township),
         key=lambda v: Child.objects.filter(village=v).count(),
     )
+    # The carer of each role with the most children (a carer's home is their children's).
+    carers = {}
+    for role in ("police", "doctor", "volunteer"):
+        top = (
+            Pairing.objects.filter(role=role, until__isnull=True, carer__user__isnull=False)
+            .values("carer__user")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .first()
+        )
+        carers[role] = User.objects.get(pk=top["carer__user"]) if top else None
     admin = _user("b_admin", Role.COUNTY_ADMIN, county)
     supervisor = _user("b_sup", Role.SUPERVISOR, township)
     director = _user("b_dir", Role.DIRECTOR, village)
@@ -117,6 +131,11 @@ def inner(requests: int) -> None:
         ("supervisor home", supervisor, reverse("web:home")),
         ("director home", director, reverse("web:home")),
         ("province official home", official, reverse("web:home")),
+        *[
+            (f"{role} home", user, reverse("web:home"))
+            for role, user in carers.items()
+            if user is not None
+        ],
         ("province dashboard (official)", official, reverse("insights:dashboard")),
         ("county dashboard (official)", official, reverse(dashboard, args=[county.pk])),
         ("county dashboard (admin)", admin, reverse("insights:dashboard")),
@@ -124,10 +143,13 @@ def inner(requests: int) -> None:
         ("village dashboard (admin)", admin, reverse(dashboard, args=[village.pk])),
         ("admin due list", admin, reverse("care:care-due")),
         ("supervisor due list", supervisor, reverse("care:care-due")),
+        ("director due list", director, reverse("care:care-due")),
         ("admin risk list", admin, reverse("care:care-risk")),
         ("supervisor risk list", supervisor, reverse("care:care-risk")),
+        ("director risk list", director, reverse("care:care-risk")),
         ("admin alerts list", admin, reverse("protection:alert-board")),
         ("supervisor alerts list", supervisor, reverse("protection:alert-board")),
+        ("director alerts list", director, reverse("protection:alert-board")),
     ]
     client = Client()
     for name, user, url in pages:

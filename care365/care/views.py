@@ -34,6 +34,7 @@ from care365.accounts.access import (
 from care365.accounts.http import account
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
+from care365.accounts.paginators import CappedPaginator
 from care365.areas.models import Area
 from care365.care import access, screening, selectors, services
 from care365.care import forms as care_forms
@@ -155,8 +156,10 @@ def _due_row(user: User, item: selectors.DueItem) -> dict[str, Any]:
 
 def _due_page(request: HttpRequest, user: User, items: selectors.DueList) -> Page[Any]:
     """The requested page of due items as rows: the page is read from the database, and only
-    its children are read in full."""
-    page: Page[Any] = Paginator(items, settings.PAGE_SIZE * 2).get_page(request.GET.get("page"))
+    its children are read in full. The items are counted up to `COUNT_CAP` (a county's list
+    holds hundreds of thousands; the export has them all)."""
+    paginator = CappedPaginator(items, settings.PAGE_SIZE * 2)
+    page: Page[Any] = paginator.get_page(request.GET.get("page"))
     shown = selectors.due_for_display(user, list(page.object_list))
     page.object_list = [_due_row(user, item) for item in shown]
     return page
@@ -174,8 +177,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
         "care/due.html",
         {
             "page": page,
-            "overdue": items.overdue_count(),
-            "total": items.count(),
+            "overdue": items.overdue_capped_count(),
             "ahead": DUE_AHEAD_DAYS,
             "tasks": list(access.care_tasks_for_user(user)[:50]),
             "task_form": care_forms.TaskDoneForm(),
@@ -219,7 +221,6 @@ def examinations_due(request: HttpRequest) -> HttpResponse:
         "care/exams_due.html",
         {
             "page": _due_page(request, user, items),
-            "total": items.count(),
             "ahead": EXAMS_AHEAD_DAYS,
         },
     )

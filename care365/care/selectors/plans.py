@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from care365.accounts.access import areas_for_user, children_for_user, scope_village_ids
 from care365.accounts.models import REGISTRY_ROLES, User
+from care365.accounts.selectors import capped_count
 from care365.areas.models import Area
 from care365.care import plans
 from care365.care.access import (
@@ -307,6 +308,15 @@ class DueList(Sequence[DueItem]):
     def overdue_count(self) -> int:
         """How many of the items are overdue (due before today)."""
         return self._rows.filter(due_on__lt=self._today).count()
+
+    def capped_count(self, cap: int | None = None) -> tuple[int, bool]:
+        """(count, exact) as `accounts.selectors.capped_count`: a county's list holds hundreds
+        of thousands of items, and counting them all costs more than the page shown."""
+        return capped_count(self._rows, cap)
+
+    def overdue_capped_count(self, cap: int | None = None) -> tuple[int, bool]:
+        """`overdue_count` exact up to the cap, as `capped_count`."""
+        return capped_count(self._rows.filter(due_on__lt=self._today), cap)
 
     def __len__(self) -> int:
         return self.count()

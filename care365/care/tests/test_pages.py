@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from care365.care import jobs, services
+from care365.accounts import selectors as account_selectors
+from care365.care import jobs, selectors, services
 from care365.care.charts import BMI_FOR_AGE, HEIGHT_FOR_AGE, sd_value
 from care365.care.jobs import DIGEST_KIND, digest_send_all
 from care365.care.models import (
@@ -225,7 +226,7 @@ def test_an_areas_due_list_shows_every_child_page_by_page_at_a_cost_that_does_no
     with CaptureQueriesContext(connection) as fewer:
         first = client.get(reverse("care:care-due"), headers=EN)
     rows = first.context["page"].object_list
-    assert len(rows) == 6 and first.context["total"] >= 12
+    assert len(rows) == 6 and first.context["page"].paginator.count >= 12
     names = dict(Child.objects.values_list("pk", "name"))
     assert all(r["child"]["name"] == names[r["child"]["id"]] for r in rows)
     shown = {r["child"]["id"] for r in rows}
@@ -239,6 +240,43 @@ def test_an_areas_due_list_shows_every_child_page_by_page_at_a_cost_that_does_no
     with CaptureQueriesContext(connection) as more:
         assert client.get(reverse("care:care-due"), headers=EN).status_code == 200
     assert len(more) == len(fewer)
+
+
+def test_a_due_list_longer_than_the_cap_says_so_and_lists_its_most_overdue_items(
+    client: Client, personas: Personas, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A county's list holds hundreds of thousands of items: they are counted up to the cap
+    (a count of them all costs more than the page), and the page says there are more."""
+    monkeypatch.setattr(account_selectors, "COUNT_CAP", 10)
+    settings.PAGE_SIZE = 2  # four rows a page
+    for child in LeftBehindChildFactory.create_batch(4, village=personas.village_a):
+        registered_on(child)  # long ago: every kind of theirs is overdue
+    client.force_login(personas.supervisor_a)
+    overdue = selectors.due_list_for_user(personas.supervisor_a, today()).overdue_count()
+    assert overdue > 10
+    response = client.get(reverse("care:care-due"), headers=EN)
+    page = response.context["page"]
+    assert (page.paginator.count, page.paginator.count_is_exact) == (10, False)
+    assert page.paginator.num_pages == 3
+    html = response.content.decode()
+    assert "Overdue: more than 10" in html
+    assert "Only the first 10 are listed here; the export has them all." in html
+    # The pages hold the ten most overdue items, in the list's order.
+    expected = [
+        (i.child.pk, i.kind)
+        for i in selectors.due_list_for_user(personas.supervisor_a, today(), within_days=7)[:10]
+    ]
+    shown = []
+    for number in (1, 2, 3):
+        rows = client.get(reverse("care:care-due"), {"page": number}).context["page"].object_list
+        shown += [(r["child"]["id"], r["kind"]) for r in rows]
+    assert shown == expected
+    zh = client.get(reverse("care:care-due"), headers={"accept-language": "zh-hans"})
+    assert "逾期：超过 10 项" in zh.content.decode()
+    # Below the cap the count is exact, and nothing more is said.
+    monkeypatch.setattr(account_selectors, "COUNT_CAP", 10_000)
+    html = client.get(reverse("care:care-due"), headers=EN).content.decode()
+    assert f"Overdue: {overdue}" in html and "Only the first" not in html
 
 
 def test_the_due_list_is_most_overdue_first_and_links_to_the_form(
