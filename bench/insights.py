@@ -82,10 +82,9 @@ def inner(requests: int) -> None:
 
     sys.path.insert(0, str(ROOT))
     django.setup()
+    from django.db.models import Count
     from django.test import Client
     from django.urls import reverse
-
-    from django.db.models import Count
 
     from care365.accounts.models import Role, User
     from care365.areas.models import Area

@@ -35,5 +35,5 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]  # generic only in t
         """Django's page, its rows read by id (accounts.selectors.rows_by_id, for speed)."""
         page = super().page(number)
         if isinstance(self.object_list, QuerySet):
-            page.object_list = rows_by_id(self.object_list, page.object_list)
+            page.object_list = rows_by_id(self.object_list, page.object_list)  # type: ignore[arg-type]
         return page

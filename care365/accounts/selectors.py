@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from care365.accounts.access import (
@@ -15,7 +15,6 @@ from care365.accounts.access import (
     carers_for_user,
     children_for_user,
     decides_transfers,
-    figures_area,
     managed_users_for_user,
 )
 from care365.accounts.lookups import (
@@ -35,12 +34,10 @@ from care365.accounts.visibility import (
 from care365.areas.models import Area
 from care365.areas.selectors import area_village_ids
 from care365.carers.models import Carer
-from care365.core.figures import cells_with_total
 from care365.core.models import AuditEvent
 from care365.registry.models import (
     STATUS_BIT,
     Child,
-    StatusKind,
     TransferRequest,
     status_bits_with,
 )
@@ -374,70 +371,4 @@ def carer_of_user(user: User) -> Carer | None:
     """The carer record a police officer's, doctor's or volunteer's account belongs to."""
     return (
         Carer.objects.select_related("organisation", "organisation__area").filter(user=user).first()
-    )
-
-
-# Figures above the county (province and prefecture officials). -------------------------------
-
-
-@dataclass(frozen=True)
-class CountyFigures:
-    """One county's figures as an official above it sees them: strings, small cells hidden."""
-
-    code: str
-    name: str
-    prefecture: str  # the county's prefecture (or its province, where it has none)
-    children: str
-    left_behind: str
-
-
-@dataclass(frozen=True)
-class AreaFigures:
-    counties: list[CountyFigures]
-    children: str  # totals, exact only when no county's figure is hidden (core.figures)
-    left_behind: str
-
-
-def county_figures(user: User) -> AreaFigures | None:
-    """Active children and left-behind children per county below a province or prefecture
-    official's area, counts below 5 shown as "<5" (DESIGN.md, "No oracles"); None for anyone
-    else. Two queries, whatever the number of counties. Never a child's record: the counts are
-    aggregates, read without the access log (no child is opened)."""
-    area = figures_area(user)
-    if area is None:
-        return None
-    counties = list(
-        Area.objects.filter(level=Area.Level.COUNTY, code__startswith=area.code_prefix)
-        .select_related("parent")
-        .order_by("code")
-    )
-    rows = (
-        Child.objects.filter(exited_on__isnull=True, village__code__startswith=area.code_prefix)
-        .order_by()
-        .values_list("village__parent__parent")
-        .annotate(
-            children=Count("id"),
-            left_behind=Count(
-                "id", filter=Q(open_statuses__in=status_bits_with(StatusKind.LEFT_BEHIND))
-            ),
-        )
-    )
-    counts: dict[int, tuple[int, int]] = {county_id: (n, left) for county_id, n, left in rows}
-    children = [counts.get(c.pk, (0, 0))[0] for c in counties]
-    left_behind = [counts.get(c.pk, (0, 0))[1] for c in counties]
-    children_cells, children_total = cells_with_total(children)
-    left_cells, left_total = cells_with_total(left_behind)
-    return AreaFigures(
-        counties=[
-            CountyFigures(
-                code=county.code,
-                name=county.name,
-                prefecture=county.parent.name if county.parent is not None else "",
-                children=children_cells[i],
-                left_behind=left_cells[i],
-            )
-            for i, county in enumerate(counties)
-        ],
-        children=children_total,
-        left_behind=left_total,
     )

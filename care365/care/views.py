@@ -33,8 +33,8 @@ from care365.accounts.access import (
 )
 from care365.accounts.http import account
 from care365.accounts.models import AccessPurpose, User
-from care365.accounts.visibility import child_row
 from care365.accounts.paginators import CappedPaginator
+from care365.accounts.visibility import child_row
 from care365.areas.models import Area
 from care365.care import access, screening, selectors, services
 from care365.care import forms as care_forms

@@ -147,7 +147,15 @@ class Carer(models.Model):
         verbose_name = _("carer")
         verbose_name_plural = _("carers")
         ordering = ["role", "name"]
-        indexes = [models.Index(fields=["role", "active"], name="carer_role_active_idx")]
+        indexes = [
+            models.Index(fields=["role", "active"], name="carer_role_active_idx"),
+            # The figures' count of active carers per role (carers.selectors).
+            models.Index(
+                fields=["organisation", "role"],
+                condition=models.Q(active=True),
+                name="carer_org_role_active_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} {self.name}"

@@ -18,12 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from care365.accounts.access import figures_area
 from care365.accounts.models import Role, User
+from care365.accounts.selectors import capped_count
 from care365.areas.models import Area
-from care365.carers.models import Carer
+from care365.carers.selectors import active_carers_by_role
+from care365.core.figures import cells_with_total
 from care365.insights.access import cell, small_cells
 from care365.insights.models import Tally
 from care365.insights.services import AGE_BANDS, CARER_ROLES, NOW, bucket_value
@@ -390,13 +393,17 @@ class Overview:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def live_children(area: Area) -> int:
+def live_children(area: Area, rolled_up: int) -> int:
     """Active children of an area at or below the county, counted from the registry's index as
-    the children list counts them (so the overview and the list agree at every moment)."""
+    the children list counts them, up to the list's cap: the overview and the list agree at
+    every moment while the list counts exactly. Beyond the cap (the list says "more than
+    10,000"), the roll-ups' figure `rolled_up`, which trails by seconds: counting a county of
+    300,000 children costs more than the whole page."""
     from care365.registry.models import Child
 
     ids = _subtree_ids(area)
-    return Child.objects.filter(village_id__in=ids, exited_on__isnull=True).count()
+    n, exact = capped_count(Child.objects.filter(village_id__in=ids, exited_on__isnull=True))
+    return n if exact else rolled_up
 
 
 def overview(user: User, area: Area, period: Period) -> Overview:
@@ -406,13 +413,7 @@ def overview(user: User, area: Area, period: Period) -> Overview:
     small = small_cells(user, area)
     f = read(area, period.months)
     subtree = _subtree_ids(area)
-    carers = dict(
-        Carer.objects.filter(active=True, organisation__area_id__in=subtree)
-        .order_by()
-        .values_list("role")
-        .annotate(n=Count("id"))
-        .values_list("role", "n")
-    )
+    carers = active_carers_by_role(subtree)
     staff = dict(
         User.objects.filter(
             is_active=True, area_id__in=subtree, role__in=[Role.DIRECTOR, Role.SUPERVISOR]
@@ -422,7 +423,7 @@ def overview(user: User, area: Area, period: Period) -> Overview:
         .annotate(n=Count("id"))
         .values_list("role", "n")
     )
-    total = f.get("children") if small else live_children(area)
+    total = f.get("children") if small else live_children(area, f.get("children"))
     return Overview(
         area=area,
         period=period,
@@ -542,4 +543,64 @@ def dashboard(user: User, area: Area, period: Period, today: date | None = None)
         exits_trend=trend(user, area, "exits", months),
         contacts_trend=trend(user, area, "contacts", months),
         alerts_trend=trend(user, area, "alerts", months),
+    )
+
+
+# --- figures per county, for the officials above the county ---------------------------------
+
+
+@dataclass(frozen=True)
+class CountyFigures:
+    """One county's figures as an official above it sees them: strings, small cells hidden."""
+
+    code: str
+    name: str
+    prefecture: str  # the county's prefecture (or its province, where it has none)
+    children: str
+    left_behind: str
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    counties: list[CountyFigures]
+    children: str  # totals, exact only when no county's figure is hidden (core.figures)
+    left_behind: str
+
+
+def county_figures(user: User) -> AreaFigures | None:
+    """Active children and left-behind children per county below a province or prefecture
+    official's area, counts below 5 shown as "<5" (DESIGN.md, "No oracles"); None for anyone
+    else. Read from the roll-ups, two rows per county: counting the registry grows with the
+    province (1,000,000 children), the roll-ups do not. Never a child's record."""
+    area = figures_area(user)
+    if area is None:
+        return None
+    counties = list(
+        Area.objects.filter(level=Area.Level.COUNTY, code__startswith=area.code_prefix)
+        .select_related("parent")
+        .order_by("code")
+    )
+    counts: dict[tuple[int, str], int] = dict.fromkeys(
+        ((c.pk, m) for c in counties for m in ("children", "status")), 0
+    )
+    rows = Tally.objects.filter(area__in=counties, period=NOW).filter(
+        Q(metric="children", key="") | Q(metric="status", key=StatusKind.LEFT_BEHIND)
+    )
+    for area_id, metric, n in rows.values_list("area_id", "metric", "n"):
+        counts[area_id, metric] = n
+    children_cells, children_total = cells_with_total([counts[c.pk, "children"] for c in counties])
+    left_cells, left_total = cells_with_total([counts[c.pk, "status"] for c in counties])
+    return AreaFigures(
+        counties=[
+            CountyFigures(
+                code=county.code,
+                name=county.name,
+                prefecture=county.parent.name if county.parent is not None else "",
+                children=children_cells[i],
+                left_behind=left_cells[i],
+            )
+            for i, county in enumerate(counties)
+        ],
+        children=children_total,
+        left_behind=left_total,
     )

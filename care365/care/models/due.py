@@ -49,9 +49,13 @@ class PlanDue(models.Model):
             models.UniqueConstraint(fields=["child", "kind"], name="plan_due_child_kind_uniq"),
         ]
         indexes = [
-            # An area's list: its villages' rows in due order (a director's village reads the
-            # first page straight off the index).
-            models.Index(fields=["village", "due_on", "kind"], name="plan_due_village_idx"),
+            # An area's list: its villages' rows in due order, the child last as in the lists'
+            # order, so that a director's village reads its first page straight off the index
+            # (without the child, PostgreSQL walked the county's rows by day instead: 136 ms
+            # against 0.8 for a village of 28,000 rows with nothing due).
+            models.Index(
+                fields=["village", "due_on", "kind", "child"], name="plan_due_village_order_idx"
+            ),
             # A county's list: every row in due order, the scope checked row by row.
             models.Index(fields=["due_on", "kind", "child"], name="plan_due_day_idx"),
         ]

@@ -19,7 +19,6 @@ from care365.accounts.selectors import (
     ChildFilters,
     carer_of_user,
     child_list,
-    county_figures,
     transfer_requests_for_county,
 )
 from care365.accounts.visibility import child_row
@@ -115,7 +114,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/home_figures.html",
-            {"area": user.area, "figures": county_figures(user), "notices": notices},
+            {"area": user.area, "figures": insights.county_figures(user), "notices": notices},
         )
     if kind == "organisation":
         # A teacher or a member of an organisation's staff: no child's record here; their school's

@@ -9,8 +9,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from care365.accounts.models import AccessLog
+from care365.insights.services import rollups_rebuild
 from care365.registry.tests.factories import LeftBehindChildFactory
 from conftest import Personas
 
@@ -29,6 +31,9 @@ def _rows(html: str) -> dict[str, list[str]]:
 
 
 def _home(client: Client, user: object) -> str:
+    """The official's home, its figures read from the insights' roll-ups (brought up to date
+    first, as the worker keeps them)."""
+    rollups_rebuild(timezone.localdate())
     client.force_login(user)  # type: ignore[arg-type]
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
@@ -61,6 +66,16 @@ def test_an_official_home_shows_no_child_and_reads_no_record(
         assert f"/children/{child.pk}/" not in html
     assert 'href="/children/"' not in html and 'href="/carers/"' not in html  # not in the menu
     assert not AccessLog.objects.exists()
+
+
+def test_an_official_home_reads_the_roll_ups_not_the_registry(
+    client: Client, personas: Personas
+) -> None:
+    """A province holds a million children: the home reads two roll-up rows per county."""
+    _home(client, personas.province_official)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/")
+    assert not [q for q in queries if "registry_child" in q["sql"]]
 
 
 def test_a_county_with_five_children_shows_its_count(client: Client, personas: Personas) -> None:
