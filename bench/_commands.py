@@ -40,3 +40,12 @@ def psql(sql: str) -> str:
         ["psql", PG_ADMIN_URL, "-qtA", "-c", sql], check=True, capture_output=True, text=True
     )
     return out.stdout.strip()
+
+
+def psql_in(database: str, sql: str) -> str:
+    """Run one SQL statement as the superuser on `database`; its rows as text."""
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+    out = subprocess.run(
+        ["psql", url, "-qtA", "-c", sql], check=True, capture_output=True, text=True
+    )
+    return out.stdout.strip()

@@ -6,7 +6,8 @@ several county sizes side by side, and the roll-ups' rebuild time.
 
 For each database and size: a database (SQLite: a file in a temporary directory, or
 DIR/insights-<size>-<history>.sqlite3 with --keep, reused when it is already there; PostgreSQL:
-care365_bench_insights, dropped at the end), `care365 seed --children N --seed 7 --history DAYS`
+care365_bench_insights, dropped at the end, or the database named by --pg-db, kept and seeded
+only when it has no children), `care365 seed --children N --seed 7 --history DAYS`
 (the registry, the carers, pairing, and DAYS days of contacts, examinations, screenings, wishes,
 alerts, entries and exits up to today), `care365 insights rebuild` (timed), then requests timed
 in process with Django's test client (one client, in sequence, after one warm-up request), as
@@ -20,6 +21,7 @@ on each run.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -27,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _commands import env_for, manage, psql
+from _commands import env_for, manage, psql, psql_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -168,6 +170,12 @@ def inner(requests: int) -> None:
         print(f"RESULT\t{name}\t{statistics.median(times):.1f}\t{p95:.1f}", flush=True)
 
 
+def _db_name(text: str) -> str:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
+        raise argparse.ArgumentTypeError("a database name: lower-case letters, digits and _")
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -177,6 +185,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--db", default="sqlite")
     parser.add_argument("--keep", default="", help="keep (and reuse) the SQLite files here")
+    parser.add_argument(
+        "--pg-db",
+        default="",
+        type=_db_name,
+        help="PostgreSQL: use (and keep) this database, seeded only if it has no children",
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
@@ -206,6 +220,15 @@ def main() -> None:
                         args.requests,
                         seeded=False,
                     )
+            elif args.pg_db:
+                # A database of one's own, kept: seeded unless it has children already.
+                url = f"postgres://postgres@127.0.0.1:5432/{args.pg_db}"
+                exists = f"SELECT 1 FROM pg_database WHERE datname = '{args.pg_db}'"  # noqa: S608
+                if not psql(exists):
+                    psql(f"CREATE DATABASE {args.pg_db}")
+                manage(env_for(url), "migrate", "--no-input")
+                seeded = int(psql_in(args.pg_db, "SELECT count(*) FROM registry_child")) > 0
+                table[column] = measure(url, size, args.history, args.requests, seeded=seeded)
             else:
                 psql(f"DROP DATABASE IF EXISTS {PG_DB}")
                 psql(f"CREATE DATABASE {PG_DB}")
