@@ -171,7 +171,7 @@ def inner(requests: int) -> None:
 
 
 def _db_name(text: str) -> str:
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
+    if text and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
         raise argparse.ArgumentTypeError("a database name: lower-case letters, digits and _")
     return text
 
