@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from care365.accounts.access import (
@@ -978,6 +979,13 @@ def home_care(user: User, *, due: tuple[int, int] | None = None) -> dict[str, An
     return care
 
 
+# Said while a worker rewrites the county's next-due dates for its new intervals.
+PLANS_REWRITING = _lazy(
+    "The due lists are being worked out again for the new intervals: they follow them within "
+    "a few minutes."
+)
+
+
 @login_required
 def care_settings(request: HttpRequest) -> HttpResponse:
     """The county's visit intervals and risk list, changed by its county administrator."""
@@ -989,19 +997,26 @@ def care_settings(request: HttpRequest) -> HttpResponse:
     form = care_forms.CareSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
         try:
-            services.care_settings_update(actor=user, county=county, values=form.cleaned_data)
+            saved = services.care_settings_update(
+                actor=user, county=county, values=form.cleaned_data
+            )
         except ValidationError as exc:
             core_forms.add_service_errors(form, exc)
         else:
             messages.success(request, _("The visit plan is saved."))
+            if saved.plans_stale_since is not None:
+                messages.info(request, PLANS_REWRITING)
             return redirect("care:care-settings")
+    lead = _(
+        "How often each kind of contact is due, how much sooner for children on the risk "
+        "list, and from which score a child is on it."
+    )
+    if current.plans_stale_since is not None:
+        lead = f"{lead} {PLANS_REWRITING}"
     context = {
         "form": form,
         "title": _("Visit plan") + " · " + county.name,
-        "lead": _(
-            "How often each kind of contact is due, how much sooner for children on the risk "
-            "list, and from which score a child is on it."
-        ),
+        "lead": lead,
         "submit": _("Save"),
         "cancel": reverse("web:county"),
     }

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from care365.accounts import jobs as accounts_jobs
 from care365.care import jobs as care_jobs
+from care365.care.services.plans import plans_rewrite_pending
 from care365.core import jobs as core_jobs
 from care365.core.jobs import PeriodicJob
 from care365.core.models import PeriodicJobRun, WorkerHeartbeat
@@ -284,13 +285,25 @@ class Worker:
             logger.exception("import run failed")  # the record's lease runs out: next time
             return 0
 
+    def rewrite_plans(self) -> str:
+        """Rewrite the next-due dates of the counties whose intervals changed (docs/care.md)."""
+        try:
+            return plans_rewrite_pending(worker=self.name)
+        except Exception:
+            logger.exception("next-due rewrite failed")  # the county stays marked: next time
+            return ""
+
     def imports_loop(self) -> None:
-        """The imports thread: an import may run for minutes, so it has a thread of its own and
-        never holds up escalation or the outbox."""
+        """The thread of long work: an import, or a county's next-due dates rewritten after its
+        intervals changed, may run for minutes, so they have a thread of their own and never
+        hold up escalation or the outbox."""
         try:
             while not self.stop.is_set():
                 close_old_connections()
-                if not self.run_imports():
+                ran = self.run_imports()
+                if self.rewrite_plans():
+                    ran += 1
+                if not ran:
                     self.stop.wait(self.pause)
         finally:
             connection.close()

@@ -70,6 +70,13 @@ class CareSettings(models.Model):
         related_name="+",
         verbose_name=_("directors trained to enter screenings"),
     )
+    # The county's intervals changed at this moment and its children's next-due dates are still
+    # to be rewritten by a worker (`services.plans.plans_rewrite_pending`); null when they are
+    # current. `plans_rewrite_started_at` is the lease of the worker rewriting them.
+    plans_stale_since = models.DateTimeField(
+        _("next-due dates to rewrite since"), null=True, blank=True, editable=False
+    )
+    plans_rewrite_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

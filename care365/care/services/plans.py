@@ -8,8 +8,9 @@ Who calls it:
 
 - daily care's own writes: a contact logged, an examination recorded (`contact_log`,
   `examination_record`), a child's risk score moving on or off the risk list (its intervals are
-  tightened there: `services.risk.risk_scores_write`), a county's intervals changed
-  (`care_settings_update`, the whole county at once: `plan_due_refresh_area`);
+  tightened there: `services.risk.risk_scores_write`);
+- a county's intervals changed (`care_settings_update` marks the county; a worker rewrites its
+  children's rows within seconds: `plans_rewrite_pending`);
 - the registry's and pairing's writes, which may not import daily care, through the registry's
   `children_changed_now` hook (registered in `CareConfig.ready`): a child registered, changed,
   moved or exited, a parent's return, a consent given or withdrawn, an import's chunk, a pairing
@@ -24,17 +25,22 @@ when it was written.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from care365.areas.models import Area
-from care365.care.models import PlanDue, PlanKind
+from care365.care.models import CareSettings, PlanDue, PlanKind
 from care365.care.selectors.plans import PLAN_FIELDS, DueItem, plan_status
 from care365.core.imports import bulk
 from care365.registry.models import Child
+
+logger = logging.getLogger("care365.care")
 
 # Children per query batch: `plan_status` reads each batch's facts in a fixed number of queries.
 CHUNK = 2000
@@ -147,15 +153,43 @@ def _refresh_in_chunks(
     return done, written
 
 
-def plan_due_refresh_area(area: Area, *, chunk: int = CHUNK) -> int:
-    """Rewrite the next-due dates of every active child of an area (a county whose intervals
-    changed), in the caller's transaction. Returns the rows written."""
-    with transaction.atomic():
-        PlanDue.objects.filter(
-            village__code__startswith=area.code, child__exited_on__isnull=False
-        ).delete()
-        _done, written = _refresh_in_chunks(area=area, chunk=chunk, progress=None)
-    return written
+# A worker that started rewriting a county's next-due dates and has not finished within this
+# long is taken to have died: another takes the work over.
+REWRITE_LEASE = timedelta(minutes=30)
+
+
+def plans_rewrite_pending(*, worker: str = "") -> str:
+    """Rewrite the next-due dates of each county whose intervals changed
+    (`CareSettings.plans_stale_since`), one county at a time, a chunk of children per
+    transaction (`plan_due_rebuild`); the worker runs it between imports.
+
+    A county is claimed by its lease (`plans_rewrite_started_at`), so two workers never rewrite
+    the same county at once and a worker that died is taken over after `REWRITE_LEASE`. The mark
+    is cleared only if no other change came meanwhile: a change made during the rewrite is
+    rewritten again."""
+    done: list[str] = []
+    while True:
+        now = timezone.now()
+        claim = CareSettings.objects.filter(plans_stale_since__isnull=False).filter(
+            Q(plans_rewrite_started_at__isnull=True)
+            | Q(plans_rewrite_started_at__lt=now - REWRITE_LEASE)
+        )
+        row = claim.order_by("plans_stale_since").select_related("county").first()
+        if row is None or not claim.filter(pk=row.pk).update(plans_rewrite_started_at=now):
+            break  # nothing left, or another worker claimed it first (it carries on)
+        since = row.plans_stale_since
+        try:
+            result = plan_due_rebuild(area=row.county)
+        finally:
+            CareSettings.objects.filter(pk=row.pk, plans_rewrite_started_at=now).update(
+                plans_rewrite_started_at=None
+            )
+        CareSettings.objects.filter(pk=row.pk, plans_stale_since=since).update(
+            plans_stale_since=None
+        )
+        logger.info("next-due dates of county %s rewritten (%s): %s", row.county_id, worker, result)
+        done.append(f"{row.county.code}: {result}")
+    return "; ".join(done)
 
 
 def plan_due_rebuild(

@@ -17,7 +17,7 @@ from care365.accounts.models import AccessGrant, User
 from care365.care import plans, selectors, services
 from care365.care.jobs import digest_build
 from care365.care.models import CareSettings, Contact, ContactKind, RiskScore
-from care365.care.services.plans import plan_due_refresh, plan_due_refresh_area
+from care365.care.services.plans import plan_due_rebuild, plan_due_refresh
 from care365.care.tests.factories import (
     NOW,
     REGISTERED,
@@ -306,13 +306,13 @@ def test_children_on_the_risk_list_are_visited_more_often(planned: Personas) -> 
     a = planned.child_a
     RiskScore.objects.create(child=a, village=a.village, score=40, on_list=True, computed_on=TODAY)
     # Written straight to the tables: the stored next-due dates are rewritten as the risk job
-    # and the settings' service rewrite them.
+    # and the worker (after a change of the county's intervals) rewrite them.
     plan_due_refresh([a.pk])
     (item,) = selectors.due_for_user(planned.volunteer, TODAY)
     # Weekly, halved and rounded up: every 4 days, so due 6 days ago.
     assert (item.interval_days, item.tightened, item.days_overdue) == (4, True, 6)
     CareSettings.objects.create(county=planned.county, volunteer_visit_days=28)
-    plan_due_refresh_area(planned.county)
+    plan_due_rebuild(area=planned.county)
     assert selectors.due_for_user(planned.volunteer, TODAY) == []
     (item,) = selectors.due_for_user(planned.volunteer, TODAY, within_days=4)
     assert (item.interval_days, item.days_overdue) == (14, -4)

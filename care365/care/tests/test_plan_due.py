@@ -20,8 +20,13 @@ from django.utils import timezone
 from care365.accounts.models import User
 from care365.care import jobs, selectors, services
 from care365.care.access import RESPONSIBLE, responsible_children
-from care365.care.models import ContactKind, PlanDue, PlanKind, RiskScore
-from care365.care.services.plans import plan_due_rebuild, plan_due_refresh
+from care365.care.models import CareSettings, ContactKind, PlanDue, PlanKind, RiskScore
+from care365.care.services.plans import (
+    REWRITE_LEASE,
+    plan_due_rebuild,
+    plan_due_refresh,
+    plans_rewrite_pending,
+)
 from care365.care.tests.factories import registered_on, team
 from care365.imports.tests.helpers import CHILD_HEADER, child_row, run_import, write_csv
 from care365.pairing import services as pairing_services
@@ -296,7 +301,14 @@ def test_after_any_sequence_of_writes_the_rows_are_the_plan_worked_out_afresh(
     assert stored() == from_scratch()
     for step in range(40):
         ops.run_one()
-        assert stored() == from_scratch(), (step, ops.done)
+        # A change of the county's intervals is rewritten by a worker, which comes now or after
+        # more writes: the rows are the plan once no county waits for it.
+        if ops.rng.random() < 0.5:
+            plans_rewrite_pending()
+        if not CareSettings.objects.filter(plans_stale_since__isnull=False).exists():
+            assert stored() == from_scratch(), (step, ops.done)
+    plans_rewrite_pending()
+    assert stored() == from_scratch(), ops.done
     # Most kinds of write happened, and were not all refused.
     assert len({name for name in ops.done if "refused" not in name}) >= 8, ops.done
     for user in (
@@ -348,10 +360,14 @@ def test_each_write_rewrites_the_childs_rows(personas: Personas) -> None:
     pairing_services.pairing_assign(actor=p.admin, child=child, carer=officer)
     row = PlanDue.objects.get(child=child, kind=PlanKind.SAFETY_CHECK)
     assert row.due_on == today + timedelta(days=91)
-    # The county's intervals: every child of the county at once.
+    # The county's intervals: every child of the county, rewritten by a worker.
     services.care_settings_update(actor=p.admin, county=p.county, values={"safety_check_days": 60})
     row = PlanDue.objects.get(child=child, kind=PlanKind.SAFETY_CHECK)
+    assert row.interval_days == 91
+    assert p.county.code in plans_rewrite_pending()
+    row = PlanDue.objects.get(child=child, kind=PlanKind.SAFETY_CHECK)
     assert (row.interval_days, row.due_on) == (60, today + timedelta(days=60))
+    assert CareSettings.objects.get(county=p.county).plans_stale_since is None
     # The risk list tightens it (the child's mood falls: a reason on the list).
     for days_ago, mood in ((3, 5), (2, 3), (1, 1)):
         services.contact_log(
@@ -461,3 +477,80 @@ def test_refreshing_children_in_chunks_writes_the_same_rows(personas: Personas) 
         [*ids, personas.child_a.pk, personas.child_b.pk, personas.child_other.pk], chunk=2
     )
     assert stored() == once == expected
+
+
+def test_a_countys_new_intervals_are_rewritten_once_by_one_worker(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's rewrite claims the county by a lease: a county being rewritten is left to
+    its worker, a lease run out is taken over, and a change made during the rewrite is
+    rewritten again."""
+    p = personas
+
+    def intervals(county: Any = p.county) -> set[int]:
+        rows = PlanDue.objects.filter(
+            kind=PlanKind.HOME_VISIT, village__code__startswith=county.code
+        )
+        return set(rows.values_list("interval_days", flat=True))
+
+    row = services.care_settings_update(
+        actor=p.admin, county=p.county, values={"home_visit_days": 14}
+    )
+    assert row.plans_stale_since is not None
+    assert intervals() == {30}
+    # Another worker holds the lease: nothing is done here.
+    started = timezone.now()
+    CareSettings.objects.filter(pk=row.pk).update(plans_rewrite_started_at=started)
+    assert plans_rewrite_pending() == ""
+    assert intervals() == {30}
+    # Its lease has run out (the worker died): taken over.
+    CareSettings.objects.filter(pk=row.pk).update(
+        plans_rewrite_started_at=started - REWRITE_LEASE - timedelta(seconds=1)
+    )
+    assert p.county.code in plans_rewrite_pending()
+    assert intervals() == {14}
+    assert intervals(p.other_county) == {30}  # another county's plan is its own
+    row.refresh_from_db()
+    assert (row.plans_stale_since, row.plans_rewrite_started_at) == (None, None)
+    assert plans_rewrite_pending() == ""  # nothing left to do
+
+    # A change made while the county is rewritten: the county stays marked, and is rewritten
+    # again with the latest intervals.
+    services.care_settings_update(actor=p.admin, county=p.county, values={"home_visit_days": 21})
+    rebuild = plan_due_rebuild
+    runs: list[set[int]] = []
+
+    def changed_meanwhile(**kwargs: Any) -> str:
+        result = rebuild(**kwargs)
+        runs.append(intervals())
+        if len(runs) == 1:
+            services.care_settings_update(
+                actor=p.admin, county=p.county, values={"home_visit_days": 45}
+            )
+        return result
+
+    monkeypatch.setattr("care365.care.services.plans.plan_due_rebuild", changed_meanwhile)
+    plans_rewrite_pending()
+    assert runs == [{21}, {45}]
+    row.refresh_from_db()
+    assert (row.plans_stale_since, row.plans_rewrite_started_at) == (None, None)
+    assert stored() == from_scratch()
+
+
+def test_a_failed_rewrite_leaves_the_county_marked_for_the_next_run(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = personas
+    services.care_settings_update(actor=p.admin, county=p.county, values={"home_visit_days": 14})
+
+    def fails(**kwargs: Any) -> str:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("care365.care.services.plans.plan_due_rebuild", fails)
+    with pytest.raises(RuntimeError):
+        plans_rewrite_pending()
+    row = CareSettings.objects.get(county=p.county)
+    assert row.plans_stale_since is not None and row.plans_rewrite_started_at is None
+    monkeypatch.undo()
+    plans_rewrite_pending()
+    assert stored() == from_scratch()

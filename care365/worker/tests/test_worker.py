@@ -337,3 +337,21 @@ def test_a_claim_left_running_by_a_killed_worker_is_taken_over_after_its_lease()
     assert (run.last_result, run.runs, run.last_run_at) == ("finished", 2, later)
     # A finished run is not taken over, however old.
     assert job_run_if_due(job, today=today, now=later + timedelta(hours=5)) is None
+
+
+@pytest.mark.django_db
+def test_the_thread_of_long_work_rewrites_a_countys_new_intervals(personas: Personas) -> None:
+    from care365.care import services as care_services
+    from care365.care.models import CareSettings, PlanDue, PlanKind
+
+    care_services.care_settings_update(
+        actor=personas.admin, county=personas.county, values={"safety_check_days": 60}
+    )
+    worker = Worker()
+    assert personas.county.code in worker.rewrite_plans()
+    assert worker.rewrite_plans() == ""  # done: nothing waits
+    assert CareSettings.objects.get(county=personas.county).plans_stale_since is None
+    rows = PlanDue.objects.filter(
+        kind=PlanKind.SAFETY_CHECK, village__code__startswith=personas.county.code
+    )
+    assert set(rows.values_list("interval_days", flat=True)) == {60}

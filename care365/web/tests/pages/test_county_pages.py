@@ -13,6 +13,7 @@ from django.urls import reverse
 from care365.accounts.models import Role, User
 from care365.areas.models import Area
 from care365.areas.tests.factories import VillageFactory
+from care365.care.services.plans import plans_rewrite_pending
 from care365.carers.models import Carer, Organisation
 from care365.pairing import services as pairing_services
 from care365.pairing.models import Pairing, PairingRun, PairRule
@@ -214,8 +215,22 @@ def test_the_visit_plan_is_changed_on_its_page(client: Client, personas: Persona
     bad = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 400 and error_beside(bad.content.decode(), "home_visit_days")
     data["home_visit_days"] = "45"
-    assert client.post(url, data).status_code == 302
+    saved = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert saved.redirect_chain == [(url, 302)]
     assert personas.county.care_settings.home_visit_days == 45
+    # The due lists follow within minutes, and the page says so until a worker has rewritten
+    # the county's next-due dates.
+    rewriting = "The due lists are being worked out again for the new intervals"
+    assert saved.content.decode().count(rewriting) == 2  # the message, and the page's lead
+    plans_rewrite_pending()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert rewriting not in page and "正在按新的间隔重新计算" not in page
+    assert (
+        "正在按新的间隔重新计算"
+        in client.post(
+            url, {**data, "home_visit_days": "30"}, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True
+        ).content.decode()
+    )
 
 
 # Pairing -----------------------------------------------------------------------------------------
