@@ -487,7 +487,7 @@ def test_a_countys_new_intervals_are_rewritten_once_by_one_worker(
     rewritten again."""
     p = personas
 
-    def intervals(county: Any = p.county) -> set[int]:
+    def intervals(county: Any = p.county) -> set[int | None]:
         rows = PlanDue.objects.filter(
             kind=PlanKind.HOME_VISIT, village__code__startswith=county.code
         )
@@ -510,7 +510,7 @@ def test_a_countys_new_intervals_are_rewritten_once_by_one_worker(
     assert p.county.code in plans_rewrite_pending()
     assert intervals() == {14}
     assert intervals(p.other_county) == {30}  # another county's plan is its own
-    row.refresh_from_db()
+    row = CareSettings.objects.get(pk=row.pk)
     assert (row.plans_stale_since, row.plans_rewrite_started_at) == (None, None)
     assert plans_rewrite_pending() == ""  # nothing left to do
 
@@ -518,7 +518,7 @@ def test_a_countys_new_intervals_are_rewritten_once_by_one_worker(
     # again with the latest intervals.
     services.care_settings_update(actor=p.admin, county=p.county, values={"home_visit_days": 21})
     rebuild = plan_due_rebuild
-    runs: list[set[int]] = []
+    runs: list[set[int | None]] = []
 
     def changed_meanwhile(**kwargs: Any) -> str:
         result = rebuild(**kwargs)
@@ -532,7 +532,7 @@ def test_a_countys_new_intervals_are_rewritten_once_by_one_worker(
     monkeypatch.setattr("care365.care.services.plans.plan_due_rebuild", changed_meanwhile)
     plans_rewrite_pending()
     assert runs == [{21}, {45}]
-    row.refresh_from_db()
+    row = CareSettings.objects.get(pk=row.pk)
     assert (row.plans_stale_since, row.plans_rewrite_started_at) == (None, None)
     assert stored() == from_scratch()
 
