@@ -313,7 +313,14 @@ def due_list(request: HttpRequest, query: Query[DueQuery]) -> dict[str, Any]:
         user, timezone.localdate(), within_days=query.within_days, kinds=kinds
     )
     page = selectors.due_for_display(user, items[query.offset : query.offset + query.limit])
-    return {"items": [_due(user, item) for item in page], "count": items.count()}
+    # Counted up to the cap, as the page and the children list count: a county's list holds
+    # hundreds of thousands of items.
+    count, exact = items.capped_count()
+    return {
+        "items": [_due(user, item) for item in page],
+        "count": count,
+        "count_is_exact": exact,
+    }
 
 
 # ---- examinations ---------------------------------------------------------------------------

@@ -159,7 +159,10 @@ class DueOut(Schema):
 
 class DueListOut(Schema):
     items: list[DueOut]
-    count: int
+    count: int = Field(description="How many items are due: exact up to 10,000.")
+    count_is_exact: bool = Field(
+        True, description="False when more than 10,000 are due; `count` is then 10,000."
+    )
 
 
 # ---- examinations ----------------------------------------------------------------------------

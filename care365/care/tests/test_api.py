@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from care365.accounts import selectors as account_selectors
 from care365.accounts.models import AccessLog
 from care365.accounts.tests.api_client import Api, operations
 from care365.care import jobs, services
@@ -90,7 +91,9 @@ def test_a_contact_that_does_not_fit_is_refused_by_field_and_nothing_is_saved(
     assert not Contact.objects.exists()
 
 
-def test_the_due_list_most_overdue_first(api: Api, personas: Personas, child: Child) -> None:
+def test_the_due_list_most_overdue_first(
+    api: Api, personas: Personas, child: Child, monkeypatch: pytest.MonkeyPatch
+) -> None:
     second = team(personas, LeftBehindChildFactory.create(village=personas.village_a))
     contacts(
         second, personas.volunteer, ContactKind.VOLUNTEER_VISIT, [today() - timedelta(days=10)]
@@ -101,12 +104,17 @@ def test_the_due_list_most_overdue_first(api: Api, personas: Personas, child: Ch
         (second.pk, "volunteer_visit"),
     ]
     assert data["items"][1]["days_overdue"] == 3 and data["count"] == 2
+    assert data["count_is_exact"] is True
     # A volunteer's rows name the child by given name only.
     assert data["items"][0]["child"]["name"] == child.name[1:]
     ahead = api.get("/care/due", user=personas.director_a, query={"within_days": 30}).json()
     assert {i["kind"] for i in ahead["items"]} == {"home_visit", "parent_contact"}
     only = api.get("/care/due", user=personas.supervisor_a, query={"kind": "safety_check"})
     assert {i["kind"] for i in only.json()["items"]} == {"safety_check"}
+    # Beyond the cap the count says so (a county's list holds hundreds of thousands).
+    monkeypatch.setattr(account_selectors, "COUNT_CAP", 1)
+    capped = api.get("/care/due", user=personas.volunteer).json()
+    assert (capped["count"], capped["count_is_exact"], len(capped["items"])) == (1, False, 2)
 
 
 def test_the_doctor_records_an_examination_with_who_z_scores(
