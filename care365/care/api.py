@@ -24,6 +24,7 @@ from ninja.errors import HttpError
 from care365.accounts.access import child_get_for_user, county_for_admin
 from care365.accounts.api import account
 from care365.accounts.models import AccessPurpose, User
+from care365.accounts.selectors import capped_count
 from care365.accounts.visibility import child_row
 from care365.care import access, selectors, services
 from care365.care.models import (
@@ -704,9 +705,11 @@ def risk_list(request: HttpRequest, query: Query[RiskQuery]) -> dict[str, Any]:
     if not access.keeps_care_records(user):
         raise PermissionDenied
     rows = selectors.risk_list(user, on_list_only=not query.include_below)
+    count, exact = capped_count(rows)
     return {
         "items": [_risk(user, r) for r in rows[query.offset : query.offset + query.limit]],
-        "count": rows.count(),
+        "count": count,
+        "count_is_exact": exact,
     }
 
 

@@ -295,7 +295,10 @@ class RiskOut(Schema):
 
 class RiskListOut(Schema):
     items: list[RiskOut]
-    count: int
+    count: int = Field(description="How many children: exact up to 10,000.")
+    count_is_exact: bool = Field(
+        True, description="False when more than 10,000; `count` is then 10,000."
+    )
 
 
 # ---- wishes ----------------------------------------------------------------------------------

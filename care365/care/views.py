@@ -548,7 +548,8 @@ def risk_list(request: HttpRequest) -> HttpResponse:
     user = account(request)
     if not access.keeps_care_records(user):
         raise PermissionDenied
-    page = Paginator(selectors.risk_list(user), settings.PAGE_SIZE).get_page(
+    # Counted up to the cap: a county's list is a tenth of its children or more.
+    page = CappedPaginator(selectors.risk_list(user), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = [{"child": child_row(r.child, user), "risk": r} for r in page.object_list]

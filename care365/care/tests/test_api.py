@@ -194,7 +194,7 @@ def test_a_self_harm_answer_through_the_api_raises_an_alert(
 
 
 def test_the_risk_list_for_the_area_highest_first(
-    api: Api, personas: Personas, child: Child
+    api: Api, personas: Personas, child: Child, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     jobs.risk_recompute(today())
     data = api.get("/care/risk", user=personas.director_a).json()
@@ -203,9 +203,13 @@ def test_the_risk_list_for_the_area_highest_first(
     assert reasons[0] == "overdue_contact" and "no_parent_contact" in reasons
     assert api.get("/care/risk", user=personas.director_b).json()["items"] == []
     everyone = api.get("/care/risk", user=personas.admin, query={"include_below": "true"}).json()
-    assert everyone["count"] >= 1
+    assert everyone["count"] >= 1 and everyone["count_is_exact"] is True
     points = [i["score"] for i in everyone["items"]]
     assert points == sorted(points, reverse=True)
+    # Beyond the cap the count says so.
+    monkeypatch.setattr(account_selectors, "COUNT_CAP", 0)
+    capped = api.get("/care/risk", user=personas.director_a).json()
+    assert (capped["count"], capped["count_is_exact"], len(capped["items"])) == (0, False, 1)
 
 
 def test_a_wish_from_post_to_confirmation_with_409s(

@@ -746,7 +746,7 @@ def test_without_consent_a_director_is_linked_to_the_consent_form(
 
 
 def test_the_risk_list_is_highest_first_with_reasons(
-    client: Client, personas: Personas, child: Child
+    client: Client, personas: Personas, child: Child, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alone = LeftBehindChildFactory.create(village=personas.village_a)
     Guardian.objects.filter(child=alone).delete()
@@ -764,6 +764,11 @@ def test_the_risk_list_is_highest_first_with_reasons(
     html = response.content.decode()
     assert "Under 16 and living alone, without an entrusted carer" in html
     assert "No contact from the parents for" in html
+    # A county's list is counted up to the cap, and says when it holds more.
+    monkeypatch.setattr(account_selectors, "COUNT_CAP", 1)
+    capped = client.get(reverse("care:care-risk"), headers=EN)
+    assert [r["child"]["id"] for r in capped.context["rows"]] == [child.pk]
+    assert "Only the first 1 are listed here; the export has them all." in capped.content.decode()
     for who in ("volunteer", "officer", "doctor"):
         client.force_login(getattr(personas, who))
         assert client.get(reverse("care:care-risk")).status_code == 403
