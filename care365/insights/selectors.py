@@ -25,11 +25,10 @@ from care365.accounts.access import figures_area
 from care365.accounts.models import Role, User
 from care365.accounts.selectors import capped_count
 from care365.areas.models import Area
-from care365.carers.selectors import active_carers_by_role
 from care365.core.figures import cells_with_total
 from care365.insights.access import cell, small_cells
 from care365.insights.models import Tally
-from care365.insights.services import AGE_BANDS, CARER_ROLES, NOW, bucket_value
+from care365.insights.services import AGE_BANDS, CARER_ROLES, CARERS, NOW, bucket_value
 from care365.registry.models import StatusKind
 
 Cell = int | str
@@ -413,7 +412,6 @@ def overview(user: User, area: Area, period: Period) -> Overview:
     small = small_cells(user, area)
     f = read(area, period.months)
     subtree = _subtree_ids(area)
-    carers = active_carers_by_role(subtree)
     staff = dict(
         User.objects.filter(
             is_active=True, area_id__in=subtree, role__in=[Role.DIRECTOR, Role.SUPERVISOR]
@@ -432,7 +430,7 @@ def overview(user: User, area: Area, period: Period) -> Overview:
         by_status=_cells(f.by("status"), StatusKind.values, small),
         paired=_cells(f.by("paired"), CARER_ROLES, small),
         coverage=_cells(f.by("coverage"), ["all", "some", "none"], small),
-        carers=_cells(carers, CARER_ROLES, small),
+        carers=_cells(f.by(CARERS), CARER_ROLES, small),
         directors=cell(staff.get(Role.DIRECTOR, 0), small),
         supervisors=cell(staff.get(Role.SUPERVISOR, 0), small),
         overdue=cell(sum(f.by("overdue").values()), small),

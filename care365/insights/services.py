@@ -28,6 +28,7 @@ import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.apps import apps
@@ -39,6 +40,7 @@ from django.utils import timezone
 from care365.areas.models import Area
 from care365.care.models import CareTask, Contact, Examination, RiskScore, Screening, Wish
 from care365.care.selectors import PLAN_FIELDS, coverage_of_children, plan_status
+from care365.carers.models import Carer, Organisation
 from care365.core.models import AuditEvent
 from care365.insights.models import ChildPlace, PendingVillage, RollupState, Tally
 from care365.pairing.models import Pairing
@@ -347,6 +349,61 @@ def _place(village_id: int) -> None:
     )
 
 
+# Carers belong to organisations, which sit at any level (a village clinic, a township's police
+# station, the county hospital): each area keeps the active carers of its own organisations per
+# role (CARERS_HERE), and CARERS, the sum over the area and every area below it, is carried up
+# as the villages' figures are. These rows are kept apart from a village's own figures.
+CARERS_HERE = "carers_here"
+CARERS = "carers"
+CARER_METRICS = (CARERS_HERE, CARERS)
+
+
+def _carers_here(area_ids: Iterable[int] | None) -> Counter[tuple[int, str]]:
+    """(area, role) -> active carers of the organisations of that area itself; every area's
+    when `area_ids` is None."""
+    carers = Carer.objects.filter(active=True)
+    if area_ids is not None:
+        carers = carers.filter(organisation__area_id__in=list(area_ids))
+    rows = (
+        carers.order_by()
+        .values_list("organisation__area_id", "role")
+        .annotate(n=Count("id"))
+        .values_list("organisation__area_id", "role", "n")
+    )
+    return Counter({(area_id, role): n for area_id, role, n in rows})
+
+
+def carers_refresh(area_ids: Iterable[int], *, tree: _Tree | None = None) -> int:
+    """Recount the active carers of these areas' own organisations and carry each change to the
+    area and every area above it; returns how many figures changed. One transaction under the
+    roll-ups' lock."""
+    tree = tree or _Tree()
+    ids = sorted(set(area_ids))
+    with transaction.atomic():
+        _lock()
+        new = _carers_here(ids)
+        old = Counter(
+            {
+                (area_id, role): n
+                for area_id, role, n in Tally.objects.filter(
+                    area_id__in=ids, period=NOW, metric=CARERS_HERE
+                ).values_list("area_id", "key", "n")
+            }
+        )
+        deltas: Counter[tuple[int, str, str, str]] = Counter()
+        changed = 0
+        for area_id, role in new.keys() | old.keys():
+            d = new[area_id, role] - old[area_id, role]
+            if not d:
+                continue
+            changed += 1
+            deltas[area_id, NOW, CARERS_HERE, role] += d
+            for above in [area_id, *tree.above(area_id)]:
+                deltas[above, NOW, CARERS, role] += d
+        _add(dict(deltas))
+    return changed
+
+
 def village_refresh(village_id: int, today: date, *, tree: _Tree | None = None) -> int:
     """Recount one village and carry the change to every area above it; returns how many rows
     changed. One transaction under the roll-ups' lock."""
@@ -355,16 +412,12 @@ def village_refresh(village_id: int, today: date, *, tree: _Tree | None = None) 
         _lock()
         PendingVillage.objects.filter(village_id=village_id).delete()
         new = village_compute(village_id, today)
-        old = {
-            (p, m, k): n
-            for p, m, k, n in Tally.objects.filter(area_id=village_id).values_list(
-                "period", "metric", "key", "n"
-            )
-        }
+        own = Tally.objects.filter(area_id=village_id).exclude(metric__in=CARER_METRICS)
+        old = {(p, m, k): n for p, m, k, n in own.values_list("period", "metric", "key", "n")}
         changed = {k: new.get(k, 0) - old.get(k, 0) for k in new.keys() | old.keys()}
         changed = {k: d for k, d in changed.items() if d}
         if changed:
-            Tally.objects.filter(area_id=village_id).delete()
+            own.delete()
             Tally.objects.bulk_create(
                 [
                     Tally(area_id=village_id, period=p, metric=m, key=k, n=n)
@@ -410,24 +463,59 @@ def _villages_under(area_ids: Iterable[int], tree: _Tree) -> set[int]:
     return {v for v in tree.villages() if v in wanted or wanted & set(tree.above(v))}
 
 
-def _villages_of_events(events: list[tuple[str, int]], tree: _Tree) -> tuple[set[int], bool]:
-    """The villages touched by audit entries (object type, object id); True when the area tree
-    changed (everything is rebuilt then)."""
+@dataclass
+class _Touched:
+    """What audit entries touched: villages to refresh, the areas whose carers to recount, and
+    whether the area tree changed (everything is rebuilt then)."""
+
+    villages: set[int] = field(default_factory=set)
+    carer_areas: set[int] = field(default_factory=set)
+    rebuild: bool = False
+
+
+def _areas_of_counties(area_ids: Iterable[int]) -> set[int]:
+    """Every area of the counties these areas are in (a county's code is its areas' first six
+    digits): a carer who moved between organisations changes the count of the one they left,
+    which the audit entry does not name."""
+    codes = {
+        c[:6] for c in Area.objects.filter(pk__in=list(area_ids)).values_list("code", flat=True)
+    }
+    if not codes:
+        return set()
+    within = Q()
+    for code in sorted(codes):
+        within |= Q(code__startswith=code)
+    return set(Area.objects.filter(within).values_list("pk", flat=True))
+
+
+def _touched_by_events(events: list[tuple[str, int]], tree: _Tree) -> _Touched:
+    """What audit entries (object type, object id) touched."""
     by_type: dict[str, set[int]] = defaultdict(set)
     for object_type, object_id in events:
         by_type[object_type].add(object_id)
     children: set[int] = set()
     villages: set[int] = set()
     areas: set[int] = set()
+    organisation_areas: set[int] = set()
     for label, ids in by_type.items():
         try:
             model = apps.get_model(label)
         except (LookupError, ValueError):
             continue
         if model is Area:
-            return set(), True
+            return _Touched(rebuild=True)
         if model is Child:
             children |= ids
+            continue
+        if model is Carer:
+            organisation_areas.update(
+                Carer.objects.filter(pk__in=ids).values_list("organisation__area_id", flat=True)
+            )
+            continue
+        if model is Organisation:
+            organisation_areas.update(
+                Organisation.objects.filter(pk__in=ids).values_list("area_id", flat=True)
+            )
             continue
         names = {f.name for f in model._meta.get_fields()}
         rows = model._default_manager.filter(pk__in=ids)
@@ -440,7 +528,7 @@ def _villages_of_events(events: list[tuple[str, int]], tree: _Tree) -> tuple[set
     villages |= _villages_of_children(children)
     if areas:
         villages |= _villages_under(areas, tree)
-    return villages, False
+    return _Touched(villages=villages, carer_areas=_areas_of_counties(organisation_areas))
 
 
 def rollups_catch_up(today: date | None = None, *, limit: int = 5000) -> int:
@@ -458,13 +546,15 @@ def rollups_catch_up(today: date | None = None, *, limit: int = 5000) -> int:
         .values_list("seq", "object_type", "object_id")[:limit]
     )
     tree = _Tree()
-    villages, rebuild = _villages_of_events([(t, i) for _s, t, i in events], tree)
-    if rebuild:
+    touched = _touched_by_events([(t, i) for _s, t, i in events], tree)
+    if touched.rebuild:
         rollups_rebuild(today)
         return -1
-    villages |= set(PendingVillage.objects.values_list("village_id", flat=True))
+    villages = touched.villages | set(PendingVillage.objects.values_list("village_id", flat=True))
     for village_id in sorted(villages):
         village_refresh(village_id, today, tree=tree)
+    if touched.carer_areas:
+        carers_refresh(touched.carer_areas, tree=tree)
     if events:
         RollupState.objects.filter(name="tally", seq__lt=events[-1][0]).update(seq=events[-1][0])
     return len(villages)
@@ -500,6 +590,10 @@ def rollups_rebuild(today: date, *, progress: bool = False) -> str:
             rows.append(Tally(area_id=village_id, period=p, metric=m, key=k, n=n))
             for area_id in tree.above(village_id):
                 above[area_id, p, m, k] += n
+    for (area_id, role), n in _carers_here(None).items():
+        above[area_id, NOW, CARERS_HERE, role] += n
+        for a in [area_id, *tree.above(area_id)]:
+            above[a, NOW, CARERS, role] += n
     rows.extend(
         Tally(area_id=a, period=p, metric=m, key=k, n=n) for (a, p, m, k), n in above.items()
     )

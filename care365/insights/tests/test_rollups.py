@@ -10,9 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from care365.accounts import services as account_services
 from care365.care import selectors as care_selectors
 from care365.care import services as care_services
 from care365.care.models import Contact, PlanKind
+from care365.carers.models import Carer, CarerRole, Organisation
+from care365.carers.tests.factories import OrganisationFactory
 from care365.insights import selectors
 from care365.insights.models import Tally
 from care365.insights.services import (
@@ -24,6 +27,7 @@ from care365.insights.services import (
     rollups_refresh_all,
 )
 from care365.insights.tests.conftest import County
+from care365.pairing import services as pairing_services
 from care365.registry import services as registry_services
 from care365.registry.models import Child, ExitReason
 
@@ -157,8 +161,36 @@ def test_a_refresh_after_a_mix_of_events_equals_a_rebuild(county: County) -> Non
     registry_services.child_exit(
         actor=p.admin, child=county.extra_b[0], reason=ExitReason.MOVED_AWAY
     )
+    # The carers: one added at the officer's station, the volunteer moved to an organisation of
+    # township B (the audit entry names only the one joined), the doctor stopping.
+    station = p.officer.carer.organisation  # type: ignore[union-attr]
+    account_services.carer_create(
+        actor=p.admin,
+        role=CarerRole.POLICE,
+        values={
+            "name": "王警官",
+            "sex": "M",
+            "phone": "13700001111",
+            "organisation": station,
+            "capacity": 40,
+        },
+    )
+    elsewhere = OrganisationFactory.create(
+        area=p.township_b, kind=Organisation.Kind.VOLUNTEER_GROUP, name="志愿服务队"
+    )
+    account_services.carer_update(
+        actor=p.admin,
+        carer=p.volunteer.carer,  # type: ignore[arg-type]
+        values={"organisation": elsewhere},
+    )
+    pairing_services.carer_deactivate(actor=p.admin, carer=p.doctor.carer)  # type: ignore[arg-type]
     rollups_catch_up(today)
     incremental = snapshot()
+    active = Carer.objects.filter(active=True, organisation__area__code__startswith=p.county.code)
+    for area in (p.county, p.township_a, p.township_b):
+        here = active.filter(organisation__area__code__startswith=area.code)
+        expected = Counter(here.values_list("role", flat=True))
+        assert +Counter(selectors.read(area).by("carers")) == expected, area
     rollups_rebuild(today)
     assert snapshot() == incremental
     month = selectors.period_parse(None)
