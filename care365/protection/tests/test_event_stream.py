@@ -338,8 +338,10 @@ def test_an_event_committed_in_this_process_wakes_its_stream_without_polling(
         time.sleep(0.3)  # the hub has read the counters once and sleeps
         started = time.monotonic()
         alert = raise_for_a(paired)
-        assert stream.event(timeout=2)["data"]["alert"] == alert.pk
-        assert time.monotonic() - started < 0.5
+        # Within seconds, where the poll would take a minute (a loaded machine takes a second
+        # or so to write the alert and wake the stream).
+        assert stream.event(timeout=10)["data"]["alert"] == alert.pk
+        assert time.monotonic() - started < 10
     finally:
         stream.close()
 
