@@ -45,7 +45,7 @@ from care365.core.models import AuditEvent
 from care365.insights.models import ChildPlace, PendingVillage, RollupState, Tally
 from care365.pairing.models import Pairing
 from care365.protection.models import Alert
-from care365.registry.models import STATUS_BIT, Child
+from care365.registry.models import Child, status_kinds_of
 
 logger = logging.getLogger("care365.insights")
 
@@ -141,9 +141,8 @@ def _children_figures(c: Counter[Key], village_id: int, today: date) -> list[int
             continue
         active.append(pk)
         c[NOW, "children", ""] += 1
-        for kind, bit in STATUS_BIT.items():
-            if bits & bit:
-                c[NOW, "status", kind] += 1
+        for kind in status_kinds_of(bits):
+            c[NOW, "status", kind] += 1
         age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
         c[NOW, "age", age_band(age)] += 1
         c[NOW, "sex", sex] += 1

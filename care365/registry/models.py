@@ -200,7 +200,7 @@ class Child(models.Model):
     @property
     def open_status_kinds(self) -> list[StatusKind]:
         """The kinds of the child's open statuses, from the copy on the row (see open_statuses)."""
-        return [StatusKind(kind) for kind, bit in STATUS_BIT.items() if self.open_statuses & bit]
+        return [StatusKind(kind) for kind in status_kinds_of(self.open_statuses)]
 
 
 class StatusKind(models.TextChoices):
@@ -239,6 +239,11 @@ def status_bits(kinds: Iterable[str]) -> int:
     for kind in kinds:
         bits |= STATUS_BIT[kind]
     return bits
+
+
+def status_kinds_of(bits: int) -> list[str]:
+    """The kinds whose bit is set in an open_statuses value (the inverse of `status_bits`)."""
+    return [kind for kind, bit in STATUS_BIT.items() if bits & bit]
 
 
 def status_bits_with(kind: str) -> list[int]:

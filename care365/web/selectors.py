@@ -10,11 +10,12 @@ from django.db.models import Count, QuerySet
 
 from care365.accounts.access import carers_for_user, children_for_user, children_for_user_filter
 from care365.accounts.models import User
+from care365.accounts.selectors import carers_in_area
 from care365.areas.models import Area
-from care365.carers.models import Carer, CarerRole
+from care365.carers.models import CarerRole
 from care365.insights import selectors as insights
 from care365.insights.services import CARERS
-from care365.registry.models import STATUS_BIT, Child, DuplicateFlag, StatusKind
+from care365.registry.models import Child, DuplicateFlag, StatusKind, status_kinds_of
 
 
 @dataclass
@@ -44,9 +45,8 @@ def status_counts(user: User) -> list[Figure]:
     the list's own index, where joining the statuses took 50 ms for a village of 9,000."""
     rows = Counter[str]()
     for bits, n in _active(user).order_by().values_list("open_statuses").annotate(n=Count("id")):
-        for kind, bit in STATUS_BIT.items():
-            if bits & bit:
-                rows[kind] += n
+        for kind in status_kinds_of(bits):
+            rows[kind] += n
     return [Figure(kind.value, str(kind.label), rows[kind.value]) for kind in StatusKind]
 
 
@@ -101,23 +101,8 @@ def carer_counts(user: User, area: Area, figures: insights.Figures) -> list[Figu
     if area.level == Area.Level.COUNTY:
         roles = figures.by(CARERS)  # the roll-ups' (a county holds 200,000 carers)
     else:
-        subtree = Area.objects.filter(code__startswith=area.code).values("pk")
-        # The carers of the township's organisations and those serving an area in it: a union
-        # of two sets of ids, not a join that repeats a carer per area served (ten times
-        # faster for a township of 50,000 children).
-        served = (
-            Carer.objects.filter(organisation__area__in=subtree)
-            .order_by()
-            .values("pk")
-            .union(
-                Carer.service_areas.through.objects.filter(area__in=subtree)
-                .order_by()
-                .values("carer_id")
-            )
-        )
         roles = dict(
-            carers_for_user(user)
-            .filter(active=True, pk__in=served)
+            carers_in_area(carers_for_user(user).filter(active=True), area)
             .order_by()
             .values_list("role")
             .annotate(n=Count("id"))
