@@ -354,7 +354,13 @@ def _place(village_id: int) -> None:
 # as the villages' figures are. These rows are kept apart from a village's own figures.
 CARERS_HERE = "carers_here"
 CARERS = "carers"
-CARER_METRICS = (CARERS_HERE, CARERS)
+# A township's own figure (the supervisor's home): the active carers of an organisation in the
+# township or serving an area in it, each once, of the township's county (the carers its
+# supervisor may see), as the carers list's area filter finds them. Not a sum (a carer serving
+# two townships counts in each), so it is counted whole for every township of a county whenever
+# the county's carers are recounted.
+CARERS_SERVING = "carers_serving"
+CARER_METRICS = (CARERS_HERE, CARERS, CARERS_SERVING)
 
 
 def _carers_here(area_ids: Iterable[int] | None) -> Counter[tuple[int, str]]:
@@ -372,12 +378,52 @@ def _carers_here(area_ids: Iterable[int] | None) -> Counter[tuple[int, str]]:
     return Counter({(area_id, role): n for area_id, role, n in rows})
 
 
+def _within_counties(codes: Iterable[str], field: str = "code") -> Q:
+    within = Q()
+    for code in sorted(codes):
+        within |= Q(**{f"{field}__startswith": code})
+    return within
+
+
+def _carers_serving(county_codes: set[str] | None) -> Counter[tuple[int, str]]:
+    """(township, role) -> CARERS_SERVING, for the townships of these counties (every township
+    when `county_codes` is None). A township's code is its areas' first nine digits."""
+    townships = Area.objects.filter(level=Area.Level.TOWNSHIP)
+    carers = Carer.objects.filter(active=True)
+    if county_codes is not None:
+        if not county_codes:
+            return Counter()
+        townships = townships.filter(_within_counties(county_codes))
+        carers = carers.filter(_within_counties(county_codes, "organisation__area__code"))
+    township = dict(townships.values_list("code", "pk"))
+    found: Counter[tuple[int, str]] = Counter()
+    rows = carers.order_by().values_list("role", "organisation__area__code")
+    for role, own in rows.iterator(chunk_size=5000):
+        if (t := township.get(own[:9])) is not None:
+            found[t, role] += 1
+    serving: set[tuple[int, str, int]] = set()
+    served = (
+        Carer.service_areas.through.objects.filter(carer__in=carers)
+        .order_by()
+        .values_list("carer_id", "carer__role", "carer__organisation__area__code", "area__code")
+    )
+    for carer_id, role, own, code in served.iterator(chunk_size=5000):
+        # Counted above in their own township; not seen from another county's township.
+        if own[:9] == code[:9] or own[:6] != code[:6]:
+            continue
+        if (t := township.get(code[:9])) is not None:
+            serving.add((t, role, carer_id))
+    found.update((t, role) for t, role, _carer in serving)
+    return found
+
+
 def carers_refresh(area_ids: Iterable[int], *, tree: _Tree | None = None) -> int:
     """Recount the active carers of these areas' own organisations and carry each change to the
-    area and every area above it; returns how many figures changed. One transaction under the
-    roll-ups' lock."""
+    area and every area above it, and recount CARERS_SERVING for every township of their
+    counties; returns how many figures changed. One transaction under the roll-ups' lock."""
     tree = tree or _Tree()
     ids = sorted(set(area_ids))
+    counties = {c[:6] for c in Area.objects.filter(pk__in=ids).values_list("code", flat=True)}
     with transaction.atomic():
         _lock()
         new = _carers_here(ids)
@@ -399,6 +445,15 @@ def carers_refresh(area_ids: Iterable[int], *, tree: _Tree | None = None) -> int
             deltas[area_id, NOW, CARERS_HERE, role] += d
             for above in [area_id, *tree.above(area_id)]:
                 deltas[above, NOW, CARERS, role] += d
+        serving = _carers_serving(counties)
+        was = Tally.objects.filter(period=NOW, metric=CARERS_SERVING).filter(
+            _within_counties(counties, "area__code") if counties else Q(pk__in=[])
+        )
+        before = Counter({(a, role): n for a, role, n in was.values_list("area_id", "key", "n")})
+        for township, role in serving.keys() | before.keys():
+            if d := serving[township, role] - before[township, role]:
+                changed += 1
+                deltas[township, NOW, CARERS_SERVING, role] += d
         _add(dict(deltas))
     return changed
 
@@ -481,10 +536,7 @@ def _areas_of_counties(area_ids: Iterable[int]) -> set[int]:
     }
     if not codes:
         return set()
-    within = Q()
-    for code in sorted(codes):
-        within |= Q(code__startswith=code)
-    return set(Area.objects.filter(within).values_list("pk", flat=True))
+    return set(Area.objects.filter(_within_counties(codes)).values_list("pk", flat=True))
 
 
 def _touched_by_events(events: list[tuple[str, int]], tree: _Tree) -> _Touched:
@@ -593,6 +645,8 @@ def rollups_rebuild(today: date, *, progress: bool = False) -> str:
         above[area_id, NOW, CARERS_HERE, role] += n
         for a in [area_id, *tree.above(area_id)]:
             above[a, NOW, CARERS, role] += n
+    for (township, role), n in _carers_serving(None).items():
+        above[township, NOW, CARERS_SERVING, role] += n
     rows.extend(
         Tally(area_id=a, period=p, metric=m, key=k, n=n) for (a, p, m, k), n in above.items()
     )

@@ -14,7 +14,7 @@ from care365.accounts.selectors import carers_in_area
 from care365.areas.models import Area
 from care365.carers.models import CarerRole
 from care365.insights import selectors as insights
-from care365.insights.services import CARERS
+from care365.insights.services import CARERS, CARERS_SERVING
 from care365.registry.models import Child, DuplicateFlag, StatusKind, status_kinds_of
 
 
@@ -97,9 +97,12 @@ def overview(user: User) -> Overview:
 def carer_counts(user: User, area: Area, figures: insights.Figures) -> list[Figure]:
     """Active carers per role: the county's for a county, a township's (of an organisation in
     the township, or serving an area in it: as the carers list's area filter finds them) for a
-    township. Each figure carries the area its count is of, for the link to the list."""
+    township, both from the roll-ups (a county of a province's size holds 200,000 carers, a
+    township 23,000). Each figure carries the area its count is of, for the link to the list."""
     if area.level == Area.Level.COUNTY:
-        roles = figures.by(CARERS)  # the roll-ups' (a county holds 200,000 carers)
+        roles = figures.by(CARERS)
+    elif area.level == Area.Level.TOWNSHIP:
+        roles = figures.by(CARERS_SERVING)
     else:
         roles = dict(
             carers_in_area(carers_for_user(user).filter(active=True), area)

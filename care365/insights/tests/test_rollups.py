@@ -11,11 +11,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from care365.accounts import services as account_services
+from care365.accounts.selectors import carer_list
 from care365.care import selectors as care_selectors
 from care365.care import services as care_services
 from care365.care.models import Contact, PlanKind
 from care365.carers.models import Carer, CarerRole, Organisation
-from care365.carers.tests.factories import OrganisationFactory
+from care365.carers.tests.factories import CarerFactory, OrganisationFactory
 from care365.insights import selectors
 from care365.insights.models import Tally
 from care365.insights.services import (
@@ -145,6 +146,10 @@ def test_the_365_figure_and_the_due_lists_agree(county: County) -> None:
 
 def test_a_refresh_after_a_mix_of_events_equals_a_rebuild(county: County) -> None:
     p, today = county.p, county.today
+    # Another county's volunteer serving village A: never counted from this county.
+    CarerFactory.create(
+        role=CarerRole.VOLUNTEER, organisation__area=p.other_county
+    ).service_areas.add(p.village_a)
     rollups_rebuild(today)
     # Through the services, as users would: a visit, a move, an exit, an examination.
     care_services.contact_log(
@@ -164,7 +169,7 @@ def test_a_refresh_after_a_mix_of_events_equals_a_rebuild(county: County) -> Non
     # The carers: one added at the officer's station, the volunteer moved to an organisation of
     # township B (the audit entry names only the one joined), the doctor stopping.
     station = p.officer.carer.organisation  # type: ignore[union-attr]
-    account_services.carer_create(
+    officer = account_services.carer_create(
         actor=p.admin,
         role=CarerRole.POLICE,
         values={
@@ -184,6 +189,31 @@ def test_a_refresh_after_a_mix_of_events_equals_a_rebuild(county: County) -> Non
         values={"organisation": elsewhere},
     )
     pairing_services.carer_deactivate(actor=p.admin, carer=p.doctor.carer)  # type: ignore[arg-type]
+    # Who serves where: the added officer serves village B too, a county hospital's doctor
+    # serves a village of each township, and township A's officer now serves only village B.
+    account_services.carer_update(
+        actor=p.admin, carer=officer, values={"service_areas": [p.village_b]}
+    )
+    hospital = OrganisationFactory.create(
+        area=p.county, kind=Organisation.Kind.HEALTH_CENTRE, name="县人民医院"
+    )
+    account_services.carer_create(
+        actor=p.admin,
+        role=CarerRole.DOCTOR,
+        values={
+            "name": "陈医生",
+            "sex": "F",
+            "phone": "13700002222",
+            "organisation": hospital,
+            "capacity": 40,
+            "service_areas": [p.village_a, p.village_b],
+        },
+    )
+    account_services.carer_update(
+        actor=p.admin,
+        carer=p.officer.carer,  # type: ignore[arg-type]
+        values={"service_areas": [p.village_b]},
+    )
     rollups_catch_up(today)
     incremental = snapshot()
     active = Carer.objects.filter(active=True, organisation__area__code__startswith=p.county.code)
@@ -191,6 +221,16 @@ def test_a_refresh_after_a_mix_of_events_equals_a_rebuild(county: County) -> Non
         here = active.filter(organisation__area__code__startswith=area.code)
         expected = Counter(here.values_list("role", flat=True))
         assert +Counter(selectors.read(area).by("carers")) == expected, area
+    # A township's carers serving it are the carers list's, filtered by the township.
+    for township in (p.township_a, p.township_b):
+        listed = carer_list(p.admin, area=township.pk).filter(active=True)
+        expected = Counter(listed.values_list("role", flat=True))
+        assert +Counter(selectors.read(township).by("carers_serving")) == expected, township
+    assert selectors.read(p.township_b).by("carers_serving") == {
+        "police": 2,  # both officers of township A serve village B
+        "doctor": 1,  # the county's doctor
+        "volunteer": 1,  # the volunteer who moved there
+    }
     rollups_rebuild(today)
     assert snapshot() == incremental
     month = selectors.period_parse(None)
