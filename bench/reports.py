@@ -2,12 +2,18 @@
 
     .venv/bin/python bench/reports.py [--children 1000000] [--db postgres|sqlite]
                                       [--export-children 100000] [--skip-report] [--skip-export]
+                                      [--pg-db NAME [--history DAYS]] [--area CODE]
 
 Report: a fresh database, `care365 seed --children N --seed 1` (one synthetic area of N children
 with their statuses, families, pairings and a year of care; a province has about 1,000,000),
 ANALYZE, then `care365 report monthly --area <code> --period <last month> --out FILE` as a
 separate process, timed by the wall clock (Django's start included), the same for the PDF.
-Goal: under a minute at 1,000,000 children on PostgreSQL.
+Goal: under a minute at 1,000,000 children on PostgreSQL. With --pg-db, the report is timed on
+that PostgreSQL database, kept: seeded first (`care365 seed --children N --seed 7 --history
+DAYS`, as bench/insights.py seeds) only when it has no children, so a database seeded with a
+year of history by bench/insights.py --pg-db is reused; then the monthly, quarterly and yearly
+reports of the area (--area, a county's or the province's code). A report of an area is the
+same whichever level it is at: the seed's one county is the whole province's children.
 
 Exports: on a fresh SQLite database of --export-children children, the children list exported
 as CSV and as xlsx by a county administrator (Django's test client, the streamed response read
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +38,9 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+
+from _commands import psql as admin_psql
+from _commands import psql_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -79,6 +89,55 @@ def analyze(kind: str, env: dict[str, str]) -> None:
 def last_month() -> str:
     day = date.today().replace(day=1) - timedelta(days=1)  # noqa: DTZ011  # the local day
     return f"{day.year}-{day.month:02d}"
+
+
+def _periods() -> list[tuple[str, str]]:
+    """(kind, period) of the monthly, quarterly and yearly reports of the last whole ones."""
+    month = last_month()
+    year, number = int(month[:4]), int(month[5:])
+    quarter = (number - 1) // 3 + 1
+    quarter_ended = number % 3 == 0
+    if not quarter_ended:
+        quarter -= 1
+    if quarter == 0:
+        year, quarter = year - 1, 4
+    return [
+        ("monthly", month),
+        ("quarterly", f"{year}-Q{quarter}"),
+        ("yearly", str(int(month[:4]) - (0 if number == 12 else 1))),
+    ]
+
+
+def bench_report_kept(database: str, children: int, history: int, area: str) -> None:
+    """The reports on a kept PostgreSQL database, seeded only when it has no children."""
+    tmp = tempfile.mkdtemp(prefix="care365-bench-reports-")
+    url = f"postgres://postgres@127.0.0.1:5432/{database}"
+    env = dict(os.environ, CARE365_DEMO="1", CARE365_DATA_DIR=tmp, DATABASE_URL=url)
+    try:
+        exists = f"SELECT 1 FROM pg_database WHERE datname = '{database}'"  # noqa: S608
+        if not admin_psql(exists):
+            psql(f"CREATE DATABASE {database}")
+        care365(["migrate", "-v0"], env)
+        count = psql_in(database, "SELECT count(*) FROM registry_child")
+        if int(count) == 0:
+            args = ["seed", "--children", str(children), "--seed", "7", "--history", str(history)]
+            care365([*args, "-v0"], env)
+            psql("VACUUM ANALYZE", database)
+            count = psql_in(database, "SELECT count(*) FROM registry_child")
+        print(f"reports of {area} on the kept database {database} ({int(count):,} children)")
+        for kind, period in _periods():
+            for fmt in ("xlsx", "pdf"):
+                out = f"{tmp}/report.{fmt}"
+                took = care365(
+                    ["report", kind, "--area", area, "--period", period, "--out", out], env
+                )
+                size = Path(out).stat().st_size
+                print(
+                    f"  {kind} {period} as {fmt}: {took:.1f} s (wall, process start included), "
+                    f"{size / 1024:.0f} KiB"
+                )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def bench_report(kind: str, children: int) -> None:
@@ -170,6 +229,12 @@ def bench_exports(children: int) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _db_name(text: str) -> str:
+    if text and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
+        raise argparse.ArgumentTypeError("a database name: lower-case letters, digits and _")
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--children", type=int, default=1_000_000)
@@ -177,9 +242,14 @@ def main() -> None:
     parser.add_argument("--export-children", type=int, default=100_000)
     parser.add_argument("--skip-report", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--pg-db", default="", type=_db_name, help="a kept PostgreSQL database")
+    parser.add_argument("--history", type=int, default=365, help="days of history (--pg-db)")
+    parser.add_argument("--area", default=CODE, help="the reports' area (--pg-db)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores")
-    if not args.skip_report:
+    if args.pg_db and not args.skip_report:
+        bench_report_kept(args.pg_db, args.children, args.history, args.area)
+    elif not args.skip_report:
         bench_report(args.db, args.children)
     if not args.skip_export:
         bench_exports(args.export_children)
