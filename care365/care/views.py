@@ -985,6 +985,11 @@ PLANS_REWRITING = _lazy(
     "The due lists are being worked out again for the new intervals: they follow them within "
     "a few minutes."
 )
+# The same, for whatever change marked the county (new intervals, a pairing run approved).
+PLANS_CATCHING_UP = _lazy(
+    "The due lists are being worked out again after the latest change: they follow it within "
+    "a few minutes."
+)
 
 
 @login_required
@@ -1013,7 +1018,7 @@ def care_settings(request: HttpRequest) -> HttpResponse:
         "list, and from which score a child is on it."
     )
     if current.plans_stale_since is not None:
-        lead = f"{lead} {PLANS_REWRITING}"
+        lead = f"{lead} {PLANS_CATCHING_UP}"
     context = {
         "form": form,
         "title": _("Visit plan") + " · " + county.name,

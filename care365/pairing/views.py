@@ -26,6 +26,7 @@ from care365.accounts.access import carer_get_for_admin, carer_get_for_user, chi
 from care365.accounts.http import account, county_admin, service_errors
 from care365.accounts.models import AccessPurpose, User
 from care365.accounts.visibility import child_row
+from care365.care.selectors.scope import care_settings_get
 from care365.carers.models import CarerRole
 from care365.core.forms import add_service_errors
 from care365.pairing import access, forms, selectors, services
@@ -122,6 +123,14 @@ def pairing_approve(request: HttpRequest, run_id: int) -> HttpResponse:
         _("The proposal is approved: %(started)s pairs start, %(ended)s end.")
         % {"started": applied.get("started", 0), "ended": applied.get("ended", 0)},
     )
+    if care_settings_get(run.county_id).plans_stale_since is not None:
+        messages.info(
+            request,
+            _(
+                "The due lists are being worked out again for the new pairings: they follow "
+                "them within a few minutes."
+            ),
+        )
     return redirect("pairing:pairing")
 
 

@@ -14,7 +14,9 @@ Who calls it:
 - the registry's and pairing's writes, which may not import daily care, through the registry's
   `children_changed_now` hook (registered in `CareConfig.ready`): a child registered, changed,
   moved or exited, a parent's return, a consent given or withdrawn, an import's chunk, a pairing
-  opened or ended (a run approved, a carer assigned by hand or stopping);
+  opened or ended (a run approved, a carer assigned by hand or stopping). A write that changes
+  more than `INLINE_LIMIT` registered children at once (a county-wide run approved) marks their
+  counties instead, and a worker rewrites them as after a change of intervals;
 - seeding, once its children, pairings and history are written (`plan_due_rebuild`);
 - the worker's daily `plan_due_rebuild` and `care365 plans rebuild`, the safety net: the rows
   are rewritten from the tables, a chunk of children per transaction.
@@ -202,16 +204,54 @@ def plan_due_rebuild(
     rows of children who left go, and every active child's are written again, a chunk of
     children per transaction (so the database's write lock is never held for long; a reader
     sees each child's rows whole). Idempotent. The worker runs it daily as a safety net;
-    `care365 plans rebuild` by hand."""
+    `care365 plans rebuild` by hand. The counties it rewrote whole are no longer waiting for a
+    worker (`plans_stale_since`) for a change marked before it began."""
+    started = timezone.now()
     stale = PlanDue.objects.filter(child__exited_on__isnull=False)
     if area is not None:
         stale = stale.filter(village__code__startswith=area.code)
     stale.delete()
     done, written = _refresh_in_chunks(area=area, chunk=chunk, progress=progress)
+    settled = CareSettings.objects.filter(plans_stale_since__lt=started)
+    if area is not None:
+        settled = settled.filter(county__code__startswith=area.code)
+    settled.update(plans_stale_since=None)
     return f"{done} children's plans rewritten, {written} planned items"
+
+
+# More children than this changed at once (a county-wide pairing run approved) and their rows
+# are left to a worker, as after a change of intervals: at about 0.3 s per thousand children,
+# rewriting 100,000 would hold the request for half a minute.
+INLINE_LIMIT = CHUNK
+
+
+def plans_mark_stale(child_ids: Collection[int]) -> int:
+    """Mark the counties of these children for a worker to rewrite their next-due dates
+    (`plans_rewrite_pending`), in the caller's transaction; returns how many were marked."""
+    ids = sorted(set(child_ids))
+    codes: set[str] = set()
+    for start in range(0, len(ids), 5000):
+        villages = (
+            Child.objects.filter(pk__in=ids[start : start + 5000])
+            .order_by()
+            .values_list("village__code", flat=True)
+            .distinct()
+        )
+        codes.update(code[:6] for code in villages)
+    counties = list(Area.objects.filter(level=Area.Level.COUNTY, code__in=sorted(codes)))
+    for county in counties:
+        CareSettings.objects.get_or_create(county=county)
+    return CareSettings.objects.filter(county__in=counties).update(plans_stale_since=timezone.now())
 
 
 def plan_due_refresh_on_change(child_ids: Collection[int], *, new: bool = False) -> None:
     """The registry's `on_children_changed_now` listener: rewrite the children's next-due dates
-    in the writer's transaction (a failure rolls the write back)."""
-    plan_due_refresh(child_ids, new=new)
+    in the writer's transaction (a failure rolls the write back), or, for more than
+    INLINE_LIMIT children already registered, mark their counties for a worker. Children
+    registered in the writer's transaction (an import's chunk, in a background job) are always
+    written here: nothing else would list them until then."""
+    ids = set(child_ids)
+    if not new and len(ids) > INLINE_LIMIT:
+        plans_mark_stale(ids)
+        return
+    plan_due_refresh(ids, new=new)

@@ -22,7 +22,9 @@ from care365.care import jobs, selectors, services
 from care365.care.access import RESPONSIBLE, responsible_children
 from care365.care.models import CareSettings, ContactKind, PlanDue, PlanKind, RiskScore
 from care365.care.services.plans import (
+    CHUNK,
     REWRITE_LEASE,
+    _refresh_in_chunks,
     plan_due_rebuild,
     plan_due_refresh,
     plans_rewrite_pending,
@@ -288,10 +290,12 @@ class Operations:
             self.done.append(op.__name__)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(("seed", "inline_limit"), [(1, CHUNK), (2, CHUNK), (3, 2)])
 def test_after_any_sequence_of_writes_the_rows_are_the_plan_worked_out_afresh(
-    personas: Personas, seed: int
+    personas: Personas, seed: int, inline_limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # With a limit of 2, a pairing run's children are left to the worker.
+    monkeypatch.setattr("care365.care.services.plans.INLINE_LIMIT", inline_limit)
     today = timezone.localdate()
     registered_on(personas.child_a, today - timedelta(days=200))
     team(personas, personas.child_a, since=today - timedelta(days=150))
@@ -535,6 +539,61 @@ def test_a_countys_new_intervals_are_rewritten_once_by_one_worker(
     row = CareSettings.objects.get(pk=row.pk)
     assert (row.plans_stale_since, row.plans_rewrite_started_at) == (None, None)
     assert stored() == from_scratch()
+
+
+def test_a_run_changing_many_children_leaves_their_rows_to_the_worker(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to INLINE_LIMIT children changed at once are rewritten in the writer's transaction;
+    more (a county-wide run approved) mark their county, and the worker rewrites it."""
+    p = personas
+    for n in range(4):  # registered long ago: a carer starting today moves their due dates
+        registered_on(register(p, 200 + n, away=True), timezone.localdate() - timedelta(days=200))
+    monkeypatch.setattr("care365.care.services.plans.INLINE_LIMIT", 3)
+    before = stored()
+    run = pairing_services.pairing_propose(actor=p.admin, county=p.county)
+    pairing_services.pairing_approve(actor=p.admin, run=run)
+    assert run.figures["applied"]["started"] > 3
+    marked = CareSettings.objects.filter(plans_stale_since__isnull=False)
+    assert list(marked.values_list("county", flat=True)) == [p.county.pk]
+    assert stored() == before != from_scratch()  # the new carers' visits are not planned yet
+    assert p.county.code in plans_rewrite_pending()
+    assert stored() == from_scratch()
+    assert not marked.exists()
+
+    # A few children changed: rewritten at once, nothing marked.
+    monkeypatch.setattr("care365.care.services.plans.INLINE_LIMIT", CHUNK)
+    registry_services.child_exit(actor=p.admin, child=p.child_a, reason=ExitReason.MOVED_AWAY)
+    run = pairing_services.pairing_propose(actor=p.admin, county=p.county)
+    pairing_services.pairing_approve(actor=p.admin, run=run)
+    assert stored() == from_scratch()
+    assert not marked.exists()
+
+
+def test_a_rebuild_settles_the_marks_made_before_it_began(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = personas
+    services.care_settings_update(actor=p.admin, county=p.county, values={"home_visit_days": 14})
+    rebuild = plan_due_rebuild
+    marked = CareSettings.objects.filter(plans_stale_since__isnull=False)
+    plan_due_rebuild(area=p.township_a)  # not a whole county: the mark stays
+    assert marked.exists()
+    plan_due_rebuild(area=p.county)
+    assert not marked.exists() and stored() == from_scratch()
+
+    # A change marked while the rebuild runs stays marked for the worker.
+    def changed_meanwhile(**kwargs: Any) -> tuple[int, int]:
+        result = refresh(**kwargs)
+        services.care_settings_update(
+            actor=p.admin, county=p.county, values={"home_visit_days": 45}
+        )
+        return result
+
+    refresh = _refresh_in_chunks
+    monkeypatch.setattr("care365.care.services.plans._refresh_in_chunks", changed_meanwhile)
+    rebuild()
+    assert list(marked.values_list("county", flat=True)) == [p.county.pk]
 
 
 def test_a_failed_rewrite_leaves_the_county_marked_for_the_next_run(

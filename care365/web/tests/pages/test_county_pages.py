@@ -221,10 +221,13 @@ def test_the_visit_plan_is_changed_on_its_page(client: Client, personas: Persona
     # The due lists follow within minutes, and the page says so until a worker has rewritten
     # the county's next-due dates.
     rewriting = "The due lists are being worked out again for the new intervals"
-    assert saved.content.decode().count(rewriting) == 2  # the message, and the page's lead
+    catching_up = "The due lists are being worked out again after the latest change"
+    assert rewriting in saved.content.decode()  # the message
+    assert catching_up in saved.content.decode()  # the page's lead, while the county is marked
     plans_rewrite_pending()
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert rewriting not in page and "正在按新的间隔重新计算" not in page
+    assert "正在按最近的更改重新计算" not in page and "正在按新的间隔重新计算" not in page
+    assert catching_up not in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert (
         "正在按新的间隔重新计算"
         in client.post(
@@ -256,6 +259,31 @@ def test_approving_a_plan_asks_for_confirmation_with_a_summary(
     assert client.post(url).status_code == 302
     run.refresh_from_db()
     assert run.state == PairingRun.State.APPROVED
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "The due lists are being worked out again for the new pairings"),
+        ("zh-hans", "正在按新的结对重新计算待办清单"),
+    ],
+)
+def test_a_large_approval_says_the_due_lists_follow_within_minutes(
+    client: Client, small: County, monkeypatch: pytest.MonkeyPatch, language: str, said: str
+) -> None:
+    client.force_login(small.admin)
+    run = pairing_services.pairing_propose(actor=small.admin, county=small.county)
+    url = reverse("pairing:pairing-approve", args=[run.pk])
+    monkeypatch.setattr("care365.care.services.plans.INLINE_LIMIT", 1)
+    page = client.post(url, HTTP_ACCEPT_LANGUAGE=language, follow=True)
+    assert said in page.content.decode()
+    # Once the worker has rewritten the county, a small approval says nothing of it.
+    plans_rewrite_pending()
+    monkeypatch.setattr("care365.care.services.plans.INLINE_LIMIT", 100_000)
+    run = pairing_services.pairing_propose(actor=small.admin, county=small.county)
+    url = reverse("pairing:pairing-approve", args=[run.pk])
+    page = client.post(url, HTTP_ACCEPT_LANGUAGE=language, follow=True)
+    assert page.status_code == 200 and said not in page.content.decode()
 
 
 def test_assigning_by_hand_and_raising_a_full_carers_capacity(
