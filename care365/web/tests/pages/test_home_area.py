@@ -3,6 +3,8 @@ tasks counted with the follow-ups of mandatory reports that the alerts page list
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
@@ -12,9 +14,10 @@ from django.utils import timezone
 
 from care365.accounts.access import child_get_for_user
 from care365.care.jobs import _mail, digest_build, digest_send_all
-from care365.care.tests.factories import pair
+from care365.care.tests.factories import pair, registered_on
 from care365.carers.models import CarerRole
 from care365.carers.tests.factories import CarerFactory
+from care365.insights import selectors as insights_selectors
 from care365.insights.services import rollups_rebuild
 from care365.protection import selectors as protection_selectors
 from care365.protection import services as protection_services
@@ -94,3 +97,29 @@ def test_the_digest_counts_the_follow_ups_as_open_tasks(client: Client, personas
     html = client.get(reverse("web:home"), headers=EN).content.decode()
     assert "0 open tasks" not in html
     assert "1 open tasks." in html
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", r"(\d+) items due by today, (\d+) overdue\."),
+        ("zh-hans", r"截至今天到期(\d+)项，其中(\d+)项逾期。"),
+    ],
+)
+def test_an_administrator_s_home_says_what_is_due_in_one_sentence(
+    client: Client, personas: Personas, language: str, said: str
+) -> None:
+    """The count of what is due and of what is overdue is one sentence in each language: its
+    figures are the roll-ups' (the area's 365 figure), as the due list counts them."""
+    today = timezone.localdate()
+    registered_on(personas.child_a, today - timedelta(days=200))  # never visited since
+    rollups_rebuild(today)
+    client.force_login(personas.admin)
+    html = unescape(client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE=language).content.decode())
+    found = re.search(said, html)
+    assert found is not None, html
+    figures = insights_selectors.care(
+        personas.admin, personas.county, insights_selectors.period_parse(None)
+    )
+    assert (int(found[1]), int(found[2])) == (figures.due, figures.overdue)
+    assert figures.overdue > 0  # the children were never visited
