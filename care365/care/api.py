@@ -56,6 +56,7 @@ from care365.care.schemas import (
     GiftOut,
     GiftPlanIn,
     GiftPlanOut,
+    GiftQuery,
     HealthSessionIn,
     HealthSessionListOut,
     HealthSessionOut,
@@ -831,12 +832,13 @@ def _gift(user: User, g: Gift) -> dict[str, Any]:
     operation_id="gift_list",
     summary="An event's gifts",
 )
-def gift_list(request: HttpRequest, event_id: EventId, query: Query[Page]) -> dict[str, Any]:
+def gift_list(request: HttpRequest, event_id: EventId, query: Query[GiftQuery]) -> dict[str, Any]:
     """The gifts of a Children's Day or festival for the children you may see (a volunteer:
-    their paired children, with the given name only). An event you do not reach is 404."""
+    their paired children, with the given name only), in one state if `state` is given, as
+    the event's page filters them. An event you do not reach is 404."""
     user = account(request)
     event = access.care_event_get_for_user(user, event_id)
-    rows = selectors.gifts_of_event(user, event)
+    rows = selectors.gifts_of_event(user, event, state=query.state or "")
     return {
         "items": [_gift(user, g) for g in rows[query.offset : query.offset + query.limit]],
         "count": rows.count(),

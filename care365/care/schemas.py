@@ -27,6 +27,7 @@ from care365.care.models import (
     Activity,
     ContactChannel,
     ContactKind,
+    Gift,
     HealthTopic,
     LearningGoal,
     PlanKind,
@@ -396,6 +397,13 @@ class GiftOut(Schema):
     confirmed_at: datetime | None
     reason: str
     steps: list[str] = Field(description="The steps you may take: deliver, not-delivered, confirm.")
+
+
+class GiftQuery(Page):
+    state: Annotated[Gift.State, LAX] | None = Field(
+        None,
+        description="Only the gifts in this state: planned, delivered, confirmed or not_delivered.",
+    )
 
 
 class GiftListOut(Schema):

@@ -223,6 +223,20 @@ def test_plan_and_deliver_through_the_api(
     )
     assert nope.status_code == 200 and nope.json()["state"] == "not_delivered"
 
+    # The list in one state, as the event's page filters it.
+    def states(query: str) -> list[str]:
+        answer = api.get(f"{path}{query}", user=p.director_a)
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["count"] == len(answer.json()["items"])
+        return sorted(item["state"] for item in answer.json()["items"])
+
+    assert states("") == ["confirmed", "not_delivered", "planned"]
+    assert states("?state=planned") == ["planned"]
+    assert states("?state=confirmed") == ["confirmed"]
+    assert states("?state=delivered") == []
+    bad = api.get(f"{path}?state=lost", user=p.director_a)
+    assert bad.status_code == 422 and "state" in bad.content.decode()
+
 
 # --- donors' totals and thanks ---------------------------------------------------------------
 
