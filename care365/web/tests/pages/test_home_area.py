@@ -121,5 +121,5 @@ def test_an_administrator_s_home_says_what_is_due_in_one_sentence(
     figures = insights_selectors.care(
         personas.admin, personas.county, insights_selectors.period_parse(None)
     )
-    assert (int(found[1]), int(found[2])) == (figures.due, figures.overdue)
-    assert figures.overdue > 0  # the children were never visited
+    assert (int(found[1]), int(found[2])) == (int(figures.due), int(figures.overdue))
+    assert int(figures.overdue) > 0  # the children were never visited
