@@ -112,6 +112,8 @@ LIST_PARAMS: dict[str, dict[str, frozenset[FieldGroup]]] = {
     # sees (doctors and the registry's keepers only); the figures' period is no child's field.
     "health_sessions": {"since": EVERYONE, "until": EVERYONE},
     "health_session_figures": {"since": EVERYONE, "until": EVERYONE},
+    # An event's gifts (care): a gift's state is on every row its viewer sees.
+    "gifts": {"state": EVERYONE},
 }
 
 

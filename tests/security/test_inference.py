@@ -79,6 +79,7 @@ API_LISTS = {
     "webhook_delivery_list": "webhook_deliveries",
     "health_session_list": "health_sessions",
     "health_session_figures": "health_session_figures",
+    "gift_list": "gifts",
 }
 # Operations whose request body is a search (its fields are filters, not data to write).
 SEARCH_OPS = {"child_search"}
@@ -212,6 +213,8 @@ SAMPLES: dict[str, Value] = {
     "overdue": lambda p: True,
     "state": lambda p: "failed",
 }
+# A value of another type where a list's parameter shares a name with another list's.
+SAMPLES_OF_LIST: dict[tuple[str, str], Value] = {("gifts", "state"): lambda p: "planned"}
 
 
 def _pair_everyone(p: Personas) -> None:
@@ -278,9 +281,9 @@ def test_api_parameter_on_an_unseen_field_is_refused(
     _pair_everyone(personas)
     user: User = getattr(personas, persona)
     method, path = _operation(schema, op)
-    for placeholder in ("{run_id}", "{child_id}"):
+    for placeholder in ("{run_id}", "{child_id}", "{event_id}"):
         path = path.replace(placeholder, "1")
-    value = SAMPLES[key](personas)
+    value = SAMPLES_OF_LIST.get((API_LISTS[op], key), SAMPLES[key])(personas)
     headers = {
         "Authorization": f"Bearer {api_token_create(user=user)}",
         "Accept-Language": "en",
