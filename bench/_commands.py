@@ -3,7 +3,9 @@ process for a database, `care365` commands timed, and SQL run as the PostgreSQL 
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -49,3 +51,10 @@ def psql_in(database: str, sql: str) -> str:
         ["psql", url, "-qtA", "-c", sql], check=True, capture_output=True, text=True
     )
     return out.stdout.strip()
+
+
+def db_name(text: str) -> str:
+    """An argparse type: a PostgreSQL database name the benchmarks may create and keep."""
+    if text and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
+        raise argparse.ArgumentTypeError("a database name: lower-case letters, digits and _")
+    return text

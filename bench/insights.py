@@ -21,7 +21,6 @@ on each run.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _commands import env_for, manage, psql, psql_in
+from _commands import db_name, env_for, manage, psql, psql_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -170,12 +169,6 @@ def inner(requests: int) -> None:
         print(f"RESULT\t{name}\t{statistics.median(times):.1f}\t{p95:.1f}", flush=True)
 
 
-def _db_name(text: str) -> str:
-    if text and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
-        raise argparse.ArgumentTypeError("a database name: lower-case letters, digits and _")
-    return text
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -188,7 +181,7 @@ def main() -> None:
     parser.add_argument(
         "--pg-db",
         default="",
-        type=_db_name,
+        type=db_name,
         help="PostgreSQL: use (and keep) this database, seeded only if it has no children",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)

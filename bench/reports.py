@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -39,8 +38,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from _commands import db_name, psql_in
 from _commands import psql as admin_psql
-from _commands import psql_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -95,16 +94,11 @@ def _periods() -> list[tuple[str, str]]:
     """(kind, period) of the monthly, quarterly and yearly reports of the last whole ones."""
     month = last_month()
     year, number = int(month[:4]), int(month[5:])
-    quarter = (number - 1) // 3 + 1
-    quarter_ended = number % 3 == 0
-    if not quarter_ended:
-        quarter -= 1
-    if quarter == 0:
-        year, quarter = year - 1, 4
+    quarter = number // 3  # the last quarter whose three months are over; 0: last year's fourth
     return [
         ("monthly", month),
-        ("quarterly", f"{year}-Q{quarter}"),
-        ("yearly", str(int(month[:4]) - (0 if number == 12 else 1))),
+        ("quarterly", f"{year}-Q{quarter}" if quarter else f"{year - 1}-Q4"),
+        ("yearly", str(year if number == 12 else year - 1)),
     ]
 
 
@@ -229,12 +223,6 @@ def bench_exports(children: int) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _db_name(text: str) -> str:
-    if text and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
-        raise argparse.ArgumentTypeError("a database name: lower-case letters, digits and _")
-    return text
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--children", type=int, default=1_000_000)
@@ -242,7 +230,7 @@ def main() -> None:
     parser.add_argument("--export-children", type=int, default=100_000)
     parser.add_argument("--skip-report", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
-    parser.add_argument("--pg-db", default="", type=_db_name, help="a kept PostgreSQL database")
+    parser.add_argument("--pg-db", default="", type=db_name, help="a kept PostgreSQL database")
     parser.add_argument("--history", type=int, default=365, help="days of history (--pg-db)")
     parser.add_argument("--area", default=CODE, help="the reports' area (--pg-db)")
     args = parser.parse_args()
