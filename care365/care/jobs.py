@@ -61,6 +61,7 @@ def risk_recompute(today: date, *, batch_size: int = BATCH) -> str:
         last_pk = batch[-1].pk
         listed += risk_scores_write(batch, today)
         scored += len(batch)
+    # The exit drops the child's score; this sweeps one written by a rescore that raced it.
     RiskScore.objects.filter(child__exited_on__isnull=False).delete()
     return f"{scored} children scored, {listed} on the risk list"
 

@@ -10,7 +10,9 @@ sees the call, and a reader of `ready()` sees who listens.
 A child's move to another village is also told at once, inside the move's transaction
 (`child_moved`, listeners registered with `on_child_moved`): apps that keep a copy of the child's
 village beside their own rows (the risk score's, for the risk list's index) move it in the same
-transaction, so the copy is never stale and a failure rolls the move back.
+transaction, so the copy is never stale and a failure rolls the move back. A child's exit is
+told the same way (`child_exited`, listeners registered with `on_child_exited`): figures kept
+only for the children in the registry (the risk score) are dropped in the exit's transaction.
 
 Likewise a change to what is derived from a child's records at once, in the writer's own
 transaction (`children_changed_now`, listeners registered with `on_children_changed_now`): the
@@ -98,6 +100,25 @@ def child_moved(child_id: int, village_id: int) -> None:
     `village_id`. A listener that raises rolls the move back."""
     for listener in _move_listeners:
         listener(child_id, village_id)
+
+
+ChildExitListener = Callable[[int], None]
+
+_exit_listeners: list[ChildExitListener] = []
+
+
+def on_child_exited(listener: ChildExitListener) -> None:
+    """Register a listener to a child's exit from the registry, called with the child's id
+    inside the exit's transaction (once: registering it again changes nothing)."""
+    if listener not in _exit_listeners:
+        _exit_listeners.append(listener)
+
+
+def child_exited(child_id: int) -> None:
+    """Tell every exit listener, now and in the current transaction, that the child left the
+    registry. A listener that raises rolls the exit back."""
+    for listener in _exit_listeners:
+        listener(child_id)
 
 
 class ChildrenListener(Protocol):

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, Func, QuerySet
-from django.db.models.lookups import IsNull
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models import QuerySet
 
 from care365.accounts.access import (
     children_for_user,
@@ -141,18 +137,6 @@ def screenings_for_child(user: User, child: Child) -> QuerySet[Screening]:
 # --- the risk list ---------------------------------------------------------------------------
 
 
-class _Unindexed(Func):
-    """A column as it is, except that on SQLite it is written `+column`, which the planner does
-    not look up by an index (the documented way to keep it from choosing one)."""
-
-    template = "%(expressions)s"
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, tuple[str | int, ...]]:
-        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
-
-
 def risk_list(user: User, *, on_list_only: bool = True) -> QuerySet[RiskScore]:
     """The risk list of the user's area, highest first, each with its reasons. For directors,
     supervisors and county administrators (the reasons include health and screening)."""
@@ -161,14 +145,11 @@ def risk_list(user: User, *, on_list_only: bool = True) -> QuerySet[RiskScore]:
         return RiskScore.objects.none()
     # The scope on the score's own copy of the child's village, which leads the table's index
     # (village, on the list, score): a village's list reads its own rows, a county's the rows
-    # on the list, without building the set of the scope's children on each request. The child
-    # is reached from the score by its key: `_Unindexed` keeps SQLite's planner from going
-    # through the children's (village, exited) index instead, and "on the list" is written as
-    # an IN, an equality the planner can use on the index (a bare boolean column is not one).
-    qs = RiskScore.objects.filter(
-        children_for_user_filter(acc, child="child", village="village"),
-        IsNull(_Unindexed(F("child__exited_on")), True),
-    )
+    # on the list, without building the set of the scope's children on each request, and
+    # without joining the children: only a child in the registry has a score (the exit drops
+    # it, services/risk.py). "On the list" is written as an IN, an equality the planner can use
+    # on the index (a bare boolean column is not one).
+    qs = RiskScore.objects.filter(children_for_user_filter(acc, child="child", village="village"))
     qs = qs.filter(on_list__in=[True]) if on_list_only else qs.filter(score__gt=0)
     return qs.select_related("child", "child__village").order_by("-score", "child_id")
 

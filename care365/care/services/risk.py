@@ -10,6 +10,12 @@ this app's `AppConfig.ready`), so a self-harm answer or an alert puts the child 
 the same moment, not the next morning. Both are idempotent: they rewrite the score from what is
 in the tables. Neither is an audited write: the score is derived, and every fact it rests on was
 audited when it was written.
+
+Only a child in the registry has a score, so the risk list need not look at the children to
+leave out those who left. The exit drops the score in its own transaction (`risk_drop_on_exit`,
+registered with the registry's `on_child_exited`); a write drops, in its transaction, the scores
+of children who left after it read them; and the daily run sweeps whatever a write that raced an
+exit left behind.
 """
 
 from __future__ import annotations
@@ -235,6 +241,8 @@ def risk_scores_write(children: Sequence[Child], today: date) -> int:
             unique_fields=["child"],
             update_fields=["village", "score", "reasons", "on_list", "computed_on"],
         )
+        # A child who left since they were read keeps no score (the exit dropped theirs first).
+        RiskScore.objects.filter(child__in=children, child__exited_on__isnull=False).delete()
         # Their intervals are tightened or loosened: their next-due dates move with the list.
         plan_due_refresh(moved)
     return listed
@@ -261,6 +269,12 @@ def risk_refresh_on_change(child_id: int, day: date) -> None:
         risk_refresh(child_id, day)
     except Exception:
         logger.exception("risk score of child %s not refreshed", child_id)
+
+
+def risk_drop_on_exit(child_id: int) -> None:
+    """The registry's `on_child_exited` listener, called in the exit's transaction: the child's
+    score goes, so the risk list, which does not look at the children, no longer lists them."""
+    RiskScore.objects.filter(child_id=child_id).delete()
 
 
 def risk_village_sync(child_id: int, village_id: int) -> None:

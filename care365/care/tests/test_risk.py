@@ -24,6 +24,7 @@ from care365.care.tests.factories import (
 )
 from care365.protection import services as protection
 from care365.registry.models import Child, ConsentPurpose, ExitReason, Guardian
+from care365.registry.services import child_exit
 from care365.registry.tests.factories import LeftBehindChildFactory
 from conftest import Personas
 
@@ -376,8 +377,6 @@ def test_open_alerts_raise_the_score_at_once_and_resolving_lowers_it(
 def test_an_examination_a_contact_and_a_status_change_rescore_the_child(
     personas: Personas, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from care365.registry.services import child_exit
-
     teen = teen_looked_after(personas)
     jobs.risk_recompute(TODAY)
     with django_capture_on_commit_callbacks(execute=True):
@@ -404,6 +403,72 @@ def test_an_examination_a_contact_and_a_status_change_rescore_the_child(
     with django_capture_on_commit_callbacks(execute=True):
         child_exit(actor=personas.director_a, child=teen, reason=ExitReason.MOVED_TO_PARENTS)
     assert teen.pk not in scores()
+
+
+@pytest.mark.django_db
+def test_the_exit_drops_the_score_in_its_own_transaction(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    jobs.risk_recompute(TODAY)
+    gone, stays = village["alerted"], village["neglected"]
+    assert {gone.pk, stays.pk} <= {r.child_id for r in selectors.risk_list(personas.admin)}
+    # The rescore after the commit is not run here (the test's transaction never commits).
+    child_exit(actor=personas.director_a, child=gone, reason=ExitReason.MOVED_TO_PARENTS)
+    assert not RiskScore.objects.filter(child=gone).exists()
+    listed = {r.child_id for r in selectors.risk_list(personas.admin, on_list_only=False)}
+    assert gone.pk not in listed and stays.pk in listed
+
+
+@pytest.mark.django_db
+def test_an_exit_that_fails_keeps_the_score(
+    personas: Personas, village: dict[str, Child], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs.risk_recompute(TODAY)
+    child = village["alerted"]
+
+    def audit_fails(**kwargs: Any) -> None:
+        raise RuntimeError("the audit trail is unavailable")
+
+    monkeypatch.setattr("care365.registry.services.children.audit", audit_fails)
+    with pytest.raises(RuntimeError):
+        child_exit(actor=personas.director_a, child=child, reason=ExitReason.MOVED_TO_PARENTS)
+    child.refresh_from_db()
+    assert child.exited_on is None
+    assert RiskScore.objects.filter(child=child, on_list=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_rescore_of_a_child_who_left_after_being_read_writes_no_score(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    from care365.care.services.risk import risk_children, risk_scores_write
+
+    ids = [village["alerted"].pk, village["neglected"].pk]
+    read = list(risk_children().filter(pk__in=ids))  # read for scoring, then the exit
+    child_exit(actor=personas.director_a, child=read[0], reason=ExitReason.MOVED_TO_PARENTS)
+    risk_scores_write(read, TODAY)
+    assert set(RiskScore.objects.filter(child_id__in=ids).values_list("child_id", flat=True)) == {
+        read[1].pk
+    }
+
+
+@pytest.mark.django_db
+def test_the_migration_drops_the_scores_of_children_who_left_before_it(
+    personas: Personas, village: dict[str, Child]
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("care365.care.migrations.0009_risk_scores_only_in_registry")
+    jobs.risk_recompute(TODAY)
+    gone = village["alerted"]
+    # As an exit before this release left it: the child out, the score kept until the next run.
+    left = {"exited_on": TODAY, "exit_reason": ExitReason.MOVED_TO_PARENTS}
+    Child.objects.filter(pk=gone.pk).update(**left)
+    before = set(RiskScore.objects.values_list("child_id", flat=True))
+    migration.drop_scores_of_children_who_left(apps, None)
+    assert set(RiskScore.objects.values_list("child_id", flat=True)) == before - {gone.pk}
 
 
 @pytest.mark.django_db
@@ -449,10 +514,9 @@ def test_the_risk_list_is_the_same_for_county_township_and_village_scopes(
         for _ in range(2):
             registered_on(LeftBehindChildFactory.create(village=where, birth_date=date(2015, 3, 1)))
     jobs.risk_recompute(TODAY)
-    # A child who left since the job ran keeps a score until the next run: never listed.
+    # A child who left since the job ran (and was not rescored after): never listed.
     gone = village["alerted"]
-    left = {"exited_on": TODAY, "exit_reason": ExitReason.MOVED_TO_PARENTS}
-    Child.objects.filter(pk=gone.pk).update(**left)
+    child_exit(actor=personas.director_a, child=gone, reason=ExitReason.MOVED_TO_PARENTS)
     # The second village's director opened a child of the first village by break-the-glass.
     AccessGrant.objects.create(
         user=personas.director_b,

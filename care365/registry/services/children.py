@@ -19,7 +19,12 @@ from care365.areas.models import Area
 from care365.core import crypto
 from care365.core.audit import audit
 from care365.registry import idnumber, names
-from care365.registry.hooks import child_changed, child_moved, children_changed_now
+from care365.registry.hooks import (
+    child_changed,
+    child_exited,
+    child_moved,
+    children_changed_now,
+)
 from care365.registry.models import (
     Child,
     ChildStatus,
@@ -245,6 +250,7 @@ def child_exit(
         ended_on=on, end_reason=StatusEndReason.CHILD_EXITED
     )
     _open_statuses_sync_child(child)
+    child_exited(child.pk)  # the risk score goes with the exit
     audit(actor=actor, action="child_exit", obj=child, changes=["exited_on"], note=reason)
     children_changed_now([child.pk])  # off the due lists
     child_changed(child.pk)
