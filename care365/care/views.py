@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -1018,7 +1018,11 @@ def care_settings(request: HttpRequest) -> HttpResponse:
         "list, and from which score a child is on it."
     )
     if current.plans_stale_since is not None:
-        lead = f"{lead} {PLANS_CATCHING_UP}"
+        # Two sentences, joined as the language joins them (Chinese: without a space).
+        lead = pgettext("two sentences", "%(first)s %(second)s") % {
+            "first": lead,
+            "second": PLANS_CATCHING_UP,
+        }
     context = {
         "form": form,
         "title": _("Visit plan") + " · " + county.name,

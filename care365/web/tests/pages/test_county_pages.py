@@ -224,6 +224,8 @@ def test_the_visit_plan_is_changed_on_its_page(client: Client, personas: Persona
     catching_up = "The due lists are being worked out again after the latest change"
     assert rewriting in saved.content.decode()  # the message
     assert catching_up in saved.content.decode()  # the page's lead, while the county is marked
+    marked = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "列入风险名单。正在按最近的更改重新计算" in marked  # one paragraph, no space in Chinese
     plans_rewrite_pending()
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "正在按最近的更改重新计算" not in page and "正在按新的间隔重新计算" not in page
