@@ -145,11 +145,14 @@ def risk_list(user: User, *, on_list_only: bool = True) -> QuerySet[RiskScore]:
         return RiskScore.objects.none()
     # The scope on the score's own copy of the child's village, which leads the table's index
     # (village, on the list, score): a village's list reads its own rows, a county's the rows
-    # on the list, without building the set of the scope's children on each request, and
-    # without joining the children: only a child in the registry has a score (the exit drops
-    # it, services/risk.py). "On the list" is written as an IN, an equality the planner can use
-    # on the index (a bare boolean column is not one).
-    qs = RiskScore.objects.filter(children_for_user_filter(acc, child="child", village="village"))
+    # on the list, without building the set of the scope's children on each request and
+    # without joining the children. The copy moves with the child in the move's transaction,
+    # and only a child in the registry has a score (the exit drops it): services/risk.py.
+    # "On the list" is written as an IN, an equality the planner can use on the index (a bare
+    # boolean column is not one).
+    qs = RiskScore.objects.filter(
+        children_for_user_filter(acc, child="child", village="village", village_kept=True)
+    )
     qs = qs.filter(on_list__in=[True]) if on_list_only else qs.filter(score__gt=0)
     return qs.select_related("child", "child__village").order_by("-score", "child_id")
 

@@ -11,11 +11,12 @@ the same moment, not the next morning. Both are idempotent: they rewrite the sco
 in the tables. Neither is an audited write: the score is derived, and every fact it rests on was
 audited when it was written.
 
-Only a child in the registry has a score, so the risk list need not look at the children to
-leave out those who left. The exit drops the score in its own transaction (`risk_drop_on_exit`,
-registered with the registry's `on_child_exited`); a write drops, in its transaction, the scores
-of children who left after it read them; and the daily run sweeps whatever a write that raced an
-exit left behind.
+The risk list reads the scores alone, never the children (a county of a million children):
+each score carries a copy of its child's village, and only a child in the registry has a score.
+A move moves the copy in its own transaction (`risk_village_sync`, the registry's
+`on_child_moved`) and an exit drops the score in its own (`risk_drop_on_exit`, `on_child_exited`);
+a write puts right, in its transaction, the scores of children who moved or left after it read
+them; and the daily run rewrites every copy and sweeps what a write that raced an exit left.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -241,8 +242,13 @@ def risk_scores_write(children: Sequence[Child], today: date) -> int:
             unique_fields=["child"],
             update_fields=["village", "score", "reasons", "on_list", "computed_on"],
         )
-        # A child who left since they were read keeps no score (the exit dropped theirs first).
-        RiskScore.objects.filter(child__in=children, child__exited_on__isnull=False).delete()
+        # A child who left or moved since they were read: no score, or the score in the
+        # child's village now (the exit dropped the score, the move moved it, before this).
+        written = RiskScore.objects.filter(child__in=children)
+        written.filter(child__exited_on__isnull=False).delete()
+        written.exclude(village_id=F("child__village_id")).update(
+            village_id=Subquery(Child.objects.filter(pk=OuterRef("child_id")).values("village_id"))
+        )
         # Their intervals are tightened or loosened: their next-due dates move with the list.
         plan_due_refresh(moved)
     return listed

@@ -559,12 +559,21 @@ def test_a_child_who_moves_village_is_listed_in_the_new_one(
     assert RiskScore.objects.get(child=alone).village_id == personas.village_b.pk
     assert listed("director_b") and listed("supervisor_a") is False and listed("admin")
     assert not listed("director_a")
-    # A score whose village is out of date (written another way) is put right by the daily job.
-    RiskScore.objects.filter(child=alone).update(village=personas.village_a)
-    assert not listed("director_b") and not listed("director_a")
+    # The copy alone decides (the list does not join the children). A rescore that read the
+    # child before the move writes the old village, and puts it right in its transaction.
+    from care365.care.services.risk import risk_children, risk_scores_write
+
+    before = list(risk_children().filter(pk=alone.pk))
+    registry.child_update(actor=personas.admin, child=alone, values={"village": personas.village_a})
+    assert listed("director_a")
+    risk_scores_write(before, TODAY)
+    assert RiskScore.objects.get(child=alone).village_id == personas.village_a.pk
+    assert listed("director_a") and not listed("director_b")
+    # A copy out of date another way (no service writes one) is put right by the daily job.
+    RiskScore.objects.filter(child=alone).update(village=personas.village_b)
     jobs.risk_recompute(TODAY)
-    assert RiskScore.objects.get(child=alone).village_id == personas.village_b.pk
-    assert listed("director_b")
+    assert RiskScore.objects.get(child=alone).village_id == personas.village_a.pk
+    assert listed("director_a") and not listed("director_b")
 
 
 @pytest.mark.django_db
