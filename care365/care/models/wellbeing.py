@@ -143,9 +143,10 @@ class RiskScore(models.Model):
         Child, on_delete=models.CASCADE, related_name="risk", verbose_name=_("child")
     )
     # A copy of the child's village, so that a scope's risk list is read from this table's index
-    # (village, on the list, score) rather than by building the set of the scope's children on
-    # each request. Written with the score (`services.risk`), and moved with the child in the
-    # move's transaction (`risk_village_sync`, the registry's `on_child_moved`).
+    # (village, on the list, score) alone, never joining the children. Written with the score
+    # (`services.risk`), and moved with the child in the move's transaction (`risk_village_sync`,
+    # the registry's `on_child_moved`). Only a child in the registry has a score: the exit drops
+    # it in its transaction (`risk_drop_on_exit`, `on_child_exited`).
     village = models.ForeignKey(
         Area,
         on_delete=models.PROTECT,
