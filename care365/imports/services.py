@@ -280,6 +280,11 @@ def import_apply(
     the children's) does not read the file twice: the check keeps its checked chunks in a
     private temporary file, and the apply reads them back and checks only what may have changed
     in the database since (`Importer.recheck`). Memory holds one chunk either way."""
+    # Where to resume, read once the record is free: a run killed while a chunk's commit was in
+    # flight holds the record (the chunk wrote its progress) until that commit lands or fails.
+    with transaction.atomic():
+        ImportRecord.objects.select_for_update().filter(pk=record.pk).values_list("pk").get()
+        record.refresh_from_db()
     if record.state in (ImportRecord.State.DONE, ImportRecord.State.DISCARDED):
         return record
     resuming = record.resume_after_row > 0

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from care365.core.ledger import chain_verify
 from care365.core.models import AuditEvent
 from care365.imports import services
 from care365.imports.models import ImportRecord
-from care365.imports.tests.helpers import CHILD_HEADER, child_row, write_csv
+from care365.imports.tests.helpers import CHILD_HEADER, child_id, child_row, write_csv
 from care365.registry.imports import ChildImporter
 from care365.registry.models import Child, DuplicateFlag
 from conftest import Personas
@@ -89,8 +89,10 @@ def test_overlapping_chunks_write_what_one_chunk_at_a_time_writes(
     assert (record.state, record.rows_done, record.chunks_done) == ("done", 10, 4)
     assert (record.created, record.updated, record.refused) == (10, 0, 0)
     assert _imported() == 10
-    first, second = Child.objects.filter(name="李同名").order_by("pk").values_list("pk", flat=True)
-    # Chunk 2 saw chunk 1's child, as it would one chunk at a time: the later is flagged.
+    # Chunk 2 saw chunk 1's child, as it would one chunk at a time: the later is flagged. (The
+    # two are told apart by ID number: chunks in flight together take their ids as they come.)
+    by_number = {c.id_number: c.pk for c in Child.objects.filter(name="李同名")}
+    first, second = by_number[child_id(BORN, 104)], by_number[child_id(BORN, 106)]
     assert set(DuplicateFlag.objects.values_list("child_id", "other_id")) == {(second, first)}
     assert AuditEvent.objects.filter(action="child_import").count() == 10
     assert chain_verify(AuditEvent)[1] is None
@@ -181,6 +183,56 @@ def test_a_chunk_that_fails_rolls_back_the_one_begun_after_it(
     assert _imported() == 10
     assert AuditEvent.objects.filter(action="child_import").count() == 10
     assert chain_verify(AuditEvent)[1] is None
+
+
+@pytest.mark.skipif(not OVERLAPS, reason="SQLite: one writer, a commit is whole or absent")
+def test_a_run_resumed_while_the_last_commit_is_in_flight_waits_for_it(
+    personas: Personas, tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """The command run again at once after a kill: the killed run's last transaction (here, the
+    rest of the import) is still committing. The new run waits for it and finds the import
+    done, rather than reading where to resume from before that commit and applying its
+    chunks again."""
+    settings.IMPORT_CHUNK_ROWS = 3
+    path = _file(tmp_path)
+    real_apply = ChildImporter.apply
+
+    def apply(self: ChildImporter, rows: list[Any]) -> Any:
+        if 5 in _rows_of(rows):  # chunk 2: rows 5 to 7
+            raise BoomError
+        return real_apply(self, rows)
+
+    monkeypatch.setattr(ChildImporter, "apply", apply)
+    record = _start(personas, path, mode="skip")
+    with pytest.raises(BoomError):
+        services.import_apply(record, path)
+    monkeypatch.undo()
+    record.refresh_from_db()
+    assert (record.state, record.resume_after_row, _imported()) == ("applying", 4, 3)
+
+    written, failures = threading.Event(), []
+
+    def killed_run() -> None:
+        try:
+            with transaction.atomic():  # its commit, in flight while the next run starts
+                services.import_apply(ImportRecord.objects.get(pk=record.pk), path)
+                written.set()
+                time.sleep(0.5)
+        except BaseException as exc:
+            failures.append(exc)
+            written.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=killed_run)
+    thread.start()
+    assert written.wait(60)
+    record = services.import_apply(ImportRecord.objects.get(pk=record.pk), path)
+    thread.join()
+    assert failures == []
+    assert (record.state, record.rows_done, record.created) == ("done", 10, 10)
+    assert _imported() == 10
+    assert AuditEvent.objects.filter(action="child_import").count() == 10
 
 
 def test_a_chunk_refused_on_its_recheck_rolls_back_the_one_begun_after_it(
