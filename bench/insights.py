@@ -3,7 +3,7 @@ several county sizes side by side, and the roll-ups' rebuild time.
 
     .venv/bin/python bench/insights.py [--children 10000,30000,100000] [--history 365]
                                        [--requests 20] [--db sqlite,postgres] [--keep DIR]
-                                       [--pg-db NAME] [--no-vacuum]
+                                       [--pg-db NAME] [--no-vacuum] [--only TEXT]
 
 For each database and size: a database (SQLite: a file in a temporary directory, or
 DIR/insights-<size>-<history>.sqlite3 with --keep, reused when it is already there; PostgreSQL:
@@ -40,7 +40,14 @@ SEED = "7"
 
 
 def measure(
-    url: str, children: int, history: int, requests: int, *, seeded: bool, vacuum: bool = True
+    url: str,
+    children: int,
+    history: int,
+    requests: int,
+    *,
+    seeded: bool,
+    vacuum: bool = True,
+    only: str = "",
 ) -> dict[str, tuple[float, float]]:
     """Seeds (unless `seeded`), rebuilds the roll-ups, vacuums (PostgreSQL, unless not
     `vacuum`) and times the pages in a child process."""
@@ -62,7 +69,7 @@ def measure(
         took = time.perf_counter() - start
         results["vacuum analyze (s)"] = (took, took)
     out = subprocess.run(
-        [PYTHON, __file__, "--inner", "--requests", str(requests)],
+        [PYTHON, __file__, "--inner", "--requests", str(requests), "--only", only],
         cwd=ROOT,
         env=env,
         check=False,
@@ -90,7 +97,7 @@ def _user(username: str, role: str, area: object) -> object:
     return user
 
 
-def inner(requests: int) -> None:
+def inner(requests: int, only: str = "") -> None:
     import django
 
     sys.path.insert(0, str(ROOT))
@@ -165,6 +172,8 @@ def inner(requests: int) -> None:
     ]
     client = Client()
     for name, user, url in pages:
+        if only not in name:
+            continue
         client.force_login(user)
         first = client.get(url)
         assert first.status_code == 200, (name, first.status_code)
@@ -202,10 +211,11 @@ def main() -> None:
         action="store_false",
         help="PostgreSQL: time the pages right after the load, without VACUUM ANALYZE",
     )
+    parser.add_argument("--only", default="", help="time only the pages whose name has this")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
-        inner(args.requests)
+        inner(args.requests, args.only)
         return
     table: dict[str, dict[str, tuple[float, float]]] = {}
     for db in args.db.split(","):
@@ -219,7 +229,12 @@ def main() -> None:
                 if path.exists() and not done.exists():
                     path.unlink()  # a seed that did not finish
                 table[column] = measure(
-                    f"sqlite:///{path}", size, args.history, args.requests, seeded=done.exists()
+                    f"sqlite:///{path}",
+                    size,
+                    args.history,
+                    args.requests,
+                    seeded=done.exists(),
+                    only=args.only,
                 )
                 done.touch()
             elif db == "sqlite":
@@ -230,6 +245,7 @@ def main() -> None:
                         args.history,
                         args.requests,
                         seeded=False,
+                        only=args.only,
                     )
             elif args.pg_db:
                 # A database of one's own, kept: seeded unless it has children already.
@@ -240,7 +256,13 @@ def main() -> None:
                 manage(env_for(url), "migrate", "--no-input")
                 seeded = int(psql_in(args.pg_db, "SELECT count(*) FROM registry_child")) > 0
                 table[column] = measure(
-                    url, size, args.history, args.requests, seeded=seeded, vacuum=args.vacuum
+                    url,
+                    size,
+                    args.history,
+                    args.requests,
+                    seeded=seeded,
+                    vacuum=args.vacuum,
+                    only=args.only,
                 )
             else:
                 psql(f"DROP DATABASE IF EXISTS {PG_DB}")
@@ -253,6 +275,7 @@ def main() -> None:
                         args.requests,
                         seeded=False,
                         vacuum=args.vacuum,
+                        only=args.only,
                     )
                 finally:
                     psql(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
