@@ -24,6 +24,7 @@ on each run.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import subprocess
 import sys
@@ -222,31 +223,25 @@ def main() -> None:
         for size in (int(n) for n in args.children.split(",")):
             column = f"{db} {size:,}"
             print(f"{column}: starting", file=sys.stderr, flush=True)
+            run = functools.partial(
+                measure,
+                children=size,
+                history=args.history,
+                requests=args.requests,
+                vacuum=args.vacuum,
+                only=args.only,
+            )
             if db == "sqlite" and args.keep:
                 path = Path(args.keep) / f"insights-{size}-{args.history}.sqlite3"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 done = path.with_suffix(".seeded")
                 if path.exists() and not done.exists():
                     path.unlink()  # a seed that did not finish
-                table[column] = measure(
-                    f"sqlite:///{path}",
-                    size,
-                    args.history,
-                    args.requests,
-                    seeded=done.exists(),
-                    only=args.only,
-                )
+                table[column] = run(f"sqlite:///{path}", seeded=done.exists())
                 done.touch()
             elif db == "sqlite":
                 with tempfile.TemporaryDirectory() as tmp:
-                    table[column] = measure(
-                        f"sqlite:///{tmp}/bench.sqlite3",
-                        size,
-                        args.history,
-                        args.requests,
-                        seeded=False,
-                        only=args.only,
-                    )
+                    table[column] = run(f"sqlite:///{tmp}/bench.sqlite3", seeded=False)
             elif args.pg_db:
                 # A database of one's own, kept: seeded unless it has children already.
                 url = f"postgres://postgres@127.0.0.1:5432/{args.pg_db}"
@@ -255,28 +250,12 @@ def main() -> None:
                     psql(f"CREATE DATABASE {args.pg_db}")
                 manage(env_for(url), "migrate", "--no-input")
                 seeded = int(psql_in(args.pg_db, "SELECT count(*) FROM registry_child")) > 0
-                table[column] = measure(
-                    url,
-                    size,
-                    args.history,
-                    args.requests,
-                    seeded=seeded,
-                    vacuum=args.vacuum,
-                    only=args.only,
-                )
+                table[column] = run(url, seeded=seeded)
             else:
                 psql(f"DROP DATABASE IF EXISTS {PG_DB}")
                 psql(f"CREATE DATABASE {PG_DB}")
                 try:
-                    table[column] = measure(
-                        f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
-                        size,
-                        args.history,
-                        args.requests,
-                        seeded=False,
-                        vacuum=args.vacuum,
-                        only=args.only,
-                    )
+                    table[column] = run(f"postgres://postgres@127.0.0.1:5432/{PG_DB}", seeded=False)
                 finally:
                     psql(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
             print(f"{column}: {table[column]}", file=sys.stderr, flush=True)
